@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int ldfi_placeholder_runtime;

@@ -1,0 +1,32 @@
+/* error.c - error messages and version. */
+#include "ldfi/ldfi.h"
+
+const char *ldfi_strerror(int err)
+{
+	switch (err) {
+	case LDFI_OK:
+		return "success";
+	case LDFI_ENOMEM:
+		return "out of memory";
+	case LDFI_EINVAL:
+		return "invalid input";
+	case LDFI_EIO:
+		return "I/O error";
+	case LDFI_EDB:
+		return "database error";
+	case LDFI_ELIMIT:
+		return "limit exceeded";
+	case LDFI_ESOLVER:
+		return "SAT solver failure";
+	case LDFI_EFORMAT:
+		return "malformed file";
+	case LDFI_ESTAGE:
+		return "stage failure";
+	}
+	return "unknown error";
+}
+
+const char *ldfi_version(void)
+{
+	return LDFI_VERSION;
+}

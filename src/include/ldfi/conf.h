@@ -1,0 +1,144 @@
+/*
+ * conf.h - a parsed pipeline.conf (SPEC §2).
+ *
+ * The parser validates everything it can before anything runs: unknown
+ * sections and keys, duplicate names, dangling references, numbers out of
+ * range, eff > eot, cycles in the stage graph. Each error is reported as
+ * "FILE:LINE: message".
+ *
+ * Names are kept in canonical order: nodes and components are sorted by
+ * name (strcmp), so comparing indices compares names. That order is the
+ * canonical delivery order of SPEC §1 (sender node name, sender stage).
+ */
+#ifndef LDFI_CONF_H
+#define LDFI_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LDFI_EOT_MAX 1000
+
+enum ldfi_delivery {
+	LDFI_DELIVERY_NONE = 0, /* only for a sink's relay */
+	LDFI_DELIVERY_ONCE,
+	LDFI_DELIVERY_REPEAT,
+	LDFI_DELIVERY_ACK,
+};
+
+enum ldfi_comp_type {
+	LDFI_COMP_SOURCE,
+	LDFI_COMP_STAGE,
+	LDFI_COMP_SINK,
+};
+
+enum ldfi_stage_kind {
+	LDFI_KIND_RELAY = 0,
+	LDFI_KIND_PLUGIN,
+};
+
+enum ldfi_check_kind {
+	LDFI_CHECK_DELIVERED,
+	LDFI_CHECK_AGREEMENT,
+	LDFI_CHECK_NO_DUPLICATES,
+	LDFI_CHECK_EXACTLY_ONCE,
+	LDFI_CHECK_ORDERED,
+	LDFI_CHECK_MATCHES_FAULT_FREE,
+	LDFI_CHECK_PLUGIN,
+};
+
+enum ldfi_strategy {
+	LDFI_STRATEGY_LDFI = 0,
+	LDFI_STRATEGY_RANDOM,
+	LDFI_STRATEGY_EXHAUSTIVE,
+};
+
+struct ldfi_node {
+	char *name;
+	int line; /* first line that names it */
+};
+
+/* A source, stage or sink: the three share one name space. */
+struct ldfi_comp {
+	char *name;
+	int line; /* line of the section header */
+	enum ldfi_comp_type type;
+	int *nodes; /* node indices, ascending; a source has exactly one */
+	int n_nodes;
+	int to; /* downstream component index; -1 for a sink */
+	/* Source/stage: policy of the hop to `to`. Sink: policy of the relay
+	 * between its replicas (LDFI_DELIVERY_NONE: no relay). */
+	enum ldfi_delivery delivery;
+	int retry_every; /* >= 1, for LDFI_DELIVERY_ACK */
+	bool dedup;      /* stage, sink */
+	enum ldfi_stage_kind kind; /* stage */
+	char **records;  /* source: record names in emission order */
+	int n_records;
+	int at;          /* source: emission round */
+	char *library;   /* plugin stage */
+	char *symbol;
+};
+
+struct ldfi_check {
+	char *name;
+	int line;
+	enum ldfi_check_kind kind;
+	int sink;   /* component index of the sink, -1 for a plugin check without one */
+	int source; /* component index restricting the check, -1 for every upstream source */
+	char *library; /* plugin check */
+	char *symbol;
+};
+
+struct ldfi_conf {
+	char *path; /* as given to the parser */
+	int eot;
+	int eff;
+	int crashes;
+	long long max_runs; /* 0: no budget */
+	enum ldfi_strategy strategy;
+	uint64_t seed;
+	struct ldfi_node *nodes; /* sorted by name */
+	int n_nodes;
+	struct ldfi_comp *comps; /* sorted by name */
+	int n_comps;
+	struct ldfi_check *checks; /* in conf order */
+	int n_checks;
+};
+
+/*
+ * Parse and validate the pipeline configuration in `text` (`len` bytes, need
+ * not be NUL-terminated); `path` names it in messages.
+ *
+ * On success returns 0 and stores a new configuration in *out, owned by the
+ * caller (free with ldfi_conf_destroy). On error returns LDFI_EINVAL (bad
+ * input: `err` holds "PATH:LINE: message") or LDFI_ENOMEM, and *out is NULL.
+ * `err` (of `errlen` bytes) always receives a NUL-terminated message on error.
+ */
+int ldfi_conf_parse(const char *path, const char *text, size_t len, struct ldfi_conf **out,
+		    char *err, size_t errlen);
+
+/* Read the file at `path` and parse it as ldfi_conf_parse() does. An
+ * unreadable file gives LDFI_EIO with "PATH: strerror" in `err`. */
+int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t errlen);
+
+/* Free a configuration; NULL is accepted. */
+void ldfi_conf_destroy(struct ldfi_conf *conf);
+
+/* Index of the node or component named `name`, or -1. */
+int ldfi_conf_node_index(const struct ldfi_conf *conf, const char *name);
+int ldfi_conf_comp_index(const struct ldfi_conf *conf, const char *name);
+
+/* True if source component `src` feeds sink (or stage) `comp`, directly or
+ * through stages. */
+bool ldfi_conf_upstream(const struct ldfi_conf *conf, int src, int comp);
+
+/* Write the one-paragraph summary printed by `ldfi check` to `f`. */
+void ldfi_conf_summary(const struct ldfi_conf *conf, FILE *f);
+
+/* Names of enum values as written in the conf ("ack", "exactly-once", ...). */
+const char *ldfi_delivery_name(enum ldfi_delivery d);
+const char *ldfi_check_kind_name(enum ldfi_check_kind k);
+const char *ldfi_strategy_name(enum ldfi_strategy s);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * ldfi.h - common definitions of the ldfi engine: error codes and version.
+ *
+ * Every fallible function returns 0 or a negative LDFI_E* code; constructors
+ * return NULL on failure. ldfi_strerror() turns a code into a message.
+ */
+#ifndef LDFI_LDFI_H
+#define LDFI_LDFI_H
+
+enum ldfi_error {
+	LDFI_OK = 0,
+	LDFI_ENOMEM = -1,  /* an allocation failed */
+	LDFI_EINVAL = -2,  /* invalid argument or input (configuration, fault set) */
+	LDFI_EIO = -3,     /* an operating-system I/O call failed */
+	LDFI_EDB = -4,     /* SQLite reported an error */
+	LDFI_ELIMIT = -5,  /* a documented limit would be exceeded */
+	LDFI_ESOLVER = -6, /* the SAT solver failed */
+	LDFI_EFORMAT = -7, /* a file ldfi reads back (report, database) is malformed */
+	LDFI_ESTAGE = -8,  /* a stage (built-in or plugin) failed */
+};
+
+/* Exit statuses of the ldfi command (SPEC §3). */
+enum ldfi_exit {
+	LDFI_EXIT_CERTIFIED = 0,
+	LDFI_EXIT_COUNTEREXAMPLE = 1,
+	LDFI_EXIT_USAGE = 2,
+	LDFI_EXIT_INCONCLUSIVE = 3,
+	LDFI_EXIT_INTERNAL = 4,
+};
+
+/* A static, human-readable message for an LDFI_E* code (never NULL). */
+const char *ldfi_strerror(int err);
+
+/* The version string, e.g. "0.1.0". */
+const char *ldfi_version(void);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * trace.h - one execution of a pipeline under a fault set, as the runtime
+ * produced it: every message (sent, delivered or lost and why) with its
+ * parent links, the outputs of every sink replica at eot, and the result of
+ * every check. The recorder writes a trace to SQLite (SPEC §5); lineage
+ * reads it back from there.
+ */
+#ifndef LDFI_TRACE_H
+#define LDFI_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ldfi/faults.h"
+
+struct ldfi_conf;
+
+enum ldfi_msg_kind {
+	LDFI_MSG_DATA = 0, /* carries a record to a stage or sink replica */
+	LDFI_MSG_ACK = 1,  /* acknowledges a record back to its sender */
+};
+
+enum ldfi_fate {
+	LDFI_FATE_DELIVERED = 0,
+	LDFI_FATE_OMITTED,  /* lost by omit(src,dst,send_round); `fault` names it */
+	LDFI_FATE_CRASHED,  /* the receiver had crashed by the delivery round */
+	LDFI_FATE_EOT,      /* sent in round eot: never delivered */
+};
+
+/* A message. Ids are 1-based and follow send order. */
+struct ldfi_msg {
+	uint32_t id;
+	uint8_t kind;  /* enum ldfi_msg_kind */
+	uint8_t fate;  /* enum ldfi_fate */
+	uint8_t delivery; /* enum ldfi_delivery of the hop that sent it */
+	int32_t src_node, src_comp;
+	int32_t dst_node, dst_comp;
+	int32_t send_round;
+	int32_t rec;   /* record index in ldfi_trace.recs */
+	int32_t fault; /* index in ldfi_trace.faults of the fault that lost it, or -1 */
+	uint32_t parents_off, n_parents; /* slice of ldfi_trace.parents (message ids) */
+};
+
+/* One record copy held by a sink replica at eot. */
+struct ldfi_output {
+	int32_t comp, node; /* the sink replica */
+	int32_t pos;        /* 0-based position in that replica's contents */
+	int32_t rec;
+	int32_t round;      /* round it was stored */
+	uint32_t parents_off, n_parents; /* the message(s) it derives from */
+};
+
+struct ldfi_record {
+	char *name;   /* "source:name", e.g. "orders:3" */
+	int32_t source; /* component index of its source */
+	int32_t index;  /* emission order within its source, 0-based */
+	bool emitted;
+};
+
+enum ldfi_problem {
+	LDFI_PROBLEM_MISSING = 0,   /* a live replica does not hold the record */
+	LDFI_PROBLEM_DUPLICATED,    /* held more than once (count) */
+	LDFI_PROBLEM_OUT_OF_ORDER,  /* held after a record emitted later */
+	LDFI_PROBLEM_UNEXPECTED,    /* held a different number of times than fault-free */
+};
+
+struct ldfi_offense {
+	int32_t rec;
+	int32_t comp, node; /* the sink replica */
+	enum ldfi_problem problem;
+	int32_t count;      /* copies held (and, for UNEXPECTED, `expected` copies) */
+	int32_t expected;
+};
+
+struct ldfi_check_result {
+	int check; /* index in conf->checks */
+	bool passed;
+	struct ldfi_offense *offs;
+	int n_offs;
+};
+
+struct ldfi_trace {
+	const struct ldfi_conf *conf; /* borrowed; must outlive the trace */
+	struct ldfi_faults faults;
+	int *crash_round; /* per node: round of its crash, or 0 */
+	struct ldfi_record *recs;
+	int n_recs;
+	struct ldfi_msg *msgs;
+	size_t n_msgs;
+	uint32_t *parents;
+	size_t n_parents;
+	struct ldfi_output *outs; /* grouped by replica (comp, node), in position order */
+	size_t n_outs;
+	struct ldfi_check_result *checks; /* one per conf check, in conf order */
+	int n_checks;
+	bool passed; /* every check passed */
+};
+
+/* Free a trace; NULL is accepted. */
+void ldfi_trace_destroy(struct ldfi_trace *tr);
+
+/* Whether node `n` is alive at the end of the run. */
+bool ldfi_trace_alive(const struct ldfi_trace *tr, int node);
+
+const char *ldfi_fate_name(enum ldfi_fate f);
+const char *ldfi_problem_name(enum ldfi_problem p);
+
+#endif
