@@ -1,2 +1,680 @@
-/* placeholder: being written */
-typedef int ldfi_placeholder_runtime;
+/*
+ * runtime.c - the deterministic round engine (SPEC §1).
+ *
+ * Each round, every live node (in name order) first receives the messages
+ * sent to it in the previous round, in canonical order (sender node, sender
+ * stage, send sequence), then runs each of its replicas' per-round step:
+ * retransmissions of pending repeat/ack sends, then the stage's own step.
+ * A message's fate is decided when it is sent: omitted by an omit fault,
+ * lost to a receiver that has crashed by the delivery round, or never
+ * delivered when sent in round eot.
+ */
+#include <assert.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/faults.h"
+#include "ldfi/ldfi.h"
+#include "runtime/runtime.h"
+#include "runtime/stage.h"
+
+/* A send that is repeated: `repeat` forever, `ack` until acknowledged. */
+struct pend {
+	int32_t src, dst; /* replica indices */
+	int32_t rec;
+	int32_t start;    /* round of the first send */
+	int32_t next;     /* next pend with the same (src, dst, rec), or -1 */
+	uint32_t parents_off, n_parents;
+	uint8_t policy;
+	uint8_t settled;
+};
+
+struct ivec {
+	int32_t *v;
+	int n, cap;
+};
+
+/* Per replica: pending sends still active, and the outputs (sinks). */
+struct replica {
+	struct ivec active;
+	struct ldfi_output *outs;
+	int n_outs, cap_outs;
+};
+
+/* (src, dst, rec) -> first pend of that key; open addressing. */
+struct ack_slot {
+	int32_t src, dst, rec;
+	int32_t head; /* -1: empty slot */
+};
+
+struct ldfi_rt {
+	const struct ldfi_conf *conf;
+	struct ldfi_trace *tr;
+	int round;
+	struct ldfi_stage *st; /* replicas, ordered by (component, node) */
+	struct replica *rep;
+	int n_st;
+	int *st_of;            /* comp * n_nodes + node -> replica index or -1 */
+	int *node_st;          /* replicas of each node, in component order */
+	int *node_st_off;      /* n_nodes + 1 offsets into node_st */
+	int *rec_first;        /* per component: first record index (sources) */
+	unsigned char *omit;   /* [t][a][b] for 1 <= t < eff */
+	size_t cap_msgs, cap_parents;
+	struct pend *pend;
+	size_t n_pend, cap_pend;
+	struct ack_slot *acks;
+	size_t n_acks, cap_acks; /* cap is a power of two */
+	uint32_t *cause;       /* parents of what the current handler sends */
+	int n_cause, cap_cause;
+	uint32_t *deliv;       /* message indices being delivered this round */
+	size_t cap_deliv;
+};
+
+const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt)
+{
+	return rt->conf;
+}
+
+int ldfi_stage_n_records(const struct ldfi_stage *st)
+{
+	return st->rt->tr->n_recs;
+}
+
+int ldfi_stage_first_record(const struct ldfi_stage *st, int comp)
+{
+	return st->rt->rec_first[comp];
+}
+
+void ldfi_stage_emitted(struct ldfi_stage *st, int rec)
+{
+	st->rt->tr->recs[rec].emitted = true;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 16;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * size);
+	if (!q)
+		return LDFI_ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static int ivec_push(struct ivec *v, int32_t x)
+{
+	if (v->n == v->cap) {
+		int cap = v->cap ? 2 * v->cap : 8;
+		int32_t *p = realloc(v->v, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		v->v = p;
+		v->cap = cap;
+	}
+	v->v[v->n++] = x;
+	return 0;
+}
+
+/* Append `n` message ids to the trace's parent array; *off receives where. */
+static int push_parents(struct ldfi_rt *rt, const uint32_t *ids, int n, uint32_t *off)
+{
+	struct ldfi_trace *tr = rt->tr;
+
+	if (grow((void **)&tr->parents, &rt->cap_parents, tr->n_parents + (size_t)n,
+		 sizeof(*tr->parents)))
+		return LDFI_ENOMEM;
+	*off = (uint32_t)tr->n_parents;
+	memcpy(tr->parents + tr->n_parents, ids, (size_t)n * sizeof(*ids));
+	tr->n_parents += (size_t)n;
+	return 0;
+}
+
+static int crashed_by(const struct ldfi_rt *rt, int node, int round)
+{
+	int c = rt->tr->crash_round[node];
+
+	return c && c <= round;
+}
+
+static int fault_index(const struct ldfi_trace *tr, struct ldfi_fault f)
+{
+	for (int i = 0; i < tr->faults.n; i++)
+		if (ldfi_fault_cmp(&tr->faults.v[i], &f) == 0)
+			return i;
+	return -1;
+}
+
+static void decide_fate(struct ldfi_rt *rt, struct ldfi_msg *m)
+{
+	const struct ldfi_conf *conf = rt->conf;
+	int t = m->send_round, n = conf->n_nodes;
+
+	m->fate = LDFI_FATE_DELIVERED;
+	m->fault = -1;
+	if (m->src_node != m->dst_node && t < conf->eff &&
+	    rt->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n + (size_t)m->dst_node]) {
+		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, t};
+
+		m->fate = LDFI_FATE_OMITTED;
+		m->fault = fault_index(rt->tr, f);
+	} else if (t >= conf->eot) {
+		m->fate = LDFI_FATE_EOT;
+	} else if (crashed_by(rt, m->dst_node, t + 1)) {
+		struct ldfi_fault f = {LDFI_FAULT_CRASH, m->dst_node, -1,
+				       rt->tr->crash_round[m->dst_node]};
+
+		m->fate = LDFI_FATE_CRASHED;
+		m->fault = fault_index(rt->tr, f);
+	}
+}
+
+static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kind, int rec,
+		    uint8_t policy, uint32_t parents_off, uint32_t n_parents)
+{
+	struct ldfi_trace *tr = rt->tr;
+	struct ldfi_msg *m;
+
+	if (tr->n_msgs >= LDFI_MAX_MESSAGES)
+		return LDFI_ELIMIT;
+	if (grow((void **)&tr->msgs, &rt->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs)))
+		return LDFI_ENOMEM;
+	m = &tr->msgs[tr->n_msgs];
+	m->id = (uint32_t)++tr->n_msgs;
+	m->kind = (uint8_t)kind;
+	m->delivery = policy;
+	m->src_node = rt->st[src].node;
+	m->src_comp = rt->st[src].comp;
+	m->dst_node = rt->st[dst].node;
+	m->dst_comp = rt->st[dst].comp;
+	m->send_round = rt->round;
+	m->rec = rec;
+	m->parents_off = parents_off;
+	m->n_parents = n_parents;
+	decide_fate(rt, m);
+	return 0;
+}
+
+static uint32_t ack_hash(int32_t src, int32_t dst, int32_t rec)
+{
+	uint32_t h = (uint32_t)src * 0x9e3779b1u;
+
+	h ^= (uint32_t)dst * 0x85ebca77u + (h << 6);
+	h ^= (uint32_t)rec * 0xc2b2ae3du + (h >> 2);
+	return h;
+}
+
+static struct ack_slot *ack_find(struct ldfi_rt *rt, int32_t src, int32_t dst, int32_t rec)
+{
+	size_t mask = rt->cap_acks - 1, i = ack_hash(src, dst, rec) & mask;
+
+	while (rt->acks[i].src != -1) {
+		struct ack_slot *s = &rt->acks[i];
+
+		if (s->src == src && s->dst == dst && s->rec == rec)
+			return s;
+		i = (i + 1) & mask;
+	}
+	return &rt->acks[i];
+}
+
+static int ack_grow(struct ldfi_rt *rt)
+{
+	struct ack_slot *old = rt->acks;
+	size_t old_cap = rt->cap_acks, cap = old_cap ? 2 * old_cap : 1024;
+
+	rt->acks = malloc(cap * sizeof(*rt->acks));
+	if (!rt->acks) {
+		rt->acks = old;
+		return LDFI_ENOMEM;
+	}
+	rt->cap_acks = cap;
+	for (size_t i = 0; i < cap; i++)
+		rt->acks[i] = (struct ack_slot){-1, -1, -1, -1};
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].src != -1)
+			*ack_find(rt, old[i].src, old[i].dst, old[i].rec) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Register pend `p` under its (src, dst, rec) key so an ack can settle it. */
+static int ack_register(struct ldfi_rt *rt, int32_t p)
+{
+	struct pend *pd = &rt->pend[p];
+	struct ack_slot *s;
+	int rc;
+
+	if (2 * (rt->n_acks + 1) > rt->cap_acks && (rc = ack_grow(rt)))
+		return rc;
+	s = ack_find(rt, pd->src, pd->dst, pd->rec);
+	if (s->src == -1) {
+		*s = (struct ack_slot){pd->src, pd->dst, pd->rec, -1};
+		rt->n_acks++;
+	}
+	pd->next = s->head;
+	s->head = p;
+	return 0;
+}
+
+static void ack_settle(struct ldfi_rt *rt, int32_t src, int32_t dst, int32_t rec)
+{
+	struct ack_slot *s;
+
+	if (!rt->cap_acks)
+		return;
+	s = ack_find(rt, src, dst, rec);
+	for (int32_t p = s->src == -1 ? -1 : s->head; p != -1; p = rt->pend[p].next)
+		rt->pend[p].settled = 1;
+	if (s->src != -1)
+		s->head = -1;
+}
+
+static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t policy,
+		    uint32_t parents_off, uint32_t n_parents)
+{
+	int32_t p = (int32_t)rt->n_pend;
+	int rc;
+
+	if (grow((void **)&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend)))
+		return LDFI_ENOMEM;
+	rt->pend[p] = (struct pend){src, dst, rec, rt->round, -1, parents_off, n_parents, policy, 0};
+	rt->n_pend++;
+	if ((rc = ivec_push(&rt->rep[src].active, p)))
+		return rc;
+	return policy == LDFI_DELIVERY_ACK ? ack_register(rt, p) : 0;
+}
+
+/* Send `rec` from replica `src` to replica `dst` under `policy`. */
+static int send_hop(struct ldfi_rt *rt, int src, int dst, int rec, enum ldfi_delivery policy,
+		    uint32_t off, uint32_t n)
+{
+	int rc = send_raw(rt, src, dst, LDFI_MSG_DATA, rec, (uint8_t)policy, off, n);
+
+	if (!rc && (policy == LDFI_DELIVERY_REPEAT || policy == LDFI_DELIVERY_ACK))
+		rc = add_pend(rt, src, dst, rec, (uint8_t)policy, off, n);
+	return rc;
+}
+
+int ldfi_stage_send(struct ldfi_stage *st, enum ldfi_hop hop, int rec)
+{
+	struct ldfi_rt *rt = st->rt;
+	const struct ldfi_comp *c = &rt->conf->comps[st->comp];
+	int target = hop == LDFI_HOP_RELAY ? st->comp : c->to;
+	const struct ldfi_comp *tc = &rt->conf->comps[target];
+	uint32_t off = 0;
+	int rc;
+
+	assert(target >= 0);
+	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
+		return rc;
+	for (int i = 0; i < tc->n_nodes; i++) {
+		int dst = rt->st_of[target * rt->conf->n_nodes + tc->nodes[i]];
+
+		if (hop == LDFI_HOP_RELAY && tc->nodes[i] == st->node)
+			continue;
+		if ((rc = send_hop(rt, st->index, dst, rec, c->delivery, off, (uint32_t)rt->n_cause)))
+			return rc;
+	}
+	return 0;
+}
+
+int ldfi_stage_output(struct ldfi_stage *st, int rec)
+{
+	struct ldfi_rt *rt = st->rt;
+	struct replica *r = &rt->rep[st->index];
+	struct ldfi_output *o;
+	uint32_t off;
+	int rc;
+
+	if (r->n_outs == r->cap_outs) {
+		int cap = r->cap_outs ? 2 * r->cap_outs : 16;
+		struct ldfi_output *p = realloc(r->outs, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		r->outs = p;
+		r->cap_outs = cap;
+	}
+	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
+		return rc;
+	o = &r->outs[r->n_outs];
+	*o = (struct ldfi_output){st->comp, st->node, r->n_outs, rec, rt->round, off,
+				  (uint32_t)rt->n_cause};
+	r->n_outs++;
+	return 0;
+}
+
+static int deliver(struct ldfi_rt *rt, uint32_t mi)
+{
+	/* Copy: handlers append to tr->msgs, which may move. */
+	struct ldfi_msg m = rt->tr->msgs[mi];
+	int dst = rt->st_of[m.dst_comp * rt->conf->n_nodes + m.dst_node];
+	int src = rt->st_of[m.src_comp * rt->conf->n_nodes + m.src_node];
+	int rc;
+
+	if (m.kind == LDFI_MSG_ACK) {
+		ack_settle(rt, dst, src, m.rec);
+		return 0;
+	}
+	if (m.delivery == LDFI_DELIVERY_ACK) {
+		uint32_t off;
+
+		if ((rc = push_parents(rt, &m.id, 1, &off)) ||
+		    (rc = send_raw(rt, dst, src, LDFI_MSG_ACK, m.rec, LDFI_DELIVERY_ONCE, off, 1)))
+			return rc;
+	}
+	rt->cause[0] = m.id;
+	rt->n_cause = 1;
+	rc = rt->st[dst].ops->on_message(&rt->st[dst], &m);
+	rt->n_cause = 0;
+	return rc;
+}
+
+/* Retransmit the pending sends of replica `s` that are due this round. */
+static int retransmit(struct ldfi_rt *rt, int s)
+{
+	struct ivec *a = &rt->rep[s].active;
+	int kept = 0, rc = 0;
+
+	for (int i = 0; i < a->n; i++) {
+		int32_t p = a->v[i];
+		struct pend pd = rt->pend[p];
+		int due;
+
+		if (pd.settled)
+			continue;
+		a->v[kept++] = p;
+		if (rc || rt->round <= pd.start)
+			continue;
+		due = pd.policy == LDFI_DELIVERY_REPEAT ||
+		      (rt->round - pd.start) % rt->conf->comps[rt->st[s].comp].retry_every == 0;
+		if (due)
+			rc = send_raw(rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy, pd.parents_off,
+				      pd.n_parents);
+	}
+	a->n = kept;
+	return rc;
+}
+
+static int cmp_deliv(const void *x, const void *y, void *arg)
+{
+	const struct ldfi_msg *ms = arg;
+	const struct ldfi_msg *a = &ms[*(const uint32_t *)x], *b = &ms[*(const uint32_t *)y];
+
+	if (a->dst_node != b->dst_node)
+		return a->dst_node < b->dst_node ? -1 : 1;
+	if (a->src_node != b->src_node)
+		return a->src_node < b->src_node ? -1 : 1;
+	if (a->src_comp != b->src_comp)
+		return a->src_comp < b->src_comp ? -1 : 1;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Collect the messages sent in [from, to) that arrive, in canonical order. */
+static int collect(struct ldfi_rt *rt, size_t from, size_t to, size_t *n)
+{
+	*n = 0;
+	if (grow((void **)&rt->deliv, &rt->cap_deliv, to - from, sizeof(*rt->deliv)))
+		return LDFI_ENOMEM;
+	for (size_t i = from; i < to; i++)
+		if (rt->tr->msgs[i].fate == LDFI_FATE_DELIVERED)
+			rt->deliv[(*n)++] = (uint32_t)i;
+	qsort_r(rt->deliv, *n, sizeof(*rt->deliv), cmp_deliv, rt->tr->msgs);
+	return 0;
+}
+
+static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
+{
+	const struct ldfi_conf *conf = rt->conf;
+	size_t n, k = 0;
+	int rc;
+
+	if ((rc = collect(rt, from, to, &n)))
+		return rc;
+	for (int node = 0; node < conf->n_nodes; node++) {
+		if (crashed_by(rt, node, rt->round)) {
+			while (k < n && rt->tr->msgs[rt->deliv[k]].dst_node == node)
+				k++;
+			continue;
+		}
+		for (; k < n && rt->tr->msgs[rt->deliv[k]].dst_node == node; k++)
+			if ((rc = deliver(rt, rt->deliv[k])))
+				return rc;
+		for (int i = rt->node_st_off[node]; i < rt->node_st_off[node + 1]; i++) {
+			struct ldfi_stage *st = &rt->st[rt->node_st[i]];
+
+			if ((rc = retransmit(rt, st->index)))
+				return rc;
+			if (st->ops->on_round && (rc = st->ops->on_round(st, rt->round)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
+{
+	switch (c->type) {
+	case LDFI_COMP_SOURCE:
+		return &ldfi_source_ops;
+	case LDFI_COMP_SINK:
+		return &ldfi_sink_ops;
+	case LDFI_COMP_STAGE:
+		return c->kind == LDFI_KIND_RELAY ? &ldfi_relay_ops : NULL;
+	}
+	return NULL;
+}
+
+static int setup_records(struct ldfi_rt *rt)
+{
+	const struct ldfi_conf *conf = rt->conf;
+	struct ldfi_trace *tr = rt->tr;
+	int n = 0;
+
+	for (int c = 0; c < conf->n_comps; c++) {
+		rt->rec_first[c] = n;
+		if (conf->comps[c].type == LDFI_COMP_SOURCE)
+			n += conf->comps[c].n_records;
+	}
+	tr->recs = calloc((size_t)n ? (size_t)n : 1, sizeof(*tr->recs));
+	if (!tr->recs)
+		return LDFI_ENOMEM;
+	for (int c = 0; c < conf->n_comps; c++) {
+		const struct ldfi_comp *sc = &conf->comps[c];
+
+		for (int i = 0; sc->type == LDFI_COMP_SOURCE && i < sc->n_records; i++) {
+			struct ldfi_record *r = &tr->recs[tr->n_recs];
+
+			if (asprintf(&r->name, "%s:%s", sc->name, sc->records[i]) < 0) {
+				r->name = NULL;
+				return LDFI_ENOMEM;
+			}
+			r->source = c;
+			r->index = i;
+			tr->n_recs++;
+		}
+	}
+	return 0;
+}
+
+static int setup_replicas(struct ldfi_rt *rt)
+{
+	const struct ldfi_conf *conf = rt->conf;
+	int n = 0, k = 0;
+
+	for (int c = 0; c < conf->n_comps; c++)
+		n += conf->comps[c].n_nodes;
+	rt->st = calloc((size_t)n, sizeof(*rt->st));
+	rt->rep = calloc((size_t)n, sizeof(*rt->rep));
+	rt->st_of = malloc((size_t)conf->n_comps * (size_t)conf->n_nodes * sizeof(int));
+	rt->node_st = malloc((size_t)n * sizeof(int));
+	rt->node_st_off = calloc((size_t)conf->n_nodes + 1, sizeof(int));
+	if (!rt->st || !rt->rep || !rt->st_of || !rt->node_st || !rt->node_st_off)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < conf->n_comps * conf->n_nodes; i++)
+		rt->st_of[i] = -1;
+	for (int c = 0; c < conf->n_comps; c++) {
+		const struct ldfi_stage_ops *ops = ops_for(&conf->comps[c]);
+
+		if (!ops)
+			return LDFI_ESTAGE;
+		for (int i = 0; i < conf->comps[c].n_nodes; i++, rt->n_st++) {
+			struct ldfi_stage *st = &rt->st[rt->n_st];
+			int rc;
+
+			*st = (struct ldfi_stage){rt, ops, c, conf->comps[c].nodes[i], rt->n_st, NULL};
+			rt->st_of[c * conf->n_nodes + st->node] = rt->n_st;
+			rt->node_st_off[st->node + 1]++;
+			if ((rc = ops->init(st)))
+				return rc;
+		}
+	}
+	for (int i = 0; i < conf->n_nodes; i++)
+		rt->node_st_off[i + 1] += rt->node_st_off[i];
+	for (int node = 0; node < conf->n_nodes; node++)
+		for (int s = 0; s < rt->n_st; s++)
+			if (rt->st[s].node == node)
+				rt->node_st[k++] = s;
+	return 0;
+}
+
+static int setup_faults(struct ldfi_rt *rt, const struct ldfi_faults *faults)
+{
+	const struct ldfi_conf *conf = rt->conf;
+	struct ldfi_trace *tr = rt->tr;
+	size_t n = (size_t)conf->n_nodes;
+
+	if (ldfi_faults_copy(&tr->faults, faults))
+		return LDFI_ENOMEM;
+	tr->crash_round = calloc(n, sizeof(int));
+	rt->omit = calloc((size_t)(conf->eff > 0 ? conf->eff : 1) * n * n, 1);
+	if (!tr->crash_round || !rt->omit)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < faults->n; i++) {
+		const struct ldfi_fault *f = &faults->v[i];
+
+		if (f->kind == LDFI_FAULT_CRASH)
+			tr->crash_round[f->a] = f->t;
+		else if (f->t < conf->eff)
+			rt->omit[((size_t)f->t * n + (size_t)f->a) * n + (size_t)f->b] = 1;
+	}
+	return 0;
+}
+
+/* Move each replica's outputs into the trace, grouped by replica. */
+static int collect_outputs(struct ldfi_rt *rt)
+{
+	struct ldfi_trace *tr = rt->tr;
+	size_t n = 0;
+
+	for (int s = 0; s < rt->n_st; s++)
+		n += (size_t)rt->rep[s].n_outs;
+	tr->outs = malloc((n ? n : 1) * sizeof(*tr->outs));
+	if (!tr->outs)
+		return LDFI_ENOMEM;
+	for (int s = 0; s < rt->n_st; s++) {
+		memcpy(tr->outs + tr->n_outs, rt->rep[s].outs,
+		       (size_t)rt->rep[s].n_outs * sizeof(*tr->outs));
+		tr->n_outs += (size_t)rt->rep[s].n_outs;
+	}
+	return 0;
+}
+
+static void rt_finish(struct ldfi_rt *rt)
+{
+	for (int s = 0; s < rt->n_st; s++) {
+		if (rt->st[s].ops)
+			rt->st[s].ops->finish(&rt->st[s]);
+		free(rt->rep[s].active.v);
+		free(rt->rep[s].outs);
+	}
+	free(rt->st);
+	free(rt->rep);
+	free(rt->st_of);
+	free(rt->node_st);
+	free(rt->node_st_off);
+	free(rt->rec_first);
+	free(rt->omit);
+	free(rt->pend);
+	free(rt->acks);
+	free(rt->cause);
+	free(rt->deliv);
+}
+
+static int simulate(struct ldfi_rt *rt, const struct ldfi_faults *faults)
+{
+	size_t from = 0, to = 0;
+	int rc;
+
+	rt->rec_first = calloc((size_t)rt->conf->n_comps, sizeof(int));
+	rt->cause = malloc(sizeof(*rt->cause));
+	rt->cap_cause = 1;
+	if (!rt->rec_first || !rt->cause)
+		return LDFI_ENOMEM;
+	if ((rc = setup_faults(rt, faults)) || (rc = setup_records(rt)) ||
+	    (rc = setup_replicas(rt)))
+		return rc;
+	for (rt->round = 1; rt->round <= rt->conf->eot; rt->round++) {
+		if ((rc = run_round(rt, from, to)))
+			return rc;
+		from = to;
+		to = rt->tr->n_msgs;
+	}
+	return collect_outputs(rt);
+}
+
+static bool needs_fault_free(const struct ldfi_conf *conf)
+{
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE)
+			return true;
+	return false;
+}
+
+int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		      const struct ldfi_trace *fault_free, struct ldfi_trace **out)
+{
+	struct ldfi_trace *ff = NULL;
+	struct ldfi_rt rt = {0};
+	int rc;
+
+	*out = NULL;
+	if (!fault_free && faults->n > 0 && needs_fault_free(conf)) {
+		struct ldfi_faults none = {0};
+
+		if ((rc = ldfi_runtime_exec(conf, &none, NULL, &ff)))
+			return rc;
+		fault_free = ff;
+	}
+	rt.conf = conf;
+	rt.tr = calloc(1, sizeof(*rt.tr));
+	if (!rt.tr) {
+		rc = LDFI_ENOMEM;
+		goto err_trace;
+	}
+	rt.tr->conf = conf;
+	if ((rc = simulate(&rt, faults)))
+		goto err_run;
+	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)))
+		goto err_run;
+	rt_finish(&rt);
+	ldfi_trace_destroy(ff);
+	*out = rt.tr;
+	return 0;
+
+err_run:
+	rt_finish(&rt);
+	ldfi_trace_destroy(rt.tr);
+err_trace:
+	ldfi_trace_destroy(ff);
+	return rc;
+}
