@@ -1,0 +1,116 @@
+/*
+ * lineage.h - from provenance to formulas.
+ *
+ * The fault space of a conf's bounds gives one SAT variable per possible
+ * fault. A message event a->b sent in round t is lost by omit(a,b,t) (only
+ * t < eff), by a crash of a at or before t, or of b at or before t+1; a
+ * message within one node only by a crash of that node at or before t+1.
+ *
+ * The lineage reads each run's provenance back from SQLite and collects,
+ * for every good outcome, its supports: the alternative derivations that
+ * made it happen, each turned into a clause (the faults any one of which
+ * cuts that derivation). An outcome is falsified by a fault set that hits
+ * every clause. Outcomes:
+ *   - held:  record r is held by the live sink replica (sink, node); one
+ *            support per copy, through every ancestor message;
+ *   - acked: replica (comp, node) received peer's ack for r; one support
+ *            per ack received. Cutting every ack makes the sender resend,
+ *            which is how duplicates are found.
+ * A crash of the outcome's own node never counts as falsifying it: the
+ * checks ignore crashed replicas, so such a hypothesis is useless.
+ * Supports accumulate across runs; subsumed clauses are dropped.
+ */
+#ifndef LDFI_LINEAGE_LINEAGE_H
+#define LDFI_LINEAGE_LINEAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/db.h"
+#include "ldfi/faults.h"
+#include "ldfi/trace.h"
+
+/* The bounded fault space: variables 1..n_vars; omissions first. */
+struct ldfi_space {
+	const struct ldfi_conf *conf;
+	int n_omit;
+	int n_crash;
+	int n_vars;
+};
+
+void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf);
+
+/* Variable of a fault (1-based), or 0 when the fault is outside the space. */
+int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f);
+
+/* Fault of variable `var` (1..n_vars). */
+struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var);
+
+/* Whether fault `f` loses message `m` (the rule above). */
+bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m, int eff);
+
+/* Whether any fault of `fs` loses `m`; returns the fault's index or -1. */
+int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m, int eff);
+
+enum ldfi_outcome_kind {
+	LDFI_OUTCOME_HELD = 0,
+	LDFI_OUTCOME_ACKED = 1,
+};
+
+/* One clause: ascending variables. */
+struct ldfi_clause {
+	int *vars;
+	int n;
+};
+
+struct ldfi_outcome {
+	enum ldfi_outcome_kind kind;
+	int rec;               /* record index (stable across runs of one conf) */
+	int comp, node;        /* held: the sink replica; acked: the sender replica */
+	int peer_comp, peer_node; /* acked: the replica whose ack it received */
+	struct ldfi_clause *supports;
+	int n_supports, cap_supports;
+	uint64_t version;      /* bumped whenever supports change */
+};
+
+struct ldfi_lineage;
+
+/* A lineage for `conf` (borrowed, must outlive it). NULL on ENOMEM. */
+struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf);
+void ldfi_lineage_destroy(struct ldfi_lineage *lin); /* NULL-safe */
+
+const struct ldfi_space *ldfi_lineage_space(const struct ldfi_lineage *lin);
+
+/*
+ * Read run `run` of `db` back from SQLite and add the supports of its good
+ * outcomes. *n_new (may be NULL) receives how many new supports were added.
+ * Returns 0, LDFI_EDB (message on stderr is the caller's: ldfi_db_errmsg),
+ * LDFI_EFORMAT (rows that do not match the conf) or LDFI_ENOMEM.
+ */
+int ldfi_lineage_add_run(struct ldfi_lineage *lin, struct ldfi_db *db, int64_t run, int *n_new);
+
+/* The same from an in-memory trace of this conf. */
+int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new);
+
+int ldfi_lineage_n_outcomes(const struct ldfi_lineage *lin);
+const struct ldfi_outcome *ldfi_lineage_outcome(const struct ldfi_lineage *lin, int i);
+
+/*
+ * Load run `run` of `db` into a new trace of `conf` (messages, parents,
+ * outputs, crash rounds, records; no check results). The trace is the
+ * caller's (ldfi_trace_destroy). Returns 0, LDFI_EDB, LDFI_EFORMAT or
+ * LDFI_ENOMEM.
+ */
+int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		       struct ldfi_trace **out);
+
+/*
+ * Derivations of an output copy or message: calls `fn` once per ancestor
+ * message of message id `msg` in `tr` (itself included), each once, in
+ * depth-first order from `msg`. Returns 0 or LDFI_ENOMEM.
+ */
+int ldfi_trace_ancestors(const struct ldfi_trace *tr, uint32_t msg,
+			 void (*fn)(const struct ldfi_msg *m, void *arg), void *arg);
+
+#endif
