@@ -118,10 +118,11 @@ static int check_ordered(struct eval *ev)
 		}
 		if (!ev->covered[o->rec])
 			continue;
-		if (r->index < top[r->source] && !flagged[o->rec]) {
-			flagged[o->rec] = true;
+		if (flagged[o->rec])
+			continue; /* only first copies count; duplicates are no-duplicates' */
+		flagged[o->rec] = true;
+		if (r->index < top[r->source])
 			rc = offend(ev, o->rec, o->node, LDFI_PROBLEM_OUT_OF_ORDER, 1, 0);
-		}
 		if (r->index > top[r->source])
 			top[r->source] = r->index;
 	}

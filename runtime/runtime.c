@@ -474,34 +474,15 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 	return NULL;
 }
 
-static int setup_records(struct ldfi_rt *rt)
+static int index_records(struct ldfi_rt *rt)
 {
 	const struct ldfi_conf *conf = rt->conf;
-	struct ldfi_trace *tr = rt->tr;
 	int n = 0;
 
 	for (int c = 0; c < conf->n_comps; c++) {
 		rt->rec_first[c] = n;
 		if (conf->comps[c].type == LDFI_COMP_SOURCE)
 			n += conf->comps[c].n_records;
-	}
-	tr->recs = calloc((size_t)n ? (size_t)n : 1, sizeof(*tr->recs));
-	if (!tr->recs)
-		return LDFI_ENOMEM;
-	for (int c = 0; c < conf->n_comps; c++) {
-		const struct ldfi_comp *sc = &conf->comps[c];
-
-		for (int i = 0; sc->type == LDFI_COMP_SOURCE && i < sc->n_records; i++) {
-			struct ldfi_record *r = &tr->recs[tr->n_recs];
-
-			if (asprintf(&r->name, "%s:%s", sc->name, sc->records[i]) < 0) {
-				r->name = NULL;
-				return LDFI_ENOMEM;
-			}
-			r->source = c;
-			r->index = i;
-			tr->n_recs++;
-		}
 	}
 	return 0;
 }
@@ -555,9 +536,8 @@ static int setup_faults(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 
 	if (ldfi_faults_copy(&tr->faults, faults))
 		return LDFI_ENOMEM;
-	tr->crash_round = calloc(n, sizeof(int));
 	rt->omit = calloc((size_t)(conf->eff > 0 ? conf->eff : 1) * n * n, 1);
-	if (!tr->crash_round || !rt->omit)
+	if (!rt->omit)
 		return LDFI_ENOMEM;
 	for (int i = 0; i < faults->n; i++) {
 		const struct ldfi_fault *f = &faults->v[i];
@@ -620,7 +600,8 @@ static int simulate(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 	rt->cap_cause = 1;
 	if (!rt->rec_first || !rt->cause)
 		return LDFI_ENOMEM;
-	if ((rc = setup_faults(rt, faults)) || (rc = setup_records(rt)) ||
+	if ((rc = ldfi_trace_init(rt->tr, rt->conf)) || (rc = setup_faults(rt, faults)) ||
+	    (rc = index_records(rt)) ||
 	    (rc = setup_replicas(rt)))
 		return rc;
 	for (rt->round = 1; rt->round <= rt->conf->eot; rt->round++) {
@@ -661,7 +642,6 @@ int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fa
 		rc = LDFI_ENOMEM;
 		goto err_trace;
 	}
-	rt.tr->conf = conf;
 	if ((rc = simulate(&rt, faults)))
 		goto err_run;
 	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)))

@@ -1,7 +1,49 @@
 /* trace.c - releasing traces and naming their enums. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "ldfi/conf.h"
+#include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
+
+int ldfi_trace_init(struct ldfi_trace *tr, const struct ldfi_conf *conf)
+{
+	int n = 0;
+
+	tr->conf = conf;
+	for (int c = 0; c < conf->n_comps; c++)
+		if (conf->comps[c].type == LDFI_COMP_SOURCE)
+			n += conf->comps[c].n_records;
+	tr->crash_round = calloc((size_t)conf->n_nodes + 1, sizeof(int));
+	tr->recs = calloc((size_t)n + 1, sizeof(*tr->recs));
+	if (!tr->crash_round || !tr->recs)
+		return LDFI_ENOMEM;
+	for (int c = 0; c < conf->n_comps; c++) {
+		const struct ldfi_comp *sc = &conf->comps[c];
+
+		for (int i = 0; sc->type == LDFI_COMP_SOURCE && i < sc->n_records; i++) {
+			struct ldfi_record *r = &tr->recs[tr->n_recs];
+
+			if (asprintf(&r->name, "%s:%s", sc->name, sc->records[i]) < 0) {
+				r->name = NULL;
+				return LDFI_ENOMEM;
+			}
+			r->source = c;
+			r->index = i;
+			tr->n_recs++;
+		}
+	}
+	return 0;
+}
+
+int ldfi_trace_record_index(const struct ldfi_trace *tr, const char *name)
+{
+	for (int i = 0; i < tr->n_recs; i++)
+		if (strcmp(tr->recs[i].name, name) == 0)
+			return i;
+	return -1;
+}
 
 void ldfi_trace_destroy(struct ldfi_trace *tr)
 {

@@ -97,6 +97,16 @@ struct ldfi_trace {
 	bool passed; /* every check passed */
 };
 
+/* Initialise an empty trace of `conf` (borrowed) in caller-zeroed memory:
+ * crash rounds all 0, the records of every source in component order, none
+ * emitted. Returns 0 or LDFI_ENOMEM (the trace is then still safe to
+ * destroy). */
+int ldfi_trace_init(struct ldfi_trace *tr, const struct ldfi_conf *conf);
+
+/* Index of the record named "source:name", or -1. Linear; for bulk
+ * look-ups build your own index. */
+int ldfi_trace_record_index(const struct ldfi_trace *tr, const char *name);
+
 /* Free a trace; NULL is accepted. */
 void ldfi_trace_destroy(struct ldfi_trace *tr);
 

@@ -1,0 +1,295 @@
+/*
+ * load.c - reads one run's provenance back from SQLite into a trace: the
+ * lineage works from what was recorded, not from the runtime's memory.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/ldfi.h"
+#include "lineage/lineage.h"
+
+/* Record names to indices: open addressing over the trace's records. */
+struct rec_index {
+	int *slots; /* record index + 1 */
+	size_t cap;
+};
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static int rec_index_build(struct rec_index *ix, const struct ldfi_trace *tr)
+{
+	ix->cap = 16;
+	while (ix->cap < 2 * (size_t)tr->n_recs + 1)
+		ix->cap *= 2;
+	ix->slots = calloc(ix->cap, sizeof(int));
+	if (!ix->slots)
+		return LDFI_ENOMEM;
+	for (int r = 0; r < tr->n_recs; r++) {
+		size_t i = str_hash(tr->recs[r].name) & (ix->cap - 1);
+
+		while (ix->slots[i])
+			i = (i + 1) & (ix->cap - 1);
+		ix->slots[i] = r + 1;
+	}
+	return 0;
+}
+
+static int rec_lookup(const struct rec_index *ix, const struct ldfi_trace *tr, const char *name)
+{
+	size_t i = str_hash(name) & (ix->cap - 1);
+
+	for (; ix->slots[i]; i = (i + 1) & (ix->cap - 1))
+		if (strcmp(tr->recs[ix->slots[i] - 1].name, name) == 0)
+			return ix->slots[i] - 1;
+	return -1;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : "";
+}
+
+static int prepare(sqlite3 *db, const char *sql, int64_t run, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+		return LDFI_EDB;
+	sqlite3_bind_int64(*st, 1, run);
+	return 0;
+}
+
+static int load_faults(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
+{
+	sqlite3_stmt *st;
+	char err[256];
+	int rc;
+
+	if ((rc = prepare(db, "SELECT faults FROM runs WHERE id = ?", run, &st)))
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = ldfi_faults_parse(tr->conf, col(st, 0), &tr->faults, err, sizeof(err)) ==
+				     0
+			     ? 0
+			     : LDFI_EFORMAT;
+	else
+		rc = rc == SQLITE_DONE ? LDFI_EFORMAT : LDFI_EDB;
+	sqlite3_finalize(st);
+	for (int i = 0; !rc && i < tr->faults.n; i++)
+		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH)
+			tr->crash_round[tr->faults.v[i].a] = tr->faults.v[i].t;
+	return rc;
+}
+
+static int fate_of(const char *s)
+{
+	static const char *names[] = {"delivered", "omitted", "crashed", "eot"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int delivery_of(const char *s)
+{
+	static const char *names[] = {"none", "once", "repeat", "ack"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, const struct rec_index *ix)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	struct ldfi_msg *m = &tr->msgs[tr->n_msgs];
+	int fate, delivery;
+
+	m->id = (uint32_t)sqlite3_column_int64(st, 0);
+	m->kind = strcmp(col(st, 1), "ack") == 0 ? LDFI_MSG_ACK : LDFI_MSG_DATA;
+	m->src_node = ldfi_conf_node_index(conf, col(st, 2));
+	m->src_comp = ldfi_conf_comp_index(conf, col(st, 3));
+	m->dst_node = ldfi_conf_node_index(conf, col(st, 4));
+	m->dst_comp = ldfi_conf_comp_index(conf, col(st, 5));
+	m->send_round = sqlite3_column_int(st, 6);
+	fate = fate_of(col(st, 7));
+	m->rec = rec_lookup(ix, tr, col(st, 8));
+	delivery = delivery_of(col(st, 9));
+	m->fault = -1;
+	m->n_parents = 0;
+	m->parents_off = 0;
+	if (m->id != tr->n_msgs + 1 || m->src_node < 0 || m->src_comp < 0 || m->dst_node < 0 ||
+	    m->dst_comp < 0 || fate < 0 || delivery < 0 || m->rec < 0)
+		return LDFI_EFORMAT;
+	m->fate = (uint8_t)fate;
+	m->delivery = (uint8_t)delivery;
+	tr->n_msgs++;
+	return 0;
+}
+
+static int count_rows(sqlite3 *db, const char *sql, int64_t run, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc = prepare(db, sql, run, &st);
+
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : LDFI_EDB;
+	*n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
+			 const struct rec_index *ix)
+{
+	sqlite3_stmt *st;
+	size_t n;
+	int rc;
+
+	if ((rc = count_rows(db, "SELECT count(*) FROM messages WHERE run = ?", run, &n)))
+		return rc;
+	tr->msgs = malloc((n + 1) * sizeof(*tr->msgs));
+	if (!tr->msgs)
+		return LDFI_ENOMEM;
+	if ((rc = prepare(db,
+			  "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
+			  "fate, record, delivery FROM messages WHERE run = ? ORDER BY id",
+			  run, &st)))
+		return rc;
+	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = tr->n_msgs < n ? load_msg_row(st, tr, ix) : LDFI_EFORMAT;
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = LDFI_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Parent rows come sorted by child; each child's parents become one slice. */
+static int load_message_parents(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
+{
+	sqlite3_stmt *st;
+	size_t n;
+	int rc;
+
+	if ((rc = count_rows(db, "SELECT count(*) FROM message_parents WHERE run = ?", run, &n)))
+		return rc;
+	tr->parents = malloc((n + 1) * sizeof(*tr->parents));
+	if (!tr->parents)
+		return LDFI_ENOMEM;
+	if ((rc = prepare(db, "SELECT msg, parent FROM message_parents WHERE run = ? ORDER BY msg",
+			  run, &st)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t msg = sqlite3_column_int64(st, 0);
+		struct ldfi_msg *m;
+
+		if (msg < 1 || (size_t)msg > tr->n_msgs || tr->n_parents >= n) {
+			rc = LDFI_EFORMAT;
+			break;
+		}
+		m = &tr->msgs[msg - 1];
+		if (m->n_parents == 0)
+			m->parents_off = (uint32_t)tr->n_parents;
+		m->n_parents++;
+		tr->parents[tr->n_parents++] = (uint32_t)sqlite3_column_int64(st, 1);
+	}
+	rc = rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Outputs sorted by (sink, node, pos): text order is conf order. Their
+ * parents are appended to the same parent array. */
+static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
+			const struct rec_index *ix)
+{
+	sqlite3_stmt *st;
+	size_t n, np, limit;
+	uint32_t *p;
+	int rc;
+
+	if ((rc = count_rows(db, "SELECT count(*) FROM outputs WHERE run = ?", run, &n)) ||
+	    (rc = count_rows(db, "SELECT count(*) FROM output_parents WHERE run = ?", run, &np)))
+		return rc;
+	tr->outs = malloc((n + 1) * sizeof(*tr->outs));
+	p = realloc(tr->parents, (tr->n_parents + np + 1) * sizeof(*p));
+	if (!tr->outs || !p)
+		return LDFI_ENOMEM;
+	tr->parents = p;
+	limit = tr->n_parents + np;
+	if ((rc = prepare(db,
+			  "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent FROM outputs o "
+			  "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
+			  "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
+			  "ORDER BY o.sink, o.node, o.pos",
+			  run, &st)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int comp = ldfi_conf_comp_index(tr->conf, col(st, 0));
+		int node = ldfi_conf_node_index(tr->conf, col(st, 1));
+		int pos = sqlite3_column_int(st, 2);
+		struct ldfi_output *o = tr->n_outs ? &tr->outs[tr->n_outs - 1] : NULL;
+
+		if (!o || o->comp != comp || o->node != node || o->pos != pos) {
+			if (tr->n_outs >= n || comp < 0 || node < 0) {
+				rc = LDFI_EFORMAT;
+				break;
+			}
+			o = &tr->outs[tr->n_outs++];
+			*o = (struct ldfi_output){comp, node, pos, rec_lookup(ix, tr, col(st, 3)),
+						  sqlite3_column_int(st, 4), (uint32_t)tr->n_parents, 0};
+			if (o->rec < 0) {
+				rc = LDFI_EFORMAT;
+				break;
+			}
+		}
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+			if (tr->n_parents >= limit) {
+				rc = LDFI_EFORMAT;
+				break;
+			}
+			tr->parents[tr->n_parents++] = (uint32_t)sqlite3_column_int64(st, 5);
+			o->n_parents++;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		       struct ldfi_trace **out)
+{
+	sqlite3 *sq = ldfi_db_sqlite(db);
+	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
+	struct rec_index ix = {NULL, 0};
+	int rc;
+
+	*out = NULL;
+	if (!tr)
+		return LDFI_ENOMEM;
+	if ((rc = ldfi_trace_init(tr, conf)) || (rc = rec_index_build(&ix, tr)) ||
+	    (rc = load_faults(sq, tr, run)) || (rc = load_messages(sq, tr, run, &ix)) ||
+	    (rc = load_message_parents(sq, tr, run)) || (rc = load_outputs(sq, tr, run, &ix))) {
+		free(ix.slots);
+		ldfi_trace_destroy(tr);
+		return rc;
+	}
+	free(ix.slots);
+	*out = tr;
+	return 0;
+}
