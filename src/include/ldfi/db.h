@@ -12,6 +12,14 @@
 
 #include "ldfi/trace.h"
 
+/* The schema version this build writes (meta.schema_version). A database
+ * with a newer version is refused by ldfi_db_open. */
+#define LDFI_DB_SCHEMA_VERSION 1
+
+/* Default time a write waits for another connection's lock, milliseconds. */
+#define LDFI_DB_BUSY_TIMEOUT_MS 5000
+
+/* A handle is not thread-safe: use it from one thread at a time. */
 struct ldfi_db;
 typedef struct sqlite3 sqlite3;
 
@@ -26,6 +34,10 @@ struct ldfi_run_info {
  * Open (creating if needed) the database at `path` and ensure the schema.
  * On success returns 0 and a handle in *out (ldfi_db_close). On error
  * returns LDFI_EDB or LDFI_ENOMEM with a message in `err`; *out is NULL.
+ * A file that is not an SQLite database, an SQLite database that is not an
+ * ldfi one, or an ldfi database with a newer schema_version is refused with
+ * LDFI_EDB ("PATH: not an ldfi database: ...", "PATH: schema version N is
+ * newer than ...") and is left untouched.
  */
 int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errlen);
 
@@ -35,15 +47,27 @@ void ldfi_db_close(struct ldfi_db *db);
 /*
  * Write one run: its row in `runs`, every message and parent link, the
  * outputs and their parents, the check results and offending records, in a
- * single transaction. On success returns 0 and the new run id in *run_id
- * (may be NULL). On error returns LDFI_EDB (message: ldfi_db_errmsg) and the
- * database holds no part of this run.
+ * single transaction. `info` may be NULL (strategy "run", wall_us 0, no
+ * hypothesis). The trace and `info` are only read during the call.
+ * On success returns 0 and the new run id in *run_id (may be NULL). On error
+ * returns LDFI_EDB (an SQLite error, e.g. the database is locked by another
+ * writer for longer than the busy timeout), LDFI_EINVAL (a NULL argument or
+ * a malformed trace: an index out of range; nothing was written) or
+ * LDFI_ENOMEM; ldfi_db_errmsg says which statement failed and why, and the
+ * database holds no part of this run (every earlier run is kept).
  */
 int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 		       const struct ldfi_run_info *info, int64_t *run_id);
 
-/* The last SQLite error message of this handle (never NULL). */
+/* The last error message of this handle, with its context (the statement
+ * or step that failed); never NULL, "" before any error. Owned by `db`,
+ * valid until the next call on it. */
 const char *ldfi_db_errmsg(struct ldfi_db *db);
+
+/* Set how long a write waits for another connection's lock before failing
+ * with LDFI_EDB ("database is locked"); 0 fails at once. Default:
+ * LDFI_DB_BUSY_TIMEOUT_MS. Returns 0 or LDFI_EDB. */
+int ldfi_db_set_busy_timeout(struct ldfi_db *db, int ms);
 
 /* The underlying SQLite handle, for the lineage reader and the explorer
  * state; owned by `db`. */
