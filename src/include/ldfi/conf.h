@@ -119,8 +119,20 @@ int ldfi_conf_parse(const char *path, const char *text, size_t len, struct ldfi_
 		    char *err, size_t errlen);
 
 /* Read the file at `path` and parse it as ldfi_conf_parse() does. An
- * unreadable file gives LDFI_EIO with "PATH: strerror" in `err`. */
+ * unreadable file gives LDFI_EIO with "PATH: strerror" in `err` (a file over
+ * 256 MiB too: "PATH: file too large (over 256 MiB)"). */
 int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t errlen);
+
+/*
+ * Override the bounds from the command line (-1 keeps the conf's value) and
+ * re-validate everything that depends on them: eot in 1..LDFI_EOT_MAX,
+ * 0 <= eff <= eot, 0 <= crashes <= n_nodes, every source's `at` <= eot and
+ * every `retry_every` <= eot. Returns 0, or LDFI_EINVAL with a message in
+ * `err` naming the option ("--eff 9 exceeds eot 6", no FILE:LINE prefix);
+ * on error the conf is unchanged.
+ */
+int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, char *err,
+			 size_t errlen);
 
 /* Free a configuration; NULL is accepted. */
 void ldfi_conf_destroy(struct ldfi_conf *conf);
@@ -130,7 +142,8 @@ int ldfi_conf_node_index(const struct ldfi_conf *conf, const char *name);
 int ldfi_conf_comp_index(const struct ldfi_conf *conf, const char *name);
 
 /* True if source component `src` feeds sink (or stage) `comp`, directly or
- * through stages. */
+ * through stages (following `to` at least once: false when src == comp;
+ * `src` may be any component; false for indices out of range). */
 bool ldfi_conf_upstream(const struct ldfi_conf *conf, int src, int comp);
 
 /* Write the one-paragraph summary printed by `ldfi check` to `f`. */
