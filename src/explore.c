@@ -1,21 +1,626 @@
-/* explore.c - `ldfi explore` and `ldfi replay`: not built yet (issue 3). */
+/*
+ * explore.c - `ldfi explore`: the fault-free run, then hypotheses from the
+ * chosen strategy, each run and recorded, until a counterexample, no
+ * hypothesis left (certified), or a budget runs out (inconclusive). State
+ * lives in OUT/provenance.db, so a stopped explore resumes where it was.
+ */
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "ldfi/db.h"
 #include "ldfi/ldfi.h"
+#include "ldfi/runtime.h"
 #include "src/cli.h"
+#include "src/explore.h"
+#include "src/state.h"
+#include "src/strategy.h"
 
-int ldfi_cmd_explore(int argc, char **argv)
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "ldfi explore: not built yet\n");
+	(void)sig;
+	interrupted = 1;
+}
+
+struct explore {
+	const struct ldfi_conf *conf;
+	const struct ldfi_explore_opts *opts;
+	struct ldfi_explore_result *res;
+	struct ldfi_db *db;
+	struct ldfi_gen *gen;
+	int *vars;
+	double t0, last_progress;
+	bool show_progress;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *ldfi_verdict_name(enum ldfi_verdict v)
+{
+	switch (v) {
+	case LDFI_VERDICT_CERTIFIED:
+		return "certified";
+	case LDFI_VERDICT_COUNTEREXAMPLE:
+		return "counterexample";
+	case LDFI_VERDICT_INCONCLUSIVE:
+		return "inconclusive";
+	}
+	return "?";
+}
+
+void ldfi_explore_result_finish(struct ldfi_explore_result *res)
+{
+	ldfi_trace_destroy(res->fault_free);
+	for (int i = 0; i < res->n_cex; i++)
+		ldfi_trace_destroy(res->cex[i].trace);
+	free(res->cex);
+	free(res->replay);
+	free(res->db_path);
+}
+
+static int vars_to_faults(const struct ldfi_space *sp, const int *vars, int n,
+			  struct ldfi_faults *fs)
+{
+	for (int i = 0; i < n; i++)
+		if (ldfi_faults_add(fs, ldfi_space_fault(sp, vars[i])))
+			return LDFI_ENOMEM;
+	return 0;
+}
+
+static int faults_to_vars(const struct ldfi_space *sp, const struct ldfi_faults *fs, int *vars)
+{
+	for (int i = 0; i < fs->n; i++)
+		if (!(vars[i] = ldfi_space_var(sp, &fs->v[i])))
+			return LDFI_EFORMAT;
+	return 0;
+}
+
+static void progress(struct explore *x, bool force)
+{
+	double t = now_s();
+
+	if (!x->show_progress || (!force && t - x->last_progress < 0.5))
+		return;
+	x->last_progress = t;
+	fprintf(stderr, "%sexecutions %ld, hypotheses pending %ld, elapsed %.1f s%s",
+		isatty(2) ? "\r" : "", x->res->executions, x->gen->ops->pending(x->gen), t - x->t0,
+		isatty(2) ? "   " : "\n");
+	if (force && isatty(2))
+		fputc('\n', stderr);
+}
+
+static int add_cex(struct explore *x, struct ldfi_trace *tr, int64_t run)
+{
+	struct ldfi_explore_result *res = x->res;
+	struct ldfi_cex *c = realloc(res->cex, ((size_t)res->n_cex + 1) * sizeof(*c));
+
+	if (!c)
+		return LDFI_ENOMEM;
+	res->cex = c;
+	c[res->n_cex++] = (struct ldfi_cex){tr, run, res->executions};
+	return 0;
+}
+
+/* Re-read a stored run: its trace with checks evaluated again. */
+static int reload(struct explore *x, int64_t run, struct ldfi_trace **tr)
+{
+	int rc = ldfi_db_load_trace(x->db, x->conf, run, tr);
+
+	if (!rc)
+		rc = ldfi_checks_eval(*tr, x->res->fault_free ? x->res->fault_free : *tr);
+	if (rc) {
+		ldfi_trace_destroy(*tr);
+		*tr = NULL;
+	}
+	return rc;
+}
+
+/* Run one fault set, record it, and tell the strategy. Takes `fs`. */
+static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults *fs)
+{
+	struct ldfi_run_info info = {ldfi_strategy_name(x->opts->strategy), 0, 0};
+	struct ldfi_trace *tr = NULL;
+	double t = now_s();
+	char *text;
+	int64_t run;
+	int rc = ldfi_runtime_exec(x->conf, fs, x->res->fault_free, &tr);
+
+	ldfi_faults_finish(fs);
+	if (rc) {
+		fprintf(stderr, "ldfi explore: execution failed: %s\n", ldfi_strerror(rc));
+		return rc;
+	}
+	info.wall_us = (int64_t)((now_s() - t) * 1e6);
+	if ((rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
+		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, ldfi_db_errmsg(x->db));
+		ldfi_trace_destroy(tr);
+		return rc;
+	}
+	x->res->executions++;
+	text = ldfi_faults_to_string(x->conf, &tr->faults);
+	if (!text || (n && ldfi_state_tried(x->db, text, n, run)))
+		rc = text ? LDFI_EDB : LDFI_ENOMEM;
+	free(text);
+	if (!rc)
+		rc = x->gen->ops->learn(x->gen, x->db, run, vars, n, tr->passed);
+	if (rc)
+		fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(rc));
+	if (!rc && !x->res->fault_free) {
+		struct ldfi_trace *copy = NULL;
+
+		x->res->fault_free = tr;
+		if (!tr->passed && !(rc = reload(x, run, &copy)) && (rc = add_cex(x, copy, run)))
+			ldfi_trace_destroy(copy);
+		return rc;
+	}
+	if (!rc && !tr->passed && !(rc = add_cex(x, tr, run)))
+		return 0;
+	ldfi_trace_destroy(tr);
+	return rc;
+}
+
+/* Feed the runs of an interrupted explore back, without executing them. */
+static int resume_run(struct explore *x, const struct ldfi_state_run *r)
+{
+	struct ldfi_faults fs;
+	struct ldfi_trace *tr = NULL;
+	char err[256];
+	int rc;
+
+	ldfi_faults_init(&fs);
+	if (ldfi_faults_parse(x->conf, r->faults, &fs, err, sizeof(err)) ||
+	    faults_to_vars(&x->gen->space, &fs, x->vars)) {
+		fprintf(stderr, "ldfi explore: %s: run %lld: %s\n", x->res->db_path,
+			(long long)r->id, err);
+		ldfi_faults_finish(&fs);
+		return LDFI_EFORMAT;
+	}
+	rc = x->gen->ops->learn(x->gen, x->db, r->id, x->vars, fs.n, r->passed);
+	x->res->executions++;
+	if (!rc && (!x->res->fault_free || !r->passed))
+		rc = reload(x, r->id, &tr);
+	if (!rc && !x->res->fault_free)
+		x->res->fault_free = tr;
+	else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id)))
+		tr = NULL;
+	if (tr != x->res->fault_free)
+		ldfi_trace_destroy(tr);
+	ldfi_faults_finish(&fs);
+	return rc;
+}
+
+static int resume(struct explore *x)
+{
+	struct ldfi_state_run *runs;
+	int n, rc = ldfi_state_runs(x->db, &runs, &n);
+
+	if (rc) {
+		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, ldfi_db_errmsg(x->db));
+		return rc;
+	}
+	if (n && strcmp(runs[0].faults, "none") != 0) {
+		fprintf(stderr, "ldfi explore: %s: first run is not the fault-free run\n",
+			x->res->db_path);
+		rc = LDFI_EFORMAT;
+	}
+	for (int i = 0; i < n && !rc; i++)
+		rc = resume_run(x, &runs[i]);
+	ldfi_state_runs_free(runs, n);
+	return rc;
+}
+
+static bool budget_left(struct explore *x)
+{
+	struct ldfi_explore_result *res = x->res;
+	const struct ldfi_explore_opts *o = x->opts;
+	double elapsed = now_s() - x->t0;
+	long pending = x->gen->ops->pending(x->gen);
+
+	if (interrupted)
+		snprintf(res->reason, sizeof(res->reason),
+			 "interrupted after %ld executions; at least %ld hypotheses pending "
+			 "(run the same command to resume)",
+			 res->executions, pending);
+	else if (o->max_runs && res->executions >= o->max_runs)
+		snprintf(res->reason, sizeof(res->reason),
+			 "max-runs %lld reached after %ld executions; at least %ld hypotheses "
+			 "pending",
+			 o->max_runs, res->executions, pending);
+	else if (o->time_limit_s > 0 && elapsed >= o->time_limit_s)
+		snprintf(res->reason, sizeof(res->reason),
+			 "time limit %.0f s reached after %ld executions; at least %ld hypotheses "
+			 "pending",
+			 o->time_limit_s, res->executions, pending);
+	else
+		return true;
+	res->verdict = LDFI_VERDICT_INCONCLUSIVE;
+	res->pending = pending;
+	return false;
+}
+
+static int loop(struct explore *x)
+{
+	struct ldfi_explore_result *res = x->res;
+	int rc = 0;
+
+	while (res->n_cex == 0 || x->opts->all) {
+		struct ldfi_faults fs;
+		int n;
+
+		progress(x, false);
+		if (!budget_left(x))
+			return 0;
+		rc = x->gen->ops->next(x->gen, x->vars, x->gen->space.n_vars + 1, &n);
+		if (rc <= 0)
+			break;
+		ldfi_faults_init(&fs);
+		if ((rc = vars_to_faults(&x->gen->space, x->vars, n, &fs)) ||
+		    (rc = execute(x, x->vars, n, &fs)))
+			return rc;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(rc));
+		return rc;
+	}
+	res->verdict = res->n_cex ? LDFI_VERDICT_COUNTEREXAMPLE : LDFI_VERDICT_CERTIFIED;
+	res->pending = 0;
+	return 0;
+}
+
+static struct ldfi_gen *make_gen(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o)
+{
+	switch (o->strategy) {
+	case LDFI_STRATEGY_LDFI:
+		return ldfi_gen_ldfi_create(conf, o->all);
+	case LDFI_STRATEGY_RANDOM:
+		return ldfi_gen_random_create(conf, o->seed, o->all);
+	case LDFI_STRATEGY_EXHAUSTIVE:
+		return ldfi_gen_exhaustive_create(conf, o->all);
+	}
+	return NULL;
+}
+
+static int start(struct explore *x)
+{
+	struct ldfi_faults none;
+	int rc = resume(x);
+
+	if (rc || x->res->executions > 0)
+		return rc;
+	ldfi_faults_init(&none);
+	return execute(x, NULL, 0, &none);
+}
+
+/* Run the loop; on success res is filled. Returns 0 or LDFI_E*. */
+static int explore(struct explore *x)
+{
+	int rc;
+
+	x->t0 = now_s();
+	x->gen = make_gen(x->conf, x->opts);
+	x->vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
+	if (!x->gen || !x->vars)
+		return LDFI_ENOMEM;
+	if (!(rc = start(x)))
+		rc = loop(x);
+	progress(x, true);
+	x->res->tried = ldfi_setset_count(x->gen->tried) - 1;
+	x->res->pruned = x->gen->pruned;
+	x->res->wall_s = now_s() - x->t0;
+	return rc;
+}
+
+static int parse_opts(int argc, char **argv, struct ldfi_explore_opts *o, int bounds[3],
+		      bool *fresh, const char **strategy, const char **seed)
+{
+	static const struct option longopts[] = {
+		{"strategy", required_argument, NULL, 's'}, {"eot", required_argument, NULL, 'T'},
+		{"eff", required_argument, NULL, 'E'},      {"crashes", required_argument, NULL, 'C'},
+		{"max-runs", required_argument, NULL, 'm'}, {"time-limit", required_argument, NULL, 't'},
+		{"seed", required_argument, NULL, 'S'},     {"jobs", required_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'},            {"out", required_argument, NULL, 'o'},
+		{"json", required_argument, NULL, 'J'},     {"junit", required_argument, NULL, 'U'},
+		{"html", required_argument, NULL, 'H'},     {"quiet", no_argument, NULL, 'q'},
+		{"progress", no_argument, NULL, 'p'},       {"fresh", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	};
+	long long v;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		const char *opt = argv[optind - 1];
+
+		switch (c) {
+		case 's':
+			*strategy = optarg;
+			break;
+		case 'S':
+			*seed = optarg;
+			break;
+		case 'T':
+		case 'E':
+		case 'C':
+			if ((v = ldfi_cli_number("explore", opt, optarg, LDFI_EOT_MAX)) < 0)
+				return LDFI_EXIT_USAGE;
+			bounds[c == 'T' ? 0 : c == 'E' ? 1 : 2] = (int)v;
+			break;
+		case 'm':
+			if ((v = ldfi_cli_number("explore", opt, optarg, 1000000000000LL)) < 1)
+				return v < 0 ? LDFI_EXIT_USAGE
+					     : ldfi_cli_usage_error("explore", "--max-runs must be >= 1");
+			o->max_runs = v;
+			break;
+		case 't':
+			if ((v = ldfi_cli_number("explore", opt, optarg, 100000000LL)) < 1)
+				return v < 0 ? LDFI_EXIT_USAGE
+					     : ldfi_cli_usage_error("explore", "--time-limit must be >= 1");
+			o->time_limit_s = (double)v;
+			break;
+		case 'j':
+			if ((v = ldfi_cli_number("explore", opt, optarg, 1024)) < 1)
+				return v < 0 ? LDFI_EXIT_USAGE
+					     : ldfi_cli_usage_error("explore", "--jobs must be >= 1");
+			o->jobs = (int)v;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'o':
+			o->out_dir = optarg;
+			break;
+		case 'J':
+			o->json = optarg;
+			break;
+		case 'U':
+			o->junit = optarg;
+			break;
+		case 'H':
+			o->html = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'p':
+			o->progress = true;
+			break;
+		case 'f':
+			*fresh = true;
+			break;
+		case 'h':
+			printf("usage: ldfi explore PIPELINE.conf [--strategy ldfi|random|exhaustive] "
+			       "[--eot N] [--eff N] [--crashes N] [--max-runs N] [--time-limit S] "
+			       "[--seed N] [--jobs N] [--all] [--out DIR] [--json FILE] "
+			       "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh]\n");
+			return -1;
+		default:
+			return ldfi_cli_usage_error("explore", "unknown or incomplete option '%s'",
+						    opt);
+		}
+	}
+	if (optind != argc - 1)
+		return ldfi_cli_usage_error("explore", "expects exactly one PIPELINE.conf");
+	o->conf_path = argv[optind];
+	return 0;
+}
+
+/* Strategy and seed: the command line overrides the conf. */
+static int apply_choices(struct ldfi_explore_opts *o, const struct ldfi_conf *conf,
+			 const char *strategy, const char *seed)
+{
+	o->strategy = conf->strategy;
+	o->seed = conf->seed;
+	if (strategy) {
+		if (strcmp(strategy, "ldfi") == 0)
+			o->strategy = LDFI_STRATEGY_LDFI;
+		else if (strcmp(strategy, "random") == 0)
+			o->strategy = LDFI_STRATEGY_RANDOM;
+		else if (strcmp(strategy, "exhaustive") == 0)
+			o->strategy = LDFI_STRATEGY_EXHAUSTIVE;
+		else
+			return ldfi_cli_usage_error("explore", "unknown strategy '%s'", strategy);
+	}
+	if (seed) {
+		char *end;
+
+		o->seed = strtoull(seed, &end, 10);
+		if (!*seed || *end || seed[0] == '-')
+			return ldfi_cli_usage_error("explore", "--seed expects a number, got '%s'",
+						    seed);
+	}
+	if (!o->max_runs)
+		o->max_runs = conf->max_runs;
+	if (o->html)
+		return ldfi_cli_usage_error("explore", "--html is not built yet");
+	return 0;
+}
+
+/* What identifies an exploration: the conf's bytes, bounds, strategy, seed. */
+static char *digest(const char *path, const struct ldfi_conf *conf,
+		    const struct ldfi_explore_opts *o)
+{
+	uint64_t h = 1469598103934665603ull;
+	FILE *f = fopen(path, "rb");
+	char *s;
+	int ch;
+
+	if (!f)
+		return NULL;
+	while ((ch = getc(f)) != EOF)
+		h = (h ^ (uint64_t)ch) * 1099511628211ull;
+	fclose(f);
+	if (asprintf(&s, "%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu",
+		     (unsigned long long)h, conf->eot, conf->eff, conf->crashes,
+		     ldfi_strategy_name(o->strategy), (unsigned long long)o->seed) < 0)
+		return NULL;
+	return s;
+}
+
+/* Single-quote `s` for a POSIX shell. */
+static int shell_quote(FILE *f, const char *s)
+{
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./=:,") ==
+			  strlen(s))
+		return fputs(s, f);
+	fputc('\'', f);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	return fputc('\'', f);
+}
+
+static char *replay_command(const struct ldfi_explore_result *res)
+{
+	const struct ldfi_conf *conf = res->conf;
+	char *s = NULL, *faults;
+	size_t len = 0;
+	FILE *f;
+
+	if (!res->n_cex)
+		return NULL;
+	faults = ldfi_faults_to_string(conf, &res->cex[0].trace->faults);
+	f = open_memstream(&s, &len);
+	if (!f || !faults) {
+		if (f)
+			fclose(f);
+		free(s);
+		free(faults);
+		return NULL;
+	}
+	fputs("ldfi run ", f);
+	shell_quote(f, res->opts->conf_path);
+	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff, conf->crashes);
+	shell_quote(f, faults);
+	free(faults);
+	fclose(f);
+	return s;
+}
+
+/* Persist the verdict and the hypotheses still pending. */
+static void save_state(struct explore *x)
+{
+	struct ldfi_explore_result *res = x->res;
+	char buf[64];
+
+	ldfi_state_set(x->db, "verdict", ldfi_verdict_name(res->verdict));
+	snprintf(buf, sizeof(buf), "%ld", res->executions);
+	ldfi_state_set(x->db, "executions", buf);
+	ldfi_state_set(x->db, "reason", res->reason);
+}
+
+static int write_reports(struct explore *x)
+{
+	const struct ldfi_explore_opts *o = x->opts;
+	char *path = NULL;
+	int rc = 0;
+
+	if (!o->quiet) {
+		rc = ldfi_report_text(stdout, x->res);
+	} else {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		if (f) {
+			rc = ldfi_report_text(f, x->res);
+			fclose(f);
+			fwrite(text, 1, strcspn(text, "\n") + (strchr(text, '\n') != NULL), stdout);
+		}
+		free(text);
+	}
+	fflush(stdout);
+	if (asprintf(&path, "%s/report.json", o->out_dir) < 0)
+		return LDFI_ENOMEM;
+	if (!rc)
+		rc = ldfi_report_json(path, x->res);
+	free(path);
+	if (!rc && o->json)
+		rc = ldfi_report_json(o->json, x->res);
+	if (!rc && o->junit)
+		rc = ldfi_report_junit(o->junit, x->res);
+	return rc;
+}
+
+static int exit_status(const struct ldfi_explore_result *res)
+{
+	switch (res->verdict) {
+	case LDFI_VERDICT_CERTIFIED:
+		return LDFI_EXIT_CERTIFIED;
+	case LDFI_VERDICT_COUNTEREXAMPLE:
+		return LDFI_EXIT_COUNTEREXAMPLE;
+	case LDFI_VERDICT_INCONCLUSIVE:
+		return LDFI_EXIT_INCONCLUSIVE;
+	}
 	return LDFI_EXIT_INTERNAL;
 }
 
-int ldfi_cmd_replay(int argc, char **argv)
+static int run_explore(struct ldfi_explore_opts *o, const struct ldfi_conf *conf, bool fresh)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "ldfi replay: not built yet\n");
-	return LDFI_EXIT_INTERNAL;
+	struct ldfi_explore_result res = {.conf = conf, .opts = o};
+	struct explore x = {.conf = conf, .opts = o, .res = &res};
+	char err[1024], *dg = digest(o->conf_path, conf, o);
+	int rc, status = LDFI_EXIT_INTERNAL;
+
+	x.show_progress = o->progress || isatty(2);
+	if (!dg) {
+		fprintf(stderr, "ldfi explore: %s: cannot read\n", o->conf_path);
+		return LDFI_EXIT_INTERNAL;
+	}
+	rc = ldfi_state_open(o->out_dir, dg, fresh, &x.db, &res.db_path, err, sizeof(err));
+	free(dg);
+	if (rc) {
+		fprintf(stderr, "ldfi explore: %s\n", err);
+		return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = explore(&x);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (!rc) {
+		res.replay = replay_command(&res);
+		save_state(&x);
+		status = write_reports(&x) ? LDFI_EXIT_INTERNAL : exit_status(&res);
+	}
+	ldfi_gen_destroy(x.gen);
+	free(x.vars);
+	ldfi_db_close(x.db);
+	ldfi_explore_result_finish(&res);
+	return status;
+}
+
+int ldfi_cmd_explore(int argc, char **argv)
+{
+	struct ldfi_explore_opts o = {.out_dir = "ldfi-out", .jobs = 1};
+	const char *strategy = NULL, *seed = NULL;
+	int bounds[3] = {-1, -1, -1}, status;
+	struct ldfi_conf *conf;
+	bool fresh = false;
+
+	status = parse_opts(argc, argv, &o, bounds, &fresh, &strategy, &seed);
+	if (status)
+		return status < 0 ? 0 : status;
+	conf = ldfi_cli_load(o.conf_path, bounds[0], bounds[1], bounds[2], &status);
+	if (!conf)
+		return status;
+	status = apply_choices(&o, conf, strategy, seed);
+	if (!status)
+		status = run_explore(&o, conf, fresh);
+	ldfi_conf_destroy(conf);
+	return status;
 }

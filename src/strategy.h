@@ -1,0 +1,72 @@
+/*
+ * strategy.h - where the next fault set comes from. The three strategies
+ * (ldfi, random, exhaustive) share the explore loop through this interface.
+ * Fault sets are handled as ascending arrays of fault-space variables
+ * (lineage.h: struct ldfi_space).
+ */
+#ifndef LDFI_SRC_STRATEGY_H
+#define LDFI_SRC_STRATEGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/db.h"
+#include "lineage/lineage.h"
+
+/* A set of fault sets (each an ascending variable array), for "tried". */
+struct ldfi_setset;
+struct ldfi_setset *ldfi_setset_create(void);
+void ldfi_setset_destroy(struct ldfi_setset *s);
+/* Returns 1 if added, 0 if present, LDFI_ENOMEM. */
+int ldfi_setset_add(struct ldfi_setset *s, const int *vars, int n);
+bool ldfi_setset_has(const struct ldfi_setset *s, const int *vars, int n);
+long ldfi_setset_count(const struct ldfi_setset *s);
+
+struct ldfi_gen;
+
+struct ldfi_gen_ops {
+	/* Next fault set not tried yet: 1 and the set in vars/n, 0 when none is
+	 * left, or a negative LDFI_E* code. `cap` >= space.n_vars. */
+	int (*next)(struct ldfi_gen *g, int *vars, int cap, int *n);
+	/* A run of `vars` (or the fault-free run, n == 0) finished and was
+	 * recorded as `run` in the database. Returns 0 or LDFI_E*. */
+	int (*learn)(struct ldfi_gen *g, struct ldfi_db *db, int64_t run, const int *vars, int n,
+		     bool passed);
+	/* Hypotheses known but not run yet (an estimate for progress). */
+	long (*pending)(const struct ldfi_gen *g);
+	void (*destroy)(struct ldfi_gen *g);
+};
+
+struct ldfi_gen {
+	const struct ldfi_gen_ops *ops;
+	const struct ldfi_conf *conf;
+	struct ldfi_space space;
+	struct ldfi_setset *tried; /* owned */
+	long pruned;               /* candidates skipped (tried already, or a superset of a
+				    * counterexample) */
+	bool all;                  /* --all: keep going after a counterexample */
+	int **cex;                 /* counterexample sets, to skip their supersets */
+	int *cex_n;
+	int n_cex;
+};
+
+/* Constructors; NULL on ENOMEM. `all` as in --all. */
+struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all);
+struct ldfi_gen *ldfi_gen_random_create(const struct ldfi_conf *conf, uint64_t seed, bool all);
+struct ldfi_gen *ldfi_gen_exhaustive_create(const struct ldfi_conf *conf, bool all);
+void ldfi_gen_destroy(struct ldfi_gen *g); /* NULL-safe */
+
+/* Shared by the strategies. */
+int ldfi_gen_base_init(struct ldfi_gen *g, const struct ldfi_gen_ops *ops,
+		       const struct ldfi_conf *conf, bool all);
+void ldfi_gen_base_finish(struct ldfi_gen *g);
+/* Note a finished run: mark tried, remember counterexamples. */
+int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed);
+/* Whether a candidate must be skipped (tried, or a counterexample's superset). */
+bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n);
+/* Whether `vars` is a valid fault set of the bounds (crash budget, one crash
+ * per node). */
+bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * strategy_ldfi.c - lineage-driven candidates: for every good outcome, the
+ * minimal fault sets that cut all of its known supports (solver/hitset),
+ * smallest first across all outcomes; never one already tried nor a
+ * superset of a counterexample. When a run adds supports to an outcome, its
+ * enumeration restarts from the new formula.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/ldfi.h"
+#include "solver/hitset.h"
+#include "src/strategy.h"
+
+/* One outcome's enumeration and its next candidate. */
+struct stream {
+	struct ldfi_hitset *h;
+	uint64_t version; /* the outcome's version h was built from */
+	int *peek;        /* next candidate, valid when has_peek */
+	int n_peek;
+	bool has_peek;
+	bool done;
+};
+
+struct gen_ldfi {
+	struct ldfi_gen base;
+	struct ldfi_lineage *lin;
+	struct stream *streams;
+	int n_streams;
+	int *buf;
+	int *crash_vars;
+};
+
+static void stream_reset(struct stream *s)
+{
+	ldfi_hitset_destroy(s->h);
+	s->h = NULL;
+	s->has_peek = false;
+	s->done = false;
+}
+
+/* Build a solver for outcome `o` with the bounds' crash constraints and the
+ * counterexamples blocked. */
+static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	const struct ldfi_conf *conf = g->base.conf;
+	int rc = 0;
+
+	stream_reset(s);
+	s->h = ldfi_hitset_create(sp->n_vars, 0);
+	if (!s->h)
+		return LDFI_ENOMEM;
+	s->version = o->version;
+	for (int i = 0; !rc && i < o->n_supports; i++)
+		rc = ldfi_hitset_add_support(s->h, o->supports[i].vars, o->supports[i].n);
+	if (!rc && sp->n_crash) {
+		for (int v = 0; v < sp->n_crash; v++)
+			g->crash_vars[v] = v + 1;
+		rc = ldfi_hitset_add_atmost(s->h, g->crash_vars, sp->n_crash, conf->crashes);
+		for (int node = 0; !rc && node < conf->n_nodes; node++)
+			rc = ldfi_hitset_add_atmost(s->h, g->crash_vars + node * conf->eot, conf->eot,
+						    1);
+	}
+	for (int i = 0; !rc && i < g->base.n_cex; i++)
+		rc = ldfi_hitset_block(s->h, g->base.cex[i], g->base.cex_n[i]);
+	return rc;
+}
+
+/* Advance `s` to its next candidate that is neither tried nor excluded. */
+static int stream_fill(struct gen_ldfi *g, struct stream *s)
+{
+	const struct ldfi_space *sp = &g->base.space;
+
+	while (!s->has_peek && !s->done) {
+		int n, rc = ldfi_hitset_next(s->h, s->peek, sp->n_vars + 1, &n);
+
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			s->done = true;
+			break;
+		}
+		if (ldfi_gen_skip(&g->base, s->peek, n)) {
+			g->base.pruned++;
+			continue;
+		}
+		s->n_peek = n;
+		s->has_peek = true;
+	}
+	return 0;
+}
+
+static int grow_streams(struct gen_ldfi *g, int n)
+{
+	struct stream *s;
+
+	if (n <= g->n_streams)
+		return 0;
+	s = realloc(g->streams, (size_t)n * sizeof(*s));
+	if (!s)
+		return LDFI_ENOMEM;
+	g->streams = s;
+	for (int i = g->n_streams; i < n; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].peek = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+		if (!s[i].peek) {
+			g->n_streams = i;
+			return LDFI_ENOMEM;
+		}
+		s[i].done = true;
+		g->n_streams = i + 1;
+	}
+	return 0;
+}
+
+/* Smaller sets first, then lexicographic by variable. */
+static int cmp_sets(const int *a, int na, const int *b, int nb)
+{
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	for (int i = 0; i < na; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
+{
+	struct gen_ldfi *g = (struct gen_ldfi *)base;
+	int n_out = ldfi_lineage_n_outcomes(g->lin), best = -1, rc;
+
+	if ((rc = grow_streams(g, n_out)))
+		return rc;
+	for (int i = 0; i < n_out; i++) {
+		const struct ldfi_outcome *o = ldfi_lineage_outcome(g->lin, i);
+		struct stream *s = &g->streams[i];
+
+		if ((!s->h || s->version != o->version) && (rc = stream_build(g, s, o)))
+			return rc;
+		if (s->has_peek && ldfi_gen_skip(base, s->peek, s->n_peek))
+			s->has_peek = false;
+		if ((rc = stream_fill(g, s)))
+			return rc;
+		if (s->has_peek && (best < 0 || cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
+							 g->streams[best].n_peek) < 0))
+			best = i;
+	}
+	if (best < 0)
+		return 0;
+	if (g->streams[best].n_peek > cap)
+		return LDFI_ELIMIT;
+	*n = g->streams[best].n_peek;
+	memcpy(vars, g->streams[best].peek, (size_t)*n * sizeof(int));
+	return 1;
+}
+
+static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, const int *vars,
+		      int n, bool passed)
+{
+	struct gen_ldfi *g = (struct gen_ldfi *)base;
+	int rc = ldfi_gen_base_learn(base, vars, n, passed);
+
+	if (rc)
+		return rc;
+	if (!passed) {
+		/* Counterexample: no superset of it is worth running. */
+		for (int i = 0; i < g->n_streams && !rc; i++)
+			if (g->streams[i].h)
+				rc = ldfi_hitset_block(g->streams[i].h, vars, n);
+		return rc;
+	}
+	return ldfi_lineage_add_run(g->lin, db, run, NULL);
+}
+
+static long ldfi_pending(const struct ldfi_gen *base)
+{
+	const struct gen_ldfi *g = (const struct gen_ldfi *)base;
+	long n = 0;
+
+	for (int i = 0; i < g->n_streams; i++)
+		n += g->streams[i].has_peek;
+	return n;
+}
+
+static void ldfi_destroy(struct ldfi_gen *base)
+{
+	struct gen_ldfi *g = (struct gen_ldfi *)base;
+
+	for (int i = 0; i < g->n_streams; i++) {
+		ldfi_hitset_destroy(g->streams[i].h);
+		free(g->streams[i].peek);
+	}
+	free(g->streams);
+	free(g->buf);
+	free(g->crash_vars);
+	ldfi_lineage_destroy(g->lin);
+	ldfi_gen_base_finish(base);
+	free(g);
+}
+
+static const struct ldfi_gen_ops ldfi_ops = {
+	.next = ldfi_next,
+	.learn = ldfi_learn,
+	.pending = ldfi_pending,
+	.destroy = ldfi_destroy,
+};
+
+struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
+{
+	struct gen_ldfi *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	if (ldfi_gen_base_init(&g->base, &ldfi_ops, conf, all))
+		goto err;
+	g->lin = ldfi_lineage_create(conf);
+	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
+	if (!g->lin || !g->crash_vars)
+		goto err;
+	return &g->base;
+err:
+	ldfi_destroy(&g->base);
+	return NULL;
+}
