@@ -4,6 +4,7 @@
  * lines, small error buffers), ldfi_conf_set_bounds, ldfi_conf_load, and a
  * deterministic fuzz of mutated confs that must never crash or leak.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +497,158 @@ static void test_fuzz(void)
 	free(buf);
 }
 
+/* Append to a text buffer, formatting like printf. */
+static void put(char *buf, size_t len, size_t *n, const char *fmt, unsigned v)
+{
+	if (*n < len)
+		*n += (size_t)snprintf(buf + *n, len - *n, fmt, v);
+	if (*n >= len)
+		*n = len - 1;
+}
+
+struct soup {
+	unsigned kind[10];
+	unsigned count[5]; /* sections of each kind */
+};
+
+/* A random existing name of kind k (or a dangling one, rarely). */
+static unsigned pick(const struct soup *sp, unsigned k)
+{
+	if (!sp->count[k] || next_rand() % 20 == 0)
+		return 99;
+	return next_rand() % sp->count[k];
+}
+
+/* Section `j` of the soup with mostly plausible keys, so that the
+ * whole-file checks (references, cycles, upstream sources) are reached. */
+static void soup_section(const struct soup *sp, unsigned j, unsigned idx, char *buf, size_t len,
+			 size_t *n)
+{
+	static const char *const kinds[] = {"delivered", "agreement", "ordered", "plugin"};
+	bool to_stage = next_rand() % 3 == 0;
+
+	switch (sp->kind[j]) {
+	case 0:
+		put(buf, len, n, "[source s%u]\n", idx);
+		put(buf, len, n, "node = n%u\n", next_rand() % 4);
+		put(buf, len, n, next_rand() % 2 ? "records = %u\n" : "records = a%u, b\n",
+		    1 + next_rand() % 4);
+		put(buf, len, n, to_stage ? "to = t%u\n" : "to = k%u\n",
+		    pick(sp, to_stage ? 1 : 2));
+		if (next_rand() % 3 == 0)
+			put(buf, len, n, "at = %u\n", 1 + next_rand() % 4);
+		break;
+	case 1:
+		put(buf, len, n, "[stage t%u]\n", idx);
+		put(buf, len, n, "nodes = n%u, n3\n", next_rand() % 3);
+		put(buf, len, n, to_stage ? "to = t%u\n" : "to = k%u\n",
+		    pick(sp, to_stage ? 1 : 2));
+		if (next_rand() % 4 == 0)
+			put(buf, len, n, "kind = plugin\nlibrary = x%u.so\nsymbol = f\n", 0);
+		break;
+	case 2:
+		put(buf, len, n, "[sink k%u]\n", idx);
+		put(buf, len, n, "nodes = n%u\n", next_rand() % 4);
+		if (next_rand() % 3 == 0)
+			put(buf, len, n, "relay = ack\nretry_every = %u\n", 1 + next_rand() % 3);
+		break;
+	case 3:
+		put(buf, len, n, "[check c%u]\n", idx);
+		put(buf, len, n, "kind = ", 0);
+		put(buf, len, n, kinds[next_rand() % 4], 0);
+		put(buf, len, n, "\nsink = k%u\n", pick(sp, 2));
+		if (next_rand() % 3 == 0)
+			put(buf, len, n, "source = s%u\n", pick(sp, 0));
+		break;
+	default:
+		put(buf, len, n, "[node n%u]\n", 10 + idx);
+		break;
+	}
+	if (next_rand() % 40 == 0) /* now and then, a mistake */
+		put(buf, len, n, next_rand() % 2 ? "to = s%u\n" : "library = y%u.so\n", 0);
+}
+
+/* A random conf of 10 sections after [explore]. */
+static size_t soup_conf(char *buf, size_t len)
+{
+	unsigned seen[5] = {0}, j;
+	struct soup sp = {{0}, {0}};
+	size_t n = 0;
+
+	for (j = 0; j < 10; j++) {
+		sp.kind[j] = next_rand() % 5;
+		sp.count[sp.kind[j]]++;
+	}
+	put(buf, len, &n, "[explore]\neot = %u\n", 1 + next_rand() % 5);
+	put(buf, len, &n, "eff = %u\n", next_rand() % 4);
+	put(buf, len, &n, "crashes = %u\n", next_rand() % 3);
+	for (j = 0; j < 10; j++)
+		soup_section(&sp, j, seen[sp.kind[j]]++, buf, len, &n);
+	return n;
+}
+
+/* What every parsed conf must satisfy. */
+static bool conf_sane(const struct ldfi_conf *c)
+{
+	const struct ldfi_comp *m;
+	int i, j;
+
+	for (i = 1; i < c->n_nodes; i++)
+		if (strcmp(c->nodes[i - 1].name, c->nodes[i].name) >= 0)
+			return false;
+	for (i = 0; i < c->n_comps; i++) {
+		m = &c->comps[i];
+		if (i && strcmp(c->comps[i - 1].name, m->name) >= 0)
+			return false;
+		if ((m->type == LDFI_COMP_SINK) != (m->to == -1) || m->to >= c->n_comps ||
+		    (m->to >= 0 && c->comps[m->to].type == LDFI_COMP_SOURCE))
+			return false;
+		if (m->n_nodes < 1 || (m->type == LDFI_COMP_SOURCE && m->n_nodes != 1))
+			return false;
+		for (j = 0; j < m->n_nodes; j++)
+			if (m->nodes[j] < 0 || m->nodes[j] >= c->n_nodes ||
+			    (j && m->nodes[j - 1] >= m->nodes[j]))
+				return false;
+		if (m->at > c->eot || m->retry_every > c->eot || m->retry_every < 1)
+			return false;
+	}
+	for (i = 0; i < c->n_checks; i++)
+		if ((c->checks[i].sink >= 0 &&
+		     c->comps[c->checks[i].sink].type != LDFI_COMP_SINK) ||
+		    (c->checks[i].source >= 0 &&
+		     !ldfi_conf_upstream(c, c->checks[i].source, c->checks[i].sink) &&
+		     c->checks[i].sink >= 0))
+			return false;
+	return c->eff <= c->eot && c->crashes <= c->n_nodes && c->n_checks > 0;
+}
+
+static void test_fuzz_soup(void)
+{
+	char text[4096], err[512];
+	struct ldfi_conf *c;
+	int i, rc, ok = 0, bad = 0;
+	size_t n;
+
+	for (i = 0; i < 30000; i++) {
+		n = soup_conf(text, sizeof(text));
+		rc = ldfi_conf_parse("t.conf", text, n, &c, err, sizeof(err));
+		if (rc == 0) {
+			ok++;
+			if (!conf_sane(c)) {
+				bad++;
+				fprintf(stderr, "soup %d: insane conf from:\n%s\n", i, text);
+			}
+			ldfi_conf_destroy(c);
+		} else if (rc != LDFI_EINVAL || strncmp(err, "t.conf:", 7)) {
+			bad++;
+			fprintf(stderr, "soup %d: rc %d, err '%s'\n", i, rc, err);
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(ok > 0);
+	printf("soup: %d of 30000 random confs valid\n", ok);
+}
+
 int main(void)
 {
 	test_detail();
@@ -507,5 +660,6 @@ int main(void)
 	test_huge_lines();
 	test_load();
 	test_fuzz();
+	test_fuzz_soup();
 	return test_done();
 }
