@@ -523,21 +523,20 @@ static void save_state(struct explore *x)
 	ldfi_state_set(x->db, "reason", res->reason);
 }
 
-static int write_reports(struct explore *x)
+static int write_reports(const struct ldfi_explore_opts *o, const struct ldfi_explore_result *res)
 {
-	const struct ldfi_explore_opts *o = x->opts;
 	char *path = NULL;
 	int rc = 0;
 
 	if (!o->quiet) {
-		rc = ldfi_report_text(stdout, x->res);
+		rc = ldfi_report_text(stdout, res);
 	} else {
 		char *text = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&text, &len);
 
 		if (f) {
-			rc = ldfi_report_text(f, x->res);
+			rc = ldfi_report_text(f, res);
 			fclose(f);
 			fwrite(text, 1, strcspn(text, "\n") + (strchr(text, '\n') != NULL), stdout);
 		}
@@ -547,12 +546,12 @@ static int write_reports(struct explore *x)
 	if (asprintf(&path, "%s/report.json", o->out_dir) < 0)
 		return LDFI_ENOMEM;
 	if (!rc)
-		rc = ldfi_report_json(path, x->res);
+		rc = ldfi_report_json(path, res);
 	free(path);
 	if (!rc && o->json)
-		rc = ldfi_report_json(o->json, x->res);
+		rc = ldfi_report_json(o->json, res);
 	if (!rc && o->junit)
-		rc = ldfi_report_junit(o->junit, x->res);
+		rc = ldfi_report_junit(o->junit, res);
 	return rc;
 }
 
@@ -569,37 +568,54 @@ static int exit_status(const struct ldfi_explore_result *res)
 	return LDFI_EXIT_INTERNAL;
 }
 
-static int run_explore(struct ldfi_explore_opts *o, const struct ldfi_conf *conf, bool fresh)
+int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, bool fresh,
+		 struct ldfi_explore_result *res, char *err, size_t errlen)
 {
-	struct ldfi_explore_result res = {.conf = conf, .opts = o};
-	struct explore x = {.conf = conf, .opts = o, .res = &res};
-	char err[1024], *dg = digest(o->conf_path, conf, o);
-	int rc, status = LDFI_EXIT_INTERNAL;
+	struct explore x = {.conf = conf, .opts = o, .res = res};
+	char *dg = digest(o->conf_path, conf, o);
+	int rc;
 
-	x.show_progress = o->progress || isatty(2);
+	memset(res, 0, sizeof(*res));
+	res->conf = conf;
+	res->opts = o;
+	x.show_progress = o->progress || (!o->quiet && isatty(2));
 	if (!dg) {
-		fprintf(stderr, "ldfi explore: %s: cannot read\n", o->conf_path);
-		return LDFI_EXIT_INTERNAL;
+		snprintf(err, errlen, "%s: cannot read", o->conf_path);
+		return LDFI_EIO;
 	}
-	rc = ldfi_state_open(o->out_dir, dg, fresh, &x.db, &res.db_path, err, sizeof(err));
+	rc = ldfi_state_open(o->out_dir, dg, fresh, &x.db, &res->db_path, err, errlen);
 	free(dg);
-	if (rc) {
-		fprintf(stderr, "ldfi explore: %s\n", err);
-		return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
-	}
+	if (rc)
+		return rc;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = explore(&x);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	if (!rc) {
-		res.replay = replay_command(&res);
+		res->replay = replay_command(res);
 		save_state(&x);
-		status = write_reports(&x) ? LDFI_EXIT_INTERNAL : exit_status(&res);
+	} else {
+		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	}
 	ldfi_gen_destroy(x.gen);
 	free(x.vars);
 	ldfi_db_close(x.db);
+	return rc;
+}
+
+static int run_explore(struct ldfi_explore_opts *o, const struct ldfi_conf *conf, bool fresh)
+{
+	struct ldfi_explore_result res;
+	char err[1024];
+	int rc = ldfi_explore(conf, o, fresh, &res, err, sizeof(err)), status;
+
+	if (rc) {
+		fprintf(stderr, "ldfi explore: %s\n", err);
+		status = rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+	} else {
+		status = write_reports(o, &res) ? LDFI_EXIT_INTERNAL : exit_status(&res);
+	}
 	ldfi_explore_result_finish(&res);
 	return status;
 }

@@ -58,6 +58,18 @@ struct ldfi_explore_result {
 	char *db_path;       /* OUT/provenance.db; owned */
 };
 
+/*
+ * Explore `conf` (bounds already applied) with options `o`: state and
+ * provenance in o->out_dir/provenance.db (resumed if it holds this same
+ * exploration; started over if `fresh`). Fills *res (caller-owned memory;
+ * release with ldfi_explore_result_finish, also after an error). Writes no
+ * report. Returns 0 (see res->verdict), or LDFI_EINVAL (the database holds
+ * another exploration), LDFI_EIO, LDFI_EDB, LDFI_ENOMEM, ... with a message
+ * in `err`.
+ */
+int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, bool fresh,
+		 struct ldfi_explore_result *res, char *err, size_t errlen);
+
 /* Free what the result owns (not the struct itself). */
 void ldfi_explore_result_finish(struct ldfi_explore_result *res);
 
