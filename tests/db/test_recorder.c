@@ -107,15 +107,23 @@ static struct ldfi_record recs[] = {
     {"orders:2", ORDERS, 1, true},
 };
 static uint32_t parents[] = {2, 4, 4, 3, 6, 3, 4, 2};
+/* Designated initializers: independent of the field order of ldfi_msg. */
+#define MSG(id_, kind_, fate_, sn, sc, dn, dc, round_, rec_, fault_, off_, np_)                    \
+	{                                                                                          \
+		.id = id_, .kind = kind_, .fate = fate_, .delivery = LDFI_DELIVERY_ACK,            \
+		.src_node = sn, .src_comp = sc, .dst_node = dn, .dst_comp = dc,                    \
+		.send_round = round_, .rec = rec_, .fault = fault_, .parents_off = off_,           \
+		.n_parents = np_,                                                                  \
+	}
 static struct ldfi_msg msgs[] = {
-    /* id kind fate delivery src_node src_comp dst_node dst_comp round rec fault poff np */
-    {1, LDFI_MSG_DATA, LDFI_FATE_OMITTED, LDFI_DELIVERY_ACK, A, ORDERS, B, LOG, 1, 0, 1, 0, 0},
-    {2, LDFI_MSG_DATA, LDFI_FATE_DELIVERED, LDFI_DELIVERY_ACK, A, ORDERS, C, LOG, 1, 0, -1, 0, 0},
-    {3, LDFI_MSG_ACK, LDFI_FATE_DELIVERED, LDFI_DELIVERY_ACK, C, LOG, A, ORDERS, 2, 0, -1, 0, 1},
-    {4, LDFI_MSG_DATA, LDFI_FATE_DELIVERED, LDFI_DELIVERY_ACK, A, ORDERS, B, LOG, 2, 0, -1, 0, 0},
-    {5, LDFI_MSG_DATA, LDFI_FATE_CRASHED, LDFI_DELIVERY_ACK, A, ORDERS, C, LOG, 3, 1, -1, 0, 0},
-    {6, LDFI_MSG_ACK, LDFI_FATE_DELIVERED, LDFI_DELIVERY_ACK, B, LOG, A, ORDERS, 3, 0, -1, 1, 2},
-    {7, LDFI_MSG_DATA, LDFI_FATE_EOT, LDFI_DELIVERY_ACK, A, ORDERS, B, LOG, 4, 1, -1, 3, 3},
+    /* id kind fate src_node src_comp dst_node dst_comp round rec fault poff np */
+    MSG(1, LDFI_MSG_DATA, LDFI_FATE_OMITTED, A, ORDERS, B, LOG, 1, 0, 1, 0, 0),
+    MSG(2, LDFI_MSG_DATA, LDFI_FATE_DELIVERED, A, ORDERS, C, LOG, 1, 0, -1, 0, 0),
+    MSG(3, LDFI_MSG_ACK, LDFI_FATE_DELIVERED, C, LOG, A, ORDERS, 2, 0, -1, 0, 1),
+    MSG(4, LDFI_MSG_DATA, LDFI_FATE_DELIVERED, A, ORDERS, B, LOG, 2, 0, -1, 0, 0),
+    MSG(5, LDFI_MSG_DATA, LDFI_FATE_CRASHED, A, ORDERS, C, LOG, 3, 1, -1, 0, 0),
+    MSG(6, LDFI_MSG_ACK, LDFI_FATE_DELIVERED, B, LOG, A, ORDERS, 3, 0, -1, 1, 2),
+    MSG(7, LDFI_MSG_DATA, LDFI_FATE_EOT, A, ORDERS, B, LOG, 4, 1, -1, 3, 3),
 };
 static struct ldfi_output outs[] = {
     {LOG, B, 0, 0, 3, 6, 1},
@@ -235,7 +243,7 @@ static void test_record_and_read(const char *path)
 	{
 		struct ldfi_trace ok = make_trace();
 		struct ldfi_msg m[1] = {msgs[3]};
-		struct ldfi_check_result r[1] = {{1, true, NULL, 0}};
+		struct ldfi_check_result r[1] = {{.check = 1, .passed = true}};
 		int no_crash[3] = {0, 0, 0};
 
 		ok.faults = (struct ldfi_faults){NULL, 0, 0};
