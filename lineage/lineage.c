@@ -86,17 +86,13 @@ struct okey {
 
 struct ldfi_lineage {
 	const struct ldfi_conf *conf;
+	bool *held_sink; /* per component: a check reads this sink's contents */
+	bool acked;      /* a check counts copies, so lost acks matter */
 	struct ldfi_space space;
 	struct ldfi_outcome *outs;
 	int n_outs, cap_outs;
 	int *slots; /* outcome index + 1, 0 = empty */
 	size_t cap_slots;
-	/* scratch for one derivation */
-	int *maxcrash;    /* per node: crashes at rounds <= this cut the derivation */
-	char *omit_on;    /* per omit variable */
-	int *omit_list;
-	int n_omit_list;
-	int *clause;
 };
 
 struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
@@ -107,13 +103,22 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		return NULL;
 	lin->conf = conf;
 	ldfi_space_init(&lin->space, conf);
-	lin->maxcrash = calloc((size_t)conf->n_nodes, sizeof(int));
-	lin->omit_on = calloc((size_t)lin->space.n_vars + 1, 1);
-	lin->omit_list = malloc(((size_t)lin->space.n_vars + 1) * sizeof(int));
-	lin->clause = malloc(((size_t)lin->space.n_vars + 1) * sizeof(int));
-	if (!lin->maxcrash || !lin->omit_on || !lin->omit_list || !lin->clause) {
-		ldfi_lineage_destroy(lin);
+	lin->held_sink = calloc((size_t)conf->n_comps + 1, sizeof(bool));
+	if (!lin->held_sink) {
+		free(lin);
 		return NULL;
+	}
+	/* Only outcomes some check can notice become hypotheses: what a sink
+	 * holds matters to every check on it; acks only to checks that count
+	 * copies (a lost ack's effect is a duplicate). */
+	for (int i = 0; i < conf->n_checks; i++) {
+		const struct ldfi_check *c = &conf->checks[i];
+
+		if (c->sink >= 0)
+			lin->held_sink[c->sink] = true;
+		if (c->kind == LDFI_CHECK_NO_DUPLICATES || c->kind == LDFI_CHECK_EXACTLY_ONCE ||
+		    c->kind == LDFI_CHECK_MATCHES_FAULT_FREE)
+			lin->acked = true;
 	}
 	return lin;
 }
@@ -129,10 +134,7 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin)
 	}
 	free(lin->outs);
 	free(lin->slots);
-	free(lin->maxcrash);
-	free(lin->omit_on);
-	free(lin->omit_list);
-	free(lin->clause);
+	free(lin->held_sink);
 	free(lin);
 }
 
@@ -276,57 +278,6 @@ static int add_support(struct ldfi_outcome *o, const int *vars, int n)
 	return 1;
 }
 
-/* Derivation scratch: note what cuts message m. */
-static void note_msg(struct ldfi_lineage *lin, const struct ldfi_msg *m)
-{
-	const struct ldfi_conf *conf = lin->conf;
-	int dst_by = m->send_round + 1 < conf->eot ? m->send_round + 1 : conf->eot;
-
-	if (m->src_node != m->dst_node && m->send_round < conf->eff) {
-		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, m->send_round};
-		int v = ldfi_space_var(&lin->space, &f);
-
-		if (v && !lin->omit_on[v]) {
-			lin->omit_on[v] = 1;
-			lin->omit_list[lin->n_omit_list++] = v;
-		}
-	}
-	if (lin->maxcrash[m->src_node] < m->send_round)
-		lin->maxcrash[m->src_node] = m->send_round;
-	if (lin->maxcrash[m->dst_node] < dst_by)
-		lin->maxcrash[m->dst_node] = dst_by;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Turn the scratch into a sorted clause, excluding crashes of `self`, and
- * reset the scratch. Returns the clause length. */
-static int take_clause(struct ldfi_lineage *lin, int self)
-{
-	int n = 0;
-
-	for (int node = 0; node < lin->conf->n_nodes; node++) {
-		for (int t = 1; lin->space.n_crash && node != self && t <= lin->maxcrash[node]; t++) {
-			struct ldfi_fault f = {LDFI_FAULT_CRASH, node, -1, t};
-
-			lin->clause[n++] = ldfi_space_var(&lin->space, &f);
-		}
-		lin->maxcrash[node] = 0;
-	}
-	for (int i = 0; i < lin->n_omit_list; i++) {
-		lin->clause[n++] = lin->omit_list[i];
-		lin->omit_on[lin->omit_list[i]] = 0;
-	}
-	lin->n_omit_list = 0;
-	qsort(lin->clause, (size_t)n, sizeof(int), cmp_int);
-	return n;
-}
-
 /* Depth-first walk over the ancestors of a set of messages. */
 struct walk {
 	const struct ldfi_trace *tr;
@@ -395,81 +346,268 @@ int ldfi_trace_ancestors(const struct ldfi_trace *tr, uint32_t msg,
 	return 0;
 }
 
-static void note_cb(const struct ldfi_msg *m, void *arg)
+/*
+ * The formula "message m is lost" in CNF, per message, memoised: with E the
+ * faults that lose m's own event,
+ *   lost(m) = E or lost(parents): for all-of parents, the union of one
+ *   clause from each parent's CNF (a product); for any-of parents, the
+ *   clauses of every parent's CNF, each joined with E.
+ * Each message keeps at most MAX_CLAUSES clauses, subsumed ones dropped; the
+ * first parent's derivation (the one that happened) always comes first, so
+ * the derivation a run actually used is never lost to the cap.
+ */
+#define MAX_CLAUSES 64
+
+struct cnf {
+	struct ldfi_clause *c;
+	int n;
+	bool done;
+};
+
+struct cnfs {
+	struct ldfi_lineage *lin;
+	const struct ldfi_trace *tr;
+	struct cnf *m; /* by message id */
+	int *tmp;      /* scratch clause */
+};
+
+static void cnf_free(struct cnf *c)
 {
-	note_msg(arg, m);
+	for (int i = 0; i < c->n; i++)
+		free(c->c[i].vars);
+	free(c->c);
+	c->c = NULL;
+	c->n = 0;
 }
 
-/* Add the derivation through messages `ids` as a support of outcome `k`,
- * whose own node is `self`. */
-static int add_derivation(struct ldfi_lineage *lin, struct walk *w, const struct okey *k,
-			  const uint32_t *ids, uint32_t n, int self, int *n_new)
+/* The faults that lose m's own event, ascending. */
+static int event_vars(const struct ldfi_lineage *lin, const struct ldfi_msg *m, int *out)
 {
-	struct ldfi_outcome *o;
-	int len, rc;
+	const struct ldfi_conf *conf = lin->conf;
+	int n = 0, src_by = m->send_round, dst_by = m->send_round + 1;
 
-	walk_run(w, ids, n, note_cb, lin);
-	len = take_clause(lin, self);
-	if (len == 0)
-		return 0; /* nothing in the bounds can cut it */
-	o = outcome(lin, k);
-	if (!o)
+	if (!lin->space.n_crash)
+		src_by = dst_by = 0;
+	if (dst_by > conf->eot)
+		dst_by = conf->eot;
+	if (m->src_node == m->dst_node)
+		src_by = 0; /* the receiver's bound covers it */
+	for (int node = 0; node < conf->n_nodes; node++) {
+		int by = node == m->dst_node ? dst_by : node == m->src_node ? src_by : 0;
+
+		for (int t = 1; t <= by; t++) {
+			struct ldfi_fault f = {LDFI_FAULT_CRASH, node, -1, t};
+
+			out[n++] = ldfi_space_var(&lin->space, &f);
+		}
+	}
+	if (m->src_node != m->dst_node && m->send_round < conf->eff) {
+		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, m->send_round};
+
+		out[n++] = ldfi_space_var(&lin->space, &f);
+	}
+	return n;
+}
+
+/* out = a | b (sorted, no duplicates); returns the length. */
+static int merge(const int *a, int na, const int *b, int nb, int *out)
+{
+	int i = 0, j = 0, n = 0;
+
+	while (i < na || j < nb) {
+		if (j == nb || (i < na && a[i] < b[j]))
+			out[n++] = a[i++];
+		else if (i == na || b[j] < a[i])
+			out[n++] = b[j++];
+		else
+			out[n++] = a[i++], j++;
+	}
+	return n;
+}
+
+/* Add a clause to a CNF under construction, with subsumption and the cap. */
+static int cnf_add(struct cnf *c, const int *vars, int n)
+{
+	int kept = 0;
+	int *copy;
+
+	for (int i = 0; i < c->n; i++)
+		if (subset(c->c[i].vars, c->c[i].n, vars, n))
+			return 0;
+	for (int i = 0; i < c->n; i++) {
+		if (subset(vars, n, c->c[i].vars, c->c[i].n))
+			free(c->c[i].vars);
+		else
+			c->c[kept++] = c->c[i];
+	}
+	c->n = kept;
+	if (c->n >= MAX_CLAUSES)
+		return 0;
+	if (!c->c) {
+		c->c = malloc(MAX_CLAUSES * sizeof(*c->c));
+		if (!c->c)
+			return LDFI_ENOMEM;
+	}
+	copy = malloc(((size_t)n + 1) * sizeof(int));
+	if (!copy)
 		return LDFI_ENOMEM;
-	rc = add_support(o, lin->clause, len);
-	if (rc < 0)
+	memcpy(copy, vars, (size_t)n * sizeof(int));
+	c->c[c->n++] = (struct ldfi_clause){copy, n};
+	return 0;
+}
+
+static int cnf_of(struct cnfs *x, uint32_t id);
+
+/* all-of parents: the product of the parents' CNFs, each clause joined with E. */
+static int cnf_all(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, const int *e,
+		   int ne)
+{
+	struct cnf cur = {NULL, 0, false};
+	int *buf = x->tmp + x->lin->space.n_vars + 1, rc;
+
+	if ((rc = cnf_add(&cur, e, ne)))
 		return rc;
-	*n_new += rc;
+	for (uint32_t i = 0; i < m->n_parents; i++) {
+		const struct cnf *p;
+		struct cnf next = {NULL, 0, false};
+
+		if ((rc = cnf_of(x, x->tr->parents[m->parents_off + i])))
+			goto out;
+		p = &x->m[x->tr->parents[m->parents_off + i]];
+		for (int a = 0; a < cur.n && !rc; a++)
+			for (int b = 0; b < p->n && !rc; b++)
+				rc = cnf_add(&next, buf, merge(cur.c[a].vars, cur.c[a].n, p->c[b].vars,
+								p->c[b].n, buf));
+		cnf_free(&cur);
+		cur = next;
+		if (rc)
+			goto out;
+	}
+	*out = cur;
+	return 0;
+out:
+	cnf_free(&cur);
+	return rc;
+}
+
+/* any-of parents: every parent's clauses, each joined with E. */
+static int cnf_any(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, const int *e,
+		   int ne)
+{
+	int *buf = x->tmp + x->lin->space.n_vars + 1, rc = 0;
+
+	for (uint32_t i = 0; i < m->n_parents && !rc; i++) {
+		const struct cnf *p;
+
+		if ((rc = cnf_of(x, x->tr->parents[m->parents_off + i])))
+			break;
+		p = &x->m[x->tr->parents[m->parents_off + i]];
+		for (int b = 0; b < p->n && !rc; b++)
+			rc = cnf_add(out, buf, merge(e, ne, p->c[b].vars, p->c[b].n, buf));
+	}
+	return rc;
+}
+
+static int cnf_of(struct cnfs *x, uint32_t id)
+{
+	const struct ldfi_msg *m;
+	struct cnf c = {NULL, 0, false};
+	int *e, ne, rc;
+
+	if (id < 1 || id > x->tr->n_msgs)
+		return LDFI_EFORMAT;
+	if (x->m[id].done)
+		return 0;
+	m = &x->tr->msgs[id - 1];
+	e = malloc(((size_t)x->lin->space.n_vars + 1) * sizeof(int));
+	if (!e)
+		return LDFI_ENOMEM;
+	ne = event_vars(x->lin, m, e);
+	if (m->n_parents == 0)
+		rc = cnf_add(&c, e, ne);
+	else if (m->parents_any)
+		rc = cnf_any(x, m, &c, e, ne);
+	else
+		rc = cnf_all(x, m, &c, e, ne);
+	free(e);
+	if (rc) {
+		cnf_free(&c);
+		return rc;
+	}
+	c.done = true;
+	x->m[id] = c;
 	return 0;
 }
 
-static int add_outputs(struct ldfi_lineage *lin, struct walk *w, const struct ldfi_trace *tr,
-		       int *n_new)
+/* Add "message `id` is lost" to outcome `k`, whose own node is `self`. */
+static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int self, int *n_new)
 {
-	for (size_t i = 0; i < tr->n_outs; i++) {
-		const struct ldfi_output *o = &tr->outs[i];
-		struct okey k = {LDFI_OUTCOME_HELD, o->rec, o->comp, o->node, -1, -1};
-		int rc;
+	struct ldfi_lineage *lin = x->lin;
+	int lo = 0, hi = 0, rc;
 
-		if (!ldfi_trace_alive(tr, o->node))
-			continue;
-		rc = add_derivation(lin, w, &k, tr->parents + o->parents_off, o->n_parents, o->node,
-				    n_new);
-		if (rc)
+	if (lin->space.n_crash) {
+		struct ldfi_fault f = {LDFI_FAULT_CRASH, self, -1, 1};
+
+		lo = ldfi_space_var(&lin->space, &f);
+		hi = lo + lin->conf->eot - 1;
+	}
+	if ((rc = cnf_of(x, id)))
+		return rc;
+	for (int i = 0; i < x->m[id].n; i++) {
+		const struct ldfi_clause *c = &x->m[id].c[i];
+		struct ldfi_outcome *o;
+		int n = 0;
+
+		/* n == 0: nothing in the bounds cuts this support, so no fault set
+		 * falsifies the outcome; the empty clause says so to the solver. */
+		for (int j = 0; j < c->n; j++)
+			if (c->vars[j] < lo || c->vars[j] > hi)
+				x->tmp[n++] = c->vars[j];
+		if (!(o = outcome(lin, k)))
+			return LDFI_ENOMEM;
+		if ((rc = add_support(o, x->tmp, n)) < 0)
 			return rc;
+		*n_new += rc;
 	}
 	return 0;
 }
 
-static int add_acks(struct ldfi_lineage *lin, struct walk *w, const struct ldfi_trace *tr,
-		    int *n_new)
+/* held: every copy a live sink replica received supports "it holds r";
+ * acked: every ack a live replica received supports "it got the ack". */
+static int add_outcomes(struct cnfs *x, int *n_new)
 {
-	for (size_t i = 0; i < tr->n_msgs; i++) {
+	const struct ldfi_trace *tr = x->tr;
+	int rc = 0;
+
+	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
-		struct okey k = {LDFI_OUTCOME_ACKED, m->rec, m->dst_comp, m->dst_node, m->src_comp,
-				 m->src_node};
-		int rc;
+		struct okey k = {LDFI_OUTCOME_HELD, m->rec, m->dst_comp, m->dst_node, -1, -1};
 
-		if (m->kind != LDFI_MSG_ACK || m->fate != LDFI_FATE_DELIVERED ||
-		    !ldfi_trace_alive(tr, m->dst_node))
+		if (m->fate != LDFI_FATE_DELIVERED || !ldfi_trace_alive(tr, m->dst_node))
 			continue;
-		rc = add_derivation(lin, w, &k, &m->id, 1, m->dst_node, n_new);
-		if (rc)
-			return rc;
+		if (m->kind == LDFI_MSG_ACK && x->lin->acked)
+			k = (struct okey){LDFI_OUTCOME_ACKED, m->rec, m->dst_comp, m->dst_node,
+					  m->src_comp, m->src_node};
+		else if (m->kind == LDFI_MSG_ACK || !x->lin->held_sink[m->dst_comp])
+			continue;
+		rc = add_message(x, &k, m->id, m->dst_node, n_new);
 	}
-	return 0;
+	return rc;
 }
 
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new)
 {
-	struct walk w;
-	int added = 0, rc;
+	struct cnfs x = {lin, tr, NULL, NULL};
+	int added = 0, rc = LDFI_ENOMEM;
 
-	if ((rc = walk_init(&w, tr)))
-		return rc;
-	rc = add_outputs(lin, &w, tr, &added);
-	if (!rc)
-		rc = add_acks(lin, &w, tr, &added);
-	walk_finish(&w);
+	x.m = calloc(tr->n_msgs + 1, sizeof(*x.m));
+	x.tmp = malloc(2 * ((size_t)lin->space.n_vars + 1) * sizeof(int));
+	if (x.m && x.tmp)
+		rc = add_outcomes(&x, &added);
+	for (size_t i = 0; x.m && i <= tr->n_msgs; i++)
+		cnf_free(&x.m[i]);
+	free(x.m);
+	free(x.tmp);
 	if (n_new)
 		*n_new = added;
 	return rc;

@@ -127,6 +127,7 @@ static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, const struct re
 	m->rec = rec_lookup(ix, tr, col(st, 8));
 	delivery = delivery_of(col(st, 9));
 	m->fault = -1;
+	m->parents_any = strcmp(col(st, 10), "any") == 0;
 	m->n_parents = 0;
 	m->parents_off = 0;
 	if (m->id != tr->n_msgs + 1 || m->src_node < 0 || m->src_comp < 0 || m->dst_node < 0 ||
@@ -165,7 +166,7 @@ static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 		return LDFI_ENOMEM;
 	if ((rc = prepare(db,
 			  "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
-			  "fate, record, delivery FROM messages WHERE run = ? ORDER BY id",
+			  "fate, record, delivery, parents FROM messages WHERE run = ? ORDER BY id",
 			  run, &st)))
 		return rc;
 	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -290,6 +291,13 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 		return rc;
 	}
 	free(ix.slots);
+	/* A record is emitted when its source's node is alive in the emission round. */
+	for (int r = 0; r < tr->n_recs; r++) {
+		const struct ldfi_comp *src = &conf->comps[tr->recs[r].source];
+		int crash = tr->crash_round[src->nodes[0]];
+
+		tr->recs[r].emitted = crash == 0 || crash > src->at;
+	}
 	*out = tr;
 	return 0;
 }

@@ -16,7 +16,15 @@ struct seen {
 
 static int seen_init(struct ldfi_stage *st)
 {
-	struct seen *s = calloc(1, sizeof(*s));
+	const struct ldfi_comp *c = &ldfi_rt_conf(st->rt)->comps[st->comp];
+	struct seen *s;
+	int rc;
+
+	/* Relays that forward what they hold get their provenance from receipts. */
+	if ((c->type == LDFI_COMP_SINK ? c->delivery != LDFI_DELIVERY_NONE : c->dedup) &&
+	    (rc = ldfi_stage_track_receipts(st)))
+		return rc;
+	s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return LDFI_ENOMEM;
@@ -98,9 +106,13 @@ static int relay_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
 	const struct ldfi_comp *c = &ldfi_rt_conf(st->rt)->comps[st->comp];
 
-	if (seen_test_and_set(st->state, m->rec) && c->dedup)
+	if (!c->dedup) {
+		seen_test_and_set(st->state, m->rec);
+		return ldfi_stage_send(st, LDFI_HOP_DOWNSTREAM, m->rec);
+	}
+	if (seen_test_and_set(st->state, m->rec))
 		return 0;
-	return ldfi_stage_send(st, LDFI_HOP_DOWNSTREAM, m->rec);
+	return ldfi_stage_send_held(st, LDFI_HOP_DOWNSTREAM, m->rec);
 }
 
 const struct ldfi_stage_ops ldfi_relay_ops = {
@@ -124,7 +136,7 @@ static int sink_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 			return rc;
 	}
 	if (first && c->delivery != LDFI_DELIVERY_NONE && c->n_nodes > 1)
-		return ldfi_stage_send(st, LDFI_HOP_RELAY, m->rec);
+		return ldfi_stage_send_held(st, LDFI_HOP_RELAY, m->rec);
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct pend {
 	uint32_t parents_off, n_parents;
 	uint8_t policy;
 	uint8_t settled;
+	uint8_t held; /* resends take their parents from the replica's receipts */
 };
 
 struct ivec {
@@ -36,8 +37,18 @@ struct ivec {
 	int n, cap;
 };
 
+/* Copies of one record a replica received, and the last parent slice made
+ * of them (reused while no copy arrives). */
+struct receipts {
+	uint32_t *ids;
+	int n, cap;
+	uint32_t off;
+	int n_pushed;
+};
+
 /* Per replica: pending sends still active, and the outputs (sinks). */
 struct replica {
+	struct receipts *rcpt; /* per record, when the stage tracks receipts */
 	struct ivec active;
 	struct ldfi_output *outs;
 	int n_outs, cap_outs;
@@ -178,7 +189,7 @@ static void decide_fate(struct ldfi_rt *rt, struct ldfi_msg *m)
 }
 
 static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kind, int rec,
-		    uint8_t policy, uint32_t parents_off, uint32_t n_parents)
+		    uint8_t policy, uint32_t parents_off, uint32_t n_parents, uint8_t any)
 {
 	struct ldfi_trace *tr = rt->tr;
 	struct ldfi_msg *m;
@@ -199,6 +210,7 @@ static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kin
 	m->rec = rec;
 	m->parents_off = parents_off;
 	m->n_parents = n_parents;
+	m->parents_any = any;
 	decide_fate(rt, m);
 	return 0;
 }
@@ -279,14 +291,15 @@ static void ack_settle(struct ldfi_rt *rt, int32_t src, int32_t dst, int32_t rec
 }
 
 static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t policy,
-		    uint32_t parents_off, uint32_t n_parents)
+		    uint32_t parents_off, uint32_t n_parents, uint8_t held)
 {
 	int32_t p = (int32_t)rt->n_pend;
 	int rc;
 
 	if (grow((void **)&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend)))
 		return LDFI_ENOMEM;
-	rt->pend[p] = (struct pend){src, dst, rec, rt->round, -1, parents_off, n_parents, policy, 0};
+	rt->pend[p] = (struct pend){src, dst, rec, rt->round, -1, parents_off, n_parents, policy, 0,
+				    held};
 	rt->n_pend++;
 	if ((rc = ivec_push(&rt->rep[src].active, p)))
 		return rc;
@@ -295,35 +308,96 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 
 /* Send `rec` from replica `src` to replica `dst` under `policy`. */
 static int send_hop(struct ldfi_rt *rt, int src, int dst, int rec, enum ldfi_delivery policy,
-		    uint32_t off, uint32_t n)
+		    uint32_t off, uint32_t n, uint8_t held)
 {
-	int rc = send_raw(rt, src, dst, LDFI_MSG_DATA, rec, (uint8_t)policy, off, n);
+	int rc = send_raw(rt, src, dst, LDFI_MSG_DATA, rec, (uint8_t)policy, off, n, held);
 
 	if (!rc && (policy == LDFI_DELIVERY_REPEAT || policy == LDFI_DELIVERY_ACK))
-		rc = add_pend(rt, src, dst, rec, (uint8_t)policy, off, n);
+		rc = add_pend(rt, src, dst, rec, (uint8_t)policy, off, n, held);
 	return rc;
 }
 
-int ldfi_stage_send(struct ldfi_stage *st, enum ldfi_hop hop, int rec)
+/* The parent slice "any copy of `rec` replica `s` received so far". */
+static int receipts_slice(struct ldfi_rt *rt, int s, int rec, uint32_t *off, uint32_t *n)
+{
+	struct receipts *r = &rt->rep[s].rcpt[rec];
+	int rc;
+
+	if (r->n_pushed != r->n) {
+		if ((rc = push_parents(rt, r->ids, r->n, &r->off)))
+			return rc;
+		r->n_pushed = r->n;
+	}
+	*off = r->off;
+	*n = (uint32_t)r->n;
+	return 0;
+}
+
+static int send_to_hop(struct ldfi_stage *st, enum ldfi_hop hop, int rec, bool held)
 {
 	struct ldfi_rt *rt = st->rt;
 	const struct ldfi_comp *c = &rt->conf->comps[st->comp];
 	int target = hop == LDFI_HOP_RELAY ? st->comp : c->to;
 	const struct ldfi_comp *tc = &rt->conf->comps[target];
-	uint32_t off = 0;
+	uint32_t off = 0, n = (uint32_t)rt->n_cause;
 	int rc;
 
 	assert(target >= 0);
-	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
+	if (held)
+		rc = receipts_slice(rt, st->index, rec, &off, &n);
+	else
+		rc = push_parents(rt, rt->cause, rt->n_cause, &off);
+	if (rc)
 		return rc;
+	/* Retransmissions keep "any received copy" as provenance only while
+	 * they do not depend on when the first copy came (repeat; ack every
+	 * round). */
+	held = held && (c->delivery == LDFI_DELIVERY_REPEAT ||
+			(c->delivery == LDFI_DELIVERY_ACK && c->retry_every == 1));
 	for (int i = 0; i < tc->n_nodes; i++) {
 		int dst = rt->st_of[target * rt->conf->n_nodes + tc->nodes[i]];
 
 		if (hop == LDFI_HOP_RELAY && tc->nodes[i] == st->node)
 			continue;
-		if ((rc = send_hop(rt, st->index, dst, rec, c->delivery, off, (uint32_t)rt->n_cause)))
+		if ((rc = send_hop(rt, st->index, dst, rec, c->delivery, off, n, held)))
 			return rc;
 	}
+	return 0;
+}
+
+int ldfi_stage_send(struct ldfi_stage *st, enum ldfi_hop hop, int rec)
+{
+	return send_to_hop(st, hop, rec, false);
+}
+
+int ldfi_stage_send_held(struct ldfi_stage *st, enum ldfi_hop hop, int rec)
+{
+	assert(st->rt->rep[st->index].rcpt);
+	return send_to_hop(st, hop, rec, true);
+}
+
+int ldfi_stage_track_receipts(struct ldfi_stage *st)
+{
+	struct replica *r = &st->rt->rep[st->index];
+
+	r->rcpt = calloc((size_t)st->rt->tr->n_recs + 1, sizeof(*r->rcpt));
+	return r->rcpt ? 0 : LDFI_ENOMEM;
+}
+
+static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
+{
+	struct receipts *r = &rt->rep[s].rcpt[m->rec];
+
+	if (r->n == r->cap) {
+		int cap = r->cap ? 2 * r->cap : 4;
+		uint32_t *p = realloc(r->ids, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		r->ids = p;
+		r->cap = cap;
+	}
+	r->ids[r->n++] = m->id;
 	return 0;
 }
 
@@ -369,9 +443,11 @@ static int deliver(struct ldfi_rt *rt, uint32_t mi)
 		uint32_t off;
 
 		if ((rc = push_parents(rt, &m.id, 1, &off)) ||
-		    (rc = send_raw(rt, dst, src, LDFI_MSG_ACK, m.rec, LDFI_DELIVERY_ONCE, off, 1)))
+		    (rc = send_raw(rt, dst, src, LDFI_MSG_ACK, m.rec, LDFI_DELIVERY_ONCE, off, 1, 0)))
 			return rc;
 	}
+	if (rt->rep[dst].rcpt && (rc = note_receipt(rt, dst, &m)))
+		return rc;
 	rt->cause[0] = m.id;
 	rt->n_cause = 1;
 	rc = rt->st[dst].ops->on_message(&rt->st[dst], &m);
@@ -397,9 +473,11 @@ static int retransmit(struct ldfi_rt *rt, int s)
 			continue;
 		due = pd.policy == LDFI_DELIVERY_REPEAT ||
 		      (rt->round - pd.start) % rt->conf->comps[rt->st[s].comp].retry_every == 0;
-		if (due)
+		if (due && pd.held)
+			rc = receipts_slice(rt, s, pd.rec, &pd.parents_off, &pd.n_parents);
+		if (due && !rc)
 			rc = send_raw(rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy, pd.parents_off,
-				      pd.n_parents);
+				      pd.n_parents, pd.held);
 	}
 	a->n = kept;
 	return rc;
@@ -576,6 +654,9 @@ static void rt_finish(struct ldfi_rt *rt)
 			rt->st[s].ops->finish(&rt->st[s]);
 		free(rt->rep[s].active.v);
 		free(rt->rep[s].outs);
+		for (int r = 0; rt->rep[s].rcpt && r < rt->tr->n_recs; r++)
+			free(rt->rep[s].rcpt[r].ids);
+		free(rt->rep[s].rcpt);
 	}
 	free(rt->st);
 	free(rt->rep);

@@ -49,6 +49,16 @@ enum ldfi_hop {
  * current round. Returns 0 or a negative LDFI_E* code. */
 int ldfi_stage_send(struct ldfi_stage *st, enum ldfi_hop hop, int rec);
 
+/* Send record `rec` on `hop` because this replica holds it (a sink's relay,
+ * a deduplicating relay): the send, and every retransmission of it, has as
+ * parents any one of the copies of `rec` the replica has received so far.
+ * Requires ldfi_stage_track_receipts() in init. Returns 0 or LDFI_E*. */
+int ldfi_stage_send_held(struct ldfi_stage *st, enum ldfi_hop hop, int rec);
+
+/* Ask the runtime to remember every copy this replica receives (for
+ * ldfi_stage_send_held). Call from init. Returns 0 or LDFI_ENOMEM. */
+int ldfi_stage_track_receipts(struct ldfi_stage *st);
+
 /* Add record `rec` to this replica's outputs. Returns 0 or LDFI_ENOMEM. */
 int ldfi_stage_output(struct ldfi_stage *st, int rec);
 

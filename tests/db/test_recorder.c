@@ -177,6 +177,11 @@ static void check_run(sqlite3 *s, int run)
 		  "6|ack|b|log|a|orders|3|4|delivered|NULL|orders:1|ack\n"
 		  "7|data|a|orders|b|log|4|NULL|eot|NULL|orders:2|ack");
 	CHECK_STR(q(s,
+		    "SELECT parents, group_concat(id, ',') FROM messages WHERE run = %d "
+		    "GROUP BY parents ORDER BY parents",
+		    run),
+		  "all|1,2,3,4,5,6\nany|7");
+	CHECK_STR(q(s,
 		    "SELECT msg, parent FROM message_parents WHERE run = %d ORDER BY msg, parent",
 		    run),
 		  "3|2\n6|4\n7|3\n7|6");
@@ -480,6 +485,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	msgs[6].parents_any = 1; /* message 7: any one of its parents suffices */
 	path_in_dir(path, sizeof(path), "provenance.db");
 	test_record_and_read(path);
 	test_failures(path);

@@ -34,6 +34,10 @@ struct ldfi_msg {
 	uint8_t kind;  /* enum ldfi_msg_kind */
 	uint8_t fate;  /* enum ldfi_fate */
 	uint8_t delivery; /* enum ldfi_delivery of the hop that sent it */
+	/* 0: the message needs all of its parents; 1: any one of them suffices
+	 * (a send made because the replica holds a record: every copy it had
+	 * received by then would have triggered it). */
+	uint8_t parents_any;
 	int32_t src_node, src_comp;
 	int32_t dst_node, dst_comp;
 	int32_t send_round;
