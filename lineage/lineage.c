@@ -81,7 +81,7 @@ int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m, int 
 
 /* Outcomes are found by key through an open-addressing table. */
 struct okey {
-	int kind, rec, comp, node, peer_comp, peer_node;
+	int kind, rec, comp, node, peer_comp, peer_node, by;
 };
 
 struct ldfi_lineage {
@@ -158,7 +158,7 @@ static size_t key_hash(const struct okey *k)
 	uint64_t h = 1469598103934665603ull;
 	const int *p = &k->kind;
 
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		h = (h ^ (uint64_t)(uint32_t)p[i]) * 1099511628211ull;
 	return (size_t)(h ^ (h >> 29));
 }
@@ -166,7 +166,8 @@ static size_t key_hash(const struct okey *k)
 static bool key_eq(const struct ldfi_outcome *o, const struct okey *k)
 {
 	return (int)o->kind == k->kind && o->rec == k->rec && o->comp == k->comp &&
-	       o->node == k->node && o->peer_comp == k->peer_comp && o->peer_node == k->peer_node;
+	       o->node == k->node && o->peer_comp == k->peer_comp && o->peer_node == k->peer_node &&
+	       o->by == k->by;
 }
 
 static int *slot_for(struct ldfi_lineage *lin, const struct okey *k)
@@ -191,7 +192,8 @@ static int grow_slots(struct ldfi_lineage *lin)
 	lin->cap_slots = cap;
 	for (int i = 0; i < lin->n_outs; i++) {
 		const struct ldfi_outcome *o = &lin->outs[i];
-		struct okey k = {(int)o->kind, o->rec, o->comp, o->node, o->peer_comp, o->peer_node};
+		struct okey k = {(int)o->kind, o->rec,	     o->comp, o->node,
+				 o->peer_comp,	  o->peer_node, o->by};
 
 		*slot_for(lin, &k) = i + 1;
 	}
@@ -220,7 +222,7 @@ static struct ldfi_outcome *outcome(struct ldfi_lineage *lin, const struct okey 
 	}
 	lin->outs[lin->n_outs] = (struct ldfi_outcome){(enum ldfi_outcome_kind)k->kind, k->rec,
 						       k->comp, k->node, k->peer_comp, k->peer_node,
-						       NULL, 0, 0, 0};
+						       k->by, NULL, 0, 0, 0};
 	*slot = ++lin->n_outs;
 	return &lin->outs[lin->n_outs - 1];
 }
@@ -572,26 +574,75 @@ static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int se
 	return 0;
 }
 
-/* held: every copy a live sink replica received supports "it holds r";
- * acked: every ack a live replica received supports "it got the ack". */
-static int add_outcomes(struct cnfs *x, int *n_new)
+/* held: every copy a live sink replica received supports "it holds r". */
+static int add_held(struct cnfs *x, int *n_new)
 {
 	const struct ldfi_trace *tr = x->tr;
 	int rc = 0;
 
 	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
-		struct okey k = {LDFI_OUTCOME_HELD, m->rec, m->dst_comp, m->dst_node, -1, -1};
+		struct okey k = {LDFI_OUTCOME_HELD, m->rec, m->dst_comp, m->dst_node, -1, -1, 0};
 
-		if (m->fate != LDFI_FATE_DELIVERED || !ldfi_trace_alive(tr, m->dst_node))
-			continue;
-		if (m->kind == LDFI_MSG_ACK && x->lin->acked)
-			k = (struct okey){LDFI_OUTCOME_ACKED, m->rec, m->dst_comp, m->dst_node,
-					  m->src_comp, m->src_node};
-		else if (m->kind == LDFI_MSG_ACK || !x->lin->held_sink[m->dst_comp])
-			continue;
-		rc = add_message(x, &k, m->id, m->dst_node, n_new);
+		if (m->kind == LDFI_MSG_DATA && m->fate == LDFI_FATE_DELIVERED &&
+		    ldfi_trace_alive(tr, m->dst_node) && x->lin->held_sink[m->dst_comp])
+			rc = add_message(x, &k, m->id, m->dst_node, n_new);
 	}
+	return rc;
+}
+
+static struct okey ack_key(const struct ldfi_msg *m, int by)
+{
+	return (struct okey){LDFI_OUTCOME_ACKED, m->rec,     m->dst_comp, m->dst_node,
+			     m->src_comp,	 m->src_node, by};
+}
+
+static bool same_ack(const struct ldfi_outcome *o, const struct okey *k)
+{
+	return o->kind == LDFI_OUTCOME_ACKED && o->rec == k->rec && o->comp == k->comp &&
+	       o->node == k->node && o->peer_comp == k->peer_comp && o->peer_node == k->peer_node;
+}
+
+/* acked: for the round R its first ack arrived in this run, the outcome
+ * "acked by R"; every ack delivered by round R' supports "acked by R'". */
+static int add_acked(struct cnfs *x, int *n_new)
+{
+	const struct ldfi_trace *tr = x->tr;
+	struct ldfi_lineage *lin = x->lin;
+	int rc = 0;
+
+	/* Ids follow send order, so the first ack of a key is its earliest. */
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+		struct okey k = ack_key(m, m->send_round + 1);
+
+		if (m->kind == LDFI_MSG_ACK && m->fate == LDFI_FATE_DELIVERED &&
+		    ldfi_trace_alive(tr, m->dst_node) && !outcome(lin, &k))
+			return LDFI_ENOMEM;
+	}
+	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+		struct okey k = ack_key(m, 0);
+
+		if (m->kind != LDFI_MSG_ACK || m->fate != LDFI_FATE_DELIVERED ||
+		    !ldfi_trace_alive(tr, m->dst_node))
+			continue;
+		for (int o = 0; o < lin->n_outs && !rc; o++) {
+			if (!same_ack(&lin->outs[o], &k) || lin->outs[o].by < m->send_round + 1)
+				continue;
+			k.by = lin->outs[o].by;
+			rc = add_message(x, &k, m->id, m->dst_node, n_new);
+		}
+	}
+	return rc;
+}
+
+static int add_outcomes(struct cnfs *x, int *n_new)
+{
+	int rc = add_held(x, n_new);
+
+	if (!rc && x->lin->acked)
+		rc = add_acked(x, n_new);
 	return rc;
 }
 

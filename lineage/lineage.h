@@ -13,9 +13,11 @@
  * every clause. Outcomes:
  *   - held:  record r is held by the live sink replica (sink, node); one
  *            support per copy, through every ancestor message;
- *   - acked: replica (comp, node) received peer's ack for r; one support
- *            per ack received. Cutting every ack makes the sender resend,
- *            which is how duplicates are found.
+ *   - acked: replica (comp, node) received peer's ack for r by round R,
+ *            for every R at which such an ack first arrived in some run;
+ *            one support per ack received by R. Delaying the ack past a
+ *            retransmission makes the sender resend: that is how duplicates
+ *            are found.
  * A crash of the outcome's own node never counts as falsifying it: the
  * checks ignore crashed replicas, so such a hypothesis is useless.
  * Supports accumulate across runs; subsumed clauses are dropped.
@@ -69,6 +71,7 @@ struct ldfi_outcome {
 	int rec;               /* record index (stable across runs of one conf) */
 	int comp, node;        /* held: the sink replica; acked: the sender replica */
 	int peer_comp, peer_node; /* acked: the replica whose ack it received */
+	int by;                /* acked: received by this round (0 for held) */
 	struct ldfi_clause *supports;
 	int n_supports, cap_supports;
 	uint64_t version;      /* bumped whenever supports change */
