@@ -1,0 +1,345 @@
+/*
+ * replay.c - `ldfi replay REPORT.json`: read an explore report back, run
+ * its counterexample again under the recorded bounds, print each check's
+ * result and whether the same checks fail with the same records.
+ *
+ * Exit status (SPEC §3 and docs/reports.md): 1 when a check fails, 0 when
+ * all hold (whether or not that reproduces the report); 2 for a usage
+ * error, a report that is not valid JSON, misses a field or has a field of
+ * the wrong type, a report without a counterexample, or a conf/fault set
+ * that no longer loads; 4 when the report cannot be read or the run fails.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/faults.h"
+#include "ldfi/ldfi.h"
+#include "ldfi/runtime.h"
+#include "src/cli.h"
+#include "src/json.h"
+
+/* What replay needs from the report, borrowed from the JSON document. */
+struct report {
+	const char *path;
+	const char *conf;
+	int eot, eff, crashes;
+	const char *faults;
+	json_t *failed; /* counterexample.failed_checks */
+};
+
+static int bad(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ldfi replay: %s: ", path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return LDFI_EXIT_USAGE;
+}
+
+/* The member `key` of `obj` if it has JSON type `type`, else NULL. */
+static json_t *member(json_t *obj, const char *key, json_type type)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return v && json_typeof(v) == type ? v : NULL;
+}
+
+static const char *type_name(json_t *v)
+{
+	static const char *const names[] = {"an object", "an array", "a string", "an integer",
+					    "a real",	 "true",     "false",	 "null"};
+
+	return v ? names[json_typeof(v)] : "missing";
+}
+
+/* Check `key` of `obj` (named `where` in messages) has `type`. */
+static int need(const char *path, json_t *obj, const char *where, const char *key, json_type type,
+		json_t **out)
+{
+	static const char *const want[] = {"an object", "an array", "a string", "an integer"};
+	json_t *v = json_object_get(obj, key);
+
+	*out = member(obj, key, type);
+	if (*out)
+		return 0;
+	if (!v)
+		return bad(path, "%s%s%s is missing", where, *where ? "." : "", key);
+	return bad(path, "%s%s%s should be %s, not %s", where, *where ? "." : "", key,
+		   type < sizeof(want) / sizeof(want[0]) ? want[type] : "?", type_name(v));
+}
+
+static int need_int(const char *path, json_t *obj, const char *where, const char *key, int max,
+		    int *out)
+{
+	json_t *v;
+	int rc = need(path, obj, where, key, JSON_INTEGER, &v);
+
+	if (rc)
+		return rc;
+	if (json_integer_value(v) < 0 || json_integer_value(v) > max)
+		return bad(path, "%s.%s is out of range (0..%d): %lld", where, key, max,
+			   (long long)json_integer_value(v));
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+/* Every failed check: name, kind and records, each record with the fields
+ * ldfi_json_check writes. */
+static int check_failed(const char *path, json_t *failed)
+{
+	static const char *const str_keys[] = {"record", "sink", "node", "problem"};
+	static const char *const int_keys[] = {"count", "expected"};
+	size_t i, k;
+	json_t *c, *r, *v;
+	char where[96];
+	int rc;
+
+	for (i = 0; i < json_array_size(failed); i++) {
+		json_t *recs;
+
+		c = json_array_get(failed, i);
+		snprintf(where, sizeof(where), "counterexample.failed_checks[%zu]", i);
+		if (!json_is_object(c))
+			return bad(path, "%s should be an object, not %s", where, type_name(c));
+		if ((rc = need(path, c, where, "name", JSON_STRING, &v)) ||
+		    (rc = need(path, c, where, "kind", JSON_STRING, &v)) ||
+		    (rc = need(path, c, where, "records", JSON_ARRAY, &recs)))
+			return rc;
+		for (k = 0; k < json_array_size(recs); k++) {
+			r = json_array_get(recs, k);
+			snprintf(where, sizeof(where),
+				 "counterexample.failed_checks[%zu].records[%zu]", i, k);
+			if (!json_is_object(r))
+				return bad(path, "%s should be an object, not %s", where,
+					   type_name(r));
+			for (size_t j = 0; j < sizeof(str_keys) / sizeof(str_keys[0]); j++)
+				if ((rc = need(path, r, where, str_keys[j], JSON_STRING, &v)))
+					return rc;
+			for (size_t j = 0; j < sizeof(int_keys) / sizeof(int_keys[0]); j++)
+				if ((rc = need(path, r, where, int_keys[j], JSON_INTEGER, &v)))
+					return rc;
+		}
+	}
+	return 0;
+}
+
+static int read_report(json_t *doc, struct report *rp)
+{
+	const char *path = rp->path;
+	json_t *v, *bounds, *cex;
+	int rc;
+
+	if (!json_is_object(doc))
+		return bad(path, "not an ldfi report (the document is %s, not an object)",
+			   type_name(doc));
+	if (!json_object_get(doc, "version") || !json_object_get(doc, "verdict"))
+		return bad(path, "not an ldfi report (no version or verdict)");
+	if ((rc = need(path, doc, "", "version", JSON_STRING, &v)) ||
+	    (rc = need(path, doc, "", "verdict", JSON_STRING, &v)))
+		return rc;
+	cex = json_object_get(doc, "counterexample");
+	if (!cex)
+		return bad(path, "counterexample is missing");
+	if (json_is_null(cex))
+		return bad(path, "the report has no counterexample to replay (verdict: %s)",
+			   json_string_value(v));
+	if ((rc = need(path, doc, "", "counterexample", JSON_OBJECT, &cex)) ||
+	    (rc = need(path, doc, "", "conf", JSON_STRING, &v)))
+		return rc;
+	rp->conf = json_string_value(v);
+	if (!*rp->conf)
+		return bad(path, "conf is empty");
+	if ((rc = need(path, doc, "", "bounds", JSON_OBJECT, &bounds)) ||
+	    (rc = need_int(path, bounds, "bounds", "eot", LDFI_EOT_MAX, &rp->eot)) ||
+	    (rc = need_int(path, bounds, "bounds", "eff", LDFI_EOT_MAX, &rp->eff)) ||
+	    (rc = need_int(path, bounds, "bounds", "crashes", LDFI_EOT_MAX, &rp->crashes)))
+		return rc;
+	if ((rc = need(path, cex, "counterexample", "faults", JSON_STRING, &v)))
+		return rc;
+	rp->faults = json_string_value(v);
+	if ((rc = need(path, cex, "counterexample", "failed_checks", JSON_ARRAY, &rp->failed)))
+		return rc;
+	return check_failed(path, rp->failed);
+}
+
+/* The report's entry for check `name`, or NULL. */
+static json_t *reported(const struct report *rp, const char *name)
+{
+	size_t i;
+	json_t *c;
+
+	for (i = 0; i < json_array_size(rp->failed); i++) {
+		c = json_array_get(rp->failed, i);
+		if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static bool same_records(json_t *a, json_t *b)
+{
+	static const char *const keys[] = {"record", "sink", "node", "problem", "count"};
+
+	if (json_array_size(a) != json_array_size(b))
+		return false;
+	for (size_t i = 0; i < json_array_size(a); i++)
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!json_equal(json_object_get(json_array_get(a, i), keys[k]),
+					json_object_get(json_array_get(b, i), keys[k])))
+				return false;
+	return true;
+}
+
+/* Print "reproduced: ..." or "not reproduced: ..." on stdout. */
+static int compare(const struct report *rp, const struct ldfi_trace *tr)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	json_t *now = ldfi_json_checks(tr, true);
+	char *why = NULL;
+	size_t len = 0, i;
+	FILE *f;
+	json_t *c;
+	int n = 0;
+
+	if (!now || !(f = open_memstream(&why, &len))) {
+		json_decref(now);
+		return LDFI_ENOMEM;
+	}
+	/* checks failing now: expected, and with the same records? */
+	for (int k = 0; k < tr->n_checks; k++) {
+		const char *name = conf->checks[tr->checks[k].check].name;
+		json_t *was = reported(rp, name);
+
+		if (tr->checks[k].passed) {
+			if (was)
+				fprintf(f, "%scheck %s holds", n++ ? "; " : "", name);
+			continue;
+		}
+		if (!was) {
+			fprintf(f, "%scheck %s fails too", n++ ? "; " : "", name);
+			continue;
+		}
+		for (i = 0; i < json_array_size(now); i++) {
+			c = json_array_get(now, i);
+			if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0 &&
+			    !same_records(json_object_get(c, "records"),
+					  json_object_get(was, "records")))
+				fprintf(f, "%scheck %s fails on other records", n++ ? "; " : "",
+					name);
+		}
+	}
+	/* checks of the report the conf no longer has */
+	for (i = 0; i < json_array_size(rp->failed); i++) {
+		const char *name =
+		    json_string_value(json_object_get(json_array_get(rp->failed, i), "name"));
+		int k;
+
+		for (k = 0; k < conf->n_checks && strcmp(conf->checks[k].name, name); k++)
+			;
+		if (k == conf->n_checks)
+			fprintf(f, "%scheck %s is not in %s", n++ ? "; " : "", name, rp->conf);
+	}
+	if (fclose(f)) {
+		free(why);
+		json_decref(now);
+		return LDFI_ENOMEM;
+	}
+	if (n)
+		printf("not reproduced: %s\n", why);
+	else if (json_array_size(rp->failed))
+		printf("reproduced: the same checks fail\n");
+	else
+		printf("reproduced: every check holds, as reported\n");
+	free(why);
+	json_decref(now);
+	return 0;
+}
+
+static int replay(const struct report *rp)
+{
+	struct ldfi_conf *conf;
+	struct ldfi_trace *tr = NULL;
+	struct ldfi_faults fs;
+	char err[1024];
+	int status, rc;
+
+	conf = ldfi_cli_load(rp->conf, rp->eot, rp->eff, rp->crashes, &status);
+	if (!conf)
+		return status;
+	ldfi_faults_init(&fs);
+	if (ldfi_faults_parse(conf, rp->faults, &fs, err, sizeof(err))) {
+		status = bad(rp->path, "counterexample.faults: %s", err);
+		goto out;
+	}
+	printf("replaying %s under %s (eot=%d eff=%d crashes=%d)\n", rp->conf, rp->faults,
+	       conf->eot, conf->eff, conf->crashes);
+	rc = ldfi_runtime_exec(conf, &fs, NULL, &tr);
+	if (rc) {
+		fprintf(stderr, "ldfi replay: execution failed: %s\n", ldfi_strerror(rc));
+		status = LDFI_EXIT_INTERNAL;
+		goto out;
+	}
+	ldfi_cli_print_checks(stdout, tr);
+	if (compare(rp, tr)) {
+		fprintf(stderr, "ldfi replay: %s\n", ldfi_strerror(LDFI_ENOMEM));
+		status = LDFI_EXIT_INTERNAL;
+		goto out;
+	}
+	status = tr->passed ? 0 : LDFI_EXIT_COUNTEREXAMPLE;
+out:
+	ldfi_trace_destroy(tr);
+	ldfi_faults_finish(&fs);
+	ldfi_conf_destroy(conf);
+	return status;
+}
+
+int ldfi_cmd_replay(int argc, char **argv)
+{
+	struct report rp = {0};
+	json_error_t jerr;
+	json_t *doc;
+	FILE *f;
+	int status;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: ldfi replay REPORT.json\n"
+		       "re-run the counterexample of an explore report (REPORT.json, e.g.\n"
+		       "ldfi-out/report.json) and confirm that the same checks fail\n");
+		return 0;
+	}
+	if (argc != 2)
+		return ldfi_cli_usage_error("replay", "expects exactly one REPORT.json");
+	if (argv[1][0] == '-' && argv[1][1])
+		return ldfi_cli_usage_error("replay", "unknown option '%s'", argv[1]);
+	rp.path = argv[1];
+	f = fopen(rp.path, "rb");
+	if (!f) {
+		fprintf(stderr, "ldfi replay: %s: %s\n", rp.path, strerror(errno));
+		return LDFI_EXIT_INTERNAL;
+	}
+	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc && ferror(f)) {
+		fprintf(stderr, "ldfi replay: %s: %s\n", rp.path, strerror(errno));
+		fclose(f);
+		return LDFI_EXIT_INTERNAL;
+	}
+	fclose(f);
+	if (!doc)
+		return bad(rp.path, "not valid JSON: line %d: %s", jerr.line, jerr.text);
+	status = read_report(doc, &rp);
+	if (!status)
+		status = replay(&rp);
+	json_decref(doc);
+	return status;
+}

@@ -1,0 +1,264 @@
+/*
+ * report_junit.c - the JUnit XML report of `ldfi explore` (SPEC §4): one
+ * testsuite for the pipeline, one testcase per check of the conf. A check
+ * that a counterexample fails carries a <failure> with the fault set, the
+ * offending records and the replay command; when the verdict is
+ * inconclusive every testcase is <skipped> with the reason. Layout:
+ * docs/reports.md.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/faults.h"
+#include "ldfi/ldfi.h"
+#include "src/explore.h"
+#include "src/report.h"
+
+/* Bytes of a valid UTF-8 sequence at `s` (1-4), or 0. */
+static int utf8_len(const unsigned char *s)
+{
+	int n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1fu;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return n;
+}
+
+/*
+ * Write `s` escaped for XML 1.0 text (attr: for an attribute value, where
+ * line breaks and tabs are kept as character references). Characters XML
+ * cannot hold (most control characters, invalid UTF-8) become U+FFFD.
+ */
+static void xml_escape(FILE *f, const char *s, bool attr)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		int n = utf8_len(p);
+
+		if (*p == '&')
+			fputs("&amp;", f);
+		else if (*p == '<')
+			fputs("&lt;", f);
+		else if (*p == '>')
+			fputs("&gt;", f);
+		else if (*p == '"' && attr)
+			fputs("&quot;", f);
+		else if (*p == '\'' && attr)
+			fputs("&apos;", f);
+		else if ((*p == '\n' || *p == '\t' || *p == '\r') && attr)
+			fprintf(f, "&#%d;", *p);
+		else if (*p == '\r')
+			fputs("&#13;", f);
+		else if (*p < 0x20 && *p != '\n' && *p != '\t')
+			fputs("\xef\xbf\xbd", f);
+		else if (!n)
+			fputs("\xef\xbf\xbd", f);
+		else
+			fwrite(p, 1, (size_t)n, f);
+		p += n ? n : 1;
+	}
+}
+
+/* The testsuite and classname: the conf's file name without ".conf". */
+static char *conf_stem(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
+		n -= 5;
+	return strndup(base, n);
+}
+
+/* The first counterexample whose run fails check `i`, or NULL. */
+static const struct ldfi_cex *failing(const struct ldfi_explore_result *res, int i)
+{
+	if (res->verdict != LDFI_VERDICT_COUNTEREXAMPLE)
+		return NULL;
+	for (int k = 0; k < res->n_cex; k++) {
+		const struct ldfi_trace *tr = res->cex[k].trace;
+
+		for (int j = 0; j < tr->n_checks; j++)
+			if (tr->checks[j].check == i && !tr->checks[j].passed)
+				return &res->cex[k];
+	}
+	return NULL;
+}
+
+static const struct ldfi_check_result *result_of(const struct ldfi_trace *tr, int i)
+{
+	for (int j = 0; j < tr->n_checks; j++)
+		if (tr->checks[j].check == i)
+			return &tr->checks[j];
+	return NULL;
+}
+
+/* Build the failure's message (one line) and body (several) as text. */
+static int failure_text(const struct ldfi_explore_result *res, const struct ldfi_cex *cx, int i,
+			char **msg, char **body)
+{
+	const struct ldfi_trace *tr = cx->trace;
+	const struct ldfi_check_result *r = result_of(tr, i);
+	char *fs = ldfi_faults_to_string(res->conf, &tr->faults);
+	size_t ml = 0, bl = 0;
+	FILE *m = NULL, *b = NULL;
+
+	*msg = *body = NULL;
+	if (!fs || !(m = open_memstream(msg, &ml)) || !(b = open_memstream(body, &bl)))
+		goto err;
+	fprintf(m, "counterexample %s", fs);
+	if (r && r->n_offs) {
+		fputs(": ", m);
+		ldfi_report_offense(m, tr, &r->offs[0]);
+		if (r->n_offs > 1)
+			fprintf(m, " (and %d more)", r->n_offs - 1);
+	}
+	fprintf(b, "faults: %s\nexecution: %ld\n", fs, cx->execution);
+	for (int k = 0; r && k < r->n_offs; k++) {
+		fputs("  ", b);
+		ldfi_report_offense(b, tr, &r->offs[k]);
+		fputc('\n', b);
+	}
+	if (cx == &res->cex[0] && res->replay) {
+		fprintf(b, "replay: %s\n", res->replay);
+	} else {
+		const struct ldfi_conf *conf = res->conf;
+
+		fputs("replay: ldfi run ", b);
+		ldfi_report_shell_word(b, ldfi_report_conf_path(res));
+		fprintf(b, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
+			conf->crashes);
+		ldfi_report_shell_word(b, fs);
+		fputc('\n', b);
+	}
+	free(fs);
+	fs = NULL;
+	if (fclose(m) | fclose(b)) {
+		m = b = NULL;
+		goto err;
+	}
+	return 0;
+
+err:
+	if (m)
+		fclose(m);
+	if (b)
+		fclose(b);
+	free(fs);
+	free(*msg);
+	free(*body);
+	*msg = *body = NULL;
+	return LDFI_ENOMEM;
+}
+
+static int write_suite(FILE *f, const struct ldfi_explore_result *res)
+{
+	const struct ldfi_conf *conf = res->conf;
+	const char *path = ldfi_report_conf_path(res);
+	char *stem = conf_stem(path);
+	int failures = 0, skipped = 0;
+
+	if (!stem)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < conf->n_checks; i++) {
+		if (res->verdict == LDFI_VERDICT_INCONCLUSIVE)
+			skipped++;
+		else if (failing(res, i))
+			failures++;
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"", f);
+	xml_escape(f, "ldfi: ", true);
+	xml_escape(f, path, true);
+	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
+		conf->n_checks, failures, skipped, res->wall_s);
+	fputs("  <properties>\n", f);
+	fprintf(f, "    <property name=\"verdict\" value=\"%s\"/>\n",
+		ldfi_verdict_name(res->verdict));
+	fprintf(f, "    <property name=\"bounds\" value=\"eot=%d eff=%d crashes=%d\"/>\n",
+		conf->eot, conf->eff, conf->crashes);
+	fprintf(f, "    <property name=\"executions\" value=\"%ld\"/>\n", res->executions);
+	fprintf(f, "    <property name=\"strategy\" value=\"%s\"/>\n",
+		ldfi_strategy_name(res->opts ? res->opts->strategy : conf->strategy));
+	fputs("  </properties>\n", f);
+	for (int i = 0; i < conf->n_checks; i++) {
+		const struct ldfi_check *c = &conf->checks[i];
+		const struct ldfi_cex *cx = failing(res, i);
+
+		fputs("  <testcase classname=\"", f);
+		xml_escape(f, "ldfi.", true);
+		xml_escape(f, stem, true);
+		fputs("\" name=\"", f);
+		xml_escape(f, c->name, true);
+		fprintf(f, " (%s)\" time=\"0\"", ldfi_check_kind_name(c->kind));
+		if (res->verdict == LDFI_VERDICT_INCONCLUSIVE) {
+			int n = (int)strnlen(res->reason, sizeof(res->reason));
+			char reason[sizeof(res->reason) + 1];
+
+			snprintf(reason, sizeof(reason), "%.*s", n, res->reason);
+			fputs(">\n    <skipped message=\"inconclusive: ", f);
+			xml_escape(f, n ? reason : "a budget ran out before a verdict", true);
+			fputs("\"/>\n  </testcase>\n", f);
+		} else if (cx) {
+			char *msg, *body;
+
+			if (failure_text(res, cx, i, &msg, &body)) {
+				free(stem);
+				return LDFI_ENOMEM;
+			}
+			fputs(">\n    <failure type=\"counterexample\" message=\"", f);
+			xml_escape(f, msg, true);
+			fputs("\">", f);
+			xml_escape(f, body, false);
+			fputs("</failure>\n  </testcase>\n", f);
+			free(msg);
+			free(body);
+		} else {
+			fputs("/>\n", f);
+		}
+	}
+	fputs("</testsuite>\n", f);
+	free(stem);
+	return 0;
+}
+
+int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
+		return LDFI_EIO;
+	}
+	rc = write_suite(f, res);
+	if (rc) {
+		fclose(f);
+		fprintf(stderr, "ldfi: %s: %s\n", path, ldfi_strerror(rc));
+		return rc;
+	}
+	if (ferror(f) | fclose(f)) {
+		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
+		return LDFI_EIO;
+	}
+	return 0;
+}
