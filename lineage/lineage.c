@@ -88,6 +88,8 @@ struct ldfi_lineage {
 	const struct ldfi_conf *conf;
 	bool *held_sink; /* per component: a check reads this sink's contents */
 	bool acked;      /* a check counts copies, so lost acks matter */
+	bool *count_sink; /* per component: a check compares its copy counts */
+	bool counts;
 	struct ldfi_space space;
 	struct ldfi_outcome *outs;
 	int n_outs, cap_outs;
@@ -104,8 +106,9 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 	lin->conf = conf;
 	ldfi_space_init(&lin->space, conf);
 	lin->held_sink = calloc((size_t)conf->n_comps + 1, sizeof(bool));
-	if (!lin->held_sink) {
-		free(lin);
+	lin->count_sink = calloc((size_t)conf->n_comps + 1, sizeof(bool));
+	if (!lin->held_sink || !lin->count_sink) {
+		ldfi_lineage_destroy(lin);
 		return NULL;
 	}
 	/* Only outcomes some check can notice become hypotheses: what a sink
@@ -119,6 +122,9 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		if (c->kind == LDFI_CHECK_NO_DUPLICATES || c->kind == LDFI_CHECK_EXACTLY_ONCE ||
 		    c->kind == LDFI_CHECK_MATCHES_FAULT_FREE)
 			lin->acked = true;
+		if (c->kind == LDFI_CHECK_MATCHES_FAULT_FREE && c->sink >= 0 &&
+		    !conf->comps[c->sink].dedup)
+			lin->count_sink[c->sink] = lin->counts = true;
 	}
 	return lin;
 }
@@ -135,6 +141,7 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin)
 	free(lin->outs);
 	free(lin->slots);
 	free(lin->held_sink);
+	free(lin->count_sink);
 	free(lin);
 }
 
@@ -256,7 +263,8 @@ static int add_support(struct ldfi_outcome *o, const int *vars, int n)
 	copy = malloc(((size_t)n + 1) * sizeof(int));
 	if (!copy)
 		return LDFI_ENOMEM;
-	memcpy(copy, vars, (size_t)n * sizeof(int));
+	if (n)
+		memcpy(copy, vars, (size_t)n * sizeof(int));
 	for (int i = 0; i < o->n_supports; i++) {
 		if (subset(vars, n, o->supports[i].vars, o->supports[i].n))
 			free(o->supports[i].vars);
@@ -453,29 +461,31 @@ static int cnf_add(struct cnf *c, const int *vars, int n)
 	copy = malloc(((size_t)n + 1) * sizeof(int));
 	if (!copy)
 		return LDFI_ENOMEM;
-	memcpy(copy, vars, (size_t)n * sizeof(int));
+	if (n)
+		memcpy(copy, vars, (size_t)n * sizeof(int));
 	c->c[c->n++] = (struct ldfi_clause){copy, n};
 	return 0;
 }
 
 static int cnf_of(struct cnfs *x, uint32_t id);
 
-/* all-of parents: the product of the parents' CNFs, each clause joined with E. */
-static int cnf_all(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, const int *e,
-		   int ne)
+/* all-of parents: the product of the parents' CNFs, each clause joined with
+ * E (which may be empty). */
+static int cnf_product(struct cnfs *x, const uint32_t *parents, uint32_t n, struct cnf *out,
+		       const int *e, int ne)
 {
 	struct cnf cur = {NULL, 0, false};
 	int *buf = x->tmp + x->lin->space.n_vars + 1, rc;
 
 	if ((rc = cnf_add(&cur, e, ne)))
 		return rc;
-	for (uint32_t i = 0; i < m->n_parents; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const struct cnf *p;
 		struct cnf next = {NULL, 0, false};
 
-		if ((rc = cnf_of(x, x->tr->parents[m->parents_off + i])))
+		if ((rc = cnf_of(x, parents[i])))
 			goto out;
-		p = &x->m[x->tr->parents[m->parents_off + i]];
+		p = &x->m[parents[i]];
 		for (int a = 0; a < cur.n && !rc; a++)
 			for (int b = 0; b < p->n && !rc; b++)
 				rc = cnf_add(&next, buf, merge(cur.c[a].vars, cur.c[a].n, p->c[b].vars,
@@ -530,7 +540,7 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 	else if (m->parents_any)
 		rc = cnf_any(x, m, &c, e, ne);
 	else
-		rc = cnf_all(x, m, &c, e, ne);
+		rc = cnf_product(x, x->tr->parents + m->parents_off, m->n_parents, &c, e, ne);
 	free(e);
 	if (rc) {
 		cnf_free(&c);
@@ -541,8 +551,11 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 	return 0;
 }
 
-/* Add "message `id` is lost" to outcome `k`, whose own node is `self`. */
-static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int self, int *n_new)
+/* Add the clauses of `c` as supports of outcome `k`, whose own node is
+ * `self` (its crashes are dropped: they only remove the replica from the
+ * checks). */
+static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, int self,
+		   int *n_new)
 {
 	struct ldfi_lineage *lin = x->lin;
 	int lo = 0, hi = 0, rc;
@@ -553,18 +566,16 @@ static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int se
 		lo = ldfi_space_var(&lin->space, &f);
 		hi = lo + lin->conf->eot - 1;
 	}
-	if ((rc = cnf_of(x, id)))
-		return rc;
-	for (int i = 0; i < x->m[id].n; i++) {
-		const struct ldfi_clause *c = &x->m[id].c[i];
+	for (int i = 0; i < c->n; i++) {
+		const struct ldfi_clause *cl = &c->c[i];
 		struct ldfi_outcome *o;
 		int n = 0;
 
 		/* n == 0: nothing in the bounds cuts this support, so no fault set
 		 * falsifies the outcome; the empty clause says so to the solver. */
-		for (int j = 0; j < c->n; j++)
-			if (c->vars[j] < lo || c->vars[j] > hi)
-				x->tmp[n++] = c->vars[j];
+		for (int j = 0; j < cl->n; j++)
+			if (cl->vars[j] < lo || cl->vars[j] > hi)
+				x->tmp[n++] = cl->vars[j];
 		if (!(o = outcome(lin, k)))
 			return LDFI_ENOMEM;
 		if ((rc = add_support(o, x->tmp, n)) < 0)
@@ -572,6 +583,14 @@ static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int se
 		*n_new += rc;
 	}
 	return 0;
+}
+
+/* Add "message `id` is lost" to outcome `k`. */
+static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int self, int *n_new)
+{
+	int rc = cnf_of(x, id);
+
+	return rc ? rc : add_cnf(x, k, &x->m[id], self, n_new);
 }
 
 /* held: every copy a live sink replica received supports "it holds r". */
@@ -637,12 +656,90 @@ static int add_acked(struct cnfs *x, int *n_new)
 	return rc;
 }
 
+static bool counted_copy(const struct cnfs *x, const struct ldfi_msg *m)
+{
+	return m->kind == LDFI_MSG_DATA && m->fate == LDFI_FATE_DELIVERED &&
+	       x->lin->count_sink[m->dst_comp] && ldfi_trace_alive(x->tr, m->dst_node);
+}
+
+/* The fault-free run fixes each replica's count of each record. */
+static int add_count_outcomes(struct cnfs *x)
+{
+	const struct ldfi_trace *tr = x->tr;
+	struct okey *keys = malloc((tr->n_msgs + 1) * sizeof(*keys));
+	int n = 0, rc = 0;
+
+	if (!keys)
+		return LDFI_ENOMEM;
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+		int j = 0;
+
+		if (!counted_copy(x, m))
+			continue;
+		while (j < n && !(keys[j].rec == m->rec && keys[j].comp == m->dst_comp &&
+				  keys[j].node == m->dst_node))
+			j++;
+		if (j == n)
+			keys[n++] = (struct okey){LDFI_OUTCOME_COUNT, m->rec, m->dst_comp, m->dst_node,
+						  -1, -1, 0};
+		keys[j].by++;
+	}
+	for (int j = 0; j < n && !rc; j++)
+		if (!outcome(x->lin, &keys[j]))
+			rc = LDFI_ENOMEM;
+	free(keys);
+	return rc;
+}
+
+static int add_counts(struct cnfs *x, int *n_new)
+{
+	const struct ldfi_trace *tr = x->tr;
+	struct ldfi_lineage *lin = x->lin;
+	uint32_t *ids;
+	int rc = 0;
+
+	if (tr->faults.n == 0 && (rc = add_count_outcomes(x)))
+		return rc;
+	ids = malloc((tr->n_msgs + 1) * sizeof(*ids));
+	if (!ids)
+		return LDFI_ENOMEM;
+	for (int j = 0; j < lin->n_outs && !rc; j++) {
+		struct ldfi_outcome *o = &lin->outs[j];
+		int n = 0;
+
+		if (o->kind != LDFI_OUTCOME_COUNT)
+			continue;
+		for (size_t i = 0; i < tr->n_msgs && n < o->by; i++) {
+			const struct ldfi_msg *m = &tr->msgs[i];
+
+			if (counted_copy(x, m) && m->rec == o->rec && m->dst_comp == o->comp &&
+			    m->dst_node == o->node)
+				ids[n++] = m->id;
+		}
+		if (n == o->by) {
+			struct okey k = {LDFI_OUTCOME_COUNT, o->rec, o->comp, o->node, -1, -1, o->by};
+			struct cnf c = {NULL, 0, false};
+			int self = o->node;
+
+			rc = cnf_product(x, ids, (uint32_t)n, &c, NULL, 0);
+			if (!rc)
+				rc = add_cnf(x, &k, &c, self, n_new);
+			cnf_free(&c);
+		}
+	}
+	free(ids);
+	return rc;
+}
+
 static int add_outcomes(struct cnfs *x, int *n_new)
 {
 	int rc = add_held(x, n_new);
 
 	if (!rc && x->lin->acked)
 		rc = add_acked(x, n_new);
+	if (!rc && x->lin->counts)
+		rc = add_counts(x, n_new);
 	return rc;
 }
 

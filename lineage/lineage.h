@@ -18,6 +18,10 @@
  *            one support per ack received by R. Delaying the ack past a
  *            retransmission makes the sender resend: that is how duplicates
  *            are found.
+ *   - count: the sink replica holds at least `by` copies of r, `by` being
+ *            its count in the fault-free run (for matches-fault-free, where
+ *            one lost copy is a failure); a run with n >= by copies
+ *            supports it with "one of its first `by` copies is lost".
  * A crash of the outcome's own node never counts as falsifying it: the
  * checks ignore crashed replicas, so such a hypothesis is useless.
  * Supports accumulate across runs; subsumed clauses are dropped.
@@ -58,6 +62,7 @@ int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m, int 
 enum ldfi_outcome_kind {
 	LDFI_OUTCOME_HELD = 0,
 	LDFI_OUTCOME_ACKED = 1,
+	LDFI_OUTCOME_COUNT = 2,
 };
 
 /* One clause: ascending variables. */
@@ -71,7 +76,7 @@ struct ldfi_outcome {
 	int rec;               /* record index (stable across runs of one conf) */
 	int comp, node;        /* held: the sink replica; acked: the sender replica */
 	int peer_comp, peer_node; /* acked: the replica whose ack it received */
-	int by;                /* acked: received by this round (0 for held) */
+	int by;                /* acked: received by this round; count: copies; held: 0 */
 	struct ldfi_clause *supports;
 	int n_supports, cap_supports;
 	uint64_t version;      /* bumped whenever supports change */
