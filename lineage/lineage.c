@@ -250,23 +250,35 @@ static bool subset(const int *a, int na, const int *b, int nb)
 	return true;
 }
 
-/* Add a clause to an outcome unless an existing one subsumes it; drop the
- * existing clauses it subsumes. Returns 1 if added, 0 if not, or ENOMEM. */
-static int add_support(struct ldfi_outcome *o, const int *vars, int n)
+/* Does support a imply support b (a's faults within b's, a's condition
+ * within b's)? */
+static bool implies(const struct ldfi_clause *a, const int *vars, int n, const int *neg,
+		    int n_neg)
 {
+	return subset(a->vars, a->n, vars, n) && subset(a->neg, a->n_neg, neg, n_neg);
+}
+
+/* Add a support to an outcome unless an existing one implies it; drop the
+ * existing supports it implies. Returns 1 if added, 0 if not, or ENOMEM. */
+static int add_support(struct ldfi_outcome *o, const int *vars, int n, const int *neg, int n_neg)
+{
+	struct ldfi_clause c = {NULL, n, NULL, n_neg};
 	int kept = 0;
-	int *copy;
 
 	for (int i = 0; i < o->n_supports; i++)
-		if (subset(o->supports[i].vars, o->supports[i].n, vars, n))
+		if (implies(&o->supports[i], vars, n, neg, n_neg))
 			return 0;
-	copy = malloc(((size_t)n + 1) * sizeof(int));
-	if (!copy)
+	c.vars = malloc(((size_t)n + (size_t)n_neg + 1) * sizeof(int));
+	if (!c.vars)
 		return LDFI_ENOMEM;
+	c.neg = c.vars + n;
 	if (n)
-		memcpy(copy, vars, (size_t)n * sizeof(int));
+		memcpy(c.vars, vars, (size_t)n * sizeof(int));
+	if (n_neg)
+		memcpy(c.neg, neg, (size_t)n_neg * sizeof(int));
 	for (int i = 0; i < o->n_supports; i++) {
-		if (subset(vars, n, o->supports[i].vars, o->supports[i].n))
+		if (implies(&c, o->supports[i].vars, o->supports[i].n, o->supports[i].neg,
+			    o->supports[i].n_neg))
 			free(o->supports[i].vars);
 		else
 			o->supports[kept++] = o->supports[i];
@@ -277,15 +289,22 @@ static int add_support(struct ldfi_outcome *o, const int *vars, int n)
 		struct ldfi_clause *p = realloc(o->supports, (size_t)cap * sizeof(*p));
 
 		if (!p) {
-			free(copy);
+			free(c.vars);
 			return LDFI_ENOMEM;
 		}
 		o->supports = p;
 		o->cap_supports = cap;
 	}
-	o->supports[o->n_supports++] = (struct ldfi_clause){copy, n};
+	o->supports[o->n_supports++] = c;
 	o->version++;
 	return 1;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* Depth-first walk over the ancestors of a set of messages. */
@@ -368,8 +387,15 @@ int ldfi_trace_ancestors(const struct ldfi_trace *tr, uint32_t msg,
  */
 #define MAX_CLAUSES 64
 
+/* A clause of a message's CNF; cond: through a conditional message. */
+struct cclause {
+	int *vars;
+	int n;
+	bool cond;
+};
+
 struct cnf {
-	struct ldfi_clause *c;
+	struct cclause *c;
 	int n;
 	bool done;
 };
@@ -379,6 +405,8 @@ struct cnfs {
 	const struct ldfi_trace *tr;
 	struct cnf *m; /* by message id */
 	int *tmp;      /* scratch clause */
+	int *neg;      /* the run's faults, as variables: the condition */
+	int n_neg;
 };
 
 static void cnf_free(struct cnf *c)
@@ -435,17 +463,18 @@ static int merge(const int *a, int na, const int *b, int nb, int *out)
 	return n;
 }
 
-/* Add a clause to a CNF under construction, with subsumption and the cap. */
-static int cnf_add(struct cnf *c, const int *vars, int n)
+/* Add a clause to a CNF under construction, with subsumption (a conditional
+ * clause never stands for an unconditional one) and the cap. */
+static int cnf_add(struct cnf *c, const int *vars, int n, bool cond)
 {
 	int kept = 0;
 	int *copy;
 
 	for (int i = 0; i < c->n; i++)
-		if (subset(c->c[i].vars, c->c[i].n, vars, n))
+		if ((!c->c[i].cond || cond) && subset(c->c[i].vars, c->c[i].n, vars, n))
 			return 0;
 	for (int i = 0; i < c->n; i++) {
-		if (subset(vars, n, c->c[i].vars, c->c[i].n))
+		if ((!cond || c->c[i].cond) && subset(vars, n, c->c[i].vars, c->c[i].n))
 			free(c->c[i].vars);
 		else
 			c->c[kept++] = c->c[i];
@@ -463,7 +492,7 @@ static int cnf_add(struct cnf *c, const int *vars, int n)
 		return LDFI_ENOMEM;
 	if (n)
 		memcpy(copy, vars, (size_t)n * sizeof(int));
-	c->c[c->n++] = (struct ldfi_clause){copy, n};
+	c->c[c->n++] = (struct cclause){copy, n, cond};
 	return 0;
 }
 
@@ -472,12 +501,12 @@ static int cnf_of(struct cnfs *x, uint32_t id);
 /* all-of parents: the product of the parents' CNFs, each clause joined with
  * E (which may be empty). */
 static int cnf_product(struct cnfs *x, const uint32_t *parents, uint32_t n, struct cnf *out,
-		       const int *e, int ne)
+		       const int *e, int ne, bool cond)
 {
 	struct cnf cur = {NULL, 0, false};
 	int *buf = x->tmp + x->lin->space.n_vars + 1, rc;
 
-	if ((rc = cnf_add(&cur, e, ne)))
+	if ((rc = cnf_add(&cur, e, ne, cond)))
 		return rc;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct cnf *p;
@@ -488,8 +517,10 @@ static int cnf_product(struct cnfs *x, const uint32_t *parents, uint32_t n, stru
 		p = &x->m[parents[i]];
 		for (int a = 0; a < cur.n && !rc; a++)
 			for (int b = 0; b < p->n && !rc; b++)
-				rc = cnf_add(&next, buf, merge(cur.c[a].vars, cur.c[a].n, p->c[b].vars,
-								p->c[b].n, buf));
+				rc = cnf_add(&next, buf,
+					     merge(cur.c[a].vars, cur.c[a].n, p->c[b].vars, p->c[b].n,
+						   buf),
+					     cur.c[a].cond || p->c[b].cond);
 		cnf_free(&cur);
 		cur = next;
 		if (rc)
@@ -504,7 +535,7 @@ out:
 
 /* any-of parents: every parent's clauses, each joined with E. */
 static int cnf_any(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, const int *e,
-		   int ne)
+		   int ne, bool cond)
 {
 	int *buf = x->tmp + x->lin->space.n_vars + 1, rc = 0;
 
@@ -515,7 +546,8 @@ static int cnf_any(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, co
 			break;
 		p = &x->m[x->tr->parents[m->parents_off + i]];
 		for (int b = 0; b < p->n && !rc; b++)
-			rc = cnf_add(out, buf, merge(e, ne, p->c[b].vars, p->c[b].n, buf));
+			rc = cnf_add(out, buf, merge(e, ne, p->c[b].vars, p->c[b].n, buf),
+				     cond || p->c[b].cond);
 	}
 	return rc;
 }
@@ -536,11 +568,12 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 		return LDFI_ENOMEM;
 	ne = event_vars(x->lin, m, e);
 	if (m->n_parents == 0)
-		rc = cnf_add(&c, e, ne);
+		rc = cnf_add(&c, e, ne, m->conditional);
 	else if (m->parents_any)
-		rc = cnf_any(x, m, &c, e, ne);
+		rc = cnf_any(x, m, &c, e, ne, m->conditional);
 	else
-		rc = cnf_product(x, x->tr->parents + m->parents_off, m->n_parents, &c, e, ne);
+		rc = cnf_product(x, x->tr->parents + m->parents_off, m->n_parents, &c, e, ne,
+				 m->conditional);
 	free(e);
 	if (rc) {
 		cnf_free(&c);
@@ -567,7 +600,7 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 		hi = lo + lin->conf->eot - 1;
 	}
 	for (int i = 0; i < c->n; i++) {
-		const struct ldfi_clause *cl = &c->c[i];
+		const struct cclause *cl = &c->c[i];
 		struct ldfi_outcome *o;
 		int n = 0;
 
@@ -578,7 +611,7 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 				x->tmp[n++] = cl->vars[j];
 		if (!(o = outcome(lin, k)))
 			return LDFI_ENOMEM;
-		if ((rc = add_support(o, x->tmp, n)) < 0)
+		if ((rc = add_support(o, x->tmp, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
 			return rc;
 		*n_new += rc;
 	}
@@ -722,7 +755,7 @@ static int add_counts(struct cnfs *x, int *n_new)
 			struct cnf c = {NULL, 0, false};
 			int self = o->node;
 
-			rc = cnf_product(x, ids, (uint32_t)n, &c, NULL, 0);
+			rc = cnf_product(x, ids, (uint32_t)n, &c, NULL, 0, false);
 			if (!rc)
 				rc = add_cnf(x, &k, &c, self, n_new);
 			cnf_free(&c);
@@ -745,17 +778,24 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new)
 {
-	struct cnfs x = {lin, tr, NULL, NULL};
+	struct cnfs x = {lin, tr, NULL, NULL, NULL, 0};
 	int added = 0, rc = LDFI_ENOMEM;
 
 	x.m = calloc(tr->n_msgs + 1, sizeof(*x.m));
 	x.tmp = malloc(2 * ((size_t)lin->space.n_vars + 1) * sizeof(int));
-	if (x.m && x.tmp)
+	x.neg = malloc(((size_t)tr->faults.n + 1) * sizeof(int));
+	for (int i = 0; x.neg && i < tr->faults.n; i++)
+		if ((x.neg[x.n_neg] = ldfi_space_var(&lin->space, &tr->faults.v[i])))
+			x.n_neg++;
+	if (x.neg)
+		qsort(x.neg, (size_t)x.n_neg, sizeof(int), cmp_int);
+	if (x.m && x.tmp && x.neg)
 		rc = add_outcomes(&x, &added);
 	for (size_t i = 0; x.m && i <= tr->n_msgs; i++)
 		cnf_free(&x.m[i]);
 	free(x.m);
 	free(x.tmp);
+	free(x.neg);
 	if (n_new)
 		*n_new = added;
 	return rc;

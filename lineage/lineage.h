@@ -65,10 +65,16 @@ enum ldfi_outcome_kind {
 	LDFI_OUTCOME_COUNT = 2,
 };
 
-/* One clause: ascending variables. */
+/* One support: "some fault of vars[] is present, or some fault of neg[] is
+ * absent". neg[] is empty for a derivation that holds under every fault set;
+ * for a conditional one (seen in a run with faults F, through a message that
+ * exists only because something did not happen) it is F: the derivation is
+ * known to hold under supersets of F only. Both ascending. */
 struct ldfi_clause {
 	int *vars;
 	int n;
+	int *neg; /* points into the same allocation as vars */
+	int n_neg;
 };
 
 struct ldfi_outcome {

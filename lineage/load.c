@@ -128,6 +128,7 @@ static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, const struct re
 	delivery = delivery_of(col(st, 9));
 	m->fault = -1;
 	m->parents_any = strcmp(col(st, 10), "any") == 0;
+	m->conditional = sqlite3_column_int(st, 11) != 0;
 	m->n_parents = 0;
 	m->parents_off = 0;
 	if (m->id != tr->n_msgs + 1 || m->src_node < 0 || m->src_comp < 0 || m->dst_node < 0 ||
@@ -166,7 +167,8 @@ static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 		return LDFI_ENOMEM;
 	if ((rc = prepare(db,
 			  "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
-			  "fate, record, delivery, parents FROM messages WHERE run = ? ORDER BY id",
+			  "fate, record, delivery, parents, conditional FROM messages WHERE run = ? "
+			  "ORDER BY id",
 			  run, &st)))
 		return rc;
 	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW)

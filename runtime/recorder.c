@@ -62,6 +62,7 @@ static const char schema_sql[] =
 	"  record TEXT NULL,\n"
 	"  delivery TEXT NOT NULL CHECK (delivery IN ('none', 'once', 'repeat', 'ack')),\n"
 	"  parents TEXT NOT NULL CHECK (parents IN ('all', 'any')),\n"
+	"  conditional INTEGER NOT NULL CHECK (conditional IN (0, 1)),\n"
 	"  PRIMARY KEY (run, id)\n"
 	") WITHOUT ROWID;\n"
 	"CREATE INDEX IF NOT EXISTS messages_dst ON messages(run, dst_node, dst_stage);\n"
@@ -170,8 +171,8 @@ static const struct {
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
     [ST_MSG] = {"insert into messages",
 		"INSERT INTO messages(run, id, kind, src_node, src_stage, dst_node, dst_stage, "
-		"send_round, deliver_round, fate, lost_by, record, delivery, parents) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+		"send_round, deliver_round, fate, lost_by, record, delivery, parents, conditional) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
     [ST_MPAR] = {"insert into message_parents",
 		 "INSERT INTO message_parents(run, msg, parent) VALUES (?1, ?2, ?3)"},
     [ST_OUT] = {"insert into outputs",
@@ -892,6 +893,7 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 		t = &delivery_text[m->delivery];
 		rc |= sqlite3_bind_text(st, 13, t->s, t->len, SQLITE_STATIC);
 		rc |= sqlite3_bind_text(st, 14, m->parents_any ? "any" : "all", 3, SQLITE_STATIC);
+		rc |= sqlite3_bind_int(st, 15, m->conditional);
 		rc = exec_st(st, rc);
 		if (rc != SQLITE_OK)
 			goto err_sql;

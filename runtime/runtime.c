@@ -32,6 +32,12 @@ struct pend {
 	uint8_t held; /* resends take their parents from the replica's receipts */
 };
 
+/* Flags of a send: how its parents combine and whether it is conditional. */
+enum {
+	SEND_ANY = 1,  /* any one parent suffices */
+	SEND_COND = 2, /* exists only because something did not happen */
+};
+
 struct ivec {
 	int32_t *v;
 	int n, cap;
@@ -144,7 +150,8 @@ static int push_parents(struct ldfi_rt *rt, const uint32_t *ids, int n, uint32_t
 		 sizeof(*tr->parents)))
 		return LDFI_ENOMEM;
 	*off = (uint32_t)tr->n_parents;
-	memcpy(tr->parents + tr->n_parents, ids, (size_t)n * sizeof(*ids));
+	if (n)
+		memcpy(tr->parents + tr->n_parents, ids, (size_t)n * sizeof(*ids));
 	tr->n_parents += (size_t)n;
 	return 0;
 }
@@ -189,7 +196,7 @@ static void decide_fate(struct ldfi_rt *rt, struct ldfi_msg *m)
 }
 
 static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kind, int rec,
-		    uint8_t policy, uint32_t parents_off, uint32_t n_parents, uint8_t any)
+		    uint8_t policy, uint32_t parents_off, uint32_t n_parents, int flags)
 {
 	struct ldfi_trace *tr = rt->tr;
 	struct ldfi_msg *m;
@@ -210,7 +217,8 @@ static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kin
 	m->rec = rec;
 	m->parents_off = parents_off;
 	m->n_parents = n_parents;
-	m->parents_any = any;
+	m->parents_any = (flags & SEND_ANY) != 0;
+	m->conditional = (flags & SEND_COND) != 0;
 	decide_fate(rt, m);
 	return 0;
 }
@@ -310,8 +318,21 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 static int send_hop(struct ldfi_rt *rt, int src, int dst, int rec, enum ldfi_delivery policy,
 		    uint32_t off, uint32_t n, uint8_t held)
 {
-	int rc = send_raw(rt, src, dst, LDFI_MSG_DATA, rec, (uint8_t)policy, off, n, held);
+	/* A held send under once or ack happens when the first copy arrives:
+	 * had an earlier copy arrived, it would have gone earlier. */
+	int flags = held ? SEND_ANY : 0;
+	int rc;
 
+	if (held && policy != LDFI_DELIVERY_REPEAT)
+		flags |= SEND_COND;
+	rc = send_raw(rt, src, dst, LDFI_MSG_DATA, rec, (uint8_t)policy, off, n, flags);
+
+	/* Retransmissions keep "any received copy" as provenance only while
+	 * they do not depend on when the first copy came (repeat; ack every
+	 * round). */
+	held = held && (policy == LDFI_DELIVERY_REPEAT ||
+			(policy == LDFI_DELIVERY_ACK &&
+			 rt->conf->comps[rt->st[src].comp].retry_every == 1));
 	if (!rc && (policy == LDFI_DELIVERY_REPEAT || policy == LDFI_DELIVERY_ACK))
 		rc = add_pend(rt, src, dst, rec, (uint8_t)policy, off, n, held);
 	return rc;
@@ -349,11 +370,6 @@ static int send_to_hop(struct ldfi_stage *st, enum ldfi_hop hop, int rec, bool h
 		rc = push_parents(rt, rt->cause, rt->n_cause, &off);
 	if (rc)
 		return rc;
-	/* Retransmissions keep "any received copy" as provenance only while
-	 * they do not depend on when the first copy came (repeat; ack every
-	 * round). */
-	held = held && (c->delivery == LDFI_DELIVERY_REPEAT ||
-			(c->delivery == LDFI_DELIVERY_ACK && c->retry_every == 1));
 	for (int i = 0; i < tc->n_nodes; i++) {
 		int dst = rt->st_of[target * rt->conf->n_nodes + tc->nodes[i]];
 
@@ -475,9 +491,12 @@ static int retransmit(struct ldfi_rt *rt, int s)
 		      (rt->round - pd.start) % rt->conf->comps[rt->st[s].comp].retry_every == 0;
 		if (due && pd.held)
 			rc = receipts_slice(rt, s, pd.rec, &pd.parents_off, &pd.n_parents);
+		/* An ack-policy resend exists only because no ack came yet. */
 		if (due && !rc)
 			rc = send_raw(rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy, pd.parents_off,
-				      pd.n_parents, pd.held);
+				      pd.n_parents,
+				      (pd.held ? SEND_ANY : 0) |
+					      (pd.policy == LDFI_DELIVERY_ACK ? SEND_COND : 0));
 	}
 	a->n = kept;
 	return rc;
@@ -640,6 +659,8 @@ static int collect_outputs(struct ldfi_rt *rt)
 	if (!tr->outs)
 		return LDFI_ENOMEM;
 	for (int s = 0; s < rt->n_st; s++) {
+		if (!rt->rep[s].n_outs)
+			continue;
 		memcpy(tr->outs + tr->n_outs, rt->rep[s].outs,
 		       (size_t)rt->rep[s].n_outs * sizeof(*tr->outs));
 		tr->n_outs += (size_t)rt->rep[s].n_outs;

@@ -1,2 +1,749 @@
-/* placeholder: being written */
-typedef int ldfi_placeholder_hitset;
+/*
+ * hitset.c - minimal hitting sets, smallest first then lexicographic, on
+ * PicoSAT: one clause per support, a sequential counter over the relevant
+ * variables bounded by assumption level by level, a binary search on counter
+ * cells for the lexicographically first set of a level, blocking clauses.
+ * See solver/hitset.h for the contract and docs/solver.md for the encoding.
+ */
+#include "solver/hitset.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <picosat/picosat.h>
+
+#include "ldfi/ldfi.h"
+
+/*
+ * A sequential counter (Sinz 2005) over the inputs x[0..m). Cell s(i,j), for
+ * 1 <= j <= i <= m, stands for "at least j of x[0..i) are true"; cells with
+ * j > i would be constantly false and do not exist. Column j (cells i = j..m)
+ * is the block of solver variables base[j] .. base[j] + m - j. Columns are
+ * added on demand with the clauses for "count >= j implies s(i,j)", enough
+ * for upper bounds; the first nexact columns also have the converse, which
+ * makes each of their cells equivalent to its meaning (for lower bounds).
+ */
+struct counter {
+	int m;
+	const int *x; /* not owned */
+	int ncols;
+	int nexact;
+	int *base; /* base[1..ncols], room for m + 1 entries */
+};
+
+struct ldfi_hitset {
+	PicoSAT *ps;
+	int n_vars;
+	int max_size;
+	int top; /* highest solver variable in use */
+
+	/* Supports, flattened: support s is lits[end[s-1] .. end[s]). */
+	int *lits;
+	size_t nlits, lits_cap;
+	size_t *end;
+	size_t nsup, sup_cap;
+
+	int lex;	     /* refine each model to the lexicographically first set */
+	int started;	     /* next() was called: the encoding is frozen */
+	int done;	     /* enumeration over */
+	int err;	     /* sticky error of a failed next() */
+	int (*stop)(void *); /* interrupt callback, or NULL */
+	int level;	     /* size of the sets being enumerated */
+
+	int m;		    /* number of relevant variables (appear in some support) */
+	int *rel;	    /* the relevant variables, ascending; "positions" index it */
+	struct counter cnt; /* over rel */
+
+	unsigned char *model; /* last SAT model, per position */
+	int *fix;	      /* positions fixed to true so far, ascending */
+	int *set;	      /* the result, variable ids ascending */
+	int nset;
+	int pending; /* set[0..nset) computed but not yet handed out */
+
+	/* Conditional supports "some of pos, or not all of neg", flattened as
+	 * literals (pos > 0, neg < 0): support c is clits[cend[c-1] .. cend[c]). */
+	int *clits;
+	size_t ncl, cl_cap;
+	size_t *cend;
+	size_t ncond, cond_cap;
+
+	unsigned char *mark; /* per variable 1..n_vars, scratch, kept all zero */
+	int *hits;	     /* per support, scratch */
+};
+
+/* Adds the clause (a or b or c); zero literals are left out. */
+static void clause(PicoSAT *ps, int a, int b, int c)
+{
+	if (a)
+		picosat_add(ps, a);
+	if (b)
+		picosat_add(ps, b);
+	if (c)
+		picosat_add(ps, c);
+	picosat_add(ps, 0);
+}
+
+/* Reserves count fresh solver variables; *first is the first of them. */
+static int new_vars(struct ldfi_hitset *h, int count, int *first)
+{
+	if (count > INT_MAX - h->top)
+		return LDFI_ELIMIT;
+	*first = h->top + 1;
+	h->top += count;
+	return 0;
+}
+
+static int counter_init(struct counter *c, const int *x, int m)
+{
+	c->m = m;
+	c->x = x;
+	c->ncols = 0;
+	c->nexact = 0;
+	c->base = malloc(((size_t)m + 1) * sizeof(*c->base));
+	return c->base ? 0 : LDFI_ENOMEM;
+}
+
+static void counter_free(struct counter *c)
+{
+	free(c->base);
+	c->base = NULL;
+}
+
+static int cell(const struct counter *c, int i, int j)
+{
+	return c->base[j] + (i - j);
+}
+
+/* Adds columns until there are cols of them (cols <= m). */
+static int counter_extend(struct ldfi_hitset *h, struct counter *c, int cols)
+{
+	while (c->ncols < cols) {
+		int j = c->ncols + 1;
+		int err = new_vars(h, c->m - j + 1, &c->base[j]);
+
+		if (err)
+			return err;
+		for (int i = j; i <= c->m; i++) {
+			int s = cell(c, i, j);
+			int x = c->x[i - 1];
+			int a = i - 1 >= j ? cell(c, i - 1, j) : 0; /* 0: false */
+			int b = j > 1 ? cell(c, i - 1, j - 1) : 0;  /* 0: true */
+
+			/* s <= a or (x and b) */
+			if (a)
+				clause(h->ps, -a, s, 0);
+			clause(h->ps, -x, b ? -b : 0, s);
+		}
+		c->ncols = j;
+	}
+	return 0;
+}
+
+/* Adds the converse clauses to columns up to cols (cols <= ncols). */
+static void counter_exact(struct ldfi_hitset *h, struct counter *c, int cols)
+{
+	while (c->nexact < cols) {
+		int j = c->nexact + 1;
+
+		for (int i = j; i <= c->m; i++) {
+			int s = cell(c, i, j);
+			int a = i - 1 >= j ? cell(c, i - 1, j) : 0; /* 0: false */
+			int b = j > 1 ? cell(c, i - 1, j - 1) : 0;  /* 0: true */
+
+			/* s => a or x;  s => a or b */
+			clause(h->ps, -s, a, c->x[i - 1]);
+			if (b)
+				clause(h->ps, -s, a, b);
+		}
+		c->nexact = j;
+	}
+}
+
+struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
+{
+	struct ldfi_hitset *h;
+
+	if (n_vars < 0 || max_size < 0)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		goto err_h;
+	h->mark = calloc((size_t)n_vars + 1, 1);
+	if (!h->mark)
+		goto err_mark;
+	h->ps = picosat_init();
+	if (!h->ps)
+		goto err_ps;
+	picosat_set_seed(h->ps, 0);
+	h->n_vars = n_vars;
+	h->max_size = max_size;
+	h->top = n_vars;
+	h->lex = 1;
+	return h;
+
+err_ps:
+	free(h->mark);
+err_mark:
+	free(h);
+err_h:
+	return NULL;
+}
+
+void ldfi_hitset_destroy(struct ldfi_hitset *h)
+{
+	if (!h)
+		return;
+	if (h->ps)
+		picosat_reset(h->ps);
+	counter_free(&h->cnt);
+	free(h->lits);
+	free(h->end);
+	free(h->clits);
+	free(h->cend);
+	free(h->rel);
+	free(h->model);
+	free(h->fix);
+	free(h->set);
+	free(h->mark);
+	free(h->hits);
+	free(h);
+}
+
+/* Common argument checks of add_support, add_atmost and block. */
+static int check_vars(const struct ldfi_hitset *h, const int *vars, int n)
+{
+	if (!h || n < 0 || (n > 0 && !vars))
+		return LDFI_EINVAL;
+	for (int i = 0; i < n; i++)
+		if (vars[i] < 1 || vars[i] > h->n_vars)
+			return LDFI_EINVAL;
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Copies the distinct variables of vars[0..n) to out (room for n), ascending
+ * when sort is set, in first-occurrence order otherwise; returns how many.
+ */
+static int distinct(struct ldfi_hitset *h, const int *vars, int n, int *out, int sort)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (h->mark[vars[i]])
+			continue;
+		h->mark[vars[i]] = 1;
+		out[k++] = vars[i];
+	}
+	for (int i = 0; i < k; i++)
+		h->mark[out[i]] = 0;
+	if (sort)
+		qsort(out, (size_t)k, sizeof(*out), cmp_int);
+	return k;
+}
+
+int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
+				int n_neg)
+{
+	int err = check_vars(h, vars, n);
+
+	if (err || (err = check_vars(h, neg, n_neg)))
+		return err;
+	if (n_neg == 0)
+		return ldfi_hitset_add_support(h, vars, n);
+	if (h->started)
+		return LDFI_EINVAL;
+	if (h->ncl + (size_t)n + (size_t)n_neg > h->cl_cap) {
+		size_t cap = h->cl_cap ? h->cl_cap : 64;
+		int *p;
+
+		while (cap < h->ncl + (size_t)n + (size_t)n_neg)
+			cap *= 2;
+		p = realloc(h->clits, cap * sizeof(*p));
+		if (!p)
+			return LDFI_ENOMEM;
+		h->clits = p;
+		h->cl_cap = cap;
+	}
+	if (h->ncond == h->cond_cap) {
+		size_t cap = h->cond_cap ? 2 * h->cond_cap : 16;
+		size_t *p = realloc(h->cend, cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		h->cend = p;
+		h->cond_cap = cap;
+	}
+	for (int i = 0; i < n; i++)
+		h->clits[h->ncl++] = vars[i];
+	for (int i = 0; i < n_neg; i++)
+		h->clits[h->ncl++] = -neg[i];
+	for (size_t i = h->cend && h->ncond ? h->cend[h->ncond - 1] : 0; i < h->ncl; i++)
+		picosat_add(h->ps, h->clits[i]);
+	picosat_add(h->ps, 0);
+	h->cend[h->ncond++] = h->ncl;
+	return 0;
+}
+
+int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n)
+{
+	int err = check_vars(h, vars, n);
+	int k;
+
+	if (err)
+		return err;
+	if (h->started)
+		return LDFI_EINVAL;
+	if (h->nlits + (size_t)n > h->lits_cap) {
+		size_t cap = h->lits_cap ? h->lits_cap : 64;
+		int *p;
+
+		while (cap < h->nlits + (size_t)n)
+			cap *= 2;
+		p = realloc(h->lits, cap * sizeof(*p));
+		if (!p)
+			return LDFI_ENOMEM;
+		h->lits = p;
+		h->lits_cap = cap;
+	}
+	if (h->nsup == h->sup_cap) {
+		size_t cap = h->sup_cap ? 2 * h->sup_cap : 16;
+		size_t *p = realloc(h->end, cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		h->end = p;
+		h->sup_cap = cap;
+	}
+	k = distinct(h, vars, n, h->lits + h->nlits, 0);
+	if (k == 0)
+		h->done = 1;
+	for (int i = 0; i < k; i++)
+		picosat_add(h->ps, h->lits[h->nlits + i]);
+	if (k > 0)
+		picosat_add(h->ps, 0);
+	h->nlits += (size_t)k;
+	h->end[h->nsup++] = h->nlits;
+	return 0;
+}
+
+int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
+{
+	struct counter c;
+	int *g;
+	int m, err = check_vars(h, vars, n);
+
+	if (err)
+		return err;
+	if (h->started || k < 0)
+		return LDFI_EINVAL;
+	if (k >= n)
+		return 0;
+	g = malloc((size_t)n * sizeof(*g));
+	if (!g) {
+		err = LDFI_ENOMEM;
+		goto err_g;
+	}
+	m = distinct(h, vars, n, g, 1);
+	if (k >= m)
+		goto out;
+	if (k == 0) {
+		for (int i = 0; i < m; i++)
+			clause(h->ps, -g[i], 0, 0);
+		goto out;
+	}
+	err = counter_init(&c, g, m);
+	if (err)
+		goto err_c;
+	err = counter_extend(h, &c, k);
+	if (err)
+		goto err_ext;
+	/* x[i] and "k among the ones before" is one too many. */
+	for (int i = k + 1; i <= m; i++)
+		clause(h->ps, -g[i - 1], -cell(&c, i - 1, k), 0);
+	counter_free(&c);
+out:
+	free(g);
+	return 0;
+
+err_ext:
+	counter_free(&c);
+err_c:
+	free(g);
+err_g:
+	return err;
+}
+
+/* Whether the pending set contains every variable of vars[0..n). */
+static int pending_contains(struct ldfi_hitset *h, const int *vars, int n)
+{
+	int all = 1;
+
+	for (int i = 0; i < h->nset; i++)
+		h->mark[h->set[i]] = 1;
+	for (int i = 0; i < n && all; i++)
+		all = h->mark[vars[i]];
+	for (int i = 0; i < h->nset; i++)
+		h->mark[h->set[i]] = 0;
+	return all;
+}
+
+int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n)
+{
+	int *d;
+	int k, err = check_vars(h, vars, n);
+
+	if (err)
+		return err;
+	if (h->err)
+		return h->err;
+	if (h->pending && pending_contains(h, vars, n))
+		h->pending = 0;
+	if (h->done)
+		return 0;
+	if (n == 0) {
+		h->done = 1;
+		return 0;
+	}
+	d = malloc((size_t)n * sizeof(*d));
+	if (!d)
+		return LDFI_ENOMEM;
+	k = distinct(h, vars, n, d, 0);
+	for (int i = 0; i < k; i++)
+		picosat_add(h->ps, -d[i]);
+	picosat_add(h->ps, 0);
+	free(d);
+	return 0;
+}
+
+/* First use of next(): fixes the relevant variables and builds the counter. */
+static int start(struct ldfi_hitset *h)
+{
+	size_t nsup = h->nsup ? h->nsup : 1;
+	int err;
+
+	for (size_t i = 0; i < h->nlits; i++)
+		h->mark[h->lits[i]] = 1;
+	for (size_t i = 0; i < h->ncl; i++)
+		if (h->clits[i] > 0)
+			h->mark[h->clits[i]] = 1;
+	for (int v = 1; v <= h->n_vars; v++)
+		h->m += h->mark[v];
+	h->rel = malloc(((size_t)h->m + 1) * sizeof(*h->rel));
+	h->model = calloc((size_t)h->m + 1, 1);
+	h->fix = malloc(((size_t)h->m + 1) * sizeof(*h->fix));
+	h->set = malloc(((size_t)h->m + 1) * sizeof(*h->set));
+	h->hits = malloc(nsup * sizeof(*h->hits));
+	if (!h->rel || !h->model || !h->fix || !h->set || !h->hits) {
+		err = LDFI_ENOMEM;
+		goto err_clear;
+	}
+	h->m = 0;
+	for (int v = 1; v <= h->n_vars; v++) {
+		if (h->mark[v])
+			h->rel[h->m++] = v;
+		else /* in no minimal hitting set */
+			clause(h->ps, -v, 0, 0);
+		h->mark[v] = 0;
+	}
+	err = counter_init(&h->cnt, h->rel, h->m);
+	if (err)
+		return err;
+	h->started = 1;
+	return 0;
+
+err_clear:
+	memset(h->mark, 0, (size_t)h->n_vars + 1);
+	return err;
+}
+
+/* The counter column that bounds the current level, 0 when no bound. */
+static int bound_col(const struct ldfi_hitset *h)
+{
+	return h->level < h->m ? h->level + 1 : 0;
+}
+
+/*
+ * One SAT call under the assumptions: the level bound; positions [0, p)
+ * fixed (those in fix[0..nf) true, the others false); when probe_i > 0, the
+ * counter cell s(probe_i, nf + 1), "a true position in [p, probe_i)".
+ * Returns PICOSAT_SATISFIABLE (model[] updated), PICOSAT_UNSATISFIABLE,
+ * LDFI_HITSET_STOPPED (the interrupt callback fired) or LDFI_ESOLVER.
+ */
+static int solve(struct ldfi_hitset *h, int nf, int p, int probe_i)
+{
+	int col = bound_col(h), f = 0, r;
+
+	if (col)
+		picosat_assume(h->ps, -cell(&h->cnt, h->m, col));
+	for (int q = 0; q < p; q++) {
+		if (f < nf && h->fix[f] == q) {
+			picosat_assume(h->ps, h->rel[q]);
+			f++;
+		} else {
+			picosat_assume(h->ps, -h->rel[q]);
+		}
+	}
+	if (probe_i > 0)
+		picosat_assume(h->ps, cell(&h->cnt, probe_i, nf + 1));
+	r = picosat_sat(h->ps, -1);
+	if (r == PICOSAT_SATISFIABLE) {
+		for (int q = 0; q < h->m; q++)
+			h->model[q] = picosat_deref(h->ps, h->rel[q]) > 0;
+		return r;
+	}
+	if (r == PICOSAT_UNKNOWN && h->stop)
+		return LDFI_HITSET_STOPPED;
+	return r == PICOSAT_UNSATISFIABLE ? r : LDFI_ESOLVER;
+}
+
+static int first_true(const struct ldfi_hitset *h, int p)
+{
+	while (p < h->m && !h->model[p])
+		p++;
+	return p;
+}
+
+/*
+ * Turns the current model into the lexicographically first set (by ascending
+ * position list) among the models: element by element, search for the
+ * smallest position hi such that some model has a true position in [p, hi],
+ * the prefix before p being fixed. The search first tries hi - 1 (the
+ * solver's model is often right already), then bisects. Leaves the positions
+ * in fix[0..*nf). Returns 0, LDFI_HITSET_STOPPED or a negative code.
+ */
+static int lexfirst(struct ldfi_hitset *h, int *nf_out)
+{
+	int nf = 0, p = 0, err;
+
+	for (;;) {
+		int hi = first_true(h, p), lo = p - 1, probe_first = 1;
+
+		if (hi == h->m)
+			break;
+		err = counter_extend(h, &h->cnt, nf + 1);
+		if (err)
+			return err;
+		counter_exact(h, &h->cnt, nf + 1);
+		/* "true in [p, hi]" holds (the model), "true in [p, lo]" cannot. */
+		while (hi - lo > 1) {
+			int mid = probe_first ? hi - 1 : lo + (hi - lo) / 2;
+			int r = solve(h, nf, p, mid + 1);
+
+			probe_first = 0;
+			if (r < 0 || r == LDFI_HITSET_STOPPED)
+				return r;
+			if (r == PICOSAT_UNSATISFIABLE) {
+				lo = mid;
+				continue;
+			}
+			hi = first_true(h, p);
+			if (hi > mid)
+				return LDFI_ESOLVER;
+		}
+		h->fix[nf++] = hi;
+		p = hi + 1;
+	}
+	*nf_out = nf;
+	return 0;
+}
+
+/* Whether the marked set satisfies every conditional support. */
+static int conditionals_hold(const struct ldfi_hitset *h)
+{
+	size_t from = 0;
+
+	for (size_t c = 0; c < h->ncond; from = h->cend[c], c++) {
+		int ok = 0;
+
+		for (size_t i = from; i < h->cend[c] && !ok; i++)
+			ok = h->clits[i] > 0 ? h->mark[h->clits[i]] : !h->mark[-h->clits[i]];
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Checks that set[0..nset) hits every support and drops, greediest last
+ * first, every variable whose supports are all hit by another one. With the
+ * level invariant (docs/solver.md) nothing is ever dropped; this only guards
+ * against a broken invariant.
+ */
+static int shrink(struct ldfi_hitset *h)
+{
+	size_t s, i, from = 0;
+	int k = 0;
+
+	for (int e = 0; e < h->nset; e++)
+		h->mark[h->set[e]] = 1;
+	for (s = 0; s < h->nsup; s++) {
+		h->hits[s] = 0;
+		for (i = from; i < h->end[s]; i++)
+			h->hits[s] += h->mark[h->lits[i]];
+		from = h->end[s];
+		if (!h->hits[s])
+			break;
+	}
+	if (s < h->nsup || !conditionals_hold(h)) {
+		for (int e = 0; e < h->nset; e++)
+			h->mark[h->set[e]] = 0;
+		return LDFI_ESOLVER;
+	}
+	/* With conditional supports, dropping a variable can break one; the
+	 * level invariant guarantees nothing is droppable anyway. */
+	if (h->ncond) {
+		for (int e = 0; e < h->nset; e++)
+			h->mark[h->set[e]] = 0;
+		return 0;
+	}
+	for (int e = h->nset - 1; e >= 0; e--) {
+		int v = h->set[e], needed = 0;
+
+		for (s = 0, from = 0; s < h->nsup && !needed; from = h->end[s], s++)
+			for (i = from; i < h->end[s]; i++)
+				if (h->lits[i] == v) {
+					needed = h->hits[s] == 1;
+					break;
+				}
+		if (needed)
+			continue;
+		h->mark[v] = 0;
+		for (s = 0, from = 0; s < h->nsup; from = h->end[s], s++)
+			for (i = from; i < h->end[s]; i++)
+				if (h->lits[i] == v)
+					h->hits[s]--;
+	}
+	for (int e = 0; e < h->nset; e++) {
+		if (h->mark[h->set[e]])
+			h->set[k++] = h->set[e];
+		h->mark[h->set[e]] = 0;
+	}
+	h->nset = k;
+	return 0;
+}
+
+/* Hands the pending set out if it fits. */
+static int deliver(struct ldfi_hitset *h, int *out, int cap, int *n_out)
+{
+	*n_out = h->nset;
+	if (h->nset > cap)
+		return LDFI_ELIMIT;
+	if (h->nset)
+		memcpy(out, h->set, (size_t)h->nset * sizeof(*out));
+	h->pending = 0;
+	return 1;
+}
+
+/*
+ * Computes the next set into set[0..nset) and blocks it. Returns 1, 0 when
+ * there is none, LDFI_HITSET_STOPPED or a negative code.
+ */
+static int compute(struct ldfi_hitset *h)
+{
+	for (;;) {
+		int col, r, nf;
+
+		if (h->done)
+			return 0;
+		if (h->max_size > 0 && h->level > h->max_size) {
+			h->done = 1;
+			return 0;
+		}
+		col = bound_col(h);
+		r = counter_extend(h, &h->cnt, col);
+		if (r)
+			return r;
+		r = solve(h, 0, 0, 0);
+		if (r < 0 || r == LDFI_HITSET_STOPPED)
+			return r;
+		if (r == PICOSAT_UNSATISFIABLE) {
+			/* Without the bound in the failed assumptions, larger sets fail too. */
+			if (!col || !picosat_failed_assumption(h->ps, -cell(&h->cnt, h->m, col)))
+				h->done = 1;
+			else
+				h->level++;
+			continue;
+		}
+		nf = 0;
+		if (h->lex) {
+			r = lexfirst(h, &nf);
+			if (r)
+				return r;
+		} else {
+			for (int q = 0; q < h->m; q++)
+				if (h->model[q])
+					h->fix[nf++] = q;
+		}
+		for (int e = 0; e < nf; e++)
+			h->set[e] = h->rel[h->fix[e]];
+		h->nset = nf;
+		r = shrink(h);
+		if (r)
+			return r;
+		if (h->nset == 0) {
+			h->done = 1;
+		} else {
+			for (int e = 0; e < h->nset; e++)
+				picosat_add(h->ps, -h->set[e]);
+			picosat_add(h->ps, 0);
+		}
+		h->pending = 1;
+		return 1;
+	}
+}
+
+int ldfi_hitset_next(struct ldfi_hitset *h, int *out, int cap, int *n_out)
+{
+	int r;
+
+	if (!h || !n_out || cap < 0 || (cap > 0 && !out))
+		return LDFI_EINVAL;
+	if (h->err)
+		return h->err;
+	if (!h->pending) {
+		if (!h->started) {
+			r = start(h);
+			if (r)
+				goto err;
+		}
+		r = compute(h);
+		if (r == LDFI_HITSET_STOPPED)
+			return r;
+		if (r < 0)
+			goto err;
+		if (r == 0) {
+			*n_out = 0;
+			return 0;
+		}
+	}
+	return deliver(h, out, cap, n_out);
+
+err:
+	/* Out of solver variable ids: not the caller's buffer, not retryable. */
+	if (r == LDFI_ELIMIT)
+		r = LDFI_ESOLVER;
+	h->err = r;
+	return r;
+}
+
+void ldfi_hitset_set_lex(struct ldfi_hitset *h, int on)
+{
+	if (h)
+		h->lex = on != 0;
+}
+
+void ldfi_hitset_set_interrupt(struct ldfi_hitset *h, int (*stop)(void *arg), void *arg)
+{
+	if (!h)
+		return;
+	h->stop = stop;
+	picosat_set_interrupt(h->ps, arg, stop);
+}

@@ -53,7 +53,8 @@ static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_
 		return LDFI_ENOMEM;
 	s->version = o->version;
 	for (int i = 0; !rc && i < o->n_supports; i++)
-		rc = ldfi_hitset_add_support(s->h, o->supports[i].vars, o->supports[i].n);
+		rc = ldfi_hitset_add_conditional(s->h, o->supports[i].vars, o->supports[i].n,
+						 o->supports[i].neg, o->supports[i].n_neg);
 	if (!rc && sp->n_crash) {
 		for (int v = 0; v < sp->n_crash; v++)
 			g->crash_vars[v] = v + 1;

@@ -38,6 +38,10 @@ struct ldfi_msg {
 	 * (a send made because the replica holds a record: every copy it had
 	 * received by then would have triggered it). */
 	uint8_t parents_any;
+	/* 1: the message exists only because something did not happen (no
+	 * earlier copy had arrived, or no ack yet): a derivation through it is
+	 * known to hold only under the faults of the run that showed it. */
+	uint8_t conditional;
 	int32_t src_node, src_comp;
 	int32_t dst_node, dst_comp;
 	int32_t send_round;

@@ -1,0 +1,146 @@
+/*
+ * hitset.h - minimal hitting sets of a family of positive clauses, enumerated
+ * lazily, smallest first and, within one size, in lexicographic order, with
+ * hard "at most k of these" constraints and blocking of supersets. Backed by
+ * PicoSAT; the encoding is described in docs/solver.md.
+ *
+ * Variables are the integers 1..n_vars (one per possible fault). A support is
+ * a set of variables; a set S "hits" it when they share a variable. The
+ * enumerator returns, one per ldfi_hitset_next() call, every set S such that
+ *   - S hits every support,
+ *   - S satisfies every ldfi_hitset_add_atmost() constraint,
+ *   - S is not a superset of (or equal to) any set passed to
+ *     ldfi_hitset_block() before that call (including sets already returned),
+ *   - |S| <= max_size (when max_size > 0),
+ *   - no proper subset of S has the first property (S is a minimal hitting set;
+ *     the other properties are closed under subsets, so S is also minimal among
+ *     the sets that satisfy all four),
+ * ordered by size, then lexicographically by the ascending list of its
+ * variables ({1,5} before {2,3}). The order is a function of the calls made
+ * (supports, constraints, blocks and where they fall between next() calls),
+ * not of the solver's heuristics. ldfi_hitset_set_lex(h, 0) trades the
+ * lexicographic order within a size for speed (see there).
+ *
+ * Call order: ldfi_hitset_create(); any number of add_support / add_atmost /
+ * block; then next() repeatedly, with block() allowed between next() calls;
+ * ldfi_hitset_destroy(). add_support and add_atmost after the first next()
+ * fail with LDFI_EINVAL.
+ *
+ * An object is not thread-safe; distinct objects may be used from distinct
+ * threads. PicoSAT aborts the process when its own allocations fail (it has
+ * no error return for that); ldfi's own allocations report LDFI_ENOMEM.
+ */
+#ifndef LDFI_SOLVER_HITSET_H
+#define LDFI_SOLVER_HITSET_H
+
+struct ldfi_hitset;
+
+/* ldfi_hitset_next() result: the interrupt callback stopped the search. */
+#define LDFI_HITSET_STOPPED 2
+
+/*
+ * Creates an empty enumerator over variables 1..n_vars (n_vars >= 0).
+ * max_size > 0 bounds the size of the returned sets; 0 means no bound.
+ * Returns NULL when memory runs out or an argument is negative.
+ * The caller owns the result and frees it with ldfi_hitset_destroy().
+ */
+struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size);
+
+/* Frees h and its solver. NULL is a no-op. */
+void ldfi_hitset_destroy(struct ldfi_hitset *h);
+
+/*
+ * Adds one support: the n variables vars[0..n) (any order, duplicates
+ * allowed; the array is copied). Every returned set hits it. n == 0 adds a
+ * support nothing can hit: the enumeration then yields no set at all.
+ * Only before the first ldfi_hitset_next().
+ * Returns 0; LDFI_EINVAL if h is NULL, n < 0, vars is NULL with n > 0, a
+ * variable is outside 1..n_vars, or next() was already called;
+ * LDFI_ENOMEM if memory runs out (h is unchanged).
+ */
+int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n);
+
+/*
+ * Adds the hard constraint "at most k of vars[0..n) are in the set"
+ * (duplicates count once; the array is copied). k >= n is no constraint,
+ * k == 0 excludes the variables altogether. Typical uses: the crash budget
+ * (every crash variable, k = crashes) and one crash per node (that node's
+ * crash variables, k = 1). Only before the first ldfi_hitset_next().
+ * Returns 0; LDFI_EINVAL for NULL h, n < 0, k < 0, NULL vars with n > 0, a
+ * variable outside 1..n_vars, or a call after next(); LDFI_ENOMEM;
+ * LDFI_ELIMIT if the solver would need more than INT_MAX variables.
+ * After LDFI_ENOMEM or LDFI_ELIMIT the object may hold part of the
+ * constraint; destroy it.
+ */
+int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k);
+
+/*
+ * Blocks vars[0..n): no set returned afterwards equals it or contains it
+ * (typically a fault set that already produced a counterexample, where any
+ * larger set is uninteresting). Allowed at any time, including between
+ * next() calls; it takes effect at the next call. n == 0 blocks every set:
+ * the enumeration is over. Duplicates are allowed; the array is copied.
+ * Returns 0; LDFI_EINVAL for NULL h, n < 0, NULL vars with n > 0 or a
+ * variable outside 1..n_vars; LDFI_ENOMEM; or the error that an earlier
+ * next() failed with (see below).
+ */
+/*
+ * Add a conditional support: a returned set must contain a variable of
+ * vars[0..n) or miss a variable of neg[0..n_neg) ("if every fault of neg is
+ * present, one of vars must be too"). With n_neg == 0 this is
+ * ldfi_hitset_add_support. Sets are still the subset-minimal ones, smallest
+ * first (the level-by-level enumeration with superset blocking does not rely
+ * on the supports being positive). Same call order and errors as
+ * ldfi_hitset_add_support.
+ */
+int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
+				int n_neg);
+
+int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n);
+
+/*
+ * Computes the next set (see the top of this file for which sets and in
+ * which order) and writes its variables, ascending, to out[0..*n_out).
+ * A returned set is blocked automatically. out may be NULL when cap is 0.
+ * Returns 1 when a set was written; 0 when there is none left (and on every
+ * later call); LDFI_HITSET_STOPPED when the interrupt callback (see
+ * ldfi_hitset_set_interrupt) stopped the search: nothing is lost, a later
+ * call resumes (in lexicographic mode the sequence is exactly the one an
+ * uninterrupted run gives; in solver order the order within a size may
+ * differ, as the solver's state did); LDFI_ELIMIT when the set has more than cap variables: *n_out
+ * is then set to its size, nothing is written, and the same set is returned
+ * by the next call (with a larger buffer); LDFI_EINVAL for NULL h or n_out,
+ * cap < 0, or NULL out with cap > 0; LDFI_ENOMEM when memory runs out;
+ * LDFI_ESOLVER if PicoSAT gives an unexpected answer or the encoding would
+ * need more than INT_MAX solver variables. After LDFI_ENOMEM or
+ * LDFI_ESOLVER the object is unusable: every later next() and block()
+ * returns the same code; destroy it.
+ *
+ * Cost: one SAT call per set, one more per size level passed, and, for the
+ * lexicographic order, about one more per element of the set that the
+ * solver's model got wrong (docs/solver.md has measurements). Proving that no
+ * set of a size exists is NP-hard in general and can dominate on large,
+ * unstructured instances: use the interrupt callback for time limits.
+ * Sets are computed one at a time; nothing is enumerated ahead.
+ */
+int ldfi_hitset_next(struct ldfi_hitset *h, int *out, int cap, int *n_out);
+
+/*
+ * on (the default): within one size, sets come in lexicographic order, at
+ * the price of extra SAT calls (typically 3-7 times the time per set).
+ * off: within one size, sets come in the order the solver finds them, which
+ * depends only on the calls made and on the PicoSAT version, so it is still
+ * reproducible on one build; sizes still never decrease. May be changed at
+ * any time; it affects the sets computed afterwards. NULL h is a no-op.
+ */
+void ldfi_hitset_set_lex(struct ldfi_hitset *h, int on);
+
+/*
+ * Installs stop (NULL removes it): PicoSAT calls stop(arg) regularly during
+ * a search, and when it returns non-zero the search is abandoned and next()
+ * returns LDFI_HITSET_STOPPED. Meant for time limits (--time-limit) and
+ * cancellation. stop must not call into h. NULL h is a no-op.
+ */
+void ldfi_hitset_set_interrupt(struct ldfi_hitset *h, int (*stop)(void *arg), void *arg);
+
+#endif
