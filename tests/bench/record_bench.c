@@ -45,6 +45,7 @@ struct mrow {
 	int kind_len, src_node_len, src_stage_len, dst_node_len, dst_stage_len, fate_len,
 	    lost_by_len, record_len, delivery_len;
 	const char *parents;	       /* "all" or "any" */
+	int conditional;
 	int send_round, deliver_round; /* deliver_round 0: NULL */
 	size_t par_off, n_par;
 };
@@ -233,6 +234,7 @@ static int precompute(const struct ldfi_trace *tr, struct rows *w)
 		r->record_len = r->record ? (int)strlen(r->record) : 0;
 		r->delivery_len = (int)strlen(r->delivery);
 		r->parents = m->parents_any ? "any" : "all";
+		r->conditional = m->conditional;
 		r->send_round = m->send_round;
 		r->deliver_round = m->fate == LDFI_FATE_DELIVERED ? m->send_round + 1 : 0;
 		r->par_off = w->n_par;
@@ -312,8 +314,8 @@ static double plain_insert(sqlite3 *db, const struct ldfi_trace *tr, const struc
 	    "n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	    "INSERT INTO messages(run, id, kind, src_node, src_stage, dst_node, dst_stage, "
-	    "send_round, deliver_round, fate, lost_by, record, delivery, parents) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	    "send_round, deliver_round, fate, lost_by, record, delivery, parents, conditional) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	    "INSERT INTO message_parents(run, msg, parent) VALUES (?1, ?2, ?3)",
 	    "INSERT INTO outputs(run, sink, node, pos, record, round, alive) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -376,6 +378,7 @@ static double plain_insert(sqlite3 *db, const struct ldfi_trace *tr, const struc
 		bind_opt(st[1], 12, r->record, r->record_len);
 		sqlite3_bind_text(st[1], 13, r->delivery, r->delivery_len, SQLITE_STATIC);
 		sqlite3_bind_text(st[1], 14, r->parents, 3, SQLITE_STATIC);
+		sqlite3_bind_int(st[1], 15, r->conditional);
 		if (step(db, st[1], "messages"))
 			goto out_rollback;
 		if (!r->n_par)
