@@ -1,8 +1,9 @@
 /*
  * hitset.c - minimal hitting sets, smallest first then lexicographic, on
- * PicoSAT: one clause per support, a sequential counter over the relevant
- * variables bounded by assumption level by level, a binary search on counter
- * cells for the lexicographically first set of a level, blocking clauses.
+ * PicoSAT: one clause per (conditional) support, a sequential counter over
+ * the relevant variables bounded by assumption level by level, a search on
+ * counter cells for the lexicographically first set of a level, blocking
+ * clauses.
  * See solver/hitset.h for the contract and docs/solver.md for the encoding.
  */
 #include "solver/hitset.h"
@@ -51,7 +52,7 @@ struct ldfi_hitset {
 	int (*stop)(void *); /* interrupt callback, or NULL */
 	int level;	     /* size of the sets being enumerated */
 
-	int m;		    /* number of relevant variables (appear in some support) */
+	int m;		    /* number of relevant variables (positive in some support) */
 	int *rel;	    /* the relevant variables, ascending; "positions" index it */
 	struct counter cnt; /* over rel */
 
@@ -252,7 +253,8 @@ static int distinct(struct ldfi_hitset *h, const int *vars, int n, int *out, int
 int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
 				int n_neg)
 {
-	int err = check_vars(h, vars, n);
+	int k, err = check_vars(h, vars, n);
+	size_t from;
 
 	if (err || (err = check_vars(h, neg, n_neg)))
 		return err;
@@ -281,11 +283,13 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 		h->cend = p;
 		h->cond_cap = cap;
 	}
-	for (int i = 0; i < n; i++)
-		h->clits[h->ncl++] = vars[i];
-	for (int i = 0; i < n_neg; i++)
-		h->clits[h->ncl++] = -neg[i];
-	for (size_t i = h->cend && h->ncond ? h->cend[h->ncond - 1] : 0; i < h->ncl; i++)
+	from = h->ncl;
+	h->ncl += (size_t)distinct(h, vars, n, h->clits + h->ncl, 0);
+	k = distinct(h, neg, n_neg, h->clits + h->ncl, 0);
+	for (int i = 0; i < k; i++)
+		h->clits[h->ncl + (size_t)i] = -h->clits[h->ncl + (size_t)i];
+	h->ncl += (size_t)k;
+	for (size_t i = from; i < h->ncl; i++)
 		picosat_add(h->ps, h->clits[i]);
 	picosat_add(h->ps, 0);
 	h->cend[h->ncond++] = h->ncl;

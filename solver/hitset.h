@@ -1,30 +1,33 @@
 /*
  * hitset.h - minimal hitting sets of a family of positive clauses, enumerated
  * lazily, smallest first and, within one size, in lexicographic order, with
- * hard "at most k of these" constraints and blocking of supersets. Backed by
- * PicoSAT; the encoding is described in docs/solver.md.
+ * hard "at most k of these" constraints, conditional supports and blocking of
+ * supersets. Backed by PicoSAT; the encoding is described in docs/solver.md.
  *
  * Variables are the integers 1..n_vars (one per possible fault). A support is
- * a set of variables; a set S "hits" it when they share a variable. The
- * enumerator returns, one per ldfi_hitset_next() call, every set S such that
+ * a set of variables; a set S "hits" it when they share a variable. Call S
+ * "allowed" when
  *   - S hits every support,
+ *   - S satisfies every conditional support (ldfi_hitset_add_conditional),
  *   - S satisfies every ldfi_hitset_add_atmost() constraint,
- *   - S is not a superset of (or equal to) any set passed to
- *     ldfi_hitset_block() before that call (including sets already returned),
- *   - |S| <= max_size (when max_size > 0),
- *   - no proper subset of S has the first property (S is a minimal hitting set;
- *     the other properties are closed under subsets, so S is also minimal among
- *     the sets that satisfy all four),
- * ordered by size, then lexicographically by the ascending list of its
- * variables ({1,5} before {2,3}). The order is a function of the calls made
+ *   - |S| <= max_size (when max_size > 0).
+ * The enumerator returns, one per ldfi_hitset_next() call, every allowed S
+ * that no proper subset of S is allowed (S is minimal) and that is not a
+ * superset of (or equal to) any set passed to ldfi_hitset_block() before that
+ * call (sets already returned included). Without conditional supports, the
+ * minimal allowed sets are exactly the minimal hitting sets that meet the
+ * constraints (those are closed under subsets). The sets come ordered by
+ * size, then lexicographically by their ascending lists of variables ({1,5}
+ * before {2,3}). The order is a function of the calls made
  * (supports, constraints, blocks and where they fall between next() calls),
  * not of the solver's heuristics. ldfi_hitset_set_lex(h, 0) trades the
  * lexicographic order within a size for speed (see there).
  *
- * Call order: ldfi_hitset_create(); any number of add_support / add_atmost /
- * block; then next() repeatedly, with block() allowed between next() calls;
- * ldfi_hitset_destroy(). add_support and add_atmost after the first next()
- * fail with LDFI_EINVAL.
+ * Call order: ldfi_hitset_create(); any number of add_support /
+ * add_conditional / add_atmost / block; then next() repeatedly, with block()
+ * allowed between next() calls; ldfi_hitset_destroy(). add_support,
+ * add_conditional and add_atmost after the first next() fail with
+ * LDFI_EINVAL.
  *
  * An object is not thread-safe; distinct objects may be used from distinct
  * threads. PicoSAT aborts the process when its own allocations fail (it has
@@ -61,6 +64,24 @@ void ldfi_hitset_destroy(struct ldfi_hitset *h);
 int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n);
 
 /*
+ * Adds a conditional support: every returned set contains a variable of
+ * vars[0..n) or misses a variable of neg[0..n_neg) ("if every fault of neg
+ * is present, one of vars must be too"; the clause OR(vars) | OR(-neg)).
+ * With n_neg == 0 this is ldfi_hitset_add_support(). Such constraints are
+ * neither closed under subsets nor under supersets, so "minimal" then means:
+ * no proper subset satisfies all supports and constraints (removing one
+ * variable is not enough to check it). The enumeration is still exact and
+ * smallest first (docs/solver.md, "Size levels"). A variable that
+ * occurs only in neg is in no returned set. Duplicates are allowed; the
+ * arrays are copied. Only before the first ldfi_hitset_next().
+ * Returns 0; LDFI_EINVAL for NULL h, n < 0, n_neg < 0, a NULL array with a
+ * positive length, a variable outside 1..n_vars, or a call after next();
+ * LDFI_ENOMEM (h is unchanged).
+ */
+int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
+				int n_neg);
+
+/*
  * Adds the hard constraint "at most k of vars[0..n) are in the set"
  * (duplicates count once; the array is copied). k >= n is no constraint,
  * k == 0 excludes the variables altogether. Typical uses: the crash budget
@@ -84,18 +105,6 @@ int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
  * variable outside 1..n_vars; LDFI_ENOMEM; or the error that an earlier
  * next() failed with (see below).
  */
-/*
- * Add a conditional support: a returned set must contain a variable of
- * vars[0..n) or miss a variable of neg[0..n_neg) ("if every fault of neg is
- * present, one of vars must be too"). With n_neg == 0 this is
- * ldfi_hitset_add_support. Sets are still the subset-minimal ones, smallest
- * first (the level-by-level enumeration with superset blocking does not rely
- * on the supports being positive). Same call order and errors as
- * ldfi_hitset_add_support.
- */
-int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
-				int n_neg);
-
 int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n);
 
 /*
@@ -107,9 +116,10 @@ int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n);
  * ldfi_hitset_set_interrupt) stopped the search: nothing is lost, a later
  * call resumes (in lexicographic mode the sequence is exactly the one an
  * uninterrupted run gives; in solver order the order within a size may
- * differ, as the solver's state did); LDFI_ELIMIT when the set has more than cap variables: *n_out
- * is then set to its size, nothing is written, and the same set is returned
- * by the next call (with a larger buffer); LDFI_EINVAL for NULL h or n_out,
+ * differ, as the solver's state did); LDFI_ELIMIT when the set has more
+ * than cap variables: *n_out is then set to its size, nothing is written,
+ * and the same set is returned by the next call (with a larger buffer);
+ * LDFI_EINVAL for NULL h or n_out,
  * cap < 0, or NULL out with cap > 0; LDFI_ENOMEM when memory runs out;
  * LDFI_ESOLVER if PicoSAT gives an unexpected answer or the encoding would
  * need more than INT_MAX solver variables. After LDFI_ENOMEM or
@@ -127,7 +137,7 @@ int ldfi_hitset_next(struct ldfi_hitset *h, int *out, int cap, int *n_out);
 
 /*
  * on (the default): within one size, sets come in lexicographic order, at
- * the price of extra SAT calls (typically 3-7 times the time per set).
+ * the price of extra SAT calls (1.5 to 8 times the time per set measured).
  * off: within one size, sets come in the order the solver finds them, which
  * depends only on the calls made and on the PicoSAT version, so it is still
  * reproducible on one build; sizes still never decrease. May be changed at
