@@ -525,7 +525,8 @@ static int collect(struct ldfi_rt *rt, size_t from, size_t to, size_t *n)
 	for (size_t i = from; i < to; i++)
 		if (rt->tr->msgs[i].fate == LDFI_FATE_DELIVERED)
 			rt->deliv[(*n)++] = (uint32_t)i;
-	qsort_r(rt->deliv, *n, sizeof(*rt->deliv), cmp_deliv, rt->tr->msgs);
+	if (*n > 1)
+		qsort_r(rt->deliv, *n, sizeof(*rt->deliv), cmp_deliv, rt->tr->msgs);
 	return 0;
 }
 

@@ -511,12 +511,66 @@ static char *replay_command(const struct ldfi_explore_result *res)
 	return s;
 }
 
+struct pending_list {
+	const struct ldfi_space *space;
+	char **faults;
+	int *sizes;
+	int n, cap;
+};
+
+static int collect_pending(const int *vars, int n, void *arg)
+{
+	struct pending_list *p = arg;
+	struct ldfi_faults fs;
+
+	if (p->n == p->cap) {
+		int cap = p->cap ? 2 * p->cap : 16;
+		char **f = realloc(p->faults, (size_t)cap * sizeof(*f));
+		int *s;
+
+		if (!f)
+			return LDFI_ENOMEM;
+		p->faults = f;
+		s = realloc(p->sizes, (size_t)cap * sizeof(*s));
+		if (!s)
+			return LDFI_ENOMEM;
+		p->sizes = s;
+		p->cap = cap;
+	}
+	ldfi_faults_init(&fs);
+	if (vars_to_faults(p->space, vars, n, &fs)) {
+		ldfi_faults_finish(&fs);
+		return LDFI_ENOMEM;
+	}
+	p->faults[p->n] = ldfi_faults_to_string(p->space->conf, &fs);
+	p->sizes[p->n] = n;
+	ldfi_faults_finish(&fs);
+	return p->faults[p->n++] ? 0 : LDFI_ENOMEM;
+}
+
+/* Replace the pending hypotheses in the database by the strategy's queue. */
+static void save_pending(struct explore *x)
+{
+	struct pending_list p = {&x->gen->space, NULL, NULL, 0, 0};
+
+	if (x->gen->ops->each_pending &&
+	    !x->gen->ops->each_pending(x->gen, collect_pending, &p) &&
+	    ldfi_state_pending(x->db, p.faults, p.sizes, p.n))
+		fprintf(stderr, "ldfi explore: %s: cannot save pending hypotheses: %s\n",
+			x->res->db_path, ldfi_db_errmsg(x->db));
+	for (int i = 0; i < p.n; i++)
+		free(p.faults[i]);
+	free(p.faults);
+	free(p.sizes);
+}
+
 /* Persist the verdict and the hypotheses still pending. */
 static void save_state(struct explore *x)
 {
 	struct ldfi_explore_result *res = x->res;
 	char buf[64];
 
+	save_pending(x);
 	ldfi_state_set(x->db, "verdict", ldfi_verdict_name(res->verdict));
 	snprintf(buf, sizeof(buf), "%ld", res->executions);
 	ldfi_state_set(x->db, "executions", buf);

@@ -60,7 +60,8 @@ static struct entry *find(const struct ldfi_setset *s, const int *vars, int n, u
 
 		if (!e->vars)
 			return e;
-		if (e->hash == h && e->n == n && memcmp(e->vars, vars, (size_t)n * sizeof(int)) == 0)
+		if (e->hash == h && e->n == n &&
+		    (n == 0 || memcmp(e->vars, vars, (size_t)n * sizeof(int)) == 0))
 			return e;
 	}
 }
@@ -96,7 +97,8 @@ int ldfi_setset_add(struct ldfi_setset *s, const int *vars, int n)
 	e->vars = malloc(((size_t)n + 1) * sizeof(int));
 	if (!e->vars)
 		return LDFI_ENOMEM;
-	memcpy(e->vars, vars, (size_t)n * sizeof(int));
+	if (n)
+		memcpy(e->vars, vars, (size_t)n * sizeof(int));
 	e->n = n;
 	e->hash = h;
 	s->count++;

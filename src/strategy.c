@@ -52,7 +52,8 @@ int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed)
 	copy = malloc(((size_t)n + 1) * sizeof(int));
 	if (!copy)
 		return LDFI_ENOMEM;
-	memcpy(copy, vars, (size_t)n * sizeof(int));
+	if (n)
+		memcpy(copy, vars, (size_t)n * sizeof(int));
 	g->cex[g->n_cex] = copy;
 	g->cex_n[g->n_cex++] = n;
 	return 0;

@@ -35,6 +35,11 @@ struct ldfi_gen_ops {
 		     bool passed);
 	/* Hypotheses known but not run yet (an estimate for progress). */
 	long (*pending)(const struct ldfi_gen *g);
+	/* Call fn on each hypothesis queued to run next (ascending variables);
+	 * NULL for strategies that keep no queue. Stops at fn's first non-zero
+	 * return and returns it. */
+	int (*each_pending)(const struct ldfi_gen *g,
+			    int (*fn)(const int *vars, int n, void *arg), void *arg);
 	void (*destroy)(struct ldfi_gen *g);
 };
 

@@ -177,11 +177,29 @@ static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, co
 static long ldfi_pending(const struct ldfi_gen *base)
 {
 	const struct gen_ldfi *g = (const struct gen_ldfi *)base;
+	struct ldfi_setset *distinct = ldfi_setset_create();
 	long n = 0;
 
+	/* Several outcomes often queue the same set: count it once. */
 	for (int i = 0; i < g->n_streams; i++)
-		n += g->streams[i].has_peek;
+		if (g->streams[i].has_peek)
+			n += distinct ? ldfi_setset_add(distinct, g->streams[i].peek,
+							g->streams[i].n_peek) > 0
+				      : 1;
+	ldfi_setset_destroy(distinct);
 	return n;
+}
+
+static int ldfi_each_pending(const struct ldfi_gen *base,
+			     int (*fn)(const int *vars, int n, void *arg), void *arg)
+{
+	const struct gen_ldfi *g = (const struct gen_ldfi *)base;
+	int rc = 0;
+
+	for (int i = 0; i < g->n_streams && !rc; i++)
+		if (g->streams[i].has_peek)
+			rc = fn(g->streams[i].peek, g->streams[i].n_peek, arg);
+	return rc;
 }
 
 static void ldfi_destroy(struct ldfi_gen *base)
@@ -204,6 +222,7 @@ static const struct ldfi_gen_ops ldfi_ops = {
 	.next = ldfi_next,
 	.learn = ldfi_learn,
 	.pending = ldfi_pending,
+	.each_pending = ldfi_each_pending,
 	.destroy = ldfi_destroy,
 };
 
