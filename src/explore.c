@@ -221,6 +221,15 @@ static int resume(struct explore *x)
 	return rc;
 }
 
+/* The solver polls this during long searches. */
+static int out_of_budget(void *arg)
+{
+	struct explore *x = arg;
+
+	return interrupted ||
+	       (x->opts->time_limit_s > 0 && now_s() - x->t0 >= x->opts->time_limit_s);
+}
+
 static bool budget_left(struct explore *x)
 {
 	struct ldfi_explore_result *res = x->res;
@@ -263,6 +272,8 @@ static int loop(struct explore *x)
 		if (!budget_left(x))
 			return 0;
 		rc = x->gen->ops->next(x->gen, x->vars, x->gen->space.n_vars + 1, &n);
+		if (rc == LDFI_GEN_STOPPED)
+			continue; /* budget_left() says which budget */
 		if (rc <= 0)
 			break;
 		ldfi_faults_init(&fs);
@@ -313,6 +324,8 @@ static int explore(struct explore *x)
 	x->vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
 	if (!x->gen || !x->vars)
 		return LDFI_ENOMEM;
+	x->gen->stop = out_of_budget;
+	x->gen->stop_arg = x;
 	if (!(rc = start(x)))
 		rc = loop(x);
 	progress(x, true);

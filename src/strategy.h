@@ -27,7 +27,8 @@ struct ldfi_gen;
 
 struct ldfi_gen_ops {
 	/* Next fault set not tried yet: 1 and the set in vars/n, 0 when none is
-	 * left, or a negative LDFI_E* code. `cap` >= space.n_vars. */
+	 * left, LDFI_GEN_STOPPED when the stop callback fired (call again to go
+	 * on), or a negative LDFI_E* code. `cap` >= space.n_vars. */
 	int (*next)(struct ldfi_gen *g, int *vars, int cap, int *n);
 	/* A run of `vars` (or the fault-free run, n == 0) finished and was
 	 * recorded as `run` in the database. Returns 0 or LDFI_E*. */
@@ -43,8 +44,13 @@ struct ldfi_gen_ops {
 	void (*destroy)(struct ldfi_gen *g);
 };
 
+#define LDFI_GEN_STOPPED 2
+
 struct ldfi_gen {
 	const struct ldfi_gen_ops *ops;
+	/* Polled during long searches: non-zero stops next() (budgets, signals). */
+	int (*stop)(void *arg);
+	void *stop_arg;
 	const struct ldfi_conf *conf;
 	struct ldfi_space space;
 	struct ldfi_setset *tried; /* owned */

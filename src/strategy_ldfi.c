@@ -52,6 +52,8 @@ static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_
 	if (!s->h)
 		return LDFI_ENOMEM;
 	s->version = o->version;
+	if (g->base.stop)
+		ldfi_hitset_set_interrupt(s->h, g->base.stop, g->base.stop_arg);
 	for (int i = 0; !rc && i < o->n_supports; i++)
 		rc = ldfi_hitset_add_conditional(s->h, o->supports[i].vars, o->supports[i].n,
 						 o->supports[i].neg, o->supports[i].n_neg);
@@ -76,6 +78,8 @@ static int stream_fill(struct gen_ldfi *g, struct stream *s)
 	while (!s->has_peek && !s->done) {
 		int n, rc = ldfi_hitset_next(s->h, s->peek, sp->n_vars + 1, &n);
 
+		if (rc == LDFI_HITSET_STOPPED)
+			return LDFI_GEN_STOPPED;
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -142,7 +146,7 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		if (s->has_peek && ldfi_gen_skip(base, s->peek, s->n_peek))
 			s->has_peek = false;
 		if ((rc = stream_fill(g, s)))
-			return rc;
+			return rc; /* an error, or LDFI_GEN_STOPPED */
 		if (s->has_peek && (best < 0 || cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
 							 g->streams[best].n_peek) < 0))
 			best = i;
