@@ -705,8 +705,40 @@ static void test_source_restriction(void)
 	ldfi_conf_destroy(conf);
 }
 
-/* ack-deliv at eot 4: every holder relays under ack on first receipt;
- * the counts follow from the timeline in docs/semantics.md. */
+/* redun-deliv at eot 4: every holder resends to every other replica in
+ * every round from its first receipt. */
+static void test_redun_deliv(void)
+{
+	struct ldfi_conf *conf = rt_conf_file("scenarios/delivery/redun-deliv.conf");
+	struct ldfi_trace *tr;
+	char err[256];
+
+	if (!conf)
+		return;
+	CHECK(ldfi_conf_set_bounds(conf, 4, 3, 1, err, sizeof(err)) == 0);
+	tr = rt_run(conf, "crash(a,2) omit(a,b,1)");
+	CHECK_STR(rt_msgs(tr), "1 data bcast@a>log@a r1 bcast:1 crashed crash(a,2)\n"
+			       "2 data bcast@a>log@b r1 bcast:1 omitted omit(a,b,1)\n"
+			       "3 data bcast@a>log@c r1 bcast:1 delivered\n"
+			       "4 data log@c>log@a r2 bcast:1 crashed crash(a,2)\n"
+			       "5 data log@c>log@b r2 bcast:1 delivered\n"
+			       "6 data log@b>log@a r3 bcast:1 crashed crash(a,2)\n"
+			       "7 data log@b>log@c r3 bcast:1 delivered\n"
+			       "8 data log@c>log@a r3 bcast:1 crashed crash(a,2)\n"
+			       "9 data log@c>log@b r3 bcast:1 delivered\n"
+			       "10 data log@b>log@a r4 bcast:1 eot\n"
+			       "11 data log@b>log@c r4 bcast:1 eot\n"
+			       "12 data log@c>log@a r4 bcast:1 eot\n"
+			       "13 data log@c>log@b r4 bcast:1 eot\n");
+	CHECK_STR(rt_held_r(tr, "log", "b", 1), "bcast:1/3 bcast:1/4");
+	CHECK_STR(rt_held_r(tr, "log", "c", 1), "bcast:1/2 bcast:1/4");
+	CHECK(tr->passed);
+	ldfi_trace_destroy(tr);
+	ldfi_conf_destroy(conf);
+}
+
+/* ack-deliv at eot 5: every holder relays under ack on first receipt;
+ * the counts are the timeline of docs/semantics.md. */
 static void test_ack_deliv(void)
 {
 	struct ldfi_conf *conf = rt_conf_file("scenarios/delivery/ack-deliv.conf");
@@ -715,14 +747,26 @@ static void test_ack_deliv(void)
 
 	if (!conf)
 		return;
-	CHECK(ldfi_conf_set_bounds(conf, 4, 3, 1, err, sizeof(err)) == 0);
+	CHECK(ldfi_conf_set_bounds(conf, 5, 3, 1, err, sizeof(err)) == 0);
 	tr = rt_run(conf, "none");
+	CHECK(tr->n_msgs == 36);
 	/* Round 1: a's source sends to a, b, c. */
 	CHECK(rt_count(tr, "data", NULL, NULL, -1, 1) == 3);
+	CHECK(rt_count(tr, "ack", NULL, NULL, -1, 1) == 0);
 	/* Round 2: each replica acks (3), relays to its 2 peers (6); the
 	 * source resends its 3 (no ack yet). */
 	CHECK(rt_count(tr, "ack", NULL, NULL, -1, 2) == 3);
 	CHECK(rt_count(tr, "data", NULL, NULL, -1, 2) == 9);
+	/* Round 3: acks of the source's second copies (3) and of the relayed
+	 * copies (6); the source is settled; each relay resends to 2 peers. */
+	CHECK(rt_count(tr, "ack", NULL, NULL, -1, 3) == 9);
+	CHECK(rt_count(tr, "data", NULL, NULL, -1, 3) == 6);
+	CHECK(rt_count(tr, "data", "a", NULL, -1, 3) == 2);
+	/* Round 4: acks of the relays' resends; then quiet. */
+	CHECK(rt_count(tr, "ack", NULL, NULL, -1, 4) == 6);
+	CHECK(rt_count(tr, "data", NULL, NULL, -1, 4) == 0);
+	CHECK(rt_count(tr, NULL, NULL, NULL, -1, 5) == 0);
+	CHECK(rt_count(tr, NULL, NULL, NULL, LDFI_FATE_DELIVERED, 0) == 36);
 	CHECK(tr->passed);
 	CHECK_STR(rt_held_r(tr, "log", "b", 1), "bcast:1/2 bcast:1/3 bcast:1/3 bcast:1/3 "
 						"bcast:1/4 bcast:1/4");
@@ -742,6 +786,7 @@ int main(void)
 	test_simple_deliv();
 	test_retry_deliv();
 	test_classic_deliv();
+	test_redun_deliv();
 	test_crashed_replica();
 	test_source_crash();
 	test_fault_bounds();
