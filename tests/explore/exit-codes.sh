@@ -110,4 +110,20 @@ expect_status fresh 1
 [ "$(sql "$tmp/ack/provenance.db" "select count(*) from runs where conf like '%ack-deliv%'")" = 0 ] ||
 	fail "fresh: ack-deliv runs remain"
 
+# Nothing is written outside --out (default ldfi-out/) but the files asked
+# for; the database's WAL files are gone once explore ends.
+case $ldfi in /*) ;; *) ldfi=$PWD/$ldfi ;; esac
+conf=$PWD/$D/simple-deliv.conf
+mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && "$ldfi" explore "$conf" --quiet >/dev/null 2>&1) || true
+[ "$(ls -A "$tmp/cwd")" = ldfi-out ] || fail "default --out: $(ls -A "$tmp/cwd")"
+[ "$(ls -A "$tmp/cwd/ldfi-out" | tr '\n' ' ')" = "provenance.db report.json " ] ||
+	fail "default --out holds: $(ls -A "$tmp/cwd/ldfi-out" | tr '\n' ' ')"
+rm -rf "$tmp/cwd" && mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && "$ldfi" explore "$conf" --out sub/dir --json r.json --quiet >/dev/null 2>&1) ||
+	true
+[ "$(ls -A "$tmp/cwd" | tr '\n' ' ')" = "r.json sub " ] ||
+	fail "--out sub/dir: $(ls -A "$tmp/cwd" | tr '\n' ' ')"
+[ -s "$tmp/cwd/sub/dir/provenance.db" ] || fail "--out sub/dir: no database"
+
 finish
