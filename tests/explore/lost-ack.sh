@@ -32,4 +32,14 @@ expect_status "lost ack, dedup" 0
 [ "$(first_line "$tmp/out")" = "certified: no counterexample within eot=6 eff=4 crashes=0" ] ||
 	fail "lost ack, dedup: $(first_line "$tmp/out")"
 
+# retry_every = 1: the sender resends in round 2, before any ack can arrive
+# (docs/semantics.md): the fault-free run itself holds a duplicate, and it
+# is the counterexample, at execution 1.
+sed 's/^retry_every = 2$/retry_every = 1/' $data/lost-ack.conf >"$tmp/retry1.conf"
+run "$ldfi" explore "$tmp/retry1.conf" --out "$tmp/retry1"
+expect_status "retry_every 1" 1
+grep -qx 'faults: none' "$tmp/out" || fail "retry_every 1: not the fault-free run"
+grep -qx 'counterexample (execution 1):' "$tmp/out" || fail "retry_every 1: not execution 1"
+grep -qx '    s:1 held 2 times at k@b' "$tmp/out" || fail "retry_every 1: no duplicate"
+
 finish
