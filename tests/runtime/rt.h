@@ -153,8 +153,8 @@ static inline const char *rt_offenses(const struct ldfi_trace *tr, const char *c
 
 /* What replica sink@node holds at eot, in position order, space-separated;
  * with `rounds`, each record followed by "/ROUND" (the round stored). */
-static inline const char *rt_held_r(const struct ldfi_trace *tr, const char *sink,
-				    const char *node, int rounds)
+static inline const char *rt_held_r(const struct ldfi_trace *tr, const char *sink, const char *node,
+				    int rounds)
 {
 	int c = ldfi_conf_comp_index(tr->conf, sink), nd = ldfi_conf_node_index(tr->conf, node);
 	size_t n = 0;
@@ -235,8 +235,8 @@ static inline int rt_count(const struct ldfi_trace *tr, const char *kind, const 
 }
 
 /* Send rounds of the messages matching the filter, space-separated. */
-static inline const char *rt_rounds(const struct ldfi_trace *tr, const char *kind,
-				    const char *src, const char *dst)
+static inline const char *rt_rounds(const struct ldfi_trace *tr, const char *kind, const char *src,
+				    const char *dst)
 {
 	int s = src ? ldfi_conf_node_index(tr->conf, src) : -1,
 	    d = dst ? ldfi_conf_node_index(tr->conf, dst) : -1;

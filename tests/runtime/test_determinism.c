@@ -18,13 +18,9 @@
 static const struct {
 	const char *table, *skip1, *skip2;
 } tables[] = {
-	{"runs", "id", "wall_us"},
-	{"messages", NULL, NULL},
-	{"message_parents", NULL, NULL},
-	{"outputs", NULL, NULL},
-	{"output_parents", NULL, NULL},
-	{"checks", NULL, NULL},
-	{"check_records", NULL, NULL},
+    {"runs", "id", "wall_us"},	   {"messages", NULL, NULL},	   {"message_parents", NULL, NULL},
+    {"outputs", NULL, NULL},	   {"output_parents", NULL, NULL}, {"checks", NULL, NULL},
+    {"check_records", NULL, NULL},
 };
 
 /* One integer from a query (-1 on error). */
@@ -134,24 +130,24 @@ static const struct {
 	const char *conf; /* a file, or NULL for golden_conf */
 	const char *faults;
 } cases[] = {
-	{"scenarios/delivery/simple-deliv.conf", "none"},
-	{"scenarios/delivery/simple-deliv.conf", "omit(a,c,1)"},
-	{"scenarios/delivery/retry-deliv.conf", "crash(a,2) omit(a,c,1)"},
-	{"scenarios/delivery/classic-deliv.conf", "omit(a,c,1) omit(a,c,2) omit(b,c,2)"},
-	{"scenarios/delivery/redun-deliv.conf", "crash(a,3) omit(a,b,1) omit(b,c,2)"},
-	{"scenarios/delivery/ack-deliv.conf", "none"},
-	{"scenarios/delivery/ack-deliv.conf", "crash(b,3) omit(a,c,1) omit(c,a,2)"},
-	{"scenarios/stream/replicated-relay.conf", "none"},
-	{"scenarios/stream/replicated-relay.conf", "crash(w1,3) omit(src,w2,1) omit(w2,out,2)"},
-	{NULL, "none"},
-	{NULL, "omit(a,b,1) omit(b,d,2)"},
-	{NULL, "crash(c,2) omit(a,c,1) omit(b,a,2)"},
+    {"scenarios/delivery/simple-deliv.conf", "none"},
+    {"scenarios/delivery/simple-deliv.conf", "omit(a,c,1)"},
+    {"scenarios/delivery/retry-deliv.conf", "crash(a,2) omit(a,c,1)"},
+    {"scenarios/delivery/classic-deliv.conf", "omit(a,c,1) omit(a,c,2) omit(b,c,2)"},
+    {"scenarios/delivery/redun-deliv.conf", "crash(a,3) omit(a,b,1) omit(b,c,2)"},
+    {"scenarios/delivery/ack-deliv.conf", "none"},
+    {"scenarios/delivery/ack-deliv.conf", "crash(b,3) omit(a,c,1) omit(c,a,2)"},
+    {"scenarios/stream/replicated-relay.conf", "none"},
+    {"scenarios/stream/replicated-relay.conf", "crash(w1,3) omit(src,w2,1) omit(w2,out,2)"},
+    {NULL, "none"},
+    {NULL, "omit(a,b,1) omit(b,d,2)"},
+    {NULL, "crash(c,2) omit(a,c,1) omit(b,a,2)"},
 };
 
 static void one_case(const char *dir, int k)
 {
-	struct ldfi_conf *conf = cases[k].conf ? rt_conf_file(cases[k].conf)
-					       : rt_conf("golden.conf", golden_conf);
+	struct ldfi_conf *conf =
+	    cases[k].conf ? rt_conf_file(cases[k].conf) : rt_conf("golden.conf", golden_conf);
 	const char *name = cases[k].conf ? cases[k].conf : "golden.conf";
 	struct ldfi_trace *tr[2] = {NULL, NULL};
 	struct ldfi_db *db = NULL;
@@ -175,8 +171,8 @@ static void one_case(const char *dir, int k)
 	      tr[0]->n_outs == tr[1]->n_outs);
 	for (size_t i = 0; tr[0]->n_msgs == tr[1]->n_msgs && i < tr[0]->n_msgs; i++)
 		if (!same_msg(&tr[0]->msgs[i], &tr[1]->msgs[i])) {
-			fprintf(stderr, "%s under %s: message %zu differs\n", name,
-				cases[k].faults, i + 1);
+			fprintf(stderr, "%s under %s: message %zu differs\n", name, cases[k].faults,
+				i + 1);
 			CHECK(0);
 			break;
 		}
@@ -194,8 +190,9 @@ static void one_case(const char *dir, int k)
 		d01 = differ(s, (int)t, cols, run[0], run[1]);
 		d10 = differ(s, (int)t, cols, run[1], run[0]);
 		if (n0 != n1 || d01 != 0 || d10 != 0 || n0 < 0)
-			fprintf(stderr, "%s under %s: table %s: %lld vs %lld rows, %lld and %lld "
-					"differ\n",
+			fprintf(stderr,
+				"%s under %s: table %s: %lld vs %lld rows, %lld and %lld "
+				"differ\n",
 				name, cases[k].faults, tables[t].table, n0, n1, d01, d10);
 		CHECK(n0 == n1 && n0 >= 0);
 		CHECK(d01 == 0 && d10 == 0);
