@@ -17,6 +17,7 @@
 #include "ldfi/runtime.h"
 #include "src/cli.h"
 #include "src/explore.h"
+#include "src/report.h"
 #include "src/state.h"
 #include "src/strategy.h"
 
@@ -482,21 +483,6 @@ static char *digest(const char *path, const struct ldfi_conf *conf,
 	return s;
 }
 
-/* Single-quote `s` for a POSIX shell. */
-static int shell_quote(FILE *f, const char *s)
-{
-	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./=:,") ==
-			  strlen(s))
-		return fputs(s, f);
-	fputc('\'', f);
-	for (; *s; s++)
-		if (*s == '\'')
-			fputs("'\\''", f);
-		else
-			fputc(*s, f);
-	return fputc('\'', f);
-}
-
 static char *replay_command(const struct ldfi_explore_result *res)
 {
 	const struct ldfi_conf *conf = res->conf;
@@ -516,9 +502,9 @@ static char *replay_command(const struct ldfi_explore_result *res)
 		return NULL;
 	}
 	fputs("ldfi run ", f);
-	shell_quote(f, res->opts->conf_path);
+	ldfi_report_shell_word(f, res->opts->conf_path);
 	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff, conf->crashes);
-	shell_quote(f, faults);
+	ldfi_report_shell_word(f, faults);
 	free(faults);
 	fclose(f);
 	return s;
