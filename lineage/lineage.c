@@ -235,7 +235,7 @@ static struct ldfi_outcome *outcome(struct ldfi_lineage *lin, const struct okey 
 }
 
 /* Is every variable of a (sorted) also in b (sorted)? */
-static bool subset(const int *a, int na, const int *b, int nb)
+bool ldfi_vars_subset(const int *a, int na, const int *b, int nb)
 {
 	int j = 0;
 
@@ -255,7 +255,8 @@ static bool subset(const int *a, int na, const int *b, int nb)
 static bool implies(const struct ldfi_clause *a, const int *vars, int n, const int *neg,
 		    int n_neg)
 {
-	return subset(a->vars, a->n, vars, n) && subset(a->neg, a->n_neg, neg, n_neg);
+	return ldfi_vars_subset(a->vars, a->n, vars, n) &&
+	       ldfi_vars_subset(a->neg, a->n_neg, neg, n_neg);
 }
 
 /* Add a support to an outcome unless an existing one implies it; drop the
@@ -471,10 +472,10 @@ static int cnf_add(struct cnf *c, const int *vars, int n, bool cond)
 	int *copy;
 
 	for (int i = 0; i < c->n; i++)
-		if ((!c->c[i].cond || cond) && subset(c->c[i].vars, c->c[i].n, vars, n))
+		if ((!c->c[i].cond || cond) && ldfi_vars_subset(c->c[i].vars, c->c[i].n, vars, n))
 			return 0;
 	for (int i = 0; i < c->n; i++) {
-		if ((!cond || c->c[i].cond) && subset(vars, n, c->c[i].vars, c->c[i].n))
+		if ((!cond || c->c[i].cond) && ldfi_vars_subset(vars, n, c->c[i].vars, c->c[i].n))
 			free(c->c[i].vars);
 		else
 			c->c[kept++] = c->c[i];

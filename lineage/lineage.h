@@ -53,6 +53,9 @@ int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f);
 /* Fault of variable `var` (1..n_vars). */
 struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var);
 
+/* Whether every variable of a[0..na) is in b[0..nb) (both ascending). */
+bool ldfi_vars_subset(const int *a, int na, const int *b, int nb);
+
 /* Whether fault `f` loses message `m` (the rule above). */
 bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m, int eff);
 

@@ -59,25 +59,12 @@ int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed)
 	return 0;
 }
 
-static bool is_subset(const int *a, int na, const int *b, int nb)
-{
-	int j = 0;
-
-	for (int i = 0; i < na; i++) {
-		while (j < nb && b[j] < a[i])
-			j++;
-		if (j == nb || b[j] != a[i])
-			return false;
-	}
-	return true;
-}
-
 bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n)
 {
 	if (ldfi_setset_has(g->tried, vars, n))
 		return true;
 	for (int i = 0; i < g->n_cex; i++)
-		if (is_subset(g->cex[i], g->cex_n[i], vars, n))
+		if (ldfi_vars_subset(g->cex[i], g->cex_n[i], vars, n))
 			return true;
 	return false;
 }
