@@ -989,17 +989,18 @@ static void print_lost(FILE *f, const struct cuts *c, const struct why *w)
 	}
 }
 
-static void print_why_not(FILE *f, const struct cuts *c, const struct broken *b, int n_copies,
-			  struct why *w)
+/* "log@b never held bcast:1 because ...": the "why not" sentence, without
+ * prefix or newline. Sorts w->v. */
+static void why_not_sentence(FILE *f, const struct cuts *c, const struct broken *b, int n_copies,
+			     struct why *w)
 {
 	const struct ldfi_trace *ff = c->tr;
 	const struct ldfi_conf *conf = ff->conf;
 	const char *rec = ff->recs[b->rec].name;
 
-	fputs("  why not: ", f);
 	print_replica(f, conf, b);
 	if (!n_copies) {
-		fprintf(f, " held no copy of %s in the fault-free run either\n", rec);
+		fprintf(f, " held no copy of %s in the fault-free run either", rec);
 		return;
 	}
 	if (b->count > 0)
@@ -1018,12 +1019,72 @@ static void print_why_not(FILE *f, const struct cuts *c, const struct broken *b,
 			"(the counterexample run took other paths)",
 			w->n ? "; " : ": ", w->uncut, w->uncut == 1 ? "" : "s",
 			w->uncut == 1 ? "was" : "were");
+}
+
+static void print_why_not(FILE *f, const struct cuts *c, const struct broken *b, int n_copies,
+			  struct why *w)
+{
+	fputs("  why not: ", f);
+	why_not_sentence(f, c, b, n_copies, w);
 	fputc('\n', f);
 }
 
 static bool held_at(const struct ldfi_output *o, const struct broken *b)
 {
 	return o->comp == b->comp && o->node == b->node && o->rec == b->rec;
+}
+
+/* A delivery of b's record to b's replica that no copy it held came from
+ * (a replica with dedup = yes keeps the first copy). */
+static bool unkept(const struct ldfi_msg *m, const struct broken *b, const bool *kept)
+{
+	return m->kind == LDFI_MSG_DATA && m->fate == LDFI_FATE_DELIVERED && m->rec == b->rec &&
+	       m->dst_comp == b->comp && m->dst_node == b->node && !kept[m->id];
+}
+
+/*
+ * The copies b's replica held in the fault-free run (*n_copies; kept[]
+ * marks the messages they came from) and, into `w`, what cut each of them
+ * and each delivery of the record it did not keep.
+ */
+static int why_missing(struct cuts *c, const struct broken *b, bool *kept, struct why *w,
+		       int *n_copies)
+{
+	const struct ldfi_trace *ff = c->tr;
+	int rc = 0;
+
+	*n_copies = 0;
+	for (size_t i = 0; i < ff->n_outs; i++) {
+		const struct ldfi_output *o = &ff->outs[i];
+
+		if (!held_at(o, b))
+			continue;
+		(*n_copies)++;
+		for (uint32_t k = 0; k < o->n_parents; k++)
+			if (ff->parents[o->parents_off + k] <= ff->n_msgs)
+				kept[ff->parents[o->parents_off + k]] = true;
+	}
+	for (size_t i = 0; i < ff->n_outs && !rc; i++) {
+		const struct ldfi_output *o = &ff->outs[i];
+
+		if (!held_at(o, b))
+			continue;
+		if (!copy_lost(c, o))
+			w->uncut++;
+		for (uint32_t j = 0; j < o->n_parents && !rc; j++)
+			rc = explain(c, ff->parents[o->parents_off + j], w);
+	}
+	for (size_t i = 0; !rc && *n_copies && i < ff->n_msgs; i++) {
+		const struct ldfi_msg *m = &ff->msgs[i];
+
+		if (!unkept(m, b, kept))
+			continue;
+		if (!cuts_lost(c, m->id))
+			w->uncut++;
+		else
+			rc = explain(c, m->id, w);
+	}
+	return rc;
 }
 
 /*
@@ -1038,20 +1099,11 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 	const struct ldfi_conf *conf = res->conf;
 	bool *kept = calloc(ff->n_msgs + 1, sizeof(*kept));
 	struct why w = {0};
-	int n_copies = 0, shown = 0, rc = 0;
+	int n_copies = 0, shown = 0, rc;
 
 	if (!kept)
 		return LDFI_ENOMEM;
-	for (size_t i = 0; i < ff->n_outs; i++) {
-		const struct ldfi_output *o = &ff->outs[i];
-
-		if (!held_at(o, b))
-			continue;
-		n_copies++;
-		for (uint32_t k = 0; k < o->n_parents; k++)
-			if (ff->parents[o->parents_off + k] <= ff->n_msgs)
-				kept[ff->parents[o->parents_off + k]] = true;
-	}
+	rc = why_missing(c, b, kept, &w, &n_copies);
 	fprintf(f, "  %s at ", ff->recs[b->rec].name);
 	print_replica(f, conf, b);
 	fprintf(f, ": %d cop%s in the fault-free run, %d under the counterexample\n", n_copies,
@@ -1059,13 +1111,7 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 	for (size_t i = 0, k = 0; i < ff->n_outs && !rc; i++) {
 		const struct ldfi_output *o = &ff->outs[i];
 
-		if (!held_at(o, b))
-			continue;
-		if (!copy_lost(c, o))
-			w.uncut++;
-		for (uint32_t j = 0; j < o->n_parents && !rc; j++)
-			rc = explain(c, ff->parents[o->parents_off + j], &w);
-		if (rc || ++k > MAX_COPIES)
+		if (!held_at(o, b) || ++k > MAX_COPIES)
 			continue;
 		if ((rc = derivation(ff, ff->parents + o->parents_off, o->n_parents, s)))
 			break;
@@ -1077,16 +1123,7 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 	for (size_t i = 0; !rc && n_copies && i < ff->n_msgs; i++) {
 		const struct ldfi_msg *m = &ff->msgs[i];
 
-		/* a delivery of the record there that no copy came from */
-		if (m->kind != LDFI_MSG_DATA || m->fate != LDFI_FATE_DELIVERED ||
-		    m->rec != b->rec || m->dst_comp != b->comp || m->dst_node != b->node ||
-		    kept[m->id])
-			continue;
-		if (!cuts_lost(c, m->id))
-			w.uncut++;
-		else if ((rc = explain(c, m->id, &w)))
-			break;
-		if (++shown > MAX_COPIES)
+		if (!unkept(m, b, kept) || ++shown > MAX_COPIES)
 			continue;
 		if ((rc = derivation(ff, &m->id, 1, s)))
 			break;
@@ -1117,6 +1154,53 @@ static bool lost_ack(const struct ldfi_trace *tr, const struct ldfi_msg *m, cons
 	return false;
 }
 
+/* Mark in on[] the derivations of the copies b's replica holds in `tr`;
+ * *n_acks: how many acks of their messages were lost there. */
+static int lost_acks(const struct ldfi_trace *tr, const struct broken *b, struct idset *s, bool *on,
+		     int *n_acks)
+{
+	int rc;
+
+	*n_acks = 0;
+	for (size_t i = 0; i < tr->n_outs; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+
+		if (!held_at(o, b))
+			continue;
+		if ((rc = copy_derivation(tr, o, s)))
+			return rc;
+		for (size_t j = 0; j < s->n; j++)
+			on[s->v[j]] = true;
+	}
+	for (size_t i = 0; i < tr->n_msgs; i++)
+		*n_acks += lost_ack(tr, &tr->msgs[i], on);
+	return 0;
+}
+
+/* "log@b held bcast:1 2 times (1 in the fault-free run): 1 ack on its way
+ * was lost, so its sender sent it again", without prefix or newline. */
+static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
+			   const struct ldfi_trace *tr, const struct broken *b, int n_acks)
+{
+	print_replica(f, res->conf, b);
+	fprintf(f, " held %s %d times", tr->recs[b->rec].name, b->count);
+	if (res->fault_free) {
+		int ff = 0;
+
+		for (size_t i = 0; i < res->fault_free->n_outs; i++)
+			ff += held_at(&res->fault_free->outs[i], b);
+		fprintf(f, " (%d in the fault-free run)", ff);
+	}
+	if (n_acks)
+		fprintf(f, ": %d ack%s on its way %s lost, so %s sender%s sent it again", n_acks,
+			n_acks == 1 ? "" : "s", n_acks == 1 ? "was" : "were",
+			n_acks == 1 ? "its" : "their", n_acks == 1 ? "" : "s");
+	else
+		fputs(": no ack on its way was lost; it arrived along several derivations "
+		      "(see the copies above)",
+		      f);
+}
+
 /*
  * DUPLICATED (or more copies than fault-free): the derivation of each copy
  * held in the counterexample run, and the acks lost there of the messages
@@ -1128,24 +1212,22 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 	const struct ldfi_trace *tr = cx->trace;
 	const struct ldfi_conf *conf = res->conf;
 	bool *on = calloc(tr->n_msgs + 1, sizeof(*on));
-	int k = 0, n_acks = 0, rc = 0;
+	int k = 0, n_acks = 0, shown = 0, rc;
 
 	if (!on)
 		return LDFI_ENOMEM;
 	fprintf(f, "  %s held %d times at ", tr->recs[b->rec].name, b->count);
 	print_replica(f, conf, b);
 	fputs(" in the counterexample run:\n", f);
+	if ((rc = lost_acks(tr, b, s, on, &n_acks)))
+		goto out;
 	for (size_t i = 0; i < tr->n_outs; i++) {
 		const struct ldfi_output *o = &tr->outs[i];
 
-		if (!held_at(o, b))
+		if (!held_at(o, b) || ++k > MAX_COPIES)
 			continue;
 		if ((rc = copy_derivation(tr, o, s)))
 			goto out;
-		for (size_t j = 0; j < s->n; j++)
-			on[s->v[j]] = true;
-		if (++k > MAX_COPIES)
-			continue;
 		fprintf(f, "    copy %d (stored in round %d):\n", k, o->round);
 		print_chain(f, tr, s, NULL);
 	}
@@ -1156,9 +1238,9 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 
 		if (!lost_ack(tr, m, on))
 			continue;
-		if (!n_acks++)
+		if (!shown++)
 			fputs("    acks of those messages lost in the counterexample run:\n", f);
-		if (n_acks > MAX_ACKS)
+		if (shown > MAX_ACKS)
 			continue;
 		fputs("      ", f);
 		print_event(f, tr, m);
@@ -1175,26 +1257,42 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 	if (n_acks > MAX_ACKS)
 		fprintf(f, "      (%d more lost acks not shown)\n", n_acks - MAX_ACKS);
 	fputs("  why: ", f);
-	print_replica(f, conf, b);
-	fprintf(f, " held %s %d times", tr->recs[b->rec].name, b->count);
-	if (res->fault_free) {
-		int ff = 0;
-
-		for (size_t i = 0; i < res->fault_free->n_outs; i++)
-			ff += held_at(&res->fault_free->outs[i], b);
-		fprintf(f, " (%d in the fault-free run)", ff);
-	}
-	if (n_acks)
-		fprintf(f, ": %d ack%s on its way %s lost, so %s sender%s sent it again\n", n_acks,
-			n_acks == 1 ? "" : "s", n_acks == 1 ? "was" : "were",
-			n_acks == 1 ? "its" : "their", n_acks == 1 ? "" : "s");
-	else
-		fputs(": no ack on its way was lost; it arrived along several derivations "
-		      "(see the copies above)\n",
-		      f);
+	extra_sentence(f, res, tr, b, n_acks);
+	fputc('\n', f);
 out:
 	free(on);
 	return rc;
+}
+
+/* The first copy of b's record at b's replica in `tr`, and the first record
+ * of the same source emitted later held before it (NULL when none). */
+static void find_order(const struct ldfi_trace *tr, const struct broken *b,
+		       const struct ldfi_output **mine, const struct ldfi_output **later)
+{
+	const struct ldfi_record *r = &tr->recs[b->rec];
+
+	*mine = *later = NULL;
+	for (size_t i = 0; i < tr->n_outs && !*mine; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+		const struct ldfi_record *q = &tr->recs[o->rec];
+
+		if (o->comp != b->comp || o->node != b->node)
+			continue;
+		if (o->rec == b->rec)
+			*mine = o;
+		else if (!*later && q->source == r->source && q->index > r->index)
+			*later = o;
+	}
+}
+
+/* "log@b stored bcast:2 (round 3) before bcast:1 (round 4), which was
+ * emitted earlier", without prefix or newline. */
+static void order_sentence(FILE *f, const struct ldfi_trace *tr, const struct broken *b,
+			   const struct ldfi_output *mine, const struct ldfi_output *later)
+{
+	print_replica(f, tr->conf, b);
+	fprintf(f, " stored %s (round %d) before %s (round %d), which was emitted earlier",
+		tr->recs[later->rec].name, later->round, tr->recs[b->rec].name, mine->round);
 }
 
 /* OUT OF ORDER: the copies in the counterexample run and what came first. */
@@ -1202,25 +1300,13 @@ static int trace_order(FILE *f, const struct ldfi_explore_result *res, const str
 		       const struct broken *b, struct idset *s)
 {
 	const struct ldfi_trace *tr = cx->trace;
-	const struct ldfi_conf *conf = res->conf;
-	const struct ldfi_record *r = &tr->recs[b->rec];
-	const struct ldfi_output *mine = NULL, *later = NULL;
+	const struct ldfi_output *mine, *later;
 	int rc;
 
-	fprintf(f, "  %s out of order at ", r->name);
-	print_replica(f, conf, b);
+	fprintf(f, "  %s out of order at ", tr->recs[b->rec].name);
+	print_replica(f, res->conf, b);
 	fputs(" in the counterexample run:\n", f);
-	for (size_t i = 0; i < tr->n_outs && !mine; i++) {
-		const struct ldfi_output *o = &tr->outs[i];
-		const struct ldfi_record *q = &tr->recs[o->rec];
-
-		if (o->comp != b->comp || o->node != b->node)
-			continue;
-		if (o->rec == b->rec)
-			mine = o;
-		else if (!later && q->source == r->source && q->index > r->index)
-			later = o;
-	}
+	find_order(tr, b, &mine, &later);
 	if (mine) {
 		if ((rc = copy_derivation(tr, mine, s)))
 			return rc;
@@ -1229,10 +1315,8 @@ static int trace_order(FILE *f, const struct ldfi_explore_result *res, const str
 	}
 	if (mine && later) {
 		fputs("  why: ", f);
-		print_replica(f, conf, b);
-		fprintf(f,
-			" stored %s (round %d) before %s (round %d), which was emitted earlier\n",
-			tr->recs[later->rec].name, later->round, r->name, mine->round);
+		order_sentence(f, tr, b, mine, later);
+		fputc('\n', f);
 	}
 	return 0;
 }
@@ -1293,6 +1377,85 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 	cuts_finish(&c);
 	free(s.v);
 	return rc;
+}
+
+/* ---- shared with the HTML report ---- */
+
+int ldfi_report_cuts(const struct ldfi_trace *tr, const struct ldfi_faults *fs, int eff, int **own,
+		     bool **lost)
+{
+	struct cuts c;
+	int rc = cuts_init(&c, tr, fs, eff);
+
+	*own = NULL;
+	*lost = NULL;
+	if (rc)
+		return rc;
+	*own = c.own;
+	*lost = c.lost;
+	c.own = NULL;
+	c.lost = NULL;
+	cuts_finish(&c);
+	return 0;
+}
+
+static int why_missing_text(FILE *f, const struct ldfi_explore_result *res,
+			    const struct ldfi_trace *cx, const struct broken *b)
+{
+	const struct ldfi_trace *ff = res->fault_free;
+	struct why w = {0};
+	struct cuts c;
+	bool *kept;
+	int n_copies = 0, rc;
+
+	if (!ff) {
+		fprintf(f, "%s: the fault-free run is not available", cx->recs[b->rec].name);
+		return 0;
+	}
+	if ((rc = cuts_init(&c, ff, &cx->faults, res->conf->eff)))
+		return rc;
+	kept = calloc(ff->n_msgs + 1, sizeof(*kept));
+	rc = kept ? why_missing(&c, b, kept, &w, &n_copies) : LDFI_ENOMEM;
+	if (!rc)
+		why_not_sentence(f, &c, b, n_copies, &w);
+	free(w.v);
+	free(kept);
+	cuts_finish(&c);
+	return rc;
+}
+
+static int why_extra_text(FILE *f, const struct ldfi_explore_result *res,
+			  const struct ldfi_trace *cx, const struct broken *b)
+{
+	bool *on = calloc(cx->n_msgs + 1, sizeof(*on));
+	struct idset s = {0};
+	int n_acks = 0, rc = on ? lost_acks(cx, b, &s, on, &n_acks) : LDFI_ENOMEM;
+
+	if (!rc)
+		extra_sentence(f, res, cx, b, n_acks);
+	free(s.v);
+	free(on);
+	return rc;
+}
+
+int ldfi_report_why(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_trace *cx,
+		    const struct ldfi_offense *o)
+{
+	struct broken b = {o->rec, o->comp, o->node, class_of(o), o->count, o->expected};
+	const struct ldfi_output *mine, *later;
+
+	switch (b.cls) {
+	case OC_MISSING:
+		return why_missing_text(f, res, cx, &b);
+	case OC_EXTRA:
+		return why_extra_text(f, res, cx, &b);
+	case OC_ORDER:
+		find_order(cx, &b, &mine, &later);
+		if (mine && later)
+			order_sentence(f, cx, &b, mine, later);
+		break;
+	}
+	return 0;
 }
 
 /* ---- the report ---- */
