@@ -1,0 +1,639 @@
+/*
+ * crosscheck.c - strategy ldfi must reach exactly the verdict of strategy
+ * exhaustive. Explores random pipelines (gen.c), saved regression confs and
+ * the bundled scenarios at small bounds with both strategies, compares the
+ * verdicts, and re-runs every counterexample to confirm that it breaks a
+ * check. See docs/testing.md.
+ *
+ * usage: crosscheck [N] [--start S] [--seed S] [--scenarios DIR]...
+ *                   [--regressions DIR] [-v] [FILE.conf]...
+ *        crosscheck --print S
+ *   N               random pipelines of seeds S..S+N-1 (default 200, S = 1);
+ *                   CROSSCHECK_SEEDS in the environment overrides N, and an
+ *                   AddressSanitizer build runs N/4 unless it is set
+ *   --seed S        print pipeline S, then cross-check it alone
+ *   --print S       print pipeline S's conf and exit
+ *   --scenarios DIR every .conf file in DIR at bounds 4/2/0, 4/2/1, 5/3/0, 5/2/1,
+ *                   3/2/1 and 5/1/1 (eot/eff/crashes)
+ *   --regressions DIR  fail for every .conf file in DIR not given as FILE.conf
+ *                   (and run it)
+ *   FILE.conf       a saved conf at its own bounds; a "# expect: VERDICT"
+ *                   line in it is checked against exhaustive's verdict
+ * Prints one summary line and then "N passed, M failed"; exit status 1 when
+ * anything failed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gen.h"
+#include "ldfi/conf.h"
+#include "ldfi/faults.h"
+#include "ldfi/ldfi.h"
+#include "ldfi/runtime.h"
+#include "src/explore.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+/* Scenario bounds: eot, eff, crashes; combinations whose space exceeds
+ * SCENARIO_SPACE_MAX are skipped. */
+static const int scenario_bounds[][3] = {{4, 2, 0}, {4, 2, 1}, {5, 3, 0},
+					 {5, 2, 1}, {3, 2, 1}, {5, 1, 1}};
+#define SCENARIO_SPACE_MAX 5000.0
+
+static char *tmp_base; /* this process's temporary directory */
+static bool verbose;
+static bool stop; /* an exploration was interrupted (SIGINT, SIGTERM): skip the rest */
+
+static struct {
+	int cases, passed, failed;
+	int certified, counterexample, skipped, mismatches;
+	int larger; /* ldfi's counterexample has more faults than exhaustive's */
+	long exec_ldfi, exec_exh;
+	double wall_ldfi, wall_exh;
+} tot;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	if (remove(path))
+		fprintf(stderr, "crosscheck: cannot remove %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
+static void rm_tree(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new empty directory under tmp_base, or NULL. */
+static char *make_dir(const char *what)
+{
+	char *dir;
+
+	if (asprintf(&dir, "%s/%s.XXXXXX", tmp_base, what) < 0)
+		return NULL;
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "crosscheck: mkdtemp %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* $TMPDIR, else /dev/shm when usable (the provenance databases are written
+ * for every execution; memory is faster), else /tmp. */
+static int make_tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (!t || !*t)
+		t = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+	if (asprintf(&tmp_base, "%s/crosscheck.XXXXXX", t) < 0)
+		return -1;
+	if (!mkdtemp(tmp_base)) {
+		fprintf(stderr, "crosscheck: mkdtemp %s: %s\n", tmp_base, strerror(errno));
+		free(tmp_base);
+		tmp_base = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* One exploration with its options (the result borrows them). */
+struct run {
+	struct ldfi_explore_opts opts;
+	struct ldfi_explore_result res;
+	char *dir;
+	bool ok; /* ldfi_explore returned 0 and res is filled */
+};
+
+static void run_finish(struct run *r)
+{
+	if (r->ok)
+		ldfi_explore_result_finish(&r->res);
+	if (r->dir) {
+		rm_tree(r->dir);
+		free(r->dir);
+	}
+	r->ok = false;
+	r->dir = NULL;
+}
+
+static int explore(const char *path, const struct ldfi_conf *conf, enum ldfi_strategy strategy,
+		   struct run *r)
+{
+	char err[512];
+	double t0 = now_s();
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->dir = make_dir(ldfi_strategy_name(strategy));
+	if (!r->dir)
+		return -1;
+	r->opts = (struct ldfi_explore_opts){.conf_path = path,
+					     .strategy = strategy,
+					     .seed = 1,
+					     .out_dir = r->dir,
+					     .quiet = true,
+					     .jobs = 1};
+	rc = ldfi_explore(conf, &r->opts, true, &r->res, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "crosscheck: %s: explore --strategy %s: %s\n", path,
+			ldfi_strategy_name(strategy), err);
+		ldfi_explore_result_finish(&r->res);
+		return -1;
+	}
+	r->ok = true;
+	if (strategy == LDFI_STRATEGY_LDFI) {
+		tot.exec_ldfi += r->res.executions;
+		tot.wall_ldfi += now_s() - t0;
+	} else {
+		tot.exec_exh += r->res.executions;
+		tot.wall_exh += now_s() - t0;
+	}
+	return 0;
+}
+
+/* The names of the checks `tr` fails, space-separated, into buf. */
+static void failed_checks(const struct ldfi_conf *conf, const struct ldfi_trace *tr, char *buf,
+			  size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < tr->n_checks && off < len; i++)
+		if (!tr->checks[i].passed)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "",
+						conf->checks[tr->checks[i].check].name);
+}
+
+/* Describe r's verdict: "counterexample crash(a,2) (fails c1; 12 executions)". */
+static void describe(const struct run *r, char *buf, size_t len)
+{
+	const struct ldfi_explore_result *res = &r->res;
+	char faults[512] = "", checks[256] = "";
+
+	if (res->n_cex) {
+		ldfi_faults_format(res->conf, &res->cex[0].trace->faults, faults, sizeof(faults));
+		failed_checks(res->conf, res->cex[0].trace, checks, sizeof(checks));
+		snprintf(buf, len, "%s %s (fails %s; %ld executions)",
+			 ldfi_verdict_name(res->verdict), faults, checks, res->executions);
+	} else {
+		snprintf(buf, len, "%s (%ld executions)", ldfi_verdict_name(res->verdict),
+			 res->executions);
+	}
+}
+
+/* A reported counterexample must be a valid fault set of the bounds that,
+ * executed again from scratch, fails a check. Returns true when it does. */
+static bool cex_valid(const struct run *r, const char *label)
+{
+	const struct ldfi_explore_result *res = &r->res;
+	const struct ldfi_conf *conf = res->conf;
+	struct ldfi_trace *tr = NULL;
+	const char *strategy = ldfi_strategy_name(r->opts.strategy);
+	char faults[512], err[256];
+	int rc;
+
+	if (res->verdict != LDFI_VERDICT_COUNTEREXAMPLE)
+		return true;
+	if (res->n_cex < 1) {
+		printf("FAIL %s: %s says counterexample but reports none\n", label, strategy);
+		return false;
+	}
+	ldfi_faults_format(conf, &res->cex[0].trace->faults, faults, sizeof(faults));
+	if (ldfi_faults_check(conf, &res->cex[0].trace->faults, err, sizeof(err))) {
+		printf("FAIL %s: %s counterexample %s is outside the bounds: %s\n", label, strategy,
+		       faults, err);
+		return false;
+	}
+	rc = ldfi_runtime_exec(conf, &res->cex[0].trace->faults, NULL, &tr);
+	if (rc) {
+		printf("FAIL %s: re-running %s counterexample %s: %s\n", label, strategy, faults,
+		       ldfi_strerror(rc));
+		return false;
+	}
+	if (tr->passed) {
+		printf("FAIL %s: %s counterexample %s passes every check when run again\n", label,
+		       strategy, faults);
+		ldfi_trace_destroy(tr);
+		return false;
+	}
+	ldfi_trace_destroy(tr);
+	return true;
+}
+
+/* "# expect: certified" (or counterexample) in the leading comments of a
+ * saved conf; -1 when absent. */
+static int expected_verdict(const char *text)
+{
+	const char *p = strstr(text, "# expect:");
+
+	if (!p)
+		return -1;
+	p += strlen("# expect:");
+	p += strspn(p, " \t");
+	if (strncmp(p, "certified", 9) == 0)
+		return LDFI_VERDICT_CERTIFIED;
+	if (strncmp(p, "counterexample", 14) == 0)
+		return LDFI_VERDICT_COUNTEREXAMPLE;
+	return -1;
+}
+
+/*
+ * Cross-check one conf (bounds applied) read from `path`, whose text is
+ * `text` (printed on failure). `expect` is the known verdict or -1.
+ */
+static void crosscheck(const char *label, const char *path, const char *text,
+		       const struct ldfi_conf *conf, int expect)
+{
+	struct run l = {0}, e = {0};
+	char dl[1024], de[1024];
+	bool ok = true;
+
+	tot.cases++;
+	if (explore(path, conf, LDFI_STRATEGY_LDFI, &l) ||
+	    explore(path, conf, LDFI_STRATEGY_EXHAUSTIVE, &e)) {
+		printf("FAIL %s: exploration failed\n", label);
+		ok = false;
+		goto out;
+	}
+	describe(&l, dl, sizeof(dl));
+	describe(&e, de, sizeof(de));
+	if (verbose)
+		printf("%s: eot=%d eff=%d crashes=%d: ldfi %s; exhaustive %s\n", label, conf->eot,
+		       conf->eff, conf->crashes, dl, de);
+	if (e.res.verdict == LDFI_VERDICT_INCONCLUSIVE ||
+	    l.res.verdict == LDFI_VERDICT_INCONCLUSIVE) {
+		printf("FAIL %s: inconclusive without a budget: ldfi: %s; exhaustive: %s\n", label,
+		       l.res.reason, e.res.reason);
+		stop = true;
+		ok = false;
+	} else if (l.res.verdict != e.res.verdict) {
+		printf("MISMATCH %s (eot=%d eff=%d crashes=%d)\n  ldfi:       %s\n  exhaustive: "
+		       "%s\n",
+		       label, conf->eot, conf->eff, conf->crashes, dl, de);
+		tot.mismatches++;
+		ok = false;
+	} else if (l.res.n_cex && e.res.n_cex &&
+		   l.res.cex[0].trace->faults.n > e.res.cex[0].trace->faults.n) {
+		/* Exhaustive runs smaller sets first: its counterexample has the
+		 * fewest faults. Not a verdict error, so only counted. */
+		if (verbose)
+			printf("note %s: ldfi's counterexample has %d faults, exhaustive's %d\n",
+			       label, l.res.cex[0].trace->faults.n, e.res.cex[0].trace->faults.n);
+		tot.larger++;
+	}
+	if (e.res.verdict == LDFI_VERDICT_CERTIFIED)
+		tot.certified++;
+	else if (e.res.verdict == LDFI_VERDICT_COUNTEREXAMPLE)
+		tot.counterexample++;
+	if (!cex_valid(&l, label))
+		ok = false;
+	if (!cex_valid(&e, label))
+		ok = false;
+	if (expect >= 0 && e.res.verdict != (enum ldfi_verdict)expect) {
+		printf("FAIL %s: expected %s, exhaustive says %s\n", label,
+		       ldfi_verdict_name((enum ldfi_verdict)expect), de);
+		ok = false;
+	}
+out:
+	if (!ok)
+		printf("--- conf of %s ---\n%s--- end of %s ---\n", label, text, label);
+	if (ok)
+		tot.passed++;
+	else
+		tot.failed++;
+	run_finish(&l);
+	run_finish(&e);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0, n;
+	char buf[4096];
+	FILE *m;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&text, &len);
+	if (!m) {
+		fclose(f);
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	fclose(f);
+	if (fclose(m)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static bool write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return false;
+	fputs(text, f);
+	return fclose(f) == 0;
+}
+
+static void fail_setup(const char *label, const char *what)
+{
+	printf("FAIL %s: %s\n", label, what);
+	tot.cases++;
+	tot.failed++;
+}
+
+/* Pipeline `seed`: generated, written to a file (explore hashes the file),
+ * parsed, cross-checked. */
+static void run_seed(uint64_t seed, bool show)
+{
+	char label[64], err[512], *text = gen_pipeline(seed), *dir = NULL, *path = NULL;
+	struct ldfi_conf *conf = NULL;
+
+	snprintf(label, sizeof(label), "seed %llu", (unsigned long long)seed);
+	if (!text || !(dir = make_dir("pipe")) || asprintf(&path, "%s/seed.conf", dir) < 0 ||
+	    !write_text(path, text)) {
+		fail_setup(label, "cannot write the conf");
+		goto out;
+	}
+	if (show)
+		fputs(text, stdout);
+	if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err))) {
+		printf("FAIL %s: generated conf does not parse: %s\n%s", label, err, text);
+		tot.cases++;
+		tot.failed++;
+		goto out;
+	}
+	crosscheck(label, path, text, conf, -1);
+out:
+	ldfi_conf_destroy(conf);
+	if (dir)
+		rm_tree(dir);
+	free(dir);
+	free(path);
+	free(text);
+}
+
+/* A saved conf, at its own bounds. */
+static void run_file(const char *path)
+{
+	char err[512], *text = read_text(path);
+	struct ldfi_conf *conf = NULL;
+
+	if (!text) {
+		fail_setup(path, "cannot read");
+		return;
+	}
+	if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err)))
+		fail_setup(path, err);
+	else
+		crosscheck(path, path, text, conf, expected_verdict(text));
+	ldfi_conf_destroy(conf);
+	free(text);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The paths DIR/NAME.conf of every .conf file in DIR, sorted, into *out
+ * (free each and the array); their number, or -1 when DIR cannot be read. */
+static int list_confs(const char *dirpath, char ***out)
+{
+	DIR *d = opendir(dirpath);
+	struct dirent *ent;
+	char **names = NULL;
+	int n = 0;
+
+	*out = NULL;
+	if (!d)
+		return -1;
+	while ((ent = readdir(d))) {
+		size_t len = strlen(ent->d_name);
+		char **grown;
+
+		if (len < 6 || strcmp(ent->d_name + len - 5, ".conf") != 0)
+			continue;
+		grown = realloc(names, ((size_t)n + 1) * sizeof(*names));
+		if (!grown)
+			break;
+		names = grown;
+		if (asprintf(&names[n], "%s/%s", dirpath, ent->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, (size_t)n, sizeof(*names), cmp_str);
+	*out = names;
+	return n;
+}
+
+static void free_list(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Every .conf file in DIR (in name order) at each of scenario_bounds. */
+static void run_scenarios(const char *dirpath)
+{
+	char **names;
+	int n = list_confs(dirpath, &names);
+
+	if (n <= 0)
+		fail_setup(dirpath, n < 0 ? strerror(errno) : "no .conf files");
+	for (int i = 0; i < n && !stop; i++) {
+		char *text = read_text(names[i]);
+
+		if (!text)
+			fail_setup(names[i], "cannot read");
+		for (size_t b = 0; text && b < sizeof(scenario_bounds) / sizeof(*scenario_bounds);
+		     b++) {
+			const int *bd = scenario_bounds[b];
+			struct ldfi_conf *conf = NULL;
+			char label[512], err[512] = "";
+
+			snprintf(label, sizeof(label), "%s at %d/%d/%d", names[i], bd[0], bd[1],
+				 bd[2]);
+			if (ldfi_conf_parse(names[i], text, strlen(text), &conf, err,
+					    sizeof(err))) {
+				fail_setup(label, err);
+				break;
+			}
+			if (ldfi_conf_set_bounds(conf, bd[0], bd[1], bd[2], err, sizeof(err)) ||
+			    gen_space_size(conf->n_nodes, bd[0], bd[1], bd[2]) >
+				SCENARIO_SPACE_MAX) {
+				if (verbose)
+					printf("%s: skipped (%s)\n", label,
+					       *err ? err : "fault space too large");
+				tot.skipped++;
+			} else {
+				crosscheck(label, names[i], text, conf, -1);
+			}
+			ldfi_conf_destroy(conf);
+		}
+		free(text);
+	}
+	free_list(names, n);
+}
+
+/* A .conf of the regressions folder that is not among the arguments was
+ * forgotten in meson.build: run it anyway, and fail. */
+static void check_listed(const char *dirpath, int argc, char **argv)
+{
+	char **names;
+	int n = list_confs(dirpath, &names);
+
+	if (n < 0)
+		fail_setup(dirpath, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		bool listed = false;
+
+		for (int a = 1; a < argc && !listed; a++)
+			listed = strcmp(argv[a], names[i]) == 0;
+		if (!listed) {
+			fail_setup(names[i], "not listed in tests/crosscheck/meson.build");
+			run_file(names[i]);
+		}
+	}
+	free_list(names, n);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: crosscheck [N] [--start S] [--seed S] [--scenarios DIR]... "
+			"[--regressions DIR] [-v] [FILE.conf]...\n"
+			"       crosscheck --print S\n");
+	return 2;
+}
+
+static bool parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !*end && !errno;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long n = 200, start = 1, one = 0, v;
+	bool have_one = false;
+	const char *env = getenv("CROSSCHECK_SEEDS");
+	double t0 = now_s();
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* First pass: options and N; files and directories run below, in order. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-v") == 0) {
+			verbose = true;
+		} else if (strcmp(argv[i], "--print") == 0) {
+			char *text;
+
+			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v))
+				return usage();
+			text = gen_pipeline(v);
+			if (!text)
+				return 1;
+			fputs(text, stdout);
+			free(text);
+			return 0;
+		} else if (strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--start") == 0) {
+			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v))
+				return usage();
+			if (strcmp(argv[i], "--start") == 0) {
+				start = v;
+			} else {
+				one = v;
+				have_one = true;
+			}
+			i++;
+		} else if (strcmp(argv[i], "--scenarios") == 0 ||
+			   strcmp(argv[i], "--regressions") == 0) {
+			if (++i >= argc)
+				return usage();
+		} else if (argv[i][0] == '-') {
+			return usage();
+		} else if (parse_u64(argv[i], &v)) {
+			n = v;
+		}
+	}
+	if (env && *env) {
+		if (!parse_u64(env, &n))
+			return usage();
+	} else if (UNDER_ASAN) {
+		n /= 4;
+	}
+	if (make_tmp_base())
+		return 1;
+	if (have_one) {
+		run_seed(one, true);
+		n = 0;
+	}
+	for (unsigned long long s = start; s < start + n && !stop; s++)
+		run_seed(s, false);
+	for (int i = 1; i < argc && !stop; i++) {
+		if (strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--start") == 0)
+			i++;
+		else if (strcmp(argv[i], "--scenarios") == 0)
+			run_scenarios(argv[++i]);
+		else if (strcmp(argv[i], "--regressions") == 0)
+			check_listed(argv[++i], argc, argv);
+		else if (argv[i][0] != '-' && !parse_u64(argv[i], &v))
+			run_file(argv[i]);
+	}
+	rm_tree(tmp_base);
+	free(tmp_base);
+	printf("crosscheck: %d pipelines (exhaustive: %d certified, %d counterexample; "
+	       "%d skipped), %d verdict mismatches, %d ldfi counterexamples larger than "
+	       "exhaustive's, ",
+	       tot.cases, tot.certified, tot.counterexample, tot.skipped, tot.mismatches,
+	       tot.larger);
+	printf("executions ldfi %ld (%.1f s) vs exhaustive %ld (%.1f s), wall %.1f s%s\n",
+	       tot.exec_ldfi, tot.wall_ldfi, tot.exec_exh, tot.wall_exh, now_s() - t0,
+	       UNDER_ASAN ? " (AddressSanitizer build)" : "");
+	if (stop)
+		printf("crosscheck: interrupted, remaining cases not run\n");
+	printf("%d passed, %d failed\n", tot.passed, tot.failed);
+	return tot.failed ? 1 : 0;
+}
