@@ -125,6 +125,7 @@ int ldfi_cli_main(int argc, char **argv)
 		{"run", ldfi_cmd_run},
 		{"replay", ldfi_cmd_replay},
 		{"check", ldfi_cmd_check},
+		{"report", ldfi_cmd_report},
 	};
 
 	if (argc < 2)

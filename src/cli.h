@@ -16,6 +16,7 @@ int ldfi_cmd_run(int argc, char **argv);
 int ldfi_cmd_check(int argc, char **argv);
 int ldfi_cmd_explore(int argc, char **argv);
 int ldfi_cmd_replay(int argc, char **argv);
+int ldfi_cmd_report(int argc, char **argv);
 
 /* Print "ldfi: <message>" and a usage hint on stderr; returns LDFI_EXIT_USAGE. */
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -18,6 +18,7 @@
 #include "src/cli.h"
 #include "src/explore.h"
 #include "src/report.h"
+#include "src/report_html.h"
 #include "src/state.h"
 #include "src/strategy.h"
 
@@ -457,8 +458,6 @@ static int apply_choices(struct ldfi_explore_opts *o, const struct ldfi_conf *co
 	}
 	if (!o->max_runs)
 		o->max_runs = conf->max_runs;
-	if (o->html)
-		return ldfi_cli_usage_error("explore", "--html is not built yet");
 	return 0;
 }
 
@@ -605,6 +604,8 @@ static int write_reports(const struct ldfi_explore_opts *o, const struct ldfi_ex
 		rc = ldfi_report_json(o->json, res);
 	if (!rc && o->junit)
 		rc = ldfi_report_junit(o->junit, res);
+	if (!rc && o->html)
+		rc = ldfi_report_html(o->html, res);
 	return rc;
 }
 

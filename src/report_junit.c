@@ -15,67 +15,7 @@
 #include "ldfi/ldfi.h"
 #include "src/explore.h"
 #include "src/report.h"
-
-/* Bytes of a valid UTF-8 sequence at `s` (1-4), or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1fu;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07u;
-	else
-		return 0;
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return n;
-}
-
-/*
- * Write `s` escaped for XML 1.0 text (attr: for an attribute value, where
- * line breaks and tabs are kept as character references). Characters XML
- * cannot hold (most control characters, invalid UTF-8) become U+FFFD.
- */
-static void xml_escape(FILE *f, const char *s, bool attr)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		int n = utf8_len(p);
-
-		if (*p == '&')
-			fputs("&amp;", f);
-		else if (*p == '<')
-			fputs("&lt;", f);
-		else if (*p == '>')
-			fputs("&gt;", f);
-		else if (*p == '"' && attr)
-			fputs("&quot;", f);
-		else if (*p == '\'' && attr)
-			fputs("&apos;", f);
-		else if ((*p == '\n' || *p == '\t' || *p == '\r') && attr)
-			fprintf(f, "&#%d;", *p);
-		else if (*p == '\r')
-			fputs("&#13;", f);
-		else if (*p < 0x20 && *p != '\n' && *p != '\t')
-			fputs("\xef\xbf\xbd", f);
-		else if (!n)
-			fputs("\xef\xbf\xbd", f);
-		else
-			fwrite(p, 1, (size_t)n, f);
-		p += n ? n : 1;
-	}
-}
+#include "src/svg.h"
 
 /* The testsuite and classname: the conf's file name without ".conf". */
 static char *conf_stem(const char *path)
@@ -187,8 +127,8 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 			failures++;
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"", f);
-	xml_escape(f, "ldfi: ", true);
-	xml_escape(f, path, true);
+	ldfi_xml_escape(f, "ldfi: ", true);
+	ldfi_xml_escape(f, path, true);
 	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
 		conf->n_checks, failures, skipped, res->wall_s);
 	fputs("  <properties>\n", f);
@@ -205,10 +145,10 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 		const struct ldfi_cex *cx = failing(res, i);
 
 		fputs("  <testcase classname=\"", f);
-		xml_escape(f, "ldfi.", true);
-		xml_escape(f, stem, true);
+		ldfi_xml_escape(f, "ldfi.", true);
+		ldfi_xml_escape(f, stem, true);
 		fputs("\" name=\"", f);
-		xml_escape(f, c->name, true);
+		ldfi_xml_escape(f, c->name, true);
 		fprintf(f, " (%s)\" time=\"0\"", ldfi_check_kind_name(c->kind));
 		if (res->verdict == LDFI_VERDICT_INCONCLUSIVE) {
 			int n = (int)strnlen(res->reason, sizeof(res->reason));
@@ -216,7 +156,7 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 
 			snprintf(reason, sizeof(reason), "%.*s", n, res->reason);
 			fputs(">\n    <skipped message=\"inconclusive: ", f);
-			xml_escape(f, n ? reason : "a budget ran out before a verdict", true);
+			ldfi_xml_escape(f, n ? reason : "a budget ran out before a verdict", true);
 			fputs("\"/>\n  </testcase>\n", f);
 		} else if (cx) {
 			char *msg, *body;
@@ -226,9 +166,9 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 				return LDFI_ENOMEM;
 			}
 			fputs(">\n    <failure type=\"counterexample\" message=\"", f);
-			xml_escape(f, msg, true);
+			ldfi_xml_escape(f, msg, true);
 			fputs("\">", f);
-			xml_escape(f, body, false);
+			ldfi_xml_escape(f, body, false);
 			fputs("</failure>\n  </testcase>\n", f);
 			free(msg);
 			free(body);
