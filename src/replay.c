@@ -8,11 +8,15 @@
  * error, a report that is not valid JSON, misses a field or has a field of
  * the wrong type, a report without a counterexample, or a conf/fault set
  * that no longer loads; 4 when the report cannot be read or the run fails.
+ *
+ * Reading and validating the report is ldfi_report_read() (src/replay.h),
+ * on a buffer, so that tests/fuzz/fuzz_report.c can call it.
  */
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,28 +27,44 @@
 #include "ldfi/runtime.h"
 #include "src/cli.h"
 #include "src/json.h"
+#include "src/replay.h"
 
-/* What replay needs from the report, borrowed from the JSON document. */
-struct report {
+/* Reading a report: `path` names it in messages, stored in `err`. */
+struct reader {
 	const char *path;
-	const char *conf;
-	int eot, eff, crashes;
-	const char *faults;
-	json_t *failed; /* counterexample.failed_checks */
+	char *err;
+	size_t errlen;
 };
 
-static int bad(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int bad(const char *path, const char *fmt, ...)
+/* Store "PATH: message" and return LDFI_EFORMAT. The message quotes the
+ * report (a string's value, jansson's "near '...'"): its control bytes are
+ * written as \xNN, so that it stays one line and cannot drive a terminal. */
+static int bad(struct reader *rd, const char *fmt, ...)
 {
+	char msg[512], shown[4 * sizeof(msg)], *o = shown;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "ldfi replay: %s: ", path);
+	if (!rd->err || !rd->errlen)
+		return LDFI_EFORMAT;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return LDFI_EXIT_USAGE;
+	for (const char *m = msg; *m; m++) {
+		unsigned char c = (unsigned char)*m;
+
+		if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	n = snprintf(rd->err, rd->errlen, "%s: ", rd->path);
+	if (n >= 0 && (size_t)n < rd->errlen)
+		snprintf(rd->err + n, rd->errlen - (size_t)n, "%s", shown);
+	return LDFI_EFORMAT;
 }
 
 /* The member `key` of `obj` if it has JSON type `type`, else NULL. */
@@ -64,7 +84,7 @@ static const char *type_name(json_t *v)
 }
 
 /* Check `key` of `obj` (named `where` in messages) has `type`. */
-static int need(const char *path, json_t *obj, const char *where, const char *key, json_type type,
+static int need(struct reader *rd, json_t *obj, const char *where, const char *key, json_type type,
 		json_t **out)
 {
 	static const char *const want[] = {"an object", "an array", "a string", "an integer"};
@@ -74,21 +94,21 @@ static int need(const char *path, json_t *obj, const char *where, const char *ke
 	if (*out)
 		return 0;
 	if (!v)
-		return bad(path, "%s%s%s is missing", where, *where ? "." : "", key);
-	return bad(path, "%s%s%s should be %s, not %s", where, *where ? "." : "", key,
+		return bad(rd, "%s%s%s is missing", where, *where ? "." : "", key);
+	return bad(rd, "%s%s%s should be %s, not %s", where, *where ? "." : "", key,
 		   type < sizeof(want) / sizeof(want[0]) ? want[type] : "?", type_name(v));
 }
 
-static int need_int(const char *path, json_t *obj, const char *where, const char *key, int max,
+static int need_int(struct reader *rd, json_t *obj, const char *where, const char *key, int max,
 		    int *out)
 {
 	json_t *v;
-	int rc = need(path, obj, where, key, JSON_INTEGER, &v);
+	int rc = need(rd, obj, where, key, JSON_INTEGER, &v);
 
 	if (rc)
 		return rc;
 	if (json_integer_value(v) < 0 || json_integer_value(v) > max)
-		return bad(path, "%s.%s is out of range (0..%d): %lld", where, key, max,
+		return bad(rd, "%s.%s is out of range (0..%d): %lld", where, key, max,
 			   (long long)json_integer_value(v));
 	*out = (int)json_integer_value(v);
 	return 0;
@@ -96,7 +116,7 @@ static int need_int(const char *path, json_t *obj, const char *where, const char
 
 /* Every failed check: name, kind and records, each record with the fields
  * ldfi_json_check writes. */
-static int check_failed(const char *path, json_t *failed)
+static int check_failed(struct reader *rd, json_t *failed)
 {
 	static const char *const str_keys[] = {"record", "sink", "node", "problem"};
 	static const char *const int_keys[] = {"count", "expected"};
@@ -111,70 +131,107 @@ static int check_failed(const char *path, json_t *failed)
 		c = json_array_get(failed, i);
 		snprintf(where, sizeof(where), "counterexample.failed_checks[%zu]", i);
 		if (!json_is_object(c))
-			return bad(path, "%s should be an object, not %s", where, type_name(c));
-		if ((rc = need(path, c, where, "name", JSON_STRING, &v)) ||
-		    (rc = need(path, c, where, "kind", JSON_STRING, &v)) ||
-		    (rc = need(path, c, where, "records", JSON_ARRAY, &recs)))
+			return bad(rd, "%s should be an object, not %s", where, type_name(c));
+		if ((rc = need(rd, c, where, "name", JSON_STRING, &v)) ||
+		    (rc = need(rd, c, where, "kind", JSON_STRING, &v)) ||
+		    (rc = need(rd, c, where, "records", JSON_ARRAY, &recs)))
 			return rc;
 		for (k = 0; k < json_array_size(recs); k++) {
 			r = json_array_get(recs, k);
 			snprintf(where, sizeof(where),
 				 "counterexample.failed_checks[%zu].records[%zu]", i, k);
 			if (!json_is_object(r))
-				return bad(path, "%s should be an object, not %s", where,
+				return bad(rd, "%s should be an object, not %s", where,
 					   type_name(r));
 			for (size_t j = 0; j < sizeof(str_keys) / sizeof(str_keys[0]); j++)
-				if ((rc = need(path, r, where, str_keys[j], JSON_STRING, &v)))
+				if ((rc = need(rd, r, where, str_keys[j], JSON_STRING, &v)))
 					return rc;
 			for (size_t j = 0; j < sizeof(int_keys) / sizeof(int_keys[0]); j++)
-				if ((rc = need(path, r, where, int_keys[j], JSON_INTEGER, &v)))
+				if ((rc = need(rd, r, where, int_keys[j], JSON_INTEGER, &v)))
 					return rc;
 		}
 	}
 	return 0;
 }
 
-static int read_report(json_t *doc, struct report *rp)
+static int read_doc(struct reader *rd, json_t *doc, struct ldfi_report_in *rp)
 {
-	const char *path = rp->path;
 	json_t *v, *bounds, *cex;
 	int rc;
 
 	if (!json_is_object(doc))
-		return bad(path, "not an ldfi report (the document is %s, not an object)",
+		return bad(rd, "not an ldfi report (the document is %s, not an object)",
 			   type_name(doc));
 	if (!json_object_get(doc, "version") || !json_object_get(doc, "verdict"))
-		return bad(path, "not an ldfi report (no version or verdict)");
-	if ((rc = need(path, doc, "", "version", JSON_STRING, &v)) ||
-	    (rc = need(path, doc, "", "verdict", JSON_STRING, &v)))
+		return bad(rd, "not an ldfi report (no version or verdict)");
+	if ((rc = need(rd, doc, "", "version", JSON_STRING, &v)) ||
+	    (rc = need(rd, doc, "", "verdict", JSON_STRING, &v)))
 		return rc;
 	cex = json_object_get(doc, "counterexample");
 	if (!cex)
-		return bad(path, "counterexample is missing");
+		return bad(rd, "counterexample is missing");
 	if (json_is_null(cex))
-		return bad(path, "the report has no counterexample to replay (verdict: %s)",
+		return bad(rd, "the report has no counterexample to replay (verdict: %s)",
 			   json_string_value(v));
-	if ((rc = need(path, doc, "", "counterexample", JSON_OBJECT, &cex)) ||
-	    (rc = need(path, doc, "", "conf", JSON_STRING, &v)))
+	if ((rc = need(rd, doc, "", "counterexample", JSON_OBJECT, &cex)) ||
+	    (rc = need(rd, doc, "", "conf", JSON_STRING, &v)))
 		return rc;
 	rp->conf = json_string_value(v);
 	if (!*rp->conf)
-		return bad(path, "conf is empty");
-	if ((rc = need(path, doc, "", "bounds", JSON_OBJECT, &bounds)) ||
-	    (rc = need_int(path, bounds, "bounds", "eot", LDFI_EOT_MAX, &rp->eot)) ||
-	    (rc = need_int(path, bounds, "bounds", "eff", LDFI_EOT_MAX, &rp->eff)) ||
-	    (rc = need_int(path, bounds, "bounds", "crashes", LDFI_EOT_MAX, &rp->crashes)))
+		return bad(rd, "conf is empty");
+	if ((rc = need(rd, doc, "", "bounds", JSON_OBJECT, &bounds)) ||
+	    (rc = need_int(rd, bounds, "bounds", "eot", LDFI_EOT_MAX, &rp->eot)) ||
+	    (rc = need_int(rd, bounds, "bounds", "eff", LDFI_EOT_MAX, &rp->eff)) ||
+	    (rc = need_int(rd, bounds, "bounds", "crashes", LDFI_EOT_MAX, &rp->crashes)))
 		return rc;
-	if ((rc = need(path, cex, "counterexample", "faults", JSON_STRING, &v)))
+	if ((rc = need(rd, cex, "counterexample", "faults", JSON_STRING, &v)))
 		return rc;
 	rp->faults = json_string_value(v);
-	if ((rc = need(path, cex, "counterexample", "failed_checks", JSON_ARRAY, &rp->failed)))
+	if ((rc = need(rd, cex, "counterexample", "failed_checks", JSON_ARRAY, &rp->failed)))
 		return rc;
-	return check_failed(path, rp->failed);
+	return check_failed(rd, rp->failed);
+}
+
+int ldfi_report_read(const char *name, const char *buf, size_t len, struct ldfi_report_in *out,
+		     char *err, size_t errlen)
+{
+	struct reader rd = {name ? name : "(report)", err, errlen};
+	struct ldfi_report_in rp = {0};
+	json_error_t jerr;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	if (!buf && len)
+		return bad(&rd, "invalid argument");
+	rp.doc = json_loadb(buf ? buf : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!rp.doc && json_error_code(&jerr) == json_error_out_of_memory) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: %s", rd.path, ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_ENOMEM;
+	}
+	if (!rp.doc)
+		return bad(&rd, "not valid JSON: line %d: %s", jerr.line, jerr.text);
+	rc = read_doc(&rd, rp.doc, &rp);
+	if (rc) {
+		json_decref(rp.doc);
+		return rc;
+	}
+	*out = rp;
+	return 0;
+}
+
+void ldfi_report_in_free(struct ldfi_report_in *r)
+{
+	if (!r)
+		return;
+	json_decref(r->doc);
+	memset(r, 0, sizeof(*r));
 }
 
 /* The report's entry for check `name`, or NULL. */
-static json_t *reported(const struct report *rp, const char *name)
+static json_t *reported(const struct ldfi_report_in *rp, const char *name)
 {
 	size_t i;
 	json_t *c;
@@ -202,7 +259,7 @@ static bool same_records(json_t *a, json_t *b)
 }
 
 /* Print "reproduced: ..." or "not reproduced: ..." on stdout. */
-static int compare(const struct report *rp, const struct ldfi_trace *tr)
+static int compare(const struct ldfi_report_in *rp, const struct ldfi_trace *tr)
 {
 	const struct ldfi_conf *conf = tr->conf;
 	json_t *now = ldfi_json_checks(tr, true);
@@ -266,7 +323,7 @@ static int compare(const struct report *rp, const struct ldfi_trace *tr)
 	return 0;
 }
 
-static int replay(const struct report *rp)
+static int replay(const char *path, const struct ldfi_report_in *rp)
 {
 	struct ldfi_conf *conf;
 	struct ldfi_trace *tr = NULL;
@@ -279,7 +336,8 @@ static int replay(const struct report *rp)
 		return status;
 	ldfi_faults_init(&fs);
 	if (ldfi_faults_parse(conf, rp->faults, &fs, err, sizeof(err))) {
-		status = bad(rp->path, "counterexample.faults: %s", err);
+		fprintf(stderr, "ldfi replay: %s: counterexample.faults: %s\n", path, err);
+		status = LDFI_EXIT_USAGE;
 		goto out;
 	}
 	printf("replaying %s under %s (eot=%d eff=%d crashes=%d)\n", rp->conf, rp->faults,
@@ -304,13 +362,48 @@ out:
 	return status;
 }
 
+/* Read the whole file `f` into a new buffer. 0, LDFI_EIO (errno set) or
+ * LDFI_ENOMEM. */
+static int slurp(FILE *f, char **text, size_t *len)
+{
+	size_t cap = 0, n = 0, r;
+	char *buf = NULL, *nbuf;
+
+	for (;;) {
+		if (n == cap) {
+			nbuf = cap <= SIZE_MAX / 2 ? realloc(buf, cap ? 2 * cap : 65536) : NULL;
+			if (!nbuf) {
+				free(buf);
+				return LDFI_ENOMEM;
+			}
+			buf = nbuf;
+			cap = cap ? 2 * cap : 65536;
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int saved = errno;
+
+		free(buf);
+		errno = saved;
+		return LDFI_EIO;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
 int ldfi_cmd_replay(int argc, char **argv)
 {
-	struct report rp = {0};
-	json_error_t jerr;
-	json_t *doc;
+	struct ldfi_report_in rp;
+	char err[1024], *text = NULL;
+	const char *path;
+	size_t len = 0;
 	FILE *f;
-	int status;
+	int status, rc;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: ldfi replay REPORT.json\n"
@@ -322,24 +415,26 @@ int ldfi_cmd_replay(int argc, char **argv)
 		return ldfi_cli_usage_error("replay", "expects exactly one REPORT.json");
 	if (argv[1][0] == '-' && argv[1][1])
 		return ldfi_cli_usage_error("replay", "unknown option '%s'", argv[1]);
-	rp.path = argv[1];
-	f = fopen(rp.path, "rb");
+	path = argv[1];
+	f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "ldfi replay: %s: %s\n", rp.path, strerror(errno));
+		fprintf(stderr, "ldfi replay: %s: %s\n", path, strerror(errno));
 		return LDFI_EXIT_INTERNAL;
 	}
-	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc && ferror(f)) {
-		fprintf(stderr, "ldfi replay: %s: %s\n", rp.path, strerror(errno));
-		fclose(f);
-		return LDFI_EXIT_INTERNAL;
-	}
+	rc = slurp(f, &text, &len);
 	fclose(f);
-	if (!doc)
-		return bad(rp.path, "not valid JSON: line %d: %s", jerr.line, jerr.text);
-	status = read_report(doc, &rp);
-	if (!status)
-		status = replay(&rp);
-	json_decref(doc);
+	if (rc) {
+		fprintf(stderr, "ldfi replay: %s: %s\n", path,
+			rc == LDFI_EIO ? strerror(errno) : ldfi_strerror(rc));
+		return LDFI_EXIT_INTERNAL;
+	}
+	rc = ldfi_report_read(path, text, len, &rp, err, sizeof(err));
+	free(text);
+	if (rc) {
+		fprintf(stderr, "ldfi replay: %s\n", err);
+		return rc == LDFI_EFORMAT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+	}
+	status = replay(path, &rp);
+	ldfi_report_in_free(&rp);
 	return status;
 }
