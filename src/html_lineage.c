@@ -9,6 +9,7 @@
  * counterexample run, with the acks lost there. Layout:
  * docs/html-report.md.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@
 #define COL_GAP 54.0
 #define ROW_GAP 14.0
 #define PAD 14.0
-#define HEAD 24.0 /* column titles */
+#define HEAD 40.0 /* column titles, and room for edges arcing over boxes */
 
 /* A broken outcome: record `rec` at sink replica (comp, node). */
 struct outcome {
@@ -323,13 +324,21 @@ static double out_y(const struct lg *g)
 	return PAD + HEAD + ((g->rows ? g->rows : 1) * (BOX_H + ROW_GAP) - ROW_GAP - BOX_H) / 2;
 }
 
-static void edge(FILE *f, double x1, double y1, double x2, double y2, const char *cls)
+/* An edge from (x1, y1) to (x2, y2); one that skips columns arcs over the
+ * boxes between (higher the more it skips). */
+static void edge(const struct lg *g, double x1, double y1, double x2, double y2, const char *cls)
 {
-	double dx = (x2 - x1) / 2;
+	int span = (int)((x2 - x1 + g->boxw) / (g->boxw + COL_GAP) + 0.5);
+	double dx = (x2 - x1) / 2, up = 0, len;
 
-	fprintf(f, "<path class=\"%s\" d=\"M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n", cls,
-		x1, y1, x1 + dx, y1, x2 - dx, y2, x2 - 7, y2);
-	ldfi_svg_arrowhead(f, x2, y2, 1, 0, "edge-head");
+	if (span > 1) {
+		dx = 50;
+		up = 52 + 10 * (span > 5 ? 3 : span - 2);
+	}
+	len = sqrt(dx * dx + up * up);
+	fprintf(g->f, "<path class=\"%s\" d=\"M%.1f,%.1f C%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n", cls,
+		x1, y1, x1 + dx, y1 - up, x2 - dx, y2 - up, x2 - 7 * dx / len, y2 - 7 * up / len);
+	ldfi_svg_arrowhead(g->f, x2, y2, dx, up, "edge-head");
 }
 
 static void draw_edges(struct lg *g)
@@ -346,11 +355,11 @@ static void draw_edges(struct lg *g)
 			int k = p >= 1 && p <= tr->n_msgs ? g->idx[p] : -1;
 
 			if (k >= 0)
-				edge(g->f, g->x[k] + g->boxw, g->y[k] + mid, g->x[i], g->y[i] + mid,
+				edge(g, g->x[k] + g->boxw, g->y[k] + mid, g->x[i], g->y[i] + mid,
 				     g->lost[p] ? "edge lost" : "edge");
 		}
 		if (g->to_out[m->id] || g->unkept[m->id])
-			edge(g->f, g->x[i] + g->boxw, g->y[i] + mid, out_x(g), out_y(g) + mid,
+			edge(g, g->x[i] + g->boxw, g->y[i] + mid, out_x(g), out_y(g) + mid,
 			     g->unkept[m->id] ? "edge unkept"
 			     : g->lost[m->id] ? "edge lost"
 					      : "edge");

@@ -36,8 +36,8 @@ struct st {
 	int eot;
 	double colw, width, height;
 	double *y;  /* top of round r's band, r = 1..eot + 1 (the end of time) */
-	int *slot;  /* per message: its place among the messages of its hop */
-	bool multi; /* several target components: labels name the target */
+	int *slot;   /* per message: its place among its sender's sends of the round */
+	bool *named; /* per message: its label names the fault that lost it */
 	struct ldfi_svg_labels L;
 };
 
@@ -76,26 +76,37 @@ static int cmp_hop(const void *x, const void *y, void *arg)
 {
 	const struct ldfi_msg *ms = arg;
 	const struct ldfi_msg *a = &ms[*(const uint32_t *)x], *b = &ms[*(const uint32_t *)y];
-	int ka[] = {a->send_round, a->src_node, a->dst_node, (int)a->id};
-	int kb[] = {b->send_round, b->src_node, b->dst_node, (int)b->id};
+	int ka[] = {a->send_round, a->src_node, -abs(a->dst_node - a->src_node), a->dst_node,
+		    (int)a->id};
+	int kb[] = {b->send_round, b->src_node, -abs(b->dst_node - b->src_node), b->dst_node,
+		    (int)b->id};
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (ka[i] != kb[i])
 			return ka[i] < kb[i] ? -1 : 1;
 	return 0;
 }
 
-/* slot[]: parallel messages of one hop (same round, sender and receiver)
- * are drawn STEP apart; each band is as tall as its busiest hop needs. */
+static bool lost(const struct ldfi_msg *m)
+{
+	return m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED;
+}
+
+/* slot[]: the sends of one node in one round are drawn STEP apart (to the
+ * farthest receiver first, so that they do not cross; then in send order), each band as tall as its busiest sender
+ * needs; named[]: the first lost message of each hop, which names the
+ * fault (the others of the hop were lost by the same one). */
 static int layout_rows(struct st *s)
 {
 	const struct ldfi_trace *tr = s->tr;
 	uint32_t *order = malloc((tr->n_msgs + 1) * sizeof(*order));
 	int *need = calloc((size_t)s->eot + 2, sizeof(*need)); /* slots + 1, per band */
+	bool named = false;
 
 	s->slot = calloc(tr->n_msgs + 1, sizeof(*s->slot));
+	s->named = calloc(tr->n_msgs + 1, sizeof(*s->named));
 	s->y = calloc((size_t)s->eot + 2, sizeof(*s->y));
-	if (!order || !need || !s->slot || !s->y) {
+	if (!order || !need || !s->slot || !s->named || !s->y) {
 		free(order);
 		free(need);
 		return LDFI_ENOMEM;
@@ -105,16 +116,19 @@ static int layout_rows(struct st *s)
 	qsort_r(order, tr->n_msgs, sizeof(*order), cmp_hop, tr->msgs);
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[order[i]], *p;
-		int r = round_of(s, m);
+		int r = round_of(s, m), k;
 
 		p = i ? &tr->msgs[order[i - 1]] : NULL;
-		if (p && p->send_round == m->send_round && p->src_node == m->src_node &&
-		    p->dst_node == m->dst_node)
+		if (p && p->send_round == m->send_round && p->src_node == m->src_node)
 			s->slot[order[i]] = s->slot[order[i - 1]] + 1;
-		if (need[r] < s->slot[order[i]] + 1)
-			need[r] = s->slot[order[i]] + 1;
-		if (need[r + 1] < s->slot[order[i]] + 1)
-			need[r + 1] = s->slot[order[i]] + 1;
+		if (!p || p->send_round != m->send_round || p->src_node != m->src_node ||
+		    p->dst_node != m->dst_node)
+			named = false;
+		s->named[order[i]] = lost(m) && !named;
+		named |= lost(m);
+		k = s->slot[order[i]] + 1;
+		need[r] = need[r] < k ? k : need[r];
+		need[r + 1] = need[r + 1] < k ? k : need[r + 1];
 	}
 	s->y[1] = TOP;
 	for (int r = 1; r <= s->eot; r++)
@@ -191,6 +205,7 @@ static int draw_lifeline(struct st *s, int node)
 	double x = xnode(s, node), end = s->y[s->eot + 1];
 	int c = s->tr->crash_round[node];
 	char buf[256], fb[128];
+	double w;
 
 	fputs("<g class=\"lifeline\"", f);
 	ldfi_xml_attr(f, "data-node", s->conf->nodes[node].name);
@@ -218,14 +233,10 @@ static int draw_lifeline(struct st *s, int node)
 		 s->conf->nodes[node].name, c);
 	ldfi_svg_title(f, buf);
 	ldfi_svg_line(f, x - 16, s->y[c], x + 16, s->y[c], "cut");
-	ldfi_svg_text(f, x + 20, s->y[c] + 4, "crash-label", "start", fb);
+	ldfi_svg_text(f, x - 20, s->y[c] + 4, "crash-label", "end", fb);
 	fputs("</g>\n", f);
-	{
-		double w = ldfi_utf8_width(fb) * LDFI_SVG_CHAR_W + 24;
-		double cx = x + w / 2 + 4, cy = s->y[c];
-
-		return ldfi_svg_place(&s->L, &cx, &cy, 1, w, LDFI_SVG_LINE_H) < 0 ? LDFI_ENOMEM : 0;
-	}
+	w = ldfi_utf8_width(fb) * LDFI_SVG_CHAR_W + 24;
+	return ldfi_svg_block(&s->L, x - w - 2, s->y[c] - 7, x + 18, s->y[c] + 7) ? LDFI_ENOMEM : 0;
 }
 
 /* Where message i is drawn: from (x1, y1) towards (x2, y2), of which the
@@ -417,6 +428,18 @@ static int fault_label(struct st *s, size_t i)
 	return put_label(s, "label fault", text, cx, cy, 6);
 }
 
+/* Whether `node` hosts more than one stage or sink: labels of data
+ * messages to it then name their target. */
+static bool several_targets(const struct ldfi_conf *conf, int node)
+{
+	int n = 0;
+
+	for (int c = 0; c < conf->n_comps; c++)
+		for (int k = 0; k < conf->comps[c].n_nodes; k++)
+			n += conf->comps[c].type != LDFI_COMP_SOURCE && conf->comps[c].nodes[k] == node;
+	return n > 1;
+}
+
 static int draw_label(struct st *s, size_t i)
 {
 	const struct ldfi_msg *m = &s->tr->msgs[i];
@@ -426,13 +449,13 @@ static int draw_label(struct st *s, size_t i)
 
 	snprintf(text, sizeof(text), "%s%s", m->kind == LDFI_MSG_ACK ? "ack " : "",
 		 s->tr->recs[m->rec].name);
-	if (s->multi && m->kind == LDFI_MSG_DATA && m->src_node != m->dst_node)
+	if (m->kind == LDFI_MSG_DATA && several_targets(s->conf, m->dst_node))
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), " \xe2\x86\x92%s",
 			 s->conf->comps[m->dst_comp].name);
 	w = ldfi_utf8_width(text) * LDFI_SVG_CHAR_W + 4;
 	n = label_spots(s, i, w, cx, cy);
 	rc = put_label(s, m->kind == LDFI_MSG_ACK ? "label ack" : "label", text, cx, cy, n);
-	if (!rc && (m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED))
+	if (!rc && s->named[i])
 		rc = fault_label(s, i);
 	return rc;
 }
@@ -669,11 +692,8 @@ int ldfi_html_spacetime(FILE *f, const struct ldfi_trace *tr, long exec, int64_t
 {
 	const struct ldfi_conf *conf = tr->conf;
 	struct st s = {.f = f, .tr = tr, .conf = conf, .eot = conf->eot};
-	int targets = 0, rc;
+	int rc;
 
-	for (int c = 0; c < conf->n_comps; c++)
-		targets += conf->comps[c].type != LDFI_COMP_SOURCE;
-	s.multi = targets > 1;
 	s.colw = 840.0 / conf->n_nodes;
 	s.colw = s.colw > 270 ? 270 : s.colw < 130 ? 130 : s.colw;
 	s.width = LEFT + s.colw * conf->n_nodes + LOOP_W;
@@ -685,6 +705,7 @@ out:
 	ldfi_svg_labels_finish(&s.L);
 	free(s.y);
 	free(s.slot);
+	free(s.named);
 	return rc;
 }
 

@@ -258,7 +258,9 @@ static int build(struct ldfi_db *db, const struct recorded *r, const char *path,
 	res->executions = query_long(sq, "SELECT count(*) FROM runs", NULL);
 	res->tried = query_long(sq, count, "tried");
 	res->pruned = query_long(sq, count, "pruned");
-	res->pending = query_long(sq, count, "pending");
+	/* explore counts pending hypotheses only when a budget stopped it */
+	if (res->verdict == LDFI_VERDICT_INCONCLUSIVE)
+		res->pending = query_long(sq, count, "pending");
 	res->wall_s = r->wall_s;
 	if (!(res->db_path = strdup(path)))
 		return LDFI_ENOMEM;
