@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/db.h"
@@ -311,6 +312,12 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 			"ldfi: %s: the runs do not record their pipeline.conf; give --conf\n",
 			o->db);
 		*status = LDFI_EXIT_USAGE;
+		return NULL;
+	}
+	if (!o->conf && access(path, R_OK)) {
+		fprintf(stderr, "ldfi: %s: the pipeline it records, %s: %s (give --conf)\n", o->db,
+			path, strerror(errno));
+		*status = LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
 	return ldfi_cli_load(path, r->bounds[0], r->bounds[1], r->bounds[2], status);

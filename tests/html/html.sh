@@ -114,6 +114,15 @@ expect_status "report of ldfi run" 0
 page "$tmp/run/index.html" "$tmp/run.db" --verdict counterexample --figures 1 \
 	--note "The fault-free run is not available"
 
+# the recorded conf moved away: say so, and --conf points at it
+mv "$tmp/a&b<c>/x'y.conf" "$tmp/moved.conf"
+run "$ldfi" report "$tmp/e/provenance.db" --html "$tmp/e/report"
+expect_status "report with its conf gone" 4
+grep -qF "(give --conf)" "$tmp/err" || fail "conf gone: stderr: $(cat "$tmp/err")"
+run "$ldfi" report "$tmp/e/provenance.db" --html "$tmp/e/report" --conf "$tmp/moved.conf"
+expect_status "report --conf" 0
+page "$tmp/e/report/index.html" "$tmp/e/provenance.db" --note "moved.conf"
+
 # errors: one line, exit 2 (usage) or 4 (I/O), nothing created
 run "$ldfi" report
 expect_status "report without arguments" 2
