@@ -568,7 +568,7 @@ static int write_file(struct page *p, const char *path)
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return LDFI_ENOMEM;
 	if (!(p->f = fopen(tmp, "w"))) {
-		fprintf(stderr, "ldfi: %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
 		free(tmp);
 		return LDFI_EIO;
 	}

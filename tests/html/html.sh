@@ -135,6 +135,12 @@ expect_status "report of a missing database" 4
 grep -qx "ldfi: $tmp/missing.db: No such file or directory" "$tmp/err" ||
 	fail "missing database: stderr: $(cat "$tmp/err")"
 [ -e "$tmp/missing.db" ] || [ -e "$tmp/m" ] && fail "report of a missing database created files"
+cp "$tmp/c/provenance.db" "$tmp/empty.db"
+python3 -c 'import sqlite3, sys; d = sqlite3.connect(sys.argv[1]); d.execute("DELETE FROM runs"); d.commit()' \
+	"$tmp/empty.db"
+run "$ldfi" report "$tmp/empty.db" --html "$tmp/empty"
+expect_status "report of a database without runs" 2
+grep -qx "ldfi: $tmp/empty.db: no runs recorded" "$tmp/err" || fail "no runs: $(cat "$tmp/err")"
 printf 'not a database' >"$tmp/junk.db"
 run "$ldfi" report "$tmp/junk.db" --html "$tmp/j"
 expect_status "report of a file that is not a database" 4
