@@ -271,6 +271,24 @@ static void order_column(struct lg *g, struct keyed *v, int n, const int *row)
 	qsort(v, (size_t)n, sizeof(*v), cmp_keyed);
 }
 
+/* Place the events of round r (column round_col[r]), centred vertically;
+ * row[]: each node's row. */
+static void place_column(struct lg *g, int r, struct keyed *v, int *row)
+{
+	int n = 0;
+
+	for (int i = 0; i < g->n; i++)
+		if (g->tr->msgs[g->ids[i] - 1].send_round == r)
+			v[n++] = (struct keyed){0, i};
+	order_column(g, v, n, row);
+	for (int k = 0; k < n; k++) {
+		row[v[k].node] = k;
+		g->x[v[k].node] = PAD + g->round_col[r] * (g->boxw + COL_GAP);
+		g->y[v[k].node] =
+		    PAD + HEAD + (g->rows - n) * (BOX_H + ROW_GAP) / 2 + k * (BOX_H + ROW_GAP);
+	}
+}
+
 static int layout(struct lg *g)
 {
 	const struct ldfi_trace *tr = g->tr;
@@ -290,20 +308,8 @@ static int layout(struct lg *g)
 		g->round_col[r] = count[r] ? g->n_cols++ : -1;
 		g->rows = count[r] > g->rows ? count[r] : g->rows;
 	}
-	for (int r = 0; r <= eot + 1; r++) {
-		int n = 0;
-
-		for (int i = 0; i < g->n; i++)
-			if (tr->msgs[g->ids[i] - 1].send_round == r)
-				v[n++] = (struct keyed){0, i};
-		order_column(g, v, n, row);
-		for (int k = 0; k < n; k++) {
-			row[v[k].node] = k;
-			g->x[v[k].node] = PAD + g->round_col[r] * (g->boxw + COL_GAP);
-			g->y[v[k].node] = PAD + HEAD + (g->rows - n) * (BOX_H + ROW_GAP) / 2 +
-					  k * (BOX_H + ROW_GAP);
-		}
-	}
+	for (int r = 0; r <= eot + 1; r++)
+		place_column(g, r, v, row);
 	g->width = 2 * PAD + g->n_cols * (g->boxw + COL_GAP) + g->outw;
 	g->height = 2 * PAD + HEAD + (g->rows ? g->rows : 1) * (BOX_H + ROW_GAP);
 	rc = 0;

@@ -35,7 +35,7 @@ struct st {
 	const struct ldfi_conf *conf;
 	int eot;
 	double colw, width, height;
-	double *y;  /* top of round r's band, r = 1..eot + 1 (the end of time) */
+	double *y;   /* top of round r's band, r = 1..eot + 1 (the end of time) */
 	int *slot;   /* per message: its place among its sender's sends of the round */
 	bool *named; /* per message: its label names the fault that lost it */
 	struct ldfi_svg_labels L;
@@ -93,27 +93,16 @@ static bool lost(const struct ldfi_msg *m)
 }
 
 /* slot[]: the sends of one node in one round are drawn STEP apart (to the
- * farthest receiver first, so that they do not cross; then in send order), each band as tall as its busiest sender
- * needs; named[]: the first lost message of each hop, which names the
- * fault (the others of the hop were lost by the same one). */
-static int layout_rows(struct st *s)
+ * farthest receiver first, so that they do not cross; then in send order), each band as tall as its
+ * busiest sender needs; named[]: the first lost message of each hop, which names the fault (the
+ * others of the hop were lost by the same one). */
+/* slot[] and named[] of the messages in `order` (sorted by cmp_hop), and
+ * the slots each band needs for its sends and receipts. */
+static void assign_slots(struct st *s, const uint32_t *order, int *need)
 {
 	const struct ldfi_trace *tr = s->tr;
-	uint32_t *order = malloc((tr->n_msgs + 1) * sizeof(*order));
-	int *need = calloc((size_t)s->eot + 2, sizeof(*need)); /* slots + 1, per band */
 	bool named = false;
 
-	s->slot = calloc(tr->n_msgs + 1, sizeof(*s->slot));
-	s->named = calloc(tr->n_msgs + 1, sizeof(*s->named));
-	s->y = calloc((size_t)s->eot + 2, sizeof(*s->y));
-	if (!order || !need || !s->slot || !s->named || !s->y) {
-		free(order);
-		free(need);
-		return LDFI_ENOMEM;
-	}
-	for (size_t i = 0; i < tr->n_msgs; i++)
-		order[i] = (uint32_t)i;
-	qsort_r(order, tr->n_msgs, sizeof(*order), cmp_hop, tr->msgs);
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[order[i]], *p;
 		int r = round_of(s, m), k;
@@ -130,6 +119,26 @@ static int layout_rows(struct st *s)
 		need[r] = need[r] < k ? k : need[r];
 		need[r + 1] = need[r + 1] < k ? k : need[r + 1];
 	}
+}
+
+static int layout_rows(struct st *s)
+{
+	const struct ldfi_trace *tr = s->tr;
+	uint32_t *order = malloc((tr->n_msgs + 1) * sizeof(*order));
+	int *need = calloc((size_t)s->eot + 2, sizeof(*need)); /* slots + 1, per band */
+
+	s->slot = calloc(tr->n_msgs + 1, sizeof(*s->slot));
+	s->named = calloc(tr->n_msgs + 1, sizeof(*s->named));
+	s->y = calloc((size_t)s->eot + 2, sizeof(*s->y));
+	if (!order || !need || !s->slot || !s->named || !s->y) {
+		free(order);
+		free(need);
+		return LDFI_ENOMEM;
+	}
+	for (size_t i = 0; i < tr->n_msgs; i++)
+		order[i] = (uint32_t)i;
+	qsort_r(order, tr->n_msgs, sizeof(*order), cmp_hop, tr->msgs);
+	assign_slots(s, order, need);
 	s->y[1] = TOP;
 	for (int r = 1; r <= s->eot; r++)
 		s->y[r + 1] = s->y[r] + (need[r] ? BAND + STEP * (need[r] - 1) : QUIET);
@@ -436,7 +445,8 @@ static bool several_targets(const struct ldfi_conf *conf, int node)
 
 	for (int c = 0; c < conf->n_comps; c++)
 		for (int k = 0; k < conf->comps[c].n_nodes; k++)
-			n += conf->comps[c].type != LDFI_COMP_SOURCE && conf->comps[c].nodes[k] == node;
+			n += conf->comps[c].type != LDFI_COMP_SOURCE &&
+			     conf->comps[c].nodes[k] == node;
 	return n > 1;
 }
 
