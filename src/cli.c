@@ -28,6 +28,8 @@ static const char usage_text[] =
 	"      one execution under one fault set; prints each check's result\n"
 	"  replay REPORT.json\n"
 	"      re-run the counterexample of a report and confirm its checks fail\n"
+	"  report PROVENANCE.db --html DIR\n"
+	"      write the HTML report of a stored exploration or run\n"
 	"  check PIPELINE.conf\n"
 	"      validate a pipeline and summarise it\n"
 	"  --help, --version\n"
