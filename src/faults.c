@@ -112,8 +112,8 @@ int ldfi_fault_format(const struct ldfi_conf *conf, const struct ldfi_fault *f, 
 {
 	if (f->kind == LDFI_FAULT_CRASH)
 		return snprintf(buf, len, "crash(%s,%d)", conf->nodes[f->a].name, f->t);
-	return snprintf(buf, len, "omit(%s,%s,%d)", conf->nodes[f->a].name,
-			conf->nodes[f->b].name, f->t);
+	return snprintf(buf, len, "omit(%s,%s,%d)", conf->nodes[f->a].name, conf->nodes[f->b].name,
+			f->t);
 }
 
 int ldfi_faults_format(const struct ldfi_conf *conf, const struct ldfi_faults *fs, char *buf,
@@ -195,26 +195,43 @@ static int is_name_char(int ch)
 	return isalnum(ch) || ch == '_' || ch == '.' || ch == '-';
 }
 
+/* Index of the node whose name is the `n` bytes at `s` (no NUL among
+ * them), or -1: ldfi_conf_node_index() on a name that is not terminated. */
+static int node_index_n(const struct ldfi_conf *conf, const char *s, size_t n)
+{
+	int lo = 0, hi = conf->n_nodes - 1, mid, cmp;
+
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		cmp = strncmp(s, conf->nodes[mid].name, n);
+		if (!cmp && conf->nodes[mid].name[n])
+			cmp = -1; /* a proper prefix of the node's name */
+		if (!cmp)
+			return mid;
+		if (cmp < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* A node name, of any length (conf names have no limit). */
 static int parse_node(struct cursor *c, const struct ldfi_conf *conf, int *node)
 {
-	char name[256];
-	size_t n = 0, start;
+	size_t start;
 
 	while (c->s[c->pos] == ' ' || c->s[c->pos] == '\t')
 		c->pos++;
 	start = c->pos;
-	while (is_name_char((unsigned char)c->s[c->pos])) {
-		if (n + 1 < sizeof(name))
-			name[n++] = c->s[c->pos];
+	while (is_name_char((unsigned char)c->s[c->pos]))
 		c->pos++;
-	}
-	name[n] = '\0';
-	if (n == 0)
+	if (c->pos == start)
 		return fail(c, "expected a node name");
-	*node = ldfi_conf_node_index(conf, name);
-	if (*node < 0 || c->pos - start != n) {
-		snprintf(c->err, c->errlen, "fault set, column %zu: unknown node '%s'", start + 1,
-			 name);
+	*node = node_index_n(conf, c->s + start, c->pos - start);
+	if (*node < 0) {
+		snprintf(c->err, c->errlen, "fault set, column %zu: unknown node '%.*s'", start + 1,
+			 (int)(c->pos - start < 256 ? c->pos - start : 256), c->s + start);
 		return LDFI_EINVAL;
 	}
 	return 0;

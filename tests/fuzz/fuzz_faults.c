@@ -2,15 +2,16 @@
  * fuzz_faults.c - fuzz target of the fault-set parser, ldfi_faults_parse(),
  * and of the canonical form it shares with ldfi_faults_format().
  *
- * A fixed conf (nodes a, ab, b, c, z.9_-) gets its bounds from the input's
- * first three bytes: eot = 1 + (byte0 & 0x7f) % 12, eff = byte1 % (eot + 1),
- * crashes = byte2 % 6. With byte0 < 0x80 the rest of the input is fault-set
- * text: a set that parses must be sorted, within the bounds, and format to
- * a canonical string that parses to the same set and formats to itself; a
- * text that does not parse leaves the output untouched and gives a one-line
- * message. With byte0 >= 0x80 the rest is read as 4-byte faults (kind, a, b,
- * t): a set that ldfi_faults_check() accepts must format to a string that
- * parses back to it.
+ * A fixed conf (nodes a, ab, b, c, z.9_- and a 305-byte "long-xxx...")
+ * gets its bounds from the input's first three bytes: eot = 1 +
+ * (byte0 & 0x7f) % 12, eff = byte1 % (eot + 1), crashes = byte2 % 7.
+ * With byte0 < 0x80 the rest of the input is fault-set text: a set that
+ * parses must be sorted, within the bounds, and format to a canonical
+ * string that parses to the same set and formats to itself; a text that
+ * does not parse leaves the output untouched and gives a one-line message.
+ * With byte0 >= 0x80 the rest is read as 4-byte faults (kind, a, b, t): a
+ * set that ldfi_faults_check() accepts must format to a string that parses
+ * back to it.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -21,12 +22,15 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 
+#define LONG_LEN 305
+
 static const char conf_text[] = "[explore]\n"
 				"eot = 6\n"
 				"eff = 3\n"
 				"crashes = 1\n"
 				"[node z.9_-]\n"
 				"[node ab]\n"
+				"[node %s]\n"
 				"[source s]\n"
 				"node = a\n"
 				"records = 2\n"
@@ -44,13 +48,19 @@ static struct ldfi_conf *conf;
 
 static void load_conf(void)
 {
-	char err[256];
+	char err[256], name[LONG_LEN + 1], text[sizeof(conf_text) + LONG_LEN];
+	int n;
 
 	if (conf)
 		return;
-	FUZZ_CHECK(ldfi_conf_parse("fuzz-faults.conf", conf_text, sizeof(conf_text) - 1, &conf, err,
-				   sizeof(err)) == 0);
-	FUZZ_CHECK(conf->n_nodes == 5);
+	memset(name, 'x', LONG_LEN);
+	memcpy(name, "long-", 5);
+	name[LONG_LEN] = '\0';
+	n = snprintf(text, sizeof(text), conf_text, name);
+	FUZZ_CHECK(n > 0 && (size_t)n < sizeof(text));
+	FUZZ_CHECK(ldfi_conf_parse("fuzz-faults.conf", text, (size_t)n, &conf, err, sizeof(err)) ==
+		   0);
+	FUZZ_CHECK(conf->n_nodes == 6);
 }
 
 /* A set as the parser must leave it: sorted, distinct, within the bounds. */
@@ -202,7 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	eot = 1 + (data[0] & 0x7f) % 12;
 	eff = data[1] % (eot + 1);
-	crashes = data[2] % 6;
+	crashes = data[2] % 7;
 	FUZZ_CHECK(ldfi_conf_set_bounds(conf, eot, eff, crashes, err, sizeof(err)) == 0);
 	if (data[0] & 0x80)
 		fuzz_set(data + 3, size - 3);
