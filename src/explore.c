@@ -5,6 +5,7 @@
  * lives in OUT/provenance.db, so a stopped explore resumes where it was.
  */
 #include <getopt.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,15 @@ static int reload(struct explore *x, int64_t run, struct ldfi_trace **tr)
 	return rc;
 }
 
+/* The last database error: the recorder's message, or SQLite's for the
+ * explorer's own statements (state.c), e.g. "database disk image is malformed". */
+static const char *db_msg(struct ldfi_db *db)
+{
+	const char *m = ldfi_db_errmsg(db);
+
+	return m[0] || !db ? m : sqlite3_errmsg(ldfi_db_sqlite(db));
+}
+
 /* Run one fault set, record it, and tell the strategy. Takes `fs`. */
 static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults *fs)
 {
@@ -146,7 +156,7 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	}
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
 	if ((rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
-		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, ldfi_db_errmsg(x->db));
+		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, db_msg(x->db));
 		ldfi_trace_destroy(tr);
 		return rc;
 	}
@@ -209,7 +219,7 @@ static int resume(struct explore *x)
 	int n, rc = ldfi_state_runs(x->db, &runs, &n);
 
 	if (rc) {
-		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, ldfi_db_errmsg(x->db));
+		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, db_msg(x->db));
 		return rc;
 	}
 	if (n && strcmp(runs[0].faults, "none") != 0) {
@@ -555,7 +565,7 @@ static void save_pending(struct explore *x)
 	    !x->gen->ops->each_pending(x->gen, collect_pending, &p) &&
 	    ldfi_state_pending(x->db, p.faults, p.sizes, p.n))
 		fprintf(stderr, "ldfi explore: %s: cannot save pending hypotheses: %s\n",
-			x->res->db_path, ldfi_db_errmsg(x->db));
+			x->res->db_path, db_msg(x->db));
 	for (int i = 0; i < p.n; i++)
 		free(p.faults[i]);
 	free(p.faults);
@@ -650,7 +660,8 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 		res->replay = replay_command(res);
 		save_state(&x);
 	} else {
-		snprintf(err, errlen, "%s", ldfi_strerror(rc));
+		snprintf(err, errlen, "%s: %s; exploration stopped, the runs recorded so far are kept",
+			 res->db_path, ldfi_strerror(rc));
 	}
 	ldfi_gen_destroy(x.gen);
 	free(x.vars);

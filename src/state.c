@@ -90,6 +90,14 @@ static void remove_db(const char *path)
 	}
 }
 
+/* The last database error: the recorder's message or SQLite's. */
+static const char *db_msg(struct ldfi_db *db)
+{
+	const char *m = ldfi_db_errmsg(db);
+
+	return m[0] ? m : sqlite3_errmsg(ldfi_db_sqlite(db));
+}
+
 static int bind_db(struct ldfi_db *db, const char *path, const char *digest, char *err,
 		   size_t errlen)
 {
@@ -97,7 +105,7 @@ static int bind_db(struct ldfi_db *db, const char *path, const char *digest, cha
 	int rc = get_digest(db, &old);
 
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", path, ldfi_db_errmsg(db));
+		snprintf(err, errlen, "%s: %s", path, db_msg(db));
 		return rc;
 	}
 	if (old && strcmp(old, digest) != 0) {
@@ -109,7 +117,7 @@ static int bind_db(struct ldfi_db *db, const char *path, const char *digest, cha
 		return LDFI_EINVAL;
 	}
 	if (!old && (rc = ldfi_state_set(db, "digest", digest)))
-		snprintf(err, errlen, "%s: %s", path, ldfi_db_errmsg(db));
+		snprintf(err, errlen, "%s: %s", path, db_msg(db));
 	free(old);
 	return rc;
 }
