@@ -11,6 +11,7 @@
  */
 #include <assert.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -760,4 +761,95 @@ err_run:
 err_trace:
 	ldfi_trace_destroy(ff);
 	return rc;
+}
+
+/* The fault-free run's size; `none` is an empty fault set. */
+static int measure(const struct ldfi_conf *conf, double *msgs, double *bytes)
+{
+	struct ldfi_faults none = {0};
+	struct ldfi_trace *tr = NULL;
+	int rc = ldfi_runtime_exec(conf, &none, NULL, &tr);
+
+	if (rc)
+		return rc;
+	*msgs = (double)tr->n_msgs;
+	*bytes = (double)tr->n_msgs * sizeof(struct ldfi_msg) +
+		 (double)tr->n_parents * sizeof(*tr->parents);
+	ldfi_trace_destroy(tr);
+	return 0;
+}
+
+int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
+{
+	int *saved = calloc((size_t)conf->n_comps + 1, sizeof(int));
+	double m0 = 0, b0 = 0;
+	int rc = 0;
+
+	if (!saved)
+		return LDFI_ENOMEM;
+	for (int c = 0; c < conf->n_comps; c++)
+		if (conf->comps[c].type == LDFI_COMP_STAGE && conf->comps[c].kind == LDFI_KIND_PLUGIN)
+			rc = LDFI_EINVAL;
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
+			rc = LDFI_EINVAL;
+	for (int c = 0; c < conf->n_comps; c++) {
+		saved[c] = conf->comps[c].n_records;
+		conf->comps[c].n_records = 0;
+	}
+	if (!rc)
+		rc = measure(conf, &m0, &b0);
+	*e = (struct ldfi_rt_estimate){m0, b0, true};
+	for (int c = 0; c < conf->n_comps && !rc; c++) {
+		double m, b;
+
+		if (conf->comps[c].type != LDFI_COMP_SOURCE || !saved[c])
+			continue;
+		conf->comps[c].n_records = 1;
+		rc = measure(conf, &m, &b);
+		conf->comps[c].n_records = 0;
+		e->msgs += (m - m0) * saved[c];
+		e->bytes += (b - b0) * saved[c];
+		e->exact = e->exact && saved[c] == 1;
+	}
+	for (int c = 0; c < conf->n_comps; c++)
+		conf->comps[c].n_records = saved[c];
+	free(saved);
+	return rc;
+}
+
+void ldfi_rt_limit_text(char *buf, size_t len)
+{
+	snprintf(buf, len, "the limit is %u messages (about %.1f GiB of trace)", LDFI_MAX_MESSAGES,
+		 (double)LDFI_MAX_MESSAGES * sizeof(struct ldfi_msg) / (1024.0 * 1024 * 1024));
+}
+
+/* n with thousands separators: 33,554,432. */
+static void commas(char *buf, size_t len, double x)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%.0f", x), j = 0;
+
+	for (int i = 0; i < n && (size_t)j + 2 < len; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[j++] = ',';
+		buf[j++] = digits[i];
+	}
+	buf[j] = 0;
+}
+
+int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len)
+{
+	struct ldfi_rt_estimate e;
+	char n[40], lim[40];
+
+	if (ldfi_rt_estimate(conf, &e) || e.msgs <= LDFI_MAX_MESSAGES)
+		return 0;
+	commas(n, sizeof(n), e.msgs);
+	commas(lim, sizeof(lim), LDFI_MAX_MESSAGES);
+	snprintf(buf, len,
+		 "the fault-free run of %s sends %s%s messages (about %.1f GiB of trace); the limit "
+		 "is %s messages: lower eot or the number of records",
+		 conf->path, e.exact ? "" : "about ", n, e.bytes / (1024.0 * 1024 * 1024), lim);
+	return 1;
 }

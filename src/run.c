@@ -1,7 +1,8 @@
 /*
  * run.c - `ldfi run`: one execution of a pipeline under one fault set,
  * each check's result on stdout, optionally recorded (--db) and written as
- * JSON (--json). Exit 0 when every check holds, 1 when one fails.
+ * JSON (--json). Exit 0 when every check holds, 1 when one fails, 2 when
+ * the execution is too large (LDFI_MAX_MESSAGES, estimated up front).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "src/cli.h"
 
 struct run_opts {
@@ -113,6 +115,14 @@ static int execute(const struct run_opts *o, struct ldfi_conf *conf)
 	t0 = now_us();
 	rc = ldfi_runtime_exec(conf, &fs, NULL, &tr);
 	ldfi_faults_finish(&fs);
+	if (rc == LDFI_ELIMIT) {
+		ldfi_rt_limit_text(err, sizeof(err));
+		fprintf(stderr,
+			"ldfi run: the execution under faults '%s' was stopped: it sends more messages "
+			"than allowed (%s): lower eot or the number of records\n",
+			o->faults, err);
+		return LDFI_EXIT_USAGE;
+	}
 	if (rc) {
 		fprintf(stderr, "ldfi run: execution failed: %s\n", ldfi_strerror(rc));
 		return LDFI_EXIT_INTERNAL;
@@ -131,6 +141,7 @@ int ldfi_cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct ldfi_conf *conf;
+	char msg[512];
 	int status = parse_opts(argc, argv, &o);
 
 	if (status)
@@ -138,6 +149,11 @@ int ldfi_cmd_run(int argc, char **argv)
 	conf = ldfi_cli_load(o.conf_path, o.eot, o.eff, o.crashes, &status);
 	if (!conf)
 		return status;
+	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
+		fprintf(stderr, "ldfi run: %s\n", msg);
+		ldfi_conf_destroy(conf);
+		return LDFI_EXIT_USAGE;
+	}
 	status = execute(&o, conf);
 	ldfi_conf_destroy(conf);
 	return status;
