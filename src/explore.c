@@ -16,6 +16,7 @@
 #include "ldfi/db.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "src/cli.h"
 #include "src/explore.h"
 #include "src/report.h"
@@ -149,7 +150,20 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	int64_t run;
 	int rc = ldfi_runtime_exec(x->conf, fs, x->res->fault_free, &tr);
 
+	if (rc == LDFI_ELIMIT) {
+		char lim[128];
+
+		text = ldfi_faults_to_string(x->conf, fs);
+		ldfi_rt_limit_text(lim, sizeof(lim));
+		fprintf(stderr,
+			"ldfi explore: the execution under faults '%s' was stopped: it sends more "
+			"messages than allowed (%s): lower eot or the number of records\n",
+			text ? text : "?", lim);
+		free(text);
+	}
 	ldfi_faults_finish(fs);
+	if (rc == LDFI_ELIMIT)
+		return rc;
 	if (rc) {
 		fprintf(stderr, "ldfi explore: execution failed: %s\n", ldfi_strerror(rc));
 		return rc;
@@ -677,12 +691,39 @@ static int run_explore(struct ldfi_explore_opts *o, const struct ldfi_conf *conf
 
 	if (rc) {
 		fprintf(stderr, "ldfi explore: %s\n", err);
-		status = rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+		status = rc == LDFI_EINVAL || rc == LDFI_ELIMIT ? LDFI_EXIT_USAGE
+							       : LDFI_EXIT_INTERNAL;
 	} else {
 		status = write_reports(o, &res) ? LDFI_EXIT_INTERNAL : exit_status(&res);
 	}
 	ldfi_explore_result_finish(&res);
 	return status;
+}
+
+/* Most fault variables (possible faults) an exploration accepts. */
+#define LDFI_MAX_VARS 100000
+
+/* Refuse, before running anything, an execution over LDFI_MAX_MESSAGES
+ * (estimated) or a fault space over LDFI_MAX_VARS: exit 2 with the numbers. */
+static int refuse_large(struct ldfi_conf *conf)
+{
+	long long n = conf->n_nodes, crash = conf->crashes > 0 ? n * conf->eot : 0;
+	long long omit = n * (n - 1) * (conf->eff > 1 ? conf->eff - 1 : 0);
+	char msg[512];
+
+	if (crash + omit > LDFI_MAX_VARS) {
+		fprintf(stderr,
+			"ldfi explore: the fault space of %s has %lld possible faults (%lld crashes: "
+			"nodes x eot; %lld omissions: node pairs x (eff - 1)); the limit is %d: lower "
+			"eot or eff\n",
+			conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
+		return LDFI_EXIT_USAGE;
+	}
+	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
+		fprintf(stderr, "ldfi explore: %s\n", msg);
+		return LDFI_EXIT_USAGE;
+	}
+	return 0;
 }
 
 int ldfi_cmd_explore(int argc, char **argv)
@@ -699,7 +740,9 @@ int ldfi_cmd_explore(int argc, char **argv)
 	conf = ldfi_cli_load(o.conf_path, bounds[0], bounds[1], bounds[2], &status);
 	if (!conf)
 		return status;
-	status = apply_choices(&o, conf, strategy, seed);
+	status = refuse_large(conf);
+	if (!status)
+		status = apply_choices(&o, conf, strategy, seed);
 	if (!status)
 		status = run_explore(&o, conf, fresh);
 	ldfi_conf_destroy(conf);

@@ -25,6 +25,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "src/cli.h"
 #include "src/json.h"
 #include "src/replay.h"
@@ -343,6 +344,15 @@ static int replay(const char *path, const struct ldfi_report_in *rp)
 	printf("replaying %s under %s (eot=%d eff=%d crashes=%d)\n", rp->conf, rp->faults,
 	       conf->eot, conf->eff, conf->crashes);
 	rc = ldfi_runtime_exec(conf, &fs, NULL, &tr);
+	if (rc == LDFI_ELIMIT) {
+		ldfi_rt_limit_text(err, sizeof(err));
+		fprintf(stderr,
+			"ldfi replay: the execution was stopped: it sends more messages than allowed "
+			"(%s)\n",
+			err);
+		status = LDFI_EXIT_USAGE;
+		goto out;
+	}
 	if (rc) {
 		fprintf(stderr, "ldfi replay: execution failed: %s\n", ldfi_strerror(rc));
 		status = LDFI_EXIT_INTERNAL;
