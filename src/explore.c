@@ -615,14 +615,22 @@ static int write_reports(const struct ldfi_explore_opts *o, const struct ldfi_ex
 			rc = ldfi_report_text(f, res);
 			fclose(f);
 			fwrite(text, 1, strcspn(text, "\n") + (strchr(text, '\n') != NULL), stdout);
+		} else {
+			rc = LDFI_ENOMEM;
 		}
 		free(text);
 	}
 	fflush(stdout);
-	if (asprintf(&path, "%s/report.json", o->out_dir) < 0)
+	if (rc) {
+		fprintf(stderr, "ldfi explore: text report: %s\n", ldfi_strerror(rc));
+		return rc;
+	}
+	if (asprintf(&path, "%s/report.json", o->out_dir) < 0) {
+		fprintf(stderr, "ldfi explore: %s/report.json: %s\n", o->out_dir,
+			ldfi_strerror(LDFI_ENOMEM));
 		return LDFI_ENOMEM;
-	if (!rc)
-		rc = ldfi_report_json(path, res);
+	}
+	rc = ldfi_report_json(path, res);
 	free(path);
 	if (!rc && o->json)
 		rc = ldfi_report_json(o->json, res);

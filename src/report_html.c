@@ -565,8 +565,10 @@ static int write_file(struct page *p, const char *path)
 	char *tmp;
 	int rc;
 
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
+	if (asprintf(&tmp, "%s.tmp", path) < 0) {
+		fprintf(stderr, "ldfi: %s: %s\n", path, ldfi_strerror(LDFI_ENOMEM));
 		return LDFI_ENOMEM;
+	}
 	if (!(p->f = fopen(tmp, "w"))) {
 		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
 		free(tmp);
@@ -598,8 +600,10 @@ int ldfi_report_html(const char *dir, const struct ldfi_explore_result *res)
 		return LDFI_EIO;
 	}
 	if (asprintf(&path, "%.*s/index.html", (int)(n > 1 && dir[n - 1] == '/' ? n - 1 : n), dir) <
-	    0)
+	    0) {
+		fprintf(stderr, "ldfi: %s: %s\n", dir, ldfi_strerror(LDFI_ENOMEM));
 		return LDFI_ENOMEM;
+	}
 	rc = load(&p);
 	if (!rc)
 		rc = write_file(&p, path);
