@@ -19,6 +19,7 @@
  * faultsim --fail-write N CONF OUT  one explore with the Nth write failing
  */
 #include <errno.h>
+#include <execinfo.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -90,6 +91,11 @@ static bool alloc_fails(void)
 		return false;
 	if (++alloc_count == alloc_fail_at) {
 		fired = true;
+		if (getenv("FAULTSIM_BT")) {
+			void *pc[32];
+
+			backtrace_symbols_fd(pc, backtrace(pc, 32), 2);
+		}
 		return true;
 	}
 	return false;
@@ -511,7 +517,7 @@ static void judge(struct child *c, int status, struct counts *k)
 		snprintf(buf, sizeof(buf), "exit %d (expected %d or 4)", WEXITSTATUS(status),
 			 verdict);
 		why = buf;
-	} else if (WEXITSTATUS(status) == 4 && !file_has(path, "ldfi")) {
+	} else if (WEXITSTATUS(status) == 4 && !file_has(path, ":")) {
 		why = "exit 4 without a message";
 	} else if (WEXITSTATUS(status) == 4 && !k->fired) {
 		why = "exit 4 but no failure was injected";
