@@ -818,11 +818,6 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 	return rc;
 }
 
-void ldfi_rt_limit_text(char *buf, size_t len)
-{
-	snprintf(buf, len, "the limit is %u messages (about %.1f GiB of trace)", LDFI_MAX_MESSAGES,
-		 (double)LDFI_MAX_MESSAGES * sizeof(struct ldfi_msg) / (1024.0 * 1024 * 1024));
-}
 
 /* n with thousands separators: 33,554,432. */
 static void commas(char *buf, size_t len, double x)
@@ -836,6 +831,15 @@ static void commas(char *buf, size_t len, double x)
 		buf[j++] = digits[i];
 	}
 	buf[j] = 0;
+}
+
+void ldfi_rt_limit_text(char *buf, size_t len)
+{
+	char lim[40];
+
+	commas(lim, sizeof(lim), LDFI_MAX_MESSAGES);
+	snprintf(buf, len, "the limit is %s messages, about %.1f GiB of trace", lim,
+		 (double)LDFI_MAX_MESSAGES * sizeof(struct ldfi_msg) / (1024.0 * 1024 * 1024));
 }
 
 int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len)

@@ -13,7 +13,7 @@
 struct ldfi_rt;
 
 /* Most messages one execution may send before it is stopped with
- * LDFI_ELIMIT (about 1.4 GiB of trace). */
+ * LDFI_ELIMIT (about 1.5 GiB of trace: 48 bytes a message). */
 #define LDFI_MAX_MESSAGES (32u * 1024 * 1024)
 
 /* Estimated size of the fault-free execution of a conf. */
@@ -42,7 +42,7 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e);
  */
 int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len);
 
-/* Write "the limit is N messages (about X GiB of trace)" into buf. */
+/* Write "the limit is N messages, about X GiB of trace" into buf. */
 void ldfi_rt_limit_text(char *buf, size_t len);
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt);
