@@ -18,9 +18,9 @@ struct ldfi_rt;
 
 /* Estimated size of the fault-free execution of a conf. */
 struct ldfi_rt_estimate {
-	double msgs;    /* messages sent */
-	double bytes;   /* bytes of trace in memory (messages and parent links) */
-	bool exact;     /* false: extrapolated (see ldfi_rt_estimate) */
+	double msgs;  /* messages sent */
+	double bytes; /* bytes of trace in memory (messages and parent links) */
+	bool exact;   /* false: extrapolated (see ldfi_rt_estimate) */
 };
 
 /*
