@@ -229,8 +229,11 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 	    (rc = count_rows(db, "SELECT count(*) FROM output_parents WHERE run = ?", run, &np)))
 		return rc;
 	tr->outs = malloc((n + 1) * sizeof(*tr->outs));
+	if (!tr->outs)
+		return LDFI_ENOMEM;
+	/* Keep tr->parents valid for ldfi_trace_destroy whatever fails. */
 	p = realloc(tr->parents, (tr->n_parents + np + 1) * sizeof(*p));
-	if (!tr->outs || !p)
+	if (!p)
 		return LDFI_ENOMEM;
 	tr->parents = p;
 	limit = tr->n_parents + np;
