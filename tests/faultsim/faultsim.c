@@ -12,11 +12,13 @@
  * own objects (SQLite, PicoSAT, jansson and libevent are shared libraries
  * and keep the real allocator; PicoSAT aborts on its own OOM by design).
  * Writes: a VFS registered as the default wraps the real one and fails the
- * Nth xWrite, xTruncate or xSync (one count for the three) once.
+ * Nth xWrite, xTruncate or xSync (one count for the three) once, or with
+ * --fail-disk N that one and every later one (a full disk).
  *
  * faultsim [--jobs J] CONF          the driver: count, then one child per N
  * faultsim --fail-alloc N CONF OUT  one explore with the Nth allocation failing
  * faultsim --fail-write N CONF OUT  one explore with the Nth write failing
+ * faultsim --fail-disk N CONF OUT   one explore with every write from the Nth failing
  */
 #include <errno.h>
 #include <execinfo.h>
@@ -62,7 +64,7 @@
 static const long regress_alloc[] = {292, 299, 306, 161};
 static const long regress_write[] = {0};
 
-enum mode { M_NONE, M_ALLOC, M_WRITE };
+enum mode { M_NONE, M_ALLOC, M_WRITE, M_DISK };
 
 /* ---- the allocation countdown ---- */
 
@@ -87,6 +89,7 @@ static long alloc_fail_at;   /* the allocation to fail, 0: none */
 static long alloc_count;     /* allocations so far */
 static long write_fail_at;   /* the write to fail, 0: none */
 static long write_count;     /* writes so far */
+static bool write_sticky;    /* every write from write_fail_at on fails */
 static bool fired;	     /* the failure happened */
 
 static bool alloc_fails(void)
@@ -171,7 +174,8 @@ static bool write_fails(void)
 {
 	if (!armed)
 		return false;
-	if (++write_count == write_fail_at) {
+	if (++write_count == write_fail_at || (write_sticky && write_fail_at &&
+						  write_count > write_fail_at)) {
 		fired = true;
 		return true;
 	}
@@ -344,7 +348,8 @@ static int explore(enum mode mode, long n, const char *conf, const char *out, st
 		return 99;
 	}
 	alloc_fail_at = mode == M_ALLOC ? n : 0;
-	write_fail_at = mode == M_WRITE ? n : 0;
+	write_fail_at = mode == M_WRITE || mode == M_DISK ? n : 0;
+	write_sticky = mode == M_DISK;
 	armed = true;
 	status = ldfi_cli_main(10, argv);
 	armed = false;
@@ -465,7 +470,7 @@ static int failures;
 
 static const char *mode_name(enum mode m)
 {
-	return m == M_ALLOC ? "alloc" : m == M_WRITE ? "write" : "none";
+	return m == M_ALLOC ? "alloc" : m == M_WRITE ? "write" : m == M_DISK ? "disk" : "none";
 }
 
 static pid_t spawn(struct child *c, int slot, enum mode mode, long n)
@@ -668,6 +673,10 @@ static int driver(const char *conf, int jobs)
 	       FS_ALL_BELOW, stride);
 	fflush(stdout);
 	run_all(M_WRITE, ns, count, jobs);
+	/* The same Ns with every later write failing too (a full disk). */
+	printf("faultsim: disk: %ld runs (every write from N on fails)\n", count);
+	fflush(stdout);
+	run_all(M_DISK, ns, count, jobs);
 	free(ns);
 
 	printf("faultsim: %d failures, %.1f s\n", failures, elapsed(&t0));
@@ -682,8 +691,8 @@ int main(int argc, char **argv)
 	long cpus;
 
 	if (argc == 5 && (strcmp(argv[1], "--fail-alloc") == 0 ||
-			  strcmp(argv[1], "--fail-write") == 0)) {
-		enum mode m = argv[1][7] == 'a' ? M_ALLOC : M_WRITE;
+			  strcmp(argv[1], "--fail-write") == 0 || strcmp(argv[1], "--fail-disk") == 0)) {
+		enum mode m = argv[1][7] == 'a' ? M_ALLOC : argv[1][7] == 'w' ? M_WRITE : M_DISK;
 		struct counts k;
 		const char *why;
 		int status;
@@ -707,7 +716,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: faultsim [--jobs J] CONF\n"
-				"       faultsim --fail-alloc|--fail-write N CONF OUT\n");
+				"       faultsim --fail-alloc|--fail-write|--fail-disk N CONF OUT\n");
 		return 2;
 	}
 	return driver(argv[1], jobs);
