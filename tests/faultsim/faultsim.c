@@ -84,13 +84,13 @@ int __wrap_asprintf(char **strp, const char *fmt, ...);
 int __wrap_vasprintf(char **strp, const char *fmt, va_list ap);
 FILE *__wrap_open_memstream(char **buf, size_t *size);
 
-static bool armed;	     /* counting is on (in a child only) */
-static long alloc_fail_at;   /* the allocation to fail, 0: none */
-static long alloc_count;     /* allocations so far */
-static long write_fail_at;   /* the write to fail, 0: none */
-static long write_count;     /* writes so far */
-static bool write_sticky;    /* every write from write_fail_at on fails */
-static bool fired;	     /* the failure happened */
+static bool armed;	   /* counting is on (in a child only) */
+static long alloc_fail_at; /* the allocation to fail, 0: none */
+static long alloc_count;   /* allocations so far */
+static long write_fail_at; /* the write to fail, 0: none */
+static long write_count;   /* writes so far */
+static bool write_sticky;  /* every write from write_fail_at on fails */
+static bool fired;	   /* the failure happened */
 
 static bool alloc_fails(void)
 {
@@ -174,8 +174,8 @@ static bool write_fails(void)
 {
 	if (!armed)
 		return false;
-	if (++write_count == write_fail_at || (write_sticky && write_fail_at &&
-						  write_count > write_fail_at)) {
+	if (++write_count == write_fail_at ||
+	    (write_sticky && write_fail_at && write_count > write_fail_at)) {
 		fired = true;
 		return true;
 	}
@@ -302,25 +302,11 @@ static int shim_register(void)
 	shim_vfs.szOsFile = (int)sizeof(struct shim_file) + real_vfs->szOsFile;
 	shim_vfs.xOpen = shim_open;
 	shim_vfs.pNext = NULL;
-	shim_io = (sqlite3_io_methods){3,
-				       shim_close,
-				       shim_read,
-				       shim_write,
-				       shim_truncate,
-				       shim_sync,
-				       shim_size,
-				       shim_lock,
-				       shim_unlock,
-				       shim_reserved,
-				       shim_control,
-				       shim_sector,
-				       shim_device,
-				       shim_shm_map,
-				       shim_shm_lock,
-				       shim_shm_barrier,
-				       shim_shm_unmap,
-				       shim_fetch,
-				       shim_unfetch};
+	shim_io = (sqlite3_io_methods){
+	    3,		 shim_close,   shim_read,     shim_write,	shim_truncate,	shim_sync,
+	    shim_size,	 shim_lock,    shim_unlock,   shim_reserved,	shim_control,	shim_sector,
+	    shim_device, shim_shm_map, shim_shm_lock, shim_shm_barrier, shim_shm_unmap, shim_fetch,
+	    shim_unfetch};
 	return sqlite3_vfs_register(&shim_vfs, 1) == SQLITE_OK ? 0 : -1;
 }
 
@@ -337,8 +323,8 @@ struct counts {
 static int explore(enum mode mode, long n, const char *conf, const char *out, struct counts *c)
 {
 	char html[4096], junit[4096];
-	char *argv[] = {"ldfi",	      "explore", (char *)conf, "--out", (char *)out, "--quiet",
-			"--html",     html,	 "--junit",    junit,	NULL};
+	char *argv[] = {"ldfi",	  "explore", (char *)conf, "--out", (char *)out, "--quiet",
+			"--html", html,	     "--junit",	   junit,   NULL};
 	int status;
 
 	snprintf(html, sizeof(html), "%s/html", out);
@@ -386,8 +372,9 @@ static const char *check_db(const char *out)
 	    sqlite3_step(st1) != SQLITE_ROW ||
 	    strcmp((const char *)sqlite3_column_text(st1, 0), "ok") != 0) {
 		snprintf(why, sizeof(why), "integrity_check: %s",
-			 st1 && sqlite3_column_text(st1, 0) ? (const char *)sqlite3_column_text(st1, 0)
-							    : sqlite3_errmsg(db));
+			 st1 && sqlite3_column_text(st1, 0)
+			     ? (const char *)sqlite3_column_text(st1, 0)
+			     : sqlite3_errmsg(db));
 		ret = why;
 		goto out;
 	}
@@ -636,8 +623,8 @@ static int driver(const char *conf, int jobs)
 		return 1;
 	}
 	conf_path = conf;
-	shared = mmap(NULL, sizeof(*shared) * 16, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		      -1, 0);
+	shared = mmap(NULL, sizeof(*shared) * 16, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED) {
 		perror("mmap");
 		return 1;
@@ -659,8 +646,8 @@ static int driver(const char *conf, int jobs)
 		  &count, &stride);
 	if (!ns)
 		return 1;
-	printf("faultsim: alloc: %ld runs (every N to %d, then stride %ld)\n", count,
-	       FS_ALL_BELOW, stride);
+	printf("faultsim: alloc: %ld runs (every N to %d, then stride %ld)\n", count, FS_ALL_BELOW,
+	       stride);
 	fflush(stdout);
 	run_all(M_ALLOC, ns, count, jobs);
 	free(ns);
@@ -669,8 +656,8 @@ static int driver(const char *conf, int jobs)
 		  &count, &stride);
 	if (!ns)
 		return 1;
-	printf("faultsim: write: %ld runs (every N to %d, then stride %ld)\n", count,
-	       FS_ALL_BELOW, stride);
+	printf("faultsim: write: %ld runs (every N to %d, then stride %ld)\n", count, FS_ALL_BELOW,
+	       stride);
 	fflush(stdout);
 	run_all(M_WRITE, ns, count, jobs);
 	/* The same Ns with every later write failing too (a full disk). */
@@ -690,8 +677,9 @@ int main(int argc, char **argv)
 	int jobs = 2;
 	long cpus;
 
-	if (argc == 5 && (strcmp(argv[1], "--fail-alloc") == 0 ||
-			  strcmp(argv[1], "--fail-write") == 0 || strcmp(argv[1], "--fail-disk") == 0)) {
+	if (argc == 5 &&
+	    (strcmp(argv[1], "--fail-alloc") == 0 || strcmp(argv[1], "--fail-write") == 0 ||
+	     strcmp(argv[1], "--fail-disk") == 0)) {
 		enum mode m = argv[1][7] == 'a' ? M_ALLOC : argv[1][7] == 'w' ? M_WRITE : M_DISK;
 		struct counts k;
 		const char *why;
@@ -699,9 +687,9 @@ int main(int argc, char **argv)
 
 		status = explore(m, atol(argv[2]), argv[3], argv[4], &k);
 		why = check_db(argv[4]);
-		fprintf(stderr, "faultsim: exit %d, %ld allocations, %ld writes, %s; database: %s\n",
-			status, k.allocs, k.writes, k.fired ? "fired" : "not fired",
-			why ? why : "ok");
+		fprintf(
+		    stderr, "faultsim: exit %d, %ld allocations, %ld writes, %s; database: %s\n",
+		    status, k.allocs, k.writes, k.fired ? "fired" : "not fired", why ? why : "ok");
 		return status;
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -715,8 +703,9 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: faultsim [--jobs J] CONF\n"
-				"       faultsim --fail-alloc|--fail-write|--fail-disk N CONF OUT\n");
+		fprintf(stderr,
+			"usage: faultsim [--jobs J] CONF\n"
+			"       faultsim --fail-alloc|--fail-write|--fail-disk N CONF OUT\n");
 		return 2;
 	}
 	return driver(argv[1], jobs);
