@@ -506,32 +506,6 @@ static char *digest(const char *path, const struct ldfi_conf *conf,
 	return s;
 }
 
-static char *replay_command(const struct ldfi_explore_result *res)
-{
-	const struct ldfi_conf *conf = res->conf;
-	char *s = NULL, *faults;
-	size_t len = 0;
-	FILE *f;
-
-	if (!res->n_cex)
-		return NULL;
-	faults = ldfi_faults_to_string(conf, &res->cex[0].trace->faults);
-	f = open_memstream(&s, &len);
-	if (!f || !faults) {
-		if (f)
-			fclose(f);
-		free(s);
-		free(faults);
-		return NULL;
-	}
-	fputs("ldfi run ", f);
-	ldfi_report_shell_word(f, res->opts->conf_path);
-	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff, conf->crashes);
-	ldfi_report_shell_word(f, faults);
-	free(faults);
-	fclose(f);
-	return s;
-}
 
 struct pending_list {
 	const struct ldfi_space *space;
@@ -679,7 +653,7 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	if (!rc) {
-		res->replay = replay_command(res);
+		res->replay = ldfi_report_replay_command(res);
 		save_state(&x);
 	} else {
 		snprintf(err, errlen, "%s: %s; exploration stopped, the runs recorded so far are kept",

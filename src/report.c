@@ -37,6 +37,27 @@ const char *ldfi_report_conf_path(const struct ldfi_explore_result *res)
 	return res->conf->path ? res->conf->path : "pipeline.conf";
 }
 
+char *ldfi_report_replay_command(const struct ldfi_explore_result *res)
+{
+	const struct ldfi_conf *conf = res->conf;
+	char *s = NULL, *fs;
+	size_t len = 0;
+	FILE *f;
+
+	if (!res->n_cex || !(fs = ldfi_faults_to_string(conf, &res->cex[0].trace->faults)))
+		return NULL;
+	if ((f = open_memstream(&s, &len))) {
+		fputs("ldfi run ", f);
+		ldfi_report_shell_word(f, ldfi_report_conf_path(res));
+		fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
+			conf->crashes);
+		ldfi_report_shell_word(f, fs);
+		fclose(f);
+	}
+	free(fs);
+	return s;
+}
+
 const char *ldfi_report_out_dir(const struct ldfi_explore_result *res)
 {
 	if (res->opts && res->opts->out_dir)

@@ -22,6 +22,10 @@ const char *ldfi_report_out_dir(const struct ldfi_explore_result *res);
  * "bcast:1 missing at log@b", "orders:2 held 2 times at out@out", ... */
 void ldfi_report_offense(FILE *f, const struct ldfi_trace *tr, const struct ldfi_offense *o);
 
+/* The `ldfi run` command line reproducing res->cex[0] (new string, the
+ * caller's), or NULL when there is no counterexample or memory ran out. */
+char *ldfi_report_replay_command(const struct ldfi_explore_result *res);
+
 /* `s` quoted for a POSIX shell when it needs quoting (as-is otherwise). */
 void ldfi_report_shell_word(FILE *f, const char *s);
 

@@ -225,27 +225,6 @@ static int load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t ru
 	return rc;
 }
 
-static char *replay_command(const struct ldfi_explore_result *res)
-{
-	const struct ldfi_conf *conf = res->conf;
-	char *s = NULL, *fs;
-	size_t len = 0;
-	FILE *f;
-
-	if (!res->n_cex || !(fs = ldfi_faults_to_string(conf, &res->cex[0].trace->faults)))
-		return NULL;
-	if ((f = open_memstream(&s, &len))) {
-		fputs("ldfi run ", f);
-		ldfi_report_shell_word(f, ldfi_report_conf_path(res));
-		fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
-			conf->crashes);
-		ldfi_report_shell_word(f, fs);
-		fclose(f);
-	}
-	free(fs);
-	return s;
-}
-
 /* The result: counters from the tables, the fault-free run and the first
  * counterexample read back. */
 static int build(struct ldfi_db *db, const struct recorded *r, const char *path,
@@ -275,7 +254,7 @@ static int build(struct ldfi_db *db, const struct recorded *r, const char *path,
 		res->cex[0].execution = r->cex_exec;
 		res->n_cex = !rc;
 	}
-	if (!rc && res->n_cex && !(res->replay = replay_command(res)))
+	if (!rc && res->n_cex && !(res->replay = ldfi_report_replay_command(res)))
 		rc = LDFI_ENOMEM;
 	return rc;
 }
