@@ -122,6 +122,11 @@ const struct ldfi_outcome *ldfi_lineage_outcome(const struct ldfi_lineage *lin, 
 int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
 		       struct ldfi_trace **out);
 
+/* ldfi_db_load_trace, then the checks evaluated again against `ff` (the
+ * fault-free trace; the run itself when NULL). Same results and errors. */
+int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		     const struct ldfi_trace *ff, struct ldfi_trace **out);
+
 /*
  * Derivations of an output copy or message: calls `fn` once per ancestor
  * message of message id `msg` in `tr` (itself included), each once, in

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ldfi/ldfi.h"
+#include "ldfi/runtime.h"
 #include "lineage/lineage.h"
 
 /* Record names to indices: open addressing over the trace's records. */
@@ -305,4 +306,18 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 	}
 	*out = tr;
 	return 0;
+}
+
+int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		     const struct ldfi_trace *ff, struct ldfi_trace **out)
+{
+	int rc = ldfi_db_load_trace(db, conf, run, out);
+
+	if (!rc)
+		rc = ldfi_checks_eval(*out, ff ? ff : *out);
+	if (rc) {
+		ldfi_trace_destroy(*out);
+		*out = NULL;
+	}
+	return rc;
 }

@@ -117,20 +117,6 @@ static int add_cex(struct explore *x, struct ldfi_trace *tr, int64_t run)
 	return 0;
 }
 
-/* Re-read a stored run: its trace with checks evaluated again. */
-static int reload(struct explore *x, int64_t run, struct ldfi_trace **tr)
-{
-	int rc = ldfi_db_load_trace(x->db, x->conf, run, tr);
-
-	if (!rc)
-		rc = ldfi_checks_eval(*tr, x->res->fault_free ? x->res->fault_free : *tr);
-	if (rc) {
-		ldfi_trace_destroy(*tr);
-		*tr = NULL;
-	}
-	return rc;
-}
-
 /* The last database error: the recorder's message, or SQLite's for the
  * explorer's own statements (state.c), e.g. "database disk image is malformed". */
 static const char *db_msg(struct ldfi_db *db)
@@ -187,7 +173,9 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 		struct ldfi_trace *copy = NULL;
 
 		x->res->fault_free = tr;
-		if (!tr->passed && !(rc = reload(x, run, &copy)) && (rc = add_cex(x, copy, run)))
+		if (!tr->passed &&
+		    !(rc = ldfi_db_load_run(x->db, x->conf, run, tr, &copy)) &&
+		    (rc = add_cex(x, copy, run)))
 			ldfi_trace_destroy(copy);
 		return rc;
 	}
@@ -216,7 +204,7 @@ static int resume_run(struct explore *x, const struct ldfi_state_run *r)
 	rc = x->gen->ops->learn(x->gen, x->db, r->id, x->vars, fs.n, r->passed);
 	x->res->executions++;
 	if (!rc && (!x->res->fault_free || !r->passed))
-		rc = reload(x, r->id, &tr);
+		rc = ldfi_db_load_run(x->db, x->conf, r->id, x->res->fault_free, &tr);
 	if (!rc && !x->res->fault_free)
 		x->res->fault_free = tr;
 	else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id)))

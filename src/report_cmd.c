@@ -210,21 +210,6 @@ static void set_verdict(struct ldfi_explore_result *res, const struct recorded *
 	}
 }
 
-/* Run `run` read back, its checks evaluated against `ff` (itself when NULL). */
-static int load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
-		    const struct ldfi_trace *ff, struct ldfi_trace **tr)
-{
-	int rc = ldfi_db_load_trace(db, conf, run, tr);
-
-	if (!rc)
-		rc = ldfi_checks_eval(*tr, ff ? ff : *tr);
-	if (rc) {
-		ldfi_trace_destroy(*tr);
-		*tr = NULL;
-	}
-	return rc;
-}
-
 /* The result: counters from the tables, the fault-free run and the first
  * counterexample read back. */
 static int build(struct ldfi_db *db, const struct recorded *r, const char *path,
@@ -245,11 +230,11 @@ static int build(struct ldfi_db *db, const struct recorded *r, const char *path,
 	if (!(res->db_path = strdup(path)))
 		return LDFI_ENOMEM;
 	if (r->ff_run)
-		rc = load_run(db, res->conf, r->ff_run, NULL, &res->fault_free);
+		rc = ldfi_db_load_run(db, res->conf, r->ff_run, NULL, &res->fault_free);
 	if (!rc && r->cex_run) {
 		if (!(res->cex = calloc(1, sizeof(*res->cex))))
 			return LDFI_ENOMEM;
-		rc = load_run(db, res->conf, r->cex_run, res->fault_free, &res->cex[0].trace);
+		rc = ldfi_db_load_run(db, res->conf, r->cex_run, res->fault_free, &res->cex[0].trace);
 		res->cex[0].run_id = r->cex_run;
 		res->cex[0].execution = r->cex_exec;
 		res->n_cex = !rc;
