@@ -90,6 +90,10 @@ struct ldfi_lineage {
 	bool acked;      /* a check counts copies, so lost acks matter */
 	bool *count_sink; /* per component: a check compares its copy counts */
 	bool counts;
+	bool *held_out;  /* per component: a plugin check reads this plugin stage's outputs */
+	char **names;    /* records stages named, in order first seen across runs */
+	int n_names, cap_names;
+	int n_src_recs;  /* records of sources: their indices are the same in every run */
 	struct ldfi_space space;
 	struct ldfi_outcome *outs;
 	int n_outs, cap_outs;
@@ -107,18 +111,31 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 	ldfi_space_init(&lin->space, conf);
 	lin->held_sink = calloc((size_t)conf->n_comps + 1, sizeof(bool));
 	lin->count_sink = calloc((size_t)conf->n_comps + 1, sizeof(bool));
-	if (!lin->held_sink || !lin->count_sink) {
+	lin->held_out = calloc((size_t)conf->n_comps + 1, sizeof(bool));
+	if (!lin->held_sink || !lin->count_sink || !lin->held_out) {
 		ldfi_lineage_destroy(lin);
 		return NULL;
 	}
 	/* Only outcomes some check can notice become hypotheses: what a sink
 	 * holds matters to every check on it; acks only to checks that count
 	 * copies (a lost ack's effect is a duplicate). */
+	for (int c = 0; c < conf->n_comps; c++)
+		if (conf->comps[c].type == LDFI_COMP_SOURCE)
+			lin->n_src_recs += conf->comps[c].n_records;
 	for (int i = 0; i < conf->n_checks; i++) {
 		const struct ldfi_check *c = &conf->checks[i];
 
-		if (c->sink >= 0)
-			lin->held_sink[c->sink] = true;
+		/* A plugin stage's relation is its outputs; a sink's, what it
+		 * received. A plugin check on no relation may read any. */
+		for (int k = 0; k < conf->n_comps; k++) {
+			if (k != c->sink && !(c->sink < 0 && c->kind == LDFI_CHECK_PLUGIN))
+				continue;
+			if (conf->comps[k].type == LDFI_COMP_SINK)
+				lin->held_sink[k] = true;
+			else if (conf->comps[k].type == LDFI_COMP_STAGE &&
+				 conf->comps[k].kind == LDFI_KIND_PLUGIN)
+				lin->held_out[k] = true;
+		}
 		if (c->kind == LDFI_CHECK_NO_DUPLICATES || c->kind == LDFI_CHECK_EXACTLY_ONCE ||
 		    c->kind == LDFI_CHECK_MATCHES_FAULT_FREE)
 			lin->acked = true;
@@ -142,6 +159,10 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin)
 	free(lin->slots);
 	free(lin->held_sink);
 	free(lin->count_sink);
+	free(lin->held_out);
+	for (int i = 0; i < lin->n_names; i++)
+		free(lin->names[i]);
+	free(lin->names);
 	free(lin);
 }
 
@@ -627,6 +648,34 @@ static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int se
 	return rc ? rc : add_cnf(x, k, &x->m[id], self, n_new);
 }
 
+/* The outcome key of record `rec` of `tr`: source records keep their index
+ * (the same in every run); records stages named are numbered by name, in
+ * the order the lineage first met them, since their indices in a trace
+ * depend on the run. Returns the key or LDFI_ENOMEM. */
+static int rec_key(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int rec)
+{
+	const char *name = tr->recs[rec].name;
+	int i;
+
+	if (tr->recs[rec].source >= 0)
+		return rec;
+	for (i = 0; i < lin->n_names; i++)
+		if (strcmp(lin->names[i], name) == 0)
+			return lin->n_src_recs + i;
+	if (lin->n_names == lin->cap_names) {
+		int cap = lin->cap_names ? 2 * lin->cap_names : 16;
+		char **p = realloc(lin->names, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		lin->names = p;
+		lin->cap_names = cap;
+	}
+	if (!(lin->names[lin->n_names] = strdup(name)))
+		return LDFI_ENOMEM;
+	return lin->n_src_recs + lin->n_names++;
+}
+
 /* held: every copy a live sink replica received supports "it holds r". */
 static int add_held(struct cnfs *x, int *n_new)
 {
@@ -637,17 +686,47 @@ static int add_held(struct cnfs *x, int *n_new)
 		const struct ldfi_msg *m = &tr->msgs[i];
 		struct okey k = {LDFI_OUTCOME_HELD, m->rec, m->dst_comp, m->dst_node, -1, -1, 0};
 
-		if (m->kind == LDFI_MSG_DATA && m->fate == LDFI_FATE_DELIVERED &&
-		    ldfi_trace_alive(tr, m->dst_node) && x->lin->held_sink[m->dst_comp])
-			rc = add_message(x, &k, m->id, m->dst_node, n_new);
+		if (m->kind != LDFI_MSG_DATA || m->fate != LDFI_FATE_DELIVERED ||
+		    !ldfi_trace_alive(tr, m->dst_node) || !x->lin->held_sink[m->dst_comp])
+			continue;
+		if ((k.rec = rec_key(x->lin, tr, m->rec)) < 0)
+			return k.rec;
+		rc = add_message(x, &k, m->id, m->dst_node, n_new);
 	}
 	return rc;
 }
 
-static struct okey ack_key(const struct ldfi_msg *m, int by)
+/* held, for plugin stages: every output of `r` at a live replica supports
+ * "it holds r", through what the output derives from (all of it). */
+static int add_outputs(struct cnfs *x, int *n_new)
 {
-	return (struct okey){LDFI_OUTCOME_ACKED, m->rec,     m->dst_comp, m->dst_node,
-			     m->src_comp,	 m->src_node, by};
+	const struct ldfi_trace *tr = x->tr;
+	int rc = 0;
+
+	for (size_t i = 0; i < tr->n_outs && !rc; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+		struct okey k = {LDFI_OUTCOME_HELD, 0, o->comp, o->node, -1, -1, 0};
+		struct cnf c = {NULL, 0, false};
+
+		if (!x->lin->held_out[o->comp] || !ldfi_trace_alive(tr, o->node))
+			continue;
+		if ((k.rec = rec_key(x->lin, tr, o->rec)) < 0)
+			return k.rec;
+		rc = cnf_product(x, tr->parents + o->parents_off, o->n_parents, &c, NULL, 0,
+				 o->conditional);
+		if (!rc)
+			rc = add_cnf(x, &k, &c, o->node, n_new);
+		cnf_free(&c);
+	}
+	return rc;
+}
+
+static struct okey ack_key(struct cnfs *x, const struct ldfi_msg *m, int by)
+{
+	return (struct okey){LDFI_OUTCOME_ACKED, rec_key(x->lin, x->tr, m->rec),
+			     m->dst_comp,	 m->dst_node,
+			     m->src_comp,	 m->src_node,
+			     by};
 }
 
 static bool same_ack(const struct ldfi_outcome *o, const struct okey *k)
@@ -667,19 +746,24 @@ static int add_acked(struct cnfs *x, int *n_new)
 	/* Ids follow send order, so the first ack of a key is its earliest. */
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
-		struct okey k = ack_key(m, m->send_round + 1);
-
-		if (m->kind == LDFI_MSG_ACK && m->fate == LDFI_FATE_DELIVERED &&
-		    ldfi_trace_alive(tr, m->dst_node) && !outcome(lin, &k))
-			return LDFI_ENOMEM;
-	}
-	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
-		const struct ldfi_msg *m = &tr->msgs[i];
-		struct okey k = ack_key(m, 0);
+		struct okey k;
 
 		if (m->kind != LDFI_MSG_ACK || m->fate != LDFI_FATE_DELIVERED ||
 		    !ldfi_trace_alive(tr, m->dst_node))
 			continue;
+		k = ack_key(x, m, m->send_round + 1);
+		if (k.rec < 0 || !outcome(lin, &k))
+			return LDFI_ENOMEM;
+	}
+	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+		struct okey k;
+
+		if (m->kind != LDFI_MSG_ACK || m->fate != LDFI_FATE_DELIVERED ||
+		    !ldfi_trace_alive(tr, m->dst_node))
+			continue;
+		if ((k = ack_key(x, m, 0)).rec < 0)
+			return LDFI_ENOMEM;
 		for (int o = 0; o < lin->n_outs && !rc; o++) {
 			if (!same_ack(&lin->outs[o], &k) || lin->outs[o].by < m->send_round + 1)
 				continue;
@@ -770,6 +854,8 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 {
 	int rc = add_held(x, n_new);
 
+	if (!rc)
+		rc = add_outputs(x, n_new);
 	if (!rc && x->lin->acked)
 		rc = add_acked(x, n_new);
 	if (!rc && x->lin->counts)

@@ -25,10 +25,11 @@ static size_t str_hash(const char *s)
 	return h;
 }
 
-static int rec_index_build(struct rec_index *ix, const struct ldfi_trace *tr)
+/* Index the records of `tr`, with room for `room` in all. */
+static int rec_index_build(struct rec_index *ix, const struct ldfi_trace *tr, size_t room)
 {
 	ix->cap = 16;
-	while (ix->cap < 2 * (size_t)tr->n_recs + 1)
+	while (ix->cap < 2 * room + 1)
 		ix->cap *= 2;
 	ix->slots = calloc(ix->cap, sizeof(int));
 	if (!ix->slots)
@@ -51,6 +52,40 @@ static int rec_lookup(const struct rec_index *ix, const struct ldfi_trace *tr, c
 		if (strcmp(tr->recs[ix->slots[i] - 1].name, name) == 0)
 			return ix->slots[i] - 1;
 	return -1;
+}
+
+/* Index of record `name`, added (as named by a stage: source -1) when the
+ * run's conf does not define it. Returns the index or LDFI_ENOMEM. */
+static int rec_intern(struct rec_index *ix, struct ldfi_trace *tr, const char *name)
+{
+	struct ldfi_record *p;
+	int r = rec_lookup(ix, tr, name);
+
+	if (r >= 0)
+		return r;
+	if (2 * ((size_t)tr->n_recs + 1) + 1 > ix->cap) {
+		free(ix->slots);
+		ix->slots = NULL;
+		ix->cap = 0;
+		if (rec_index_build(ix, tr, (size_t)tr->n_recs + 1))
+			return LDFI_ENOMEM;
+	}
+	p = realloc(tr->recs, ((size_t)tr->n_recs + 2) * sizeof(*p));
+	if (!p)
+		return LDFI_ENOMEM;
+	tr->recs = p;
+	p[tr->n_recs] = (struct ldfi_record){strdup(name), -1, -1, false};
+	if (!p[tr->n_recs].name)
+		return LDFI_ENOMEM;
+	r = tr->n_recs++;
+	{
+		size_t i = str_hash(name) & (ix->cap - 1);
+
+		while (ix->slots[i])
+			i = (i + 1) & (ix->cap - 1);
+		ix->slots[i] = r + 1;
+	}
+	return r;
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -111,7 +146,7 @@ static int delivery_of(const char *s)
 	return -1;
 }
 
-static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, const struct rec_index *ix)
+static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, struct rec_index *ix)
 {
 	const struct ldfi_conf *conf = tr->conf;
 	struct ldfi_msg *m = &tr->msgs[tr->n_msgs];
@@ -125,7 +160,9 @@ static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, const struct re
 	m->dst_comp = ldfi_conf_comp_index(conf, col(st, 5));
 	m->send_round = sqlite3_column_int(st, 6);
 	fate = fate_of(col(st, 7));
-	m->rec = rec_lookup(ix, tr, col(st, 8));
+	m->rec = col(st, 8)[0] ? rec_intern(ix, tr, col(st, 8)) : -1;
+	if (m->rec == LDFI_ENOMEM)
+		return LDFI_ENOMEM;
 	delivery = delivery_of(col(st, 9));
 	m->fault = -1;
 	m->parents_any = strcmp(col(st, 10), "any") == 0;
@@ -155,7 +192,7 @@ static int count_rows(sqlite3 *db, const char *sql, int64_t run, size_t *n)
 }
 
 static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
-			 const struct rec_index *ix)
+			 struct rec_index *ix)
 {
 	sqlite3_stmt *st;
 	size_t n;
@@ -219,7 +256,7 @@ static int load_message_parents(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
 /* Outputs sorted by (sink, node, pos): text order is conf order. Their
  * parents are appended to the same parent array. */
 static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
-			const struct rec_index *ix)
+			struct rec_index *ix)
 {
 	sqlite3_stmt *st;
 	size_t n, np, limit;
@@ -239,7 +276,8 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 	tr->parents = p;
 	limit = tr->n_parents + np;
 	if ((rc = prepare(db,
-			  "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent FROM outputs o "
+			  "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent, o.conditional "
+			  "FROM outputs o "
 			  "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
 			  "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
 			  "ORDER BY o.sink, o.node, o.pos",
@@ -257,8 +295,14 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 				break;
 			}
 			o = &tr->outs[tr->n_outs++];
-			*o = (struct ldfi_output){comp, node, pos, rec_lookup(ix, tr, col(st, 3)),
-						  sqlite3_column_int(st, 4), (uint32_t)tr->n_parents, 0};
+			*o = (struct ldfi_output){comp,
+						  node,
+						  pos,
+						  col(st, 3)[0] ? rec_intern(ix, tr, col(st, 3)) : -1,
+						  sqlite3_column_int(st, 4),
+						  (uint32_t)tr->n_parents,
+						  0,
+						  sqlite3_column_int(st, 6) != 0};
 			if (o->rec < 0) {
 				rc = LDFI_EFORMAT;
 				break;
@@ -289,7 +333,7 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 	*out = NULL;
 	if (!tr)
 		return LDFI_ENOMEM;
-	if ((rc = ldfi_trace_init(tr, conf)) || (rc = rec_index_build(&ix, tr)) ||
+	if ((rc = ldfi_trace_init(tr, conf)) || (rc = rec_index_build(&ix, tr, (size_t)tr->n_recs)) ||
 	    (rc = load_faults(sq, tr, run)) || (rc = load_messages(sq, tr, run, &ix)) ||
 	    (rc = load_message_parents(sq, tr, run)) || (rc = load_outputs(sq, tr, run, &ix))) {
 		free(ix.slots);
@@ -299,9 +343,13 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 	free(ix.slots);
 	/* A record is emitted when its source's node is alive in the emission round. */
 	for (int r = 0; r < tr->n_recs; r++) {
-		const struct ldfi_comp *src = &conf->comps[tr->recs[r].source];
-		int crash = tr->crash_round[src->nodes[0]];
+		const struct ldfi_comp *src;
+		int crash;
 
+		if (tr->recs[r].source < 0)
+			continue;
+		src = &conf->comps[tr->recs[r].source];
+		crash = tr->crash_round[src->nodes[0]];
 		tr->recs[r].emitted = crash == 0 || crash > src->at;
 	}
 	*out = tr;

@@ -1,22 +1,25 @@
 /*
  * builtins.c - the built-in stage kinds: source, relay and sink, written
- * against the same stage interface plugins will use.
+ * against the public stage API (ldfi/stage.h) that plugins use.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
-#include "runtime/runtime.h"
+#include "ldfi/stage.h"
 #include "runtime/stage.h"
 
-/* State shared by relay and sink: which records this replica has seen. */
+/* State shared by relay and sink: which records this replica has seen.
+ * Grows: plugins may name new records during the run. */
 struct seen {
 	unsigned char *bits;
+	size_t n_bytes;
 };
 
 static int seen_init(struct ldfi_stage *st)
 {
-	const struct ldfi_comp *c = &ldfi_rt_conf(st->rt)->comps[st->comp];
+	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
 	struct seen *s;
 	int rc;
 
@@ -28,58 +31,54 @@ static int seen_init(struct ldfi_stage *st)
 
 	if (!s)
 		return LDFI_ENOMEM;
-	s->bits = calloc((size_t)ldfi_stage_n_records(st) / 8 + 1, 1);
+	s->n_bytes = (size_t)ldfi_stage_n_records(st) / 8 + 1;
+	s->bits = calloc(s->n_bytes, 1);
 	if (!s->bits) {
 		free(s);
 		return LDFI_ENOMEM;
 	}
-	st->state = s;
+	ldfi_stage_set_data(st, s);
 	return 0;
 }
 
 static void seen_finish(struct ldfi_stage *st)
 {
-	struct seen *s = st->state;
+	struct seen *s = ldfi_stage_data(st);
 
 	if (s)
 		free(s->bits);
 	free(s);
-	st->state = NULL;
+	ldfi_stage_set_data(st, NULL);
 }
 
-/* Marks `rec` seen; returns whether it was seen before. */
+/* Marks `rec` seen; returns whether it was seen before (1, 0), or
+ * LDFI_ENOMEM. */
 static int seen_test_and_set(struct seen *s, int rec)
 {
 	unsigned char bit = (unsigned char)(1u << (rec % 8));
-	int was = (s->bits[rec / 8] & bit) != 0;
+	int was;
 
+	if ((size_t)rec / 8 >= s->n_bytes) {
+		size_t n = 2 * ((size_t)rec / 8 + 1);
+		unsigned char *b = realloc(s->bits, n);
+
+		if (!b)
+			return LDFI_ENOMEM;
+		memset(b + s->n_bytes, 0, n - s->n_bytes);
+		s->bits = b;
+		s->n_bytes = n;
+	}
+	was = (s->bits[rec / 8] & bit) != 0;
 	s->bits[rec / 8] |= bit;
 	return was;
 }
 
 /* source: in its emission round, emits every record, in order, downstream. */
-static int source_init(struct ldfi_stage *st)
-{
-	st->state = NULL;
-	return 0;
-}
-
-static void source_finish(struct ldfi_stage *st)
-{
-	(void)st;
-}
-
-static int source_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
-{
-	(void)st;
-	(void)m;
-	return 0; /* nothing is ever addressed to a source */
-}
-
 static int source_on_round(struct ldfi_stage *st, int round)
 {
-	const struct ldfi_comp *c = &ldfi_rt_conf(st->rt)->comps[st->comp];
-	int first = ldfi_stage_first_record(st, st->comp);
+	int comp = ldfi_stage_comp(st);
+	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[comp];
+	int first = ldfi_stage_first_record(st, comp);
 
 	if (round != c->at)
 		return 0;
@@ -93,44 +92,46 @@ static int source_on_round(struct ldfi_stage *st, int round)
 	return 0;
 }
 
+/* Nothing is ever addressed to a source. */
 const struct ldfi_stage_ops ldfi_source_ops = {
+	.api_version = LDFI_STAGE_API_VERSION,
 	.kind = "source",
-	.init = source_init,
-	.finish = source_finish,
-	.on_message = source_on_message,
 	.on_round = source_on_round,
 };
 
 /* relay: forwards each copy it receives (only the first with dedup). */
 static int relay_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
-	const struct ldfi_comp *c = &ldfi_rt_conf(st->rt)->comps[st->comp];
+	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
+	int seen = seen_test_and_set(ldfi_stage_data(st), m->rec);
 
-	if (!c->dedup) {
-		seen_test_and_set(st->state, m->rec);
+	if (seen < 0)
+		return seen;
+	if (!c->dedup)
 		return ldfi_stage_send(st, LDFI_HOP_DOWNSTREAM, m->rec);
-	}
-	if (seen_test_and_set(st->state, m->rec))
+	if (seen)
 		return 0;
 	return ldfi_stage_send_held(st, LDFI_HOP_DOWNSTREAM, m->rec);
 }
 
 const struct ldfi_stage_ops ldfi_relay_ops = {
+	.api_version = LDFI_STAGE_API_VERSION,
 	.kind = "relay",
 	.init = seen_init,
 	.finish = seen_finish,
 	.on_message = relay_on_message,
-	.on_round = NULL,
 };
 
 /* sink: keeps every copy (the first only with dedup); on the first receipt
  * of a record, relays it to the sink's other replicas if configured. */
 static int sink_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
-	const struct ldfi_comp *c = &ldfi_rt_conf(st->rt)->comps[st->comp];
-	int first = !seen_test_and_set(st->state, m->rec);
+	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
+	int seen = seen_test_and_set(ldfi_stage_data(st), m->rec), first = !seen;
 	int rc;
 
+	if (seen < 0)
+		return seen;
 	if (first || !c->dedup) {
 		if ((rc = ldfi_stage_output(st, m->rec)))
 			return rc;
@@ -141,9 +142,9 @@ static int sink_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 }
 
 const struct ldfi_stage_ops ldfi_sink_ops = {
+	.api_version = LDFI_STAGE_API_VERSION,
 	.kind = "sink",
 	.init = seen_init,
 	.finish = seen_finish,
 	.on_message = sink_on_message,
-	.on_round = NULL,
 };

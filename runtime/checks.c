@@ -4,11 +4,13 @@
  * offending records (missing, duplicated, out of order, unexpected count),
  * ordered by record, then replica.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
+#include "ldfi/stage.h"
 #include "runtime/runtime.h"
 
 struct eval {
@@ -61,11 +63,12 @@ static int check_missing(struct eval *ev, bool agreement)
 	int rc;
 
 	for (int r = 0; r < tr->n_recs; r++) {
-		int src_node = tr->conf->comps[tr->recs[r].source].nodes[0];
+		int src_node;
 		bool held = false;
 
 		if (!ev->covered[r] || !tr->recs[r].emitted)
 			continue;
+		src_node = tr->conf->comps[tr->recs[r].source].nodes[0];
 		for (int i = 0; agreement && i < sink->n_nodes; i++)
 			if (ldfi_trace_alive(tr, sink->nodes[i]) && ev->count[i][r] > 0 &&
 			    sink->nodes[i] != src_node)
@@ -173,7 +176,7 @@ static int eval_one(struct eval *ev)
 	case LDFI_CHECK_MATCHES_FAULT_FREE:
 		return check_matches(ev);
 	case LDFI_CHECK_PLUGIN:
-		return LDFI_ESTAGE; /* plugin checks: not built yet */
+		break; /* evaluated by ldfi_checks_eval */
 	}
 	return LDFI_EINVAL;
 }
@@ -198,7 +201,9 @@ static int prepare(struct eval *ev)
 	for (int r = 0; r < ev->tr->n_recs; r++) {
 		int src = ev->tr->recs[r].source;
 
-		ev->covered[r] = (ev->check->source < 0 || ev->check->source == src) &&
+		/* Records a plugin named (source -1) are not any source's. */
+		ev->covered[r] = src >= 0 &&
+				 (ev->check->source < 0 || ev->check->source == src) &&
 				 ldfi_conf_upstream(conf, src, ev->check->sink);
 	}
 	for (int i = 0; i < sink->n_nodes; i++) {
@@ -207,6 +212,43 @@ static int prepare(struct eval *ev)
 					 : NULL;
 		if (!ev->count[i] || (ev->ff && !ev->ff_count[i]))
 			return LDFI_ENOMEM;
+	}
+	return 0;
+}
+
+int ldfi_check_offend(struct ldfi_check_result *res, int rec, int comp, int node,
+		      enum ldfi_problem problem, int count, int expected)
+{
+	/* Grown one by one: plugin checks name few records. */
+	struct ldfi_offense *o = realloc(res->offs, ((size_t)res->n_offs + 1) * sizeof(*o));
+
+	if (!o)
+		return LDFI_ENOMEM;
+	res->offs = o;
+	o[res->n_offs++] = (struct ldfi_offense){rec, comp, node, problem, count, expected};
+	res->passed = false;
+	return 0;
+}
+
+/* A plugin check, on the trace as the runtime left it. Its offenses must
+ * name records and replicas of this run. */
+static int eval_plugin(struct ldfi_trace *tr, const struct ldfi_trace *ff, int i)
+{
+	const struct ldfi_check *c = &tr->conf->checks[i];
+	struct ldfi_check_result *res = &tr->checks[i];
+	ldfi_check_fn fn = (ldfi_check_fn)(uintptr_t)c->plugin;
+	int rc;
+
+	if (!fn)
+		return LDFI_ESTAGE;
+	if ((rc = fn(tr, ff ? ff : tr, i, res)) < 0)
+		return rc;
+	for (int k = 0; k < res->n_offs; k++) {
+		const struct ldfi_offense *o = &res->offs[k];
+
+		if (o->rec < -1 || o->rec >= tr->n_recs || o->comp < -1 ||
+		    o->comp >= tr->conf->n_comps || o->node < -1 || o->node >= tr->conf->n_nodes)
+			return LDFI_ESTAGE;
 	}
 	return 0;
 }
@@ -228,6 +270,11 @@ int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free)
 
 		tr->checks[i].check = i;
 		tr->checks[i].passed = true;
+		if (ev.check->kind == LDFI_CHECK_PLUGIN) {
+			rc = eval_plugin(tr, fault_free, i);
+			tr->passed = tr->passed && tr->checks[i].passed;
+			continue;
+		}
 		if (ev.check->sink < 0)
 			return LDFI_ESTAGE;
 		sink = &conf->comps[ev.check->sink];

@@ -80,6 +80,7 @@ static const char schema_sql[] =
 	"  record TEXT NOT NULL,\n"
 	"  round INTEGER NOT NULL,\n"
 	"  alive INTEGER NOT NULL CHECK (alive IN (0, 1)),\n"
+	"  conditional INTEGER NOT NULL DEFAULT 0 CHECK (conditional IN (0, 1)),\n"
 	"  PRIMARY KEY (run, sink, node, pos)\n"
 	") WITHOUT ROWID;\n"
 	"CREATE TABLE IF NOT EXISTS output_parents(\n"
@@ -176,8 +177,8 @@ static const struct {
     [ST_MPAR] = {"insert into message_parents",
 		 "INSERT INTO message_parents(run, msg, parent) VALUES (?1, ?2, ?3)"},
     [ST_OUT] = {"insert into outputs",
-		"INSERT INTO outputs(run, sink, node, pos, record, round, alive) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+		"INSERT INTO outputs(run, sink, node, pos, record, round, alive, conditional) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
     [ST_OPAR] = {"insert into output_parents",
 		 "INSERT INTO output_parents(run, sink, node, pos, parent) "
 		 "VALUES (?1, ?2, ?3, ?4, ?5)"},
@@ -393,6 +394,34 @@ err_rollback:
 	return rc;
 }
 
+/* Schema 1 -> 2: outputs.conditional (plugin outputs derived from an
+ * absence). Idempotent; one transaction. */
+static int upgrade_schema(sqlite3 *sql, const char **what)
+{
+	long long have = 0;
+	char *emsg = NULL;
+	int rc;
+
+	*what = "upgrade schema to version 2";
+	rc = query_int(sql,
+		       "SELECT count(*) FROM pragma_table_info('outputs') WHERE name = 'conditional'",
+		       0, &have);
+	if (rc != SQLITE_OK || have)
+		return rc;
+	rc = sqlite3_exec(sql,
+			  "BEGIN IMMEDIATE;"
+			  "ALTER TABLE outputs ADD COLUMN conditional INTEGER NOT NULL DEFAULT 0 "
+			  "CHECK (conditional IN (0, 1));"
+			  "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+			  "PRAGMA user_version = 2;"
+			  "COMMIT;",
+			  NULL, NULL, &emsg);
+	sqlite3_free(emsg);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(sql, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /*
  * Tell whether `sql` is an empty database (*empty), an ldfi one, or
  * something else (LDFI_EDB with a message). Nothing is written.
@@ -506,6 +535,8 @@ int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errle
 		rc = create_schema(db->sql, &what);
 		if (rc != SQLITE_OK)
 			goto err_sql;
+	} else if ((rc = upgrade_schema(db->sql, &what)) != SQLITE_OK) {
+		goto err_sql;
 	}
 	for (int i = 0; i < ST_COUNT; i++) {
 		rc = sqlite3_prepare_v3(db->sql, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -951,6 +982,7 @@ static int insert_outputs(struct ldfi_db *db, const struct run_ctx *x)
 					SQLITE_STATIC);
 		rc |= sqlite3_bind_int(st, 6, o->round);
 		rc |= sqlite3_bind_int(st, 7, node_alive(tr, o->node));
+		rc |= sqlite3_bind_int(st, 8, o->conditional != 0);
 		rc = exec_st(st, rc);
 		if (rc != SQLITE_OK)
 			goto err_sql;

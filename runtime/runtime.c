@@ -10,6 +10,7 @@
  * delivered when sent in round eot.
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct pend {
 	uint8_t policy;
 	uint8_t settled;
 	uint8_t held; /* resends take their parents from the replica's receipts */
+	uint8_t cond; /* the first send was conditional (SEND_COND) */
 };
 
 /* Flags of a send: how its parents combine and whether it is conditional. */
@@ -53,9 +55,21 @@ struct receipts {
 	int n_pushed;
 };
 
-/* Per replica: pending sends still active, and the outputs (sinks). */
+/* One entry of a replica's state (ldfi_stage_put): its value and what it
+ * derives from. */
+struct kv {
+	char *key; /* NULL: empty slot */
+	int64_t value;
+	uint32_t off, n; /* a slice of tr->parents */
+	uint8_t cond;
+};
+
+/* Per replica: receipts, state, pending sends still active, and outputs. */
 struct replica {
 	struct receipts *rcpt; /* per record, when the stage tracks receipts */
+	int n_rcpt;
+	struct kv *kv;	       /* open addressing; cap_kv is 0 or a power of two */
+	size_t n_kv, cap_kv;
 	struct ivec active;
 	struct ldfi_output *outs;
 	int n_outs, cap_outs;
@@ -86,6 +100,10 @@ struct ldfi_rt {
 	size_t n_acks, cap_acks; /* cap is a power of two */
 	uint32_t *cause;       /* parents of what the current handler sends */
 	int n_cause, cap_cause;
+	uint8_t cause_cond;    /* the handler read a state entry that was absent */
+	size_t cap_recs;       /* of tr->recs */
+	int *rec_slot;         /* record name -> index; open addressing, -1 empty */
+	size_t cap_rec_slot;   /* a power of two */
 	uint32_t *deliv;       /* message indices being delivered this round */
 	size_t cap_deliv;
 };
@@ -93,6 +111,36 @@ struct ldfi_rt {
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt)
 {
 	return rt->conf;
+}
+
+const struct ldfi_conf *ldfi_stage_conf(const struct ldfi_stage *st)
+{
+	return st->rt->conf;
+}
+
+int ldfi_stage_comp(const struct ldfi_stage *st)
+{
+	return st->comp;
+}
+
+int ldfi_stage_node(const struct ldfi_stage *st)
+{
+	return st->node;
+}
+
+int ldfi_stage_round(const struct ldfi_stage *st)
+{
+	return st->rt->round;
+}
+
+void *ldfi_stage_data(const struct ldfi_stage *st)
+{
+	return st->data;
+}
+
+void ldfi_stage_set_data(struct ldfi_stage *st, void *data)
+{
+	st->data = data;
 }
 
 int ldfi_stage_n_records(const struct ldfi_stage *st)
@@ -300,7 +348,7 @@ static void ack_settle(struct ldfi_rt *rt, int32_t src, int32_t dst, int32_t rec
 }
 
 static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t policy,
-		    uint32_t parents_off, uint32_t n_parents, uint8_t held)
+		    uint32_t parents_off, uint32_t n_parents, uint8_t held, uint8_t cond)
 {
 	int32_t p = (int32_t)rt->n_pend;
 	int rc;
@@ -308,7 +356,7 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 	if (grow((void **)&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend)))
 		return LDFI_ENOMEM;
 	rt->pend[p] = (struct pend){src, dst, rec, rt->round, -1, parents_off, n_parents, policy, 0,
-				    held};
+				    held, cond};
 	rt->n_pend++;
 	if ((rc = ivec_push(&rt->rep[src].active, p)))
 		return rc;
@@ -321,7 +369,8 @@ static int send_hop(struct ldfi_rt *rt, int src, int dst, int rec, enum ldfi_del
 {
 	/* A held send under once or ack happens when the first copy arrives:
 	 * had an earlier copy arrived, it would have gone earlier. */
-	int flags = held ? SEND_ANY : 0;
+	int flags = held ? SEND_ANY : rt->cause_cond ? SEND_COND : 0;
+	uint8_t cond = !held && rt->cause_cond;
 	int rc;
 
 	if (held && policy != LDFI_DELIVERY_REPEAT)
@@ -335,15 +384,39 @@ static int send_hop(struct ldfi_rt *rt, int src, int dst, int rec, enum ldfi_del
 			(policy == LDFI_DELIVERY_ACK &&
 			 rt->conf->comps[rt->st[src].comp].retry_every == 1));
 	if (!rc && (policy == LDFI_DELIVERY_REPEAT || policy == LDFI_DELIVERY_ACK))
-		rc = add_pend(rt, src, dst, rec, (uint8_t)policy, off, n, held);
+		rc = add_pend(rt, src, dst, rec, (uint8_t)policy, off, n, held, cond);
 	return rc;
+}
+
+/* Make room for receipts of record `rec` at replica `s`. */
+static int receipts_reserve(struct ldfi_rt *rt, int s, int rec)
+{
+	struct replica *r = &rt->rep[s];
+	int n = r->n_rcpt;
+	struct receipts *p;
+
+	if (rec < n)
+		return 0;
+	while (n <= rec)
+		n = n ? 2 * n : 16;
+	p = realloc(r->rcpt, (size_t)n * sizeof(*p));
+	if (!p)
+		return LDFI_ENOMEM;
+	memset(p + r->n_rcpt, 0, (size_t)(n - r->n_rcpt) * sizeof(*p));
+	r->rcpt = p;
+	r->n_rcpt = n;
+	return 0;
 }
 
 /* The parent slice "any copy of `rec` replica `s` received so far". */
 static int receipts_slice(struct ldfi_rt *rt, int s, int rec, uint32_t *off, uint32_t *n)
 {
-	struct receipts *r = &rt->rep[s].rcpt[rec];
+	struct receipts *r;
 	int rc;
+
+	if ((rc = receipts_reserve(rt, s, rec)))
+		return rc;
+	r = &rt->rep[s].rcpt[rec];
 
 	if (r->n_pushed != r->n) {
 		if ((rc = push_parents(rt, r->ids, r->n, &r->off)))
@@ -360,11 +433,15 @@ static int send_to_hop(struct ldfi_stage *st, enum ldfi_hop hop, int rec, bool h
 	struct ldfi_rt *rt = st->rt;
 	const struct ldfi_comp *c = &rt->conf->comps[st->comp];
 	int target = hop == LDFI_HOP_RELAY ? st->comp : c->to;
-	const struct ldfi_comp *tc = &rt->conf->comps[target];
+	const struct ldfi_comp *tc;
 	uint32_t off = 0, n = (uint32_t)rt->n_cause;
 	int rc;
 
-	assert(target >= 0);
+	if (target < 0 || (hop == LDFI_HOP_RELAY && c->type != LDFI_COMP_SINK) ||
+	    (hop != LDFI_HOP_RELAY && hop != LDFI_HOP_DOWNSTREAM) || rec < 0 ||
+	    rec >= rt->tr->n_recs)
+		return LDFI_EINVAL;
+	tc = &rt->conf->comps[target];
 	if (held)
 		rc = receipts_slice(rt, st->index, rec, &off, &n);
 	else
@@ -389,21 +466,42 @@ int ldfi_stage_send(struct ldfi_stage *st, enum ldfi_hop hop, int rec)
 
 int ldfi_stage_send_held(struct ldfi_stage *st, enum ldfi_hop hop, int rec)
 {
-	assert(st->rt->rep[st->index].rcpt);
+	if (!st->rt->rep[st->index].rcpt)
+		return LDFI_EINVAL; /* no ldfi_stage_track_receipts() in init */
 	return send_to_hop(st, hop, rec, true);
 }
 
 int ldfi_stage_track_receipts(struct ldfi_stage *st)
 {
-	struct replica *r = &st->rt->rep[st->index];
+	return receipts_reserve(st->rt, st->index, st->rt->tr->n_recs);
+}
 
-	r->rcpt = calloc((size_t)st->rt->tr->n_recs + 1, sizeof(*r->rcpt));
-	return r->rcpt ? 0 : LDFI_ENOMEM;
+int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec)
+{
+	struct ldfi_rt *rt = st->rt;
+	const struct ldfi_conf *conf = rt->conf;
+	uint32_t off;
+	int dst, rc;
+
+	if (comp < 0 || comp >= conf->n_comps || node < 0 || node >= conf->n_nodes || rec < 0 ||
+	    rec >= rt->tr->n_recs || conf->comps[comp].type == LDFI_COMP_SOURCE)
+		return LDFI_EINVAL;
+	if ((dst = rt->st_of[comp * conf->n_nodes + node]) < 0)
+		return LDFI_EINVAL;
+	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
+		return rc;
+	return send_raw(rt, st->index, dst, LDFI_MSG_DATA, rec, LDFI_DELIVERY_ONCE, off,
+			(uint32_t)rt->n_cause, rt->cause_cond ? SEND_COND : 0);
 }
 
 static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
 {
-	struct receipts *r = &rt->rep[s].rcpt[m->rec];
+	struct receipts *r;
+	int rc;
+
+	if ((rc = receipts_reserve(rt, s, m->rec)))
+		return rc;
+	r = &rt->rep[s].rcpt[m->rec];
 
 	if (r->n == r->cap) {
 		int cap = r->cap ? 2 * r->cap : 4;
@@ -435,11 +533,13 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec)
 		r->outs = p;
 		r->cap_outs = cap;
 	}
+	if (rec < 0 || rec >= rt->tr->n_recs)
+		return LDFI_EINVAL;
 	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
 		return rc;
 	o = &r->outs[r->n_outs];
 	*o = (struct ldfi_output){st->comp, st->node, r->n_outs, rec, rt->round, off,
-				  (uint32_t)rt->n_cause};
+				  (uint32_t)rt->n_cause, rt->cause_cond};
 	r->n_outs++;
 	return 0;
 }
@@ -465,10 +565,14 @@ static int deliver(struct ldfi_rt *rt, uint32_t mi)
 	}
 	if (rt->rep[dst].rcpt && (rc = note_receipt(rt, dst, &m)))
 		return rc;
+	if (!rt->st[dst].ops->on_message)
+		return 0;
 	rt->cause[0] = m.id;
 	rt->n_cause = 1;
+	rt->cause_cond = 0;
 	rc = rt->st[dst].ops->on_message(&rt->st[dst], &m);
 	rt->n_cause = 0;
+	rt->cause_cond = 0;
 	return rc;
 }
 
@@ -497,7 +601,8 @@ static int retransmit(struct ldfi_rt *rt, int s)
 			rc = send_raw(rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy, pd.parents_off,
 				      pd.n_parents,
 				      (pd.held ? SEND_ANY : 0) |
-					      (pd.policy == LDFI_DELIVERY_ACK ? SEND_COND : 0));
+					      (pd.policy == LDFI_DELIVERY_ACK || pd.cond ? SEND_COND
+											 : 0));
 	}
 	a->n = kept;
 	return rc;
@@ -555,6 +660,8 @@ static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
 				return rc;
 			if (st->ops->on_round && (rc = st->ops->on_round(st, rt->round)))
 				return rc;
+			rt->n_cause = 0;
+			rt->cause_cond = 0;
 		}
 	}
 	return 0;
@@ -568,9 +675,196 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 	case LDFI_COMP_SINK:
 		return &ldfi_sink_ops;
 	case LDFI_COMP_STAGE:
-		return c->kind == LDFI_KIND_RELAY ? &ldfi_relay_ops : NULL;
+		return c->kind == LDFI_KIND_RELAY ? &ldfi_relay_ops : c->plugin;
 	}
 	return NULL;
+}
+
+/* --- records by name --- */
+
+static uint32_t str_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+/* The slot of `name` in rt->rec_slot: its record, or the empty slot. */
+static int *rec_find(struct ldfi_rt *rt, const char *name)
+{
+	size_t mask = rt->cap_rec_slot - 1, i = str_hash(name) & mask;
+
+	while (rt->rec_slot[i] >= 0 && strcmp(rt->tr->recs[rt->rec_slot[i]].name, name) != 0)
+		i = (i + 1) & mask;
+	return &rt->rec_slot[i];
+}
+
+static int rec_rehash(struct ldfi_rt *rt, size_t cap)
+{
+	int *old = rt->rec_slot;
+
+	if (!(rt->rec_slot = malloc(cap * sizeof(int)))) {
+		rt->rec_slot = old;
+		return LDFI_ENOMEM;
+	}
+	free(old);
+	rt->cap_rec_slot = cap;
+	for (size_t i = 0; i < cap; i++)
+		rt->rec_slot[i] = -1;
+	for (int r = 0; r < rt->tr->n_recs; r++)
+		*rec_find(rt, rt->tr->recs[r].name) = r;
+	return 0;
+}
+
+static int rec_index_init(struct ldfi_rt *rt)
+{
+	size_t cap = 64;
+
+	while (cap < 2 * (size_t)rt->tr->n_recs + 2)
+		cap *= 2;
+	rt->cap_recs = (size_t)rt->tr->n_recs + 1; /* as ldfi_trace_init allocated */
+	return rec_rehash(rt, cap);
+}
+
+/* Names of records and state keys: 1..255 bytes of printable ASCII. */
+static bool valid_name(const char *name)
+{
+	size_t n = 0;
+
+	for (; name && name[n]; n++)
+		if (name[n] <= ' ' || name[n] > '~' || n >= 255)
+			return false;
+	return n > 0;
+}
+
+int ldfi_stage_record(struct ldfi_stage *st, const char *name)
+{
+	struct ldfi_rt *rt = st->rt;
+	struct ldfi_trace *tr = rt->tr;
+	struct ldfi_record *r;
+	int *slot, rc;
+
+	if (!valid_name(name))
+		return LDFI_EINVAL;
+	if (*(slot = rec_find(rt, name)) >= 0)
+		return *slot;
+	if (2 * ((size_t)tr->n_recs + 1) > rt->cap_rec_slot &&
+	    (rc = rec_rehash(rt, 2 * rt->cap_rec_slot)))
+		return rc;
+	if (grow((void **)&tr->recs, &rt->cap_recs, (size_t)tr->n_recs + 1, sizeof(*tr->recs)))
+		return LDFI_ENOMEM;
+	r = &tr->recs[tr->n_recs];
+	*r = (struct ldfi_record){strdup(name), -1, -1, false};
+	if (!r->name)
+		return LDFI_ENOMEM;
+	*rec_find(rt, name) = tr->n_recs;
+	return tr->n_recs++;
+}
+
+const char *ldfi_stage_record_name(const struct ldfi_stage *st, int rec)
+{
+	const struct ldfi_trace *tr = st->rt->tr;
+
+	return rec >= 0 && rec < tr->n_recs ? tr->recs[rec].name : NULL;
+}
+
+/* --- state with provenance --- */
+
+static struct kv *kv_find(struct replica *r, const char *key)
+{
+	size_t mask = r->cap_kv - 1, i = str_hash(key) & mask;
+
+	while (r->kv[i].key && strcmp(r->kv[i].key, key) != 0)
+		i = (i + 1) & mask;
+	return &r->kv[i];
+}
+
+static int kv_grow(struct replica *r)
+{
+	struct kv *old = r->kv;
+	size_t old_cap = r->cap_kv, cap = old_cap ? 2 * old_cap : 16;
+
+	if (!(r->kv = calloc(cap, sizeof(*r->kv)))) {
+		r->kv = old;
+		return LDFI_ENOMEM;
+	}
+	r->cap_kv = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].key)
+			*kv_find(r, old[i].key) = old[i];
+	free(old);
+	return 0;
+}
+
+int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value)
+{
+	struct ldfi_rt *rt = st->rt;
+	struct replica *r = &rt->rep[st->index];
+	struct kv *e;
+	uint32_t off;
+	int rc;
+
+	if (!valid_name(key))
+		return LDFI_EINVAL;
+	if (2 * (r->n_kv + 1) > r->cap_kv && (rc = kv_grow(r)))
+		return rc;
+	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
+		return rc;
+	e = kv_find(r, key);
+	if (!e->key) {
+		if (!(e->key = strdup(key)))
+			return LDFI_ENOMEM;
+		r->n_kv++;
+	}
+	e->value = value;
+	e->off = off;
+	e->n = (uint32_t)rt->n_cause;
+	e->cond = rt->cause_cond;
+	return 0;
+}
+
+/* Add message `id` to the current cause, once. */
+static int cause_add(struct ldfi_rt *rt, uint32_t id)
+{
+	for (int i = 0; i < rt->n_cause; i++)
+		if (rt->cause[i] == id)
+			return 0;
+	if (rt->n_cause == rt->cap_cause) {
+		int cap = 2 * rt->cap_cause;
+		uint32_t *p = realloc(rt->cause, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		rt->cause = p;
+		rt->cap_cause = cap;
+	}
+	rt->cause[rt->n_cause++] = id;
+	return 0;
+}
+
+int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value)
+{
+	struct ldfi_rt *rt = st->rt;
+	struct replica *r = &rt->rep[st->index];
+	struct kv *e;
+	int rc;
+
+	if (!valid_name(key))
+		return LDFI_EINVAL;
+	e = r->cap_kv ? kv_find(r, key) : NULL;
+	if (!e || !e->key) {
+		rt->cause_cond = 1; /* what follows depends on an absence */
+		return 0;
+	}
+	for (uint32_t i = 0; i < e->n; i++)
+		if ((rc = cause_add(rt, rt->tr->parents[e->off + i])))
+			return rc;
+	rt->cause_cond |= e->cond;
+	if (value)
+		*value = e->value;
+	return 1;
 }
 
 static int index_records(struct ldfi_rt *rt)
@@ -614,7 +908,7 @@ static int setup_replicas(struct ldfi_rt *rt)
 			*st = (struct ldfi_stage){rt, ops, c, conf->comps[c].nodes[i], rt->n_st, NULL};
 			rt->st_of[c * conf->n_nodes + st->node] = rt->n_st;
 			rt->node_st_off[st->node + 1]++;
-			if ((rc = ops->init(st)))
+			if (ops->init && (rc = ops->init(st)))
 				return rc;
 		}
 	}
@@ -672,15 +966,20 @@ static int collect_outputs(struct ldfi_rt *rt)
 
 static void rt_finish(struct ldfi_rt *rt)
 {
+	rt->round = 0;
 	for (int s = 0; s < rt->n_st; s++) {
-		if (rt->st[s].ops)
+		if (rt->st[s].ops && rt->st[s].ops->finish)
 			rt->st[s].ops->finish(&rt->st[s]);
 		free(rt->rep[s].active.v);
 		free(rt->rep[s].outs);
-		for (int r = 0; rt->rep[s].rcpt && r < rt->tr->n_recs; r++)
+		for (int r = 0; r < rt->rep[s].n_rcpt; r++)
 			free(rt->rep[s].rcpt[r].ids);
 		free(rt->rep[s].rcpt);
+		for (size_t i = 0; i < rt->rep[s].cap_kv; i++)
+			free(rt->rep[s].kv[i].key);
+		free(rt->rep[s].kv);
 	}
+	free(rt->rec_slot);
 	free(rt->st);
 	free(rt->rep);
 	free(rt->st_of);
@@ -705,7 +1004,7 @@ static int simulate(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 	if (!rt->rec_first || !rt->cause)
 		return LDFI_ENOMEM;
 	if ((rc = ldfi_trace_init(rt->tr, rt->conf)) || (rc = setup_faults(rt, faults)) ||
-	    (rc = index_records(rt)) ||
+	    (rc = index_records(rt)) || (rc = rec_index_init(rt)) ||
 	    (rc = setup_replicas(rt)))
 		return rc;
 	for (rt->round = 1; rt->round <= rt->conf->eot; rt->round++) {

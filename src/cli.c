@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ldfi/ldfi.h"
+#include "ldfi/runtime.h"
 #include "src/cli.h"
 
 static const char usage_text[] =
@@ -82,22 +83,12 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 		*status = LDFI_EXIT_USAGE;
 		return NULL;
 	}
-	for (int i = 0; i < conf->n_comps; i++)
-		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PLUGIN) {
-			fprintf(stderr, "%s:%d: plugin stages are not supported by this build yet\n",
-				path, conf->comps[i].line);
-			ldfi_conf_destroy(conf);
-			*status = LDFI_EXIT_USAGE;
-			return NULL;
-		}
-	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN) {
-			fprintf(stderr, "%s:%d: plugin checks are not supported by this build yet\n",
-				path, conf->checks[i].line);
-			ldfi_conf_destroy(conf);
-			*status = LDFI_EXIT_USAGE;
-			return NULL;
-		}
+	if ((rc = ldfi_plugins_load(conf, err, sizeof(err)))) {
+		fprintf(stderr, "%s\n", rc == LDFI_ENOMEM ? ldfi_strerror(rc) : err);
+		ldfi_conf_destroy(conf);
+		*status = rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+		return NULL;
+	}
 	*status = 0;
 	return conf;
 }

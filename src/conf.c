@@ -42,6 +42,7 @@ enum key {
 	K_MAX_RUNS,
 	K_STRATEGY,
 	K_SEED,
+	K_RUN_TIMEOUT,
 	K_NODE,
 	K_NODES,
 	K_RECORDS,
@@ -71,6 +72,7 @@ static const struct {
     [K_MAX_RUNS] = {"max_runs", IN(S_EXPLORE)},
     [K_STRATEGY] = {"strategy", IN(S_EXPLORE)},
     [K_SEED] = {"seed", IN(S_EXPLORE)},
+    [K_RUN_TIMEOUT] = {"run_timeout", IN(S_EXPLORE)},
     [K_NODE] = {"node", IN(S_SOURCE)},
     [K_NODES] = {"nodes", IN(S_STAGE) | IN(S_SINK)},
     [K_RECORDS] = {"records", IN(S_SOURCE)},
@@ -941,6 +943,8 @@ static int set_explore_key(struct parser *p, struct sect *s, int k, const char *
 		return rc;
 	case K_SEED:
 		return get_num(p, s, k, val, 0, UINT64_MAX, NULL, &c->seed);
+	case K_RUN_TIMEOUT:
+		return get_int(p, s, k, val, 1, 86400, NULL, &c->run_timeout);
 	default: /* K_STRATEGY */
 		rc = get_enum(p, s, k, val, strategy_names, NELEMS(strategy_names), &e);
 		c->strategy = (enum ldfi_strategy)e;
@@ -1179,16 +1183,19 @@ static int check_source(struct parser *p, struct sect *s)
 
 static int check_stage(struct parser *p, struct sect *s)
 {
+	bool plugin = s->comp.kind == LDFI_KIND_PLUGIN;
 	int rc;
 
+	/* A plugin stage may talk to components directly (ldfi_stage_send_to)
+	 * instead of through a `to` hop. */
 	rc = require(p, s, K_NODES, "");
-	if (!rc)
+	if (!rc && !plugin)
 		rc = require(p, s, K_TO, "");
 	if (!rc)
-		rc = check_plugin_keys(p, s, s->comp.kind == LDFI_KIND_PLUGIN);
+		rc = check_plugin_keys(p, s, plugin);
 	if (!rc)
 		rc = within_eot(p, s, K_RETRY_EVERY, s->comp.retry_every);
-	if (!rc)
+	if (!rc && s->to)
 		rc = resolve(p, s, K_TO, s->to, IN(S_STAGE) | IN(S_SINK), &s->comp.to);
 	return rc;
 }
@@ -1214,7 +1221,14 @@ static int check_check(struct parser *p, struct sect *s)
 	if (!rc && !plugin)
 		rc = require(p, s, K_SINK, "");
 	if (!rc && s->sink)
-		rc = resolve(p, s, K_SINK, s->sink, IN(S_SINK), &s->check.sink);
+		rc = resolve(p, s, K_SINK, s->sink, plugin ? IN(S_SINK) | IN(S_STAGE) : IN(S_SINK),
+			     &s->check.sink);
+	if (!rc && s->sink && plugin && p->sects[s->check.sink].kind == S_STAGE &&
+	    p->sects[s->check.sink].comp.kind != LDFI_KIND_PLUGIN)
+		rc = fail(p, s->key_line[K_SINK],
+			  "'sink' in %s names stage '%s', which keeps no outputs (only sinks and "
+			  "plugin stages do)",
+			  desc(p, s), show(p, s->sink));
 	if (!rc && s->source)
 		rc = resolve(p, s, K_SOURCE, s->source, IN(S_SOURCE), &s->check.source);
 	return rc;
@@ -1313,12 +1327,16 @@ static int check_upstream(struct parser *p)
 static int check_counts(struct parser *p)
 {
 	static const enum skind needed[] = {S_SOURCE, S_SINK, S_CHECK};
-	int count[S_NKINDS] = {0}, i;
+	int count[S_NKINDS] = {0}, plugins = 0, i;
 
-	for (i = 0; i < p->n_sects; i++)
+	for (i = 0; i < p->n_sects; i++) {
 		count[p->sects[i].kind]++;
+		plugins += p->sects[i].kind == S_STAGE && p->sects[i].comp.kind == LDFI_KIND_PLUGIN;
+	}
+	/* Plugin stages can start a run (on_round) and keep outputs, standing
+	 * in for a source and a sink. */
 	for (i = 0; i < NELEMS(needed); i++)
-		if (!count[needed[i]])
+		if (!count[needed[i]] && !(plugins && needed[i] != S_CHECK))
 			return fail(p, p->sects[p->explore].line,
 				    "no [%s] section: at least one %s is required",
 				    skind_names[needed[i]], skind_names[needed[i]]);
@@ -1487,6 +1505,7 @@ static struct ldfi_conf *conf_new(const char *path)
 	}
 	c->strategy = LDFI_STRATEGY_LDFI;
 	c->seed = 1;
+	c->run_timeout = 10;
 	return c;
 }
 

@@ -126,8 +126,8 @@ static struct ldfi_msg msgs[] = {
     MSG(7, LDFI_MSG_DATA, LDFI_FATE_EOT, A, ORDERS, B, LOG, 4, 1, -1, 3, 3),
 };
 static struct ldfi_output outs[] = {
-    {LOG, B, 0, 0, 3, 6, 1},
-    {LOG, C, 0, 0, 2, 7, 1},
+    {LOG, B, 0, 0, 3, 6, 1, 0},
+    {LOG, C, 0, 0, 2, 7, 1, 0},
 };
 static struct ldfi_offense offs_deliv[] = {
     {1, LOG, B, LDFI_PROBLEM_MISSING, 0, 0},
@@ -227,7 +227,7 @@ static void test_record_and_read(const char *path)
 	CHECK_STR(ldfi_db_errmsg(db), "");
 	s = ldfi_db_sqlite(db);
 	CHECK(s != NULL);
-	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
 	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'application'"), "ldfi");
 	CHECK_STR(q(s, "PRAGMA journal_mode"), "wal");
 	CHECK_STR(q(s, "PRAGMA application_id"), "1279542857");
@@ -459,9 +459,9 @@ static void test_refused(const char *ldfi_path)
 	sqlite3_close(s);
 	CHECK(ldfi_db_open(ldfi_path, &db, err, sizeof(err)) == LDFI_EDB);
 	CHECK(db == NULL);
-	CHECK(strstr(err, "schema version 99 is newer than this ldfi supports (1)") != NULL);
+	CHECK(strstr(err, "schema version 99 is newer than this ldfi supports (2)") != NULL);
 	CHECK(sqlite3_open(ldfi_path, &s) == SQLITE_OK);
-	CHECK_STR(q(s, "UPDATE meta SET value = '1' WHERE key = 'schema_version'"), "");
+	CHECK_STR(q(s, "UPDATE meta SET value = '2' WHERE key = 'schema_version'"), "");
 	sqlite3_close(s);
 
 	/* A path that cannot be created. */

@@ -78,6 +78,7 @@ struct ldfi_comp {
 	int at;          /* source: emission round */
 	char *library;   /* plugin stage */
 	char *symbol;
+	const void *plugin; /* its struct ldfi_stage_ops, once ldfi_plugins_load ran */
 };
 
 struct ldfi_check {
@@ -88,6 +89,7 @@ struct ldfi_check {
 	int source; /* component index restricting the check, -1 for every upstream source */
 	char *library; /* plugin check */
 	char *symbol;
+	void *plugin;  /* its ldfi_check_fn, once ldfi_plugins_load ran */
 };
 
 struct ldfi_conf {
@@ -98,6 +100,7 @@ struct ldfi_conf {
 	long long max_runs; /* 0: no budget */
 	enum ldfi_strategy strategy;
 	uint64_t seed;
+	int run_timeout; /* seconds one execution with plugins may take (default 10) */
 	struct ldfi_node *nodes; /* sorted by name */
 	int n_nodes;
 	struct ldfi_comp *comps; /* sorted by name */

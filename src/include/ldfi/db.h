@@ -14,7 +14,7 @@
 
 /* The schema version this build writes (meta.schema_version). A database
  * with a newer version is refused by ldfi_db_open. */
-#define LDFI_DB_SCHEMA_VERSION 1
+#define LDFI_DB_SCHEMA_VERSION 2
 
 /* Default time a write waits for another connection's lock, milliseconds. */
 #define LDFI_DB_BUSY_TIMEOUT_MS 5000

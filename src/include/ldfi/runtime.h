@@ -9,6 +9,9 @@
 #ifndef LDFI_RUNTIME_H
 #define LDFI_RUNTIME_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "ldfi/trace.h"
 
 struct ldfi_conf;
@@ -31,5 +34,20 @@ int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fa
  * filling tr->checks and tr->passed. ldfi_runtime_exec calls it; it is
  * exposed for tests and for replaying stored outputs. */
 int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free);
+
+/*
+ * Resolve every plugin stage and check of `conf`: dlopen its `library` (a
+ * relative path containing '/' is taken from the conf file's directory; a
+ * bare file name is searched as dlopen(3) does) and look up its `symbol`: a
+ * `const struct ldfi_stage_ops` of LDFI_STAGE_API_VERSION for a stage, an
+ * ldfi_check_fn for a check (ldfi/stage.h). Stores them in comp->plugin and
+ * check->plugin; the libraries stay loaded until the process exits. Call
+ * before ldfi_runtime_exec on a conf with plugins. Returns 0, LDFI_ENOMEM,
+ * or LDFI_EINVAL with "FILE:LINE: what is wrong" in `err`.
+ */
+int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen);
+
+/* Whether `conf` has a plugin stage or check. */
+bool ldfi_conf_has_plugins(const struct ldfi_conf *conf);
 
 #endif

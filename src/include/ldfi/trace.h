@@ -57,12 +57,15 @@ struct ldfi_output {
 	int32_t rec;
 	int32_t round;      /* round it was stored */
 	uint32_t parents_off, n_parents; /* the message(s) it derives from */
+	/* 1: derived through the absence of a state entry (ldfi_stage_get), so
+	 * known to hold only under the faults of the run that showed it. */
+	uint8_t conditional;
 };
 
 struct ldfi_record {
-	char *name;   /* "source:name", e.g. "orders:3" */
-	int32_t source; /* component index of its source */
-	int32_t index;  /* emission order within its source, 0-based */
+	char *name;   /* "source:name", e.g. "orders:3", or as a stage named it */
+	int32_t source; /* component index of its source; -1: named by a stage */
+	int32_t index;  /* emission order within its source, 0-based; -1 */
 	bool emitted;
 };
 

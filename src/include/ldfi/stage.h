@@ -1,0 +1,176 @@
+/*
+ * stage.h - the stage API: how a stage kind is written, built-in or plugin.
+ *
+ * A stage kind is a table of callbacks (struct ldfi_stage_ops). The runtime
+ * creates one instance per replica (a stage on one node) and calls it:
+ *
+ *   init                      once, before round 1 (also on crashed nodes)
+ *   for each round 1..eot, while the node is alive:
+ *     on_message              for each message delivered this round, in
+ *                             canonical order (sender node, sender stage,
+ *                             send sequence)
+ *     on_round                once, after this round's deliveries
+ *   finish                    once, after the run (always, even after an
+ *                             error or if init failed midway)
+ *
+ * A stage sees only what is delivered to it and its own state; it never
+ * reads the clock or unseeded randomness, so every run is deterministic. It
+ * acts only through the functions below, which are valid only inside these
+ * callbacks, on the `st` they were given.
+ *
+ * Provenance is automatic. While a callback runs, the runtime keeps its
+ * *cause*: the message being handled (none in on_round) plus every state
+ * entry the callback read with ldfi_stage_get(). Everything the callback
+ * sends, outputs or stores with ldfi_stage_put() is recorded as derived from
+ * that cause. A read of an entry that does not exist marks the cause
+ * *conditional*: what follows exists because something did not happen, and
+ * the lineage treats it so (docs/lineage.md). State a stage keeps elsewhere
+ * (ldfi_stage_set_data) is invisible to provenance: keep only configuration
+ * and caches there, never facts derived from messages.
+ *
+ * Records: every message and output carries one record, named by a string
+ * ("orders:3", "vote:a:yes"). Records of sources are known in advance;
+ * ldfi_stage_record() names new ones (a payload of the protocol).
+ *
+ * Errors: functions return 0 (or a documented non-negative value) or a
+ * negative LDFI_E* code (ldfi/ldfi.h). A callback that returns a negative
+ * code stops the run with that error; return it unchanged.
+ *
+ * A plugin is a shared library exporting a `const struct ldfi_stage_ops`
+ * (for `[stage X] kind = plugin`) or a `ldfi_check_fn` (for `[check X]
+ * kind = plugin`) under the symbol named in the conf. Build it with
+ *   cc -shared -fPIC $(pkg-config --cflags ldfi) -o my.so my.c
+ * docs/plugins.md walks through one.
+ */
+#ifndef LDFI_STAGE_H
+#define LDFI_STAGE_H
+
+#include <stdint.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/ldfi.h"
+#include "ldfi/trace.h"
+
+/* Bumped when the layout of ldfi_stage_ops or a signature below changes. */
+#define LDFI_STAGE_API_VERSION 1
+
+/* One replica: a stage on one node. Opaque; owned by the runtime. */
+struct ldfi_stage;
+
+struct ldfi_stage_ops {
+	int api_version;  /* LDFI_STAGE_API_VERSION */
+	const char *kind; /* a name for messages ("2pc-coordinator") */
+	/* Set up the replica. May be NULL. Returns 0 or LDFI_E*. */
+	int (*init)(struct ldfi_stage *st);
+	/* Release what init (or later callbacks) allocated. May be NULL. */
+	void (*finish)(struct ldfi_stage *st);
+	/* Message `m` delivered this round; m->rec names its record, m->src_node
+	 * and m->src_comp its sender. `m` is valid during the call only. May be
+	 * NULL (the stage ignores messages). */
+	int (*on_message)(struct ldfi_stage *st, const struct ldfi_msg *m);
+	/* The per-round step, after this round's deliveries. May be NULL. */
+	int (*on_round)(struct ldfi_stage *st, int round);
+};
+
+/* --- where the replica is --- */
+
+/* The pipeline (borrowed, valid for the whole run): names of nodes and
+ * components, bounds. */
+const struct ldfi_conf *ldfi_stage_conf(const struct ldfi_stage *st);
+/* This replica's component index and node index in the conf. */
+int ldfi_stage_comp(const struct ldfi_stage *st);
+int ldfi_stage_node(const struct ldfi_stage *st);
+/* The current round (0 during init and finish). */
+int ldfi_stage_round(const struct ldfi_stage *st);
+
+/* Private memory of the replica (not provenance-tracked; see above). The
+ * stage owns it and frees it in finish. */
+void *ldfi_stage_data(const struct ldfi_stage *st);
+void ldfi_stage_set_data(struct ldfi_stage *st, void *data);
+
+/* --- records --- */
+
+/* Index of the record named `name` (1..255 bytes, printable ASCII, no
+ * space), created if new. Returns the index (>= 0), LDFI_EINVAL for a bad
+ * name or LDFI_ENOMEM. The string is copied. */
+int ldfi_stage_record(struct ldfi_stage *st, const char *name);
+/* Name of record `rec` (borrowed, valid for the run), or NULL. */
+const char *ldfi_stage_record_name(const struct ldfi_stage *st, int rec);
+/* Number of records known so far; records of source component `comp` are
+ * ldfi_stage_first_record(st, comp) .. + comps[comp].n_records - 1. */
+int ldfi_stage_n_records(const struct ldfi_stage *st);
+int ldfi_stage_first_record(const struct ldfi_stage *st, int comp);
+/* Mark record `rec` as emitted (sources: it counts for the checks). */
+void ldfi_stage_emitted(struct ldfi_stage *st, int rec);
+
+/* --- sending --- */
+
+/* Hops configured in the conf. */
+enum ldfi_hop {
+	LDFI_HOP_DOWNSTREAM = 0, /* to every replica of the component's `to` */
+	LDFI_HOP_RELAY = 1,      /* a sink's relay: to every other replica of itself */
+};
+
+/* Send `rec` on `hop` under the hop's delivery policy (once, repeat, ack:
+ * the runtime resends and handles acks). Returns 0, LDFI_EINVAL (no such
+ * hop: no `to`, or a relay on something else than a sink), LDFI_ENOMEM or
+ * LDFI_ELIMIT. */
+int ldfi_stage_send(struct ldfi_stage *st, enum ldfi_hop hop, int rec);
+
+/* Send `rec` on `hop` because this replica holds it: the send, and every
+ * retransmission of it, derives from any one of the copies of `rec` the
+ * replica has received so far (instead of from the cause). Requires
+ * ldfi_stage_track_receipts() in init. Returns as ldfi_stage_send. */
+int ldfi_stage_send_held(struct ldfi_stage *st, enum ldfi_hop hop, int rec);
+
+/* Remember every copy this replica receives, for ldfi_stage_send_held. Call
+ * from init. Returns 0 or LDFI_ENOMEM. */
+int ldfi_stage_track_receipts(struct ldfi_stage *st);
+
+/* Send `rec` once, now, to the replica of component `comp` on node `node`
+ * (any component with a replica there, including this one's peers). It is
+ * delivered next round unless a fault loses it. Returns 0, LDFI_EINVAL (no
+ * such replica, or a source), LDFI_ENOMEM or LDFI_ELIMIT. */
+int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec);
+
+/* --- state with provenance --- */
+
+/* Store `value` under `key` (1..255 bytes) in this replica's state; the
+ * entry derives from the current cause (replacing what it derived from
+ * before). Returns 0, LDFI_EINVAL (bad key) or LDFI_ENOMEM. */
+int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value);
+
+/* Read `key`: returns 1 and sets *value (if value is not NULL) when the
+ * entry exists, adding what it derives from to the current cause; returns 0
+ * when it does not (the cause becomes conditional); LDFI_EINVAL or
+ * LDFI_ENOMEM on error. */
+int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value);
+
+/* --- outputs --- */
+
+/* Add `rec` to this replica's outputs: the relation named after the
+ * component, which checks with `sink = NAME` read (a sink's outputs are
+ * the records it keeps). Derives from the current cause. Returns 0 or
+ * LDFI_ENOMEM. */
+int ldfi_stage_output(struct ldfi_stage *st, int rec);
+
+/* --- plugin checks --- */
+
+/*
+ * A plugin check: decide whether run `tr` (complete: messages, outputs of
+ * every replica in tr->outs, records, crash rounds) satisfies the property.
+ * `check` is the index of this check in tr->conf->checks (its `sink`, if
+ * set, names the relation it reads). `fault_free` is the fault-free run's
+ * trace (== tr for the fault-free run itself). Set res->passed; name the
+ * offending records with ldfi_check_offend(). Returns 0 or LDFI_E*.
+ */
+typedef int (*ldfi_check_fn)(const struct ldfi_trace *tr, const struct ldfi_trace *fault_free,
+			     int check, struct ldfi_check_result *res);
+
+/* Add an offense to `res`: record `rec` at the replica of `comp` on `node`
+ * (-1 when not about one replica), with `problem`, `count` and `expected`
+ * as in struct ldfi_offense. Returns 0 or LDFI_ENOMEM. */
+int ldfi_check_offend(struct ldfi_check_result *res, int rec, int comp, int node,
+		      enum ldfi_problem problem, int count, int expected);
+
+#endif
