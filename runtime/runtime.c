@@ -106,6 +106,7 @@ struct ldfi_rt {
 	size_t cap_rec_slot;   /* a power of two */
 	uint32_t *deliv;       /* message indices being delivered this round */
 	size_t cap_deliv;
+	int node;              /* ldfi_rt_node_open: the one node this runtime runs */
 };
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt)
@@ -544,10 +545,9 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec)
 	return 0;
 }
 
-static int deliver(struct ldfi_rt *rt, uint32_t mi)
+/* Deliver `m` (a copy: handlers append to tr->msgs, which may move). */
+static int deliver(struct ldfi_rt *rt, struct ldfi_msg m)
 {
-	/* Copy: handlers append to tr->msgs, which may move. */
-	struct ldfi_msg m = rt->tr->msgs[mi];
 	int dst = rt->st_of[m.dst_comp * rt->conf->n_nodes + m.dst_node];
 	int src = rt->st_of[m.src_comp * rt->conf->n_nodes + m.src_node];
 	int rc;
@@ -636,6 +636,25 @@ static int collect(struct ldfi_rt *rt, size_t from, size_t to, size_t *n)
 	return 0;
 }
 
+/* The step phase of `node` in the current round: each of its replicas'
+ * retransmissions due, then the stage's own step. Used by both engines. */
+static int step_node(struct ldfi_rt *rt, int node)
+{
+	int rc;
+
+	for (int i = rt->node_st_off[node]; i < rt->node_st_off[node + 1]; i++) {
+		struct ldfi_stage *st = &rt->st[rt->node_st[i]];
+
+		if ((rc = retransmit(rt, st->index)))
+			return rc;
+		if (st->ops->on_round && (rc = st->ops->on_round(st, rt->round)))
+			return rc;
+		rt->n_cause = 0;
+		rt->cause_cond = 0;
+	}
+	return 0;
+}
+
 static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
 {
 	const struct ldfi_conf *conf = rt->conf;
@@ -651,18 +670,10 @@ static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
 			continue;
 		}
 		for (; k < n && rt->tr->msgs[rt->deliv[k]].dst_node == node; k++)
-			if ((rc = deliver(rt, rt->deliv[k])))
+			if ((rc = deliver(rt, rt->tr->msgs[rt->deliv[k]])))
 				return rc;
-		for (int i = rt->node_st_off[node]; i < rt->node_st_off[node + 1]; i++) {
-			struct ldfi_stage *st = &rt->st[rt->node_st[i]];
-
-			if ((rc = retransmit(rt, st->index)))
-				return rc;
-			if (st->ops->on_round && (rc = st->ops->on_round(st, rt->round)))
-				return rc;
-			rt->n_cause = 0;
-			rt->cause_cond = 0;
-		}
+		if ((rc = step_node(rt, node)))
+			return rc;
 	}
 	return 0;
 }
@@ -993,9 +1004,9 @@ static void rt_finish(struct ldfi_rt *rt)
 	free(rt->deliv);
 }
 
-static int simulate(struct ldfi_rt *rt, const struct ldfi_faults *faults)
+/* Everything before round 1: trace, faults, records, every replica's init. */
+static int rt_setup(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 {
-	size_t from = 0, to = 0;
 	int rc;
 
 	rt->rec_first = calloc((size_t)rt->conf->n_comps, sizeof(int));
@@ -1006,6 +1017,16 @@ static int simulate(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 	if ((rc = ldfi_trace_init(rt->tr, rt->conf)) || (rc = setup_faults(rt, faults)) ||
 	    (rc = index_records(rt)) || (rc = rec_index_init(rt)) ||
 	    (rc = setup_replicas(rt)))
+		return rc;
+	return 0;
+}
+
+static int simulate(struct ldfi_rt *rt, const struct ldfi_faults *faults)
+{
+	size_t from = 0, to = 0;
+	int rc;
+
+	if ((rc = rt_setup(rt, faults)))
 		return rc;
 	for (rt->round = 1; rt->round <= rt->conf->eot; rt->round++) {
 		if ((rc = run_round(rt, from, to)))
@@ -1060,6 +1081,84 @@ err_run:
 err_trace:
 	ldfi_trace_destroy(ff);
 	return rc;
+}
+
+/* --- one node of a run, for the live engine --- */
+
+int ldfi_rt_node_open(const struct ldfi_conf *conf, int node, struct ldfi_rt **out)
+{
+	struct ldfi_faults none = {0};
+	struct ldfi_rt *rt = calloc(1, sizeof(*rt));
+	int rc;
+
+	*out = NULL;
+	if (!rt)
+		return LDFI_ENOMEM;
+	rt->conf = conf;
+	if (!(rt->tr = calloc(1, sizeof(*rt->tr)))) {
+		free(rt);
+		return LDFI_ENOMEM;
+	}
+	rt->node = node;
+	if ((rc = rt_setup(rt, &none))) {
+		ldfi_rt_node_close(rt);
+		return rc;
+	}
+	*out = rt;
+	return 0;
+}
+
+int ldfi_rt_node_round(struct ldfi_rt *rt, int round, const struct ldfi_msg *deliv, size_t n)
+{
+	int rc;
+
+	rt->round = round;
+	rt->tr->n_msgs = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct ldfi_msg *m = &deliv[k];
+
+		if (m->dst_node != rt->node || m->rec < 0 || m->rec >= rt->tr->n_recs ||
+		    m->src_node < 0 || m->src_node >= rt->conf->n_nodes || m->src_comp < 0 ||
+		    m->src_comp >= rt->conf->n_comps || m->dst_comp < 0 ||
+		    m->dst_comp >= rt->conf->n_comps ||
+		    rt->st_of[m->src_comp * rt->conf->n_nodes + m->src_node] < 0 ||
+		    rt->st_of[m->dst_comp * rt->conf->n_nodes + m->dst_node] < 0)
+			return LDFI_EINVAL;
+		if ((rc = deliver(rt, *m)))
+			return rc;
+	}
+	return step_node(rt, rt->node);
+}
+
+struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt)
+{
+	return rt->tr;
+}
+
+int ldfi_rt_record(struct ldfi_rt *rt, const char *name)
+{
+	struct ldfi_stage st = {rt, NULL, 0, rt->node, 0, NULL};
+
+	return ldfi_stage_record(&st, name);
+}
+
+int ldfi_rt_outputs(const struct ldfi_rt *rt, int comp, int node, const struct ldfi_output **outs)
+{
+	int s = comp >= 0 && comp < rt->conf->n_comps && node >= 0 && node < rt->conf->n_nodes
+			? rt->st_of[comp * rt->conf->n_nodes + node]
+			: -1;
+
+	*outs = s < 0 ? NULL : rt->rep[s].outs;
+	return s < 0 ? 0 : rt->rep[s].n_outs;
+}
+
+void ldfi_rt_node_close(struct ldfi_rt *rt)
+{
+	if (!rt)
+		return;
+	rt_finish(rt);
+	ldfi_trace_destroy(rt->tr);
+	free(rt);
 }
 
 /* The fault-free run's size; `none` is an empty fault set. */

@@ -47,4 +47,39 @@ void ldfi_rt_limit_text(char *buf, size_t len);
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt);
 
+/*
+ * One node of a run, for the live engine (runtime/live/): the node's process
+ * runs its own replicas with the same stage code and the same per-node
+ * receive and step as a whole run, fed with the messages the coordinator
+ * delivers to it.
+ *
+ * ldfi_rt_node_open() sets up a runtime of `conf` (borrowed) for node `node`:
+ * every replica is created and its init run, as in a whole run (so records
+ * named in init get the same indices everywhere), but only the node's own
+ * replicas ever receive or step. Returns 0 and the runtime in *out
+ * (ldfi_rt_node_close), or LDFI_ENOMEM / the stage's error.
+ *
+ * ldfi_rt_node_round() runs round `round` of the node: delivers `deliv`
+ * (messages to this node, in canonical order, with their global ids and
+ * `rec` the runtime's own record indices, see ldfi_rt_record), then steps
+ * every replica. Afterwards ldfi_rt_trace(rt)->msgs[0 .. n_msgs) are the
+ * sends of this round, in send order (ids local to the round; their parents
+ * are global ids; fates are not decided here); records the stages named are
+ * appended to the trace's records and sources mark theirs emitted there.
+ * Returns 0, LDFI_EINVAL (a delivery that does not fit the conf) or the
+ * stages' error.
+ */
+int ldfi_rt_node_open(const struct ldfi_conf *conf, int node, struct ldfi_rt **out);
+int ldfi_rt_node_round(struct ldfi_rt *rt, int round, const struct ldfi_msg *deliv, size_t n);
+/* The runtime's trace (owned by `rt`). */
+struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt);
+/* Index of the record named `name`, created if new (as ldfi_stage_record). */
+int ldfi_rt_record(struct ldfi_rt *rt, const char *name);
+/* The outputs of replica (comp, node) so far, in position order (owned by
+ * `rt`); returns how many. */
+int ldfi_rt_outputs(const struct ldfi_rt *rt, int comp, int node,
+		    const struct ldfi_output **outs);
+/* Free a node runtime (running every replica's finish); NULL is accepted. */
+void ldfi_rt_node_close(struct ldfi_rt *rt);
+
 #endif
