@@ -1,0 +1,582 @@
+/*
+ * supervisor.c - node processes, their sockets and the round barrier
+ * (supervisor.h).
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ldfi/ldfi.h"
+#include "runtime/live/frame.h"
+#include "runtime/live/supervisor.h"
+
+enum proc_state {
+	PROC_RUNNING = 0,
+	PROC_GONE, /* reaped: killed by us, or seen dead */
+};
+
+struct proc {
+	struct ldfi_sup *sup;
+	int index;
+	pid_t pid;
+	struct bufferevent *bev; /* owns the coordinator's end of the socket */
+	enum proc_state state;
+	bool answered; /* in the current barrier */
+};
+
+struct ldfi_sup {
+	struct ldfi_sup_opts o;
+	struct proc *p;
+	int (*sv)[2];           /* socket pairs while starting */
+	struct event_base *base;
+	struct event *deadline; /* the run's time limit */
+	struct event *grace;    /* close: how long nodes get to exit */
+	struct sigaction old_pipe;
+	int64_t t0_ms;
+	int round;
+	int waiting;            /* nodes the barrier still waits for */
+	bool closing;
+	bool timed_out;
+	int rc;                 /* first failure of the current wait */
+	char err[512];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Record the first failure of a wait and stop the loop. */
+static void fail(struct ldfi_sup *s, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct ldfi_sup *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->rc) {
+		s->rc = rc;
+		va_start(ap, fmt);
+		vsnprintf(s->err, sizeof(s->err), fmt, ap);
+		va_end(ap);
+	}
+	if (s->base)
+		event_base_loopbreak(s->base);
+}
+
+/* Describe a wait status: "exited with status 3", "was killed by signal 9". */
+static void describe(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "stopped with wait status %#x", status);
+}
+
+/* Reap `p`: wait up to `wait_ms` for it to exit, then SIGKILL it (and set
+ * *killed if not NULL). Closes its socket. Returns its wait status (-1:
+ * already gone or not ours). */
+static int reap_k(struct proc *p, int wait_ms, bool *killed)
+{
+	int status = -1;
+	pid_t r = 0;
+
+	if (p->bev) {
+		bufferevent_free(p->bev);
+		p->bev = NULL;
+	}
+	if (p->state == PROC_GONE || p->pid <= 0)
+		return -1;
+	for (int waited = 0; (r = waitpid(p->pid, &status, WNOHANG)) == 0 && waited < wait_ms;
+	     waited++)
+		sleep_ms(1);
+	if (r == 0) {
+		if (killed)
+			*killed = true;
+		kill(p->pid, SIGKILL);
+		while ((r = waitpid(p->pid, &status, 0)) < 0 && errno == EINTR)
+			;
+	}
+	p->state = PROC_GONE;
+	p->pid = 0;
+	return r > 0 ? status : -1;
+}
+
+static int reap(struct proc *p, int wait_ms)
+{
+	return reap_k(p, wait_ms, NULL);
+}
+
+static const char *name_of(const struct ldfi_sup *s, int i)
+{
+	return s->o.names ? s->o.names[i] : "?";
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct proc *p = arg;
+	struct ldfi_sup *s = p->sup;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	Ldfi__Live__Frame *f;
+	char msg[400];
+	int rc;
+
+	while (p->bev && (rc = ldfi_frame_get(in, &f, msg, sizeof(msg))) != 0) {
+		if (rc < 0) {
+			fail(s, rc, "node %s sent a bad frame in round %d: %s", name_of(s, p->index),
+			     s->round, msg);
+			reap(p, 0);
+			return;
+		}
+		if (f->body_case == LDFI__LIVE__FRAME__BODY_ERROR) {
+			fail(s, LDFI_EIO, "node %s failed in round %d: %s", name_of(s, p->index),
+			     s->round, f->error->message);
+		} else if (!s->closing && !p->answered) {
+			rc = s->o.on_frame(s->o.frame_arg, p->index, f, msg, sizeof(msg));
+			if (rc < 0) {
+				fail(s, rc, "node %s, round %d: %s", name_of(s, p->index), s->round,
+				     msg);
+			} else if (rc > 0) {
+				p->answered = true;
+				if (--s->waiting == 0)
+					event_base_loopbreak(s->base);
+			}
+		} else if (!s->closing) {
+			fail(s, LDFI_EFORMAT, "node %s sent a frame after answering round %d",
+			     name_of(s, p->index), s->round);
+		}
+		ldfi_frame_free(f);
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct proc *p = arg;
+	struct ldfi_sup *s = p->sup;
+	char how[128];
+	bool killed = false;
+	int status;
+
+	(void)bev;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	/* Whatever it sent before closing has been read by now. */
+	status = reap_k(p, s->o.grace_ms, &killed);
+	if (killed)
+		snprintf(how, sizeof(how), "closed its socket but did not exit within %d ms%s",
+			 s->o.grace_ms, s->closing ? " of shutdown" : "");
+	else if (status < 0)
+		snprintf(how, sizeof(how), "disappeared");
+	else
+		describe(status, how, sizeof(how));
+	if (s->closing) {
+		if (killed)
+			fail(s, LDFI_EIO, "node %s %s", name_of(s, p->index), how);
+		else if (status != 0)
+			fail(s, LDFI_EIO, "node %s %s after shutdown", name_of(s, p->index), how);
+		if (--s->waiting == 0)
+			event_base_loopbreak(s->base);
+		return;
+	}
+	if (!p->answered && s->waiting > 0)
+		s->waiting--;
+	fail(s, LDFI_EIO, "node %s %s in round %d", name_of(s, p->index), how, s->round);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct ldfi_sup *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->timed_out = true;
+	event_base_loopbreak(s->base);
+}
+
+/* The supervisor as seen by a node process: keeps what it inherited
+ * reachable (for leak checkers looking at the child when it exits). */
+static struct ldfi_sup *child_sup;
+
+/* In the child: shed the coordinator's state, run the node, exit. */
+static void child_main(struct ldfi_sup *s, int i, int fd, pid_t parent)
+{
+	struct sigaction dfl = {0}, ign = {0};
+	int rc;
+
+	child_sup = s;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1); /* the coordinator died before prctl */
+	dfl.sa_handler = SIG_DFL;
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGPIPE, &ign, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGCHLD, &dfl, NULL);
+	/* Only the standard streams and our own socket stay open. */
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0u, 0);
+	rc = s->o.node_main(s->o.node_arg, i, fd);
+	_exit(rc & 0xff);
+}
+
+static void kill_all(struct ldfi_sup *s)
+{
+	for (int i = 0; i < s->o.n_nodes; i++)
+		if (s->p[i].pid > 0)
+			kill(s->p[i].pid, SIGKILL);
+	for (int i = 0; i < s->o.n_nodes; i++)
+		reap(&s->p[i], 0);
+}
+
+static void destroy(struct ldfi_sup *s)
+{
+	for (int i = 0; i < s->o.n_nodes; i++)
+		if (s->p[i].bev)
+			bufferevent_free(s->p[i].bev);
+	if (s->deadline)
+		event_free(s->deadline);
+	if (s->grace)
+		event_free(s->grace);
+	if (s->base)
+		event_base_free(s->base);
+	sigaction(SIGPIPE, &s->old_pipe, NULL);
+	free(s->p);
+	free(s);
+}
+
+int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *err,
+		   size_t errlen)
+{
+	struct ldfi_sup *s = calloc(1, sizeof(*s));
+	struct sigaction ign = {0};
+	int(*sv)[2];
+	pid_t self = getpid();
+	int rc = LDFI_ENOMEM;
+
+	*out = NULL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return LDFI_ENOMEM;
+	}
+	s->o = *o;
+	s->t0_ms = now_ms();
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &s->old_pipe);
+	s->p = calloc((size_t)o->n_nodes + 1, sizeof(*s->p));
+	sv = s->sv = malloc(((size_t)o->n_nodes + 1) * sizeof(*sv));
+	if (!s->p || !sv) {
+		snprintf(err, errlen, "out of memory");
+		goto err_;
+	}
+	for (int i = 0; i < o->n_nodes; i++)
+		sv[i][0] = sv[i][1] = -1;
+	for (int i = 0; i < o->n_nodes; i++) {
+		s->p[i] = (struct proc){s, i, 0, NULL, PROC_GONE, false};
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i])) {
+			snprintf(err, errlen, "socketpair: %s", strerror(errno));
+			rc = LDFI_EIO;
+			goto err_socks;
+		}
+	}
+	for (int i = 0; i < o->n_nodes; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			snprintf(err, errlen, "fork (node %s): %s", name_of(s, i), strerror(errno));
+			rc = LDFI_EIO;
+			goto err_socks;
+		}
+		if (pid == 0)
+			child_main(s, i, sv[i][1], self);
+		s->p[i].pid = pid;
+		s->p[i].state = PROC_RUNNING;
+	}
+	for (int i = 0; i < o->n_nodes; i++) {
+		close(sv[i][1]);
+		sv[i][1] = -1;
+	}
+	if (!(s->base = event_base_new())) {
+		snprintf(err, errlen, "event_base_new failed");
+		goto err_socks;
+	}
+	for (int i = 0; i < o->n_nodes; i++) {
+		struct proc *p = &s->p[i];
+
+		if (evutil_make_socket_nonblocking(sv[i][0]) ||
+		    !(p->bev = bufferevent_socket_new(s->base, sv[i][0], BEV_OPT_CLOSE_ON_FREE))) {
+			snprintf(err, errlen, "bufferevent for node %s failed", name_of(s, i));
+			goto err_socks;
+		}
+		sv[i][0] = -1; /* owned by the bufferevent now */
+		bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
+		if (bufferevent_enable(p->bev, EV_READ | EV_WRITE)) {
+			snprintf(err, errlen, "bufferevent_enable for node %s failed", name_of(s, i));
+			goto err_socks;
+		}
+	}
+	s->deadline = evtimer_new(s->base, on_timer, s);
+	s->grace = evtimer_new(s->base, on_timer, s);
+	if (!s->deadline || !s->grace) {
+		snprintf(err, errlen, "evtimer_new failed");
+		goto err_socks;
+	}
+	{
+		struct timeval tv = {o->time_limit_ms / 1000, (o->time_limit_ms % 1000) * 1000};
+
+		if (evtimer_add(s->deadline, &tv)) {
+			snprintf(err, errlen, "evtimer_add failed");
+			goto err_socks;
+		}
+	}
+	free(sv);
+	s->sv = NULL;
+	*out = s;
+	return 0;
+
+err_socks:
+	for (int i = 0; i < o->n_nodes; i++) {
+		if (sv[i][0] >= 0)
+			close(sv[i][0]);
+		if (sv[i][1] >= 0)
+			close(sv[i][1]);
+	}
+	kill_all(s);
+err_:
+	free(sv);
+	s->sv = NULL;
+	destroy(s);
+	return rc;
+}
+
+int ldfi_sup_send(struct ldfi_sup *s, int node, const Ldfi__Live__Frame *f)
+{
+	if (node < 0 || node >= s->o.n_nodes || !s->p[node].bev)
+		return LDFI_EINVAL;
+	return ldfi_frame_put(bufferevent_get_output(s->p[node].bev), f);
+}
+
+int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen)
+{
+	s->round = round;
+	s->rc = 0;
+	s->waiting = 0;
+	for (int i = 0; i < s->o.n_nodes; i++) {
+		s->p[i].answered = false;
+		if (s->p[i].state == PROC_RUNNING)
+			s->waiting++;
+	}
+	while (s->waiting > 0 && !s->rc && !s->timed_out)
+		if (event_base_loop(s->base, EVLOOP_ONCE) < 0)
+			fail(s, LDFI_EIO, "event loop failed in round %d", round);
+	if (!s->rc && s->timed_out) {
+		for (int i = 0; i < s->o.n_nodes; i++)
+			if (s->p[i].state == PROC_RUNNING && !s->p[i].answered) {
+				fail(s, LDFI_EIO,
+				     "node %s did not answer round %d within the time limit of %d ms",
+				     name_of(s, i), round, s->o.time_limit_ms);
+				break;
+			}
+		if (!s->rc)
+			fail(s, LDFI_EIO, "round %d: the time limit of %d ms ran out", round,
+			     s->o.time_limit_ms);
+	}
+	if (s->rc)
+		snprintf(err, errlen, "%s", s->err);
+	return s->rc;
+}
+
+int ldfi_sup_kill(struct ldfi_sup *s, int node)
+{
+	struct proc *p;
+
+	if (node < 0 || node >= s->o.n_nodes || s->p[node].state != PROC_RUNNING)
+		return LDFI_EINVAL;
+	p = &s->p[node];
+	kill(p->pid, SIGKILL);
+	reap(p, 0);
+	return 0;
+}
+
+bool ldfi_sup_running(const struct ldfi_sup *s, int node)
+{
+	return node >= 0 && node < s->o.n_nodes && s->p[node].state == PROC_RUNNING;
+}
+
+int ldfi_sup_pid(const struct ldfi_sup *s, int node)
+{
+	return node >= 0 && node < s->o.n_nodes ? (int)s->p[node].pid : 0;
+}
+
+int ldfi_sup_close(struct ldfi_sup *s, char *err, size_t errlen)
+{
+	Ldfi__Live__Frame f = LDFI__LIVE__FRAME__INIT;
+	Ldfi__Live__Shutdown sd = LDFI__LIVE__SHUTDOWN__INIT;
+	struct timeval tv;
+	int rc;
+
+	if (!s)
+		return 0;
+	s->closing = true;
+	s->rc = 0;
+	s->waiting = 0;
+	f.body_case = LDFI__LIVE__FRAME__BODY_SHUTDOWN;
+	f.shutdown = &sd;
+	for (int i = 0; i < s->o.n_nodes; i++) {
+		if (s->p[i].state != PROC_RUNNING)
+			continue;
+		if (ldfi_sup_send(s, i, &f)) {
+			fail(s, LDFI_EIO, "node %s: cannot queue shutdown", name_of(s, i));
+			continue;
+		}
+		s->waiting++;
+	}
+	s->timed_out = false;
+	tv = (struct timeval){s->o.grace_ms / 1000, (s->o.grace_ms % 1000) * 1000};
+	if (s->waiting && !evtimer_add(s->grace, &tv))
+		while (s->waiting > 0 && !s->timed_out)
+			if (event_base_loop(s->base, EVLOOP_ONCE) < 0)
+				break;
+	for (int i = 0; i < s->o.n_nodes; i++)
+		if (s->p[i].state == PROC_RUNNING) {
+			fail(s, LDFI_EIO, "node %s did not exit within %d ms of shutdown",
+			     name_of(s, i), s->o.grace_ms);
+			reap(&s->p[i], 0);
+		}
+	kill_all(s);
+	rc = s->rc;
+	if (rc)
+		snprintf(err, errlen, "%s", s->err);
+	destroy(s);
+	return rc;
+}
+
+/* --- the node side --- */
+
+struct serve {
+	struct event_base *base;
+	struct bufferevent *bev;
+	ldfi_node_frame_fn fn;
+	void *arg;
+	int round;
+	bool done;
+	int rc;
+};
+
+static void serve_finish(struct serve *sv, int rc, const char *msg)
+{
+	struct evbuffer *out = bufferevent_get_output(sv->bev);
+
+	sv->done = true;
+	sv->rc = rc;
+	bufferevent_disable(sv->bev, EV_READ);
+	if (rc < 0) {
+		Ldfi__Live__Frame f = LDFI__LIVE__FRAME__INIT;
+		Ldfi__Live__Error e = LDFI__LIVE__ERROR__INIT;
+
+		e.round = (uint32_t)sv->round;
+		e.code = rc;
+		e.message = (char *)msg;
+		f.body_case = LDFI__LIVE__FRAME__BODY_ERROR;
+		f.error = &e;
+		ldfi_frame_put(out, &f);
+	}
+	if (evbuffer_get_length(out) == 0)
+		event_base_loopbreak(sv->base);
+}
+
+static void serve_read(struct bufferevent *bev, void *arg)
+{
+	struct serve *sv = arg;
+	Ldfi__Live__Frame *f;
+	char msg[400];
+	int rc;
+
+	while (!sv->done && (rc = ldfi_frame_get(bufferevent_get_input(bev), &f, msg,
+						 sizeof(msg))) != 0) {
+		if (rc < 0) {
+			serve_finish(sv, rc, msg);
+			return;
+		}
+		if (f->body_case == LDFI__LIVE__FRAME__BODY_START_ROUND)
+			sv->round = (int)f->start_round->round;
+		if (f->body_case == LDFI__LIVE__FRAME__BODY_SHUTDOWN) {
+			serve_finish(sv, 0, NULL);
+		} else {
+			msg[0] = 0;
+			rc = sv->fn(sv->arg, f, bufferevent_get_output(bev), msg, sizeof(msg));
+			if (rc < 0)
+				serve_finish(sv, rc, msg[0] ? msg : ldfi_strerror(rc));
+		}
+		ldfi_frame_free(f);
+	}
+}
+
+static void serve_write(struct bufferevent *bev, void *arg)
+{
+	struct serve *sv = arg;
+
+	(void)bev;
+	if (sv->done)
+		event_base_loopbreak(sv->base);
+}
+
+static void serve_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct serve *sv = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		if (!sv->done)
+			sv->rc = 1;
+		sv->done = true;
+		event_base_loopbreak(sv->base);
+	}
+}
+
+int ldfi_sup_serve(int fd, ldfi_node_frame_fn on_frame, void *arg)
+{
+	struct serve sv = {NULL, NULL, on_frame, arg, 0, false, 0};
+
+	if (evutil_make_socket_nonblocking(fd) || !(sv.base = event_base_new()))
+		return LDFI_EIO;
+	if (!(sv.bev = bufferevent_socket_new(sv.base, fd, BEV_OPT_CLOSE_ON_FREE))) {
+		event_base_free(sv.base);
+		return LDFI_EIO;
+	}
+	bufferevent_setcb(sv.bev, serve_read, serve_write, serve_event, &sv);
+	if (bufferevent_enable(sv.bev, EV_READ | EV_WRITE))
+		sv.rc = LDFI_EIO;
+	else
+		event_base_dispatch(sv.base);
+	bufferevent_free(sv.bev);
+	event_base_free(sv.base);
+	return sv.rc;
+}
