@@ -246,8 +246,8 @@ static int eval_plugin(struct ldfi_trace *tr, const struct ldfi_trace *ff, int i
 	for (int k = 0; k < res->n_offs; k++) {
 		const struct ldfi_offense *o = &res->offs[k];
 
-		if (o->rec < -1 || o->rec >= tr->n_recs || o->comp < -1 ||
-		    o->comp >= tr->conf->n_comps || o->node < -1 || o->node >= tr->conf->n_nodes)
+		if (o->rec < 0 || o->rec >= tr->n_recs || o->comp < 0 ||
+		    o->comp >= tr->conf->n_comps || o->node < 0 || o->node >= tr->conf->n_nodes)
 			return LDFI_ESTAGE;
 	}
 	return 0;

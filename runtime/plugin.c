@@ -6,25 +6,75 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
 #include "ldfi/stage.h"
 
-/* A library path as dlopen should see it: relative paths with a '/' are
- * taken from the conf file's directory, bare names are searched as dlopen
- * does (LD_LIBRARY_PATH, system directories). Returns a new string. */
-static char *library_path(const struct ldfi_conf *conf, const char *lib)
+/* "dir/name", or NULL. */
+static char *join(const char *dir, size_t len, const char *name)
 {
-	const char *slash = strrchr(conf->path, '/');
 	char *p;
 
-	if (lib[0] == '/' || !strchr(lib, '/') || !slash)
-		return strdup(lib);
-	if (asprintf(&p, "%.*s/%s", (int)(slash - conf->path), conf->path, lib) < 0)
+	if (asprintf(&p, "%.*s/%s", (int)len, dir, name) < 0)
 		return NULL;
 	return p;
+}
+
+static void *try_open(char *path, char *why, size_t whylen)
+{
+	void *h;
+
+	if (!path)
+		return NULL;
+	dlerror();
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h && access(path, F_OK) == 0) {
+		/* It exists but does not load: that is the error to report. */
+		const char *e = dlerror();
+
+		snprintf(why, whylen, "%s", e ? e : path);
+	}
+	free(path);
+	return h;
+}
+
+/*
+ * Open library `lib` of a conf: a path with a '/' is taken as is when
+ * absolute, else from the conf file's directory. A bare file name is looked
+ * for in each directory of $LDFI_PLUGIN_PATH (colon-separated), then in the
+ * conf file's directory, then in LDFI_PLUGIN_DIR (where `meson install`
+ * puts plugins), then as dlopen(3) searches (LD_LIBRARY_PATH, system).
+ */
+static void *open_library(const struct ldfi_conf *conf, const char *lib, char *why,
+			  size_t whylen)
+{
+	const char *slash = strrchr(conf->path, '/'), *env = getenv("LDFI_PLUGIN_PATH");
+	size_t dirlen = slash ? (size_t)(slash - conf->path) : 1;
+	const char *dir = slash ? conf->path : ".";
+	void *h = NULL;
+
+	why[0] = 0;
+	if (lib[0] == '/')
+		return try_open(strdup(lib), why, whylen);
+	if (strchr(lib, '/'))
+		return try_open(join(dir, dirlen, lib), why, whylen);
+	while (env && *env && !h && !why[0]) {
+		size_t n = strcspn(env, ":");
+
+		if (n)
+			h = try_open(join(env, n, lib), why, whylen);
+		env += n + (env[n] == ':');
+	}
+	if (!h && !why[0])
+		h = try_open(join(dir, dirlen, lib), why, whylen);
+	if (!h && !why[0])
+		h = try_open(join(LDFI_PLUGIN_DIR, strlen(LDFI_PLUGIN_DIR), lib), why, whylen);
+	if (!h && !why[0])
+		h = try_open(strdup(lib), why, whylen);
+	return h;
 }
 
 /* dlopen + dlsym; *sym receives the symbol. The handle is never closed: a
@@ -32,21 +82,19 @@ static char *library_path(const struct ldfi_conf *conf, const char *lib)
 static int resolve(const struct ldfi_conf *conf, int line, const char *what, const char *lib,
 		   const char *name, void **sym, char *err, size_t errlen)
 {
-	char *path = library_path(conf, lib);
-	void *h;
+	char why[512];
+	void *h = open_library(conf, lib, why, sizeof(why));
 
-	if (!path)
-		return LDFI_ENOMEM;
-	dlerror();
-	if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
-		const char *e = dlerror();
-
-		snprintf(err, errlen, "%s:%d: cannot load the library of %s: %s", conf->path, line,
-			 what, e ? e : path);
-		free(path);
+	if (!h) {
+		if (!why[0])
+			snprintf(why, sizeof(why),
+				 "not found (a bare name is looked for in $LDFI_PLUGIN_PATH, the "
+				 "conf's directory, %s and the system's library path)",
+				 LDFI_PLUGIN_DIR);
+		snprintf(err, errlen, "%s:%d: cannot load library '%s' of %s: %s", conf->path, line,
+			 lib, what, why);
 		return LDFI_EINVAL;
 	}
-	free(path);
 	if (!(*sym = dlsym(h, name))) {
 		snprintf(err, errlen, "%s:%d: %s: library '%s' has no symbol '%s'", conf->path, line,
 			 what, lib, name);

@@ -40,8 +40,9 @@ void ldfi_cli_print_checks(FILE *f, const struct ldfi_trace *tr)
 		const struct ldfi_check_result *r = &tr->checks[i];
 		const struct ldfi_check *c = &conf->checks[r->check];
 
-		fprintf(f, "%s %s (%s on %s)\n", r->passed ? "pass" : "FAIL", c->name,
-			ldfi_check_kind_name(c->kind), conf->comps[c->sink].name);
+		fprintf(f, "%s %s (%s%s%s)\n", r->passed ? "pass" : "FAIL", c->name,
+			ldfi_check_kind_name(c->kind), c->sink >= 0 ? " on " : "",
+			c->sink >= 0 ? conf->comps[c->sink].name : "");
 		for (int k = 0; k < r->n_offs; k++)
 			print_offense(f, tr, &r->offs[k]);
 	}

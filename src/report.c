@@ -351,18 +351,19 @@ err_nomem:
 /* "->all bcast:1..4 X omit" */
 static char *part_text(const struct ldfi_trace *tr, const struct part *q)
 {
-	const char *src = tr->conf->comps[q->source].name;
-	size_t skip = strlen(src) + 1, len = 0;
+	/* Records a stage named (source -1) are shown whole. */
+	const char *src = q->source >= 0 ? tr->conf->comps[q->source].name : "";
+	size_t skip = q->source >= 0 ? strlen(src) + 1 : 0, len = 0;
 	char *s = NULL;
 	FILE *f = open_memstream(&s, &len);
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%s %s:", q->head, src);
+	fprintf(f, "%s %s%s", q->head, src, q->source >= 0 ? ":" : "");
 	for (int i = 0, j; i < q->n; i = j + 1) {
 		for (j = i; j + 1 < q->n && q->recs[j + 1] == q->recs[j] + 1; j++)
 			;
-		if (j - i < 2)
+		if (j - i < 2 || q->source < 0)
 			j = i;
 		fprintf(f, "%s%s", i ? "," : "", tr->recs[q->recs[i]].name + skip);
 		if (j > i)

@@ -167,9 +167,11 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec);
 typedef int (*ldfi_check_fn)(const struct ldfi_trace *tr, const struct ldfi_trace *fault_free,
 			     int check, struct ldfi_check_result *res);
 
-/* Add an offense to `res`: record `rec` at the replica of `comp` on `node`
- * (-1 when not about one replica), with `problem`, `count` and `expected`
- * as in struct ldfi_offense. Returns 0 or LDFI_ENOMEM. */
+/* Add an offense to `res`: record `rec` at component `comp` on node `node`
+ * (all valid indices of this run: a check that names anything else stops
+ * the run with LDFI_ESTAGE), with `problem`, `count` and `expected` as in
+ * struct ldfi_offense; sets res->passed to false. Returns 0 or
+ * LDFI_ENOMEM. */
 int ldfi_check_offend(struct ldfi_check_result *res, int rec, int comp, int node,
 		      enum ldfi_problem problem, int count, int expected);
 
