@@ -13,6 +13,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
+#include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli.h"
 
@@ -22,6 +23,7 @@ struct run_opts {
 	const char *db;
 	const char *json;
 	int eot, eff, crashes;
+	enum ldfi_engine engine;
 };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -30,11 +32,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"faults", required_argument, NULL, 'f'}, {"db", required_argument, NULL, 'd'},
 		{"json", required_argument, NULL, 'j'},   {"eot", required_argument, NULL, 'T'},
 		{"eff", required_argument, NULL, 'E'},    {"crashes", required_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"engine", required_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct run_opts){NULL, "none", NULL, NULL, -1, -1, -1};
+	*o = (struct run_opts){NULL, "none", NULL, NULL, -1, -1, -1, LDFI_ENGINE_SIM};
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -50,6 +53,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'j':
 			o->json = optarg;
 			break;
+		case 'e':
+			if (ldfi_engine_parse(optarg, &o->engine))
+				return ldfi_cli_usage_error("run", "--engine must be sim or live, not '%s'",
+							    optarg);
+			break;
 		case 'T':
 		case 'E':
 		case 'C':
@@ -60,7 +68,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'h':
 			printf("usage: ldfi run PIPELINE.conf [--faults 'crash(c,2) omit(a,b,1)'] "
-			       "[--db FILE] [--json FILE] [--eot N] [--eff N] [--crashes N]\n");
+			       "[--db FILE] [--json FILE] [--eot N] [--eff N] [--crashes N] "
+			       "[--engine sim|live]\n");
 			return -1;
 		default:
 			return ldfi_cli_usage_error("run", "unknown or incomplete option '%s'",
@@ -113,7 +122,7 @@ static int execute(const struct run_opts *o, struct ldfi_conf *conf)
 		return LDFI_EXIT_USAGE;
 	}
 	t0 = now_us();
-	rc = ldfi_runtime_exec(conf, &fs, NULL, &tr);
+	rc = ldfi_engine_exec(o->engine, conf, &fs, NULL, &tr, err, sizeof(err));
 	ldfi_faults_finish(&fs);
 	if (rc == LDFI_ELIMIT) {
 		ldfi_rt_limit_text(err, sizeof(err));
@@ -124,7 +133,7 @@ static int execute(const struct run_opts *o, struct ldfi_conf *conf)
 		return LDFI_EXIT_USAGE;
 	}
 	if (rc) {
-		fprintf(stderr, "ldfi run: execution failed: %s\n", ldfi_strerror(rc));
+		fprintf(stderr, "ldfi run: execution failed: %s\n", err);
 		return LDFI_EXIT_INTERNAL;
 	}
 	ldfi_cli_print_checks(stdout, tr);

@@ -159,6 +159,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 			     s->round, f->error->message);
 		} else if (!s->closing && !p->answered) {
 			rc = s->o.on_frame(s->o.frame_arg, p->index, f, msg, sizeof(msg));
+			f = NULL; /* the callback's now */
 			if (rc < 0) {
 				fail(s, rc, "node %s, round %d: %s", name_of(s, p->index), s->round,
 				     msg);

@@ -41,12 +41,13 @@ typedef int (*ldfi_sup_node_fn)(void *arg, int node, int fd);
 
 /*
  * Called in the coordinator for each frame node `node` sends while in a
- * barrier. `f` is borrowed (freed after the call). Return 1 when the node
+ * barrier. `f` is the callee's (ldfi_frame_free it, now or later; Error
+ * frames never reach it: they fail the barrier). Return 1 when the node
  * has answered the round (the barrier stops waiting for it), 0 to keep
  * reading, or a negative LDFI_E* code with the reason in `err` to fail the
  * barrier.
  */
-typedef int (*ldfi_sup_frame_fn)(void *arg, int node, const Ldfi__Live__Frame *f, char *err,
+typedef int (*ldfi_sup_frame_fn)(void *arg, int node, Ldfi__Live__Frame *f, char *err,
 				 size_t errlen);
 
 struct ldfi_sup_opts {

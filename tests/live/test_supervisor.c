@@ -100,13 +100,15 @@ static int node_main(void *arg, int node, int fd)
 
 static int answered[3];
 
-static int coord_frame(void *arg, int node, const Ldfi__Live__Frame *f, char *err, size_t errlen)
+static int coord_frame(void *arg, int node, Ldfi__Live__Frame *f, char *err, size_t errlen)
 {
 	(void)arg;
 	if (f->body_case != LDFI__LIVE__FRAME__BODY_ROUND_DONE) {
 		snprintf(err, errlen, "unexpected frame %d", f->body_case);
+		ldfi_frame_free(f);
 		return LDFI_EFORMAT;
 	}
+	ldfi_frame_free(f);
 	answered[node]++;
 	return 1;
 }

@@ -1,0 +1,692 @@
+/*
+ * engine.c - the live engine's coordinator (live.h): forks the nodes, runs
+ * the rounds in lockstep, numbers and routes every message, and builds the
+ * trace exactly as the simulation does (runtime/runtime.c).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/faults.h"
+#include "ldfi/ldfi.h"
+#include "ldfi/runtime.h"
+#include "runtime/live/frame.h"
+#include "runtime/live/live.h"
+#include "runtime/live/supervisor.h"
+#include "runtime/runtime.h"
+
+/* What one node sent during the current round's barrier. */
+struct inbox {
+	Ldfi__Live__Frame **frames; /* Sent and Outputs frames, then RoundDone */
+	size_t n, cap;
+	size_t n_sent, n_outputs;   /* counted, checked against RoundDone */
+};
+
+struct outvec {
+	struct ldfi_output *v;
+	int n, cap;
+};
+
+struct live {
+	const struct ldfi_conf *conf;
+	struct ldfi_trace *tr;
+	struct ldfi_sup *sup;
+	int round;
+	unsigned char *omit; /* [t][a][b] for 1 <= t < eff */
+	struct inbox *in;    /* per node */
+	struct outvec *outs; /* per comp * n_nodes + node */
+	bool *replica;       /* per comp * n_nodes + node: the replica exists */
+	int *rec_slot;       /* record name -> index; open addressing, -1 empty */
+	size_t cap_rec_slot, cap_recs, cap_msgs, cap_parents;
+	uint32_t *deliv;     /* indices of this round's deliveries */
+	size_t cap_deliv;
+	Ldfi__Live__Envelope *env; /* LDFI_LIVE_BATCH, for Deliver frames */
+	Ldfi__Live__Envelope **penv;
+};
+
+const char *ldfi_engine_name(enum ldfi_engine e)
+{
+	return e == LDFI_ENGINE_LIVE ? "live" : "sim";
+}
+
+int ldfi_engine_parse(const char *s, enum ldfi_engine *e)
+{
+	if (strcmp(s, "sim") == 0)
+		*e = LDFI_ENGINE_SIM;
+	else if (strcmp(s, "live") == 0)
+		*e = LDFI_ENGINE_LIVE;
+	else
+		return LDFI_EINVAL;
+	return 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 16;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (!(q = realloc(*p, n * size)))
+		return LDFI_ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* --- records by name, numbered as the simulation numbers them --- */
+
+static uint32_t str_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+static int *rec_find(struct live *lv, const char *name)
+{
+	size_t mask = lv->cap_rec_slot - 1, i = str_hash(name) & mask;
+
+	while (lv->rec_slot[i] >= 0 && strcmp(lv->tr->recs[lv->rec_slot[i]].name, name) != 0)
+		i = (i + 1) & mask;
+	return &lv->rec_slot[i];
+}
+
+static int rec_rehash(struct live *lv, size_t cap)
+{
+	int *slot = malloc(cap * sizeof(int));
+
+	if (!slot)
+		return LDFI_ENOMEM;
+	free(lv->rec_slot);
+	lv->rec_slot = slot;
+	lv->cap_rec_slot = cap;
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = -1;
+	for (int r = 0; r < lv->tr->n_recs; r++)
+		*rec_find(lv, lv->tr->recs[r].name) = r;
+	return 0;
+}
+
+/* The record named `name`, added (as a stage-named record) if new. */
+static int rec_intern(struct live *lv, const char *name)
+{
+	struct ldfi_trace *tr = lv->tr;
+	int *slot = rec_find(lv, name), rc;
+
+	if (*slot >= 0)
+		return *slot;
+	if (2 * ((size_t)tr->n_recs + 1) > lv->cap_rec_slot &&
+	    (rc = rec_rehash(lv, 2 * lv->cap_rec_slot)))
+		return rc;
+	if (grow((void **)&tr->recs, &lv->cap_recs, (size_t)tr->n_recs + 1, sizeof(*tr->recs)))
+		return LDFI_ENOMEM;
+	tr->recs[tr->n_recs] = (struct ldfi_record){strdup(name), -1, -1, false};
+	if (!tr->recs[tr->n_recs].name)
+		return LDFI_ENOMEM;
+	*rec_find(lv, name) = tr->n_recs;
+	return tr->n_recs++;
+}
+
+/* A record a node names: known already (or created this round by it). */
+static int rec_lookup(struct live *lv, const char *name, char *err, size_t errlen)
+{
+	int r = *rec_find(lv, name);
+
+	if (r < 0)
+		snprintf(err, errlen, "unknown record '%.100s'", name);
+	return r < 0 ? LDFI_EFORMAT : r;
+}
+
+/* --- fates, as runtime.c decides them --- */
+
+static int fault_index(const struct ldfi_trace *tr, struct ldfi_fault f)
+{
+	for (int i = 0; i < tr->faults.n; i++)
+		if (ldfi_fault_cmp(&tr->faults.v[i], &f) == 0)
+			return i;
+	return -1;
+}
+
+static void decide_fate(struct live *lv, struct ldfi_msg *m)
+{
+	const struct ldfi_conf *conf = lv->conf;
+	const int *crash = lv->tr->crash_round;
+	int t = m->send_round, n = conf->n_nodes;
+
+	m->fate = LDFI_FATE_DELIVERED;
+	m->fault = -1;
+	if (m->src_node != m->dst_node && t < conf->eff &&
+	    lv->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n + (size_t)m->dst_node]) {
+		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, t};
+
+		m->fate = LDFI_FATE_OMITTED;
+		m->fault = fault_index(lv->tr, f);
+	} else if (t >= conf->eot) {
+		m->fate = LDFI_FATE_EOT;
+	} else if (crash[m->dst_node] && crash[m->dst_node] <= t + 1) {
+		struct ldfi_fault f = {LDFI_FAULT_CRASH, m->dst_node, -1, crash[m->dst_node]};
+
+		m->fate = LDFI_FATE_CRASHED;
+		m->fault = fault_index(lv->tr, f);
+	}
+}
+
+static int push_parents(struct live *lv, const uint32_t *ids, size_t n, uint32_t *off)
+{
+	struct ldfi_trace *tr = lv->tr;
+
+	if (grow((void **)&tr->parents, &lv->cap_parents, tr->n_parents + n, sizeof(*tr->parents)))
+		return LDFI_ENOMEM;
+	*off = (uint32_t)tr->n_parents;
+	if (n)
+		memcpy(tr->parents + tr->n_parents, ids, n * sizeof(*ids));
+	tr->n_parents += n;
+	return 0;
+}
+
+/* --- one round --- */
+
+static bool is_replica(const struct live *lv, uint32_t comp, uint32_t node)
+{
+	return comp < (uint32_t)lv->conf->n_comps && node < (uint32_t)lv->conf->n_nodes &&
+	       lv->replica[comp * (uint32_t)lv->conf->n_nodes + node];
+}
+
+/* Barrier callback: keep the node's frames until every node has answered. */
+static int on_frame(void *arg, int node, Ldfi__Live__Frame *f, char *err, size_t errlen)
+{
+	struct live *lv = arg;
+	struct inbox *in = &lv->in[node];
+	int done = 0;
+
+	switch (f->body_case) {
+	case LDFI__LIVE__FRAME__BODY_SENT:
+		in->n_sent += f->sent->n_msgs;
+		break;
+	case LDFI__LIVE__FRAME__BODY_OUTPUTS:
+		in->n_outputs += f->outputs->n_outs;
+		break;
+	case LDFI__LIVE__FRAME__BODY_ROUND_DONE:
+		if (f->round_done->round != (uint32_t)lv->round ||
+		    f->round_done->n_sent != in->n_sent ||
+		    f->round_done->n_outputs != in->n_outputs) {
+			snprintf(err, errlen,
+				 "round done for round %u with %u sends and %u outputs, but %zu and "
+				 "%zu came",
+				 f->round_done->round, f->round_done->n_sent,
+				 f->round_done->n_outputs, in->n_sent, in->n_outputs);
+			ldfi_frame_free(f);
+			return LDFI_EFORMAT;
+		}
+		done = 1;
+		break;
+	default:
+		snprintf(err, errlen, "unexpected frame (%d)", f->body_case);
+		ldfi_frame_free(f);
+		return LDFI_EFORMAT;
+	}
+	if (grow((void **)&in->frames, &in->cap, in->n + 1, sizeof(*in->frames))) {
+		ldfi_frame_free(f);
+		snprintf(err, errlen, "out of memory");
+		return LDFI_ENOMEM;
+	}
+	in->frames[in->n++] = f;
+	return done;
+}
+
+static int take_send(struct live *lv, int node, const Ldfi__Live__Envelope *e, char *err,
+		     size_t errlen)
+{
+	struct ldfi_trace *tr = lv->tr;
+	struct ldfi_msg *m;
+	int rec, rc;
+
+	if (e->src_node != (uint32_t)node || !is_replica(lv, e->src_stage, e->src_node) ||
+	    !is_replica(lv, e->dst_stage, e->dst_node) || e->round != (uint32_t)lv->round ||
+	    e->kind > LDFI__LIVE__MSG_KIND__MSG_ACK ||
+	    e->delivery > LDFI__LIVE__DELIVERY__DELIVERY_ACK ||
+	    e->parents > LDFI__LIVE__PARENTS__PARENTS_ANY) {
+		snprintf(err, errlen, "a send that does not fit the pipeline");
+		return LDFI_EFORMAT;
+	}
+	for (size_t i = 0; i < e->n_parent_ids; i++)
+		if (e->parent_ids[i] == 0 || e->parent_ids[i] > tr->n_msgs) {
+			snprintf(err, errlen, "a send derived from unknown message %u",
+				 e->parent_ids[i]);
+			return LDFI_EFORMAT;
+		}
+	if ((rec = rec_lookup(lv, e->record, err, errlen)) < 0)
+		return rec;
+	if (tr->n_msgs >= LDFI_MAX_MESSAGES)
+		return LDFI_ELIMIT;
+	if (grow((void **)&tr->msgs, &lv->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs)))
+		return LDFI_ENOMEM;
+	m = &tr->msgs[tr->n_msgs];
+	*m = (struct ldfi_msg){.id = (uint32_t)tr->n_msgs + 1,
+			       .kind = (uint8_t)e->kind,
+			       .delivery = (uint8_t)e->delivery,
+			       .parents_any = e->parents == LDFI__LIVE__PARENTS__PARENTS_ANY,
+			       .conditional = e->conditional,
+			       .src_node = (int32_t)e->src_node,
+			       .src_comp = (int32_t)e->src_stage,
+			       .dst_node = (int32_t)e->dst_node,
+			       .dst_comp = (int32_t)e->dst_stage,
+			       .send_round = lv->round,
+			       .rec = rec,
+			       .n_parents = (uint32_t)e->n_parent_ids};
+	if ((rc = push_parents(lv, e->parent_ids, e->n_parent_ids, &m->parents_off)))
+		return rc;
+	decide_fate(lv, m);
+	tr->n_msgs++;
+	return 0;
+}
+
+static int take_output(struct live *lv, int node, const Ldfi__Live__Output *o, char *err,
+		       size_t errlen)
+{
+	struct outvec *v;
+	struct ldfi_output *w;
+	int rec, rc;
+
+	if (!is_replica(lv, o->stage, (uint32_t)node) || o->round != (uint32_t)lv->round) {
+		snprintf(err, errlen, "an output that does not fit the pipeline");
+		return LDFI_EFORMAT;
+	}
+	v = &lv->outs[o->stage * (uint32_t)lv->conf->n_nodes + (uint32_t)node];
+	if (o->pos != (uint32_t)v->n) {
+		snprintf(err, errlen, "output at position %u, expected %d", o->pos, v->n);
+		return LDFI_EFORMAT;
+	}
+	for (size_t i = 0; i < o->n_parent_ids; i++)
+		if (o->parent_ids[i] == 0 || o->parent_ids[i] > lv->tr->n_msgs) {
+			snprintf(err, errlen, "an output derived from unknown message %u",
+				 o->parent_ids[i]);
+			return LDFI_EFORMAT;
+		}
+	if ((rec = rec_lookup(lv, o->record, err, errlen)) < 0)
+		return rec;
+	if (v->n == v->cap) {
+		int cap = v->cap ? 2 * v->cap : 16;
+		struct ldfi_output *p = realloc(v->v, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		v->v = p;
+		v->cap = cap;
+	}
+	w = &v->v[v->n];
+	*w = (struct ldfi_output){(int32_t)o->stage, node, v->n, rec, lv->round, 0,
+				  (uint32_t)o->n_parent_ids, o->conditional};
+	if ((rc = push_parents(lv, o->parent_ids, o->n_parent_ids, &w->parents_off)))
+		return rc;
+	v->n++;
+	return 0;
+}
+
+/* Fold node `node`'s answer into the trace: the records it created, its
+ * sends (numbered now, in its order), its outputs, what it emitted. */
+static int take_answer(struct live *lv, int node, char *err, size_t errlen)
+{
+	struct inbox *in = &lv->in[node];
+	const Ldfi__Live__RoundDone *d = in->frames[in->n - 1]->round_done;
+	int rc, r;
+
+	for (size_t i = 0; i < d->n_created; i++)
+		if ((r = rec_intern(lv, d->created[i])) < 0)
+			return r;
+	for (size_t i = 0; i + 1 < in->n; i++) {
+		const Ldfi__Live__Frame *f = in->frames[i];
+
+		if (f->body_case == LDFI__LIVE__FRAME__BODY_SENT) {
+			for (size_t k = 0; k < f->sent->n_msgs; k++)
+				if ((rc = take_send(lv, node, f->sent->msgs[k], err, errlen)))
+					return rc;
+		} else {
+			for (size_t k = 0; k < f->outputs->n_outs; k++)
+				if ((rc = take_output(lv, node, f->outputs->outs[k], err, errlen)))
+					return rc;
+		}
+	}
+	for (size_t i = 0; i < d->n_emitted; i++) {
+		if ((r = rec_lookup(lv, d->emitted[i], err, errlen)) < 0)
+			return r;
+		lv->tr->recs[r].emitted = true;
+	}
+	return 0;
+}
+
+static void inbox_clear(struct inbox *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		ldfi_frame_free(in->frames[i]);
+	in->n = in->n_sent = in->n_outputs = 0;
+}
+
+static int cmp_deliv(const void *x, const void *y, void *arg)
+{
+	const struct ldfi_msg *ms = arg;
+	const struct ldfi_msg *a = &ms[*(const uint32_t *)x], *b = &ms[*(const uint32_t *)y];
+
+	if (a->dst_node != b->dst_node)
+		return a->dst_node < b->dst_node ? -1 : 1;
+	if (a->src_node != b->src_node)
+		return a->src_node < b->src_node ? -1 : 1;
+	if (a->src_comp != b->src_comp)
+		return a->src_comp < b->src_comp ? -1 : 1;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+static int send_frame(struct live *lv, int node, Ldfi__Live__Frame *f, char *err, size_t errlen)
+{
+	int rc = ldfi_sup_send(lv->sup, node, f);
+
+	if (rc)
+		snprintf(err, errlen, "cannot queue a frame for node %s: %s",
+			 lv->conf->nodes[node].name, ldfi_strerror(rc));
+	return rc;
+}
+
+static int flush_deliver(struct live *lv, int node, size_t k, char *err, size_t errlen)
+{
+	Ldfi__Live__Frame f = LDFI__LIVE__FRAME__INIT;
+	Ldfi__Live__Deliver d = LDFI__LIVE__DELIVER__INIT;
+
+	d.n_msgs = k;
+	d.msgs = lv->penv;
+	f.body_case = LDFI__LIVE__FRAME__BODY_DELIVER;
+	f.deliver = &d;
+	return send_frame(lv, node, &f, err, errlen);
+}
+
+/* Start round `lv->round` on every running node, with the messages sent in
+ * [from, to) that arrive, in canonical order. */
+static int start_round(struct live *lv, size_t from, size_t to, char *err, size_t errlen)
+{
+	const struct ldfi_trace *tr = lv->tr;
+	size_t n = 0, j = 0;
+	int rc;
+
+	if (grow((void **)&lv->deliv, &lv->cap_deliv, to - from + 1, sizeof(*lv->deliv)))
+		return LDFI_ENOMEM;
+	for (size_t i = from; i < to; i++)
+		if (tr->msgs[i].fate == LDFI_FATE_DELIVERED)
+			lv->deliv[n++] = (uint32_t)i;
+	if (n > 1)
+		qsort_r(lv->deliv, n, sizeof(*lv->deliv), cmp_deliv, tr->msgs);
+	for (int node = 0; node < lv->conf->n_nodes; node++) {
+		Ldfi__Live__Frame f = LDFI__LIVE__FRAME__INIT;
+		Ldfi__Live__StartRound sr = LDFI__LIVE__START_ROUND__INIT;
+		Ldfi__Live__EndDeliveries ed = LDFI__LIVE__END_DELIVERIES__INIT;
+		size_t k = 0, count = 0;
+
+		if (!ldfi_sup_running(lv->sup, node)) {
+			while (j < n && tr->msgs[lv->deliv[j]].dst_node == node)
+				j++;
+			continue;
+		}
+		sr.round = (uint32_t)lv->round;
+		f.body_case = LDFI__LIVE__FRAME__BODY_START_ROUND;
+		f.start_round = &sr;
+		if ((rc = send_frame(lv, node, &f, err, errlen)))
+			return rc;
+		for (; j < n && tr->msgs[lv->deliv[j]].dst_node == node; j++) {
+			const struct ldfi_msg *m = &tr->msgs[lv->deliv[j]];
+			Ldfi__Live__Envelope *e = &lv->env[k];
+
+			*e = (Ldfi__Live__Envelope)LDFI__LIVE__ENVELOPE__INIT;
+			e->id = m->id;
+			e->kind = (Ldfi__Live__MsgKind)m->kind;
+			e->src_node = (uint32_t)m->src_node;
+			e->src_stage = (uint32_t)m->src_comp;
+			e->dst_node = (uint32_t)m->dst_node;
+			e->dst_stage = (uint32_t)m->dst_comp;
+			e->round = (uint32_t)m->send_round;
+			e->record = tr->recs[m->rec].name;
+			e->delivery = (Ldfi__Live__Delivery)m->delivery;
+			e->parents = m->parents_any ? LDFI__LIVE__PARENTS__PARENTS_ANY
+						    : LDFI__LIVE__PARENTS__PARENTS_ALL;
+			e->conditional = m->conditional;
+			count++;
+			if (++k == LDFI_LIVE_BATCH) {
+				if ((rc = flush_deliver(lv, node, k, err, errlen)))
+					return rc;
+				k = 0;
+			}
+		}
+		if (k && (rc = flush_deliver(lv, node, k, err, errlen)))
+			return rc;
+		ed.round = (uint32_t)lv->round;
+		ed.count = (uint32_t)count;
+		f = (Ldfi__Live__Frame)LDFI__LIVE__FRAME__INIT;
+		f.body_case = LDFI__LIVE__FRAME__BODY_END_DELIVERIES;
+		f.end_deliveries = &ed;
+		if ((rc = send_frame(lv, node, &f, err, errlen)))
+			return rc;
+	}
+	return 0;
+}
+
+static int run_round(struct live *lv, size_t from, size_t to, char *err, size_t errlen)
+{
+	const struct ldfi_conf *conf = lv->conf;
+	int rc = 0;
+
+	/* A crash in this round: the node's process dies now, by SIGKILL. */
+	for (int node = 0; node < conf->n_nodes; node++)
+		if (lv->tr->crash_round[node] == lv->round && ldfi_sup_running(lv->sup, node))
+			ldfi_sup_kill(lv->sup, node);
+	if ((rc = start_round(lv, from, to, err, errlen)) ||
+	    (rc = ldfi_sup_barrier(lv->sup, lv->round, err, errlen)))
+		goto out;
+	for (int node = 0; node < conf->n_nodes && !rc; node++) {
+		if (!ldfi_sup_running(lv->sup, node))
+			continue;
+		if ((rc = take_answer(lv, node, err, errlen)) && !err[0])
+			snprintf(err, errlen, "%s", ldfi_strerror(rc));
+		else if (rc == LDFI_EFORMAT) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "%s", err);
+			snprintf(err, errlen, "node %s, round %d: %s", conf->nodes[node].name,
+				 lv->round, msg);
+		}
+	}
+out:
+	for (int node = 0; node < conf->n_nodes; node++)
+		inbox_clear(&lv->in[node]);
+	return rc;
+}
+
+/* --- the run --- */
+
+static int setup(struct live *lv, const struct ldfi_faults *faults)
+{
+	const struct ldfi_conf *conf = lv->conf;
+	struct ldfi_trace *tr = lv->tr;
+	size_t n = (size_t)conf->n_nodes, cap = 64;
+	int rc;
+
+	if ((rc = ldfi_trace_init(tr, conf)))
+		return rc;
+	if (ldfi_faults_copy(&tr->faults, faults))
+		return LDFI_ENOMEM;
+	lv->cap_recs = (size_t)tr->n_recs + 1; /* as ldfi_trace_init allocated */
+	while (cap < 2 * (size_t)tr->n_recs + 2)
+		cap *= 2;
+	if ((rc = rec_rehash(lv, cap)))
+		return rc;
+	lv->omit = calloc((size_t)(conf->eff > 0 ? conf->eff : 1) * n * n, 1);
+	lv->in = calloc(n + 1, sizeof(*lv->in));
+	lv->outs = calloc((size_t)conf->n_comps * n + 1, sizeof(*lv->outs));
+	lv->replica = calloc((size_t)conf->n_comps * n + 1, sizeof(*lv->replica));
+	lv->env = malloc(LDFI_LIVE_BATCH * sizeof(*lv->env));
+	lv->penv = malloc(LDFI_LIVE_BATCH * sizeof(*lv->penv));
+	if (!lv->omit || !lv->in || !lv->outs || !lv->replica || !lv->env || !lv->penv)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < LDFI_LIVE_BATCH; i++)
+		lv->penv[i] = &lv->env[i];
+	for (int c = 0; c < conf->n_comps; c++)
+		for (int i = 0; i < conf->comps[c].n_nodes; i++)
+			lv->replica[(size_t)c * n + (size_t)conf->comps[c].nodes[i]] = true;
+	for (int i = 0; i < faults->n; i++) {
+		const struct ldfi_fault *f = &faults->v[i];
+
+		if (f->kind == LDFI_FAULT_CRASH)
+			tr->crash_round[f->a] = f->t;
+		else if (f->t < conf->eff)
+			lv->omit[((size_t)f->t * n + (size_t)f->a) * n + (size_t)f->b] = 1;
+	}
+	return 0;
+}
+
+/* Every replica's outputs into the trace, grouped by replica in (component,
+ * node) order, as the simulation lists them. */
+static int collect_outputs(struct live *lv)
+{
+	struct ldfi_trace *tr = lv->tr;
+	size_t total = 0, k = (size_t)lv->conf->n_comps * (size_t)lv->conf->n_nodes;
+
+	for (size_t i = 0; i < k; i++)
+		total += (size_t)lv->outs[i].n;
+	if (!(tr->outs = malloc((total ? total : 1) * sizeof(*tr->outs))))
+		return LDFI_ENOMEM;
+	for (size_t i = 0; i < k; i++) {
+		if (!lv->outs[i].n)
+			continue;
+		memcpy(tr->outs + tr->n_outs, lv->outs[i].v,
+		       (size_t)lv->outs[i].n * sizeof(*tr->outs));
+		tr->n_outs += (size_t)lv->outs[i].n;
+	}
+	return 0;
+}
+
+static void live_finish(struct live *lv)
+{
+	size_t k = (size_t)lv->conf->n_comps * (size_t)lv->conf->n_nodes;
+
+	for (int i = 0; lv->in && i < lv->conf->n_nodes; i++) {
+		inbox_clear(&lv->in[i]);
+		free(lv->in[i].frames);
+	}
+	for (size_t i = 0; lv->outs && i < k; i++)
+		free(lv->outs[i].v);
+	free(lv->in);
+	free(lv->outs);
+	free(lv->replica);
+	free(lv->omit);
+	free(lv->rec_slot);
+	free(lv->deliv);
+	free(lv->env);
+	free(lv->penv);
+}
+
+static int time_limit_ms(void)
+{
+	const char *s = getenv("LDFI_LIVE_TIME_LIMIT_MS");
+	long v = s ? strtol(s, NULL, 10) : 0;
+
+	return v > 0 && v <= 86400000 ? (int)v : LDFI_LIVE_TIME_LIMIT_MS;
+}
+
+/* Fork the nodes, run rounds 1..eot, shut the nodes down. */
+static int run_nodes(struct live *lv, char *err, size_t errlen)
+{
+	const struct ldfi_conf *conf = lv->conf;
+	const char **names = malloc(((size_t)conf->n_nodes + 1) * sizeof(*names));
+	struct ldfi_sup_opts o = {conf->n_nodes, names, ldfi_live_node_main, (void *)conf,
+				  on_frame, lv, time_limit_ms(), LDFI_LIVE_GRACE_MS};
+	size_t from = 0, to = 0;
+	char cerr[512] = "";
+	int rc, crc;
+
+	if (!names)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < conf->n_nodes; i++)
+		names[i] = conf->nodes[i].name;
+	if ((rc = ldfi_sup_start(&o, &lv->sup, err, errlen))) {
+		free(names);
+		return rc;
+	}
+	for (lv->round = 1; lv->round <= conf->eot && !rc; lv->round++) {
+		rc = run_round(lv, from, to, err, errlen);
+		from = to;
+		to = lv->tr->n_msgs;
+	}
+	crc = ldfi_sup_close(lv->sup, cerr, sizeof(cerr));
+	lv->sup = NULL;
+	if (!rc && crc) {
+		rc = crc;
+		snprintf(err, errlen, "%s", cerr);
+	}
+	free(names);
+	return rc;
+}
+
+static bool needs_fault_free(const struct ldfi_conf *conf)
+{
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE)
+			return true;
+	return false;
+}
+
+int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		   const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,
+		   size_t errlen)
+{
+	struct ldfi_trace *ff = NULL;
+	struct live lv = {0};
+	int rc;
+
+	*out = NULL;
+	err[0] = 0;
+	if (!fault_free && faults->n > 0 && needs_fault_free(conf)) {
+		struct ldfi_faults none = {0};
+
+		if ((rc = ldfi_live_exec(conf, &none, NULL, &ff, err, errlen)))
+			return rc;
+		fault_free = ff;
+	}
+	lv.conf = conf;
+	if (!(lv.tr = calloc(1, sizeof(*lv.tr)))) {
+		rc = LDFI_ENOMEM;
+		goto err_trace;
+	}
+	if ((rc = setup(&lv, faults)) || (rc = run_nodes(&lv, err, errlen)) ||
+	    (rc = collect_outputs(&lv)) ||
+	    (rc = ldfi_checks_eval(lv.tr, faults->n ? fault_free : lv.tr)))
+		goto err_run;
+	live_finish(&lv);
+	ldfi_trace_destroy(ff);
+	*out = lv.tr;
+	return 0;
+
+err_run:
+	if (!err[0])
+		snprintf(err, errlen, "%s", ldfi_strerror(rc));
+	live_finish(&lv);
+	ldfi_trace_destroy(lv.tr);
+err_trace:
+	ldfi_trace_destroy(ff);
+	return rc;
+}
+
+int ldfi_engine_exec(enum ldfi_engine e, const struct ldfi_conf *conf,
+		     const struct ldfi_faults *faults, const struct ldfi_trace *fault_free,
+		     struct ldfi_trace **out, char *err, size_t errlen)
+{
+	int rc;
+
+	if (e == LDFI_ENGINE_LIVE)
+		return ldfi_live_exec(conf, faults, fault_free, out, err, errlen);
+	if ((rc = ldfi_runtime_exec(conf, faults, fault_free, out)))
+		snprintf(err, errlen, "%s", ldfi_strerror(rc));
+	return rc;
+}

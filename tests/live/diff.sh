@@ -1,0 +1,110 @@
+#!/bin/sh
+# diff.sh LDFI [PLUGIN_DIR] - the live engine against the simulation: for
+# every bundled scenario that uses only built-in stages (with PLUGIN_DIR,
+# only the scenarios with plugin stages, their modules loaded from there),
+# and for each of a set of fault
+# sets (none, the counterexample `ldfi explore` finds, a crash of each node,
+# omissions, a crash with omissions), `ldfi run --engine live --db` and
+# `ldfi run --engine sim --db` must record the same rows in every table of
+# the provenance database, timing columns (runs.wall_us) aside. Run from the
+# source root.
+set -eu
+ldfi=$1
+plugins=${2:-}
+if [ -n "$plugins" ]; then
+	LDFI_PLUGIN_PATH=$plugins
+	export LDFI_PLUGIN_PATH
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-live-diff.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+cases=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+# dump DB: every table, every column but the timing ones, in key order.
+dump() {
+	runs_cols=$(sqlite3 "$1" "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')
+		WHERE name <> 'wall_us'")
+	sqlite3 -header "$1" "SELECT $runs_cols FROM runs ORDER BY id;
+		SELECT * FROM messages ORDER BY run, id;
+		SELECT * FROM message_parents ORDER BY run, msg, parent;
+		SELECT * FROM outputs ORDER BY run, sink, node, pos;
+		SELECT * FROM output_parents ORDER BY run, sink, node, pos, parent;
+		SELECT * FROM checks ORDER BY run, name;
+		SELECT * FROM check_records ORDER BY run, check_name, rowid;"
+}
+
+# one CONF BOUNDS FAULTS: run both engines, compare databases and stdout.
+one() {
+	conf=$1 bounds=$2 faults=$3
+	cases=$((cases + 1))
+	rm -f "$tmp/sim.db" "$tmp/live.db"
+	# shellcheck disable=SC2086
+	if "$ldfi" run "$conf" $bounds --faults "$faults" --engine sim --db "$tmp/sim.db" \
+		>"$tmp/sim.out" 2>"$tmp/sim.err"; then s=0; else s=$?; fi
+	# shellcheck disable=SC2086
+	if "$ldfi" run "$conf" $bounds --faults "$faults" --engine live --db "$tmp/live.db" \
+		>"$tmp/live.out" 2>"$tmp/live.err"; then l=0; else l=$?; fi
+	if [ "$s" -gt 1 ]; then
+		fail "$conf '$faults': sim exit $s: $(head -c 300 "$tmp/sim.err")"
+		return
+	fi
+	[ "$s" -eq "$l" ] || fail "$conf '$faults': live exit $l, sim $s: $(head -c 300 "$tmp/live.err")"
+	cmp -s "$tmp/sim.out" "$tmp/live.out" || fail "$conf '$faults': stdout differs"
+	dump "$tmp/sim.db" >"$tmp/sim.dump"
+	dump "$tmp/live.db" >"$tmp/live.dump" 2>&1 || true
+	if ! cmp -s "$tmp/sim.dump" "$tmp/live.dump"; then
+		fail "$conf '$faults': provenance differs:"
+		diff "$tmp/sim.dump" "$tmp/live.dump" | head -20 >&2
+	fi
+	echo "same: $conf $bounds '$faults' ($(sqlite3 "$tmp/sim.db" \
+		'SELECT n_messages || " messages, " || verdict FROM runs'))"
+}
+
+for conf in scenarios/*/*.conf scenarios/*/*/*.conf; do
+	[ -f "$conf" ] || continue
+	if grep -q '^[[:space:]]*kind[[:space:]]*=[[:space:]]*plugin' "$conf"; then
+		[ -n "$plugins" ] || { echo "skipped (plugin stages): $conf"; continue; }
+	elif [ -n "$plugins" ]; then
+		continue
+	fi
+	# Bounds wide enough for every fault set below; both engines get the same.
+	bounds="--eff 3 --crashes 2"
+	rm -rf "$tmp/x"
+	if "$ldfi" explore "$conf" $bounds --out "$tmp/x" --quiet >/dev/null 2>"$tmp/x.err"; then
+		cex=none
+	else
+		cex=$(sqlite3 "$tmp/x/provenance.db" \
+			"SELECT faults FROM runs WHERE passed = 0 ORDER BY id LIMIT 1")
+	fi
+	[ -n "$cex" ] || fail "$conf: explore found no run ($(head -c 300 "$tmp/x.err"))"
+	# Nodes, and two node pairs that exchange messages in round 1.
+	"$ldfi" run "$conf" $bounds --db "$tmp/ff.db" >/dev/null 2>&1 || true
+	nodes=$(sqlite3 "$tmp/ff.db" "SELECT DISTINCT n FROM (SELECT src_node AS n FROM messages
+		UNION SELECT dst_node FROM messages) ORDER BY n")
+	pairs=$(sqlite3 -separator , "$tmp/ff.db" "SELECT DISTINCT src_node, dst_node FROM messages
+		WHERE src_node <> dst_node AND send_round = 1 ORDER BY id LIMIT 2")
+	rm -f "$tmp/ff.db"
+	omits=""
+	for p in $pairs; do
+		omits="$omits omit($p,1)"
+	done
+	first=$(echo "$nodes" | sed -n 1p)
+	one "$conf" "$bounds" none
+	one "$conf" "$bounds" "$cex"
+	for n in $nodes; do
+		one "$conf" "$bounds" "crash($n,2)"
+	done
+	one "$conf" "$bounds" "crash($first,1)"
+	if [ -n "$omits" ]; then
+		one "$conf" "$bounds" "$omits"
+		last=$(echo "$nodes" | tail -n 1)
+		one "$conf" "$bounds" "crash($last,3) $omits"
+	fi
+done
+echo "$cases cases, $fails failed"
+[ "$fails" -eq 0 ]
