@@ -132,9 +132,10 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	struct ldfi_run_info info = {ldfi_strategy_name(x->opts->strategy), 0, 0};
 	struct ldfi_trace *tr = NULL;
 	double t = now_s();
-	char *text;
+	char *text, why[512];
 	int64_t run;
-	int rc = ldfi_runtime_exec(x->conf, fs, x->res->fault_free, &tr);
+	int rc = ldfi_engine_exec(x->opts->engine, x->conf, fs, x->res->fault_free, &tr, why,
+				  sizeof(why));
 
 	if (rc == LDFI_ELIMIT) {
 		char lim[128];
@@ -151,7 +152,7 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	if (rc == LDFI_ELIMIT)
 		return rc;
 	if (rc) {
-		fprintf(stderr, "ldfi explore: execution failed: %s\n", ldfi_strerror(rc));
+		fprintf(stderr, "ldfi explore: execution failed: %s\n", why);
 		return rc;
 	}
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
@@ -361,7 +362,8 @@ static int parse_opts(int argc, char **argv, struct ldfi_explore_opts *o, int bo
 		{"json", required_argument, NULL, 'J'},     {"junit", required_argument, NULL, 'U'},
 		{"html", required_argument, NULL, 'H'},     {"quiet", no_argument, NULL, 'q'},
 		{"progress", no_argument, NULL, 'p'},       {"fresh", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+		{"engine", required_argument, NULL, 'e'},   {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	long long v;
 	int c;
@@ -427,11 +429,18 @@ static int parse_opts(int argc, char **argv, struct ldfi_explore_opts *o, int bo
 		case 'f':
 			*fresh = true;
 			break;
+		case 'e':
+			if (ldfi_engine_parse(optarg, &o->engine))
+				return ldfi_cli_usage_error("explore",
+							    "--engine must be sim or live, not '%s'",
+							    optarg);
+			break;
 		case 'h':
 			printf("usage: ldfi explore PIPELINE.conf [--strategy ldfi|random|exhaustive] "
 			       "[--eot N] [--eff N] [--crashes N] [--max-runs N] [--time-limit S] "
 			       "[--seed N] [--jobs N] [--all] [--out DIR] [--json FILE] "
-			       "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh]\n");
+			       "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh] "
+			       "[--engine sim|live]\n");
 			return -1;
 		default:
 			return ldfi_cli_usage_error("explore", "unknown or incomplete option '%s'",

@@ -11,6 +11,7 @@
 
 #include "ldfi/conf.h"
 #include "ldfi/trace.h"
+#include "runtime/live/live.h"
 
 enum ldfi_verdict {
 	LDFI_VERDICT_CERTIFIED = 0,
@@ -32,6 +33,7 @@ struct ldfi_explore_opts {
 	bool quiet;          /* no text report on stdout, only the verdict line */
 	bool progress;       /* progress on stderr even when it is not a terminal */
 	int jobs;
+	enum ldfi_engine engine; /* sim (default) or live: how each execution runs */
 };
 
 /* One counterexample: the run that broke a check. */

@@ -25,6 +25,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
+#include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli.h"
 #include "src/json.h"
@@ -324,7 +325,7 @@ static int compare(const struct ldfi_report_in *rp, const struct ldfi_trace *tr)
 	return 0;
 }
 
-static int replay(const char *path, const struct ldfi_report_in *rp)
+static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_engine engine)
 {
 	struct ldfi_conf *conf;
 	struct ldfi_trace *tr = NULL;
@@ -343,7 +344,7 @@ static int replay(const char *path, const struct ldfi_report_in *rp)
 	}
 	printf("replaying %s under %s (eot=%d eff=%d crashes=%d)\n", rp->conf, rp->faults,
 	       conf->eot, conf->eff, conf->crashes);
-	rc = ldfi_runtime_exec(conf, &fs, NULL, &tr);
+	rc = ldfi_engine_exec(engine, conf, &fs, NULL, &tr, err, sizeof(err));
 	if (rc == LDFI_ELIMIT) {
 		ldfi_rt_limit_text(err, sizeof(err));
 		fprintf(stderr,
@@ -354,7 +355,7 @@ static int replay(const char *path, const struct ldfi_report_in *rp)
 		goto out;
 	}
 	if (rc) {
-		fprintf(stderr, "ldfi replay: execution failed: %s\n", ldfi_strerror(rc));
+		fprintf(stderr, "ldfi replay: execution failed: %s\n", err);
 		status = LDFI_EXIT_INTERNAL;
 		goto out;
 	}
@@ -409,6 +410,7 @@ static int slurp(FILE *f, char **text, size_t *len)
 int ldfi_cmd_replay(int argc, char **argv)
 {
 	struct ldfi_report_in rp;
+	enum ldfi_engine engine = LDFI_ENGINE_SIM;
 	char err[1024], *text = NULL;
 	const char *path;
 	size_t len = 0;
@@ -416,10 +418,31 @@ int ldfi_cmd_replay(int argc, char **argv)
 	int status, rc;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: ldfi replay REPORT.json\n"
+		printf("usage: ldfi replay REPORT.json [--engine sim|live]\n"
 		       "re-run the counterexample of an explore report (REPORT.json, e.g.\n"
 		       "ldfi-out/report.json) and confirm that the same checks fail\n");
 		return 0;
+	}
+	/* REPORT.json [--engine E | --engine=E], in any order. */
+	for (int i = 1; i < argc; i++) {
+		const char *e = NULL;
+
+		if (strcmp(argv[i], "--engine") == 0) {
+			if (i + 1 == argc)
+				return ldfi_cli_usage_error("replay", "--engine needs sim or live");
+			e = argv[i + 1];
+			memmove(argv + i, argv + i + 2, (size_t)(argc - i - 2) * sizeof(*argv));
+			argc -= 2;
+			i--;
+		} else if (strncmp(argv[i], "--engine=", 9) == 0) {
+			e = argv[i] + 9;
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+		if (e && ldfi_engine_parse(e, &engine))
+			return ldfi_cli_usage_error("replay", "--engine must be sim or live, not '%s'",
+						    e);
 	}
 	if (argc != 2)
 		return ldfi_cli_usage_error("replay", "expects exactly one REPORT.json");
@@ -444,7 +467,7 @@ int ldfi_cmd_replay(int argc, char **argv)
 		fprintf(stderr, "ldfi replay: %s\n", err);
 		return rc == LDFI_EFORMAT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 	}
-	status = replay(path, &rp);
+	status = replay(path, &rp, engine);
 	ldfi_report_in_free(&rp);
 	return status;
 }

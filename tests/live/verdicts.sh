@@ -1,0 +1,70 @@
+#!/bin/sh
+# verdicts.sh LDFI - `ldfi explore --engine live` against `--engine sim` on
+# the delivery family: for every row of tests/scenarios/verdicts.txt about
+# scenarios/delivery/, both engines must give the same exit status, the
+# same verdict line, the same counterexample, and the same exploration
+# database (every run with its messages, parents, outputs and checks, the
+# hypotheses, the explorer's state; runs.wall_us aside). Run from the
+# source root.
+set -eu
+ldfi=$1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-live-verdicts.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+dump() {
+	runs_cols=$(sqlite3 "$1" "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')
+		WHERE name <> 'wall_us'")
+	sqlite3 -header "$1" "SELECT $runs_cols FROM runs ORDER BY id;
+		SELECT * FROM messages ORDER BY run, id;
+		SELECT * FROM message_parents ORDER BY run, msg, parent;
+		SELECT * FROM outputs ORDER BY run, sink, node, pos;
+		SELECT * FROM output_parents ORDER BY run, sink, node, pos, parent;
+		SELECT * FROM checks ORDER BY run, name;
+		SELECT * FROM check_records ORDER BY run, check_name, rowid;
+		SELECT * FROM hypotheses ORDER BY id;
+		SELECT * FROM explore ORDER BY key;"
+}
+
+grep '^scenarios/delivery/' tests/scenarios/verdicts.txt | while read -r conf eot eff crashes expected max; do
+	for e in sim live; do
+		rm -rf "$tmp/$e"
+		if "$ldfi" explore "$conf" --eot "$eot" --eff "$eff" --crashes "$crashes" \
+			--engine "$e" --out "$tmp/$e" --quiet >"$tmp/$e.out" 2>"$tmp/$e.err"; then
+			echo 0 >"$tmp/$e.status"
+		else
+			echo $? >"$tmp/$e.status"
+		fi
+	done
+	what="$conf $eot/$eff/$crashes"
+	s=$(cat "$tmp/sim.status") l=$(cat "$tmp/live.status")
+	[ "$s" -le 1 ] || fail "$what: sim exit $s: $(head -c 300 "$tmp/sim.err")"
+	[ "$l" -eq "$s" ] || fail "$what: live exit $l, sim $s: $(head -c 300 "$tmp/live.err")"
+	cmp -s "$tmp/sim.out" "$tmp/live.out" ||
+		fail "$what: live says '$(cat "$tmp/live.out")', sim '$(cat "$tmp/sim.out")'"
+	if [ "$l" -le 1 ]; then
+		dump "$tmp/sim/provenance.db" >"$tmp/sim.dump"
+		dump "$tmp/live/provenance.db" >"$tmp/live.dump"
+		if ! cmp -s "$tmp/sim.dump" "$tmp/live.dump"; then
+			fail "$what: the explorations differ:"
+			diff "$tmp/sim.dump" "$tmp/live.dump" | head -20 >&2
+		fi
+	fi
+	n=$(sqlite3 "$tmp/live/provenance.db" "SELECT value FROM explore WHERE key = 'executions'" \
+		2>/dev/null || echo "?")
+	cex=$(sqlite3 "$tmp/live/provenance.db" \
+		"SELECT faults FROM runs WHERE passed = 0 ORDER BY id LIMIT 1" 2>/dev/null || true)
+	echo "$what: live: $(cat "$tmp/live.out") ($n executions${cex:+, $cex}; expected $expected)"
+	case "$expected:$l" in
+	certified:0 | counterexample:1) ;;
+	*) fail "$what: expected $expected, live exit $l" ;;
+	esac
+	echo "$fails" >"$tmp/fails"
+done
+fails=$(cat "$tmp/fails" 2>/dev/null || echo 1)
+[ "$fails" -eq 0 ]
