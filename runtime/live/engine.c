@@ -619,12 +619,13 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 		from = to;
 		to = lv->tr->n_msgs;
 	}
-	crc = ldfi_sup_close(lv->sup, cerr, sizeof(cerr));
-	lv->sup = NULL;
-	if (!rc && crc) {
+	if (rc) {
+		ldfi_sup_abort(lv->sup); /* the run failed: no point waiting for anyone */
+	} else if ((crc = ldfi_sup_close(lv->sup, cerr, sizeof(cerr)))) {
 		rc = crc;
 		snprintf(err, errlen, "%s", cerr);
 	}
+	lv->sup = NULL;
 	free(names);
 	return rc;
 }

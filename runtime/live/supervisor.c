@@ -479,6 +479,14 @@ int ldfi_sup_close(struct ldfi_sup *s, char *err, size_t errlen)
 	return rc;
 }
 
+void ldfi_sup_abort(struct ldfi_sup *s)
+{
+	if (!s)
+		return;
+	kill_all(s);
+	destroy(s);
+}
+
 /* --- the node side --- */
 
 struct serve {

@@ -102,6 +102,10 @@ int ldfi_sup_pid(const struct ldfi_sup *s, int node);
  */
 int ldfi_sup_close(struct ldfi_sup *s, char *err, size_t errlen);
 
+/* After a failed run: SIGKILL every node at once, reap them, close every
+ * socket and free `s` (NULL is accepted). */
+void ldfi_sup_abort(struct ldfi_sup *s);
+
 /*
  * The node side: serve frames from the coordinator on `fd` until Shutdown
  * or until the coordinator goes away. `on_frame` gets each frame (borrowed)
