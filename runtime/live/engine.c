@@ -21,7 +21,7 @@
 struct inbox {
 	Ldfi__Live__Frame **frames; /* Sent and Outputs frames, then RoundDone */
 	size_t n, cap;
-	size_t n_sent, n_outputs;   /* counted, checked against RoundDone */
+	size_t n_sent, n_outputs; /* counted, checked against RoundDone */
 };
 
 struct outvec {
@@ -37,10 +37,10 @@ struct live {
 	unsigned char *omit; /* [t][a][b] for 1 <= t < eff */
 	struct inbox *in;    /* per node */
 	struct outvec *outs; /* per comp * n_nodes + node */
-	bool *replica;       /* per comp * n_nodes + node: the replica exists */
-	int *rec_slot;       /* record name -> index; open addressing, -1 empty */
+	bool *replica;	     /* per comp * n_nodes + node: the replica exists */
+	int *rec_slot;	     /* record name -> index; open addressing, -1 empty */
 	size_t cap_rec_slot, cap_recs, cap_msgs, cap_parents;
-	uint32_t *deliv;     /* indices of this round's deliveries */
+	uint32_t *deliv; /* indices of this round's deliveries */
 	size_t cap_deliv;
 	Ldfi__Live__Envelope *env; /* LDFI_LIVE_BATCH, for Deliver frames */
 	Ldfi__Live__Envelope **penv;
@@ -163,7 +163,8 @@ static void decide_fate(struct live *lv, struct ldfi_msg *m)
 	m->fate = LDFI_FATE_DELIVERED;
 	m->fault = -1;
 	if (m->src_node != m->dst_node && t < conf->eff &&
-	    lv->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n + (size_t)m->dst_node]) {
+	    lv->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n +
+		     (size_t)m->dst_node]) {
 		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, t};
 
 		m->fate = LDFI_FATE_OMITTED;
@@ -217,11 +218,12 @@ static int on_frame(void *arg, int node, Ldfi__Live__Frame *f, char *err, size_t
 		if (f->round_done->round != (uint32_t)lv->round ||
 		    f->round_done->n_sent != in->n_sent ||
 		    f->round_done->n_outputs != in->n_outputs) {
-			snprintf(err, errlen,
-				 "round done for round %u with %u sends and %u outputs, but %zu and "
-				 "%zu came",
-				 f->round_done->round, f->round_done->n_sent,
-				 f->round_done->n_outputs, in->n_sent, in->n_outputs);
+			snprintf(
+			    err, errlen,
+			    "round done for round %u with %u sends and %u outputs, but %zu and "
+			    "%zu came",
+			    f->round_done->round, f->round_done->n_sent, f->round_done->n_outputs,
+			    in->n_sent, in->n_outputs);
 			ldfi_frame_free(f);
 			return LDFI_EFORMAT;
 		}
@@ -322,7 +324,7 @@ static int take_output(struct live *lv, int node, const Ldfi__Live__Output *o, c
 		v->cap = cap;
 	}
 	w = &v->v[v->n];
-	*w = (struct ldfi_output){(int32_t)o->stage, node, v->n, rec, lv->round, 0,
+	*w = (struct ldfi_output){(int32_t)o->stage,	     node,	    v->n, rec, lv->round, 0,
 				  (uint32_t)o->n_parent_ids, o->conditional};
 	if ((rc = push_parents(lv, o->parent_ids, o->n_parent_ids, &w->parents_off)))
 		return rc;
@@ -601,7 +603,7 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 	const struct ldfi_conf *conf = lv->conf;
 	const char **names = malloc(((size_t)conf->n_nodes + 1) * sizeof(*names));
 	struct ldfi_sup_opts o = {conf->n_nodes, names, ldfi_live_node_main, (void *)conf,
-				  on_frame, lv, time_limit_ms(), LDFI_LIVE_GRACE_MS};
+				  on_frame,	 lv,	time_limit_ms(),     LDFI_LIVE_GRACE_MS};
 	size_t from = 0, to = 0;
 	char cerr[512] = "";
 	int rc, crc;

@@ -18,12 +18,12 @@ struct node {
 	const struct ldfi_conf *conf;
 	int node;
 	struct ldfi_rt *rt;
-	int open_rc;           /* ldfi_rt_node_open's failure, reported at round 1 */
+	int open_rc; /* ldfi_rt_node_open's failure, reported at round 1 */
 	int round;
 	struct ldfi_msg *deliv; /* this round's deliveries, in arrival (canonical) order */
 	size_t n_deliv, cap_deliv;
-	int *outs_sent;        /* per component: outputs of our replica reported */
-	int recs_sent;         /* records reported as created */
+	int *outs_sent;		     /* per component: outputs of our replica reported */
+	int recs_sent;		     /* records reported as created */
 	unsigned char *emitted_sent; /* per record: reported as emitted */
 	size_t cap_emitted;
 	/* Reply buffers, LDFI_LIVE_BATCH entries each. */

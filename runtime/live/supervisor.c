@@ -40,17 +40,17 @@ struct proc {
 struct ldfi_sup {
 	struct ldfi_sup_opts o;
 	struct proc *p;
-	int (*sv)[2];           /* socket pairs while starting */
+	int (*sv)[2]; /* socket pairs while starting */
 	struct event_base *base;
 	struct event *deadline; /* the run's time limit */
-	struct event *grace;    /* close: how long nodes get to exit */
+	struct event *grace;	/* close: how long nodes get to exit */
 	struct sigaction old_pipe;
 	int64_t t0_ms;
 	int round;
-	int waiting;            /* nodes the barrier still waits for */
+	int waiting; /* nodes the barrier still waits for */
 	bool closing;
 	bool timed_out;
-	int rc;                 /* first failure of the current wait */
+	int rc; /* first failure of the current wait */
 	char err[512];
 };
 
@@ -72,7 +72,7 @@ static void sleep_us(long us)
 
 /* Record the first failure of a wait and stop the loop. */
 static void fail(struct ldfi_sup *s, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void fail(struct ldfi_sup *s, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -152,8 +152,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 	while (p->bev && (rc = ldfi_frame_get(in, &f, msg, sizeof(msg))) != 0) {
 		if (rc < 0) {
-			fail(s, rc, "node %s sent a bad frame in round %d: %s", name_of(s, p->index),
-			     s->round, msg);
+			fail(s, rc, "node %s sent a bad frame in round %d: %s",
+			     name_of(s, p->index), s->round, msg);
 			reap(p, 0);
 			return;
 		}
@@ -276,8 +276,7 @@ static void destroy(struct ldfi_sup *s)
 	free(s);
 }
 
-int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *err,
-		   size_t errlen)
+int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *err, size_t errlen)
 {
 	struct ldfi_sup *s = calloc(1, sizeof(*s));
 	struct sigaction ign = {0};
@@ -342,7 +341,8 @@ int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *e
 		sv[i][0] = -1; /* owned by the bufferevent now */
 		bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
 		if (bufferevent_enable(p->bev, EV_READ | EV_WRITE)) {
-			snprintf(err, errlen, "bufferevent_enable for node %s failed", name_of(s, i));
+			snprintf(err, errlen, "bufferevent_enable for node %s failed",
+				 name_of(s, i));
 			goto err_socks;
 		}
 	}
@@ -404,7 +404,8 @@ int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen)
 		for (int i = 0; i < s->o.n_nodes; i++)
 			if (s->p[i].state == PROC_RUNNING && !s->p[i].answered) {
 				fail(s, LDFI_EIO,
-				     "node %s did not answer round %d within the time limit of %d ms",
+				     "node %s did not answer round %d within the time limit of %d "
+				     "ms",
 				     name_of(s, i), round, s->o.time_limit_ms);
 				break;
 			}
@@ -531,8 +532,8 @@ static void serve_read(struct bufferevent *bev, void *arg)
 	char msg[400];
 	int rc;
 
-	while (!sv->done && (rc = ldfi_frame_get(bufferevent_get_input(bev), &f, msg,
-						 sizeof(msg))) != 0) {
+	while (!sv->done &&
+	       (rc = ldfi_frame_get(bufferevent_get_input(bev), &f, msg, sizeof(msg))) != 0) {
 		if (rc < 0) {
 			serve_finish(sv, rc, msg);
 			return;

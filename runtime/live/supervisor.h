@@ -57,8 +57,8 @@ struct ldfi_sup_opts {
 	void *node_arg;
 	ldfi_sup_frame_fn on_frame;
 	void *frame_arg;
-	int time_limit_ms;   /* the whole run, from ldfi_sup_start; > 0 */
-	int grace_ms;        /* how long ldfi_sup_close waits for nodes to exit; > 0 */
+	int time_limit_ms; /* the whole run, from ldfi_sup_start; > 0 */
+	int grace_ms;	   /* how long ldfi_sup_close waits for nodes to exit; > 0 */
 };
 
 /*
@@ -66,8 +66,7 @@ struct ldfi_sup_opts {
  * (release with ldfi_sup_close). On error returns LDFI_EIO or LDFI_ENOMEM
  * with the reason in `err`; every child already forked is killed and reaped.
  */
-int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *err,
-		   size_t errlen);
+int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *err, size_t errlen);
 
 /* Queue frame `f` for node `node` (written while the supervisor waits in a
  * barrier or in close). Returns 0, LDFI_EINVAL (node not running),

@@ -29,12 +29,12 @@ static const struct {
 	const char *path;
 	const char *faults[2];
 } cases[] = {
-	{"scenarios/delivery/simple-deliv.conf", {"none", "omit(a,b,1)"}},
-	{"scenarios/delivery/retry-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
-	{"scenarios/delivery/classic-deliv.conf", {"none", "omit(a,b,1) omit(a,b,2) omit(c,b,2)"}},
-	{"scenarios/delivery/redun-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
-	{"scenarios/delivery/ack-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
-	{"scenarios/stream/replicated-relay.conf", {"none", "crash(w1,2) omit(src,w2,1)"}},
+    {"scenarios/delivery/simple-deliv.conf", {"none", "omit(a,b,1)"}},
+    {"scenarios/delivery/retry-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
+    {"scenarios/delivery/classic-deliv.conf", {"none", "omit(a,b,1) omit(a,b,2) omit(c,b,2)"}},
+    {"scenarios/delivery/redun-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
+    {"scenarios/delivery/ack-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
+    {"scenarios/stream/replicated-relay.conf", {"none", "crash(w1,2) omit(src,w2,1)"}},
 };
 
 static double now_s(void)
@@ -47,9 +47,8 @@ static double now_s(void)
 
 /* Runs per second of `e` on (conf, fs), at least `min_s` seconds and
  * `min_runs` runs; the last trace's size and verdict in *msgs, *passed. */
-static int measure(enum ldfi_engine e, const struct ldfi_conf *conf,
-		   const struct ldfi_faults *fs, double min_s, int min_runs, double *rate,
-		   size_t *msgs, int *passed)
+static int measure(enum ldfi_engine e, const struct ldfi_conf *conf, const struct ldfi_faults *fs,
+		   double min_s, int min_runs, double *rate, size_t *msgs, int *passed)
 {
 	double t0 = now_s(), t;
 	char err[512];
@@ -123,14 +122,16 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			if (ms != ml || ps != pl) {
-				fprintf(stderr, "live_bench: %s '%s': sim %zu messages (%s), live %zu (%s)\n",
-					cases[i].path, cases[i].faults[k], ms, ps ? "pass" : "fail", ml,
-					pl ? "pass" : "fail");
+				fprintf(
+				    stderr,
+				    "live_bench: %s '%s': sim %zu messages (%s), live %zu (%s)\n",
+				    cases[i].path, cases[i].faults[k], ms, ps ? "pass" : "fail", ml,
+				    pl ? "pass" : "fail");
 				status = 1;
 			}
 			printf("| %s | %d | %d | `%s` | %zu | %.0f | %.0f | %.2f | %.0f× |\n", name,
-			       conf->n_nodes, conf->eot, cases[i].faults[k], ms, sim, live, 1000.0 / live,
-			       sim / live);
+			       conf->n_nodes, conf->eot, cases[i].faults[k], ms, sim, live,
+			       1000.0 / live, sim / live);
 			fflush(stdout);
 			ldfi_faults_finish(&fs);
 		}

@@ -37,8 +37,8 @@ static int on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops misbehave = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "misbehave",
-	.on_message = on_message,
-	.on_round = on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "misbehave",
+    .on_message = on_message,
+    .on_round = on_round,
 };

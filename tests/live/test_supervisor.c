@@ -192,15 +192,15 @@ static int run(struct plan p, int crash, char *err, size_t errlen, int *close_rc
 	return rc;
 }
 
-#define CASE(how, round, crash, want_rc, want_err)                                         \
-	do {                                                                               \
-		char err_[256] = "";                                                       \
-		int fds_ = open_fds(), crc_;                                               \
-		int rc_ = run((struct plan){how, round}, crash, err_, sizeof(err_), &crc_); \
-		CHECK(rc_ == (want_rc) || (!rc_ && crc_ == (want_rc)));                    \
-		CHECK_STR(err_, want_err);                                                 \
-		CHECK(children() == 0);                                                    \
-		CHECK(open_fds() == fds_);                                                 \
+#define CASE(how, round, crash, want_rc, want_err)                                                 \
+	do {                                                                                       \
+		char err_[256] = "";                                                               \
+		int fds_ = open_fds(), crc_;                                                       \
+		int rc_ = run((struct plan){how, round}, crash, err_, sizeof(err_), &crc_);        \
+		CHECK(rc_ == (want_rc) || (!rc_ && crc_ == (want_rc)));                            \
+		CHECK_STR(err_, want_err);                                                         \
+		CHECK(children() == 0);                                                            \
+		CHECK(open_fds() == fds_);                                                         \
 	} while (0)
 
 int main(void)
