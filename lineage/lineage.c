@@ -30,7 +30,7 @@ int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f)
 	if (f->kind == LDFI_FAULT_CRASH) {
 		if (!sp->n_crash || f->t > conf->eot)
 			return 0;
-		return 1 + f->a * conf->eot + (f->t - 1);
+		return 1 + f->a * conf->eot + (conf->eot - f->t);
 	}
 	if (f->b < 0 || f->b >= n || f->b == f->a || f->t >= conf->eff)
 		return 0;
@@ -48,7 +48,7 @@ struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var)
 		f.kind = LDFI_FAULT_CRASH;
 		f.a = i / conf->eot;
 		f.b = -1;
-		f.t = i % conf->eot + 1;
+		f.t = conf->eot - i % conf->eot;
 		return f;
 	}
 	i -= sp->n_crash;
@@ -455,7 +455,8 @@ static int event_vars(const struct ldfi_lineage *lin, const struct ldfi_msg *m, 
 	for (int node = 0; node < conf->n_nodes; node++) {
 		int by = node == m->dst_node ? dst_by : node == m->src_node ? src_by : 0;
 
-		for (int t = 1; t <= by; t++) {
+		/* Later crash rounds have smaller variables: keep clauses sorted. */
+		for (int t = by; t >= 1; t--) {
 			struct ldfi_fault f = {LDFI_FAULT_CRASH, node, -1, t};
 
 			out[n++] = ldfi_space_var(&lin->space, &f);
@@ -616,9 +617,9 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 	int lo = 0, hi = 0, rc;
 
 	if (lin->space.n_crash) {
-		struct ldfi_fault f = {LDFI_FAULT_CRASH, self, -1, 1};
+		struct ldfi_fault f = {LDFI_FAULT_CRASH, self, -1, lin->conf->eot};
 
-		lo = ldfi_space_var(&lin->space, &f);
+		lo = ldfi_space_var(&lin->space, &f); /* the node's first variable */
 		hi = lo + lin->conf->eot - 1;
 	}
 	for (int i = 0; i < c->n; i++) {

@@ -13,7 +13,8 @@
  *                   AddressSanitizer build runs N/4 unless it is set
  *   --seed S        print pipeline S, then cross-check it alone
  *   --print S       print pipeline S's conf and exit
- *   --scenarios DIR every .conf file in DIR at bounds 4/2/0, 4/2/1, 5/3/0, 5/2/1,
+ *   --scenarios DIR every .conf file in DIR (plugins found as ldfi finds
+ *                   them: LDFI_PLUGIN_PATH) at bounds 4/2/0, 4/2/1, 5/3/0, 5/2/1,
  *                   3/2/1 and 5/1/1 (eot/eff/crashes)
  *   --regressions DIR  fail for every .conf file in DIR not given as FILE.conf
  *                   (and run it)
@@ -418,7 +419,8 @@ static void run_file(const char *path)
 		fail_setup(path, "cannot read");
 		return;
 	}
-	if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err)))
+	if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err)) ||
+	    ldfi_plugins_load(conf, err, sizeof(err)))
 		fail_setup(path, err);
 	else
 		crosscheck(path, path, text, conf, expected_verdict(text));
@@ -493,8 +495,10 @@ static void run_scenarios(const char *dirpath)
 			snprintf(label, sizeof(label), "%s at %d/%d/%d", names[i], bd[0], bd[1],
 				 bd[2]);
 			if (ldfi_conf_parse(names[i], text, strlen(text), &conf, err,
-					    sizeof(err))) {
+					    sizeof(err)) ||
+			    ldfi_plugins_load(conf, err, sizeof(err))) {
 				fail_setup(label, err);
+				ldfi_conf_destroy(conf);
 				break;
 			}
 			if (ldfi_conf_set_bounds(conf, bd[0], bd[1], bd[2], err, sizeof(err)) ||
