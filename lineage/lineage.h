@@ -123,7 +123,9 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 		       struct ldfi_trace **out);
 
 /* ldfi_db_load_trace, then the checks evaluated again against `ff` (the
- * fault-free trace; the run itself when NULL). Same results and errors. */
+ * fault-free trace; the run itself when NULL); a run recorded with a
+ * failure (runs.failure) gets it in tr->failure instead, and no checks.
+ * Same results and errors. */
 int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
 		     const struct ldfi_trace *ff, struct ldfi_trace **out);
 

@@ -361,7 +361,10 @@ int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t r
 {
 	int rc = ldfi_db_load_trace(db, conf, run, out);
 
+	/* A run whose plugin crashed or timed out has no check results. */
 	if (!rc)
+		rc = ldfi_db_run_failure(db, run, &(*out)->failure);
+	if (!rc && !(*out)->failure)
 		rc = ldfi_checks_eval(*out, ff ? ff : *out);
 	if (rc) {
 		ldfi_trace_destroy(*out);

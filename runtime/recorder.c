@@ -44,7 +44,8 @@ static const char schema_sql[] =
 	"  eot INTEGER NOT NULL,\n"
 	"  eff INTEGER NOT NULL,\n"
 	"  crashes INTEGER NOT NULL,\n"
-	"  conf TEXT NULL\n"
+	"  conf TEXT NULL,\n"
+	"  failure TEXT NULL\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS runs_faults ON runs(faults);\n"
 	"CREATE TABLE IF NOT EXISTS messages(\n"
@@ -168,8 +169,8 @@ static const struct {
     [ST_ROLLBACK] = {"ROLLBACK", "ROLLBACK"},
     [ST_RUN] = {"insert into runs",
 		"INSERT INTO runs(faults, n_faults, strategy, passed, verdict, wall_us, "
-		"n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+		"n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf, failure) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
     [ST_MSG] = {"insert into messages",
 		"INSERT INTO messages(run, id, kind, src_node, src_stage, dst_node, dst_stage, "
 		"send_round, deliver_round, fate, lost_by, record, delivery, parents, conditional) "
@@ -394,30 +395,61 @@ err_rollback:
 	return rc;
 }
 
-/* Schema 1 -> 2: outputs.conditional (plugin outputs derived from an
- * absence). Idempotent; one transaction. */
-static int upgrade_schema(sqlite3 *sql, const char **what)
+/* Add column `col` (`decl`) to `table` unless it is there. */
+static int add_column(sqlite3 *sql, const char *table, const char *col, const char *decl)
 {
+	char q[512];
 	long long have = 0;
-	char *emsg = NULL;
 	int rc;
 
-	*what = "upgrade schema to version 2";
-	rc = query_int(sql,
-		       "SELECT count(*) FROM pragma_table_info('outputs') WHERE name = 'conditional'",
-		       0, &have);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+		 table, col);
+	rc = query_int(sql, q, 0, &have);
 	if (rc != SQLITE_OK || have)
 		return rc;
-	rc = sqlite3_exec(sql,
-			  "BEGIN IMMEDIATE;"
-			  "ALTER TABLE outputs ADD COLUMN conditional INTEGER NOT NULL DEFAULT 0 "
-			  "CHECK (conditional IN (0, 1));"
-			  "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
-			  "PRAGMA user_version = 2;"
-			  "COMMIT;",
-			  NULL, NULL, &emsg);
-	sqlite3_free(emsg);
+	snprintf(q, sizeof(q), "ALTER TABLE %s ADD COLUMN %s %s", table, col, decl);
+	return sqlite3_exec(sql, q, NULL, NULL, NULL);
+}
+
+/* Schema 1 -> 2: outputs.conditional (plugin outputs derived from an
+ * absence); 2 -> 3: runs.failure (a run whose plugin crashed or timed
+ * out). Idempotent; one transaction, none when the schema is current. */
+static int upgrade_schema(sqlite3 *sql, const char **what)
+{
+	long long version = 0;
+	char buf[64], ddl[160];
+	int rc;
+
+	*what = "upgrade schema";
+	rc = meta_text(sql, "schema_version", buf, sizeof(buf));
 	if (rc != SQLITE_OK)
+		return rc;
+	version = strtoll(buf, NULL, 10);
+	if (version >= LDFI_DB_SCHEMA_VERSION)
+		return SQLITE_OK;
+	snprintf(ddl, sizeof(ddl),
+		 "UPDATE meta SET value = '%d' WHERE key = 'schema_version';"
+		 "PRAGMA user_version = %d;",
+		 LDFI_DB_SCHEMA_VERSION, LDFI_DB_SCHEMA_VERSION);
+	*what = "upgrade schema: BEGIN IMMEDIATE";
+	if ((rc = sqlite3_exec(sql, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
+	*what = "upgrade schema to version 2";
+	rc = add_column(sql, "outputs", "conditional",
+			"INTEGER NOT NULL DEFAULT 0 CHECK (conditional IN (0, 1))");
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema to version 3";
+		rc = add_column(sql, "runs", "failure", "TEXT NULL");
+	}
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema: set the version";
+		rc = sqlite3_exec(sql, ddl, NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema: COMMIT";
+		rc = sqlite3_exec(sql, "COMMIT", NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(sql))
 		sqlite3_exec(sql, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
@@ -870,6 +902,10 @@ static int insert_run(struct ldfi_db *db, struct run_ctx *x, const struct ldfi_r
 		rc |= sqlite3_bind_text(st, 14, c->path, -1, SQLITE_STATIC);
 	else
 		rc |= sqlite3_bind_null(st, 14);
+	if (tr->failure)
+		rc |= sqlite3_bind_text(st, 15, tr->failure, -1, SQLITE_STATIC);
+	else
+		rc |= sqlite3_bind_null(st, 15);
 	rc = exec_st(st, rc);
 	if (rc != SQLITE_OK)
 		return sql_fail(db, rc, stmts[ST_RUN].what, NULL);
@@ -1147,5 +1183,35 @@ err_rollback:
 		}
 	}
 	unbind(db);
+	return ret;
+}
+
+int ldfi_db_run_failure(struct ldfi_db *db, int64_t run, char **failure)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	*failure = NULL;
+	if (!db)
+		return LDFI_EINVAL;
+	rc = sqlite3_prepare_v2(db->sql, "SELECT failure FROM runs WHERE id = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(db, rc, "read runs.failure", NULL);
+	sqlite3_bind_int64(st, 1, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		if (v && !(*failure = strdup((const char *)v))) {
+			set_err(db, "out of memory");
+			ret = LDFI_ENOMEM;
+		}
+	} else if (rc == SQLITE_DONE) {
+		set_err(db, "read runs.failure: no run %lld", (long long)run);
+		ret = LDFI_EDB;
+	} else {
+		ret = sql_fail(db, rc, "read runs.failure", NULL);
+	}
+	sqlite3_finalize(st);
 	return ret;
 }

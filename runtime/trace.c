@@ -60,6 +60,7 @@ void ldfi_trace_destroy(struct ldfi_trace *tr)
 	for (int i = 0; i < tr->n_checks; i++)
 		free(tr->checks[i].offs);
 	free(tr->checks);
+	free(tr->failure);
 	free(tr);
 }
 

@@ -46,4 +46,6 @@ void ldfi_cli_print_checks(FILE *f, const struct ldfi_trace *tr)
 		for (int k = 0; k < r->n_offs; k++)
 			print_offense(f, tr, &r->offs[k]);
 	}
+	if (tr->failure)
+		fprintf(f, "FAIL the run did not finish: %s\n", tr->failure);
 }

@@ -12,6 +12,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
+#include "runtime/isolate.h"
 #include "runtime/live/frame.h"
 #include "runtime/live/live.h"
 #include "runtime/live/supervisor.h"
@@ -689,6 +690,8 @@ int ldfi_engine_exec(enum ldfi_engine e, const struct ldfi_conf *conf,
 
 	if (e == LDFI_ENGINE_LIVE)
 		return ldfi_live_exec(conf, faults, fault_free, out, err, errlen);
+	if (ldfi_conf_has_plugins(conf)) /* a crashing plugin fails the run, not ldfi */
+		return ldfi_isolated_exec(conf, faults, fault_free, out, err, errlen);
 	if ((rc = ldfi_runtime_exec(conf, faults, fault_free, out)))
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	return rc;

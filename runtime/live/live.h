@@ -54,7 +54,10 @@ int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fault
 		   size_t errlen);
 
 /* Either engine: ldfi_runtime_exec or ldfi_live_exec, with the reason of a
- * failure in `err` (for the simulation, ldfi_strerror of the code). */
+ * failure in `err` (for the simulation, ldfi_strerror of the code). The
+ * simulation of a conf with plugins runs in a child process
+ * (ldfi_isolated_exec, runtime/isolate.h): a plugin that crashes or runs
+ * past run_timeout gives a failed run (tr->failure), not an error. */
 int ldfi_engine_exec(enum ldfi_engine e, const struct ldfi_conf *conf,
 		     const struct ldfi_faults *faults, const struct ldfi_trace *fault_free,
 		     struct ldfi_trace **out, char *err, size_t errlen);

@@ -227,7 +227,7 @@ static void test_record_and_read(const char *path)
 	CHECK_STR(ldfi_db_errmsg(db), "");
 	s = ldfi_db_sqlite(db);
 	CHECK(s != NULL);
-	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
 	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'application'"), "ldfi");
 	CHECK_STR(q(s, "PRAGMA journal_mode"), "wal");
 	CHECK_STR(q(s, "PRAGMA application_id"), "1279542857");
@@ -459,9 +459,9 @@ static void test_refused(const char *ldfi_path)
 	sqlite3_close(s);
 	CHECK(ldfi_db_open(ldfi_path, &db, err, sizeof(err)) == LDFI_EDB);
 	CHECK(db == NULL);
-	CHECK(strstr(err, "schema version 99 is newer than this ldfi supports (2)") != NULL);
+	CHECK(strstr(err, "schema version 99 is newer than this ldfi supports (3)") != NULL);
 	CHECK(sqlite3_open(ldfi_path, &s) == SQLITE_OK);
-	CHECK_STR(q(s, "UPDATE meta SET value = '2' WHERE key = 'schema_version'"), "");
+	CHECK_STR(q(s, "UPDATE meta SET value = '3' WHERE key = 'schema_version'"), "");
 	sqlite3_close(s);
 
 	/* A path that cannot be created. */

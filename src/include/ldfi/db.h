@@ -14,7 +14,7 @@
 
 /* The schema version this build writes (meta.schema_version). A database
  * with a newer version is refused by ldfi_db_open. */
-#define LDFI_DB_SCHEMA_VERSION 2
+#define LDFI_DB_SCHEMA_VERSION 3
 
 /* Default time a write waits for another connection's lock, milliseconds. */
 #define LDFI_DB_BUSY_TIMEOUT_MS 5000
@@ -68,6 +68,11 @@ const char *ldfi_db_errmsg(struct ldfi_db *db);
  * with LDFI_EDB ("database is locked"); 0 fails at once. Default:
  * LDFI_DB_BUSY_TIMEOUT_MS. Returns 0 or LDFI_EDB. */
 int ldfi_db_set_busy_timeout(struct ldfi_db *db, int ms);
+
+/* The failure of run `run` (runs.failure: a plugin crashed or timed out,
+ * struct ldfi_trace.failure) in *failure, a new string, or NULL when the
+ * run finished. Returns 0, LDFI_ENOMEM or LDFI_EDB (no such run). */
+int ldfi_db_run_failure(struct ldfi_db *db, int64_t run, char **failure);
 
 /* The underlying SQLite handle, for the lineage reader and the explorer
  * state; owned by `db`. */

@@ -106,6 +106,12 @@ struct ldfi_trace {
 	struct ldfi_check_result *checks; /* one per conf check, in conf order */
 	int n_checks;
 	bool passed; /* every check passed */
+	/* NULL, or why the run did not finish: a plugin crashed, exited or ran
+	 * past [explore] run_timeout in the process that ran it (docs/plugins.md,
+	 * Isolation), e.g. "stage 'coordinator' on node C: killed by SIGSEGV
+	 * (Segmentation fault) in round 3". Such a run failed (passed is false)
+	 * and has no messages, outputs or check results. */
+	char *failure;
 };
 
 /* Initialise an empty trace of `conf` (borrowed) in caller-zeroed memory:

@@ -1,0 +1,706 @@
+/*
+ * isolate.c - one execution with plugins in a forked child (isolate.h).
+ *
+ * The child wraps every plugin stage and check so that, before each call
+ * into plugin code, it writes where it is (stage, node, callback, round)
+ * to a page shared with the parent; it runs ldfi_runtime_exec and writes
+ * the finished trace, serialized, to a memfd; then it exits. The parent
+ * waits for it (a pidfd, or polling waitid where there is none) until
+ * conf->run_timeout seconds have passed, kills what is left of the child's
+ * process group with SIGKILL, reaps the child, and either reads the trace
+ * back or, when the child died, exited without finishing or ran out of
+ * time, builds a failed run that says so, from the shared page.
+ *
+ * The serialization is private to one ldfi binary (the child is a fork of
+ * the parent): fixed-size structures are copied as they are in memory;
+ * strings and nested arrays are length-prefixed. The parent still checks
+ * every length against what it read, and the recorder checks every index,
+ * so a child whose memory a plugin corrupted cannot make it read out of
+ * bounds.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/faults.h"
+#include "ldfi/ldfi.h"
+#include "ldfi/runtime.h"
+#include "ldfi/stage.h"
+#include "runtime/isolate.h"
+
+#define MAGIC "LDFIRUN1"
+#define END_MAGIC "DONE"
+
+/* Exit status of a child that could not write its answer. */
+#define CHILD_SEND_FAILED 125
+
+/* Where the child is: what the parent reports when it dies there. */
+enum where {
+	W_RUNTIME = 0, /* in ldfi itself, between plugin calls */
+	W_INIT,
+	W_MESSAGE,
+	W_ROUND,
+	W_FINISH,
+	W_CHECK,
+	W_SENDING, /* the run is over; the child is writing its answer */
+};
+
+/* The page shared between the child and the parent. */
+struct progress {
+	volatile int32_t where; /* enum where */
+	volatile int32_t comp, node, round, check;
+};
+
+/* ---- the child: wrapped plugins ---- */
+
+static struct progress *prog;
+static const struct ldfi_stage_ops **real_ops; /* per component */
+static struct ldfi_stage_ops *wrap_ops;        /* per component */
+static ldfi_check_fn *real_checks;             /* per check */
+
+static const struct ldfi_stage_ops *enter(struct ldfi_stage *st, enum where w, int round)
+{
+	int comp = ldfi_stage_comp(st);
+
+	prog->comp = comp;
+	prog->node = ldfi_stage_node(st);
+	if (round > 0)
+		prog->round = round;
+	prog->where = w;
+	return real_ops[comp];
+}
+
+static void leave(void)
+{
+	prog->where = W_RUNTIME;
+}
+
+static int w_init(struct ldfi_stage *st)
+{
+	int rc = enter(st, W_INIT, 0)->init(st);
+
+	leave();
+	return rc;
+}
+
+static void w_finish(struct ldfi_stage *st)
+{
+	enter(st, W_FINISH, 0)->finish(st);
+	leave();
+}
+
+static int w_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
+{
+	int rc = enter(st, W_MESSAGE, ldfi_stage_round(st))->on_message(st, m);
+
+	leave();
+	return rc;
+}
+
+static int w_on_round(struct ldfi_stage *st, int round)
+{
+	int rc = enter(st, W_ROUND, round)->on_round(st, round);
+
+	leave();
+	return rc;
+}
+
+static int w_check(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+		   struct ldfi_check_result *res)
+{
+	int rc;
+
+	prog->check = check;
+	prog->where = W_CHECK;
+	rc = real_checks[check](tr, ff, check, res);
+	leave();
+	return rc;
+}
+
+/* Point the child's copy of the conf at the wrappers. */
+static int wrap_plugins(struct ldfi_conf *conf)
+{
+	real_ops = calloc((size_t)conf->n_comps + 1, sizeof(*real_ops));
+	wrap_ops = calloc((size_t)conf->n_comps + 1, sizeof(*wrap_ops));
+	real_checks = calloc((size_t)conf->n_checks + 1, sizeof(*real_checks));
+	if (!real_ops || !wrap_ops || !real_checks)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < conf->n_comps; i++) {
+		struct ldfi_comp *c = &conf->comps[i];
+		const struct ldfi_stage_ops *r = c->plugin;
+		struct ldfi_stage_ops *w = &wrap_ops[i];
+
+		if (c->type != LDFI_COMP_STAGE || c->kind != LDFI_KIND_PLUGIN || !r)
+			continue;
+		real_ops[i] = r;
+		w->api_version = r->api_version;
+		w->kind = r->kind;
+		w->init = r->init ? w_init : NULL;
+		w->finish = r->finish ? w_finish : NULL;
+		w->on_message = r->on_message ? w_on_message : NULL;
+		w->on_round = r->on_round ? w_on_round : NULL;
+		c->plugin = w;
+	}
+	for (int i = 0; i < conf->n_checks; i++) {
+		struct ldfi_check *k = &conf->checks[i];
+
+		if (k->kind != LDFI_CHECK_PLUGIN || !k->plugin)
+			continue;
+		real_checks[i] = (ldfi_check_fn)(uintptr_t)k->plugin;
+		k->plugin = (void *)(uintptr_t)w_check;
+	}
+	return 0;
+}
+
+/* ---- serialization ---- */
+
+static void put(FILE *f, const void *p, size_t n)
+{
+	if (n)
+		fwrite(p, 1, n, f);
+}
+
+static void put_u32(FILE *f, uint32_t v)
+{
+	put(f, &v, sizeof(v));
+}
+
+static void put_u64(FILE *f, uint64_t v)
+{
+	put(f, &v, sizeof(v));
+}
+
+static void put_i32(FILE *f, int32_t v)
+{
+	put(f, &v, sizeof(v));
+}
+
+static void write_trace(FILE *f, const struct ldfi_trace *tr)
+{
+	const struct ldfi_conf *conf = tr->conf;
+
+	put_u32(f, (uint32_t)tr->faults.n);
+	put(f, tr->faults.v, (size_t)tr->faults.n * sizeof(*tr->faults.v));
+	put_u32(f, (uint32_t)conf->n_nodes);
+	for (int i = 0; i < conf->n_nodes; i++)
+		put_i32(f, tr->crash_round ? tr->crash_round[i] : 0);
+	put_u32(f, (uint32_t)tr->n_recs);
+	for (int i = 0; i < tr->n_recs; i++) {
+		const struct ldfi_record *r = &tr->recs[i];
+		size_t len = r->name ? strlen(r->name) : 0;
+
+		put_i32(f, r->source);
+		put_i32(f, r->index);
+		put_u32(f, r->emitted);
+		put_u32(f, (uint32_t)len);
+		put(f, r->name, len);
+	}
+	put_u64(f, tr->n_msgs);
+	put(f, tr->msgs, tr->n_msgs * sizeof(*tr->msgs));
+	put_u64(f, tr->n_parents);
+	put(f, tr->parents, tr->n_parents * sizeof(*tr->parents));
+	put_u64(f, tr->n_outs);
+	put(f, tr->outs, tr->n_outs * sizeof(*tr->outs));
+	put_u32(f, (uint32_t)tr->n_checks);
+	for (int i = 0; i < tr->n_checks; i++) {
+		const struct ldfi_check_result *r = &tr->checks[i];
+
+		put_i32(f, r->check);
+		put_u32(f, r->passed);
+		put_u32(f, (uint32_t)r->n_offs);
+		put(f, r->offs, (size_t)r->n_offs * sizeof(*r->offs));
+	}
+	put_u32(f, tr->passed);
+}
+
+struct reader {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static void get(struct reader *rd, void *out, size_t n)
+{
+	if (rd->bad || (size_t)(rd->end - rd->p) < n) {
+		rd->bad = true;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, rd->p, n);
+	rd->p += n;
+}
+
+static uint32_t get_u32(struct reader *rd)
+{
+	uint32_t v;
+
+	get(rd, &v, sizeof(v));
+	return v;
+}
+
+static uint64_t get_u64(struct reader *rd)
+{
+	uint64_t v;
+
+	get(rd, &v, sizeof(v));
+	return v;
+}
+
+/* A new array of `n` elements of `size` read from `rd`, or NULL (n == 0,
+ * or rd->bad set: short input; *nomem: allocation failed). */
+static void *get_array(struct reader *rd, uint64_t n, size_t size, bool *nomem)
+{
+	void *a;
+
+	if (rd->bad || !n)
+		return NULL;
+	if (n > (uint64_t)(rd->end - rd->p) / size) {
+		rd->bad = true;
+		return NULL;
+	}
+	if (!(a = malloc((size_t)n * size))) {
+		*nomem = true;
+		rd->bad = true;
+		return NULL;
+	}
+	get(rd, a, (size_t)n * size);
+	return a;
+}
+
+/* Fill `tr` (zeroed, conf set) from `rd`. 0, LDFI_EFORMAT or LDFI_ENOMEM. */
+static int read_trace(struct reader *rd, struct ldfi_trace *tr)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	bool nomem = false;
+	uint32_t n;
+
+	n = get_u32(rd);
+	tr->faults.v = get_array(rd, n, sizeof(*tr->faults.v), &nomem);
+	tr->faults.n = tr->faults.cap = tr->faults.v ? (int)n : 0;
+	if (get_u32(rd) != (uint32_t)conf->n_nodes)
+		rd->bad = true;
+	tr->crash_round = calloc((size_t)conf->n_nodes + 1, sizeof(int));
+	nomem |= !tr->crash_round;
+	for (int i = 0; !rd->bad && !nomem && i < conf->n_nodes; i++)
+		get(rd, &tr->crash_round[i], sizeof(int));
+	n = get_u32(rd);
+	if (!rd->bad && !nomem && n > (uint32_t)(rd->end - rd->p) / 16)
+		rd->bad = true;
+	if (!rd->bad && !nomem) {
+		tr->recs = calloc((size_t)n + 1, sizeof(*tr->recs));
+		nomem |= !tr->recs;
+	}
+	for (uint32_t i = 0; !rd->bad && !nomem && i < n; i++) {
+		struct ldfi_record *r = &tr->recs[i];
+		uint32_t len;
+
+		get(rd, &r->source, sizeof(r->source));
+		get(rd, &r->index, sizeof(r->index));
+		r->emitted = get_u32(rd) != 0;
+		len = get_u32(rd);
+		if (rd->bad || len > (size_t)(rd->end - rd->p)) {
+			rd->bad = true;
+			break;
+		}
+		if (!(r->name = strndup((const char *)rd->p, len))) {
+			nomem = true;
+			break;
+		}
+		rd->p += len;
+		tr->n_recs++;
+	}
+	if (!rd->bad && !nomem) {
+		uint64_t k = get_u64(rd);
+
+		tr->msgs = get_array(rd, k, sizeof(*tr->msgs), &nomem);
+		tr->n_msgs = tr->msgs ? (size_t)k : 0;
+		k = get_u64(rd);
+		tr->parents = get_array(rd, k, sizeof(*tr->parents), &nomem);
+		tr->n_parents = tr->parents ? (size_t)k : 0;
+		k = get_u64(rd);
+		tr->outs = get_array(rd, k, sizeof(*tr->outs), &nomem);
+		tr->n_outs = tr->outs ? (size_t)k : 0;
+		n = get_u32(rd);
+		if (!rd->bad && n > (uint32_t)(rd->end - rd->p) / 12)
+			rd->bad = true;
+		if (!rd->bad && !nomem) {
+			tr->checks = calloc((size_t)n + 1, sizeof(*tr->checks));
+			nomem |= !tr->checks;
+		}
+		for (uint32_t i = 0; !rd->bad && !nomem && i < n; i++) {
+			struct ldfi_check_result *r = &tr->checks[i];
+			uint32_t no;
+
+			get(rd, &r->check, sizeof(r->check));
+			r->passed = get_u32(rd) != 0;
+			no = get_u32(rd);
+			r->offs = get_array(rd, no, sizeof(*r->offs), &nomem);
+			r->n_offs = r->offs ? (int)no : 0;
+			tr->n_checks++;
+		}
+		tr->passed = get_u32(rd) != 0;
+	}
+	if (nomem)
+		return LDFI_ENOMEM;
+	if (!rd->bad && (size_t)(rd->end - rd->p) == sizeof(END_MAGIC) - 1 &&
+	    memcmp(rd->p, END_MAGIC, sizeof(END_MAGIC) - 1) == 0)
+		return 0;
+	return LDFI_EFORMAT;
+}
+
+/* ---- the child ---- */
+
+static void __attribute__((noreturn)) child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		       const struct ldfi_trace *fault_free, int fd, pid_t parent)
+{
+	struct ldfi_trace *tr = NULL;
+	FILE *f;
+	int rc;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(CHILD_SEND_FAILED);
+	setpgid(0, 0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	/* The child's copy of the conf: the parent's is not touched. */
+	rc = wrap_plugins((struct ldfi_conf *)(uintptr_t)conf);
+	if (!rc)
+		rc = ldfi_runtime_exec(conf, faults, fault_free, &tr);
+	prog->where = W_SENDING;
+	if (!(f = fdopen(fd, "wb")))
+		_exit(CHILD_SEND_FAILED);
+	put(f, MAGIC, sizeof(MAGIC) - 1);
+	put_i32(f, rc);
+	if (!rc)
+		write_trace(f, tr);
+	put(f, END_MAGIC, sizeof(END_MAGIC) - 1);
+	/* No ldfi_trace_destroy, no exit(): _exit leaves the parent's stdio
+	 * buffers, atexit handlers and SQLite handles alone. */
+	if (fflush(f) || ferror(f))
+		_exit(CHILD_SEND_FAILED);
+	fflush(stdout);
+	fflush(stderr);
+	_exit(0);
+}
+
+/* ---- the parent ---- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until `pid` has exited (not reaped) or `deadline` (now_ms) passed.
+ * Returns 1 when it exited, 0 at the deadline. */
+static int wait_exit(pid_t pid, int64_t deadline)
+{
+	siginfo_t si;
+	long us = 50;
+#ifdef SYS_pidfd_open
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pfd >= 0) {
+		int r = 0;
+
+		for (;;) {
+			struct pollfd p = {pfd, POLLIN, 0};
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				break;
+			r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+			if (r > 0) {
+				r = 1;
+				break;
+			}
+			if (r < 0 && errno != EINTR)
+				break; /* fall back to polling below */
+			r = 0;
+		}
+		close(pfd);
+		if (r == 1)
+			return 1;
+	}
+#endif
+	for (;;) {
+		struct timespec ts;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+			return 1;
+		if (now_ms() >= deadline)
+			return 0;
+		ts.tv_sec = 0;
+		ts.tv_nsec = us * 1000;
+		nanosleep(&ts, NULL);
+		if (us < 10000)
+			us *= 2;
+	}
+}
+
+static const char *sig_abbrev(int sig)
+{
+	switch (sig) {
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGABRT:
+		return "SIGABRT";
+	case SIGBUS:
+		return "SIGBUS";
+	case SIGFPE:
+		return "SIGFPE";
+	case SIGILL:
+		return "SIGILL";
+	case SIGKILL:
+		return "SIGKILL";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGINT:
+		return "SIGINT";
+	case SIGTRAP:
+		return "SIGTRAP";
+	case SIGSYS:
+		return "SIGSYS";
+	case SIGPIPE:
+		return "SIGPIPE";
+	case SIGXCPU:
+		return "SIGXCPU";
+	case SIGXFSZ:
+		return "SIGXFSZ";
+	}
+	return NULL;
+}
+
+/* "stage 'c' on node C: killed by SIGSEGV (Segmentation fault) in round 3". */
+static char *describe(const struct ldfi_conf *conf, const struct progress *p, const char *what)
+{
+	int where = p->where, comp = p->comp, node = p->node, round = p->round,
+	    check = p->check;
+	char who[600] = "", when[64] = "";
+	char *s;
+
+	switch (where) {
+	case W_INIT:
+	case W_MESSAGE:
+	case W_ROUND:
+	case W_FINISH:
+		if (comp >= 0 && comp < conf->n_comps && node >= 0 && node < conf->n_nodes)
+			snprintf(who, sizeof(who), "stage '%s' on node %s: ",
+				 conf->comps[comp].name, conf->nodes[node].name);
+		if (where == W_INIT)
+			snprintf(when, sizeof(when), " in init");
+		else if (where == W_FINISH)
+			snprintf(when, sizeof(when), " in finish");
+		else
+			snprintf(when, sizeof(when), " in round %d", round);
+		break;
+	case W_CHECK:
+		if (check >= 0 && check < conf->n_checks)
+			snprintf(who, sizeof(who), "check '%s': ", conf->checks[check].name);
+		break;
+	default:
+		if (round > 0)
+			snprintf(when, sizeof(when), " in round %d", round);
+		break;
+	}
+	if (asprintf(&s, "%s%s%s", who, what, when) < 0)
+		return NULL;
+	return s;
+}
+
+/* A failed run of `faults`: no messages, outputs or checks; `failure` is
+ * taken. */
+static int failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		      char *failure, struct ldfi_trace **out)
+{
+	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
+	int rc;
+
+	if (!tr || !failure) {
+		free(tr);
+		free(failure);
+		return LDFI_ENOMEM;
+	}
+	tr->failure = failure;
+	if ((rc = ldfi_trace_init(tr, conf)) || (rc = ldfi_faults_copy(&tr->faults, faults))) {
+		ldfi_trace_destroy(tr);
+		return rc;
+	}
+	for (int i = 0; i < faults->n; i++)
+		if (faults->v[i].kind == LDFI_FAULT_CRASH)
+			tr->crash_round[faults->v[i].a] = faults->v[i].t;
+	/* A record is emitted when its source's node is alive in the emission round. */
+	for (int r = 0; r < tr->n_recs; r++) {
+		const struct ldfi_comp *src = &conf->comps[tr->recs[r].source];
+		int crash = tr->crash_round[src->nodes[0]];
+
+		tr->recs[r].emitted = crash == 0 || crash > src->at;
+	}
+	tr->passed = false;
+	*out = tr;
+	return 0;
+}
+
+/* Read the child's answer from `fd`. */
+static int read_answer(const struct ldfi_conf *conf, int fd, struct ldfi_trace **out, char *err,
+		       size_t errlen)
+{
+	struct stat sb;
+	unsigned char *buf = NULL;
+	struct reader rd;
+	struct ldfi_trace *tr;
+	size_t got = 0;
+	int32_t rc;
+
+	if (fstat(fd, &sb) || sb.st_size < 0) {
+		snprintf(err, errlen, "reading the run's trace back: %s", strerror(errno));
+		return LDFI_EIO;
+	}
+	if (!(buf = malloc((size_t)sb.st_size + 1))) {
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_ENOMEM;
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t n = pread(fd, buf + got, (size_t)sb.st_size - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "reading the run's trace back: %s",
+				 n < 0 ? strerror(errno) : "short file");
+			free(buf);
+			return LDFI_EIO;
+		}
+		got += (size_t)n;
+	}
+	rd = (struct reader){buf, buf + got, false};
+	if (got < sizeof(MAGIC) - 1 || memcmp(buf, MAGIC, sizeof(MAGIC) - 1)) {
+		free(buf);
+		snprintf(err, errlen, "the run's process passed back a malformed trace");
+		return LDFI_EFORMAT;
+	}
+	rd.p += sizeof(MAGIC) - 1;
+	get(&rd, &rc, sizeof(rc));
+	if (rd.bad || rc > 0) {
+		free(buf);
+		snprintf(err, errlen, "the run's process passed back a malformed trace");
+		return LDFI_EFORMAT;
+	}
+	if (rc < 0) {
+		free(buf);
+		snprintf(err, errlen, "%s", ldfi_strerror(rc));
+		return rc;
+	}
+	if (!(tr = calloc(1, sizeof(*tr)))) {
+		free(buf);
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_ENOMEM;
+	}
+	tr->conf = conf;
+	rc = read_trace(&rd, tr);
+	free(buf);
+	if (rc) {
+		ldfi_trace_destroy(tr);
+		snprintf(err, errlen, "%s",
+			 rc == LDFI_ENOMEM ? ldfi_strerror(rc)
+					   : "the run's process passed back a malformed trace");
+		return rc;
+	}
+	*out = tr;
+	return 0;
+}
+
+int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		       const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,
+		       size_t errlen)
+{
+	int timeout_s = conf->run_timeout > 0 ? conf->run_timeout : 10;
+	struct progress *p;
+	char what[160];
+	int fd, status = 0, rc, exited;
+	pid_t pid, self = getpid();
+
+	*out = NULL;
+	err[0] = '\0';
+	fd = memfd_create("ldfi-run", MFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create the run's memfd: %s", strerror(errno));
+		return LDFI_EIO;
+	}
+	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map the run's progress page: %s", strerror(errno));
+		close(fd);
+		return LDFI_EIO;
+	}
+	*p = (struct progress){W_RUNTIME, -1, -1, 0, -1};
+	/* Nothing buffered may be written twice, by the child too. */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot fork the run's process: %s", strerror(errno));
+		munmap(p, sizeof(*p));
+		close(fd);
+		return LDFI_EIO;
+	}
+	if (pid == 0) {
+		prog = p;
+		child_main(conf, faults, fault_free, fd, self);
+	}
+	setpgid(pid, pid); /* also done by the child: whichever runs first */
+	exited = wait_exit(pid, now_ms() + (int64_t)timeout_s * 1000);
+	/* The child is a zombie or still running: its pid (and group id) are
+	 * still ours. Kill whatever it left in its group, then reap it. */
+	kill(-pid, SIGKILL);
+	if (!exited)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!exited) {
+		snprintf(what, sizeof(what), "timed out after %d s (run_timeout)", timeout_s);
+		rc = failed_run(conf, faults, describe(conf, p, what), out);
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		const char *abbrev = sig_abbrev(sig);
+
+		if (abbrev)
+			snprintf(what, sizeof(what), "killed by %s (%s)", abbrev, strsignal(sig));
+		else
+			snprintf(what, sizeof(what), "killed by signal %d (%s)", sig,
+				 strsignal(sig));
+		rc = failed_run(conf, faults, describe(conf, p, what), out);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && p->where == W_SENDING) {
+		rc = read_answer(conf, fd, out, err, errlen);
+	} else if (p->where == W_SENDING) {
+		snprintf(err, errlen, "the run's process could not pass its trace back (exit "
+				      "status %d)",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		rc = LDFI_EIO;
+	} else {
+		snprintf(what, sizeof(what), "exited with status %d before the run finished",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		rc = failed_run(conf, faults, describe(conf, p, what), out);
+	}
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", ldfi_strerror(rc));
+	munmap(p, sizeof(*p));
+	close(fd);
+	return rc;
+}
