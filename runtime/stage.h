@@ -23,5 +23,6 @@ struct ldfi_stage {
 extern const struct ldfi_stage_ops ldfi_source_ops;
 extern const struct ldfi_stage_ops ldfi_relay_ops;
 extern const struct ldfi_stage_ops ldfi_sink_ops;
+extern const struct ldfi_stage_ops ldfi_window_count_ops; /* runtime/window.c */
 
 #endif

@@ -57,6 +57,7 @@ enum key {
 	K_SYMBOL,
 	K_SINK,
 	K_SOURCE,
+	K_WINDOW,
 	K_NKEYS
 };
 
@@ -87,12 +88,13 @@ static const struct {
     [K_SYMBOL] = {"symbol", IN(S_STAGE) | IN(S_CHECK)},
     [K_SINK] = {"sink", IN(S_CHECK)},
     [K_SOURCE] = {"source", IN(S_CHECK)},
+    [K_WINDOW] = {"window", IN(S_STAGE)},
 };
 
 /* Enum values as written in the conf, indexed by the enum. */
 static const char *const delivery_names[] = {"none", "once", "repeat", "ack"};
 static const char *const strategy_names[] = {"ldfi", "random", "exhaustive"};
-static const char *const stage_kind_names[] = {"relay", "plugin"};
+static const char *const stage_kind_names[] = {"relay", "plugin", "window-count"};
 static const char *const check_kind_names[] = {"delivered",    "agreement", "no-duplicates",
 					       "exactly-once", "ordered",   "matches-fault-free",
 					       "plugin"};
@@ -968,6 +970,8 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 		return get_int(p, s, k, val, 1, INT_MAX, "eot", &s->comp.at);
 	case K_RETRY_EVERY:
 		return get_int(p, s, k, val, 1, INT_MAX, "eot", &s->comp.retry_every);
+	case K_WINDOW:
+		return get_int(p, s, k, val, 1, INT_MAX, "eot", &s->comp.window);
 	case K_DELIVERY:
 		rc = get_enum(p, s, k, val, delivery_names + 1, NELEMS(delivery_names) - 1, &v);
 		s->comp.delivery = (enum ldfi_delivery)(v + 1);
@@ -1181,6 +1185,17 @@ static int check_source(struct parser *p, struct sect *s)
 	return rc;
 }
 
+/* window: required for kind = window-count, refused otherwise. */
+static int check_window_key(struct parser *p, struct sect *s)
+{
+	if (s->comp.kind == LDFI_KIND_WINDOW_COUNT)
+		return require(p, s, K_WINDOW, " (required for kind = window-count)");
+	if (s->key_line[K_WINDOW])
+		return fail(p, s->key_line[K_WINDOW], "'window' in %s is only for kind = window-count",
+			    desc(p, s));
+	return 0;
+}
+
 static int check_stage(struct parser *p, struct sect *s)
 {
 	bool plugin = s->comp.kind == LDFI_KIND_PLUGIN;
@@ -1194,7 +1209,11 @@ static int check_stage(struct parser *p, struct sect *s)
 	if (!rc)
 		rc = check_plugin_keys(p, s, plugin);
 	if (!rc)
+		rc = check_window_key(p, s);
+	if (!rc)
 		rc = within_eot(p, s, K_RETRY_EVERY, s->comp.retry_every);
+	if (!rc)
+		rc = within_eot(p, s, K_WINDOW, s->comp.window);
 	if (!rc && s->to)
 		rc = resolve(p, s, K_TO, s->to, IN(S_STAGE) | IN(S_SINK), &s->comp.to);
 	return rc;
@@ -1730,6 +1749,14 @@ static int check_comp_bounds(const struct ldfi_conf *conf, const char *eot_name,
 			return LDFI_EINVAL;
 		}
 	}
+	for (i = 0; i < conf->n_comps; i++) {
+		c = &conf->comps[i];
+		if (c->window > eot) {
+			set_err(err, errlen, "window %d of stage %s exceeds %s %d", c->window,
+				c->name, eot_name, eot);
+			return LDFI_EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -1856,6 +1883,9 @@ static void print_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_
 		fprintf(f, "sink %s on ", c->name);
 	else if (c->kind == LDFI_KIND_PLUGIN)
 		fprintf(f, "stage %s runs plugin %s from %s on ", c->name, c->symbol, c->library);
+	else if (c->kind == LDFI_KIND_WINDOW_COUNT)
+		fprintf(f, "stage %s counts by key in windows of %d round%s on ", c->name,
+			c->window, c->window == 1 ? "" : "s");
 	else
 		fprintf(f, "stage %s relays on ", c->name);
 	print_nodes(f, conf, c->nodes, c->n_nodes);

@@ -36,6 +36,7 @@ enum ldfi_comp_type {
 enum ldfi_stage_kind {
 	LDFI_KIND_RELAY = 0,
 	LDFI_KIND_PLUGIN,
+	LDFI_KIND_WINDOW_COUNT, /* keyed tumbling-window count (runtime/window.c) */
 };
 
 enum ldfi_check_kind {
@@ -79,6 +80,7 @@ struct ldfi_comp {
 	char *library;   /* plugin stage */
 	char *symbol;
 	const void *plugin; /* its struct ldfi_stage_ops, once ldfi_plugins_load ran */
+	int window;	    /* window-count stage: window length in rounds (1..eot); else 0 */
 };
 
 struct ldfi_check {
