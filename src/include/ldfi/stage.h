@@ -135,9 +135,12 @@ int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec);
 
 /* --- state with provenance --- */
 
-/* Store `value` under `key` (1..255 bytes) in this replica's state; the
- * entry derives from the current cause (replacing what it derived from
- * before). Returns 0, LDFI_EINVAL (bad key) or LDFI_ENOMEM. */
+/* Store `value` under `key` (1..255 bytes) in this replica's state. A new
+ * entry derives from the current cause (storing the value it already has
+ * replaces the derivation: either would do). A changed value is conditional: whoever reads it depends on that write
+ * coming last. Prefer state that only grows (facts, sets, flags) to values
+ * that change, as Dedalus programs do: it gives the lineage more to prune
+ * with. Returns 0, LDFI_EINVAL (bad key) or LDFI_ENOMEM. */
 int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value);
 
 /* Read `key`: returns 1 and sets *value (if value is not NULL) when the
