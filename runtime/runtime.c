@@ -62,6 +62,7 @@ struct kv {
 	int64_t value;
 	uint32_t off, n; /* a slice of tr->parents */
 	uint8_t cond;
+	uint8_t changed; /* its value was ever replaced by a different one */
 };
 
 /* Per replica: receipts, state, pending sends still active, and outputs. */
@@ -686,9 +687,7 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 	case LDFI_COMP_SINK:
 		return &ldfi_sink_ops;
 	case LDFI_COMP_STAGE:
-		return c->kind == LDFI_KIND_RELAY	   ? &ldfi_relay_ops
-		       : c->kind == LDFI_KIND_WINDOW_COUNT ? &ldfi_window_count_ops
-							   : c->plugin;
+		return c->kind == LDFI_KIND_RELAY ? &ldfi_relay_ops : c->plugin;
 	}
 	return NULL;
 }
@@ -830,11 +829,18 @@ int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value)
 		if (!(e->key = strdup(key)))
 			return LDFI_ENOMEM;
 		r->n_kv++;
+		e->changed = 0;
+	} else if (e->value != value) {
+		/* A reader of the new value depends on its write coming last, which
+		 * faults that delay other writes can change: an absence. */
+		e->changed = 1;
 	}
+	/* The same value again: any of its derivations would do; keep the
+	 * latest, as the one a later reader saw last. */
 	e->value = value;
 	e->off = off;
 	e->n = (uint32_t)rt->n_cause;
-	e->cond = rt->cause_cond;
+	e->cond = e->changed | rt->cause_cond;
 	return 0;
 }
 
