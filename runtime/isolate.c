@@ -694,7 +694,7 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		rc = LDFI_EIO;
 	} else {
-		snprintf(what, sizeof(what), "exited with status %d before the run finished",
+		snprintf(what, sizeof(what), "exited with status %d",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		rc = failed_run(conf, faults, describe(conf, p, what), out);
 	}

@@ -102,9 +102,10 @@ int ldfi_json_dump(json_t *doc, const char *path)
 
 int ldfi_json_write_run(const char *path, const struct ldfi_trace *tr)
 {
-	json_t *doc = json_pack("{s:s, s:o, s:b, s:o, s:o}", "version", ldfi_version(), "faults",
-				ldfi_json_faults(tr), "passed", tr->passed, "checks",
-				ldfi_json_checks(tr, false), "outputs", ldfi_json_outputs(tr));
+	json_t *doc = json_pack("{s:s, s:o, s:b, s:o, s:o, s:o}", "version", ldfi_version(),
+				"faults", ldfi_json_faults(tr), "passed", tr->passed, "checks",
+				ldfi_json_checks(tr, false), "outputs", ldfi_json_outputs(tr),
+				"failure", tr->failure ? json_string(tr->failure) : json_null());
 	int rc = ldfi_json_dump(doc, path);
 
 	json_decref(doc);

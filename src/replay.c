@@ -191,6 +191,11 @@ static int read_doc(struct reader *rd, json_t *doc, struct ldfi_report_in *rp)
 	rp->faults = json_string_value(v);
 	if ((rc = need(rd, cex, "counterexample", "failed_checks", JSON_ARRAY, &rp->failed)))
 		return rc;
+	v = json_object_get(cex, "failure");
+	if (v && !json_is_null(v) && !json_is_string(v))
+		return bad(rd, "counterexample.failure should be a string or null, not %s",
+			   type_name(v));
+	rp->failure = json_string_value(v);
 	return check_failed(rd, rp->failed);
 }
 
@@ -275,6 +280,11 @@ static int compare(const struct ldfi_report_in *rp, const struct ldfi_trace *tr)
 		json_decref(now);
 		return LDFI_ENOMEM;
 	}
+	/* a run that did not finish (a plugin crashed or timed out) */
+	if (tr->failure && !rp->failure)
+		fprintf(f, "%sthe run did not finish: %s", n++ ? "; " : "", tr->failure);
+	else if (!tr->failure && rp->failure)
+		fprintf(f, "%sthe run finishes (reported: %s)", n++ ? "; " : "", rp->failure);
 	/* checks failing now: expected, and with the same records? */
 	for (int k = 0; k < tr->n_checks; k++) {
 		const char *name = conf->checks[tr->checks[k].check].name;
@@ -316,6 +326,8 @@ static int compare(const struct ldfi_report_in *rp, const struct ldfi_trace *tr)
 	}
 	if (n)
 		printf("not reproduced: %s\n", why);
+	else if (rp->failure)
+		printf("reproduced: the run does not finish, as reported\n");
 	else if (json_array_size(rp->failed))
 		printf("reproduced: the same checks fail\n");
 	else

@@ -20,6 +20,9 @@ struct ldfi_report_in {
 	 * `name` and `kind` and an array `records` of objects with string
 	 * `record`, `sink`, `node`, `problem` and integer `count`, `expected` */
 	json_t *failed;
+	/* counterexample.failure: why the run did not finish, or NULL (null or
+	 * absent: reports before plugin isolation have none) */
+	const char *failure;
 };
 
 /*

@@ -1491,6 +1491,8 @@ static void print_others(FILE *f, const struct ldfi_explore_result *res)
 		int n = 0;
 
 		fprintf(f, "  execution %ld: %s; fails", res->cex[i].execution, fs ? fs : "?");
+		if (tr->failure)
+			fprintf(f, " to finish: %s", tr->failure);
 		for (int k = 0; k < tr->n_checks; k++)
 			if (!tr->checks[k].passed)
 				fprintf(f, "%s %s", n++ ? "," : "",
@@ -1548,8 +1550,13 @@ int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res)
 		ldfi_cli_print_checks(f, cx->trace);
 		if (res->n_cex > 1)
 			print_others(f, res);
-		rc = print_spacetime(f, cx->trace);
-		if (!rc)
+		if (cx->trace->failure)
+			fputs("\nthe run did not finish, so it has no spacetime diagram or lineage;\n"
+			      "the provenance database records it (runs.failure)\n",
+			      f);
+		else
+			rc = print_spacetime(f, cx->trace);
+		if (!rc && !cx->trace->failure)
 			rc = print_lineage(f, res, cx);
 		if (!rc)
 			print_replay(f, res);

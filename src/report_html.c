@@ -152,8 +152,9 @@ static int add_run(struct page *p, int64_t id, const char *faults, bool passed, 
 static int db_runs(struct page *p)
 {
 	static const char sql[] =
-	    "SELECT r.id, r.faults, r.passed, (SELECT group_concat(name, ', ') FROM "
-	    "(SELECT name FROM checks WHERE run = r.id AND passed = 0 ORDER BY name)) "
+	    "SELECT r.id, r.faults, r.passed, coalesce('did not finish: ' || r.failure, "
+	    "(SELECT group_concat(name, ', ') FROM "
+	    "(SELECT name FROM checks WHERE run = r.id AND passed = 0 ORDER BY name))) "
 	    "FROM runs AS r ORDER BY r.id";
 	sqlite3_stmt *st;
 	int rc;
@@ -182,6 +183,8 @@ static char *failed_names(const struct ldfi_trace *tr)
 
 	if (!f)
 		return NULL;
+	if (tr->failure)
+		fprintf(f, "did not finish: %s", tr->failure);
 	for (int i = 0; i < tr->n_checks; i++)
 		if (!tr->checks[i].passed)
 			fprintf(f, "%s%s", n++ ? ", " : "",
@@ -399,6 +402,11 @@ static void check_list(FILE *f, const struct ldfi_trace *tr)
 			esc(f, s);
 			free(s);
 		}
+		fputs("</li>\n", f);
+	}
+	if (tr->failure) {
+		fputs("<li class=\"failed\"><strong>FAIL</strong> the run did not finish: ", f);
+		esc(f, tr->failure);
 		fputs("</li>\n", f);
 	}
 	fputs("</ul>\n", f);

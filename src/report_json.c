@@ -83,6 +83,7 @@ static json_t *cex_json(const struct ldfi_cex *cx)
 		return NULL;
 	set(o, "faults", ldfi_json_faults(tr), &bad);
 	set(o, "failed_checks", ldfi_json_checks(tr, true), &bad);
+	set(o, "failure", str_or_null(tr->failure), &bad);
 	set(o, "execution", json_integer(cx->execution), &bad);
 	set(o, "run", json_integer(cx->run_id), &bad);
 	set(o, "outputs", ldfi_json_outputs(tr), &bad);

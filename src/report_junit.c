@@ -45,6 +45,18 @@ static const struct ldfi_cex *failing(const struct ldfi_explore_result *res, int
 	return NULL;
 }
 
+/* The first counterexample whose run did not finish (a plugin crashed or
+ * timed out: trace.failure), or NULL. */
+static const struct ldfi_cex *unfinished(const struct ldfi_explore_result *res)
+{
+	if (res->verdict != LDFI_VERDICT_COUNTEREXAMPLE)
+		return NULL;
+	for (int k = 0; k < res->n_cex; k++)
+		if (res->cex[k].trace->failure)
+			return &res->cex[k];
+	return NULL;
+}
+
 static const struct ldfi_check_result *result_of(const struct ldfi_trace *tr, int i)
 {
 	for (int j = 0; j < tr->n_checks; j++)
@@ -67,6 +79,8 @@ static int failure_text(const struct ldfi_explore_result *res, const struct ldfi
 	if (!fs || !(m = open_memstream(msg, &ml)) || !(b = open_memstream(body, &bl)))
 		goto err;
 	fprintf(m, "counterexample %s", fs);
+	if (i < 0 && tr->failure)
+		fprintf(m, ": the run did not finish: %s", tr->failure);
 	if (r && r->n_offs) {
 		fputs(": ", m);
 		ldfi_report_offense(m, tr, &r->offs[0]);
@@ -74,6 +88,8 @@ static int failure_text(const struct ldfi_explore_result *res, const struct ldfi
 			fprintf(m, " (and %d more)", r->n_offs - 1);
 	}
 	fprintf(b, "faults: %s\nexecution: %ld\n", fs, cx->execution);
+	if (i < 0 && tr->failure)
+		fprintf(b, "failure: %s\n", tr->failure);
 	for (int k = 0; r && k < r->n_offs; k++) {
 		fputs("  ", b);
 		ldfi_report_offense(b, tr, &r->offs[k]);
@@ -116,7 +132,8 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 	const struct ldfi_conf *conf = res->conf;
 	const char *path = ldfi_report_conf_path(res);
 	char *stem = conf_stem(path);
-	int failures = 0, skipped = 0;
+	const struct ldfi_cex *crash = unfinished(res);
+	int failures = crash != NULL, skipped = 0;
 
 	if (!stem)
 		return LDFI_ENOMEM;
@@ -130,7 +147,7 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 	ldfi_xml_escape(f, "ldfi: ", true);
 	ldfi_xml_escape(f, path, true);
 	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
-		conf->n_checks, failures, skipped, res->wall_s);
+		conf->n_checks + (crash != NULL), failures, skipped, res->wall_s);
 	fputs("  <properties>\n", f);
 	fprintf(f, "    <property name=\"verdict\" value=\"%s\"/>\n",
 		ldfi_verdict_name(res->verdict));
@@ -175,6 +192,27 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 		} else {
 			fputs("/>\n", f);
 		}
+	}
+	if (crash) {
+		/* A run that did not finish: one more testcase, failed. */
+		char *msg, *body;
+
+		if (failure_text(res, crash, -1, &msg, &body)) {
+			free(stem);
+			return LDFI_ENOMEM;
+		}
+		fputs("  <testcase classname=\"", f);
+		ldfi_xml_escape(f, "ldfi.", true);
+		ldfi_xml_escape(f, stem, true);
+		fputs("\" name=\"execution (the run finishes)\" time=\"0\">\n"
+		      "    <failure type=\"counterexample\" message=\"",
+		      f);
+		ldfi_xml_escape(f, msg, true);
+		fputs("\">", f);
+		ldfi_xml_escape(f, body, false);
+		fputs("</failure>\n  </testcase>\n", f);
+		free(msg);
+		free(body);
 	}
 	fputs("</testsuite>\n", f);
 	free(stem);
