@@ -45,6 +45,34 @@ int ldfi_trace_record_index(const struct ldfi_trace *tr, const char *name)
 	return -1;
 }
 
+int ldfi_trace_record(struct ldfi_trace *tr, const char *name)
+{
+	struct ldfi_record *p;
+	int r;
+
+	if (!name || !name[0])
+		return LDFI_EINVAL;
+	if ((r = ldfi_trace_record_index(tr, name)) >= 0)
+		return r;
+	p = realloc(tr->recs, ((size_t)tr->n_recs + 1) * sizeof(*p));
+	if (!p)
+		return LDFI_ENOMEM;
+	tr->recs = p;
+	p[tr->n_recs] = (struct ldfi_record){strdup(name), -1, -1, false};
+	if (!p[tr->n_recs].name)
+		return LDFI_ENOMEM;
+	return tr->n_recs++;
+}
+
+int ldfi_trace_same_record(const struct ldfi_trace *to, const struct ldfi_trace *from, int rec)
+{
+	if (rec < 0 || rec >= from->n_recs)
+		return -1;
+	if (from->recs[rec].source >= 0)
+		return rec < to->n_recs ? rec : -1;
+	return ldfi_trace_record_index(to, from->recs[rec].name);
+}
+
 void ldfi_trace_destroy(struct ldfi_trace *tr)
 {
 	if (!tr)

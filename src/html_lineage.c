@@ -477,8 +477,14 @@ static int graph(FILE *f, const struct ldfi_explore_result *res, const struct ld
 		 const struct outcome *oc)
 {
 	const struct ldfi_trace *tr = oc->missing ? res->fault_free : cx;
-	struct lg g = {.f = f, .tr = tr, .cx = cx, .oc = oc};
+	struct ldfi_offense fo = *oc->o;
+	struct outcome foc = {&fo, oc->missing};
+	struct lg g = {.f = f, .tr = tr, .cx = cx, .oc = &foc};
 	int rc;
+
+	/* Records stages named have other indices in the fault-free run. */
+	if ((fo.rec = ldfi_trace_same_record(tr, cx, fo.rec)) < 0)
+		return 0;
 
 	g.idx = malloc((tr->n_msgs + 1) * sizeof(*g.idx));
 	g.to_out = calloc(tr->n_msgs + 1, sizeof(*g.to_out));

@@ -1384,12 +1384,21 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 				tr->recs[v[i].rec].name);
 			continue;
 		}
-		if (v[i].cls == OC_MISSING)
-			rc = trace_missing(f, res, &c, &v[i], &s);
-		else if (v[i].cls == OC_EXTRA)
+		if (v[i].cls == OC_MISSING) {
+			struct broken b = v[i];
+
+			/* Records stages named have other indices in the fault-free run. */
+			b.rec = ldfi_trace_same_record(res->fault_free, tr, b.rec);
+			if (b.rec < 0)
+				fprintf(f, "  %s: not in the fault-free run either\n",
+					tr->recs[v[i].rec].name);
+			else
+				rc = trace_missing(f, res, &c, &b, &s);
+		} else if (v[i].cls == OC_EXTRA) {
 			rc = trace_extra(f, res, cx, &v[i], &s);
-		else
+		} else {
 			rc = trace_order(f, res, cx, &v[i], &s);
+		}
 	}
 	if (more)
 		fprintf(f,
@@ -1430,16 +1439,22 @@ static int why_missing_text(FILE *f, const struct ldfi_explore_result *res,
 	bool *kept;
 	int n_copies = 0, rc;
 
+	struct broken fb = *b;
+
 	if (!ff) {
 		fprintf(f, "%s: the fault-free run is not available", cx->recs[b->rec].name);
+		return 0;
+	}
+	if ((fb.rec = ldfi_trace_same_record(ff, cx, b->rec)) < 0) {
+		fprintf(f, "%s was not in the fault-free run either", cx->recs[b->rec].name);
 		return 0;
 	}
 	if ((rc = cuts_init(&c, ff, &cx->faults, res->conf->eff)))
 		return rc;
 	kept = calloc(ff->n_msgs + 1, sizeof(*kept));
-	rc = kept ? why_missing(&c, b, kept, &w, &n_copies) : LDFI_ENOMEM;
+	rc = kept ? why_missing(&c, &fb, kept, &w, &n_copies) : LDFI_ENOMEM;
 	if (!rc)
-		why_not_sentence(f, &c, b, n_copies, &w);
+		why_not_sentence(f, &c, &fb, n_copies, &w);
 	free(w.v);
 	free(kept);
 	cuts_finish(&c);

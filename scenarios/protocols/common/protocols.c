@@ -125,7 +125,7 @@ static int output_of(const struct ldfi_trace *tr, int node, const char *name, in
 	return -1;
 }
 
-int proto_check_agreement(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int proto_check_agreement(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 			  struct ldfi_check_result *res)
 {
 	int seen = 0, rc, comp = -1;
@@ -151,12 +151,11 @@ int proto_check_agreement(const struct ldfi_trace *tr, const struct ldfi_trace *
 	return 0;
 }
 
-int proto_check_termination(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int proto_check_termination(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 			    struct ldfi_check_result *res)
 {
 	int decided = 0, prepared = -1, rc;
 
-	(void)ff;
 	(void)check;
 	res->passed = true;
 	for (size_t i = 0; i < tr->n_msgs; i++) {
@@ -175,18 +174,21 @@ int proto_check_termination(const struct ldfi_trace *tr, const struct ldfi_trace
 		decided += ldfi_trace_alive(tr, n) && decision_at(tr, n);
 	if (decided >= 2)
 		return 0;
-	/* Name each prepared live node left without a decision, once. */
+	/* Name, at each prepared live node left without one, the decision the
+	 * fault-free run took (commit, if it took none). */
 	for (int n = 0; n < tr->conf->n_nodes; n++) {
 		for (size_t i = 0; i < tr->n_msgs; i++) {
 			const struct ldfi_msg *m = &tr->msgs[i];
+			int rec;
 
 			if (m->dst_node != n || m->fate != LDFI_FATE_DELIVERED ||
 			    m->kind != LDFI_MSG_DATA || strcmp(tr->recs[m->rec].name, "prepare") ||
 			    !ldfi_trace_alive(tr, n) || decision_at(tr, n))
 				continue;
-			if ((rc = ldfi_check_offend(res, m->rec, m->dst_comp, n,
-						    LDFI_PROBLEM_MISSING, 0, 1)))
-				return rc;
+			rec = ldfi_trace_record(tr, decision_at(ff, n) == 'a' ? "abort" : "commit");
+			if (rec < 0 || (rc = ldfi_check_offend(res, rec, m->dst_comp, n,
+								LDFI_PROBLEM_MISSING, 0, 1)))
+				return rec < 0 ? rec : rc;
 			break;
 		}
 	}

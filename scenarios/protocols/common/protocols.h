@@ -36,10 +36,10 @@ int proto_all_voted(struct ldfi_stage *st, int comp);
  * plugin stages at live nodes.
  * agreement: no two nodes decide differently.
  * termination: if some live node received a `prepare`, at least two nodes
- * hold a decision. */
-int proto_check_agreement(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+ * hold a decision; offenses name the decision a prepared node lacks. */
+int proto_check_agreement(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 			  struct ldfi_check_result *res);
-int proto_check_termination(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int proto_check_termination(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 			    struct ldfi_check_result *res);
 
 #endif

@@ -164,10 +164,14 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec);
  * every replica in tr->outs, records, crash rounds) satisfies the property.
  * `check` is the index of this check in tr->conf->checks (its `sink`, if
  * set, names the relation it reads). `fault_free` is the fault-free run's
- * trace (== tr for the fault-free run itself). Set res->passed; name the
- * offending records with ldfi_check_offend(). Returns 0 or LDFI_E*.
+ * trace (== tr for the fault-free run itself; its record indices differ
+ * from tr's for records stages named: compare names, or use
+ * ldfi_trace_same_record). Set res->passed; name the offending records with
+ * ldfi_check_offend(). The check may only add records to `tr`
+ * (ldfi_trace_record: to name a record this run lacks, such as a decision
+ * nobody took); it must not change anything else. Returns 0 or LDFI_E*.
  */
-typedef int (*ldfi_check_fn)(const struct ldfi_trace *tr, const struct ldfi_trace *fault_free,
+typedef int (*ldfi_check_fn)(struct ldfi_trace *tr, const struct ldfi_trace *fault_free,
 			     int check, struct ldfi_check_result *res);
 
 /* Add an offense to `res`: record `rec` at component `comp` on node `node`

@@ -124,6 +124,17 @@ int ldfi_trace_init(struct ldfi_trace *tr, const struct ldfi_conf *conf);
  * look-ups build your own index. */
 int ldfi_trace_record_index(const struct ldfi_trace *tr, const char *name);
 
+/* Index of the record named `name`, added to the trace (source -1, not
+ * emitted) if it has none: for plugin checks that name a record a run
+ * lacks (a decision nobody took). Returns the index or LDFI_ENOMEM /
+ * LDFI_EINVAL (empty name). */
+int ldfi_trace_record(struct ldfi_trace *tr, const char *name);
+
+/* The index in `to` of record `rec` of `from`: the same index for records
+ * of sources (every run of a conf has them in the same order), found by
+ * name for records stages named at run time; -1 when `to` has none. */
+int ldfi_trace_same_record(const struct ldfi_trace *to, const struct ldfi_trace *from, int rec);
+
 /* Free a trace; NULL is accepted. */
 void ldfi_trace_destroy(struct ldfi_trace *tr);
 
