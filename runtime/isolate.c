@@ -118,7 +118,7 @@ static int w_on_round(struct ldfi_stage *st, int round)
 	return rc;
 }
 
-static int w_check(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+static int w_check(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 		   struct ldfi_check_result *res)
 {
 	int rc;
