@@ -3,6 +3,13 @@
  * replicas whose node has not crashed. Each failed check lists its
  * offending records (missing, duplicated, out of order, unexpected count),
  * ordered by record, then replica.
+ *
+ * Records named by stages (source -1: a window-count's "user1@w0=2") are
+ * covered by no-duplicates (so by the duplicate half of exactly-once) and
+ * by matches-fault-free, when the check has no `source =`; delivered,
+ * agreement and ordered read source records only (docs/semantics.md).
+ * Their indices differ from run to run, so matches-fault-free pairs them
+ * with the fault-free run's by name.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +29,7 @@ struct eval {
 	bool *covered; /* per record */
 	int **count;   /* per replica of the sink (by position in comp->nodes) */
 	int **ff_count;
+	int *ff_index; /* per record named by a stage: its index in ff, or -1 */
 };
 
 static int offend(struct eval *ev, int rec, int node, enum ldfi_problem p, int count,
@@ -119,7 +127,7 @@ static int check_ordered(struct eval *ev)
 				top[c] = -1;
 			memset(flagged, 0, (size_t)tr->n_recs * sizeof(bool));
 		}
-		if (!ev->covered[o->rec])
+		if (!ev->covered[o->rec] || r->source < 0)
 			continue;
 		if (flagged[o->rec])
 			continue; /* only first copies count; duplicates are no-duplicates' */
@@ -135,16 +143,37 @@ out:
 	return rc;
 }
 
+/* Did every source upstream of the check's sink emit its records? Records
+ * stages derive from them are expected only then. */
+static bool upstream_emitted(const struct eval *ev)
+{
+	const struct ldfi_trace *tr = ev->tr;
+
+	for (int r = 0; r < tr->n_recs; r++)
+		if (tr->recs[r].source >= 0 && !tr->recs[r].emitted &&
+		    ldfi_conf_upstream(tr->conf, tr->recs[r].source, ev->check->sink))
+			return false;
+	return true;
+}
+
 static int check_matches(struct eval *ev)
 {
 	const struct ldfi_comp *sink = &ev->tr->conf->comps[ev->check->sink];
+	bool derived = upstream_emitted(ev);
 	int rc;
 
 	for (int r = 0; r < ev->tr->n_recs; r++) {
-		if (!ev->covered[r] || !ev->tr->recs[r].emitted)
+		bool named = ev->tr->recs[r].source < 0;
+
+		if (!ev->covered[r] || (named ? !derived : !ev->tr->recs[r].emitted))
 			continue;
 		for (int i = 0; i < sink->n_nodes; i++) {
-			int have = ev->count[i][r], want = ev->ff_count[i][r];
+			int have = ev->count[i][r], want;
+
+			if (!named)
+				want = ev->ff_count[i][r];
+			else
+				want = ev->ff_index[r] >= 0 ? ev->ff_count[i][ev->ff_index[r]] : 0;
 
 			if (ldfi_trace_alive(ev->tr, sink->nodes[i]) && have != want &&
 			    (rc = offend(ev, r, sink->nodes[i],
@@ -181,6 +210,104 @@ static int eval_one(struct eval *ev)
 	return LDFI_EINVAL;
 }
 
+/* Index of the record named `name` among the stage-named records of a
+ * trace, sorted by name in `idx` (n entries), or -1. */
+static int find_named(const struct ldfi_trace *t, const int *idx, int n, const char *name)
+{
+	int lo = 0, hi = n - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2, c = strcmp(t->recs[idx[mid]].name, name);
+
+		if (c == 0)
+			return idx[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static int cmp_named(const void *a, const void *b, void *arg)
+{
+	const struct ldfi_trace *t = arg;
+
+	return strcmp(t->recs[*(const int *)a].name, t->recs[*(const int *)b].name);
+}
+
+/* The records stages named in `t`, sorted by name into *out (freed by the
+ * caller); returns how many, or LDFI_ENOMEM. */
+static int named_records(const struct ldfi_trace *t, int **out)
+{
+	int n = 0;
+
+	*out = malloc(((size_t)t->n_recs + 1) * sizeof(int));
+	if (!*out)
+		return LDFI_ENOMEM;
+	for (int r = 0; r < t->n_recs; r++)
+		if (t->recs[r].source < 0)
+			(*out)[n++] = r;
+	qsort_r(*out, (size_t)n, sizeof(int), cmp_named, (void *)t);
+	return n;
+}
+
+/*
+ * matches-fault-free on stage-named records: give `tr` a record for every
+ * one the fault-free run held at a replica of the sink that `tr` never
+ * named (so an offense can name it: "missing"), and map each stage-named
+ * record of `tr` to its index in the fault-free run (ev->ff_index).
+ */
+static int pair_named(struct eval *ev)
+{
+	struct ldfi_trace *tr = ev->tr;
+	const struct ldfi_trace *ff = ev->ff;
+	int *mine = NULL, *theirs = NULL, n_mine, n_theirs, rc = 0;
+
+	if ((n_theirs = named_records(ff, &theirs)) < 0)
+		return n_theirs;
+	if ((n_mine = named_records(tr, &mine)) < 0) {
+		free(theirs);
+		return n_mine;
+	}
+	for (size_t i = 0, n0 = (size_t)tr->n_recs; i < ff->n_outs && !rc; i++) {
+		const struct ldfi_output *o = &ff->outs[i];
+		const char *name = ff->recs[o->rec].name;
+		struct ldfi_record *v;
+		size_t j = n0;
+
+		if (o->comp != ev->check->sink || ff->recs[o->rec].source >= 0 ||
+		    find_named(tr, mine, n_mine, name) >= 0)
+			continue;
+		while (j < (size_t)tr->n_recs && strcmp(tr->recs[j].name, name) != 0)
+			j++;
+		if (j < (size_t)tr->n_recs)
+			continue; /* added for another replica */
+		v = realloc(tr->recs, ((size_t)tr->n_recs + 2) * sizeof(*v));
+		if (!v) {
+			rc = LDFI_ENOMEM;
+			break;
+		}
+		tr->recs = v;
+		v[tr->n_recs] = (struct ldfi_record){strdup(name), -1, -1, false};
+		if (!v[tr->n_recs].name) {
+			rc = LDFI_ENOMEM;
+			break;
+		}
+		tr->n_recs++;
+	}
+	free(mine);
+	ev->ff_index = malloc(((size_t)tr->n_recs + 1) * sizeof(int));
+	if (!rc && !ev->ff_index)
+		rc = LDFI_ENOMEM;
+	for (int r = 0; !rc && r < tr->n_recs; r++)
+		ev->ff_index[r] = tr->recs[r].source < 0
+					  ? find_named(ff, theirs, n_theirs, tr->recs[r].name)
+					  : r;
+	free(theirs);
+	return rc;
+}
+
 static void free_counts(int **c, int n)
 {
 	for (int i = 0; c && i < n; i++)
@@ -193,6 +320,10 @@ static int prepare(struct eval *ev)
 	const struct ldfi_conf *conf = ev->tr->conf;
 	const struct ldfi_comp *sink = &conf->comps[ev->check->sink];
 
+	int rc;
+
+	if (ev->check->kind == LDFI_CHECK_MATCHES_FAULT_FREE && ev->ff && (rc = pair_named(ev)))
+		return rc;
 	ev->covered = calloc((size_t)ev->tr->n_recs + 1, sizeof(bool));
 	ev->count = calloc((size_t)sink->n_nodes, sizeof(int *));
 	ev->ff_count = calloc((size_t)sink->n_nodes, sizeof(int *));
@@ -201,10 +332,11 @@ static int prepare(struct eval *ev)
 	for (int r = 0; r < ev->tr->n_recs; r++) {
 		int src = ev->tr->recs[r].source;
 
-		/* Records a plugin named (source -1) are not any source's. */
-		ev->covered[r] = src >= 0 &&
-				 (ev->check->source < 0 || ev->check->source == src) &&
-				 ldfi_conf_upstream(conf, src, ev->check->sink);
+		/* Records a stage named (source -1) are no source's: covered
+		 * unless the check is restricted to one source. */
+		ev->covered[r] = src < 0 ? ev->check->source < 0
+					 : (ev->check->source < 0 || ev->check->source == src) &&
+						   ldfi_conf_upstream(conf, src, ev->check->sink);
 	}
 	for (int i = 0; i < sink->n_nodes; i++) {
 		ev->count[i] = count_copies(ev->tr, ev->check->sink, sink->nodes[i]);
@@ -265,8 +397,8 @@ int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free)
 	tr->passed = true;
 	for (int i = 0; i < conf->n_checks && !rc; i++) {
 		const struct ldfi_comp *sink;
-		struct eval ev = {tr, fault_free, &conf->checks[i], &tr->checks[i], 0, NULL, NULL,
-				  NULL};
+		struct eval ev = {.tr = tr, .ff = fault_free, .check = &conf->checks[i],
+				  .res = &tr->checks[i]};
 
 		tr->checks[i].check = i;
 		tr->checks[i].passed = true;
@@ -285,6 +417,7 @@ int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free)
 		free(ev.covered);
 		free_counts(ev.count, sink->n_nodes);
 		free_counts(ev.ff_count, sink->n_nodes);
+		free(ev.ff_index);
 	}
 	return rc;
 }

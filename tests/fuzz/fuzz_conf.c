@@ -129,9 +129,13 @@ static void check_comp(const struct ldfi_conf *c, int i)
 		FUZZ_CHECK(valid_value(k->library));
 		FUZZ_CHECK(valid_symbol(k->symbol));
 	} else {
-		FUZZ_CHECK(k->kind == LDFI_KIND_RELAY);
+		FUZZ_CHECK(k->kind == LDFI_KIND_RELAY || k->kind == LDFI_KIND_WINDOW_COUNT);
 		FUZZ_CHECK(!k->library && !k->symbol);
 	}
+	if (k->type == LDFI_COMP_STAGE && k->kind == LDFI_KIND_WINDOW_COUNT)
+		FUZZ_CHECK(k->window >= 1 && k->window <= c->eot);
+	else
+		FUZZ_CHECK(k->window == 0);
 }
 
 /* Are the records named 1..N (records = N)? */
@@ -271,7 +275,12 @@ static void write_conf(const struct ldfi_conf *c, FILE *f)
 		if (k->type != LDFI_COMP_SOURCE)
 			fprintf(f, "dedup = %s\n", k->dedup ? "yes" : "no");
 		if (k->type == LDFI_COMP_STAGE)
-			fprintf(f, "kind = %s\n", k->kind == LDFI_KIND_PLUGIN ? "plugin" : "relay");
+			fprintf(f, "kind = %s\n",
+				k->kind == LDFI_KIND_PLUGIN	       ? "plugin"
+				: k->kind == LDFI_KIND_WINDOW_COUNT ? "window-count"
+								     : "relay");
+		if (k->window)
+			fprintf(f, "window = %d\n", k->window);
 		if (k->library)
 			fprintf(f, "library = %s\nsymbol = %s\n", k->library, k->symbol);
 		if (k->type != LDFI_COMP_SOURCE)
