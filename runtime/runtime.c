@@ -927,8 +927,11 @@ static int setup_replicas(struct ldfi_rt *rt)
 			*st = (struct ldfi_stage){rt, ops, c, conf->comps[c].nodes[i], rt->n_st, NULL};
 			rt->st_of[c * conf->n_nodes + st->node] = rt->n_st;
 			rt->node_st_off[st->node + 1]++;
+			/* Counted before init: finish runs even if init fails midway. */
+			rt->n_st++;
 			if (ops->init && (rc = ops->init(st)))
 				return rc;
+			rt->n_st--;
 		}
 	}
 	for (int i = 0; i < conf->n_nodes; i++)
@@ -1048,7 +1051,8 @@ static int simulate(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 static bool needs_fault_free(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE)
+		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE ||
+		    conf->checks[i].kind == LDFI_CHECK_PLUGIN) /* given the fault-free run */
 			return true;
 	return false;
 }
