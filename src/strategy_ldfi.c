@@ -20,6 +20,7 @@ struct stream {
 	int n_peek;
 	bool has_peek;
 	bool done;
+	bool retired; /* done, and its solver freed until the outcome changes */
 };
 
 struct gen_ldfi {
@@ -37,6 +38,7 @@ static void stream_reset(struct stream *s)
 	s->h = NULL;
 	s->has_peek = false;
 	s->done = false;
+	s->retired = false;
 }
 
 /* Build a solver for outcome `o` with the bounds' crash constraints and the
@@ -83,7 +85,11 @@ static int stream_fill(struct gen_ldfi *g, struct stream *s)
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
-			s->done = true;
+			/* Exhausted: free the solver (memory stays flat over a long
+			 * explore); a new support rebuilds it. */
+			ldfi_hitset_destroy(s->h);
+			s->h = NULL;
+			s->done = s->retired = true;
 			break;
 		}
 		if (ldfi_gen_skip(&g->base, s->peek, n)) {
@@ -141,7 +147,8 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		const struct ldfi_outcome *o = ldfi_lineage_outcome(g->lin, i);
 		struct stream *s = &g->streams[i];
 
-		if ((!s->h || s->version != o->version) && (rc = stream_build(g, s, o)))
+		if (((!s->h && !s->retired) || s->version != o->version) &&
+		    (rc = stream_build(g, s, o)))
 			return rc;
 		if (s->has_peek && ldfi_gen_skip(base, s->peek, s->n_peek))
 			s->has_peek = false;
