@@ -112,7 +112,7 @@ const struct ldfi_stage_ops old_api = {
     .on_message = forward,
 };
 
-int check_ok(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int check_ok(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 	     struct ldfi_check_result *res)
 {
 	(void)tr;
@@ -122,7 +122,7 @@ int check_ok(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check
 	return 0;
 }
 
-int check_segv(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int check_segv(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 	       struct ldfi_check_result *res)
 {
 	(void)tr;

@@ -30,7 +30,7 @@ const struct ldfi_stage_ops echo = {
 	.on_message = on_message,
 };
 
-int echoed(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int echoed(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 	   struct ldfi_check_result *res)
 {
 	const struct ldfi_conf *conf = tr->conf;
