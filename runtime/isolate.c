@@ -19,6 +19,7 @@
  * bounds.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -56,6 +57,7 @@ enum where {
 	W_FINISH,
 	W_CHECK,
 	W_SENDING, /* the run is over; the child is writing its answer */
+	W_DONE,    /* the answer is written: the child only exits */
 };
 
 /* The page shared between the child and the parent. */
@@ -363,7 +365,7 @@ static int read_trace(struct reader *rd, struct ldfi_trace *tr)
 /* ---- the child ---- */
 
 static void __attribute__((noreturn)) child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
-		       const struct ldfi_trace *fault_free, int fd, pid_t parent)
+		       const struct ldfi_trace *fault_free, int fd, int done, pid_t parent)
 {
 	struct ldfi_trace *tr = NULL;
 	FILE *f;
@@ -394,6 +396,11 @@ static void __attribute__((noreturn)) child_main(const struct ldfi_conf *conf, c
 		_exit(CHILD_SEND_FAILED);
 	fflush(stdout);
 	fflush(stderr);
+	/* Tell the parent at once: tearing down the process can take longer
+	 * than the run did, and the parent need not wait for it. */
+	prog->where = W_DONE;
+	while (write(done, "", 1) < 0 && errno == EINTR)
+		;
 	_exit(0);
 }
 
@@ -407,52 +414,75 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until `pid` has exited (not reaped) or `deadline` (now_ms) passed.
- * Returns 1 when it exited, 0 at the deadline. */
-static int wait_exit(pid_t pid, int64_t deadline)
+enum { CHILD_TIMEOUT, CHILD_EXITED, CHILD_DONE };
+
+/* Wait until the child `pid` says it is done (a byte on `done`), has
+ * exited (not reaped), or `deadline` (now_ms) has passed. */
+static int wait_child(pid_t pid, int done, int64_t deadline)
 {
-	siginfo_t si;
-	long us = 50;
+	struct pollfd fds[2] = {{done, POLLIN, 0}, {-1, POLLIN, 0}};
+	int nfds = 1;
+
 #ifdef SYS_pidfd_open
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	if (pfd >= 0) {
-		int r = 0;
-
-		for (;;) {
-			struct pollfd p = {pfd, POLLIN, 0};
-			int64_t left = deadline - now_ms();
-
-			if (left <= 0)
-				break;
-			r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
-			if (r > 0) {
-				r = 1;
-				break;
-			}
-			if (r < 0 && errno != EINTR)
-				break; /* fall back to polling below */
-			r = 0;
-		}
-		close(pfd);
-		if (r == 1)
-			return 1;
-	}
+	fds[1].fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	nfds += fds[1].fd >= 0;
 #endif
 	for (;;) {
-		struct timespec ts;
+		int64_t left = deadline - now_ms();
+		siginfo_t si;
+		int r;
 
+		if (left <= 0)
+			break;
+		/* Without a pidfd, look at the child every 10 ms. */
+		r = poll(fds, (nfds_t)nfds, left > 10 && nfds < 2 ? 10 : left > 1000 ? 1000 : (int)left);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && fds[0].revents) {
+			char c;
+			ssize_t n = read(done, &c, 1);
+
+			if (n == 1) {
+				r = CHILD_DONE;
+				goto out;
+			}
+			/* Closed without the byte: the child is exiting (or
+			 * its plugin closed the pipe): watch the process. */
+			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+				fds[0].fd = -1;
+		}
+		if (nfds == 2 && fds[1].revents) {
+			r = CHILD_EXITED;
+			goto out;
+		}
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
-			return 1;
-		if (now_ms() >= deadline)
-			return 0;
-		ts.tv_sec = 0;
-		ts.tv_nsec = us * 1000;
-		nanosleep(&ts, NULL);
-		if (us < 10000)
-			us *= 2;
+		if (nfds < 2 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid) {
+			r = CHILD_EXITED;
+			goto out;
+		}
+		continue;
+out:
+		if (nfds == 2)
+			close(fds[1].fd);
+		return r;
 	}
+	if (nfds == 2)
+		close(fds[1].fd);
+	return CHILD_TIMEOUT;
+}
+
+/* Children that said they were done and were killed, not reaped yet: they
+ * are reaped on the next run, or at exit. */
+static pid_t unreaped[16];
+static int n_unreaped;
+
+static void reap_all(void)
+{
+	for (int i = 0; i < n_unreaped; i++)
+		while (waitpid(unreaped[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	n_unreaped = 0;
 }
 
 static const char *sig_abbrev(int sig)
@@ -634,20 +664,31 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	int timeout_s = conf->run_timeout > 0 ? conf->run_timeout : 10;
 	struct progress *p;
 	char what[160];
-	int fd, status = 0, rc, exited;
+	int fd, done[2], status = 0, rc, how;
 	pid_t pid, self = getpid();
+	static bool at_exit;
 
 	*out = NULL;
 	err[0] = '\0';
+	reap_all();
+	if (!at_exit)
+		at_exit = atexit(reap_all) == 0;
 	fd = memfd_create("ldfi-run", MFD_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create the run's memfd: %s", strerror(errno));
+		return LDFI_EIO;
+	}
+	if (pipe2(done, O_CLOEXEC)) {
+		snprintf(err, errlen, "cannot create the run's pipe: %s", strerror(errno));
+		close(fd);
 		return LDFI_EIO;
 	}
 	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map the run's progress page: %s", strerror(errno));
 		close(fd);
+		close(done[0]);
+		close(done[1]);
 		return LDFI_EIO;
 	}
 	*p = (struct progress){W_RUNTIME, -1, -1, 0, -1};
@@ -658,22 +699,36 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 		snprintf(err, errlen, "cannot fork the run's process: %s", strerror(errno));
 		munmap(p, sizeof(*p));
 		close(fd);
+		close(done[0]);
+		close(done[1]);
 		return LDFI_EIO;
 	}
 	if (pid == 0) {
 		prog = p;
-		child_main(conf, faults, fault_free, fd, self);
+		close(done[0]);
+		child_main(conf, faults, fault_free, fd, done[1], self);
 	}
+	close(done[1]);
 	setpgid(pid, pid); /* also done by the child: whichever runs first */
-	exited = wait_exit(pid, now_ms() + (int64_t)timeout_s * 1000);
-	/* The child is a zombie or still running: its pid (and group id) are
-	 * still ours. Kill whatever it left in its group, then reap it. */
+	how = wait_child(pid, done[0], now_ms() + (int64_t)timeout_s * 1000);
+	close(done[0]);
+	/* The child is running, exiting or a zombie: its pid (and group id)
+	 * are still ours. Kill whatever is left in its group, then reap it;
+	 * a child that is done is reaped later, its exit need not be waited. */
 	kill(-pid, SIGKILL);
-	if (!exited)
-		kill(pid, SIGKILL);
+	kill(pid, SIGKILL);
+	if (how == CHILD_DONE && p->where == W_DONE) {
+		if (waitpid(pid, &status, WNOHANG) == 0) {
+			if (n_unreaped == (int)(sizeof(unreaped) / sizeof(unreaped[0])))
+				reap_all();
+			unreaped[n_unreaped++] = pid;
+		}
+		rc = read_answer(conf, fd, out, err, errlen);
+		goto out;
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!exited) {
+	if (how == CHILD_TIMEOUT) {
 		snprintf(what, sizeof(what), "timed out after %d s (run_timeout)", timeout_s);
 		rc = failed_run(conf, faults, describe(conf, p, what), out);
 	} else if (WIFSIGNALED(status)) {
@@ -686,7 +741,7 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 			snprintf(what, sizeof(what), "killed by signal %d (%s)", sig,
 				 strsignal(sig));
 		rc = failed_run(conf, faults, describe(conf, p, what), out);
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && p->where == W_SENDING) {
+	} else if (p->where == W_DONE) {
 		rc = read_answer(conf, fd, out, err, errlen);
 	} else if (p->where == W_SENDING) {
 		snprintf(err, errlen, "the run's process could not pass its trace back (exit "
@@ -698,6 +753,7 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		rc = failed_run(conf, faults, describe(conf, p, what), out);
 	}
+out:
 	if (rc && !err[0])
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	munmap(p, sizeof(*p));
