@@ -469,7 +469,7 @@ static bool holds(const struct ldfi_trace *tr, int node, const char *comp, const
 /* durability (kafka.ded pre/post): an ack a live client holds for D implies
  * that some live replica holds a write of D. Names the write at every live
  * replica (missing) when it fails. */
-int check_durable(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int check_durable(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 		  struct ldfi_check_result *res)
 {
 	const struct ldfi_conf *conf = tr->conf;
@@ -482,9 +482,6 @@ int check_durable(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int 
 	for (int c = 0; c < conf->n_comps; c++)
 		if (strcmp(conf->comps[c].name, "replica") == 0)
 			rep = c;
-	for (int r = 0; r < tr->n_recs; r++)
-		if (strcmp(tr->recs[r].name, "write:" DATA) == 0)
-			wrec = r;
 	if (rep < 0)
 		return LDFI_EINVAL;
 	for (int n = 0; n < conf->n_nodes; n++)
@@ -498,6 +495,8 @@ int check_durable(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int 
 	}
 	if (!acked || survives)
 		return 0;
+	if ((wrec = ldfi_trace_record(tr, "write:" DATA)) < 0)
+		return wrec;
 	for (int i = 0; i < conf->comps[rep].n_nodes; i++) {
 		int n = conf->comps[rep].nodes[i];
 

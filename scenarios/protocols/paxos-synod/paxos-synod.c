@@ -385,7 +385,7 @@ const struct ldfi_stage_ops paxos = {
 /* agreement (paxos_synod.ded's pre/post, `disagree`): the values accepted
  * at live nodes (outputs accepted:V) are all the same. Names every accepted
  * value other than the first one seen. */
-int check_agreement(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int check_agreement(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 		    struct ldfi_check_result *res)
 {
 	int first = -1, rc;
