@@ -687,7 +687,9 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 	case LDFI_COMP_SINK:
 		return &ldfi_sink_ops;
 	case LDFI_COMP_STAGE:
-		return c->kind == LDFI_KIND_RELAY ? &ldfi_relay_ops : c->plugin;
+		return c->kind == LDFI_KIND_RELAY	   ? &ldfi_relay_ops
+		       : c->kind == LDFI_KIND_WINDOW_COUNT ? &ldfi_window_count_ops
+							   : c->plugin;
 	}
 	return NULL;
 }
