@@ -57,7 +57,7 @@ enum where {
 	W_FINISH,
 	W_CHECK,
 	W_SENDING, /* the run is over; the child is writing its answer */
-	W_DONE,    /* the answer is written: the child only exits */
+	W_DONE,	   /* the answer is written: the child only exits */
 };
 
 /* The page shared between the child and the parent. */
@@ -70,8 +70,8 @@ struct progress {
 
 static struct progress *prog;
 static const struct ldfi_stage_ops **real_ops; /* per component */
-static struct ldfi_stage_ops *wrap_ops;        /* per component */
-static ldfi_check_fn *real_checks;             /* per check */
+static struct ldfi_stage_ops *wrap_ops;	       /* per component */
+static ldfi_check_fn *real_checks;	       /* per check */
 
 static const struct ldfi_stage_ops *enter(struct ldfi_stage *st, enum where w, int round)
 {
@@ -364,8 +364,9 @@ static int read_trace(struct reader *rd, struct ldfi_trace *tr)
 
 /* ---- the child ---- */
 
-static void __attribute__((noreturn)) child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
-		       const struct ldfi_trace *fault_free, int fd, int done, pid_t parent)
+static void __attribute__((noreturn))
+child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+	   const struct ldfi_trace *fault_free, int fd, int done, pid_t parent)
 {
 	struct ldfi_trace *tr = NULL;
 	FILE *f;
@@ -435,7 +436,10 @@ static int wait_child(pid_t pid, int done, int64_t deadline)
 		if (left <= 0)
 			break;
 		/* Without a pidfd, look at the child every 10 ms. */
-		r = poll(fds, (nfds_t)nfds, left > 10 && nfds < 2 ? 10 : left > 1000 ? 1000 : (int)left);
+		r = poll(fds, (nfds_t)nfds,
+			 left > 10 && nfds < 2 ? 10
+			 : left > 1000	       ? 1000
+					       : (int)left);
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r > 0 && fds[0].revents) {
@@ -462,7 +466,7 @@ static int wait_child(pid_t pid, int done, int64_t deadline)
 			goto out;
 		}
 		continue;
-out:
+	out:
 		if (nfds == 2)
 			close(fds[1].fd);
 		return r;
@@ -521,8 +525,7 @@ static const char *sig_abbrev(int sig)
 /* "stage 'c' on node C: killed by SIGSEGV (Segmentation fault) in round 3". */
 static char *describe(const struct ldfi_conf *conf, const struct progress *p, const char *what)
 {
-	int where = p->where, comp = p->comp, node = p->node, round = p->round,
-	    check = p->check;
+	int where = p->where, comp = p->comp, node = p->node, round = p->round, check = p->check;
 	char who[600] = "", when[64] = "";
 	char *s;
 
@@ -532,8 +535,9 @@ static char *describe(const struct ldfi_conf *conf, const struct progress *p, co
 	case W_ROUND:
 	case W_FINISH:
 		if (comp >= 0 && comp < conf->n_comps && node >= 0 && node < conf->n_nodes)
-			snprintf(who, sizeof(who), "stage '%s' on node %s: ",
-				 conf->comps[comp].name, conf->nodes[node].name);
+			snprintf(who, sizeof(who),
+				 "stage '%s' on node %s: ", conf->comps[comp].name,
+				 conf->nodes[node].name);
 		if (where == W_INIT)
 			snprintf(when, sizeof(when), " in init");
 		else if (where == W_FINISH)
@@ -557,8 +561,8 @@ static char *describe(const struct ldfi_conf *conf, const struct progress *p, co
 
 /* A failed run of `faults`: no messages, outputs or checks; `failure` is
  * taken. */
-static int failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
-		      char *failure, struct ldfi_trace **out)
+static int failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *faults, char *failure,
+		      struct ldfi_trace **out)
 {
 	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
 	int rc;
@@ -744,8 +748,9 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	} else if (p->where == W_DONE) {
 		rc = read_answer(conf, fd, out, err, errlen);
 	} else if (p->where == W_SENDING) {
-		snprintf(err, errlen, "the run's process could not pass its trace back (exit "
-				      "status %d)",
+		snprintf(err, errlen,
+			 "the run's process could not pass its trace back (exit "
+			 "status %d)",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		rc = LDFI_EIO;
 	} else {

@@ -131,7 +131,8 @@ static struct ldfi_conf *make_conf(void)
 	struct ldfi_conf *conf = rt_conf("isolate.conf", conf_text);
 
 	for (int i = 0; conf && i < conf->n_comps; i++)
-		if (conf->comps[i].kind == LDFI_KIND_PLUGIN && conf->comps[i].type == LDFI_COMP_STAGE)
+		if (conf->comps[i].kind == LDFI_KIND_PLUGIN &&
+		    conf->comps[i].type == LDFI_COMP_STAGE)
 			conf->comps[i].plugin = &p_ops;
 	for (int i = 0; conf && i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
@@ -164,8 +165,8 @@ static void same_trace(const struct ldfi_trace *x, const struct ldfi_trace *y)
 		      a->conditional == b->conditional && a->src_node == b->src_node &&
 		      a->src_comp == b->src_comp && a->dst_node == b->dst_node &&
 		      a->dst_comp == b->dst_comp && a->send_round == b->send_round &&
-		      a->rec == b->rec && a->fault == b->fault && a->parents_off == b->parents_off &&
-		      a->n_parents == b->n_parents);
+		      a->rec == b->rec && a->fault == b->fault &&
+		      a->parents_off == b->parents_off && a->n_parents == b->n_parents);
 	}
 	CHECK(x->n_parents == y->n_parents);
 	CHECK(x->n_parents == y->n_parents &&
@@ -176,8 +177,9 @@ static void same_trace(const struct ldfi_trace *x, const struct ldfi_trace *y)
 		const struct ldfi_output *a = &x->outs[i], *b = &y->outs[i];
 
 		CHECK(a->comp == b->comp && a->node == b->node && a->pos == b->pos &&
-		      a->rec == b->rec && a->round == b->round && a->parents_off == b->parents_off &&
-		      a->n_parents == b->n_parents && a->conditional == b->conditional);
+		      a->rec == b->rec && a->round == b->round &&
+		      a->parents_off == b->parents_off && a->n_parents == b->n_parents &&
+		      a->conditional == b->conditional);
 	}
 	CHECK(x->n_checks == y->n_checks);
 	for (int i = 0; i < x->n_checks && i < y->n_checks; i++) {
@@ -185,7 +187,8 @@ static void same_trace(const struct ldfi_trace *x, const struct ldfi_trace *y)
 
 		CHECK(a->check == b->check && a->passed == b->passed && a->n_offs == b->n_offs);
 		for (int k = 0; k < a->n_offs && k < b->n_offs; k++)
-			CHECK(a->offs[k].rec == b->offs[k].rec && a->offs[k].comp == b->offs[k].comp &&
+			CHECK(a->offs[k].rec == b->offs[k].rec &&
+			      a->offs[k].comp == b->offs[k].comp &&
 			      a->offs[k].node == b->offs[k].node &&
 			      a->offs[k].problem == b->offs[k].problem &&
 			      a->offs[k].count == b->offs[k].count &&
@@ -227,8 +230,11 @@ static void check_failure(const struct ldfi_conf *conf, const char *faults, cons
 
 int main(void)
 {
-	static const char *const sets[] = {"none", "omit(a,b,1)", "crash(b,2)",
-					   "omit(a,d,1) crash(b,1)", "omit(a,b,1) omit(a,b,2)",
+	static const char *const sets[] = {"none",
+					   "omit(a,b,1)",
+					   "crash(b,2)",
+					   "omit(a,d,1) crash(b,1)",
+					   "omit(a,b,1) omit(a,b,2)",
 					   "crash(d,3) omit(b,c,2)"};
 	struct ldfi_conf *conf = make_conf();
 	char path[] = "/tmp/ldfi-test-isolate-XXXXXX", dbpath[64], err[512];

@@ -25,9 +25,9 @@ static int on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 }
 
 const struct ldfi_stage_ops echo = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "echo",
-	.on_message = on_message,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "echo",
+    .on_message = on_message,
 };
 
 int echoed(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
