@@ -217,13 +217,13 @@ const struct ldfi_stage_ops agent = {
 
 /* checks */
 
-int check_termination(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int check_termination(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 		      struct ldfi_check_result *res)
 {
 	return proto_check_termination(tr, ff, check, res);
 }
 
-int check_agreement(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+int check_agreement(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 		    struct ldfi_check_result *res)
 {
 	return proto_check_agreement(tr, ff, check, res);
