@@ -216,15 +216,14 @@ static int agent_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 		return 0;
 	if ((h = held(st, round, &v, &has)) < 0)
 		return h;
+	/* Every copy received is one more derivation of the decision. */
 	if (proto_is(st, m->rec, "commit")) {
-		if (h && is_commit(v))
-			return 0;
-		if (h) /* holds abort: the commit is output, abort stays */
+		if (h) /* held already, or abort holds and stays */
 			return proto_output(st, "commit");
 		return decide(st, round, 1);
 	}
 	if (h && !is_commit(v))
-		return 0;
+		return proto_output(st, "abort");
 	return decide(st, round, 0);
 }
 
