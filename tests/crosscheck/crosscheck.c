@@ -5,12 +5,15 @@
  * verdicts, and re-runs every counterexample to confirm that it breaks a
  * check. See docs/testing.md.
  *
- * usage: crosscheck [N] [--start S] [--seed S] [--scenarios DIR]...
+ * usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--scenarios DIR]...
  *                   [--regressions DIR] [-v] [FILE.conf]...
  *        crosscheck --print S
  *   N               random pipelines of seeds S..S+N-1 (default 200, S = 1);
  *                   CROSSCHECK_SEEDS in the environment overrides N, and an
  *                   AddressSanitizer build runs N/4 unless it is set
+ *   --plugins       seeds are random protocols of interpreted plugin stages
+ *                   (gen_plugin.c; before --seed/--print); saved confs with
+ *                   "#%" lines are run by the same interpreter
  *   --seed S        print pipeline S, then cross-check it alone
  *   --print S       print pipeline S's conf and exit
  *   --scenarios DIR every .conf file in DIR (plugins found as ldfi finds
@@ -35,6 +38,7 @@
 #include <unistd.h>
 
 #include "gen.h"
+#include "gen_plugin.h"
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
@@ -62,7 +66,8 @@ static const int scenario_bounds[][3] = {{4, 2, 0}, {4, 2, 1}, {5, 3, 0}, {5, 2,
 
 static char *tmp_base; /* this process's temporary directory */
 static bool verbose;
-static bool stop; /* an exploration was interrupted (SIGINT, SIGTERM): skip the rest */
+static bool stop;    /* an exploration was interrupted (SIGINT, SIGTERM): skip the rest */
+static bool plugins; /* --plugins: seeds are interpreted plugin protocols (gen_plugin.c) */
 
 static struct {
 	int cases, passed, failed;
@@ -384,7 +389,8 @@ static void fail_setup(const char *label, const char *what)
  * parsed, cross-checked. */
 static void run_seed(uint64_t seed, bool show)
 {
-	char label[64], err[512], *text = gen_pipeline(seed), *dir = NULL, *path = NULL;
+	char label[64], err[512], *dir = NULL, *path = NULL;
+	char *text = plugins ? gen_plugin_pipeline(seed) : gen_pipeline(seed);
 	struct ldfi_conf *conf = NULL;
 
 	snprintf(label, sizeof(label), "seed %llu", (unsigned long long)seed);
@@ -395,7 +401,8 @@ static void run_seed(uint64_t seed, bool show)
 	}
 	if (show)
 		fputs(text, stdout);
-	if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err))) {
+	if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err)) ||
+	    (plugins && gen_plugin_attach(conf, text, err, sizeof(err)))) {
 		printf("FAIL %s: generated conf does not parse: %s\n%s", label, err, text);
 		tot.cases++;
 		tot.failed++;
@@ -422,6 +429,7 @@ static void run_file(const char *path)
 		return;
 	}
 	if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err)) ||
+	    (gen_plugin_has_program(text) && gen_plugin_attach(conf, text, err, sizeof(err))) ||
 	    ldfi_plugins_load(conf, err, sizeof(err)))
 		fail_setup(path, err);
 	else
@@ -544,9 +552,10 @@ static void check_listed(const char *dirpath, int argc, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: crosscheck [N] [--start S] [--seed S] [--scenarios DIR]... "
-			"[--regressions DIR] [-v] [FILE.conf]...\n"
-			"       crosscheck --print S\n");
+	fprintf(stderr,
+		"usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--scenarios DIR]... "
+		"[--regressions DIR] [-v] [FILE.conf]...\n"
+		"       crosscheck --print S\n");
 	return 2;
 }
 
@@ -573,12 +582,14 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-v") == 0) {
 			verbose = true;
+		} else if (strcmp(argv[i], "--plugins") == 0) {
+			plugins = true;
 		} else if (strcmp(argv[i], "--print") == 0) {
 			char *text;
 
 			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v))
 				return usage();
-			text = gen_pipeline(v);
+			text = plugins ? gen_plugin_pipeline(v) : gen_pipeline(v);
 			if (!text)
 				return 1;
 			fputs(text, stdout);
