@@ -94,12 +94,70 @@ struct ldfi_lineage {
 	char **names;    /* records stages named, in order first seen across runs */
 	int n_names, cap_names;
 	int n_src_recs;  /* records of sources: their indices are the same in every run */
+	struct quorum *quorums; /* plugin checks with `holds = K` */
+	int n_quorums;
 	struct ldfi_space space;
 	struct ldfi_outcome *outs;
 	int n_outs, cap_outs;
 	int *slots; /* outcome index + 1, 0 = empty */
 	size_t cap_slots;
 };
+
+/* A relation read by a `holds = K` check: the sets of replicas (bit masks
+ * over the relation's node positions) whose common loss breaks it. */
+struct quorum {
+	int comp;
+	int *masks;
+	int n_masks;
+};
+
+/* Every set of m of n positions (Gosper's hack); conf.c bounds the count. */
+static int quorum_init(struct quorum *q, int comp, int n, int m)
+{
+	int cap = 16;
+
+	q->comp = comp;
+	q->n_masks = 0;
+	if (!(q->masks = malloc((size_t)cap * sizeof(int))))
+		return LDFI_ENOMEM;
+	for (int v = (1 << m) - 1; v < (1 << n); ) {
+		int c = v & -v, r = v + c;
+
+		if (q->n_masks == cap) {
+			int *p = realloc(q->masks, (size_t)(cap *= 2) * sizeof(int));
+
+			if (!p)
+				return LDFI_ENOMEM;
+			q->masks = p;
+		}
+		q->masks[q->n_masks++] = v;
+		if (c == 0 || m == 0)
+			break;
+		v = (((r ^ v) >> 2) / c) | r;
+	}
+	return 0;
+}
+
+static int add_quorums_conf(struct ldfi_lineage *lin)
+{
+	const struct ldfi_conf *conf = lin->conf;
+
+	lin->quorums = calloc((size_t)conf->n_checks + 1, sizeof(*lin->quorums));
+	if (!lin->quorums)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < conf->n_checks; i++) {
+		const struct ldfi_check *c = &conf->checks[i];
+		int n;
+
+		if (c->kind != LDFI_CHECK_PLUGIN || c->holds <= 0 || c->sink < 0)
+			continue;
+		n = conf->comps[c->sink].n_nodes;
+		if (c->holds > n ||
+		    quorum_init(&lin->quorums[lin->n_quorums++], c->sink, n, n - c->holds + 1))
+			return LDFI_ENOMEM;
+	}
+	return 0;
+}
 
 struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 {
@@ -126,8 +184,12 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		const struct ldfi_check *c = &conf->checks[i];
 
 		/* A plugin stage's relation is its outputs; a sink's, what it
-		 * received. A plugin check on no relation may read any. */
+		 * received. A plugin check on no relation may read any. A check
+		 * that needs K holders breaks only when n - K + 1 lose a record:
+		 * its outcomes are quorums (add_quorums_conf), not replicas. */
 		for (int k = 0; k < conf->n_comps; k++) {
+			if (c->kind == LDFI_CHECK_PLUGIN && c->holds > 0)
+				break;
 			if (k != c->sink && !(c->sink < 0 && c->kind == LDFI_CHECK_PLUGIN))
 				continue;
 			if (conf->comps[k].type == LDFI_COMP_SINK)
@@ -142,6 +204,10 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		if (c->kind == LDFI_CHECK_MATCHES_FAULT_FREE && c->sink >= 0 &&
 		    !conf->comps[c->sink].dedup)
 			lin->count_sink[c->sink] = lin->counts = true;
+	}
+	if (add_quorums_conf(lin)) {
+		ldfi_lineage_destroy(lin);
+		return NULL;
 	}
 	return lin;
 }
@@ -160,6 +226,9 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin)
 	free(lin->held_sink);
 	free(lin->count_sink);
 	free(lin->held_out);
+	for (int i = 0; lin->quorums && i < lin->n_quorums; i++)
+		free(lin->quorums[i].masks);
+	free(lin->quorums);
 	for (int i = 0; i < lin->n_names; i++)
 		free(lin->names[i]);
 	free(lin->names);
@@ -614,9 +683,9 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 		   int *n_new)
 {
 	struct ldfi_lineage *lin = x->lin;
-	int lo = 0, hi = 0, rc;
+	int lo = 0, hi = -1, rc;
 
-	if (lin->space.n_crash) {
+	if (lin->space.n_crash && self >= 0) {
 		struct ldfi_fault f = {LDFI_FAULT_CRASH, self, -1, lin->conf->eot};
 
 		lo = ldfi_space_var(&lin->space, &f); /* the node's first variable */
@@ -717,6 +786,102 @@ static int add_outputs(struct cnfs *x, int *n_new)
 				 o->conditional);
 		if (!rc)
 			rc = add_cnf(x, &k, &c, o->node, n_new);
+		cnf_free(&c);
+	}
+	return rc;
+}
+
+/* `c` with every clause also cut by any crash of `node` (a crashed holder
+ * holds nothing for the checks), into *out. */
+static int with_crashes(struct cnfs *x, const struct cnf *c, int node, struct cnf *out)
+{
+	const struct ldfi_space *sp = &x->lin->space;
+	int crash[LDFI_EOT_MAX], n = 0, rc = 0;
+
+	if (sp->n_crash) {
+		struct ldfi_fault f = {LDFI_FAULT_CRASH, node, -1, x->lin->conf->eot};
+		int lo = ldfi_space_var(sp, &f);
+
+		for (; n < x->lin->conf->eot; n++)
+			crash[n] = lo + n;
+	}
+	for (int i = 0; i < c->n && !rc; i++)
+		rc = cnf_add(out, x->tmp, merge(c->c[i].vars, c->c[i].n, crash, n, x->tmp),
+			     c->c[i].cond);
+	return rc;
+}
+
+/* quorum: every way the holder (comp, node) keeps `rec` - `c` - supports
+ * every quorum outcome whose set includes the holder. */
+static int add_holder(struct cnfs *x, int comp, int node, int rec, const struct cnf *c,
+		      int *n_new)
+{
+	struct ldfi_lineage *lin = x->lin;
+	const struct ldfi_comp *rel = &lin->conf->comps[comp];
+	struct cnf ext = {NULL, 0, false};
+	int pos = 0, key, rc = 0;
+
+	while (pos < rel->n_nodes && rel->nodes[pos] != node)
+		pos++;
+	if (pos == rel->n_nodes)
+		return 0;
+	if ((key = rec_key(lin, x->tr, rec)) < 0)
+		return key;
+	if ((rc = with_crashes(x, c, node, &ext)))
+		goto out;
+	for (int q = 0; q < lin->n_quorums && !rc; q++) {
+		if (lin->quorums[q].comp != comp)
+			continue;
+		for (int i = 0; i < lin->quorums[q].n_masks && !rc; i++) {
+			struct okey k = {LDFI_OUTCOME_QUORUM, key, comp, -1, -1, -1,
+					 lin->quorums[q].masks[i]};
+
+			if (k.by & (1 << pos))
+				rc = add_cnf(x, &k, &ext, -1, n_new);
+		}
+	}
+out:
+	cnf_free(&ext);
+	return rc;
+}
+
+static bool quorum_comp(const struct ldfi_lineage *lin, int comp)
+{
+	for (int q = 0; q < lin->n_quorums; q++)
+		if (lin->quorums[q].comp == comp)
+			return true;
+	return false;
+}
+
+/* The holders of every relation a `holds = K` check reads: a sink's
+ * deliveries, a plugin stage's outputs, at live replicas. */
+static int add_quorums(struct cnfs *x, int *n_new)
+{
+	const struct ldfi_trace *tr = x->tr;
+	int rc = 0;
+
+	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		if (m->kind != LDFI_MSG_DATA || m->fate != LDFI_FATE_DELIVERED ||
+		    !ldfi_trace_alive(tr, m->dst_node) ||
+		    tr->conf->comps[m->dst_comp].type != LDFI_COMP_SINK ||
+		    !quorum_comp(x->lin, m->dst_comp))
+			continue;
+		if (!(rc = cnf_of(x, m->id)))
+			rc = add_holder(x, m->dst_comp, m->dst_node, m->rec, &x->m[m->id], n_new);
+	}
+	for (size_t i = 0; i < tr->n_outs && !rc; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+		struct cnf c = {NULL, 0, false};
+
+		if (tr->conf->comps[o->comp].type == LDFI_COMP_SINK ||
+		    !ldfi_trace_alive(tr, o->node) || !quorum_comp(x->lin, o->comp))
+			continue;
+		rc = cnf_product(x, tr->parents + o->parents_off, o->n_parents, &c, NULL, 0,
+				 o->conditional);
+		if (!rc)
+			rc = add_holder(x, o->comp, o->node, o->rec, &c, n_new);
 		cnf_free(&c);
 	}
 	return rc;
@@ -857,6 +1022,8 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 
 	if (!rc)
 		rc = add_outputs(x, n_new);
+	if (!rc && x->lin->n_quorums)
+		rc = add_quorums(x, n_new);
 	if (!rc && x->lin->acked)
 		rc = add_acked(x, n_new);
 	if (!rc && x->lin->counts)

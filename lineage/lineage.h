@@ -66,6 +66,11 @@ enum ldfi_outcome_kind {
 	LDFI_OUTCOME_HELD = 0,
 	LDFI_OUTCOME_ACKED = 1,
 	LDFI_OUTCOME_COUNT = 2,
+	/* quorum: "every replica in a set of n - K + 1 replicas of a relation
+	 * loses rec" for a check `holds = K` (`by` is the set, a bit per
+	 * position in the relation's node list); any of their supports keeps
+	 * one, and so a live holder - a holder's crash cuts its supports. */
+	LDFI_OUTCOME_QUORUM = 3,
 };
 
 /* One support: "some fault of vars[] is present, or some fault of neg[] is

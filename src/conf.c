@@ -57,6 +57,7 @@ enum key {
 	K_SYMBOL,
 	K_SINK,
 	K_SOURCE,
+	K_HOLDS,
 	K_WINDOW,
 	K_NKEYS
 };
@@ -88,6 +89,7 @@ static const struct {
     [K_SYMBOL] = {"symbol", IN(S_STAGE) | IN(S_CHECK)},
     [K_SINK] = {"sink", IN(S_CHECK)},
     [K_SOURCE] = {"source", IN(S_CHECK)},
+    [K_HOLDS] = {"holds", IN(S_CHECK)},
     [K_WINDOW] = {"window", IN(S_STAGE)},
 };
 
@@ -514,6 +516,7 @@ static void sect_init(struct sect *s, enum skind kind, int line)
 		       : kind == S_STAGE ? LDFI_COMP_STAGE
 					 : LDFI_COMP_SINK;
 	s->check.sink = -1;
+	s->check.holds = -1;
 	s->check.source = -1;
 	s->index = -1;
 }
@@ -972,6 +975,12 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 		return get_int(p, s, k, val, 1, INT_MAX, "eot", &s->comp.retry_every);
 	case K_WINDOW:
 		return get_int(p, s, k, val, 1, INT_MAX, "eot", &s->comp.window);
+	case K_HOLDS:
+		if (strcmp(val, "all") == 0 || strcmp(val, "any") == 0) {
+			s->check.holds = val[1] == 'n';
+			return 0;
+		}
+		return get_int(p, s, k, val, 1, 1000, NULL, &s->check.holds);
 	case K_DELIVERY:
 		rc = get_enum(p, s, k, val, delivery_names + 1, NELEMS(delivery_names) - 1, &v);
 		s->comp.delivery = (enum ldfi_delivery)(v + 1);
@@ -1229,6 +1238,40 @@ static int check_sink(struct parser *p, struct sect *s)
 	return rc;
 }
 
+/* C(n, k), saturating at `cap`. */
+static long choose(int n, int k, long cap)
+{
+	long c = 1;
+
+	for (int i = 1; i <= k && c <= cap; i++)
+		c = c * (n - k + i) / i;
+	return c;
+}
+
+/* holds = K (plugin checks): at least K live replicas of the relation hold
+ * each record. The lineage keeps one outcome per set of n - K + 1 replicas
+ * that must all lose it: a bounded number. */
+static int check_holds(struct parser *p, struct sect *s, bool plugin)
+{
+	int line = s->key_line[K_HOLDS], n;
+
+	if (!plugin)
+		return fail(p, line, "'holds' in %s is only for kind = plugin", desc(p, s));
+	if (!s->sink)
+		return fail(p, line, "'holds' in %s needs 'sink' (the relation it counts)",
+			    desc(p, s));
+	n = p->sects[s->check.sink].comp.n_nodes;
+	if (s->check.holds > n)
+		return fail(p, line, "'holds' in %s is %d, but '%s' has %d replica%s", desc(p, s),
+			    s->check.holds, show(p, s->sink), n, n == 1 ? "" : "s");
+	if (s->check.holds && (n > 30 || choose(n, n - s->check.holds + 1, 1024) > 1024))
+		return fail(p, line,
+			    "'holds = %d' in %s over %d replicas needs too many outcomes (at most "
+			    "1024 sets of replicas)",
+			    s->check.holds, desc(p, s), n);
+	return 0;
+}
+
 static int check_check(struct parser *p, struct sect *s)
 {
 	bool plugin = s->check.kind == LDFI_CHECK_PLUGIN;
@@ -1250,6 +1293,8 @@ static int check_check(struct parser *p, struct sect *s)
 			  desc(p, s), show(p, s->sink));
 	if (!rc && s->source)
 		rc = resolve(p, s, K_SOURCE, s->source, IN(S_SOURCE), &s->check.source);
+	if (!rc && s->key_line[K_HOLDS])
+		rc = check_holds(p, s, plugin);
 	return rc;
 }
 

@@ -158,8 +158,14 @@ static bool next_combination(struct gen_enum *g)
 static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 {
 	struct gen_enum *g = (struct gen_enum *)base;
+	const struct ldfi_conf *conf = base->conf;
+	/* No valid set is larger than every omission plus the crash budget. */
+	int kmax = base->space.n_omit + (base->space.n_crash ? (conf->crashes < conf->n_nodes
+								      ? conf->crashes
+								      : conf->n_nodes)
+							  : 0);
 
-	while (g->k <= base->space.n_vars) {
+	while (g->k <= kmax) {
 		if (!next_combination(g)) {
 			g->k++;
 			g->started = false;

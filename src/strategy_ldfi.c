@@ -25,6 +25,12 @@ struct stream {
 
 struct gen_ldfi {
 	struct ldfi_gen base;
+	/* Plugin checks that are not about records held (no `holds`) can fail
+	 * because faults *create* outputs, which no lineage of the good run
+	 * points to: once lineage has nothing left, the rest of the space is
+	 * searched exhaustively, smallest first (docs/lineage.md). NULL when
+	 * every check is about records held. */
+	struct ldfi_gen *rest;
 	struct ldfi_lineage *lin;
 	struct stream *streams;
 	int n_streams;
@@ -136,6 +142,35 @@ static int cmp_sets(const int *a, int na, const int *b, int nb)
 	return 0;
 }
 
+/* The exhaustive completion: its next set that this strategy has neither
+ * tried nor excluded. */
+static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
+{
+	int rc;
+
+	g->rest->stop = g->base.stop;
+	g->rest->stop_arg = g->base.stop_arg;
+	while ((rc = g->rest->ops->next(g->rest, vars, cap, n)) == 1) {
+		/* Mark it taken in the completion's own enumeration. */
+		if ((rc = ldfi_gen_base_learn(g->rest, vars, *n, true)))
+			return rc;
+		if (!ldfi_gen_skip(&g->base, vars, *n))
+			return 1;
+		g->base.pruned++;
+	}
+	return rc;
+}
+
+/* Whether some check can fail other than by losing records (a plugin
+ * check with no `holds`). */
+static bool needs_rest(const struct ldfi_conf *conf)
+{
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN && conf->checks[i].holds < 0)
+			return true;
+	return false;
+}
+
 static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 {
 	struct gen_ldfi *g = (struct gen_ldfi *)base;
@@ -159,7 +194,7 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 			best = i;
 	}
 	if (best < 0)
-		return 0;
+		return g->rest ? rest_next(g, vars, cap, n) : 0;
 	if (g->streams[best].n_peek > cap)
 		return LDFI_ELIMIT;
 	*n = g->streams[best].n_peek;
@@ -198,6 +233,8 @@ static long ldfi_pending(const struct ldfi_gen *base)
 							g->streams[i].n_peek) > 0
 				      : 1;
 	ldfi_setset_destroy(distinct);
+	if (g->rest) /* the exhaustive completion's sets left, an upper bound */
+		n += g->rest->ops->pending(g->rest);
 	return n;
 }
 
@@ -224,6 +261,7 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	free(g->streams);
 	free(g->buf);
 	free(g->crash_vars);
+	ldfi_gen_destroy(g->rest);
 	ldfi_lineage_destroy(g->lin);
 	ldfi_gen_base_finish(base);
 	free(g);
@@ -248,6 +286,8 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	g->lin = ldfi_lineage_create(conf);
 	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
 	if (!g->lin || !g->crash_vars)
+		goto err;
+	if (needs_rest(conf) && !(g->rest = ldfi_gen_exhaustive_create(conf, true)))
 		goto err;
 	return &g->base;
 err:

@@ -75,12 +75,14 @@ for conf in scenarios/*/*.conf scenarios/*/*/*.conf; do
 	# Bounds wide enough for every fault set below; both engines get the same.
 	bounds="--eff 3 --crashes 2"
 	rm -rf "$tmp/x"
-	if "$ldfi" explore "$conf" $bounds --out "$tmp/x" --quiet >/dev/null 2>"$tmp/x.err"; then
-		cex=none
-	else
-		cex=$(sqlite3 "$tmp/x/provenance.db" \
-			"SELECT faults FROM runs WHERE passed = 0 ORDER BY id LIMIT 1")
-	fi
+	# A budget: plugin checks without `holds` make explore complete the space
+	# exhaustively, which these bounds do not need to.
+	"$ldfi" explore "$conf" $bounds --max-runs 300 --out "$tmp/x" --quiet >/dev/null \
+		2>"$tmp/x.err" || true
+	cex=$(sqlite3 "$tmp/x/provenance.db" \
+		"SELECT faults FROM runs WHERE passed = 0 ORDER BY id LIMIT 1" 2>/dev/null)
+	[ -n "$cex" ] || ! sqlite3 "$tmp/x/provenance.db" "SELECT 1 FROM runs LIMIT 1" \
+		>/dev/null 2>&1 || cex=none
 	[ -n "$cex" ] || fail "$conf: explore found no run ($(head -c 300 "$tmp/x.err"))"
 	# Nodes, and two node pairs that exchange messages in round 1.
 	"$ldfi" run "$conf" $bounds --db "$tmp/ff.db" >/dev/null 2>&1 || true

@@ -91,6 +91,13 @@ struct ldfi_check {
 	int source; /* component index restricting the check, -1 for every upstream source */
 	char *library; /* plugin check */
 	char *symbol;
+	/* plugin check on a relation (`holds`): 0 (all) - the property needs
+	 * the record at every live replica; K >= 1 (`any` is 1) - at least K
+	 * live replicas hold it. Tells the lineage which losses can matter.
+	 * -1 (no `holds`): an arbitrary predicate, which faults may also break
+	 * by creating outputs; strategy ldfi then completes its search
+	 * exhaustively before it certifies. */
+	int holds;
 	void *plugin;  /* its ldfi_check_fn, once ldfi_plugins_load ran */
 };
 
