@@ -955,17 +955,21 @@ static int add_count_outcomes(struct cnfs *x)
 
 	if (!keys)
 		return LDFI_ENOMEM;
-	for (size_t i = 0; i < tr->n_msgs; i++) {
+	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
-		int j = 0;
+		int j = 0, r;
 
 		if (!counted_copy(x, m))
 			continue;
-		while (j < n && !(keys[j].rec == m->rec && keys[j].comp == m->dst_comp &&
+		if ((r = rec_key(x->lin, tr, m->rec)) < 0) {
+			rc = r;
+			break;
+		}
+		while (j < n && !(keys[j].rec == r && keys[j].comp == m->dst_comp &&
 				  keys[j].node == m->dst_node))
 			j++;
 		if (j == n)
-			keys[n++] = (struct okey){LDFI_OUTCOME_COUNT, m->rec, m->dst_comp, m->dst_node,
+			keys[n++] = (struct okey){LDFI_OUTCOME_COUNT, r, m->dst_comp, m->dst_node,
 						  -1, -1, 0};
 		keys[j].by++;
 	}
@@ -997,8 +1001,9 @@ static int add_counts(struct cnfs *x, int *n_new)
 		for (size_t i = 0; i < tr->n_msgs && n < o->by; i++) {
 			const struct ldfi_msg *m = &tr->msgs[i];
 
-			if (counted_copy(x, m) && m->rec == o->rec && m->dst_comp == o->comp &&
-			    m->dst_node == o->node)
+			/* Records are paired by name across runs (rec_key). */
+			if (counted_copy(x, m) && m->dst_comp == o->comp && m->dst_node == o->node &&
+			    rec_key(lin, tr, m->rec) == o->rec)
 				ids[n++] = m->id;
 		}
 		if (n == o->by) {

@@ -322,6 +322,23 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 	return rc;
 }
 
+/* The fault of tr->faults that lost `m`: omit(src,dst,send round), or the
+ * receiver's crash by the delivery round; -1 if none (a damaged row). */
+static int lost_by(const struct ldfi_trace *tr, const struct ldfi_msg *m)
+{
+	for (int i = 0; i < tr->faults.n; i++) {
+		const struct ldfi_fault *f = &tr->faults.v[i];
+
+		if (m->fate == LDFI_FATE_OMITTED && f->kind == LDFI_FAULT_OMIT &&
+		    f->a == m->src_node && f->b == m->dst_node && f->t == m->send_round)
+			return i;
+		if (m->fate == LDFI_FATE_CRASHED && f->kind == LDFI_FAULT_CRASH &&
+		    f->a == m->dst_node && f->t <= m->send_round + 1)
+			return i;
+	}
+	return -1;
+}
+
 int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
 		       struct ldfi_trace **out)
 {
@@ -341,6 +358,13 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 		return rc;
 	}
 	free(ix.slots);
+	/* The fault that lost each message (as the runtime decides it). */
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		struct ldfi_msg *m = &tr->msgs[i];
+
+		if (m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED)
+			m->fault = lost_by(tr, m);
+	}
 	/* A record is emitted when its source's node is alive in the emission round. */
 	for (int r = 0; r < tr->n_recs; r++) {
 		const struct ldfi_comp *src;
