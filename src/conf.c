@@ -980,6 +980,11 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 			s->check.holds = val[1] == 'n';
 			return 0;
 		}
+		if (!is_count(val))
+			return fail(p, p->line,
+				    "bad value '%s' for 'holds' in %s (expected all, any or a number "
+				    "of replicas)",
+				    show(p, val), desc(p, s));
 		return get_int(p, s, k, val, 1, 1000, NULL, &s->check.holds);
 	case K_DELIVERY:
 		rc = get_enum(p, s, k, val, delivery_names + 1, NELEMS(delivery_names) - 1, &v);

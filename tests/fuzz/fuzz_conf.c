@@ -222,6 +222,8 @@ static void check_invariants(const struct ldfi_conf *c)
 					       c->comps[k->source].type == LDFI_COMP_SOURCE));
 		FUZZ_CHECK(k->source < 0 || k->sink < 0 ||
 			   ldfi_conf_upstream(c, k->source, k->sink));
+		FUZZ_CHECK(k->holds == -1 || (k->kind == LDFI_CHECK_PLUGIN && k->sink >= 0 &&
+					      k->holds <= c->comps[k->sink].n_nodes));
 		if (plugin) {
 			FUZZ_CHECK(valid_value(k->library));
 			FUZZ_CHECK(valid_symbol(k->symbol));
@@ -303,6 +305,10 @@ static void write_conf(const struct ldfi_conf *c, FILE *f)
 			fprintf(f, "source = %s\n", c->comps[k->source].name);
 		if (k->library)
 			fprintf(f, "library = %s\nsymbol = %s\n", k->library, k->symbol);
+		if (k->holds == 0)
+			fprintf(f, "holds = all\n");
+		else if (k->holds > 0)
+			fprintf(f, "holds = %d\n", k->holds);
 	}
 }
 
@@ -337,7 +343,7 @@ static void check_same(const struct ldfi_conf *a, const struct ldfi_conf *b)
 		const struct ldfi_check *x = &a->checks[i], *y = &b->checks[i];
 
 		FUZZ_CHECK(!strcmp(x->name, y->name) && x->kind == y->kind);
-		FUZZ_CHECK(x->sink == y->sink && x->source == y->source);
+		FUZZ_CHECK(x->sink == y->sink && x->source == y->source && x->holds == y->holds);
 		FUZZ_CHECK(same_str(x->library, y->library) && same_str(x->symbol, y->symbol));
 	}
 }
