@@ -102,6 +102,7 @@ struct ldfi_rt {
 	uint32_t *cause;       /* parents of what the current handler sends */
 	int n_cause, cap_cause;
 	uint8_t cause_cond;    /* the handler read a state entry that was absent */
+	int cause_base;        /* 1 while a message is handled: cause[0] is it */
 	size_t cap_recs;       /* of tr->recs */
 	int *rec_slot;         /* record name -> index; open addressing, -1 empty */
 	size_t cap_rec_slot;   /* a power of two */
@@ -569,10 +570,10 @@ static int deliver(struct ldfi_rt *rt, struct ldfi_msg m)
 	if (!rt->st[dst].ops->on_message)
 		return 0;
 	rt->cause[0] = m.id;
-	rt->n_cause = 1;
+	rt->n_cause = rt->cause_base = 1;
 	rt->cause_cond = 0;
 	rc = rt->st[dst].ops->on_message(&rt->st[dst], &m);
-	rt->n_cause = 0;
+	rt->n_cause = rt->cause_base = 0;
 	rt->cause_cond = 0;
 	return rc;
 }
@@ -863,6 +864,12 @@ static int cause_add(struct ldfi_rt *rt, uint32_t id)
 	}
 	rt->cause[rt->n_cause++] = id;
 	return 0;
+}
+
+void ldfi_stage_forget_reads(struct ldfi_stage *st)
+{
+	st->rt->n_cause = st->rt->cause_base;
+	st->rt->cause_cond = 0;
 }
 
 int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value)

@@ -162,8 +162,9 @@ static int window_on_round(struct ldfi_stage *st, int round)
 		int rc, rec;
 
 		snprintf(sk, sizeof(sk), "c:%d:%s", win, w->keys[i]);
-		/* The cause of on_round is empty; this read makes the record
-		 * derive from the entry, i.e. from every input it counted. */
+		/* Each key's record derives from its own entry only, i.e. from
+		 * every input counted for it. */
+		ldfi_stage_forget_reads(st);
 		if ((rc = ldfi_stage_get(st, sk, &count)) != 1)
 			return rc < 0 ? rc : LDFI_ESTAGE;
 		snprintf(rname, sizeof(rname), "%s@w%d=%lld", w->keys[i], win, (long long)count);

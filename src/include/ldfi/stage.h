@@ -149,6 +149,12 @@ int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value);
  * LDFI_ENOMEM on error. */
 int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value);
 
+/* Drop from the current cause what this callback has read so far (the
+ * handled message stays), conditional reads included: for a callback that
+ * handles independent items one after another (each key of a window), so
+ * that each item's sends derive from its own reads only. */
+void ldfi_stage_forget_reads(struct ldfi_stage *st);
+
 /* --- outputs --- */
 
 /* Add `rec` to this replica's outputs: the relation named after the
