@@ -9,84 +9,7 @@
 #include "ldfi/ldfi.h"
 #include "ldfi/runtime.h"
 #include "lineage/lineage.h"
-
-/* Record names to indices: open addressing over the trace's records. */
-struct rec_index {
-	int *slots; /* record index + 1 */
-	size_t cap;
-};
-
-static size_t str_hash(const char *s)
-{
-	size_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-/* Index the records of `tr`, with room for `room` in all. */
-static int rec_index_build(struct rec_index *ix, const struct ldfi_trace *tr, size_t room)
-{
-	ix->cap = 16;
-	while (ix->cap < 2 * room + 1)
-		ix->cap *= 2;
-	ix->slots = calloc(ix->cap, sizeof(int));
-	if (!ix->slots)
-		return LDFI_ENOMEM;
-	for (int r = 0; r < tr->n_recs; r++) {
-		size_t i = str_hash(tr->recs[r].name) & (ix->cap - 1);
-
-		while (ix->slots[i])
-			i = (i + 1) & (ix->cap - 1);
-		ix->slots[i] = r + 1;
-	}
-	return 0;
-}
-
-static int rec_lookup(const struct rec_index *ix, const struct ldfi_trace *tr, const char *name)
-{
-	size_t i = str_hash(name) & (ix->cap - 1);
-
-	for (; ix->slots[i]; i = (i + 1) & (ix->cap - 1))
-		if (strcmp(tr->recs[ix->slots[i] - 1].name, name) == 0)
-			return ix->slots[i] - 1;
-	return -1;
-}
-
-/* Index of record `name`, added (as named by a stage: source -1) when the
- * run's conf does not define it. Returns the index or LDFI_ENOMEM. */
-static int rec_intern(struct rec_index *ix, struct ldfi_trace *tr, const char *name)
-{
-	struct ldfi_record *p;
-	int r = rec_lookup(ix, tr, name);
-
-	if (r >= 0)
-		return r;
-	if (2 * ((size_t)tr->n_recs + 1) + 1 > ix->cap) {
-		free(ix->slots);
-		ix->slots = NULL;
-		ix->cap = 0;
-		if (rec_index_build(ix, tr, (size_t)tr->n_recs + 1))
-			return LDFI_ENOMEM;
-	}
-	p = realloc(tr->recs, ((size_t)tr->n_recs + 2) * sizeof(*p));
-	if (!p)
-		return LDFI_ENOMEM;
-	tr->recs = p;
-	p[tr->n_recs] = (struct ldfi_record){strdup(name), -1, -1, false};
-	if (!p[tr->n_recs].name)
-		return LDFI_ENOMEM;
-	r = tr->n_recs++;
-	{
-		size_t i = str_hash(name) & (ix->cap - 1);
-
-		while (ix->slots[i])
-			i = (i + 1) & (ix->cap - 1);
-		ix->slots[i] = r + 1;
-	}
-	return r;
-}
+#include "runtime/recindex.h"
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -146,7 +69,7 @@ static int delivery_of(const char *s)
 	return -1;
 }
 
-static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, struct rec_index *ix)
+static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, struct ldfi_recindex *ix)
 {
 	const struct ldfi_conf *conf = tr->conf;
 	struct ldfi_msg *m = &tr->msgs[tr->n_msgs];
@@ -160,7 +83,7 @@ static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, struct rec_inde
 	m->dst_comp = ldfi_conf_comp_index(conf, col(st, 5));
 	m->send_round = sqlite3_column_int(st, 6);
 	fate = fate_of(col(st, 7));
-	m->rec = col(st, 8)[0] ? rec_intern(ix, tr, col(st, 8)) : -1;
+	m->rec = col(st, 8)[0] ? ldfi_recindex_intern(ix, tr, col(st, 8)) : -1;
 	if (m->rec == LDFI_ENOMEM)
 		return LDFI_ENOMEM;
 	delivery = delivery_of(col(st, 9));
@@ -192,7 +115,7 @@ static int count_rows(sqlite3 *db, const char *sql, int64_t run, size_t *n)
 }
 
 static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
-			 struct rec_index *ix)
+			 struct ldfi_recindex *ix)
 {
 	sqlite3_stmt *st;
 	size_t n;
@@ -256,7 +179,7 @@ static int load_message_parents(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
 /* Outputs sorted by (sink, node, pos): text order is conf order. Their
  * parents are appended to the same parent array. */
 static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
-			struct rec_index *ix)
+			struct ldfi_recindex *ix)
 {
 	sqlite3_stmt *st;
 	size_t n, np, limit;
@@ -298,7 +221,7 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 			*o = (struct ldfi_output){comp,
 						  node,
 						  pos,
-						  col(st, 3)[0] ? rec_intern(ix, tr, col(st, 3)) : -1,
+						  col(st, 3)[0] ? ldfi_recindex_intern(ix, tr, col(st, 3)) : -1,
 						  sqlite3_column_int(st, 4),
 						  (uint32_t)tr->n_parents,
 						  0,
@@ -344,20 +267,20 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 {
 	sqlite3 *sq = ldfi_db_sqlite(db);
 	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
-	struct rec_index ix = {NULL, 0};
+	struct ldfi_recindex ix = {NULL, 0, 0};
 	int rc;
 
 	*out = NULL;
 	if (!tr)
 		return LDFI_ENOMEM;
-	if ((rc = ldfi_trace_init(tr, conf)) || (rc = rec_index_build(&ix, tr, (size_t)tr->n_recs)) ||
+	if ((rc = ldfi_trace_init(tr, conf)) || (rc = ldfi_recindex_init(&ix, tr)) ||
 	    (rc = load_faults(sq, tr, run)) || (rc = load_messages(sq, tr, run, &ix)) ||
 	    (rc = load_message_parents(sq, tr, run)) || (rc = load_outputs(sq, tr, run, &ix))) {
-		free(ix.slots);
+		ldfi_recindex_finish(&ix);
 		ldfi_trace_destroy(tr);
 		return rc;
 	}
-	free(ix.slots);
+	ldfi_recindex_finish(&ix);
 	/* The fault that lost each message (as the runtime decides it). */
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		struct ldfi_msg *m = &tr->msgs[i];

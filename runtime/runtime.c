@@ -19,6 +19,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "runtime/recindex.h"
 #include "runtime/runtime.h"
 #include "runtime/stage.h"
 
@@ -103,9 +104,7 @@ struct ldfi_rt {
 	int n_cause, cap_cause;
 	uint8_t cause_cond;    /* the handler read a state entry that was absent */
 	int cause_base;        /* 1 while a message is handled: cause[0] is it */
-	size_t cap_recs;       /* of tr->recs */
-	int *rec_slot;         /* record name -> index; open addressing, -1 empty */
-	size_t cap_rec_slot;   /* a power of two */
+	struct ldfi_recindex recs; /* tr->recs by name */
 	uint32_t *deliv;       /* message indices being delivered this round */
 	size_t cap_deliv;
 	int node;              /* ldfi_rt_node_open: the one node this runtime runs */
@@ -695,7 +694,7 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 	return NULL;
 }
 
-/* --- records by name --- */
+/* --- names of records and state keys --- */
 
 static uint32_t str_hash(const char *k)
 {
@@ -704,43 +703,6 @@ static uint32_t str_hash(const char *k)
 	for (; *k; k++)
 		h = (h ^ (unsigned char)*k) * 16777619u;
 	return h;
-}
-
-/* The slot of `name` in rt->rec_slot: its record, or the empty slot. */
-static int *rec_find(struct ldfi_rt *rt, const char *name)
-{
-	size_t mask = rt->cap_rec_slot - 1, i = str_hash(name) & mask;
-
-	while (rt->rec_slot[i] >= 0 && strcmp(rt->tr->recs[rt->rec_slot[i]].name, name) != 0)
-		i = (i + 1) & mask;
-	return &rt->rec_slot[i];
-}
-
-static int rec_rehash(struct ldfi_rt *rt, size_t cap)
-{
-	int *old = rt->rec_slot;
-
-	if (!(rt->rec_slot = malloc(cap * sizeof(int)))) {
-		rt->rec_slot = old;
-		return LDFI_ENOMEM;
-	}
-	free(old);
-	rt->cap_rec_slot = cap;
-	for (size_t i = 0; i < cap; i++)
-		rt->rec_slot[i] = -1;
-	for (int r = 0; r < rt->tr->n_recs; r++)
-		*rec_find(rt, rt->tr->recs[r].name) = r;
-	return 0;
-}
-
-static int rec_index_init(struct ldfi_rt *rt)
-{
-	size_t cap = 64;
-
-	while (cap < 2 * (size_t)rt->tr->n_recs + 2)
-		cap *= 2;
-	rt->cap_recs = (size_t)rt->tr->n_recs + 1; /* as ldfi_trace_init allocated */
-	return rec_rehash(rt, cap);
 }
 
 /* Names of records and state keys: 1..255 bytes of printable ASCII. */
@@ -756,26 +718,9 @@ static bool valid_name(const char *name)
 
 int ldfi_stage_record(struct ldfi_stage *st, const char *name)
 {
-	struct ldfi_rt *rt = st->rt;
-	struct ldfi_trace *tr = rt->tr;
-	struct ldfi_record *r;
-	int *slot, rc;
-
 	if (!valid_name(name))
 		return LDFI_EINVAL;
-	if (*(slot = rec_find(rt, name)) >= 0)
-		return *slot;
-	if (2 * ((size_t)tr->n_recs + 1) > rt->cap_rec_slot &&
-	    (rc = rec_rehash(rt, 2 * rt->cap_rec_slot)))
-		return rc;
-	if (grow((void **)&tr->recs, &rt->cap_recs, (size_t)tr->n_recs + 1, sizeof(*tr->recs)))
-		return LDFI_ENOMEM;
-	r = &tr->recs[tr->n_recs];
-	*r = (struct ldfi_record){strdup(name), -1, -1, false};
-	if (!r->name)
-		return LDFI_ENOMEM;
-	*rec_find(rt, name) = tr->n_recs;
-	return tr->n_recs++;
+	return ldfi_recindex_intern(&st->rt->recs, st->rt->tr, name);
 }
 
 const char *ldfi_stage_record_name(const struct ldfi_stage *st, int rec)
@@ -1010,7 +955,7 @@ static void rt_finish(struct ldfi_rt *rt)
 			free(rt->rep[s].kv[i].key);
 		free(rt->rep[s].kv);
 	}
-	free(rt->rec_slot);
+	ldfi_recindex_finish(&rt->recs);
 	free(rt->st);
 	free(rt->rep);
 	free(rt->st_of);
@@ -1035,7 +980,7 @@ static int rt_setup(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 	if (!rt->rec_first || !rt->cause)
 		return LDFI_ENOMEM;
 	if ((rc = ldfi_trace_init(rt->tr, rt->conf)) || (rc = setup_faults(rt, faults)) ||
-	    (rc = index_records(rt)) || (rc = rec_index_init(rt)) ||
+	    (rc = index_records(rt)) || (rc = ldfi_recindex_init(&rt->recs, rt->tr)) ||
 	    (rc = setup_replicas(rt)))
 		return rc;
 	return 0;

@@ -16,6 +16,7 @@
 #include "runtime/live/frame.h"
 #include "runtime/live/live.h"
 #include "runtime/live/supervisor.h"
+#include "runtime/recindex.h"
 #include "runtime/runtime.h"
 
 /* What one node sent during the current round's barrier. */
@@ -39,8 +40,8 @@ struct live {
 	struct inbox *in;    /* per node */
 	struct outvec *outs; /* per comp * n_nodes + node */
 	bool *replica;	     /* per comp * n_nodes + node: the replica exists */
-	int *rec_slot;	     /* record name -> index; open addressing, -1 empty */
-	size_t cap_rec_slot, cap_recs, cap_msgs, cap_parents;
+	struct ldfi_recindex recs; /* tr->recs by name */
+	size_t cap_msgs, cap_parents;
 	uint32_t *deliv; /* indices of this round's deliveries */
 	size_t cap_deliv;
 	Ldfi__Live__Envelope *env; /* LDFI_LIVE_BATCH, for Deliver frames */
@@ -81,64 +82,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* --- records by name, numbered as the simulation numbers them --- */
 
-static uint32_t str_hash(const char *k)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
-
-static int *rec_find(struct live *lv, const char *name)
-{
-	size_t mask = lv->cap_rec_slot - 1, i = str_hash(name) & mask;
-
-	while (lv->rec_slot[i] >= 0 && strcmp(lv->tr->recs[lv->rec_slot[i]].name, name) != 0)
-		i = (i + 1) & mask;
-	return &lv->rec_slot[i];
-}
-
-static int rec_rehash(struct live *lv, size_t cap)
-{
-	int *slot = malloc(cap * sizeof(int));
-
-	if (!slot)
-		return LDFI_ENOMEM;
-	free(lv->rec_slot);
-	lv->rec_slot = slot;
-	lv->cap_rec_slot = cap;
-	for (size_t i = 0; i < cap; i++)
-		slot[i] = -1;
-	for (int r = 0; r < lv->tr->n_recs; r++)
-		*rec_find(lv, lv->tr->recs[r].name) = r;
-	return 0;
-}
-
-/* The record named `name`, added (as a stage-named record) if new. */
-static int rec_intern(struct live *lv, const char *name)
-{
-	struct ldfi_trace *tr = lv->tr;
-	int *slot = rec_find(lv, name), rc;
-
-	if (*slot >= 0)
-		return *slot;
-	if (2 * ((size_t)tr->n_recs + 1) > lv->cap_rec_slot &&
-	    (rc = rec_rehash(lv, 2 * lv->cap_rec_slot)))
-		return rc;
-	if (grow((void **)&tr->recs, &lv->cap_recs, (size_t)tr->n_recs + 1, sizeof(*tr->recs)))
-		return LDFI_ENOMEM;
-	tr->recs[tr->n_recs] = (struct ldfi_record){strdup(name), -1, -1, false};
-	if (!tr->recs[tr->n_recs].name)
-		return LDFI_ENOMEM;
-	*rec_find(lv, name) = tr->n_recs;
-	return tr->n_recs++;
-}
-
 /* A record a node names: known already (or created this round by it). */
 static int rec_lookup(struct live *lv, const char *name, char *err, size_t errlen)
 {
-	int r = *rec_find(lv, name);
+	int r = ldfi_recindex_find(&lv->recs, lv->tr, name);
 
 	if (r < 0)
 		snprintf(err, errlen, "unknown record '%.100s'", name);
@@ -342,7 +289,7 @@ static int take_answer(struct live *lv, int node, char *err, size_t errlen)
 	int rc, r;
 
 	for (size_t i = 0; i < d->n_created; i++)
-		if ((r = rec_intern(lv, d->created[i])) < 0)
+		if ((r = ldfi_recindex_intern(&lv->recs, lv->tr, d->created[i])) < 0)
 			return r;
 	for (size_t i = 0; i + 1 < in->n; i++) {
 		const Ldfi__Live__Frame *f = in->frames[i];
@@ -513,17 +460,14 @@ static int setup(struct live *lv, const struct ldfi_faults *faults)
 {
 	const struct ldfi_conf *conf = lv->conf;
 	struct ldfi_trace *tr = lv->tr;
-	size_t n = (size_t)conf->n_nodes, cap = 64;
+	size_t n = (size_t)conf->n_nodes;
 	int rc;
 
 	if ((rc = ldfi_trace_init(tr, conf)))
 		return rc;
 	if (ldfi_faults_copy(&tr->faults, faults))
 		return LDFI_ENOMEM;
-	lv->cap_recs = (size_t)tr->n_recs + 1; /* as ldfi_trace_init allocated */
-	while (cap < 2 * (size_t)tr->n_recs + 2)
-		cap *= 2;
-	if ((rc = rec_rehash(lv, cap)))
+	if ((rc = ldfi_recindex_init(&lv->recs, tr)))
 		return rc;
 	lv->omit = calloc((size_t)(conf->eff > 0 ? conf->eff : 1) * n * n, 1);
 	lv->in = calloc(n + 1, sizeof(*lv->in));
@@ -584,7 +528,7 @@ static void live_finish(struct live *lv)
 	free(lv->outs);
 	free(lv->replica);
 	free(lv->omit);
-	free(lv->rec_slot);
+	ldfi_recindex_finish(&lv->recs);
 	free(lv->deliv);
 	free(lv->env);
 	free(lv->penv);
