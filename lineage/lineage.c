@@ -86,14 +86,14 @@ struct okey {
 
 struct ldfi_lineage {
 	const struct ldfi_conf *conf;
-	bool *held_sink; /* per component: a check reads this sink's contents */
-	bool acked;      /* a check counts copies, so lost acks matter */
+	bool *held_sink;  /* per component: a check reads this sink's contents */
+	bool acked;	  /* a check counts copies, so lost acks matter */
 	bool *count_sink; /* per component: a check compares its copy counts */
 	bool counts;
-	bool *held_out;  /* per component: a plugin check reads this plugin stage's outputs */
-	char **names;    /* records stages named, in order first seen across runs */
+	bool *held_out; /* per component: a plugin check reads this plugin stage's outputs */
+	char **names;	/* records stages named, in order first seen across runs */
 	int n_names, cap_names;
-	int n_src_recs;  /* records of sources: their indices are the same in every run */
+	int n_src_recs;		/* records of sources: their indices are the same in every run */
 	struct quorum *quorums; /* plugin checks with `holds = K` */
 	int n_quorums;
 	struct ldfi_space space;
@@ -120,7 +120,7 @@ static int quorum_init(struct quorum *q, int comp, int n, int m)
 	q->n_masks = 0;
 	if (!(q->masks = malloc((size_t)cap * sizeof(int))))
 		return LDFI_ENOMEM;
-	for (int v = (1 << m) - 1; v < (1 << n); ) {
+	for (int v = (1 << m) - 1; v < (1 << n);) {
 		int c = v & -v, r = v + c;
 
 		if (q->n_masks == cap) {
@@ -290,7 +290,7 @@ static int grow_slots(struct ldfi_lineage *lin)
 	for (int i = 0; i < lin->n_outs; i++) {
 		const struct ldfi_outcome *o = &lin->outs[i];
 		struct okey k = {(int)o->kind, o->rec,	     o->comp, o->node,
-				 o->peer_comp,	  o->peer_node, o->by};
+				 o->peer_comp, o->peer_node, o->by};
 
 		*slot_for(lin, &k) = i + 1;
 	}
@@ -317,9 +317,17 @@ static struct ldfi_outcome *outcome(struct ldfi_lineage *lin, const struct okey 
 		lin->outs = p;
 		lin->cap_outs = cap;
 	}
-	lin->outs[lin->n_outs] = (struct ldfi_outcome){(enum ldfi_outcome_kind)k->kind, k->rec,
-						       k->comp, k->node, k->peer_comp, k->peer_node,
-						       k->by, NULL, 0, 0, 0};
+	lin->outs[lin->n_outs] = (struct ldfi_outcome){(enum ldfi_outcome_kind)k->kind,
+						       k->rec,
+						       k->comp,
+						       k->node,
+						       k->peer_comp,
+						       k->peer_node,
+						       k->by,
+						       NULL,
+						       0,
+						       0,
+						       0};
 	*slot = ++lin->n_outs;
 	return &lin->outs[lin->n_outs - 1];
 }
@@ -342,8 +350,7 @@ bool ldfi_vars_subset(const int *a, int na, const int *b, int nb)
 
 /* Does support a imply support b (a's faults within b's, a's condition
  * within b's)? */
-static bool implies(const struct ldfi_clause *a, const int *vars, int n, const int *neg,
-		    int n_neg)
+static bool implies(const struct ldfi_clause *a, const int *vars, int n, const int *neg, int n_neg)
 {
 	return ldfi_vars_subset(a->vars, a->n, vars, n) &&
 	       ldfi_vars_subset(a->neg, a->n_neg, neg, n_neg);
@@ -609,10 +616,10 @@ static int cnf_product(struct cnfs *x, const uint32_t *parents, uint32_t n, stru
 		p = &x->m[parents[i]];
 		for (int a = 0; a < cur.n && !rc; a++)
 			for (int b = 0; b < p->n && !rc; b++)
-				rc = cnf_add(&next, buf,
-					     merge(cur.c[a].vars, cur.c[a].n, p->c[b].vars, p->c[b].n,
-						   buf),
-					     cur.c[a].cond || p->c[b].cond);
+				rc = cnf_add(
+				    &next, buf,
+				    merge(cur.c[a].vars, cur.c[a].n, p->c[b].vars, p->c[b].n, buf),
+				    cur.c[a].cond || p->c[b].cond);
 		cnf_free(&cur);
 		cur = next;
 		if (rc)
@@ -626,8 +633,8 @@ out:
 }
 
 /* any-of parents: every parent's clauses, each joined with E. */
-static int cnf_any(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, const int *e,
-		   int ne, bool cond)
+static int cnf_any(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, const int *e, int ne,
+		   bool cond)
 {
 	int *buf = x->tmp + x->lin->space.n_vars + 1, rc = 0;
 
@@ -679,8 +686,7 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 /* Add the clauses of `c` as supports of outcome `k`, whose own node is
  * `self` (its crashes are dropped: they only remove the replica from the
  * checks). */
-static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, int self,
-		   int *n_new)
+static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, int self, int *n_new)
 {
 	struct ldfi_lineage *lin = x->lin;
 	int lo = 0, hi = -1, rc;
@@ -813,8 +819,7 @@ static int with_crashes(struct cnfs *x, const struct cnf *c, int node, struct cn
 
 /* quorum: every way the holder (comp, node) keeps `rec` - `c` - supports
  * every quorum outcome whose set includes the holder. */
-static int add_holder(struct cnfs *x, int comp, int node, int rec, const struct cnf *c,
-		      int *n_new)
+static int add_holder(struct cnfs *x, int comp, int node, int rec, const struct cnf *c, int *n_new)
 {
 	struct ldfi_lineage *lin = x->lin;
 	const struct ldfi_comp *rel = &lin->conf->comps[comp];
@@ -833,7 +838,7 @@ static int add_holder(struct cnfs *x, int comp, int node, int rec, const struct 
 		if (lin->quorums[q].comp != comp)
 			continue;
 		for (int i = 0; i < lin->quorums[q].n_masks && !rc; i++) {
-			struct okey k = {LDFI_OUTCOME_QUORUM, key, comp, -1, -1, -1,
+			struct okey k = {LDFI_OUTCOME_QUORUM,	  key, comp, -1, -1, -1,
 					 lin->quorums[q].masks[i]};
 
 			if (k.by & (1 << pos))
@@ -889,9 +894,12 @@ static int add_quorums(struct cnfs *x, int *n_new)
 
 static struct okey ack_key(struct cnfs *x, const struct ldfi_msg *m, int by)
 {
-	return (struct okey){LDFI_OUTCOME_ACKED, rec_key(x->lin, x->tr, m->rec),
-			     m->dst_comp,	 m->dst_node,
-			     m->src_comp,	 m->src_node,
+	return (struct okey){LDFI_OUTCOME_ACKED,
+			     rec_key(x->lin, x->tr, m->rec),
+			     m->dst_comp,
+			     m->dst_node,
+			     m->src_comp,
+			     m->src_node,
 			     by};
 }
 
@@ -969,8 +977,8 @@ static int add_count_outcomes(struct cnfs *x)
 				  keys[j].node == m->dst_node))
 			j++;
 		if (j == n)
-			keys[n++] = (struct okey){LDFI_OUTCOME_COUNT, r, m->dst_comp, m->dst_node,
-						  -1, -1, 0};
+			keys[n++] = (struct okey){
+			    LDFI_OUTCOME_COUNT, r, m->dst_comp, m->dst_node, -1, -1, 0};
 		keys[j].by++;
 	}
 	for (int j = 0; j < n && !rc; j++)
@@ -1002,12 +1010,13 @@ static int add_counts(struct cnfs *x, int *n_new)
 			const struct ldfi_msg *m = &tr->msgs[i];
 
 			/* Records are paired by name across runs (rec_key). */
-			if (counted_copy(x, m) && m->dst_comp == o->comp && m->dst_node == o->node &&
-			    rec_key(lin, tr, m->rec) == o->rec)
+			if (counted_copy(x, m) && m->dst_comp == o->comp &&
+			    m->dst_node == o->node && rec_key(lin, tr, m->rec) == o->rec)
 				ids[n++] = m->id;
 		}
 		if (n == o->by) {
-			struct okey k = {LDFI_OUTCOME_COUNT, o->rec, o->comp, o->node, -1, -1, o->by};
+			struct okey k = {
+			    LDFI_OUTCOME_COUNT, o->rec, o->comp, o->node, -1, -1, o->by};
 			struct cnf c = {NULL, 0, false};
 			int self = o->node;
 

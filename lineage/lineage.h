@@ -87,13 +87,13 @@ struct ldfi_clause {
 
 struct ldfi_outcome {
 	enum ldfi_outcome_kind kind;
-	int rec;               /* record index (stable across runs of one conf) */
-	int comp, node;        /* held: the sink replica; acked: the sender replica */
+	int rec;		  /* record index (stable across runs of one conf) */
+	int comp, node;		  /* held: the sink replica; acked: the sender replica */
 	int peer_comp, peer_node; /* acked: the replica whose ack it received */
-	int by;                /* acked: received by this round; count: copies; held: 0 */
+	int by;			  /* acked: received by this round; count: copies; held: 0 */
 	struct ldfi_clause *supports;
 	int n_supports, cap_supports;
-	uint64_t version;      /* bumped whenever supports change */
+	uint64_t version; /* bumped whenever supports change */
 };
 
 struct ldfi_lineage;

@@ -36,10 +36,9 @@ static int load_faults(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		rc = ldfi_faults_parse(tr->conf, col(st, 0), &tr->faults, err, sizeof(err)) ==
-				     0
-			     ? 0
-			     : LDFI_EFORMAT;
+		rc = ldfi_faults_parse(tr->conf, col(st, 0), &tr->faults, err, sizeof(err)) == 0
+			 ? 0
+			 : LDFI_EFORMAT;
 	else
 		rc = rc == SQLITE_DONE ? LDFI_EFORMAT : LDFI_EDB;
 	sqlite3_finalize(st);
@@ -114,8 +113,7 @@ static int count_rows(sqlite3 *db, const char *sql, int64_t run, size_t *n)
 	return rc;
 }
 
-static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
-			 struct ldfi_recindex *ix)
+static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run, struct ldfi_recindex *ix)
 {
 	sqlite3_stmt *st;
 	size_t n;
@@ -126,11 +124,12 @@ static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 	tr->msgs = malloc((n + 1) * sizeof(*tr->msgs));
 	if (!tr->msgs)
 		return LDFI_ENOMEM;
-	if ((rc = prepare(db,
-			  "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
-			  "fate, record, delivery, parents, conditional FROM messages WHERE run = ? "
-			  "ORDER BY id",
-			  run, &st)))
+	if ((rc =
+		 prepare(db,
+			 "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
+			 "fate, record, delivery, parents, conditional FROM messages WHERE run = ? "
+			 "ORDER BY id",
+			 run, &st)))
 		return rc;
 	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		rc = tr->n_msgs < n ? load_msg_row(st, tr, ix) : LDFI_EFORMAT;
@@ -178,8 +177,7 @@ static int load_message_parents(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
 
 /* Outputs sorted by (sink, node, pos): text order is conf order. Their
  * parents are appended to the same parent array. */
-static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
-			struct ldfi_recindex *ix)
+static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run, struct ldfi_recindex *ix)
 {
 	sqlite3_stmt *st;
 	size_t n, np, limit;
@@ -198,13 +196,14 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 		return LDFI_ENOMEM;
 	tr->parents = p;
 	limit = tr->n_parents + np;
-	if ((rc = prepare(db,
-			  "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent, o.conditional "
-			  "FROM outputs o "
-			  "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
-			  "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
-			  "ORDER BY o.sink, o.node, o.pos",
-			  run, &st)))
+	if ((rc =
+		 prepare(db,
+			 "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent, o.conditional "
+			 "FROM outputs o "
+			 "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
+			 "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
+			 "ORDER BY o.sink, o.node, o.pos",
+			 run, &st)))
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int comp = ldfi_conf_comp_index(tr->conf, col(st, 0));
@@ -218,14 +217,15 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run,
 				break;
 			}
 			o = &tr->outs[tr->n_outs++];
-			*o = (struct ldfi_output){comp,
-						  node,
-						  pos,
-						  col(st, 3)[0] ? ldfi_recindex_intern(ix, tr, col(st, 3)) : -1,
-						  sqlite3_column_int(st, 4),
-						  (uint32_t)tr->n_parents,
-						  0,
-						  sqlite3_column_int(st, 6) != 0};
+			*o = (struct ldfi_output){
+			    comp,
+			    node,
+			    pos,
+			    col(st, 3)[0] ? ldfi_recindex_intern(ix, tr, col(st, 3)) : -1,
+			    sqlite3_column_int(st, 4),
+			    (uint32_t)tr->n_parents,
+			    0,
+			    sqlite3_column_int(st, 6) != 0};
 			if (o->rec < 0) {
 				rc = LDFI_EFORMAT;
 				break;

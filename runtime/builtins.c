@@ -94,9 +94,9 @@ static int source_on_round(struct ldfi_stage *st, int round)
 
 /* Nothing is ever addressed to a source. */
 const struct ldfi_stage_ops ldfi_source_ops = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "source",
-	.on_round = source_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "source",
+    .on_round = source_on_round,
 };
 
 /* relay: forwards each copy it receives (only the first with dedup). */
@@ -115,11 +115,11 @@ static int relay_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 }
 
 const struct ldfi_stage_ops ldfi_relay_ops = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "relay",
-	.init = seen_init,
-	.finish = seen_finish,
-	.on_message = relay_on_message,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "relay",
+    .init = seen_init,
+    .finish = seen_finish,
+    .on_message = relay_on_message,
 };
 
 /* sink: keeps every copy (the first only with dedup); on the first receipt
@@ -142,9 +142,9 @@ static int sink_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 }
 
 const struct ldfi_stage_ops ldfi_sink_ops = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "sink",
-	.init = seen_init,
-	.finish = seen_finish,
-	.on_message = sink_on_message,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "sink",
+    .init = seen_init,
+    .finish = seen_finish,
+    .on_message = sink_on_message,
 };

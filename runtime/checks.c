@@ -32,8 +32,7 @@ struct eval {
 	int *ff_index; /* per record named by a stage: its index in ff, or -1 */
 };
 
-static int offend(struct eval *ev, int rec, int node, enum ldfi_problem p, int count,
-		  int expected)
+static int offend(struct eval *ev, int rec, int node, enum ldfi_problem p, int count, int expected)
 {
 	struct ldfi_check_result *r = ev->res;
 
@@ -46,7 +45,8 @@ static int offend(struct eval *ev, int rec, int node, enum ldfi_problem p, int c
 		r->offs = o;
 		ev->cap = cap;
 	}
-	r->offs[r->n_offs++] = (struct ldfi_offense){rec, ev->check->sink, node, p, count, expected};
+	r->offs[r->n_offs++] =
+	    (struct ldfi_offense){rec, ev->check->sink, node, p, count, expected};
 	r->passed = false;
 	return 0;
 }
@@ -177,8 +177,8 @@ static int check_matches(struct eval *ev)
 
 			if (ldfi_trace_alive(ev->tr, sink->nodes[i]) && have != want &&
 			    (rc = offend(ev, r, sink->nodes[i],
-					 have ? LDFI_PROBLEM_UNEXPECTED : LDFI_PROBLEM_MISSING, have,
-					 want)))
+					 have ? LDFI_PROBLEM_UNEXPECTED : LDFI_PROBLEM_MISSING,
+					 have, want)))
 				return rc;
 		}
 	}
@@ -301,9 +301,8 @@ static int pair_named(struct eval *ev)
 	if (!rc && !ev->ff_index)
 		rc = LDFI_ENOMEM;
 	for (int r = 0; !rc && r < tr->n_recs; r++)
-		ev->ff_index[r] = tr->recs[r].source < 0
-					  ? find_named(ff, theirs, n_theirs, tr->recs[r].name)
-					  : r;
+		ev->ff_index[r] =
+		    tr->recs[r].source < 0 ? find_named(ff, theirs, n_theirs, tr->recs[r].name) : r;
 	free(theirs);
 	return rc;
 }
@@ -336,12 +335,12 @@ static int prepare(struct eval *ev)
 		 * unless the check is restricted to one source. */
 		ev->covered[r] = src < 0 ? ev->check->source < 0
 					 : (ev->check->source < 0 || ev->check->source == src) &&
-						   ldfi_conf_upstream(conf, src, ev->check->sink);
+					       ldfi_conf_upstream(conf, src, ev->check->sink);
 	}
 	for (int i = 0; i < sink->n_nodes; i++) {
 		ev->count[i] = count_copies(ev->tr, ev->check->sink, sink->nodes[i]);
-		ev->ff_count[i] = ev->ff ? count_copies(ev->ff, ev->check->sink, sink->nodes[i])
-					 : NULL;
+		ev->ff_count[i] =
+		    ev->ff ? count_copies(ev->ff, ev->check->sink, sink->nodes[i]) : NULL;
 		if (!ev->count[i] || (ev->ff && !ev->ff_count[i]))
 			return LDFI_ENOMEM;
 	}
@@ -397,8 +396,8 @@ int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free)
 	tr->passed = true;
 	for (int i = 0; i < conf->n_checks && !rc; i++) {
 		const struct ldfi_comp *sink;
-		struct eval ev = {.tr = tr, .ff = fault_free, .check = &conf->checks[i],
-				  .res = &tr->checks[i]};
+		struct eval ev = {
+		    .tr = tr, .ff = fault_free, .check = &conf->checks[i], .res = &tr->checks[i]};
 
 		tr->checks[i].check = i;
 		tr->checks[i].passed = true;

@@ -48,8 +48,7 @@ static void *try_open(char *path, char *why, size_t whylen)
  * conf file's directory, then in LDFI_PLUGIN_DIR (where `meson install`
  * puts plugins), then as dlopen(3) searches (LD_LIBRARY_PATH, system).
  */
-static void *open_library(const struct ldfi_conf *conf, const char *lib, char *why,
-			  size_t whylen)
+static void *open_library(const struct ldfi_conf *conf, const char *lib, char *why, size_t whylen)
 {
 	const char *slash = strrchr(conf->path, '/'), *env = getenv("LDFI_PLUGIN_PATH");
 	size_t dirlen = slash ? (size_t)(slash - conf->path) : 1;
@@ -96,8 +95,8 @@ static int resolve(const struct ldfi_conf *conf, int line, const char *what, con
 		return LDFI_EINVAL;
 	}
 	if (!(*sym = dlsym(h, name))) {
-		snprintf(err, errlen, "%s:%d: %s: library '%s' has no symbol '%s'", conf->path, line,
-			 what, lib, name);
+		snprintf(err, errlen, "%s:%d: %s: library '%s' has no symbol '%s'", conf->path,
+			 line, what, lib, name);
 		return LDFI_EINVAL;
 	}
 	return 0;
@@ -145,7 +144,8 @@ int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen)
 bool ldfi_conf_has_plugins(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_comps; i++)
-		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PLUGIN)
+		if (conf->comps[i].type == LDFI_COMP_STAGE &&
+		    conf->comps[i].kind == LDFI_KIND_PLUGIN)
 			return true;
 	for (int i = 0; i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)

@@ -12,8 +12,8 @@
 #include "ldfi/trace.h"
 
 struct ldfi_recindex {
-	int *slot;       /* record index, -1: empty; open addressing */
-	size_t cap;      /* of slot, a power of two */
+	int *slot;	 /* record index, -1: empty; open addressing */
+	size_t cap;	 /* of slot, a power of two */
 	size_t cap_recs; /* of tr->recs */
 };
 

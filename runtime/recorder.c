@@ -260,7 +260,8 @@ static int sql_fail(struct ldfi_db *db, int rc, const char *what, const char *de
 			what, detail ? detail : "", db->busy_ms, msg);
 	else if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
 		set_err(db, "%s%s: %s (%s failed: disk full, file size limit or device error)",
-			what, detail ? detail : "", msg, rc == SQLITE_IOERR_WRITE ? "write" : "fsync");
+			what, detail ? detail : "", msg,
+			rc == SQLITE_IOERR_WRITE ? "write" : "fsync");
 	else
 		set_err(db, "%s%s: %s", what, detail ? detail : "", msg);
 	return LDFI_EDB;

@@ -27,8 +27,8 @@
 struct pend {
 	int32_t src, dst; /* replica indices */
 	int32_t rec;
-	int32_t start;    /* round of the first send */
-	int32_t next;     /* next pend with the same (src, dst, rec), or -1 */
+	int32_t start; /* round of the first send */
+	int32_t next;  /* next pend with the same (src, dst, rec), or -1 */
 	uint32_t parents_off, n_parents;
 	uint8_t policy;
 	uint8_t settled;
@@ -70,7 +70,7 @@ struct kv {
 struct replica {
 	struct receipts *rcpt; /* per record, when the stage tracks receipts */
 	int n_rcpt;
-	struct kv *kv;	       /* open addressing; cap_kv is 0 or a power of two */
+	struct kv *kv; /* open addressing; cap_kv is 0 or a power of two */
 	size_t n_kv, cap_kv;
 	struct ivec active;
 	struct ldfi_output *outs;
@@ -90,24 +90,24 @@ struct ldfi_rt {
 	struct ldfi_stage *st; /* replicas, ordered by (component, node) */
 	struct replica *rep;
 	int n_st;
-	int *st_of;            /* comp * n_nodes + node -> replica index or -1 */
-	int *node_st;          /* replicas of each node, in component order */
-	int *node_st_off;      /* n_nodes + 1 offsets into node_st */
-	int *rec_first;        /* per component: first record index (sources) */
-	unsigned char *omit;   /* [t][a][b] for 1 <= t < eff */
+	int *st_of;	     /* comp * n_nodes + node -> replica index or -1 */
+	int *node_st;	     /* replicas of each node, in component order */
+	int *node_st_off;    /* n_nodes + 1 offsets into node_st */
+	int *rec_first;	     /* per component: first record index (sources) */
+	unsigned char *omit; /* [t][a][b] for 1 <= t < eff */
 	size_t cap_msgs, cap_parents;
 	struct pend *pend;
 	size_t n_pend, cap_pend;
 	struct ack_slot *acks;
 	size_t n_acks, cap_acks; /* cap is a power of two */
-	uint32_t *cause;       /* parents of what the current handler sends */
+	uint32_t *cause;	 /* parents of what the current handler sends */
 	int n_cause, cap_cause;
-	uint8_t cause_cond;    /* the handler read a state entry that was absent */
-	int cause_base;        /* 1 while a message is handled: cause[0] is it */
+	uint8_t cause_cond;	   /* the handler read a state entry that was absent */
+	int cause_base;		   /* 1 while a message is handled: cause[0] is it */
 	struct ldfi_recindex recs; /* tr->recs by name */
-	uint32_t *deliv;       /* message indices being delivered this round */
+	uint32_t *deliv;	   /* message indices being delivered this round */
 	size_t cap_deliv;
-	int node;              /* ldfi_rt_node_open: the one node this runtime runs */
+	int node; /* ldfi_rt_node_open: the one node this runtime runs */
 };
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt)
@@ -230,7 +230,8 @@ static void decide_fate(struct ldfi_rt *rt, struct ldfi_msg *m)
 	m->fate = LDFI_FATE_DELIVERED;
 	m->fault = -1;
 	if (m->src_node != m->dst_node && t < conf->eff &&
-	    rt->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n + (size_t)m->dst_node]) {
+	    rt->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n +
+		     (size_t)m->dst_node]) {
 		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, t};
 
 		m->fate = LDFI_FATE_OMITTED;
@@ -357,8 +358,8 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 
 	if (grow((void **)&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend)))
 		return LDFI_ENOMEM;
-	rt->pend[p] = (struct pend){src, dst, rec, rt->round, -1, parents_off, n_parents, policy, 0,
-				    held, cond};
+	rt->pend[p] = (struct pend){src,       dst,    rec, rt->round, -1,  parents_off,
+				    n_parents, policy, 0,   held,      cond};
 	rt->n_pend++;
 	if ((rc = ivec_push(&rt->rep[src].active, p)))
 		return rc;
@@ -382,9 +383,10 @@ static int send_hop(struct ldfi_rt *rt, int src, int dst, int rec, enum ldfi_del
 	/* Retransmissions keep "any received copy" as provenance only while
 	 * they do not depend on when the first copy came (repeat; ack every
 	 * round). */
-	held = held && (policy == LDFI_DELIVERY_REPEAT ||
-			(policy == LDFI_DELIVERY_ACK &&
-			 rt->conf->comps[rt->st[src].comp].retry_every == 1));
+	held =
+	    held &&
+	    (policy == LDFI_DELIVERY_REPEAT ||
+	     (policy == LDFI_DELIVERY_ACK && rt->conf->comps[rt->st[src].comp].retry_every == 1));
 	if (!rc && (policy == LDFI_DELIVERY_REPEAT || policy == LDFI_DELIVERY_ACK))
 		rc = add_pend(rt, src, dst, rec, (uint8_t)policy, off, n, held, cond);
 	return rc;
@@ -540,8 +542,9 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec)
 	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
 		return rc;
 	o = &r->outs[r->n_outs];
-	*o = (struct ldfi_output){st->comp, st->node, r->n_outs, rec, rt->round, off,
-				  (uint32_t)rt->n_cause, rt->cause_cond};
+	*o = (struct ldfi_output){
+	    st->comp,	   st->node, r->n_outs, rec, rt->round, off, (uint32_t)rt->n_cause,
+	    rt->cause_cond};
 	r->n_outs++;
 	return 0;
 }
@@ -561,7 +564,8 @@ static int deliver(struct ldfi_rt *rt, struct ldfi_msg m)
 		uint32_t off;
 
 		if ((rc = push_parents(rt, &m.id, 1, &off)) ||
-		    (rc = send_raw(rt, dst, src, LDFI_MSG_ACK, m.rec, LDFI_DELIVERY_ONCE, off, 1, 0)))
+		    (rc = send_raw(rt, dst, src, LDFI_MSG_ACK, m.rec, LDFI_DELIVERY_ONCE, off, 1,
+				   0)))
 			return rc;
 	}
 	if (rt->rep[dst].rcpt && (rc = note_receipt(rt, dst, &m)))
@@ -599,11 +603,11 @@ static int retransmit(struct ldfi_rt *rt, int s)
 			rc = receipts_slice(rt, s, pd.rec, &pd.parents_off, &pd.n_parents);
 		/* An ack-policy resend exists only because no ack came yet. */
 		if (due && !rc)
-			rc = send_raw(rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy, pd.parents_off,
-				      pd.n_parents,
-				      (pd.held ? SEND_ANY : 0) |
-					      (pd.policy == LDFI_DELIVERY_ACK || pd.cond ? SEND_COND
-											 : 0));
+			rc = send_raw(
+			    rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy, pd.parents_off,
+			    pd.n_parents,
+			    (pd.held ? SEND_ANY : 0) |
+				(pd.policy == LDFI_DELIVERY_ACK || pd.cond ? SEND_COND : 0));
 	}
 	a->n = kept;
 	return rc;
@@ -878,7 +882,8 @@ static int setup_replicas(struct ldfi_rt *rt)
 			struct ldfi_stage *st = &rt->st[rt->n_st];
 			int rc;
 
-			*st = (struct ldfi_stage){rt, ops, c, conf->comps[c].nodes[i], rt->n_st, NULL};
+			*st = (struct ldfi_stage){rt,	    ops, c, conf->comps[c].nodes[i],
+						  rt->n_st, NULL};
 			rt->st_of[c * conf->n_nodes + st->node] = rt->n_st;
 			rt->node_st_off[st->node + 1]++;
 			/* Counted before init: finish runs even if init fails midway. */
@@ -1111,8 +1116,8 @@ int ldfi_rt_record(struct ldfi_rt *rt, const char *name)
 int ldfi_rt_outputs(const struct ldfi_rt *rt, int comp, int node, const struct ldfi_output **outs)
 {
 	int s = comp >= 0 && comp < rt->conf->n_comps && node >= 0 && node < rt->conf->n_nodes
-			? rt->st_of[comp * rt->conf->n_nodes + node]
-			: -1;
+		    ? rt->st_of[comp * rt->conf->n_nodes + node]
+		    : -1;
 
 	*outs = s < 0 ? NULL : rt->rep[s].outs;
 	return s < 0 ? 0 : rt->rep[s].n_outs;
@@ -1152,7 +1157,8 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 	if (!saved)
 		return LDFI_ENOMEM;
 	for (int c = 0; c < conf->n_comps; c++)
-		if (conf->comps[c].type == LDFI_COMP_STAGE && conf->comps[c].kind == LDFI_KIND_PLUGIN)
+		if (conf->comps[c].type == LDFI_COMP_STAGE &&
+		    conf->comps[c].kind == LDFI_KIND_PLUGIN)
 			rc = LDFI_EINVAL;
 	for (int i = 0; i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
@@ -1181,7 +1187,6 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 	free(saved);
 	return rc;
 }
-
 
 /* n with thousands separators: 33,554,432. */
 static void commas(char *buf, size_t len, double x)
@@ -1215,9 +1220,10 @@ int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len)
 		return 0;
 	commas(n, sizeof(n), e.msgs);
 	commas(lim, sizeof(lim), LDFI_MAX_MESSAGES);
-	snprintf(buf, len,
-		 "the fault-free run of %s sends %s%s messages (about %.1f GiB of trace); the limit "
-		 "is %s messages: lower eot or the number of records",
-		 conf->path, e.exact ? "" : "about ", n, e.bytes / (1024.0 * 1024 * 1024), lim);
+	snprintf(
+	    buf, len,
+	    "the fault-free run of %s sends %s%s messages (about %.1f GiB of trace); the limit "
+	    "is %s messages: lower eot or the number of records",
+	    conf->path, e.exact ? "" : "about ", n, e.bytes / (1024.0 * 1024 * 1024), lim);
 	return 1;
 }

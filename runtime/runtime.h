@@ -77,8 +77,7 @@ struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt);
 int ldfi_rt_record(struct ldfi_rt *rt, const char *name);
 /* The outputs of replica (comp, node) so far, in position order (owned by
  * `rt`); returns how many. */
-int ldfi_rt_outputs(const struct ldfi_rt *rt, int comp, int node,
-		    const struct ldfi_output **outs);
+int ldfi_rt_outputs(const struct ldfi_rt *rt, int comp, int node, const struct ldfi_output **outs);
 /* Free a node runtime (running every replica's finish); NULL is accepted. */
 void ldfi_rt_node_close(struct ldfi_rt *rt);
 

@@ -178,10 +178,10 @@ static int window_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops ldfi_window_count_ops = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "window-count",
-	.init = window_init,
-	.finish = window_finish,
-	.on_message = window_on_message,
-	.on_round = window_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "window-count",
+    .init = window_init,
+    .finish = window_finish,
+    .on_message = window_on_message,
+    .on_round = window_on_round,
 };

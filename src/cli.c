@@ -14,30 +14,30 @@
 #include "src/cli.h"
 
 static const char usage_text[] =
-	"usage: ldfi COMMAND [ARGS]\n"
-	"\n"
-	"Lineage-driven fault injection for stream pipelines.\n"
-	"\n"
-	"commands:\n"
-	"  explore PIPELINE.conf [--strategy ldfi|random|exhaustive] [--eot N] [--eff N]\n"
-	"          [--crashes N] [--max-runs N] [--time-limit S] [--seed N] [--jobs N]\n"
-	"          [--all] [--out DIR] [--json FILE] [--junit FILE] [--html DIR]\n"
-	"          [--quiet] [--progress] [--engine sim|live]\n"
-	"      search the bounded fault space for a counterexample\n"
-	"  run PIPELINE.conf [--faults 'crash(c,2) omit(a,b,1)'] [--db FILE] [--json FILE]\n"
-	"          [--eot N] [--eff N] [--crashes N] [--engine sim|live]\n"
-	"      one execution under one fault set; prints each check's result\n"
-	"  replay REPORT.json [--engine sim|live]\n"
-	"      re-run the counterexample of a report and confirm its checks fail\n"
-	"  report PROVENANCE.db --html DIR\n"
-	"      write the HTML report of a stored exploration or run\n"
-	"  check PIPELINE.conf\n"
-	"      validate a pipeline and summarise it\n"
-	"  --help, --version\n"
-	"\n"
-	"exit status: 0 certified (no counterexample within the bounds) or all checks hold,\n"
-	"1 counterexample found or a check failed, 2 usage or configuration error,\n"
-	"3 inconclusive (a budget ran out), 4 internal or I/O error.\n";
+    "usage: ldfi COMMAND [ARGS]\n"
+    "\n"
+    "Lineage-driven fault injection for stream pipelines.\n"
+    "\n"
+    "commands:\n"
+    "  explore PIPELINE.conf [--strategy ldfi|random|exhaustive] [--eot N] [--eff N]\n"
+    "          [--crashes N] [--max-runs N] [--time-limit S] [--seed N] [--jobs N]\n"
+    "          [--all] [--out DIR] [--json FILE] [--junit FILE] [--html DIR]\n"
+    "          [--quiet] [--progress] [--engine sim|live]\n"
+    "      search the bounded fault space for a counterexample\n"
+    "  run PIPELINE.conf [--faults 'crash(c,2) omit(a,b,1)'] [--db FILE] [--json FILE]\n"
+    "          [--eot N] [--eff N] [--crashes N] [--engine sim|live]\n"
+    "      one execution under one fault set; prints each check's result\n"
+    "  replay REPORT.json [--engine sim|live]\n"
+    "      re-run the counterexample of a report and confirm its checks fail\n"
+    "  report PROVENANCE.db --html DIR\n"
+    "      write the HTML report of a stored exploration or run\n"
+    "  check PIPELINE.conf\n"
+    "      validate a pipeline and summarise it\n"
+    "  --help, --version\n"
+    "\n"
+    "exit status: 0 certified (no counterexample within the bounds) or all checks hold,\n"
+    "1 counterexample found or a check failed, 2 usage or configuration error,\n"
+    "3 inconclusive (a budget ran out), 4 internal or I/O error.\n";
 
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -59,7 +59,8 @@ long long ldfi_cli_number(const char *cmd, const char *opt, const char *text, lo
 	errno = 0;
 	v = strtoll(text, &end, 10);
 	if (!*text || *end || errno || v < 0 || v > max || text[0] == '-' || text[0] == '+') {
-		ldfi_cli_usage_error(cmd, "%s expects a number in 0..%lld, got '%s'", opt, max, text);
+		ldfi_cli_usage_error(cmd, "%s expects a number in 0..%lld, got '%s'", opt, max,
+				     text);
 		return -1;
 	}
 	return v;
@@ -114,11 +115,8 @@ int ldfi_cli_main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"explore", ldfi_cmd_explore},
-		{"run", ldfi_cmd_run},
-		{"replay", ldfi_cmd_replay},
-		{"check", ldfi_cmd_check},
-		{"report", ldfi_cmd_report},
+	    {"explore", ldfi_cmd_explore}, {"run", ldfi_cmd_run},	{"replay", ldfi_cmd_replay},
+	    {"check", ldfi_cmd_check},	   {"report", ldfi_cmd_report},
 	};
 
 	if (argc < 2)

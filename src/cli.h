@@ -20,7 +20,7 @@ int ldfi_cmd_report(int argc, char **argv);
 
 /* Print "ldfi: <message>" and a usage hint on stderr; returns LDFI_EXIT_USAGE. */
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Parse a non-negative integer option value; prints a usage error and
  * returns -1 when it is not one. */

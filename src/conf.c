@@ -981,10 +981,11 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 			return 0;
 		}
 		if (!is_count(val))
-			return fail(p, p->line,
-				    "bad value '%s' for 'holds' in %s (expected all, any or a number "
-				    "of replicas)",
-				    show(p, val), desc(p, s));
+			return fail(
+			    p, p->line,
+			    "bad value '%s' for 'holds' in %s (expected all, any or a number "
+			    "of replicas)",
+			    show(p, val), desc(p, s));
 		return get_int(p, s, k, val, 1, 1000, NULL, &s->check.holds);
 	case K_DELIVERY:
 		rc = get_enum(p, s, k, val, delivery_names + 1, NELEMS(delivery_names) - 1, &v);
@@ -1205,8 +1206,8 @@ static int check_window_key(struct parser *p, struct sect *s)
 	if (s->comp.kind == LDFI_KIND_WINDOW_COUNT)
 		return require(p, s, K_WINDOW, " (required for kind = window-count)");
 	if (s->key_line[K_WINDOW])
-		return fail(p, s->key_line[K_WINDOW], "'window' in %s is only for kind = window-count",
-			    desc(p, s));
+		return fail(p, s->key_line[K_WINDOW],
+			    "'window' in %s is only for kind = window-count", desc(p, s));
 	return 0;
 }
 

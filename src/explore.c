@@ -174,8 +174,7 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 		struct ldfi_trace *copy = NULL;
 
 		x->res->fault_free = tr;
-		if (!tr->passed &&
-		    !(rc = ldfi_db_load_run(x->db, x->conf, run, tr, &copy)) &&
+		if (!tr->passed && !(rc = ldfi_db_load_run(x->db, x->conf, run, tr, &copy)) &&
 		    (rc = add_cex(x, copy, run)))
 			ldfi_trace_destroy(copy);
 		return rc;
@@ -354,16 +353,25 @@ static int parse_opts(int argc, char **argv, struct ldfi_explore_opts *o, int bo
 		      bool *fresh, const char **strategy, const char **seed)
 {
 	static const struct option longopts[] = {
-		{"strategy", required_argument, NULL, 's'}, {"eot", required_argument, NULL, 'T'},
-		{"eff", required_argument, NULL, 'E'},      {"crashes", required_argument, NULL, 'C'},
-		{"max-runs", required_argument, NULL, 'm'}, {"time-limit", required_argument, NULL, 't'},
-		{"seed", required_argument, NULL, 'S'},     {"jobs", required_argument, NULL, 'j'},
-		{"all", no_argument, NULL, 'a'},            {"out", required_argument, NULL, 'o'},
-		{"json", required_argument, NULL, 'J'},     {"junit", required_argument, NULL, 'U'},
-		{"html", required_argument, NULL, 'H'},     {"quiet", no_argument, NULL, 'q'},
-		{"progress", no_argument, NULL, 'p'},       {"fresh", no_argument, NULL, 'f'},
-		{"engine", required_argument, NULL, 'e'},   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"strategy", required_argument, NULL, 's'},
+	    {"eot", required_argument, NULL, 'T'},
+	    {"eff", required_argument, NULL, 'E'},
+	    {"crashes", required_argument, NULL, 'C'},
+	    {"max-runs", required_argument, NULL, 'm'},
+	    {"time-limit", required_argument, NULL, 't'},
+	    {"seed", required_argument, NULL, 'S'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"json", required_argument, NULL, 'J'},
+	    {"junit", required_argument, NULL, 'U'},
+	    {"html", required_argument, NULL, 'H'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"progress", no_argument, NULL, 'p'},
+	    {"fresh", no_argument, NULL, 'f'},
+	    {"engine", required_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	long long v;
 	int c;
@@ -390,19 +398,22 @@ static int parse_opts(int argc, char **argv, struct ldfi_explore_opts *o, int bo
 		case 'm':
 			if ((v = ldfi_cli_number("explore", opt, optarg, 1000000000000LL)) < 1)
 				return v < 0 ? LDFI_EXIT_USAGE
-					     : ldfi_cli_usage_error("explore", "--max-runs must be >= 1");
+					     : ldfi_cli_usage_error("explore",
+								    "--max-runs must be >= 1");
 			o->max_runs = v;
 			break;
 		case 't':
 			if ((v = ldfi_cli_number("explore", opt, optarg, 100000000LL)) < 1)
 				return v < 0 ? LDFI_EXIT_USAGE
-					     : ldfi_cli_usage_error("explore", "--time-limit must be >= 1");
+					     : ldfi_cli_usage_error("explore",
+								    "--time-limit must be >= 1");
 			o->time_limit_s = (double)v;
 			break;
 		case 'j':
 			if ((v = ldfi_cli_number("explore", opt, optarg, 1024)) < 1)
-				return v < 0 ? LDFI_EXIT_USAGE
-					     : ldfi_cli_usage_error("explore", "--jobs must be >= 1");
+				return v < 0
+					   ? LDFI_EXIT_USAGE
+					   : ldfi_cli_usage_error("explore", "--jobs must be >= 1");
 			o->jobs = (int)v;
 			break;
 		case 'a':
@@ -431,16 +442,16 @@ static int parse_opts(int argc, char **argv, struct ldfi_explore_opts *o, int bo
 			break;
 		case 'e':
 			if (ldfi_engine_parse(optarg, &o->engine))
-				return ldfi_cli_usage_error("explore",
-							    "--engine must be sim or live, not '%s'",
-							    optarg);
+				return ldfi_cli_usage_error(
+				    "explore", "--engine must be sim or live, not '%s'", optarg);
 			break;
 		case 'h':
-			printf("usage: ldfi explore PIPELINE.conf [--strategy ldfi|random|exhaustive] "
-			       "[--eot N] [--eff N] [--crashes N] [--max-runs N] [--time-limit S] "
-			       "[--seed N] [--jobs N] [--all] [--out DIR] [--json FILE] "
-			       "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh] "
-			       "[--engine sim|live]\n");
+			printf(
+			    "usage: ldfi explore PIPELINE.conf [--strategy ldfi|random|exhaustive] "
+			    "[--eot N] [--eff N] [--crashes N] [--max-runs N] [--time-limit S] "
+			    "[--seed N] [--jobs N] [--all] [--out DIR] [--json FILE] "
+			    "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh] "
+			    "[--engine sim|live]\n");
 			return -1;
 		default:
 			return ldfi_cli_usage_error("explore", "unknown or incomplete option '%s'",
@@ -503,7 +514,6 @@ static char *digest(const char *path, const struct ldfi_conf *conf,
 	return s;
 }
 
-
 struct pending_list {
 	const struct ldfi_space *space;
 	char **faults;
@@ -546,8 +556,7 @@ static void save_pending(struct explore *x)
 {
 	struct pending_list p = {&x->gen->space, NULL, NULL, 0, 0};
 
-	if (x->gen->ops->each_pending &&
-	    !x->gen->ops->each_pending(x->gen, collect_pending, &p) &&
+	if (x->gen->ops->each_pending && !x->gen->ops->each_pending(x->gen, collect_pending, &p) &&
 	    ldfi_state_pending(x->db, p.faults, p.sizes, p.n))
 		fprintf(stderr, "ldfi explore: %s: cannot save pending hypotheses: %s\n",
 			x->res->db_path, db_msg(x->db));
@@ -653,7 +662,8 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 		res->replay = ldfi_report_replay_command(res);
 		save_state(&x);
 	} else {
-		snprintf(err, errlen, "%s: %s; exploration stopped, the runs recorded so far are kept",
+		snprintf(err, errlen,
+			 "%s: %s; exploration stopped, the runs recorded so far are kept",
 			 res->db_path, ldfi_strerror(rc));
 	}
 	ldfi_gen_destroy(x.gen);
@@ -670,8 +680,8 @@ static int run_explore(struct ldfi_explore_opts *o, const struct ldfi_conf *conf
 
 	if (rc) {
 		fprintf(stderr, "ldfi explore: %s\n", err);
-		status = rc == LDFI_EINVAL || rc == LDFI_ELIMIT ? LDFI_EXIT_USAGE
-							       : LDFI_EXIT_INTERNAL;
+		status =
+		    rc == LDFI_EINVAL || rc == LDFI_ELIMIT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 	} else {
 		status = write_reports(o, &res) ? LDFI_EXIT_INTERNAL : exit_status(&res);
 	}
@@ -691,11 +701,12 @@ static int refuse_large(struct ldfi_conf *conf)
 	char msg[512];
 
 	if (crash + omit > LDFI_MAX_VARS) {
-		fprintf(stderr,
-			"ldfi explore: the fault space of %s has %lld possible faults (%lld crashes: "
-			"nodes x eot; %lld omissions: node pairs x (eff - 1)); the limit is %d: lower "
-			"eot or eff\n",
-			conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
+		fprintf(
+		    stderr,
+		    "ldfi explore: the fault space of %s has %lld possible faults (%lld crashes: "
+		    "nodes x eot; %lld omissions: node pairs x (eff - 1)); the limit is %d: lower "
+		    "eot or eff\n",
+		    conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
 		return LDFI_EXIT_USAGE;
 	}
 	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {

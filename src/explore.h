@@ -25,13 +25,13 @@ struct ldfi_explore_opts {
 	uint64_t seed;
 	long long max_runs;  /* 0: none */
 	double time_limit_s; /* 0: none */
-	bool all;            /* collect every counterexample */
+	bool all;	     /* collect every counterexample */
 	const char *out_dir; /* default "ldfi-out" */
 	const char *json;    /* extra copy of the JSON report, or NULL */
 	const char *junit;
 	const char *html;
-	bool quiet;          /* no text report on stdout, only the verdict line */
-	bool progress;       /* progress on stderr even when it is not a terminal */
+	bool quiet;    /* no text report on stdout, only the verdict line */
+	bool progress; /* progress on stderr even when it is not a terminal */
 	int jobs;
 	enum ldfi_engine engine; /* sim (default) or live: how each execution runs */
 };
@@ -39,25 +39,25 @@ struct ldfi_explore_opts {
 /* One counterexample: the run that broke a check. */
 struct ldfi_cex {
 	struct ldfi_trace *trace; /* owned by the result */
-	int64_t run_id;           /* row in the provenance database */
-	long execution;           /* 1-based execution number, fault-free run = 1 */
+	int64_t run_id;		  /* row in the provenance database */
+	long execution;		  /* 1-based execution number, fault-free run = 1 */
 };
 
 struct ldfi_explore_result {
-	const struct ldfi_conf *conf;          /* borrowed */
-	const struct ldfi_explore_opts *opts;  /* borrowed */
+	const struct ldfi_conf *conf;	      /* borrowed */
+	const struct ldfi_explore_opts *opts; /* borrowed */
 	enum ldfi_verdict verdict;
-	char reason[256];    /* inconclusive: which budget ran out, what was left */
-	long executions;     /* fault-free run included */
-	long tried;          /* hypotheses executed */
-	long pruned;         /* hypotheses dropped without running them */
-	long pending;        /* hypotheses left when the loop stopped */
+	char reason[256]; /* inconclusive: which budget ran out, what was left */
+	long executions;  /* fault-free run included */
+	long tried;	  /* hypotheses executed */
+	long pruned;	  /* hypotheses dropped without running them */
+	long pending;	  /* hypotheses left when the loop stopped */
 	double wall_s;
 	struct ldfi_trace *fault_free; /* owned */
-	struct ldfi_cex *cex;          /* owned; in discovery order */
+	struct ldfi_cex *cex;	       /* owned; in discovery order */
 	int n_cex;
-	char *replay;        /* command line reproducing cex[0], or NULL; owned */
-	char *db_path;       /* OUT/provenance.db; owned */
+	char *replay;  /* command line reproducing cex[0], or NULL; owned */
+	char *db_path; /* OUT/provenance.db; owned */
 };
 
 /*

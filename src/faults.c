@@ -341,7 +341,8 @@ int ldfi_faults_check(const struct ldfi_conf *conf, const struct ldfi_faults *fs
 					 conf->eot);
 				return LDFI_EINVAL;
 			}
-			if (i > 0 && fs->v[i - 1].kind == LDFI_FAULT_CRASH && fs->v[i - 1].a == f->a) {
+			if (i > 0 && fs->v[i - 1].kind == LDFI_FAULT_CRASH &&
+			    fs->v[i - 1].a == f->a) {
 				snprintf(err, errlen, "%s: node %s crashes twice", buf,
 					 conf->nodes[f->a].name);
 				return LDFI_EINVAL;
@@ -358,8 +359,9 @@ int ldfi_faults_check(const struct ldfi_conf *conf, const struct ldfi_faults *fs
 				return LDFI_EINVAL;
 			}
 			if (f->t < 1 || f->t >= conf->eff) {
-				snprintf(err, errlen, "%s: omission round must be in 1..eff-1 (eff=%d)",
-					 buf, conf->eff);
+				snprintf(err, errlen,
+					 "%s: omission round must be in 1..eff-1 (eff=%d)", buf,
+					 conf->eff);
 				return LDFI_EINVAL;
 			}
 		}

@@ -27,8 +27,7 @@ static json_t *offense_json(const struct ldfi_trace *tr, const struct ldfi_offen
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "record", tr->recs[o->rec].name, "sink",
 			 conf->comps[o->comp].name, "node", conf->nodes[o->node].name, "problem",
-			 ldfi_problem_name(o->problem), "count", o->count, "expected",
-			 o->expected);
+			 ldfi_problem_name(o->problem), "count", o->count, "expected", o->expected);
 }
 
 json_t *ldfi_json_check(const struct ldfi_trace *tr, const struct ldfi_check_result *r)
@@ -42,8 +41,8 @@ json_t *ldfi_json_check(const struct ldfi_trace *tr, const struct ldfi_check_res
 			json_decref(recs);
 			return NULL;
 		}
-	j = json_pack("{s:s, s:s, s:b, s:o}", "name", c->name, "kind", ldfi_check_kind_name(c->kind),
-		      "passed", r->passed, "records", recs);
+	j = json_pack("{s:s, s:s, s:b, s:o}", "name", c->name, "kind",
+		      ldfi_check_kind_name(c->kind), "passed", r->passed, "records", recs);
 	return j;
 }
 
@@ -75,8 +74,10 @@ json_t *ldfi_json_outputs(const struct ldfi_trace *tr)
 			json_t *recs = json_array();
 			json_t *o;
 
-			while (k < tr->n_outs && tr->outs[k].comp == c && tr->outs[k].node == s->nodes[i])
-				json_array_append_new(recs, json_string(tr->recs[tr->outs[k++].rec].name));
+			while (k < tr->n_outs && tr->outs[k].comp == c &&
+			       tr->outs[k].node == s->nodes[i])
+				json_array_append_new(
+				    recs, json_string(tr->recs[tr->outs[k++].rec].name));
 			o = json_pack("{s:s, s:s, s:b, s:o}", "sink", s->name, "node",
 				      conf->nodes[s->nodes[i]].name, "alive",
 				      ldfi_trace_alive(tr, s->nodes[i]), "records", recs);

@@ -359,10 +359,11 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 	rc = ldfi_engine_exec(engine, conf, &fs, NULL, &tr, err, sizeof(err));
 	if (rc == LDFI_ELIMIT) {
 		ldfi_rt_limit_text(err, sizeof(err));
-		fprintf(stderr,
-			"ldfi replay: the execution was stopped: it sends more messages than allowed "
-			"(%s)\n",
-			err);
+		fprintf(
+		    stderr,
+		    "ldfi replay: the execution was stopped: it sends more messages than allowed "
+		    "(%s)\n",
+		    err);
 		status = LDFI_EXIT_USAGE;
 		goto out;
 	}
@@ -453,8 +454,8 @@ int ldfi_cmd_replay(int argc, char **argv)
 			i--;
 		}
 		if (e && ldfi_engine_parse(e, &engine))
-			return ldfi_cli_usage_error("replay", "--engine must be sim or live, not '%s'",
-						    e);
+			return ldfi_cli_usage_error("replay",
+						    "--engine must be sim or live, not '%s'", e);
 	}
 	if (argc != 2)
 		return ldfi_cli_usage_error("replay", "expects exactly one REPORT.json");

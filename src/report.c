@@ -1566,9 +1566,10 @@ int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res)
 		if (res->n_cex > 1)
 			print_others(f, res);
 		if (cx->trace->failure)
-			fputs("\nthe run did not finish, so it has no spacetime diagram or lineage;\n"
-			      "the provenance database records it (runs.failure)\n",
-			      f);
+			fputs(
+			    "\nthe run did not finish, so it has no spacetime diagram or lineage;\n"
+			    "the provenance database records it (runs.failure)\n",
+			    f);
 		else
 			rc = print_spacetime(f, cx->trace);
 		if (!rc && !cx->trace->failure)

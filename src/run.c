@@ -29,11 +29,15 @@ struct run_opts {
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
-		{"faults", required_argument, NULL, 'f'}, {"db", required_argument, NULL, 'd'},
-		{"json", required_argument, NULL, 'j'},   {"eot", required_argument, NULL, 'T'},
-		{"eff", required_argument, NULL, 'E'},    {"crashes", required_argument, NULL, 'C'},
-		{"engine", required_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"faults", required_argument, NULL, 'f'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"json", required_argument, NULL, 'j'},
+	    {"eot", required_argument, NULL, 'T'},
+	    {"eff", required_argument, NULL, 'E'},
+	    {"crashes", required_argument, NULL, 'C'},
+	    {"engine", required_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -55,8 +59,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'e':
 			if (ldfi_engine_parse(optarg, &o->engine))
-				return ldfi_cli_usage_error("run", "--engine must be sim or live, not '%s'",
-							    optarg);
+				return ldfi_cli_usage_error(
+				    "run", "--engine must be sim or live, not '%s'", optarg);
 			break;
 		case 'T':
 		case 'E':
@@ -126,10 +130,11 @@ static int execute(const struct run_opts *o, struct ldfi_conf *conf)
 	ldfi_faults_finish(&fs);
 	if (rc == LDFI_ELIMIT) {
 		ldfi_rt_limit_text(err, sizeof(err));
-		fprintf(stderr,
-			"ldfi run: the execution under faults '%s' was stopped: it sends more messages "
-			"than allowed (%s): lower eot or the number of records\n",
-			o->faults, err);
+		fprintf(
+		    stderr,
+		    "ldfi run: the execution under faults '%s' was stopped: it sends more messages "
+		    "than allowed (%s): lower eot or the number of records\n",
+		    o->faults, err);
 		return LDFI_EXIT_USAGE;
 	}
 	if (rc) {

@@ -174,8 +174,9 @@ int ldfi_state_runs(struct ldfi_db *db, struct ldfi_state_run **runs, int *n)
 
 	*runs = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(ldfi_db_sqlite(db), "SELECT id, faults, passed FROM runs ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ldfi_db_sqlite(db),
+			       "SELECT id, faults, passed FROM runs ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
 		return LDFI_EDB;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -209,10 +210,11 @@ int ldfi_state_runs(struct ldfi_db *db, struct ldfi_state_run **runs, int *n)
 
 int ldfi_state_tried(struct ldfi_db *db, const char *faults, int size, int64_t run)
 {
-	return exec1(db,
-		     "INSERT INTO hypotheses(faults, size, status, run) VALUES (?1, ?3, 'tried', ?4) "
-		     "ON CONFLICT(faults) DO UPDATE SET status = 'tried', run = ?4",
-		     faults, NULL, size, run);
+	return exec1(
+	    db,
+	    "INSERT INTO hypotheses(faults, size, status, run) VALUES (?1, ?3, 'tried', ?4) "
+	    "ON CONFLICT(faults) DO UPDATE SET status = 'tried', run = ?4",
+	    faults, NULL, size, run);
 }
 
 int ldfi_state_pending(struct ldfi_db *db, char *const *faults, const int *sizes, int n)
@@ -224,10 +226,11 @@ int ldfi_state_pending(struct ldfi_db *db, char *const *faults, const int *sizes
 			 NULL) != SQLITE_OK)
 		return LDFI_EDB;
 	for (int i = 0; i < n && !rc; i++)
-		rc = exec1(db,
-			   "INSERT INTO hypotheses(faults, size, status) VALUES (?1, ?3, 'pending') "
-			   "ON CONFLICT(faults) DO NOTHING",
-			   faults[i], NULL, sizes[i], 0);
+		rc =
+		    exec1(db,
+			  "INSERT INTO hypotheses(faults, size, status) VALUES (?1, ?3, 'pending') "
+			  "ON CONFLICT(faults) DO NOTHING",
+			  faults[i], NULL, sizes[i], 0);
 	if (sqlite3_exec(sq, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = LDFI_EDB;
 	return rc;

@@ -39,8 +39,8 @@ struct ldfi_gen_ops {
 	/* Call fn on each hypothesis queued to run next (ascending variables);
 	 * NULL for strategies that keep no queue. Stops at fn's first non-zero
 	 * return and returns it. */
-	int (*each_pending)(const struct ldfi_gen *g,
-			    int (*fn)(const int *vars, int n, void *arg), void *arg);
+	int (*each_pending)(const struct ldfi_gen *g, int (*fn)(const int *vars, int n, void *arg),
+			    void *arg);
 	void (*destroy)(struct ldfi_gen *g);
 };
 
@@ -54,10 +54,10 @@ struct ldfi_gen {
 	const struct ldfi_conf *conf;
 	struct ldfi_space space;
 	struct ldfi_setset *tried; /* owned */
-	long pruned;               /* candidates skipped (tried already, or a superset of a
+	long pruned;		   /* candidates skipped (tried already, or a superset of a
 				    * counterexample) */
-	bool all;                  /* --all: keep going after a counterexample */
-	int **cex;                 /* counterexample sets, to skip their supersets */
+	bool all;		   /* --all: keep going after a counterexample */
+	int **cex;		   /* counterexample sets, to skip their supersets */
 	int *cex_n;
 	int n_cex;
 };

@@ -15,8 +15,8 @@ struct gen_enum {
 	struct ldfi_gen base;
 	uint64_t rng;
 	double space_size; /* number of fault sets in the bounds */
-	int k;             /* exhaustive: current size */
-	int *idx;          /* exhaustive: current combination (variables), k entries */
+	int k;		   /* exhaustive: current size */
+	int *idx;	   /* exhaustive: current combination (variables), k entries */
 	bool started;
 	int *tmp;
 	struct ldfi_setset *skipped; /* random: untried sets not worth running */
@@ -160,10 +160,10 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	struct gen_enum *g = (struct gen_enum *)base;
 	const struct ldfi_conf *conf = base->conf;
 	/* No valid set is larger than every omission plus the crash budget. */
-	int kmax = base->space.n_omit + (base->space.n_crash ? (conf->crashes < conf->n_nodes
-								      ? conf->crashes
-								      : conf->n_nodes)
-							  : 0);
+	int kmax =
+	    base->space.n_omit +
+	    (base->space.n_crash ? (conf->crashes < conf->n_nodes ? conf->crashes : conf->n_nodes)
+				 : 0);
 
 	while (g->k <= kmax) {
 		if (!next_combination(g)) {
@@ -214,17 +214,17 @@ static void enum_destroy(struct ldfi_gen *base)
 }
 
 static const struct ldfi_gen_ops random_ops = {
-	.next = random_next,
-	.learn = enum_learn,
-	.pending = random_pending,
-	.destroy = enum_destroy,
+    .next = random_next,
+    .learn = enum_learn,
+    .pending = random_pending,
+    .destroy = enum_destroy,
 };
 
 static const struct ldfi_gen_ops exhaustive_ops = {
-	.next = exhaustive_next,
-	.learn = enum_learn,
-	.pending = random_pending,
-	.destroy = enum_destroy,
+    .next = exhaustive_next,
+    .learn = enum_learn,
+    .pending = random_pending,
+    .destroy = enum_destroy,
 };
 
 static struct ldfi_gen *enum_create(const struct ldfi_conf *conf, const struct ldfi_gen_ops *ops,

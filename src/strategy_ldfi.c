@@ -16,7 +16,7 @@
 struct stream {
 	struct ldfi_hitset *h;
 	uint64_t version; /* the outcome's version h was built from */
-	int *peek;        /* next candidate, valid when has_peek */
+	int *peek;	  /* next candidate, valid when has_peek */
 	int n_peek;
 	bool has_peek;
 	bool done;
@@ -70,8 +70,8 @@ static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_
 			g->crash_vars[v] = v + 1;
 		rc = ldfi_hitset_add_atmost(s->h, g->crash_vars, sp->n_crash, conf->crashes);
 		for (int node = 0; !rc && node < conf->n_nodes; node++)
-			rc = ldfi_hitset_add_atmost(s->h, g->crash_vars + node * conf->eot, conf->eot,
-						    1);
+			rc = ldfi_hitset_add_atmost(s->h, g->crash_vars + node * conf->eot,
+						    conf->eot, 1);
 	}
 	for (int i = 0; !rc && i < g->base.n_cex; i++)
 		rc = ldfi_hitset_block(s->h, g->base.cex[i], g->base.cex_n[i]);
@@ -268,11 +268,11 @@ static void ldfi_destroy(struct ldfi_gen *base)
 }
 
 static const struct ldfi_gen_ops ldfi_ops = {
-	.next = ldfi_next,
-	.learn = ldfi_learn,
-	.pending = ldfi_pending,
-	.each_pending = ldfi_each_pending,
-	.destroy = ldfi_destroy,
+    .next = ldfi_next,
+    .learn = ldfi_learn,
+    .pending = ldfi_pending,
+    .each_pending = ldfi_each_pending,
+    .destroy = ldfi_destroy,
 };
 
 struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)

@@ -36,10 +36,10 @@ struct live {
 	struct ldfi_trace *tr;
 	struct ldfi_sup *sup;
 	int round;
-	unsigned char *omit; /* [t][a][b] for 1 <= t < eff */
-	struct inbox *in;    /* per node */
-	struct outvec *outs; /* per comp * n_nodes + node */
-	bool *replica;	     /* per comp * n_nodes + node: the replica exists */
+	unsigned char *omit;	   /* [t][a][b] for 1 <= t < eff */
+	struct inbox *in;	   /* per node */
+	struct outvec *outs;	   /* per comp * n_nodes + node */
+	bool *replica;		   /* per comp * n_nodes + node: the replica exists */
 	struct ldfi_recindex recs; /* tr->recs by name */
 	size_t cap_msgs, cap_parents;
 	uint32_t *deliv; /* indices of this round's deliveries */

@@ -44,7 +44,7 @@ struct mrow {
 	    *delivery;
 	int kind_len, src_node_len, src_stage_len, dst_node_len, dst_stage_len, fate_len,
 	    lost_by_len, record_len, delivery_len;
-	const char *parents;	       /* "all" or "any" */
+	const char *parents; /* "all" or "any" */
 	int conditional;
 	int send_round, deliver_round; /* deliver_round 0: NULL */
 	size_t par_off, n_par;

@@ -25,8 +25,8 @@ static double now_s(void)
 }
 
 /* One explore with --max-runs n in a fresh --out; 0 or -1. */
-static int measure(const char *ldfi, const char *conf, const char *const bounds[3],
-		   const char *n, long *kb, long *db_kb, double *s, int *status)
+static int measure(const char *ldfi, const char *conf, const char *const bounds[3], const char *n,
+		   long *kb, long *db_kb, double *s, int *status)
 {
 	char dir[] = "/tmp/ldfi-rss-XXXXXX", out[64], db[96], cmd[128];
 	struct rusage ru;
@@ -43,7 +43,8 @@ static int measure(const char *ldfi, const char *conf, const char *const bounds[
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
 		execl(ldfi, ldfi, "explore", conf, "--eot", bounds[0], "--eff", bounds[1],
-		      "--crashes", bounds[2], "--max-runs", n, "--out", out, "--quiet", (char *)NULL);
+		      "--crashes", bounds[2], "--max-runs", n, "--out", out, "--quiet",
+		      (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || wait4(pid, &st, 0, &ru) != pid)

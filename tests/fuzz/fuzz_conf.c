@@ -278,9 +278,9 @@ static void write_conf(const struct ldfi_conf *c, FILE *f)
 			fprintf(f, "dedup = %s\n", k->dedup ? "yes" : "no");
 		if (k->type == LDFI_COMP_STAGE)
 			fprintf(f, "kind = %s\n",
-				k->kind == LDFI_KIND_PLUGIN	       ? "plugin"
+				k->kind == LDFI_KIND_PLUGIN	    ? "plugin"
 				: k->kind == LDFI_KIND_WINDOW_COUNT ? "window-count"
-								     : "relay");
+								    : "relay");
 		if (k->window)
 			fprintf(f, "window = %d\n", k->window);
 		if (k->library)

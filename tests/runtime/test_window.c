@@ -41,8 +41,8 @@ static const char *base = "[explore]\n"
 			  "kind = no-duplicates\n"
 			  "sink = k\n";
 
-static struct ldfi_conf *make(const char *eot, const char *win, const char *at2,
-			      const char *deliv, const char *out, const char *dedup)
+static struct ldfi_conf *make(const char *eot, const char *win, const char *at2, const char *deliv,
+			      const char *out, const char *dedup)
 {
 	static char text[4096];
 

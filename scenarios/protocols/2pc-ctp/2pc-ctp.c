@@ -45,7 +45,7 @@
 #include "protocols.h"
 
 #define COORD_TIMEOUT 4 /* timer_svc(C, X, 4) at round 1: fires at round 4 */
-#define AGENT_TIMER 3   /* timer_svc(A, X, 4) on a prepare at t: fires at t + 3 */
+#define AGENT_TIMER 3	/* timer_svc(A, X, 4) on a prepare at t: fires at t + 3 */
 
 /* A coordinator decision is stored as since * 2 + commit: it holds from
  * round `since` on. */
@@ -151,10 +151,10 @@ static int coord_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops coordinator = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "2pc-ctp-coordinator",
-	.on_message = coord_on_message,
-	.on_round = coord_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "2pc-ctp-coordinator",
+    .on_message = coord_on_message,
+    .on_round = coord_on_round,
 };
 
 /* agent */
@@ -209,10 +209,10 @@ static int agent_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops agent = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "2pc-ctp-agent",
-	.on_message = agent_on_message,
-	.on_round = agent_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "2pc-ctp-agent",
+    .on_message = agent_on_message,
+    .on_round = agent_on_round,
 };
 
 /* checks */

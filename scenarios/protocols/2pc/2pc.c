@@ -39,8 +39,7 @@ static int coord_on_round(struct ldfi_stage *st, int round)
 	if ((all = proto_all_voted(st, agent)) < 0)
 		return all;
 	if (all) {
-		if ((rc = ldfi_stage_put(st, "decided", 1)) ||
-		    (rc = proto_output(st, "commit")))
+		if ((rc = ldfi_stage_put(st, "decided", 1)) || (rc = proto_output(st, "commit")))
 			return rc;
 		return proto_send_all(st, agent, "commit");
 	}
@@ -48,10 +47,10 @@ static int coord_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops coordinator = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "2pc-coordinator",
-	.on_message = coord_on_message,
-	.on_round = coord_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "2pc-coordinator",
+    .on_message = coord_on_message,
+    .on_round = coord_on_round,
 };
 
 /* agent */
@@ -66,9 +65,9 @@ static int agent_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 }
 
 const struct ldfi_stage_ops agent = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "2pc-agent",
-	.on_message = agent_on_message,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "2pc-agent",
+    .on_message = agent_on_message,
 };
 
 /* checks */

@@ -44,7 +44,7 @@
 #include "protocols.h"
 
 #define COORD_TIMEOUT 5 /* timer_svc(C, X, 5) at round 1 */
-#define AGENT_TIMER 3   /* timer_svc(A, X, 4) at round t fires at t + 3 */
+#define AGENT_TIMER 3	/* timer_svc(A, X, 4) at round t fires at t + 3 */
 
 /* A decision is stored under "decision" as since * 2 + commit: it holds
  * from round `since` on. */
@@ -166,10 +166,10 @@ static int coord_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops coordinator = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "3pc-coordinator",
-	.on_message = coord_on_message,
-	.on_round = coord_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "3pc-coordinator",
+    .on_message = coord_on_message,
+    .on_round = coord_on_round,
 };
 
 /* agent */
@@ -249,7 +249,7 @@ static int agent_on_round(struct ldfi_stage *st, int round)
 	}
 	if (h && !is_commit(v))
 		return 0; /* aborted */
-	if (h) /* committed already: one more derivation of it */
+	if (h)		  /* committed already: one more derivation of it */
 		return proto_output(st, "commit");
 	/* Timed out precommitted, not aborted: commit now, and say so. */
 	if ((rc = decide(st, round, 1)))
@@ -258,10 +258,10 @@ static int agent_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops agent = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "3pc-agent",
-	.on_message = agent_on_message,
-	.on_round = agent_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "3pc-agent",
+    .on_message = agent_on_message,
+    .on_round = agent_on_round,
 };
 
 /* checks */

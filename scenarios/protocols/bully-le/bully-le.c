@@ -149,10 +149,10 @@ static int bully_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops bully = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "bully-le",
-	.on_message = bully_on_message,
-	.on_round = bully_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "bully-le",
+    .on_message = bully_on_message,
+    .on_round = bully_on_round,
 };
 
 /* --- check --- */
@@ -196,9 +196,8 @@ int check_leader(const struct ldfi_trace *tr, const struct ldfi_trace *ff, int c
 			continue;
 		if (!first)
 			first = id;
-		else if (id != first &&
-			 (rc = ldfi_check_offend(res, o->rec, o->comp, o->node,
-						 LDFI_PROBLEM_UNEXPECTED, 1, 0)))
+		else if (id != first && (rc = ldfi_check_offend(res, o->rec, o->comp, o->node,
+								LDFI_PROBLEM_UNEXPECTED, 1, 0)))
 			return rc;
 	}
 	if (!first) /* a ballot at eot, and no leader */

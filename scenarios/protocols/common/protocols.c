@@ -187,7 +187,7 @@ int proto_check_termination(struct ldfi_trace *tr, const struct ldfi_trace *ff, 
 				continue;
 			rec = ldfi_trace_record(tr, decision_at(ff, n) == 'a' ? "abort" : "commit");
 			if (rec < 0 || (rc = ldfi_check_offend(res, rec, m->dst_comp, n,
-								LDFI_PROBLEM_MISSING, 0, 1)))
+							       LDFI_PROBLEM_MISSING, 0, 1)))
 				return rec < 0 ? rec : rc;
 			break;
 		}

@@ -42,16 +42,16 @@ struct role {
 	int producer, consumer;
 };
 static const struct role roles[] = {
-	{"fpp", "fcp", 1, 0},
-	{"fps", "fcs", 1, 0},
-	{"fcp", "fps", 0, 1},
-	{"fcs", "fpp", 0, 1},
+    {"fpp", "fcp", 1, 0},
+    {"fps", "fcs", 1, 0},
+    {"fcp", "fps", 0, 1},
+    {"fcs", "fpp", 0, 1},
 };
 /* other(H, X, Y) for every host H: the pairs. */
 static const char *other_of(const char *x)
 {
 	static const char *const pairs[][2] = {
-		{"fpp", "fps"}, {"fps", "fpp"}, {"fcp", "fcs"}, {"fcs", "fcp"}};
+	    {"fpp", "fps"}, {"fps", "fpp"}, {"fcp", "fcs"}, {"fcs", "fcp"}};
 
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		if (strcmp(pairs[i][0], x) == 0)
@@ -233,10 +233,10 @@ static int flux_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops flux = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "flux",
-	.on_message = flux_on_message,
-	.on_round = flux_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "flux",
+    .on_message = flux_on_message,
+    .on_round = flux_on_round,
 };
 
 /* --- the failure detector on Z --- */
@@ -297,10 +297,10 @@ static int zk_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops zk = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "flux-zk",
-	.on_message = zk_on_message,
-	.on_round = zk_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "flux-zk",
+    .on_message = zk_on_message,
+    .on_round = zk_on_round,
 };
 
 /* --- check --- */

@@ -127,7 +127,8 @@ static int comp_on(const struct ldfi_stage *st, int node)
 
 	for (int c = 0; c < conf->n_comps; c++)
 		for (int i = 0; i < conf->comps[c].n_nodes; i++)
-			if (conf->comps[c].nodes[i] == node && conf->comps[c].type == LDFI_COMP_STAGE)
+			if (conf->comps[c].nodes[i] == node &&
+			    conf->comps[c].type == LDFI_COMP_STAGE)
 				return c;
 	return -1;
 }
@@ -251,12 +252,12 @@ static int zk_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops zk = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "kafka-zk",
-	.init = zk_init,
-	.finish = k_finish,
-	.on_message = zk_on_message,
-	.on_round = zk_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "kafka-zk",
+    .init = zk_init,
+    .finish = k_finish,
+    .on_message = zk_on_message,
+    .on_round = zk_on_round,
 };
 
 /* --- what replicas and clients learn from zk --- */
@@ -402,12 +403,12 @@ static int replica_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops replica = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "kafka-replica",
-	.init = replica_init,
-	.finish = k_finish,
-	.on_message = replica_on_message,
-	.on_round = replica_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "kafka-replica",
+    .init = replica_init,
+    .finish = k_finish,
+    .on_message = replica_on_message,
+    .on_round = replica_on_round,
 };
 
 /* --- client --- */
@@ -443,12 +444,12 @@ static int client_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops client = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "kafka-client",
-	.init = replica_init,
-	.finish = k_finish,
-	.on_message = client_on_message,
-	.on_round = client_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "kafka-client",
+    .init = replica_init,
+    .finish = k_finish,
+    .on_message = client_on_message,
+    .on_round = client_on_round,
 };
 
 /* --- check --- */

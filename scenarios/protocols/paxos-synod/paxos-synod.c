@@ -43,9 +43,9 @@ struct node_cfg {
 };
 
 static const struct node_cfg cfgs[] = {
-	{"a", "peter", 4},
-	{"b", "foobar", 5},
-	{"c", NULL, 6},
+    {"a", "peter", 4},
+    {"b", "foobar", 5},
+    {"c", NULL, 6},
 };
 
 struct px {
@@ -372,12 +372,12 @@ static int px_on_round(struct ldfi_stage *st, int round)
 }
 
 const struct ldfi_stage_ops paxos = {
-	.api_version = LDFI_STAGE_API_VERSION,
-	.kind = "paxos-synod",
-	.init = px_init,
-	.finish = px_finish,
-	.on_message = px_on_message,
-	.on_round = px_on_round,
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "paxos-synod",
+    .init = px_init,
+    .finish = px_finish,
+    .on_message = px_on_message,
+    .on_round = px_on_round,
 };
 
 /* --- check --- */
@@ -401,9 +401,8 @@ int check_agreement(struct ldfi_trace *tr, const struct ldfi_trace *ff, int chec
 			continue;
 		if (first < 0)
 			first = o->rec;
-		else if (o->rec != first &&
-			 (rc = ldfi_check_offend(res, o->rec, o->comp, o->node,
-						 LDFI_PROBLEM_UNEXPECTED, 1, 0)))
+		else if (o->rec != first && (rc = ldfi_check_offend(res, o->rec, o->comp, o->node,
+								    LDFI_PROBLEM_UNEXPECTED, 1, 0)))
 			return rc;
 	}
 	return 0;

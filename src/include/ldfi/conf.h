@@ -71,13 +71,13 @@ struct ldfi_comp {
 	/* Source/stage: policy of the hop to `to`. Sink: policy of the relay
 	 * between its replicas (LDFI_DELIVERY_NONE: no relay). */
 	enum ldfi_delivery delivery;
-	int retry_every; /* >= 1, for LDFI_DELIVERY_ACK */
-	bool dedup;      /* stage, sink */
+	int retry_every;	   /* >= 1, for LDFI_DELIVERY_ACK */
+	bool dedup;		   /* stage, sink */
 	enum ldfi_stage_kind kind; /* stage */
-	char **records;  /* source: record names in emission order */
+	char **records;		   /* source: record names in emission order */
 	int n_records;
-	int at;          /* source: emission round */
-	char *library;   /* plugin stage */
+	int at;	       /* source: emission round */
+	char *library; /* plugin stage */
 	char *symbol;
 	const void *plugin; /* its struct ldfi_stage_ops, once ldfi_plugins_load ran */
 	int window;	    /* window-count stage: window length in rounds (1..eot); else 0 */
@@ -87,8 +87,8 @@ struct ldfi_check {
 	char *name;
 	int line;
 	enum ldfi_check_kind kind;
-	int sink;   /* component index of the sink, -1 for a plugin check without one */
-	int source; /* component index restricting the check, -1 for every upstream source */
+	int sink;      /* component index of the sink, -1 for a plugin check without one */
+	int source;    /* component index restricting the check, -1 for every upstream source */
 	char *library; /* plugin check */
 	char *symbol;
 	/* plugin check on a relation (`holds`): 0 (all) - the property needs
@@ -98,7 +98,7 @@ struct ldfi_check {
 	 * by creating outputs; strategy ldfi then completes its search
 	 * exhaustively before it certifies. */
 	int holds;
-	void *plugin;  /* its ldfi_check_fn, once ldfi_plugins_load ran */
+	void *plugin; /* its ldfi_check_fn, once ldfi_plugins_load ran */
 };
 
 struct ldfi_conf {
@@ -109,7 +109,7 @@ struct ldfi_conf {
 	long long max_runs; /* 0: no budget */
 	enum ldfi_strategy strategy;
 	uint64_t seed;
-	int run_timeout; /* seconds one execution with plugins may take (default 10) */
+	int run_timeout;	 /* seconds one execution with plugins may take (default 10) */
 	struct ldfi_node *nodes; /* sorted by name */
 	int n_nodes;
 	struct ldfi_comp *comps; /* sorted by name */

@@ -11,8 +11,8 @@ enum ldfi_error {
 	LDFI_OK = 0,
 	LDFI_ENOMEM = -1,  /* an allocation failed */
 	LDFI_EINVAL = -2,  /* invalid argument or input (configuration, fault set) */
-	LDFI_EIO = -3,     /* an operating-system I/O call failed */
-	LDFI_EDB = -4,     /* SQLite reported an error */
+	LDFI_EIO = -3,	   /* an operating-system I/O call failed */
+	LDFI_EDB = -4,	   /* SQLite reported an error */
 	LDFI_ELIMIT = -5,  /* a documented limit would be exceeded */
 	LDFI_ESOLVER = -6, /* the SAT solver failed */
 	LDFI_EFORMAT = -7, /* a file ldfi reads back (report, database) is malformed */

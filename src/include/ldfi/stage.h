@@ -108,7 +108,7 @@ void ldfi_stage_emitted(struct ldfi_stage *st, int rec);
 /* Hops configured in the conf. */
 enum ldfi_hop {
 	LDFI_HOP_DOWNSTREAM = 0, /* to every replica of the component's `to` */
-	LDFI_HOP_RELAY = 1,      /* a sink's relay: to every other replica of itself */
+	LDFI_HOP_RELAY = 1,	 /* a sink's relay: to every other replica of itself */
 };
 
 /* Send `rec` on `hop` under the hop's delivery policy (once, repeat, ack:
@@ -137,8 +137,8 @@ int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec);
 
 /* Store `value` under `key` (1..255 bytes) in this replica's state. A new
  * entry derives from the current cause (storing the value it already has
- * replaces the derivation: either would do). A changed value is conditional: whoever reads it depends on that write
- * coming last. Prefer state that only grows (facts, sets, flags) to values
+ * replaces the derivation: either would do). A changed value is conditional: whoever reads it
+ * depends on that write coming last. Prefer state that only grows (facts, sets, flags) to values
  * that change, as Dedalus programs do: it gives the lineage more to prune
  * with. Returns 0, LDFI_EINVAL (bad key) or LDFI_ENOMEM. */
 int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value);
@@ -177,8 +177,8 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec);
  * (ldfi_trace_record: to name a record this run lacks, such as a decision
  * nobody took); it must not change anything else. Returns 0 or LDFI_E*.
  */
-typedef int (*ldfi_check_fn)(struct ldfi_trace *tr, const struct ldfi_trace *fault_free,
-			     int check, struct ldfi_check_result *res);
+typedef int (*ldfi_check_fn)(struct ldfi_trace *tr, const struct ldfi_trace *fault_free, int check,
+			     struct ldfi_check_result *res);
 
 /* Add an offense to `res`: record `rec` at component `comp` on node `node`
  * (all valid indices of this run: a check that names anything else stops

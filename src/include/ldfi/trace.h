@@ -23,16 +23,16 @@ enum ldfi_msg_kind {
 
 enum ldfi_fate {
 	LDFI_FATE_DELIVERED = 0,
-	LDFI_FATE_OMITTED,  /* lost by omit(src,dst,send_round); `fault` names it */
-	LDFI_FATE_CRASHED,  /* the receiver had crashed by the delivery round */
-	LDFI_FATE_EOT,      /* sent in round eot: never delivered */
+	LDFI_FATE_OMITTED, /* lost by omit(src,dst,send_round); `fault` names it */
+	LDFI_FATE_CRASHED, /* the receiver had crashed by the delivery round */
+	LDFI_FATE_EOT,	   /* sent in round eot: never delivered */
 };
 
 /* A message. Ids are 1-based and follow send order. */
 struct ldfi_msg {
 	uint32_t id;
-	uint8_t kind;  /* enum ldfi_msg_kind */
-	uint8_t fate;  /* enum ldfi_fate */
+	uint8_t kind;	  /* enum ldfi_msg_kind */
+	uint8_t fate;	  /* enum ldfi_fate */
 	uint8_t delivery; /* enum ldfi_delivery of the hop that sent it */
 	/* 0: the message needs all of its parents; 1: any one of them suffices
 	 * (a send made because the replica holds a record: every copy it had
@@ -53,9 +53,9 @@ struct ldfi_msg {
 /* One record copy held by a sink replica at eot. */
 struct ldfi_output {
 	int32_t comp, node; /* the sink replica */
-	int32_t pos;        /* 0-based position in that replica's contents */
+	int32_t pos;	    /* 0-based position in that replica's contents */
 	int32_t rec;
-	int32_t round;      /* round it was stored */
+	int32_t round;			 /* round it was stored */
 	uint32_t parents_off, n_parents; /* the message(s) it derives from */
 	/* 1: derived through the absence of a state entry (ldfi_stage_get), so
 	 * known to hold only under the faults of the run that showed it. */
@@ -63,24 +63,24 @@ struct ldfi_output {
 };
 
 struct ldfi_record {
-	char *name;   /* "source:name", e.g. "orders:3", or as a stage named it */
+	char *name;	/* "source:name", e.g. "orders:3", or as a stage named it */
 	int32_t source; /* component index of its source; -1: named by a stage */
-	int32_t index;  /* emission order within its source, 0-based; -1 */
+	int32_t index;	/* emission order within its source, 0-based; -1 */
 	bool emitted;
 };
 
 enum ldfi_problem {
-	LDFI_PROBLEM_MISSING = 0,   /* a live replica does not hold the record */
-	LDFI_PROBLEM_DUPLICATED,    /* held more than once (count) */
-	LDFI_PROBLEM_OUT_OF_ORDER,  /* held after a record emitted later */
-	LDFI_PROBLEM_UNEXPECTED,    /* held a different number of times than fault-free */
+	LDFI_PROBLEM_MISSING = 0,  /* a live replica does not hold the record */
+	LDFI_PROBLEM_DUPLICATED,   /* held more than once (count) */
+	LDFI_PROBLEM_OUT_OF_ORDER, /* held after a record emitted later */
+	LDFI_PROBLEM_UNEXPECTED,   /* held a different number of times than fault-free */
 };
 
 struct ldfi_offense {
 	int32_t rec;
 	int32_t comp, node; /* the sink replica */
 	enum ldfi_problem problem;
-	int32_t count;      /* copies held (and, for UNEXPECTED, `expected` copies) */
+	int32_t count; /* copies held (and, for UNEXPECTED, `expected` copies) */
 	int32_t expected;
 };
 
