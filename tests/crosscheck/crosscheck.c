@@ -16,6 +16,8 @@
  *                   "#%" lines are run by the same interpreter
  *   --seed S        print pipeline S, then cross-check it alone
  *   --print S       print pipeline S's conf and exit
+ *   --space-max N   skip scenario bounds whose space exceeds N fault sets
+ *                   (default 5000; a quarter under AddressSanitizer)
  *   --scenarios DIR every .conf file in DIR (plugins found as ldfi finds
  *                   them: LDFI_PLUGIN_PATH) at bounds 4/2/0, 4/2/1, 5/3/0, 5/2/1,
  *                   3/2/1 and 5/1/1 (eot/eff/crashes)
@@ -63,6 +65,7 @@
 static const int scenario_bounds[][3] = {{4, 2, 0}, {4, 2, 1}, {5, 3, 0}, {5, 2, 1},
 					 {3, 2, 1}, {5, 1, 1}, {8, 3, 0}, {8, 2, 1}};
 #define SCENARIO_SPACE_MAX 5000.0
+static double scenario_space_max = SCENARIO_SPACE_MAX; /* --space-max */
 
 static char *tmp_base; /* this process's temporary directory */
 static bool verbose;
@@ -513,7 +516,7 @@ static void run_scenarios(const char *dirpath)
 			}
 			if (ldfi_conf_set_bounds(conf, bd[0], bd[1], bd[2], err, sizeof(err)) ||
 			    gen_space_size(conf->n_nodes, bd[0], bd[1], bd[2]) >
-				SCENARIO_SPACE_MAX) {
+				scenario_space_max) {
 				if (verbose)
 					printf("%s: skipped (%s)\n", label,
 					       *err ? err : "fault space too large");
@@ -552,10 +555,10 @@ static void check_listed(const char *dirpath, int argc, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--scenarios DIR]... "
-		"[--regressions DIR] [-v] [FILE.conf]...\n"
-		"       crosscheck --print S\n");
+	fprintf(stderr, "usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--space-max N] "
+			"[--scenarios DIR]... "
+			"[--regressions DIR] [-v] [FILE.conf]...\n"
+			"       crosscheck --print S\n");
 	return 2;
 }
 
@@ -609,6 +612,11 @@ int main(int argc, char **argv)
 			   strcmp(argv[i], "--regressions") == 0) {
 			if (++i >= argc)
 				return usage();
+		} else if (strcmp(argv[i], "--space-max") == 0) {
+			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v))
+				return usage();
+			scenario_space_max = (double)v;
+			i++;
 		} else if (argv[i][0] == '-') {
 			return usage();
 		} else if (parse_u64(argv[i], &v)) {
@@ -619,8 +627,10 @@ int main(int argc, char **argv)
 		if (!parse_u64(env, &n))
 			return usage();
 	} else if (UNDER_ASAN) {
-		n /= 4;
+		n /= plugins ? 10 : 4; /* plugin runs fork a child each */
 	}
+	if (UNDER_ASAN)
+		scenario_space_max /= 4;
 	if (make_tmp_base())
 		return 1;
 	if (have_one) {
@@ -630,7 +640,8 @@ int main(int argc, char **argv)
 	for (unsigned long long s = start; s < start + n && !stop; s++)
 		run_seed(s, false);
 	for (int i = 1; i < argc && !stop; i++) {
-		if (strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--start") == 0)
+		if (strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--start") == 0 ||
+		    strcmp(argv[i], "--space-max") == 0)
 			i++;
 		else if (strcmp(argv[i], "--scenarios") == 0)
 			run_scenarios(argv[++i]);
