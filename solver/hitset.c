@@ -71,6 +71,7 @@ struct ldfi_hitset {
 
 	unsigned char *mark; /* per variable 1..n_vars, scratch, kept all zero */
 	int *hits;	     /* per support, scratch */
+	unsigned n_solves;   /* SAT answers, for picosat_remove_learned */
 };
 
 /* Adds the clause (a or b or c); zero literals are left out. */
@@ -501,6 +502,12 @@ static int solve(struct ldfi_hitset *h, int nf, int p, int probe_i)
 	if (r == PICOSAT_SATISFIABLE) {
 		for (int q = 0; q < h->m; q++)
 			h->model[q] = picosat_deref(h->ps, h->rel[q]) > 0;
+		/* Learned clauses pile up over a long enumeration; they are
+		 * implied, so dropping most now and then changes no answer
+		 * (the lexicographic first model is unique) and keeps memory
+		 * down (docs/performance.md, memory). */
+		if (++h->n_solves % 64 == 0)
+			picosat_remove_learned(h->ps, 75);
 		return r;
 	}
 	if (r == PICOSAT_UNKNOWN && h->stop)
