@@ -31,6 +31,20 @@ struct gen_ldfi {
 	 * searched exhaustively, smallest first (docs/lineage.md). NULL when
 	 * every check is about records held. */
 	struct ldfi_gen *rest;
+	/* Before that completion: extensions of passing runs. A run with faults
+	 * F whose good outcomes held only because of F (conditional supports)
+	 * suggests F plus a cut of those outcomes - how a fault *adds* to a
+	 * failure (3pc: an abort that saved b, then lost). Only hypotheses are
+	 * added, so soundness rests on the completion as before. */
+	int **ext_runs; /* passing runs' fault sets, in the order they ran */
+	int *ext_n;
+	int n_ext, cap_ext;
+	int ext_f, ext_o; /* cursor: run, outcome */
+	struct ldfi_hitset *ext_h;
+	/* The next candidate of each (an extension never jumps ahead of the
+	 * completion's size: counterexamples stay smallest first). */
+	int *peek[2], n_peek[2];
+	bool has_peek[2];
 	struct ldfi_lineage *lin;
 	struct stream *streams;
 	int n_streams;
@@ -49,33 +63,44 @@ static void stream_reset(struct stream *s)
 
 /* Build a solver for outcome `o` with the bounds' crash constraints and the
  * counterexamples blocked. */
-static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+/* A solver for outcome `o` with the bounds' crash constraints, the
+ * counterexamples blocked and the faults `force` (n_force of them)
+ * required. */
+static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const int *force,
+			int n_force, struct ldfi_hitset **out)
 {
 	const struct ldfi_space *sp = &g->base.space;
 	const struct ldfi_conf *conf = g->base.conf;
+	struct ldfi_hitset *h = ldfi_hitset_create(sp->n_vars, 0);
 	int rc = 0;
 
-	stream_reset(s);
-	s->h = ldfi_hitset_create(sp->n_vars, 0);
-	if (!s->h)
+	if (!(*out = h))
 		return LDFI_ENOMEM;
-	s->version = o->version;
 	if (g->base.stop)
-		ldfi_hitset_set_interrupt(s->h, g->base.stop, g->base.stop_arg);
+		ldfi_hitset_set_interrupt(h, g->base.stop, g->base.stop_arg);
 	for (int i = 0; !rc && i < o->n_supports; i++)
-		rc = ldfi_hitset_add_conditional(s->h, o->supports[i].vars, o->supports[i].n,
+		rc = ldfi_hitset_add_conditional(h, o->supports[i].vars, o->supports[i].n,
 						 o->supports[i].neg, o->supports[i].n_neg);
+	for (int i = 0; !rc && i < n_force; i++)
+		rc = ldfi_hitset_add_conditional(h, &force[i], 1, NULL, 0);
 	if (!rc && sp->n_crash) {
 		for (int v = 0; v < sp->n_crash; v++)
 			g->crash_vars[v] = v + 1;
-		rc = ldfi_hitset_add_atmost(s->h, g->crash_vars, sp->n_crash, conf->crashes);
+		rc = ldfi_hitset_add_atmost(h, g->crash_vars, sp->n_crash, conf->crashes);
 		for (int node = 0; !rc && node < conf->n_nodes; node++)
-			rc = ldfi_hitset_add_atmost(s->h, g->crash_vars + node * conf->eot,
-						    conf->eot, 1);
+			rc = ldfi_hitset_add_atmost(h, g->crash_vars + node * conf->eot, conf->eot,
+						    1);
 	}
 	for (int i = 0; !rc && i < g->base.n_cex; i++)
-		rc = ldfi_hitset_block(s->h, g->base.cex[i], g->base.cex_n[i]);
+		rc = ldfi_hitset_block(h, g->base.cex[i], g->base.cex_n[i]);
 	return rc;
+}
+
+static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+{
+	stream_reset(s);
+	s->version = o->version;
+	return solver_build(g, o, NULL, 0, &s->h);
 }
 
 /* Advance `s` to its next candidate that is neither tried nor excluded. */
@@ -161,6 +186,115 @@ static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 	return rc;
 }
 
+/* Whether outcome `o` has a support seen only under exactly the faults
+ * vars[0..n) (a conditional support of that run). */
+static bool held_because_of(const struct ldfi_outcome *o, const int *vars, int n)
+{
+	for (int i = 0; i < o->n_supports; i++)
+		if (o->supports[i].n_neg == n && n > 0 &&
+		    !memcmp(o->supports[i].neg, vars, (size_t)n * sizeof(int)))
+			return true;
+	return false;
+}
+
+/* The next extension of a passing run: F plus a minimal cut of an outcome
+ * that held in F's run because of F. */
+static int ext_next(struct gen_ldfi *g, int *vars, int cap, int *n)
+{
+	int n_out = ldfi_lineage_n_outcomes(g->lin), rc;
+
+	while (g->ext_f < g->n_ext) {
+		const int *f = g->ext_runs[g->ext_f];
+		int nf = g->ext_n[g->ext_f];
+
+		if (!g->ext_h) {
+			while (g->ext_o < n_out &&
+			       !held_because_of(ldfi_lineage_outcome(g->lin, g->ext_o), f, nf))
+				g->ext_o++;
+			if (g->ext_o == n_out) {
+				g->ext_f++;
+				g->ext_o = 0;
+				continue;
+			}
+			if ((rc = solver_build(g, ldfi_lineage_outcome(g->lin, g->ext_o), f, nf,
+					       &g->ext_h)))
+				return rc;
+		}
+		rc = ldfi_hitset_next(g->ext_h, vars, cap, n);
+		if (rc == LDFI_HITSET_STOPPED)
+			return LDFI_GEN_STOPPED;
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			ldfi_hitset_destroy(g->ext_h);
+			g->ext_h = NULL;
+			g->ext_o++;
+			continue;
+		}
+		if (!ldfi_gen_skip(&g->base, vars, *n))
+			return 1;
+		g->base.pruned++;
+	}
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int ext_add(struct gen_ldfi *g, const int *vars, int n)
+{
+	if (g->n_ext == g->cap_ext) {
+		int cap = g->cap_ext ? 2 * g->cap_ext : 16;
+		int **r = realloc(g->ext_runs, (size_t)cap * sizeof(*r));
+		int *rn = r ? realloc(g->ext_n, (size_t)cap * sizeof(*rn)) : NULL;
+
+		if (r)
+			g->ext_runs = r;
+		if (!rn)
+			return LDFI_ENOMEM;
+		g->ext_n = rn;
+		g->cap_ext = cap;
+	}
+	if (!(g->ext_runs[g->n_ext] = malloc(((size_t)n + 1) * sizeof(int))))
+		return LDFI_ENOMEM;
+	memcpy(g->ext_runs[g->n_ext], vars, (size_t)n * sizeof(int));
+	qsort(g->ext_runs[g->n_ext], (size_t)n, sizeof(int), cmp_int); /* as supports' neg */
+	g->ext_n[g->n_ext++] = n;
+	return 0;
+}
+
+/* After lineage: the smaller of the next extension and the completion's
+ * next set (extensions first on a tie). */
+static int tail_next(struct gen_ldfi *g, int *vars, int cap, int *n)
+{
+	int pick, rc;
+
+	for (int k = 0; k < 2; k++) {
+		if (g->has_peek[k] && ldfi_gen_skip(&g->base, g->peek[k], g->n_peek[k]))
+			g->has_peek[k] = false;
+		if (g->has_peek[k])
+			continue;
+		rc = k == 0 ? ext_next(g, g->peek[0], g->base.space.n_vars + 1, &g->n_peek[0])
+			    : rest_next(g, g->peek[1], g->base.space.n_vars + 1, &g->n_peek[1]);
+		if (rc < 0 || rc == LDFI_GEN_STOPPED)
+			return rc;
+		g->has_peek[k] = rc == 1;
+	}
+	if (!g->has_peek[0] && !g->has_peek[1])
+		return 0;
+	pick = !g->has_peek[0] || (g->has_peek[1] && g->n_peek[1] < g->n_peek[0]);
+	if (g->n_peek[pick] > cap)
+		return LDFI_ELIMIT;
+	*n = g->n_peek[pick];
+	memcpy(vars, g->peek[pick], (size_t)*n * sizeof(int));
+	g->has_peek[pick] = false;
+	return 1;
+}
+
 /* Whether some check can fail other than by losing records (a plugin
  * check with no `holds`). */
 static bool needs_rest(const struct ldfi_conf *conf)
@@ -193,8 +327,10 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 							 g->streams[best].n_peek) < 0))
 			best = i;
 	}
+	if (best < 0 && g->rest)
+		return tail_next(g, vars, cap, n);
 	if (best < 0)
-		return g->rest ? rest_next(g, vars, cap, n) : 0;
+		return 0;
 	if (g->streams[best].n_peek > cap)
 		return LDFI_ELIMIT;
 	*n = g->streams[best].n_peek;
@@ -217,6 +353,8 @@ static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, co
 				rc = ldfi_hitset_block(g->streams[i].h, vars, n);
 		return rc;
 	}
+	if (g->rest && n > 0 && (rc = ext_add(g, vars, n)))
+		return rc;
 	return ldfi_lineage_add_run(g->lin, db, run, NULL);
 }
 
@@ -262,6 +400,13 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	free(g->buf);
 	free(g->crash_vars);
 	ldfi_gen_destroy(g->rest);
+	ldfi_hitset_destroy(g->ext_h);
+	for (int i = 0; i < g->n_ext; i++)
+		free(g->ext_runs[i]);
+	free(g->ext_runs);
+	free(g->ext_n);
+	free(g->peek[0]);
+	free(g->peek[1]);
 	ldfi_lineage_destroy(g->lin);
 	ldfi_gen_base_finish(base);
 	free(g);
@@ -287,7 +432,10 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
 	if (!g->lin || !g->crash_vars)
 		goto err;
-	if (needs_rest(conf) && !(g->rest = ldfi_gen_exhaustive_create(conf, true)))
+	if (needs_rest(conf) &&
+	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||
+	     !(g->peek[0] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))) ||
+	     !(g->peek[1] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)))))
 		goto err;
 	return &g->base;
 err:
