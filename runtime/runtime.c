@@ -222,29 +222,47 @@ static int fault_index(const struct ldfi_trace *tr, struct ldfi_fault f)
 	return -1;
 }
 
-static void decide_fate(struct ldfi_rt *rt, struct ldfi_msg *m)
+void ldfi_rt_fate(const struct ldfi_trace *tr, const unsigned char *omit, struct ldfi_msg *m)
 {
-	const struct ldfi_conf *conf = rt->conf;
+	const struct ldfi_conf *conf = tr->conf;
+	const int *crash = tr->crash_round;
 	int t = m->send_round, n = conf->n_nodes;
 
 	m->fate = LDFI_FATE_DELIVERED;
 	m->fault = -1;
 	if (m->src_node != m->dst_node && t < conf->eff &&
-	    rt->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n +
-		     (size_t)m->dst_node]) {
+	    omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n + (size_t)m->dst_node]) {
 		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, t};
 
 		m->fate = LDFI_FATE_OMITTED;
-		m->fault = fault_index(rt->tr, f);
+		m->fault = fault_index(tr, f);
 	} else if (t >= conf->eot) {
 		m->fate = LDFI_FATE_EOT;
-	} else if (crashed_by(rt, m->dst_node, t + 1)) {
-		struct ldfi_fault f = {LDFI_FAULT_CRASH, m->dst_node, -1,
-				       rt->tr->crash_round[m->dst_node]};
+	} else if (crash[m->dst_node] && crash[m->dst_node] <= t + 1) {
+		struct ldfi_fault f = {LDFI_FAULT_CRASH, m->dst_node, -1, crash[m->dst_node]};
 
 		m->fate = LDFI_FATE_CRASHED;
-		m->fault = fault_index(rt->tr, f);
+		m->fault = fault_index(tr, f);
 	}
+}
+
+unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	size_t n = (size_t)conf->n_nodes;
+	unsigned char *omit = calloc((size_t)(conf->eff > 0 ? conf->eff : 1) * n * n, 1);
+
+	if (!omit)
+		return NULL;
+	for (int i = 0; i < tr->faults.n; i++) {
+		const struct ldfi_fault *f = &tr->faults.v[i];
+
+		if (f->kind == LDFI_FAULT_CRASH)
+			tr->crash_round[f->a] = f->t;
+		else if (f->t < conf->eff)
+			omit[((size_t)f->t * n + (size_t)f->a) * n + (size_t)f->b] = 1;
+	}
+	return omit;
 }
 
 static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kind, int rec,
@@ -271,7 +289,7 @@ static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kin
 	m->n_parents = n_parents;
 	m->parents_any = (flags & SEND_ANY) != 0;
 	m->conditional = (flags & SEND_COND) != 0;
-	decide_fate(rt, m);
+	ldfi_rt_fate(rt->tr, rt->omit, m);
 	return 0;
 }
 
@@ -904,24 +922,10 @@ static int setup_replicas(struct ldfi_rt *rt)
 
 static int setup_faults(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 {
-	const struct ldfi_conf *conf = rt->conf;
-	struct ldfi_trace *tr = rt->tr;
-	size_t n = (size_t)conf->n_nodes;
-
-	if (ldfi_faults_copy(&tr->faults, faults))
+	if (ldfi_faults_copy(&rt->tr->faults, faults))
 		return LDFI_ENOMEM;
-	rt->omit = calloc((size_t)(conf->eff > 0 ? conf->eff : 1) * n * n, 1);
-	if (!rt->omit)
-		return LDFI_ENOMEM;
-	for (int i = 0; i < faults->n; i++) {
-		const struct ldfi_fault *f = &faults->v[i];
-
-		if (f->kind == LDFI_FAULT_CRASH)
-			tr->crash_round[f->a] = f->t;
-		else if (f->t < conf->eff)
-			rt->omit[((size_t)f->t * n + (size_t)f->a) * n + (size_t)f->b] = 1;
-	}
-	return 0;
+	rt->omit = ldfi_rt_plan_faults(rt->tr);
+	return rt->omit ? 0 : LDFI_ENOMEM;
 }
 
 /* Move each replica's outputs into the trace, grouped by replica. */

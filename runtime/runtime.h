@@ -47,6 +47,16 @@ void ldfi_rt_limit_text(char *buf, size_t len);
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt);
 
+/* The faults of a run as both engines apply them (SPEC §1): from
+ * tr->faults, fills tr->crash_round and returns the omission matrix
+ * [t][a][b] for t < eff (free it), or NULL when out of memory. */
+unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr);
+
+/* The fate of message `m` (its nodes and send round set) under tr's faults:
+ * omitted, lost to a receiver crashed by the delivery round, never
+ * delivered (sent in round eot) or delivered; m->fault names the fault. */
+void ldfi_rt_fate(const struct ldfi_trace *tr, const unsigned char *omit, struct ldfi_msg *m);
+
 /*
  * One node of a run, for the live engine (runtime/live/): the node's process
  * runs its own replicas with the same stage code and the same per-node

@@ -92,41 +92,6 @@ static int rec_lookup(struct live *lv, const char *name, char *err, size_t errle
 	return r < 0 ? LDFI_EFORMAT : r;
 }
 
-/* --- fates, as runtime.c decides them --- */
-
-static int fault_index(const struct ldfi_trace *tr, struct ldfi_fault f)
-{
-	for (int i = 0; i < tr->faults.n; i++)
-		if (ldfi_fault_cmp(&tr->faults.v[i], &f) == 0)
-			return i;
-	return -1;
-}
-
-static void decide_fate(struct live *lv, struct ldfi_msg *m)
-{
-	const struct ldfi_conf *conf = lv->conf;
-	const int *crash = lv->tr->crash_round;
-	int t = m->send_round, n = conf->n_nodes;
-
-	m->fate = LDFI_FATE_DELIVERED;
-	m->fault = -1;
-	if (m->src_node != m->dst_node && t < conf->eff &&
-	    lv->omit[((size_t)t * (size_t)n + (size_t)m->src_node) * (size_t)n +
-		     (size_t)m->dst_node]) {
-		struct ldfi_fault f = {LDFI_FAULT_OMIT, m->src_node, m->dst_node, t};
-
-		m->fate = LDFI_FATE_OMITTED;
-		m->fault = fault_index(lv->tr, f);
-	} else if (t >= conf->eot) {
-		m->fate = LDFI_FATE_EOT;
-	} else if (crash[m->dst_node] && crash[m->dst_node] <= t + 1) {
-		struct ldfi_fault f = {LDFI_FAULT_CRASH, m->dst_node, -1, crash[m->dst_node]};
-
-		m->fate = LDFI_FATE_CRASHED;
-		m->fault = fault_index(lv->tr, f);
-	}
-}
-
 static int push_parents(struct live *lv, const uint32_t *ids, size_t n, uint32_t *off)
 {
 	struct ldfi_trace *tr = lv->tr;
@@ -233,7 +198,7 @@ static int take_send(struct live *lv, int node, const Ldfi__Live__Envelope *e, c
 			       .n_parents = (uint32_t)e->n_parent_ids};
 	if ((rc = push_parents(lv, e->parent_ids, e->n_parent_ids, &m->parents_off)))
 		return rc;
-	decide_fate(lv, m);
+	ldfi_rt_fate(lv->tr, lv->omit, m);
 	tr->n_msgs++;
 	return 0;
 }
@@ -469,7 +434,7 @@ static int setup(struct live *lv, const struct ldfi_faults *faults)
 		return LDFI_ENOMEM;
 	if ((rc = ldfi_recindex_init(&lv->recs, tr)))
 		return rc;
-	lv->omit = calloc((size_t)(conf->eff > 0 ? conf->eff : 1) * n * n, 1);
+	lv->omit = ldfi_rt_plan_faults(tr);
 	lv->in = calloc(n + 1, sizeof(*lv->in));
 	lv->outs = calloc((size_t)conf->n_comps * n + 1, sizeof(*lv->outs));
 	lv->replica = calloc((size_t)conf->n_comps * n + 1, sizeof(*lv->replica));
@@ -482,14 +447,6 @@ static int setup(struct live *lv, const struct ldfi_faults *faults)
 	for (int c = 0; c < conf->n_comps; c++)
 		for (int i = 0; i < conf->comps[c].n_nodes; i++)
 			lv->replica[(size_t)c * n + (size_t)conf->comps[c].nodes[i]] = true;
-	for (int i = 0; i < faults->n; i++) {
-		const struct ldfi_fault *f = &faults->v[i];
-
-		if (f->kind == LDFI_FAULT_CRASH)
-			tr->crash_round[f->a] = f->t;
-		else if (f->t < conf->eff)
-			lv->omit[((size_t)f->t * n + (size_t)f->a) * n + (size_t)f->b] = 1;
-	}
 	return 0;
 }
 
