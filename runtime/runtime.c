@@ -631,6 +631,7 @@ static int retransmit(struct ldfi_rt *rt, int s)
 	return rc;
 }
 
+/* SPEC §1's canonical delivery order, grouped by receiver. */
 static int cmp_deliv(const void *x, const void *y, void *arg)
 {
 	const struct ldfi_msg *ms = arg;
@@ -645,17 +646,24 @@ static int cmp_deliv(const void *x, const void *y, void *arg)
 	return (a->id > b->id) - (a->id < b->id);
 }
 
+size_t ldfi_rt_deliveries(const struct ldfi_trace *tr, size_t from, size_t to, uint32_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < to; i++)
+		if (tr->msgs[i].fate == LDFI_FATE_DELIVERED)
+			out[n++] = (uint32_t)i;
+	if (n > 1)
+		qsort_r(out, n, sizeof(*out), cmp_deliv, tr->msgs);
+	return n;
+}
+
 /* Collect the messages sent in [from, to) that arrive, in canonical order. */
 static int collect(struct ldfi_rt *rt, size_t from, size_t to, size_t *n)
 {
-	*n = 0;
 	if (grow((void **)&rt->deliv, &rt->cap_deliv, to - from, sizeof(*rt->deliv)))
 		return LDFI_ENOMEM;
-	for (size_t i = from; i < to; i++)
-		if (rt->tr->msgs[i].fate == LDFI_FATE_DELIVERED)
-			rt->deliv[(*n)++] = (uint32_t)i;
-	if (*n > 1)
-		qsort_r(rt->deliv, *n, sizeof(*rt->deliv), cmp_deliv, rt->tr->msgs);
+	*n = ldfi_rt_deliveries(rt->tr, from, to, rt->deliv);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ldfi/runtime.h"
 
@@ -56,6 +57,11 @@ unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr);
  * omitted, lost to a receiver crashed by the delivery round, never
  * delivered (sent in round eot) or delivered; m->fault names the fault. */
 void ldfi_rt_fate(const struct ldfi_trace *tr, const unsigned char *omit, struct ldfi_msg *m);
+
+/* The messages sent in [from, to) of tr->msgs that arrive, as indices into
+ * tr->msgs in `out` (room for to - from), in SPEC §1's canonical order
+ * (receiver, sender node, sender stage, send sequence). Returns how many. */
+size_t ldfi_rt_deliveries(const struct ldfi_trace *tr, size_t from, size_t to, uint32_t *out);
 
 /*
  * One node of a run, for the live engine (runtime/live/): the node's process

@@ -184,18 +184,10 @@ static int take_send(struct live *lv, int node, const Ldfi__Live__Envelope *e, c
 	if (grow((void **)&tr->msgs, &lv->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs)))
 		return LDFI_ENOMEM;
 	m = &tr->msgs[tr->n_msgs];
-	*m = (struct ldfi_msg){.id = (uint32_t)tr->n_msgs + 1,
-			       .kind = (uint8_t)e->kind,
-			       .delivery = (uint8_t)e->delivery,
-			       .parents_any = e->parents == LDFI__LIVE__PARENTS__PARENTS_ANY,
-			       .conditional = e->conditional,
-			       .src_node = (int32_t)e->src_node,
-			       .src_comp = (int32_t)e->src_stage,
-			       .dst_node = (int32_t)e->dst_node,
-			       .dst_comp = (int32_t)e->dst_stage,
-			       .send_round = lv->round,
-			       .rec = rec,
-			       .n_parents = (uint32_t)e->n_parent_ids};
+	*m = ldfi_frame_msg(e); /* e->round == lv->round, checked above */
+	m->id = (uint32_t)tr->n_msgs + 1;
+	m->rec = rec;
+	m->n_parents = (uint32_t)e->n_parent_ids;
 	if ((rc = push_parents(lv, e->parent_ids, e->n_parent_ids, &m->parents_off)))
 		return rc;
 	ldfi_rt_fate(lv->tr, lv->omit, m);
@@ -284,20 +276,6 @@ static void inbox_clear(struct inbox *in)
 	in->n = in->n_sent = in->n_outputs = 0;
 }
 
-static int cmp_deliv(const void *x, const void *y, void *arg)
-{
-	const struct ldfi_msg *ms = arg;
-	const struct ldfi_msg *a = &ms[*(const uint32_t *)x], *b = &ms[*(const uint32_t *)y];
-
-	if (a->dst_node != b->dst_node)
-		return a->dst_node < b->dst_node ? -1 : 1;
-	if (a->src_node != b->src_node)
-		return a->src_node < b->src_node ? -1 : 1;
-	if (a->src_comp != b->src_comp)
-		return a->src_comp < b->src_comp ? -1 : 1;
-	return (a->id > b->id) - (a->id < b->id);
-}
-
 static int send_frame(struct live *lv, int node, Ldfi__Live__Frame *f, char *err, size_t errlen)
 {
 	int rc = ldfi_sup_send(lv->sup, node, f);
@@ -325,16 +303,12 @@ static int flush_deliver(struct live *lv, int node, size_t k, char *err, size_t 
 static int start_round(struct live *lv, size_t from, size_t to, char *err, size_t errlen)
 {
 	const struct ldfi_trace *tr = lv->tr;
-	size_t n = 0, j = 0;
+	size_t n, j = 0;
 	int rc;
 
 	if (grow((void **)&lv->deliv, &lv->cap_deliv, to - from + 1, sizeof(*lv->deliv)))
 		return LDFI_ENOMEM;
-	for (size_t i = from; i < to; i++)
-		if (tr->msgs[i].fate == LDFI_FATE_DELIVERED)
-			lv->deliv[n++] = (uint32_t)i;
-	if (n > 1)
-		qsort_r(lv->deliv, n, sizeof(*lv->deliv), cmp_deliv, tr->msgs);
+	n = ldfi_rt_deliveries(tr, from, to, lv->deliv);
 	for (int node = 0; node < lv->conf->n_nodes; node++) {
 		Ldfi__Live__Frame f = LDFI__LIVE__FRAME__INIT;
 		Ldfi__Live__StartRound sr = LDFI__LIVE__START_ROUND__INIT;
@@ -353,21 +327,7 @@ static int start_round(struct live *lv, size_t from, size_t to, char *err, size_
 			return rc;
 		for (; j < n && tr->msgs[lv->deliv[j]].dst_node == node; j++) {
 			const struct ldfi_msg *m = &tr->msgs[lv->deliv[j]];
-			Ldfi__Live__Envelope *e = &lv->env[k];
-
-			*e = (Ldfi__Live__Envelope)LDFI__LIVE__ENVELOPE__INIT;
-			e->id = m->id;
-			e->kind = (Ldfi__Live__MsgKind)m->kind;
-			e->src_node = (uint32_t)m->src_node;
-			e->src_stage = (uint32_t)m->src_comp;
-			e->dst_node = (uint32_t)m->dst_node;
-			e->dst_stage = (uint32_t)m->dst_comp;
-			e->round = (uint32_t)m->send_round;
-			e->record = tr->recs[m->rec].name;
-			e->delivery = (Ldfi__Live__Delivery)m->delivery;
-			e->parents = m->parents_any ? LDFI__LIVE__PARENTS__PARENTS_ANY
-						    : LDFI__LIVE__PARENTS__PARENTS_ALL;
-			e->conditional = m->conditional;
+			ldfi_frame_envelope(tr, m, false, &lv->env[k]);
 			count++;
 			if (++k == LDFI_LIVE_BATCH) {
 				if ((rc = flush_deliver(lv, node, k, err, errlen)))

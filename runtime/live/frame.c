@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "ldfi/ldfi.h"
+#include "ldfi/trace.h"
 #include "runtime/live/frame.h"
 
 int ldfi_frame_put(struct evbuffer *out, const Ldfi__Live__Frame *f)
@@ -69,4 +70,43 @@ void ldfi_frame_free(Ldfi__Live__Frame *f)
 {
 	if (f)
 		ldfi__live__frame__free_unpacked(f, NULL);
+}
+
+void ldfi_frame_envelope(const struct ldfi_trace *tr, const struct ldfi_msg *m, bool with_parents,
+			 Ldfi__Live__Envelope *e)
+{
+	*e = (Ldfi__Live__Envelope)LDFI__LIVE__ENVELOPE__INIT;
+	e->id = m->id;
+	e->kind = (Ldfi__Live__MsgKind)m->kind;
+	e->src_node = (uint32_t)m->src_node;
+	e->src_stage = (uint32_t)m->src_comp;
+	e->dst_node = (uint32_t)m->dst_node;
+	e->dst_stage = (uint32_t)m->dst_comp;
+	e->round = (uint32_t)m->send_round;
+	e->record = tr->recs[m->rec].name;
+	e->delivery = (Ldfi__Live__Delivery)m->delivery;
+	e->parents =
+	    m->parents_any ? LDFI__LIVE__PARENTS__PARENTS_ANY : LDFI__LIVE__PARENTS__PARENTS_ALL;
+	e->conditional = m->conditional;
+	if (with_parents) {
+		e->n_parent_ids = m->n_parents;
+		e->parent_ids = tr->parents + m->parents_off;
+	}
+}
+
+struct ldfi_msg ldfi_frame_msg(const Ldfi__Live__Envelope *e)
+{
+	return (struct ldfi_msg){.id = e->id,
+				 .kind = (uint8_t)e->kind,
+				 .fate = LDFI_FATE_DELIVERED,
+				 .delivery = (uint8_t)e->delivery,
+				 .parents_any = e->parents == LDFI__LIVE__PARENTS__PARENTS_ANY,
+				 .conditional = e->conditional,
+				 .src_node = (int32_t)e->src_node,
+				 .src_comp = (int32_t)e->src_stage,
+				 .dst_node = (int32_t)e->dst_node,
+				 .dst_comp = (int32_t)e->dst_stage,
+				 .send_round = (int32_t)e->round,
+				 .rec = -1,
+				 .fault = -1};
 }

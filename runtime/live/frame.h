@@ -12,11 +12,14 @@
 #ifndef LDFI_LIVE_FRAME_H
 #define LDFI_LIVE_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ldfi.pb-c.h"
 
 struct evbuffer;
+struct ldfi_msg;
+struct ldfi_trace;
 
 /* Largest payload accepted or produced: 16 MiB. Deliveries, sends and
  * outputs travel in batches of at most LDFI_LIVE_BATCH items, far below. */
@@ -39,5 +42,17 @@ int ldfi_frame_get(struct evbuffer *in, Ldfi__Live__Frame **out, char *err, size
 
 /* Free a frame from ldfi_frame_get; NULL is accepted. */
 void ldfi_frame_free(Ldfi__Live__Frame *f);
+
+/* Fill envelope `e` with message `m` of `tr`: ids, nodes, stages, round,
+ * record name, delivery, parents kind, conditional, and (with_parents) its
+ * parent ids. Strings and ids are borrowed from `tr`. */
+void ldfi_frame_envelope(const struct ldfi_trace *tr, const struct ldfi_msg *m, bool with_parents,
+			 Ldfi__Live__Envelope *e);
+
+/* The message an envelope describes: id, kind, delivery, parents kind,
+ * conditional, nodes, stages and send round; delivered, no fault, no record
+ * (-1) and no parents - the caller sets those it knows. The envelope must
+ * have been checked against the pipeline. */
+struct ldfi_msg ldfi_frame_msg(const Ldfi__Live__Envelope *e);
 
 #endif

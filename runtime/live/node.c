@@ -61,19 +61,8 @@ static int take_delivery(struct node *nd, const Ldfi__Live__Envelope *e, char *e
 		nd->cap_deliv = cap;
 	}
 	m = &nd->deliv[nd->n_deliv++];
-	*m = (struct ldfi_msg){.id = e->id,
-			       .kind = (uint8_t)e->kind,
-			       .fate = LDFI_FATE_DELIVERED,
-			       .delivery = (uint8_t)e->delivery,
-			       .parents_any = e->parents == LDFI__LIVE__PARENTS__PARENTS_ANY,
-			       .conditional = e->conditional,
-			       .src_node = (int32_t)e->src_node,
-			       .src_comp = (int32_t)e->src_stage,
-			       .dst_node = (int32_t)e->dst_node,
-			       .dst_comp = (int32_t)e->dst_stage,
-			       .send_round = (int32_t)e->round,
-			       .rec = rec,
-			       .fault = -1};
+	*m = ldfi_frame_msg(e);
+	m->rec = rec;
 	return 0;
 }
 
@@ -114,22 +103,8 @@ static int report(struct node *nd, struct evbuffer *reply)
 
 	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
-		Ldfi__Live__Envelope *e = &nd->env[k];
-
-		*e = (Ldfi__Live__Envelope)LDFI__LIVE__ENVELOPE__INIT;
-		e->kind = (Ldfi__Live__MsgKind)m->kind;
-		e->src_node = (uint32_t)m->src_node;
-		e->src_stage = (uint32_t)m->src_comp;
-		e->dst_node = (uint32_t)m->dst_node;
-		e->dst_stage = (uint32_t)m->dst_comp;
-		e->round = (uint32_t)m->send_round;
-		e->record = tr->recs[m->rec].name;
-		e->delivery = (Ldfi__Live__Delivery)m->delivery;
-		e->n_parent_ids = m->n_parents;
-		e->parent_ids = tr->parents + m->parents_off;
-		e->parents = m->parents_any ? LDFI__LIVE__PARENTS__PARENTS_ANY
-					    : LDFI__LIVE__PARENTS__PARENTS_ALL;
-		e->conditional = m->conditional;
+		ldfi_frame_envelope(tr, m, true, &nd->env[k]);
+		nd->env[k].id = 0; /* the coordinator numbers messages */
 		if (++k == LDFI_LIVE_BATCH) {
 			rc = flush_sent(reply, nd->penv, k);
 			k = 0;
