@@ -304,6 +304,123 @@ static int loop(struct explore *x)
 	return 0;
 }
 
+/* A counterexample larger than this is shrunk one fault at a time (each
+ * set without one of its faults, again on the smaller one that fails);
+ * up to it, every proper subset is checked. */
+#define LDFI_SHRINK_SUBSETS 5
+
+/* Whether a budget ran out (budget_left() words the verdict). */
+static bool budget_spent(struct explore *x)
+{
+	const struct ldfi_explore_opts *o = x->opts;
+
+	return interrupted || (o->max_runs && x->res->executions >= o->max_runs) ||
+	       (o->time_limit_s > 0 && now_s() - x->t0 >= o->time_limit_s);
+}
+
+/* Keep counterexample `keep` only; the others stay in the database. */
+static void keep_cex(struct ldfi_explore_result *res, int keep)
+{
+	struct ldfi_cex c = res->cex[keep];
+
+	for (int i = 0; i < res->n_cex; i++)
+		if (i != keep)
+			ldfi_trace_destroy(res->cex[i].trace);
+	res->cex[0] = c;
+	res->n_cex = 1;
+}
+
+/* The next s-subset of positions 0..k-1 after idx[], in lexicographic
+ * order; false after the last. */
+static bool next_subset(int *idx, int s, int k)
+{
+	int i = s - 1;
+
+	while (i >= 0 && idx[i] == k - s + i)
+		i--;
+	if (i < 0)
+		return false;
+	idx[i]++;
+	for (int j = i + 1; j < s; j++)
+		idx[j] = idx[j - 1] + 1;
+	return true;
+}
+
+/* Run the proper subsets of size s of the counterexample cx[0..k) not run
+ * before, until one fails (1: it is now the counterexample), none is
+ * left (0) or a budget runs out (0). */
+static int shrink_size(struct explore *x, const int *cx, int k, int s, int *idx, int *sub)
+{
+	int rc;
+
+	for (int i = 0; i < s; i++)
+		idx[i] = i;
+	do {
+		struct ldfi_faults fs;
+
+		for (int i = 0; i < s; i++)
+			sub[i] = cx[idx[i]];
+		if (ldfi_gen_skip(x->gen, sub, s) || !ldfi_gen_valid(x->gen, sub, s))
+			continue;
+		if (budget_spent(x))
+			return 0;
+		ldfi_faults_init(&fs);
+		if ((rc = vars_to_faults(&x->gen->space, sub, s, &fs)) ||
+		    (rc = execute(x, sub, s, &fs)))
+			return rc;
+		if (x->res->n_cex > 1) {
+			keep_cex(x->res, x->res->n_cex - 1);
+			return 1;
+		}
+	} while (next_subset(idx, s, k));
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int p = *(const int *)a, q = *(const int *)b;
+
+	return (p > q) - (p < q);
+}
+
+/*
+ * Make the counterexample minimal: no proper subset of it fails. For
+ * strategies whose counterexamples are not minimal by construction
+ * (random; ldfi with checks that faults can break by creating outputs,
+ * which are not monotone, and its extensions, src/extend.h): the subsets
+ * not run before are run. Sets above
+ * LDFI_SHRINK_SUBSETS faults are only made 1-minimal (no single fault can
+ * be removed). Not with --all, which reports every counterexample found.
+ */
+static int shrink(struct explore *x)
+{
+	struct ldfi_explore_result *res = x->res;
+	int n = x->gen->space.n_vars + 1, rc = 0, best = 0;
+	int *cx = malloc(3 * (size_t)n * sizeof(int)), *idx = cx + n, *sub = idx + n;
+
+	if (!cx)
+		return LDFI_ENOMEM;
+	for (int i = 1; i < res->n_cex; i++)
+		if (res->cex[i].trace->faults.n < res->cex[best].trace->faults.n)
+			best = i;
+	keep_cex(res, best);
+	for (;;) {
+		int k = res->cex[0].trace->faults.n, found = 0;
+
+		if ((rc = faults_to_vars(&x->gen->space, &res->cex[0].trace->faults, cx)))
+			break;
+		qsort(cx, (size_t)k, sizeof(int), cmp_int);
+		for (int s = k > LDFI_SHRINK_SUBSETS ? k - 1 : 1; s < k && !found; s++)
+			found = shrink_size(x, cx, k, s, idx, sub);
+		if (found <= 0) {
+			rc = found;
+			break;
+		}
+	}
+	free(cx);
+	return rc;
+}
+
 static struct ldfi_gen *make_gen(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o)
 {
 	switch (o->strategy) {
@@ -342,6 +459,8 @@ static int explore(struct explore *x)
 	x->gen->stop_arg = x;
 	if (!(rc = start(x)))
 		rc = loop(x);
+	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex)
+		rc = shrink(x);
 	progress(x, true);
 	x->res->tried = ldfi_setset_count(x->gen->tried) - 1;
 	x->res->pruned = x->gen->pruned;

@@ -57,7 +57,11 @@ struct ldfi_gen {
 	long pruned;		   /* candidates skipped (tried already, or a superset of a
 				    * counterexample) */
 	bool all;		   /* --all: keep going after a counterexample */
-	int **cex;		   /* counterexample sets, to skip their supersets */
+	/* Its counterexamples are minimal by construction (smallest first,
+	 * or lineage over checks that faults can only break by losing
+	 * records); otherwise explore shrinks them. */
+	bool minimal_cex;
+	int **cex; /* counterexample sets, to skip their supersets */
 	int *cex_n;
 	int n_cex;
 };

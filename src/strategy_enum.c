@@ -257,5 +257,9 @@ struct ldfi_gen *ldfi_gen_random_create(const struct ldfi_conf *conf, uint64_t s
 
 struct ldfi_gen *ldfi_gen_exhaustive_create(const struct ldfi_conf *conf, bool all)
 {
-	return enum_create(conf, &exhaustive_ops, 0, all);
+	struct ldfi_gen *g = enum_create(conf, &exhaustive_ops, 0, all);
+
+	if (g)
+		g->minimal_cex = true; /* smallest first */
+	return g;
 }

@@ -10,6 +10,7 @@
 
 #include "ldfi/ldfi.h"
 #include "solver/hitset.h"
+#include "src/extend.h"
 #include "src/strategy.h"
 
 /* One outcome's enumeration and its next candidate. */
@@ -45,6 +46,9 @@ struct gen_ldfi {
 	 * completion's size: counterexamples stay smallest first). */
 	int *peek[2], n_peek[2];
 	bool has_peek[2];
+	/* One-fault extensions (src/extend.h): beside lineage's hypotheses,
+	 * ranked with them, long before the completion. */
+	struct ldfi_ext *ext1;
 	struct ldfi_lineage *lin;
 	struct stream *streams;
 	int n_streams;
@@ -305,6 +309,18 @@ static bool needs_rest(const struct ldfi_conf *conf)
 	return false;
 }
 
+/* Whether a one-fault extension e (n_e faults) goes before lineage's best
+ * candidate (n_best faults, -1 when none): one fault less when it cuts an
+ * output that exists only under faults (the fault added is what turns the
+ * run's divergence into a conflict), and on a tie those first, lineage
+ * before the others. */
+static bool ext_first(int n_e, bool created, int n_best)
+{
+	int rank = n_e - created;
+
+	return n_best < 0 || rank < n_best || (rank == n_best && created);
+}
+
 static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 {
 	struct gen_ldfi *g = (struct gen_ldfi *)base;
@@ -326,6 +342,21 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		if (s->has_peek && (best < 0 || cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
 							 g->streams[best].n_peek) < 0))
 			best = i;
+	}
+	if (g->ext1) {
+		const int *e;
+		int n_e;
+		bool created;
+
+		if (ldfi_ext_peek(g->ext1, base, &e, &n_e, &created) &&
+		    ext_first(n_e, created, best < 0 ? -1 : g->streams[best].n_peek)) {
+			if (n_e > cap)
+				return LDFI_ELIMIT;
+			*n = n_e;
+			memcpy(vars, e, (size_t)n_e * sizeof(int));
+			ldfi_ext_pop(g->ext1);
+			return 1;
+		}
 	}
 	if (best < 0 && g->rest)
 		return tail_next(g, vars, cap, n);
@@ -355,7 +386,9 @@ static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, co
 	}
 	if (g->rest && n > 0 && (rc = ext_add(g, vars, n)))
 		return rc;
-	return ldfi_lineage_add_run(g->lin, db, run, NULL);
+	if ((rc = ldfi_lineage_add_run(g->lin, db, run, NULL)))
+		return rc;
+	return g->ext1 && n > 0 ? ldfi_ext_add_run(g->ext1, g->lin, base, vars, n) : 0;
 }
 
 static long ldfi_pending(const struct ldfi_gen *base)
@@ -371,6 +404,8 @@ static long ldfi_pending(const struct ldfi_gen *base)
 							g->streams[i].n_peek) > 0
 				      : 1;
 	ldfi_setset_destroy(distinct);
+	if (g->ext1)
+		n += ldfi_ext_count(g->ext1);
 	if (g->rest) /* the exhaustive completion's sets left, an upper bound */
 		n += g->rest->ops->pending(g->rest);
 	return n;
@@ -401,6 +436,7 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	free(g->crash_vars);
 	ldfi_gen_destroy(g->rest);
 	ldfi_hitset_destroy(g->ext_h);
+	ldfi_ext_destroy(g->ext1);
 	for (int i = 0; i < g->n_ext; i++)
 		free(g->ext_runs[i]);
 	free(g->ext_runs);
@@ -432,8 +468,12 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
 	if (!g->lin || !g->crash_vars)
 		goto err;
+	/* Over checks about records held, a smaller failing set would cut
+	 * every known support of the lost outcome and so come first. */
+	g->base.minimal_cex = !needs_rest(conf);
 	if (needs_rest(conf) &&
 	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||
+	     !(g->ext1 = ldfi_ext_create()) ||
 	     !(g->peek[0] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))) ||
 	     !(g->peek[1] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)))))
 		goto err;
