@@ -93,7 +93,11 @@ struct ldfi_outcome {
 	int by;			  /* acked: received by this round; count: copies; held: 0 */
 	struct ldfi_clause *supports;
 	int n_supports, cap_supports;
-	uint64_t version; /* bumped whenever supports change */
+	/* Bumped once per support added. supports[] keeps the order they were
+	 * added in (dropping one that a newer one implies keeps the others'
+	 * order), so the ones added since version v are among the last
+	 * version - v: strategy ldfi relies on it. */
+	uint64_t version;
 };
 
 struct ldfi_lineage;

@@ -745,6 +745,14 @@ err:
 	return r;
 }
 
+int ldfi_hitset_start_at(struct ldfi_hitset *h, int size)
+{
+	if (!h || size < 0 || h->started)
+		return LDFI_EINVAL;
+	h->level = size;
+	return 0;
+}
+
 void ldfi_hitset_set_lex(struct ldfi_hitset *h, int on)
 {
 	if (h)

@@ -136,6 +136,19 @@ int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n);
 int ldfi_hitset_next(struct ldfi_hitset *h, int *out, int cap, int *n_out);
 
 /*
+ * Starts the enumeration at sets of `size` variables instead of the
+ * smallest: for a caller that rebuilds a solver and knows that every allowed
+ * set with fewer variables is blocked (ldfi_hitset_block) or a superset of a
+ * blocked set, typically because an earlier solver over the same supports
+ * returned them all. The sets returned are then the ones an enumeration from
+ * the smallest would return, minus the SAT calls that prove the smaller
+ * sizes empty. If the claim is false, smaller minimal sets are skipped and
+ * larger sets may not be minimal. Only before the first ldfi_hitset_next().
+ * Returns 0; LDFI_EINVAL for NULL h, size < 0 or a call after next().
+ */
+int ldfi_hitset_start_at(struct ldfi_hitset *h, int size);
+
+/*
  * on (the default): within one size, sets come in lexicographic order, at
  * the price of extra SAT calls (1.5 to 8 times the time per set measured).
  * off: within one size, sets come in the order the solver finds them, which

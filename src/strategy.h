@@ -21,6 +21,12 @@ void ldfi_setset_destroy(struct ldfi_setset *s);
 /* Returns 1 if added, 0 if present, LDFI_ENOMEM. */
 int ldfi_setset_add(struct ldfi_setset *s, const int *vars, int n);
 bool ldfi_setset_has(const struct ldfi_setset *s, const int *vars, int n);
+/* Sets are numbered 0, 1, ... in the order they were added: the number of
+ * vars[0..n), or -1 if absent. */
+long ldfi_setset_find(const struct ldfi_setset *s, const int *vars, int n);
+/* Writes set number i to out[0..cap) and returns its size; LDFI_ELIMIT if it
+ * has more than cap variables, LDFI_EINVAL if there is no set i. */
+int ldfi_setset_get(const struct ldfi_setset *s, long i, int *out, int cap);
 long ldfi_setset_count(const struct ldfi_setset *s);
 
 struct ldfi_gen;

@@ -13,15 +13,26 @@
 #include "src/extend.h"
 #include "src/strategy.h"
 
-/* One outcome's enumeration and its next candidate. */
+/* One outcome's enumeration and its next candidate. Its solver lives only
+ * while it computes a candidate: then it is freed, and rebuilt from the
+ * outcome's supports and `blk` when the stream must go on, so at most one
+ * solver exists at a time and none keeps a long enumeration's learned
+ * clauses (docs/performance.md, memory). */
 struct stream {
 	struct ldfi_hitset *h;
-	uint64_t version; /* the outcome's version h was built from */
+	uint64_t version; /* the outcome's version the enumeration is over */
 	int *peek;	  /* next candidate, valid when has_peek */
 	int n_peek;
 	bool has_peek;
 	bool done;
-	bool retired; /* done, and its solver freed until the outcome changes */
+	bool retired; /* solver freed (done, or parked with its candidate) */
+	bool last;    /* peek[] holds the last set returned, not yet in blk */
+	int level;    /* size of that set: where a rebuilt solver resumes */
+	/* The tried sets (numbers in base.tried) this enumeration returned:
+	 * a rebuilt solver blocks them and resumes where the last one
+	 * stopped, with the same sets to come. */
+	uint32_t *blk;
+	int n_blk, cap_blk;
 };
 
 struct gen_ldfi {
@@ -52,7 +63,8 @@ struct gen_ldfi {
 	struct ldfi_lineage *lin;
 	struct stream *streams;
 	int n_streams;
-	int *buf;
+	int *buf;	     /* room for a fault set */
+	unsigned char *mark; /* per variable, scratch, kept all zero */
 	int *crash_vars;
 };
 
@@ -63,6 +75,8 @@ static void stream_reset(struct stream *s)
 	s->has_peek = false;
 	s->done = false;
 	s->retired = false;
+	s->last = false;
+	s->level = 0;
 }
 
 /* Build a solver for outcome `o` with the bounds' crash constraints and the
@@ -100,40 +114,136 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 	return rc;
 }
 
+/* Notes the last set `s` returned in blk if it was tried since. */
+static int stream_note(struct gen_ldfi *g, struct stream *s)
+{
+	long i;
+
+	if (!s->last)
+		return 0;
+	s->last = false;
+	if ((i = ldfi_setset_find(g->base.tried, s->peek, s->n_peek)) < 0)
+		return 0; /* a counterexample's superset: blocked as such */
+	if (s->n_blk == s->cap_blk) {
+		int cap = s->cap_blk ? 2 * s->cap_blk : 16;
+		uint32_t *p = realloc(s->blk, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		s->blk = p;
+		s->cap_blk = cap;
+	}
+	s->blk[s->n_blk++] = (uint32_t)i;
+	return 0;
+}
+
+/* Whether the fault set marked in g->mark satisfies support c. */
+static bool satisfies(const struct gen_ldfi *g, const struct ldfi_clause *c)
+{
+	for (int k = 0; k < c->n; k++)
+		if (g->mark[c->vars[k]])
+			return true;
+	for (int k = 0; k < c->n_neg; k++)
+		if (!g->mark[c->neg[k]])
+			return true;
+	return false;
+}
+
+/* The outcome gained supports: keep in blk the sets its new formula still
+ * allows. Supports only accumulate (one dropped is implied by the one that
+ * replaced it), and the newest are last, so a set allowed before needs
+ * checking against the supports added since only. Blocking a tried set
+ * that the formula allows changes no candidate to come: it excludes that
+ * set, tried already, and its proper supersets, none of them minimal. */
+static void stream_refilter(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+{
+	uint64_t added = o->version - s->version;
+	int from = added < (uint64_t)o->n_supports ? o->n_supports - (int)added : 0, kept = 0;
+
+	for (int b = 0; b < s->n_blk; b++) {
+		int n = ldfi_setset_get(g->base.tried, s->blk[b], g->buf, g->base.space.n_vars + 1);
+		bool ok = true;
+
+		for (int k = 0; k < n; k++)
+			g->mark[g->buf[k]] = 1;
+		for (int i = from; ok && i < o->n_supports; i++)
+			ok = satisfies(g, &o->supports[i]);
+		for (int k = 0; k < n; k++)
+			g->mark[g->buf[k]] = 0;
+		if (ok && n >= 0)
+			s->blk[kept++] = s->blk[b];
+	}
+	s->n_blk = kept;
+}
+
 static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
 {
+	int rc = stream_note(g, s);
+
+	if (rc)
+		return rc;
+	stream_refilter(g, s, o);
 	stream_reset(s);
 	s->version = o->version;
-	return solver_build(g, o, NULL, 0, &s->h);
+	s->retired = true; /* the solver is built when a candidate is wanted */
+	return 0;
+}
+
+/* A solver for `s` that resumes after the sets it returned. */
+static int stream_solver(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+{
+	int rc = solver_build(g, o, NULL, 0, &s->h);
+
+	for (int b = 0; !rc && b < s->n_blk; b++) {
+		int n = ldfi_setset_get(g->base.tried, s->blk[b], g->buf, g->base.space.n_vars + 1);
+
+		rc = n < 0 ? n : ldfi_hitset_block(s->h, g->buf, n);
+	}
+	/* Every allowed smaller set is blocked: tried (in blk) or a
+	 * counterexample's superset. */
+	return rc ? rc : ldfi_hitset_start_at(s->h, s->level);
 }
 
 /* Advance `s` to its next candidate that is neither tried nor excluded. */
 static int stream_fill(struct gen_ldfi *g, struct stream *s)
 {
 	const struct ldfi_space *sp = &g->base.space;
+	int rc;
 
+	if (s->has_peek || s->done)
+		return 0;
+	if ((rc = stream_note(g, s)))
+		return rc;
+	if (!s->h &&
+	    (rc = stream_solver(g, s, ldfi_lineage_outcome(g->lin, (int)(s - g->streams)))))
+		return rc;
 	while (!s->has_peek && !s->done) {
-		int n, rc = ldfi_hitset_next(s->h, s->peek, sp->n_vars + 1, &n);
+		int n;
 
+		rc = ldfi_hitset_next(s->h, s->peek, sp->n_vars + 1, &n);
 		if (rc == LDFI_HITSET_STOPPED)
 			return LDFI_GEN_STOPPED;
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
-			/* Exhausted: free the solver (memory stays flat over a long
-			 * explore); a new support rebuilds it. */
-			ldfi_hitset_destroy(s->h);
-			s->h = NULL;
-			s->done = s->retired = true;
+			s->done = true;
 			break;
 		}
+		s->n_peek = n;
+		s->last = true;
+		s->level = n;
 		if (ldfi_gen_skip(&g->base, s->peek, n)) {
 			g->base.pruned++;
+			if ((rc = stream_note(g, s)))
+				return rc;
 			continue;
 		}
-		s->n_peek = n;
 		s->has_peek = true;
 	}
+	/* Park (or, exhausted, retire until the outcome changes). */
+	ldfi_hitset_destroy(s->h);
+	s->h = NULL;
+	s->retired = true;
 	return 0;
 }
 
@@ -430,9 +540,11 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	for (int i = 0; i < g->n_streams; i++) {
 		ldfi_hitset_destroy(g->streams[i].h);
 		free(g->streams[i].peek);
+		free(g->streams[i].blk);
 	}
 	free(g->streams);
 	free(g->buf);
+	free(g->mark);
 	free(g->crash_vars);
 	ldfi_gen_destroy(g->rest);
 	ldfi_hitset_destroy(g->ext_h);
@@ -466,7 +578,9 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 		goto err;
 	g->lin = ldfi_lineage_create(conf);
 	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
-	if (!g->lin || !g->crash_vars)
+	g->buf = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+	g->mark = calloc((size_t)g->base.space.n_vars + 1, 1);
+	if (!g->lin || !g->crash_vars || !g->buf || !g->mark)
 		goto err;
 	/* Over checks about records held, a smaller failing set would cut
 	 * every known support of the lost outcome and so come first. */

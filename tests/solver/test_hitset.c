@@ -3,6 +3,7 @@
  * error contract, and a randomized cross-check of the exact output sequence
  * against brute force over all subsets.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -652,6 +653,80 @@ static void test_random_vs_bruteforce(int lex)
 }
 
 /* A random instance of n variables and m supports of w draws each. */
+/*
+ * A rebuilt solver (ldfi_hitset_start_at): the same supports, the first k
+ * sets of the sequence blocked, some allowed sets further on blocked too
+ * (what strategy ldfi does with tried sets), started at the size of the
+ * k-th set: it must return the rest of the sequence minus those sets.
+ */
+static void test_resume_vs_bruteforce(void)
+{
+	int bad = 0, sets = 0;
+
+	rng_state = 0x2545F4914F6CDD1DULL;
+	for (int t = 0; t < 400; t++) {
+		struct instance in;
+		struct ldfi_hitset *h;
+		uint32_t extra[4];
+		int nexp, k, nextra = 0, fails = 0, vars[MAXV], nv;
+
+		rand_instance(&in);
+		in.cap_noise = 0;
+		nexp = brute_force(&in);
+		k = (int)rnd((uint32_t)nexp + 1);
+		for (int i = 0; i < 4; i++) {
+			uint32_t x = rand_set(in.n, in.n);
+
+			if (hits_all(&in, x) && allowed(&in, x))
+				extra[nextra++] = x;
+		}
+		h = load(&in, &fails);
+		if (!h) {
+			bad++;
+			continue;
+		}
+		for (int i = 0; i < k; i++) {
+			nv = mask_to_vars(expected[i], vars);
+			fails += ldfi_hitset_block(h, vars, nv) != 0;
+		}
+		for (int i = 0; i < nextra; i++) {
+			nv = mask_to_vars(extra[i], vars);
+			fails += ldfi_hitset_block(h, vars, nv) != 0;
+		}
+		fails += ldfi_hitset_start_at(h, k ? __builtin_popcount(expected[k - 1]) : 0) != 0;
+		for (int i = k; i <= nexp; i++) {
+			int out[MAXV], n, r;
+			uint32_t got = 0;
+			bool skip = false;
+
+			for (int e = 0; e < nextra && i < nexp; e++)
+				skip = skip || extra[e] == expected[i];
+			if (skip)
+				continue;
+			r = ldfi_hitset_next(h, out, MAXV, &n);
+			if (i == nexp) {
+				fails += r != 0;
+				break;
+			}
+			for (int e = 0; r == 1 && e < n; e++)
+				got |= 1u << (out[e] - 1);
+			fails += r != 1 || got != expected[i];
+			sets++;
+		}
+		fails += ldfi_hitset_start_at(h, 0) != LDFI_EINVAL; /* after next() */
+		ldfi_hitset_destroy(h);
+		if (fails) {
+			fprintf(stderr, "resume: instance %d (n=%d, k=%d of %d): %d failures\n", t,
+				in.n, k, nexp, fails);
+			bad++;
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(sets > 1000);
+	CHECK(ldfi_hitset_start_at(NULL, 0) == LDFI_EINVAL);
+	printf("resume cross-check: 400 instances, %d sets compared\n", sets);
+}
+
 static struct ldfi_hitset *random_hitset(uint64_t seed, int n, int m, int w)
 {
 	struct ldfi_hitset *h = ldfi_hitset_create(n, 0);
@@ -744,6 +819,7 @@ int main(void)
 	test_limits_and_errors();
 	test_random_vs_bruteforce(1);
 	test_random_vs_bruteforce(0);
+	test_resume_vs_bruteforce();
 	test_deterministic(1, 0);
 	test_deterministic(0, 0);
 	test_deterministic(1, 1); /* solver order may change when interrupted */
