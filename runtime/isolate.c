@@ -41,6 +41,7 @@
 #include "ldfi/runtime.h"
 #include "ldfi/stage.h"
 #include "runtime/isolate.h"
+#include "runtime/runtime.h"
 
 #define MAGIC "LDFIRUN1"
 #define END_MAGIC "DONE"
@@ -559,39 +560,6 @@ static char *describe(const struct ldfi_conf *conf, const struct progress *p, co
 	return s;
 }
 
-/* A failed run of `faults`: no messages, outputs or checks; `failure` is
- * taken. */
-static int failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *faults, char *failure,
-		      struct ldfi_trace **out)
-{
-	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
-	int rc;
-
-	if (!tr || !failure) {
-		free(tr);
-		free(failure);
-		return LDFI_ENOMEM;
-	}
-	tr->failure = failure;
-	if ((rc = ldfi_trace_init(tr, conf)) || (rc = ldfi_faults_copy(&tr->faults, faults))) {
-		ldfi_trace_destroy(tr);
-		return rc;
-	}
-	for (int i = 0; i < faults->n; i++)
-		if (faults->v[i].kind == LDFI_FAULT_CRASH)
-			tr->crash_round[faults->v[i].a] = faults->v[i].t;
-	/* A record is emitted when its source's node is alive in the emission round. */
-	for (int r = 0; r < tr->n_recs; r++) {
-		const struct ldfi_comp *src = &conf->comps[tr->recs[r].source];
-		int crash = tr->crash_round[src->nodes[0]];
-
-		tr->recs[r].emitted = crash == 0 || crash > src->at;
-	}
-	tr->passed = false;
-	*out = tr;
-	return 0;
-}
-
 /* Read the child's answer from `fd`. */
 static int read_answer(const struct ldfi_conf *conf, int fd, struct ldfi_trace **out, char *err,
 		       size_t errlen)
@@ -734,7 +702,7 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 		;
 	if (how == CHILD_TIMEOUT) {
 		snprintf(what, sizeof(what), "timed out after %d s (run_timeout)", timeout_s);
-		rc = failed_run(conf, faults, describe(conf, p, what), out);
+		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	} else if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		const char *abbrev = sig_abbrev(sig);
@@ -744,7 +712,7 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 		else
 			snprintf(what, sizeof(what), "killed by signal %d (%s)", sig,
 				 strsignal(sig));
-		rc = failed_run(conf, faults, describe(conf, p, what), out);
+		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	} else if (p->where == W_DONE) {
 		rc = read_answer(conf, fd, out, err, errlen);
 	} else if (p->where == W_SENDING) {
@@ -756,7 +724,7 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	} else {
 		snprintf(what, sizeof(what), "exited with status %d",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		rc = failed_run(conf, faults, describe(conf, p, what), out);
+		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	}
 out:
 	if (rc && !err[0])

@@ -1239,3 +1239,34 @@ int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len)
 	    conf->path, e.exact ? "" : "about ", n, e.bytes / (1024.0 * 1024 * 1024), lim);
 	return 1;
 }
+
+int ldfi_rt_failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		       char *failure, struct ldfi_trace **out)
+{
+	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
+	int rc;
+
+	if (!tr || !failure) {
+		free(tr);
+		free(failure);
+		return LDFI_ENOMEM;
+	}
+	tr->failure = failure;
+	if ((rc = ldfi_trace_init(tr, conf)) || (rc = ldfi_faults_copy(&tr->faults, faults))) {
+		ldfi_trace_destroy(tr);
+		return rc;
+	}
+	for (int i = 0; i < faults->n; i++)
+		if (faults->v[i].kind == LDFI_FAULT_CRASH)
+			tr->crash_round[faults->v[i].a] = faults->v[i].t;
+	/* A record is emitted when its source's node is alive in the emission round. */
+	for (int r = 0; r < tr->n_recs; r++) {
+		const struct ldfi_comp *src = &conf->comps[tr->recs[r].source];
+		int crash = tr->crash_round[src->nodes[0]];
+
+		tr->recs[r].emitted = crash == 0 || crash > src->at;
+	}
+	tr->passed = false;
+	*out = tr;
+	return 0;
+}

@@ -53,6 +53,17 @@ const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt);
  * [t][a][b] for t < eff (free it), or NULL when out of memory. */
 unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr);
 
+/*
+ * A run of `faults` that did not finish (a plugin or node process that
+ * crashed, exited or hung: the system under test failed): a new trace in
+ * *out with passed false, failure set, crash rounds and emitted records
+ * from the fault set, and no messages, outputs or check results. Takes
+ * `failure` (malloc'd; NULL counts as out of memory), on error too.
+ * Returns 0, or LDFI_ENOMEM with *out untouched.
+ */
+int ldfi_rt_failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		       char *failure, struct ldfi_trace **out);
+
 /* The fate of message `m` (its nodes and send round set) under tr's faults:
  * omitted, lost to a receiver crashed by the delivery round, never
  * delivered (sent in round eot) or delivered; m->fault names the fault. */

@@ -524,8 +524,19 @@ int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fault
 		rc = LDFI_ENOMEM;
 		goto err_trace;
 	}
-	if ((rc = setup(&lv, faults)) || (rc = run_nodes(&lv, err, errlen)) ||
-	    (rc = collect_outputs(&lv)) ||
+	if (!(rc = setup(&lv, faults)) && (rc = run_nodes(&lv, err, errlen)) == LDFI_ESTAGE &&
+	    ldfi_conf_has_plugins(conf)) {
+		/* A node process died or hung, as a plugin in the simulation's
+		 * isolated child would: a failed run (runtime/isolate.h), not
+		 * ldfi's error. Built-in stages do not crash; there it is ours. */
+		live_finish(&lv);
+		ldfi_trace_destroy(lv.tr);
+		ldfi_trace_destroy(ff);
+		rc = ldfi_rt_failed_run(conf, faults, strdup(err), out);
+		err[0] = 0;
+		return rc;
+	}
+	if (rc || (rc = collect_outputs(&lv)) ||
 	    (rc = ldfi_checks_eval(lv.tr, faults->n ? fault_free : lv.tr)))
 		goto err_run;
 	live_finish(&lv);

@@ -43,11 +43,16 @@ int ldfi_engine_parse(const char *s, enum ldfi_engine *e);
  * Execute `conf` under `faults` with the live engine; as ldfi_runtime_exec
  * (runtime.h) in every other respect: `fault_free` for matches-fault-free
  * checks (NULL: computed, by the live engine, when needed), a new trace in
- * *out owned by the caller. On error returns LDFI_ENOMEM, LDFI_ELIMIT,
- * LDFI_ESTAGE, LDFI_EIO (a node died, hung past the time limit, or a
- * process or socket could not be created) or LDFI_EFORMAT (a node broke
- * the protocol), with the reason in `err` ("node b did not answer round 3
- * within the time limit of 60000 ms"); every node process is gone either way.
+ * *out owned by the caller. A node process that dies (a signal, an exit)
+ * or does not answer a round within the time limit fails the run when the
+ * conf has plugins, as ldfi_isolated_exec does: 0 and a failed trace
+ * (tr->failure "node b was killed by signal 11 (Segmentation fault) in
+ * round 3"). On error returns LDFI_ENOMEM, LDFI_ELIMIT, LDFI_ESTAGE (that
+ * failure without plugins: ldfi's own stages failed), LDFI_EIO (a node
+ * reported an error, or a process or socket could not be created) or
+ * LDFI_EFORMAT (a node broke the protocol), with the reason in `err` ("node
+ * b did not answer round 3 within the time limit of 60000 ms"); every node
+ * process is gone either way.
  */
 int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
 		   const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,

@@ -201,16 +201,18 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		describe(status, how, sizeof(how));
 	if (s->closing) {
 		if (killed)
-			fail(s, LDFI_EIO, "node %s %s", name_of(s, p->index), how);
+			fail(s, LDFI_ESTAGE, "node %s %s", name_of(s, p->index), how);
 		else if (status != 0)
-			fail(s, LDFI_EIO, "node %s %s after shutdown", name_of(s, p->index), how);
+			fail(s, LDFI_ESTAGE, "node %s %s after shutdown", name_of(s, p->index),
+			     how);
 		if (--s->waiting == 0)
 			event_base_loopbreak(s->base);
 		return;
 	}
 	if (!p->answered && s->waiting > 0)
 		s->waiting--;
-	fail(s, LDFI_EIO, "node %s %s in round %d", name_of(s, p->index), how, s->round);
+	/* The node process itself (its stages) failed: the system under test. */
+	fail(s, LDFI_ESTAGE, "node %s %s in round %d", name_of(s, p->index), how, s->round);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -403,14 +405,14 @@ int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen)
 	if (!s->rc && s->timed_out) {
 		for (int i = 0; i < s->o.n_nodes; i++)
 			if (s->p[i].state == PROC_RUNNING && !s->p[i].answered) {
-				fail(s, LDFI_EIO,
+				fail(s, LDFI_ESTAGE,
 				     "node %s did not answer round %d within the time limit of %d "
 				     "ms",
 				     name_of(s, i), round, s->o.time_limit_ms);
 				break;
 			}
 		if (!s->rc)
-			fail(s, LDFI_EIO, "round %d: the time limit of %d ms ran out", round,
+			fail(s, LDFI_ESTAGE, "round %d: the time limit of %d ms ran out", round,
 			     s->o.time_limit_ms);
 	}
 	if (s->rc)
@@ -471,7 +473,7 @@ int ldfi_sup_close(struct ldfi_sup *s, char *err, size_t errlen)
 				break;
 	for (int i = 0; i < s->o.n_nodes; i++)
 		if (s->p[i].state == PROC_RUNNING) {
-			fail(s, LDFI_EIO, "node %s did not exit within %d ms of shutdown",
+			fail(s, LDFI_ESTAGE, "node %s did not exit within %d ms of shutdown",
 			     name_of(s, i), s->o.grace_ms);
 			reap(&s->p[i], 0);
 		}

@@ -75,9 +75,12 @@ int ldfi_sup_send(struct ldfi_sup *s, int node, const Ldfi__Live__Frame *f);
 
 /*
  * Wait until every running node has answered round `round` (on_frame
- * returned 1 for it). Returns 0, or LDFI_EIO (a node died or the time limit
- * ran out), LDFI_EFORMAT (a node sent an unreadable frame) or on_frame's
- * error, with the reason in `err`, naming the node and the round.
+ * returned 1 for it). Returns 0, or LDFI_ESTAGE (a node process died, by a
+ * signal or an exit, or the time limit ran out before it answered: the
+ * system under test failed), LDFI_EIO (a node reported an error, or the
+ * event loop failed), LDFI_EFORMAT (a node sent an unreadable frame) or
+ * on_frame's error, with the reason in `err`, naming the node and the
+ * round.
  */
 int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen);
 
@@ -95,7 +98,8 @@ int ldfi_sup_pid(const struct ldfi_sup *s, int node);
  * Shut every running node down (a Shutdown frame, then up to grace_ms for it
  * to exit), SIGKILL those still there, reap every child, close every socket
  * and free `s` (NULL is accepted). Returns 0 when every node that was still
- * running exited with status 0; else LDFI_EIO with the first problem in
+ * running exited with status 0; else LDFI_ESTAGE (a node died or did not
+ * exit: the system under test failed) or LDFI_EIO, with the first problem in
  * `err` ("node c exited with status 1 after shutdown"). Everything is
  * released either way.
  */

@@ -1,8 +1,11 @@
 #!/bin/sh
-# failures.sh LDFI PLUGIN_DIR - a live run whose node process misbehaves
-# (tests/live/misbehave.c on node b, round 2) is reported with the node and
-# the round, exits 4, and leaves no process behind; so does a coordinator
-# killed with SIGKILL in the middle of a run. Run from the source root.
+# failures.sh LDFI PLUGIN_DIR - a live run whose node process dies or hangs
+# (tests/live/misbehave.c on node b, round 2) fails the run, as a crashing
+# plugin does in the simulation (runtime/isolate.h): reported with the node
+# and the round, exit 1, recorded and replayable by explore; a stage that
+# returns an error is ldfi's error (exit 4). No process is left behind,
+# also when the coordinator is killed with SIGKILL in the middle of a run.
+# Run from the source root.
 set -eu
 ldfi=$1
 LDFI_PLUGIN_PATH=$2
@@ -32,19 +35,37 @@ case_() {
 		--engine live >"$tmp/out" 2>"$tmp/err"; then st=0; else st=$?; fi
 	[ "$st" -eq "$want" ] || fail "$how: exit $st, expected $want ($(cat "$tmp/err"))"
 	if [ -n "$msg" ]; then
-		grep -qF "$msg" "$tmp/err" || fail "$how: stderr '$(cat "$tmp/err")', expected '$msg'"
+		cat "$tmp/out" "$tmp/err" | grep -qF "$msg" ||
+			fail "$how: output '$(cat "$tmp/out" "$tmp/err")', expected '$msg'"
 	fi
 	sleep 0.1
 	left=$(leftovers)
 	[ -z "$left" ] || fail "$how: processes left behind: $left"
-	echo "$how: exit $st: $(cat "$tmp/err")"
+	echo "$how: exit $st: $(cat "$tmp/out" "$tmp/err" | grep -v '^faults:')"
 }
 
 case_ none 0 ""
-case_ abort 4 "ldfi run: execution failed: node b was killed by signal 6 (Aborted) in round 2"
-case_ exit 4 "ldfi run: execution failed: node b exited with status 7 in round 2"
-case_ hang 4 "ldfi run: execution failed: node b did not answer round 2 within the time limit of 700 ms"
+case_ abort 1 "FAIL the run did not finish: node b was killed by signal 6 (Aborted) in round 2"
+case_ exit 1 "FAIL the run did not finish: node b exited with status 7 in round 2"
+case_ hang 1 "FAIL the run did not finish: node b did not answer round 2 within the time limit of 700 ms"
 case_ error 4 "ldfi run: execution failed: node b failed in round 2: stage failure"
+
+# explore: the failed run is the counterexample, recorded with its reason,
+# and replays as a failure.
+if LDFI_TEST_MISBEHAVE=abort "$ldfi" explore "$conf" --engine live --out "$tmp/x" \
+	--json "$tmp/x.json" >"$tmp/out" 2>"$tmp/err"; then st=0; else st=$?; fi
+[ "$st" -eq 1 ] || fail "explore: exit $st, expected 1 ($(cat "$tmp/err"))"
+grep -qx 'counterexample found' "$tmp/out" || fail "explore: $(head -1 "$tmp/out")"
+why=$(sqlite3 "$tmp/x/provenance.db" "select failure from runs where faults = 'none'")
+[ "$why" = "node b was killed by signal 6 (Aborted) in round 2" ] ||
+	fail "explore: runs.failure '$why'"
+if LDFI_TEST_MISBEHAVE=abort "$ldfi" replay "$tmp/x.json" --engine live >"$tmp/out" \
+	2>"$tmp/err"; then st=0; else st=$?; fi
+[ "$st" -eq 1 ] || fail "replay: exit $st, expected 1 ($(cat "$tmp/err"))"
+grep -qF "the run did not finish: node b was killed by signal 6" "$tmp/out" ||
+	fail "replay: $(cat "$tmp/out" "$tmp/err")"
+left=$(leftovers)
+[ -z "$left" ] || fail "explore: processes left behind: $left"
 
 # The coordinator killed while node b hangs: its node processes die with it.
 LDFI_TEST_MISBEHAVE=hang "$ldfi" run "$conf" --engine live >/dev/null 2>&1 &

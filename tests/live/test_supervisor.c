@@ -211,17 +211,19 @@ int main(void)
 	/* c crashes in round 3: SIGKILLed, reaped, no longer waited for. */
 	CASE(GOOD, 0, 3, 0, "");
 	CHECK(answered[0] == 4 && answered[2] == 2);
-	CASE(HANG, 2, 0, LDFI_EIO, "node b did not answer round 2 within the time limit of 400 ms");
-	CASE(EXIT_EARLY, 3, 0, LDFI_EIO, "node b exited with status 3 in round 3");
-	CASE(SIGNAL, 1, 0, LDFI_EIO, "node b was killed by signal 15 (Terminated) in round 1");
+	CASE(HANG, 2, 0, LDFI_ESTAGE,
+	     "node b did not answer round 2 within the time limit of 400 ms");
+	CASE(EXIT_EARLY, 3, 0, LDFI_ESTAGE, "node b exited with status 3 in round 3");
+	CASE(SIGNAL, 1, 0, LDFI_ESTAGE, "node b was killed by signal 15 (Terminated) in round 1");
 	CASE(ERROR_FRAME, 2, 0, LDFI_EIO, "node b failed in round 2: stage x: out of cheese");
 	CASE(GARBAGE, 2, 0, LDFI_EFORMAT,
 	     "node b sent a bad frame in round 2: frame of 2147483647 bytes exceeds the limit of "
 	     "16777216");
 	CASE(EXIT_AFTER_ANSWER, 2, 0, LDFI_EIO, "node b failed in round 2: I/O error");
-	CASE(IGNORE_SHUTDOWN, 0, 0, LDFI_EIO,
+	CASE(IGNORE_SHUTDOWN, 0, 0, LDFI_ESTAGE,
 	     "node b closed its socket but did not exit within 300 ms of shutdown");
 	/* Several failures in one run, and a hang together with a crash. */
-	CASE(HANG, 3, 2, LDFI_EIO, "node b did not answer round 3 within the time limit of 400 ms");
+	CASE(HANG, 3, 2, LDFI_ESTAGE,
+	     "node b did not answer round 3 within the time limit of 400 ms");
 	return test_done();
 }
