@@ -37,7 +37,8 @@
 #include "ldfi/faults.h"
 #include "ldfi/trace.h"
 
-/* The bounded fault space: variables 1..n_vars; omissions first. */
+/* The bounded fault space: variables 1..n_vars; crashes first (a node's
+ * latest round first), then omissions. */
 struct ldfi_space {
 	const struct ldfi_conf *conf;
 	int n_omit;

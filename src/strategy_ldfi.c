@@ -11,6 +11,7 @@
 #include "ldfi/ldfi.h"
 #include "solver/hitset.h"
 #include "src/extend.h"
+#include "src/samerun.h"
 #include "src/strategy.h"
 
 /* One outcome's enumeration and its next candidate. Its solver lives only
@@ -60,6 +61,9 @@ struct gen_ldfi {
 	/* One-fault extensions (src/extend.h): beside lineage's hypotheses,
 	 * ranked with them, long before the completion. */
 	struct ldfi_ext *ext1;
+	/* What each run sent, so that the completion skips sets that run as
+	 * one already run (src/samerun.h). */
+	struct ldfi_samerun *same;
 	struct ldfi_lineage *lin;
 	struct stream *streams;
 	int n_streams;
@@ -290,12 +294,13 @@ static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 	g->rest->stop = g->base.stop;
 	g->rest->stop_arg = g->base.stop_arg;
 	while ((rc = g->rest->ops->next(g->rest, vars, cap, n)) == 1) {
-		/* Mark it taken in the completion's own enumeration. */
-		if ((rc = ldfi_gen_base_learn(g->rest, vars, *n, true)))
-			return rc;
-		if (!ldfi_gen_skip(&g->base, vars, *n))
-			return 1;
-		g->base.pruned++;
+		if (ldfi_gen_skip(&g->base, vars, *n) ||
+		    ldfi_samerun_same(g->same, g->base.tried, vars, *n)) {
+			g->base.pruned++;
+			continue;
+		}
+		/* Taken: its pending count (an upper bound) goes down. */
+		return (rc = ldfi_gen_base_learn(g->rest, vars, *n, true)) ? rc : 1;
 	}
 	return rc;
 }
@@ -484,6 +489,7 @@ static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, co
 {
 	struct gen_ldfi *g = (struct gen_ldfi *)base;
 	int rc = ldfi_gen_base_learn(base, vars, n, passed);
+	struct ldfi_trace *tr;
 
 	if (rc)
 		return rc;
@@ -496,7 +502,12 @@ static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, co
 	}
 	if (g->rest && n > 0 && (rc = ext_add(g, vars, n)))
 		return rc;
-	if ((rc = ldfi_lineage_add_run(g->lin, db, run, NULL)))
+	if ((rc = ldfi_db_load_trace(db, base->conf, run, &tr)))
+		return rc;
+	if (!(rc = ldfi_lineage_add_trace(g->lin, tr, NULL)) && g->same)
+		rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr);
+	ldfi_trace_destroy(tr);
+	if (rc)
 		return rc;
 	return g->ext1 && n > 0 ? ldfi_ext_add_run(g->ext1, g->lin, base, vars, n) : 0;
 }
@@ -549,6 +560,7 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	ldfi_gen_destroy(g->rest);
 	ldfi_hitset_destroy(g->ext_h);
 	ldfi_ext_destroy(g->ext1);
+	ldfi_samerun_destroy(g->same);
 	for (int i = 0; i < g->n_ext; i++)
 		free(g->ext_runs[i]);
 	free(g->ext_runs);
@@ -587,7 +599,7 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	g->base.minimal_cex = !needs_rest(conf);
 	if (needs_rest(conf) &&
 	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||
-	     !(g->ext1 = ldfi_ext_create()) ||
+	     !(g->ext1 = ldfi_ext_create()) || !(g->same = ldfi_samerun_create(&g->base.space)) ||
 	     !(g->peek[0] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))) ||
 	     !(g->peek[1] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)))))
 		goto err;
