@@ -52,6 +52,8 @@ char *ldfi_report_replay_command(const struct ldfi_explore_result *res)
 		fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
 			conf->crashes);
 		ldfi_report_shell_word(f, fs);
+		if (res->opts && res->opts->engine == LDFI_ENGINE_LIVE)
+			fputs(" --engine live", f); /* as it was found */
 		fclose(f);
 	}
 	free(fs);
