@@ -23,12 +23,17 @@ static char *join(const char *dir, size_t len, const char *name)
 	return p;
 }
 
+/* A path could not be built: out of memory, which is not "not found". */
+#define OOM "\1"
+
 static void *try_open(char *path, char *why, size_t whylen)
 {
 	void *h;
 
-	if (!path)
+	if (!path) {
+		snprintf(why, whylen, OOM);
 		return NULL;
+	}
 	dlerror();
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h && access(path, F_OK) == 0) {
@@ -84,6 +89,8 @@ static int resolve(const struct ldfi_conf *conf, int line, const char *what, con
 	char why[512];
 	void *h = open_library(conf, lib, why, sizeof(why));
 
+	if (!h && strcmp(why, OOM) == 0)
+		return LDFI_ENOMEM;
 	if (!h) {
 		if (!why[0])
 			snprintf(why, sizeof(why),

@@ -85,7 +85,11 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 		return NULL;
 	}
 	if ((rc = ldfi_plugins_load(conf, err, sizeof(err)))) {
-		fprintf(stderr, "%s\n", rc == LDFI_ENOMEM ? ldfi_strerror(rc) : err);
+		if (rc == LDFI_ENOMEM)
+			fprintf(stderr, "ldfi: %s: loading its plugins: %s\n", path,
+				ldfi_strerror(rc));
+		else
+			fprintf(stderr, "%s\n", err);
 		ldfi_conf_destroy(conf);
 		*status = rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 		return NULL;

@@ -91,13 +91,23 @@ static long write_fail_at; /* the write to fail, 0: none */
 static long write_count;   /* writes so far */
 static bool write_sticky;  /* every write from write_fail_at on fails */
 static bool fired;	   /* the failure happened */
+/* Where the driver reads it: shared memory, so that a failure injected in a
+ * process ldfi forks (a plugin conf's isolated run) counts too. */
+static int *fired_shared;
+
+static void fire(void)
+{
+	fired = true;
+	if (fired_shared)
+		*fired_shared = 1;
+}
 
 static bool alloc_fails(void)
 {
 	if (!armed)
 		return false;
 	if (++alloc_count == alloc_fail_at) {
-		fired = true;
+		fire();
 		if (getenv("FAULTSIM_BT")) {
 			void *pc[32];
 
@@ -176,7 +186,7 @@ static bool write_fails(void)
 		return false;
 	if (++write_count == write_fail_at ||
 	    (write_sticky && write_fail_at && write_count > write_fail_at)) {
-		fired = true;
+		fire();
 		return true;
 	}
 	return false;
@@ -336,13 +346,14 @@ static int explore(enum mode mode, long n, const char *conf, const char *out, st
 	alloc_fail_at = mode == M_ALLOC ? n : 0;
 	write_fail_at = mode == M_WRITE || mode == M_DISK ? n : 0;
 	write_sticky = mode == M_DISK;
+	fired_shared = c ? &c->fired : NULL;
 	armed = true;
 	status = ldfi_cli_main(10, argv);
 	armed = false;
 	if (c) {
 		c->allocs = alloc_count;
 		c->writes = write_count;
-		c->fired = fired;
+		c->fired |= fired;
 	}
 	return status;
 }
