@@ -376,13 +376,6 @@ static int shrink_size(struct explore *x, const int *cx, int k, int s, int *idx,
 	return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int p = *(const int *)a, q = *(const int *)b;
-
-	return (p > q) - (p < q);
-}
-
 /*
  * Make the counterexample minimal: no proper subset of it fails. For
  * strategies whose counterexamples are not minimal by construction
@@ -407,9 +400,9 @@ static int shrink(struct explore *x)
 	for (;;) {
 		int k = res->cex[0].trace->faults.n, found = 0;
 
+		/* Ascending: the canonical fault order is the variables'. */
 		if ((rc = faults_to_vars(&x->gen->space, &res->cex[0].trace->faults, cx)))
 			break;
-		qsort(cx, (size_t)k, sizeof(int), cmp_int);
 		for (int s = k > LDFI_SHRINK_SUBSETS ? k - 1 : 1; s < k && !found; s++)
 			found = shrink_size(x, cx, k, s, idx, sub);
 		if (found <= 0) {

@@ -152,11 +152,10 @@ static bool cuts(const struct ldfi_clause *s, const int *x, int n)
 	return false;
 }
 
-/* Whether `o` has a support seen under exactly the faults f[0..nf). */
-static bool held_because_of(const struct ldfi_outcome *o, const int *f, int nf)
+bool ldfi_ext_held_because_of(const struct ldfi_outcome *o, const int *f, int nf)
 {
 	for (int i = 0; i < o->n_supports; i++)
-		if (o->supports[i].n_neg == nf &&
+		if (o->supports[i].n_neg == nf && nf > 0 &&
 		    !memcmp(o->supports[i].neg, f, (size_t)nf * sizeof(int)))
 			return true;
 	return false;
@@ -170,13 +169,6 @@ static bool only_under_faults(const struct ldfi_outcome *o)
 		if (o->supports[i].n_neg == 0)
 			return false;
 	return true;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* x = f plus v, ascending. */
@@ -225,17 +217,15 @@ int ldfi_ext_add_run(struct ldfi_ext *q, const struct ldfi_lineage *lin, const s
 		     const int *f, int nf)
 {
 	int n_out = ldfi_lineage_n_outcomes(lin), rc = 0;
-	int *x = malloc((2 * (size_t)nf + 1) * sizeof(int)), *fs = x + nf + 1;
+	int *x = malloc(((size_t)nf + 1) * sizeof(int));
 
 	if (!x)
 		return LDFI_ENOMEM;
-	memcpy(fs, f, (size_t)nf * sizeof(int));
-	qsort(fs, (size_t)nf, sizeof(int), cmp_int); /* as the supports' neg */
 	for (int i = 0; i < n_out && !rc; i++) {
 		const struct ldfi_outcome *o = ldfi_lineage_outcome(lin, i);
 
-		if (held_because_of(o, fs, nf))
-			rc = add_outcome(q, o, g, fs, nf, x);
+		if (ldfi_ext_held_because_of(o, f, nf))
+			rc = add_outcome(q, o, g, f, nf, x);
 	}
 	free(x);
 	return rc;

@@ -47,6 +47,10 @@ int ldfi_ext_peek(struct ldfi_ext *q, const struct ldfi_gen *g, const int **vars
 /* Drop the candidate ldfi_ext_peek returned. */
 void ldfi_ext_pop(struct ldfi_ext *q);
 
+/* Whether outcome `o` has a support seen under exactly the faults f[0..nf)
+ * (ascending, nf > 0): it held in that run only because of them. */
+bool ldfi_ext_held_because_of(const struct ldfi_outcome *o, const int *f, int nf);
+
 /* Candidates queued (some may be skipped when their turn comes). */
 long ldfi_ext_count(const struct ldfi_ext *q);
 

@@ -306,17 +306,6 @@ static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 	return rc;
 }
 
-/* Whether outcome `o` has a support seen only under exactly the faults
- * vars[0..n) (a conditional support of that run). */
-static bool held_because_of(const struct ldfi_outcome *o, const int *vars, int n)
-{
-	for (int i = 0; i < o->n_supports; i++)
-		if (o->supports[i].n_neg == n && n > 0 &&
-		    !memcmp(o->supports[i].neg, vars, (size_t)n * sizeof(int)))
-			return true;
-	return false;
-}
-
 /* The next extension of a passing run: F plus a minimal cut of an outcome
  * that held in F's run because of F. */
 static int ext_next(struct gen_ldfi *g, int *vars, int cap, int *n)
@@ -329,7 +318,8 @@ static int ext_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 
 		if (!g->ext_h) {
 			while (g->ext_o < n_out &&
-			       !held_because_of(ldfi_lineage_outcome(g->lin, g->ext_o), f, nf))
+			       !ldfi_ext_held_because_of(ldfi_lineage_outcome(g->lin, g->ext_o), f,
+							 nf))
 				g->ext_o++;
 			if (g->ext_o == n_out) {
 				g->ext_f++;
@@ -358,13 +348,6 @@ static int ext_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 	return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 static int ext_add(struct gen_ldfi *g, const int *vars, int n)
 {
 	if (g->n_ext == g->cap_ext) {
@@ -381,8 +364,7 @@ static int ext_add(struct gen_ldfi *g, const int *vars, int n)
 	}
 	if (!(g->ext_runs[g->n_ext] = malloc(((size_t)n + 1) * sizeof(int))))
 		return LDFI_ENOMEM;
-	memcpy(g->ext_runs[g->n_ext], vars, (size_t)n * sizeof(int));
-	qsort(g->ext_runs[g->n_ext], (size_t)n, sizeof(int), cmp_int); /* as supports' neg */
+	memcpy(g->ext_runs[g->n_ext], vars, (size_t)n * sizeof(int)); /* ascending, as neg */
 	g->ext_n[g->n_ext++] = n;
 	return 0;
 }
