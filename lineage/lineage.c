@@ -101,6 +101,12 @@ struct ldfi_lineage {
 	int n_outs, cap_outs;
 	int *slots; /* outcome index + 1, 0 = empty */
 	size_t cap_slots;
+	/* The distinct variable lists of supports (their faults and their
+	 * conditions), each stored once: a few derivations recur under the
+	 * faults of many runs, and one run's condition under several
+	 * outcomes. Each set is [n, v1..vn]; a clause points past the n. */
+	int **sets;
+	size_t n_sets, cap_sets;
 };
 
 /* A relation read by a `holds = K` check: the sets of replicas (bit masks
@@ -216,11 +222,11 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin)
 {
 	if (!lin)
 		return;
-	for (int i = 0; i < lin->n_outs; i++) {
-		for (int k = 0; k < lin->outs[i].n_supports; k++)
-			free(lin->outs[i].supports[k].vars);
+	for (int i = 0; i < lin->n_outs; i++)
 		free(lin->outs[i].supports);
-	}
+	for (size_t i = 0; i < lin->cap_sets; i++)
+		free(lin->sets[i]);
+	free(lin->sets);
 	free(lin->outs);
 	free(lin->slots);
 	free(lin->held_sink);
@@ -356,9 +362,64 @@ static bool implies(const struct ldfi_clause *a, const int *vars, int n, const i
 	       ldfi_vars_subset(a->neg, a->n_neg, neg, n_neg);
 }
 
+static uint32_t hash_vars(const int *v, int n)
+{
+	uint32_t x = 2166136261u;
+
+	for (int i = 0; i < n; i++)
+		x = (x ^ (uint32_t)v[i]) * 16777619u;
+	return x;
+}
+
+/* The slot of v[0..n) in lin->sets: where it is, or the empty one where it
+ * goes (cap_sets is a power of two, at most half full). */
+static size_t set_slot(const struct ldfi_lineage *lin, const int *v, int n)
+{
+	size_t mask = lin->cap_sets - 1, i = hash_vars(v, n) & mask;
+
+	for (; lin->sets[i]; i = (i + 1) & mask)
+		if (lin->sets[i][0] == n &&
+		    (n == 0 || !memcmp(lin->sets[i] + 1, v, (size_t)n * sizeof(int))))
+			break;
+	return i;
+}
+
+/* The stored copy of the list v[0..n), shared by every clause that has it;
+ * NULL on ENOMEM. */
+static int *intern(struct ldfi_lineage *lin, const int *v, int n)
+{
+	size_t i;
+
+	if (2 * (lin->n_sets + 1) > lin->cap_sets) {
+		struct ldfi_lineage grown = *lin;
+
+		grown.cap_sets = lin->cap_sets ? 2 * lin->cap_sets : 64;
+		if (!(grown.sets = calloc(grown.cap_sets, sizeof(*grown.sets))))
+			return NULL;
+		for (size_t j = 0; j < lin->cap_sets; j++)
+			if (lin->sets[j])
+				grown.sets[set_slot(&grown, lin->sets[j] + 1, lin->sets[j][0])] =
+				    lin->sets[j];
+		free(lin->sets);
+		lin->sets = grown.sets;
+		lin->cap_sets = grown.cap_sets;
+	}
+	i = set_slot(lin, v, n);
+	if (!lin->sets[i]) {
+		if (!(lin->sets[i] = malloc(((size_t)n + 1) * sizeof(int))))
+			return NULL;
+		lin->sets[i][0] = n;
+		if (n)
+			memcpy(lin->sets[i] + 1, v, (size_t)n * sizeof(int));
+		lin->n_sets++;
+	}
+	return lin->sets[i] + 1;
+}
+
 /* Add a support to an outcome unless an existing one implies it; drop the
  * existing supports it implies. Returns 1 if added, 0 if not, or ENOMEM. */
-static int add_support(struct ldfi_outcome *o, const int *vars, int n, const int *neg, int n_neg)
+static int add_support(struct ldfi_lineage *lin, struct ldfi_outcome *o, const int *vars, int n,
+		       const int *neg, int n_neg)
 {
 	struct ldfi_clause c = {NULL, n, NULL, n_neg};
 	int kept = 0;
@@ -366,33 +427,22 @@ static int add_support(struct ldfi_outcome *o, const int *vars, int n, const int
 	for (int i = 0; i < o->n_supports; i++)
 		if (implies(&o->supports[i], vars, n, neg, n_neg))
 			return 0;
-	c.vars = malloc(((size_t)n + (size_t)n_neg + 1) * sizeof(int));
-	if (!c.vars)
-		return LDFI_ENOMEM;
-	c.neg = c.vars + n;
-	if (n)
-		memcpy(c.vars, vars, (size_t)n * sizeof(int));
-	if (n_neg)
-		memcpy(c.neg, neg, (size_t)n_neg * sizeof(int));
-	for (int i = 0; i < o->n_supports; i++) {
-		if (implies(&c, o->supports[i].vars, o->supports[i].n, o->supports[i].neg,
-			    o->supports[i].n_neg))
-			free(o->supports[i].vars);
-		else
-			o->supports[kept++] = o->supports[i];
-	}
-	o->n_supports = kept;
 	if (o->n_supports == o->cap_supports) {
 		int cap = o->cap_supports ? 2 * o->cap_supports : 4;
 		struct ldfi_clause *p = realloc(o->supports, (size_t)cap * sizeof(*p));
 
-		if (!p) {
-			free(c.vars);
+		if (!p)
 			return LDFI_ENOMEM;
-		}
 		o->supports = p;
 		o->cap_supports = cap;
 	}
+	if (!(c.vars = intern(lin, vars, n)) || !(c.neg = intern(lin, neg, n_neg)))
+		return LDFI_ENOMEM;
+	for (int i = 0; i < o->n_supports; i++)
+		if (!implies(&c, o->supports[i].vars, o->supports[i].n, o->supports[i].neg,
+			     o->supports[i].n_neg))
+			o->supports[kept++] = o->supports[i];
+	o->n_supports = kept;
 	o->supports[o->n_supports++] = c;
 	o->version++;
 	return 1;
@@ -709,7 +759,7 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 				x->tmp[n++] = cl->vars[j];
 		if (!(o = outcome(lin, k)))
 			return LDFI_ENOMEM;
-		if ((rc = add_support(o, x->tmp, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
+		if ((rc = add_support(lin, o, x->tmp, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
 			return rc;
 		*n_new += rc;
 	}

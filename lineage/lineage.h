@@ -82,7 +82,7 @@ enum ldfi_outcome_kind {
 struct ldfi_clause {
 	int *vars;
 	int n;
-	int *neg; /* points into the same allocation as vars */
+	int *neg; /* vars and neg are the lineage's, shared between clauses */
 	int n_neg;
 };
 

@@ -522,7 +522,7 @@ int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errle
 	 * (docs/performance.md, peak RSS); larger did not record faster. */
 	static const char pragmas[] = "PRAGMA synchronous = NORMAL;"
 				      "PRAGMA temp_store = MEMORY;"
-				      "PRAGMA cache_size = -2048;";
+				      "PRAGMA cache_size = -512;";
 	struct ldfi_db *db;
 	const char *what = "";
 	char *emsg = NULL;

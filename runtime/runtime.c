@@ -1183,7 +1183,7 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 		rc = measure(conf, &m0, &b0);
 	*e = (struct ldfi_rt_estimate){m0, b0, true};
 	for (int c = 0; c < conf->n_comps && !rc; c++) {
-		double m, b;
+		double m = 0, b = 0; /* set by measure (gcc -O3 cannot tell) */
 
 		if (conf->comps[c].type != LDFI_COMP_SOURCE || !saved[c])
 			continue;

@@ -1,6 +1,7 @@
 /*
  * hitset.c - minimal hitting sets, smallest first then lexicographic, on
- * PicoSAT: one clause per (conditional) support, a sequential counter over
+ * PicoSAT: one clause per support, one binary clause per conditional
+ * support between its interned parts, a sequential counter over
  * the relevant variables bounded by assumption level by level, a search on
  * counter cells for the lexicographically first set of a level, blocking
  * clauses.
@@ -9,6 +10,8 @@
 #include "solver/hitset.h"
 
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +34,23 @@ struct counter {
 	int ncols;
 	int nexact;
 	int *base; /* base[1..ncols], room for m + 1 entries */
+};
+
+/*
+ * Interned sets of variables: the positive parts and the conditions of the
+ * conditional supports. One outcome's supports repeat both a lot (a few
+ * derivations, each seen under the faults of many runs), so each distinct
+ * set is stored and encoded once, with an auxiliary solver variable, and a
+ * conditional support costs one binary clause (docs/solver.md).
+ */
+struct pool {
+	int *lits; /* set i is lits[end[i-1] .. end[i]), ascending, distinct */
+	size_t nlits, lits_cap;
+	size_t *end;
+	int *aux; /* set i's solver variable */
+	size_t n, cap;
+	uint32_t *slot; /* open addressing: set index + 1, or 0 (empty) */
+	size_t nslot;	/* a power of two above 2 n */
 };
 
 struct ldfi_hitset {
@@ -62,12 +82,15 @@ struct ldfi_hitset {
 	int nset;
 	int pending; /* set[0..nset) computed but not yet handed out */
 
-	/* Conditional supports "some of pos, or not all of neg", flattened as
-	 * literals (pos > 0, neg < 0): support c is clits[cend[c-1] .. cend[c]). */
-	int *clits;
-	size_t ncl, cl_cap;
-	size_t *cend;
+	/* Conditional supports "some of pos, or not all of neg": pos interned
+	 * in dpool, neg in fpool; support c is the pair pair[2c], pair[2c+1].
+	 * Their solver encoding: d -> OR(pos), AND(neg) -> a, and (d or -a). */
+	struct pool dpool, fpool;
+	uint32_t *pair;
 	size_t ncond, cond_cap;
+	int *scratch;	       /* 2 (n_vars + 1): a support's parts, sorted */
+	unsigned char *dhit;   /* per dpool set, scratch of conditionals_hold */
+	unsigned char *ffull;  /* per fpool set, likewise */
 
 	unsigned char *mark; /* per variable 1..n_vars, scratch, kept all zero */
 	int *hits;	     /* per support, scratch */
@@ -162,6 +185,105 @@ static void counter_exact(struct ldfi_hitset *h, struct counter *c, int cols)
 	}
 }
 
+static void pool_finish(struct pool *p)
+{
+	free(p->lits);
+	free(p->end);
+	free(p->aux);
+	free(p->slot);
+}
+
+static uint32_t hash_vars(const int *v, int k)
+{
+	uint32_t x = 2166136261u;
+
+	for (int i = 0; i < k; i++)
+		x = (x ^ (uint32_t)v[i]) * 16777619u;
+	return x;
+}
+
+static bool pool_same(const struct pool *p, size_t i, const int *v, int k)
+{
+	size_t from = i ? p->end[i - 1] : 0;
+
+	return p->end[i] - from == (size_t)k && !memcmp(p->lits + from, v, (size_t)k * sizeof(*v));
+}
+
+/* The slot of set v[0..k) in p's table: where it is, or the empty slot
+ * where it goes. */
+static size_t pool_slot(const struct pool *p, const int *v, int k)
+{
+	size_t mask = p->nslot - 1, i = hash_vars(v, k) & mask;
+
+	while (p->slot[i] && !pool_same(p, p->slot[i] - 1, v, k))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Makes room in p for one more set of k variables, so that pool_add
+ * cannot fail. Returns 0 or LDFI_ENOMEM (p unchanged but for capacity). */
+static int pool_reserve(struct pool *p, int k)
+{
+	if (p->nlits + (size_t)k > p->lits_cap) {
+		size_t cap = p->lits_cap ? p->lits_cap : 64;
+		int *q;
+
+		while (cap < p->nlits + (size_t)k)
+			cap *= 2;
+		if (!(q = realloc(p->lits, cap * sizeof(*q))))
+			return LDFI_ENOMEM;
+		p->lits = q;
+		p->lits_cap = cap;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		size_t *e = realloc(p->end, cap * sizeof(*e));
+		int *a;
+
+		if (!e)
+			return LDFI_ENOMEM;
+		p->end = e;
+		if (!(a = realloc(p->aux, cap * sizeof(*a))))
+			return LDFI_ENOMEM;
+		p->aux = a;
+		p->cap = cap;
+	}
+	if (2 * (p->n + 1) >= p->nslot) {
+		struct pool grown = *p;
+
+		grown.nslot = p->nslot ? 2 * p->nslot : 32;
+		if (!(grown.slot = calloc(grown.nslot, sizeof(*grown.slot))))
+			return LDFI_ENOMEM;
+		for (size_t i = 0; i < p->n; i++) {
+			size_t from = i ? p->end[i - 1] : 0;
+			int k_i = (int)(p->end[i] - from);
+
+			grown.slot[pool_slot(&grown, p->lits + from, k_i)] = (uint32_t)i + 1;
+		}
+		free(p->slot);
+		p->slot = grown.slot;
+		p->nslot = grown.nslot;
+	}
+	return 0;
+}
+
+/* The index of set v[0..k) (ascending, distinct) in p, added with solver
+ * variable `aux` if new (*added set). Needs pool_reserve(p, k) first. */
+static size_t pool_add(struct pool *p, const int *v, int k, int aux, bool *added)
+{
+	size_t i = pool_slot(p, v, k);
+
+	*added = !p->slot[i];
+	if (!*added)
+		return p->slot[i] - 1;
+	memcpy(p->lits + p->nlits, v, (size_t)k * sizeof(*v));
+	p->nlits += (size_t)k;
+	p->end[p->n] = p->nlits;
+	p->aux[p->n] = aux;
+	p->slot[i] = (uint32_t)++p->n;
+	return p->n - 1;
+}
+
 struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 {
 	struct ldfi_hitset *h;
@@ -174,6 +296,9 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	h->mark = calloc((size_t)n_vars + 1, 1);
 	if (!h->mark)
 		goto err_mark;
+	h->scratch = malloc(2 * ((size_t)n_vars + 1) * sizeof(*h->scratch));
+	if (!h->scratch)
+		goto err_scratch;
 	h->ps = picosat_init();
 	if (!h->ps)
 		goto err_ps;
@@ -185,6 +310,8 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	return h;
 
 err_ps:
+	free(h->scratch);
+err_scratch:
 	free(h->mark);
 err_mark:
 	free(h);
@@ -201,8 +328,12 @@ void ldfi_hitset_destroy(struct ldfi_hitset *h)
 	counter_free(&h->cnt);
 	free(h->lits);
 	free(h->end);
-	free(h->clits);
-	free(h->cend);
+	pool_finish(&h->dpool);
+	pool_finish(&h->fpool);
+	free(h->pair);
+	free(h->scratch);
+	free(h->dhit);
+	free(h->ffull);
 	free(h->rel);
 	free(h->model);
 	free(h->fix);
@@ -251,11 +382,29 @@ static int distinct(struct ldfi_hitset *h, const int *vars, int n, int *out, int
 	return k;
 }
 
+/* The solver variable of set v[0..k) of pool p, interned (reserved for)
+ * and, if new, encoded: for a positive part "d -> some of v", for a
+ * condition "all of v -> a". */
+static int intern(struct ldfi_hitset *h, struct pool *p, const int *v, int k, int sign)
+{
+	bool added;
+	size_t i = pool_add(p, v, k, h->top + 1, &added);
+
+	if (added) {
+		h->top++;
+		for (int j = 0; j < k; j++)
+			picosat_add(h->ps, sign * v[j]);
+		picosat_add(h->ps, -sign * p->aux[i]);
+		picosat_add(h->ps, 0);
+	}
+	return (int)i;
+}
+
 int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
 				int n_neg)
 {
-	int k, err = check_vars(h, vars, n);
-	size_t from;
+	int err = check_vars(h, vars, n), k, kn, d, f;
+	int *pos, *cond;
 
 	if (err || (err = check_vars(h, neg, n_neg)))
 		return err;
@@ -263,37 +412,29 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 		return ldfi_hitset_add_support(h, vars, n);
 	if (h->started)
 		return LDFI_EINVAL;
-	if (h->ncl + (size_t)n + (size_t)n_neg > h->cl_cap) {
-		size_t cap = h->cl_cap ? h->cl_cap : 64;
-		int *p;
-
-		while (cap < h->ncl + (size_t)n + (size_t)n_neg)
-			cap *= 2;
-		p = realloc(h->clits, cap * sizeof(*p));
-		if (!p)
-			return LDFI_ENOMEM;
-		h->clits = p;
-		h->cl_cap = cap;
-	}
+	if (h->top > INT_MAX - 2)
+		return LDFI_ELIMIT;
+	pos = h->scratch;
+	cond = h->scratch + h->n_vars + 1;
+	k = distinct(h, vars, n, pos, 1);
+	kn = distinct(h, neg, n_neg, cond, 1);
+	if ((err = pool_reserve(&h->dpool, k)) || (err = pool_reserve(&h->fpool, kn)))
+		return err;
 	if (h->ncond == h->cond_cap) {
 		size_t cap = h->cond_cap ? 2 * h->cond_cap : 16;
-		size_t *p = realloc(h->cend, cap * sizeof(*p));
+		uint32_t *p = realloc(h->pair, 2 * cap * sizeof(*p));
 
 		if (!p)
 			return LDFI_ENOMEM;
-		h->cend = p;
+		h->pair = p;
 		h->cond_cap = cap;
 	}
-	from = h->ncl;
-	h->ncl += (size_t)distinct(h, vars, n, h->clits + h->ncl, 0);
-	k = distinct(h, neg, n_neg, h->clits + h->ncl, 0);
-	for (int i = 0; i < k; i++)
-		h->clits[h->ncl + (size_t)i] = -h->clits[h->ncl + (size_t)i];
-	h->ncl += (size_t)k;
-	for (size_t i = from; i < h->ncl; i++)
-		picosat_add(h->ps, h->clits[i]);
-	picosat_add(h->ps, 0);
-	h->cend[h->ncond++] = h->ncl;
+	d = intern(h, &h->dpool, pos, k, 1);
+	f = intern(h, &h->fpool, cond, kn, -1);
+	h->pair[2 * h->ncond] = (uint32_t)d;
+	h->pair[2 * h->ncond + 1] = (uint32_t)f;
+	h->ncond++;
+	clause(h->ps, h->dpool.aux[d], -h->fpool.aux[f], 0);
 	return 0;
 }
 
@@ -436,9 +577,8 @@ static int start(struct ldfi_hitset *h)
 
 	for (size_t i = 0; i < h->nlits; i++)
 		h->mark[h->lits[i]] = 1;
-	for (size_t i = 0; i < h->ncl; i++)
-		if (h->clits[i] > 0)
-			h->mark[h->clits[i]] = 1;
+	for (size_t i = 0; i < h->dpool.nlits; i++)
+		h->mark[h->dpool.lits[i]] = 1;
 	for (int v = 1; v <= h->n_vars; v++)
 		h->m += h->mark[v];
 	h->rel = malloc(((size_t)h->m + 1) * sizeof(*h->rel));
@@ -446,7 +586,9 @@ static int start(struct ldfi_hitset *h)
 	h->fix = malloc(((size_t)h->m + 1) * sizeof(*h->fix));
 	h->set = malloc(((size_t)h->m + 1) * sizeof(*h->set));
 	h->hits = malloc(nsup * sizeof(*h->hits));
-	if (!h->rel || !h->model || !h->fix || !h->set || !h->hits) {
+	h->dhit = malloc(h->dpool.n + 1);
+	h->ffull = malloc(h->fpool.n + 1);
+	if (!h->rel || !h->model || !h->fix || !h->set || !h->hits || !h->dhit || !h->ffull) {
 		err = LDFI_ENOMEM;
 		goto err_clear;
 	}
@@ -569,16 +711,21 @@ static int lexfirst(struct ldfi_hitset *h, int *nf_out)
 /* Whether the marked set satisfies every conditional support. */
 static int conditionals_hold(const struct ldfi_hitset *h)
 {
-	size_t from = 0;
+	const struct pool *dp = &h->dpool, *fp = &h->fpool;
 
-	for (size_t c = 0; c < h->ncond; from = h->cend[c], c++) {
-		int ok = 0;
-
-		for (size_t i = from; i < h->cend[c] && !ok; i++)
-			ok = h->clits[i] > 0 ? h->mark[h->clits[i]] : !h->mark[-h->clits[i]];
-		if (!ok)
-			return 0;
+	for (size_t i = 0, from = 0; i < dp->n; from = dp->end[i], i++) {
+		h->dhit[i] = 0;
+		for (size_t j = from; j < dp->end[i] && !h->dhit[i]; j++)
+			h->dhit[i] = h->mark[dp->lits[j]];
 	}
+	for (size_t i = 0, from = 0; i < fp->n; from = fp->end[i], i++) {
+		h->ffull[i] = 1;
+		for (size_t j = from; j < fp->end[i] && h->ffull[i]; j++)
+			h->ffull[i] = h->mark[fp->lits[j]];
+	}
+	for (size_t c = 0; c < h->ncond; c++)
+		if (!h->dhit[h->pair[2 * c]] && h->ffull[h->pair[2 * c + 1]])
+			return 0;
 	return 1;
 }
 

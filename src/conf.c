@@ -917,14 +917,16 @@ static int set_string(struct parser *p, struct sect *s, int k, const char *val, 
 
 static int set_kind(struct parser *p, struct sect *s, const char *val)
 {
-	int v, rc;
+	int v = 0, rc;
 
 	if (s->kind == S_STAGE) {
 		rc = get_enum(p, s, K_KIND, val, stage_kind_names, NELEMS(stage_kind_names), &v);
-		s->comp.kind = (enum ldfi_stage_kind)v;
+		if (!rc)
+			s->comp.kind = (enum ldfi_stage_kind)v;
 	} else {
 		rc = get_enum(p, s, K_KIND, val, check_kind_names, NELEMS(check_kind_names), &v);
-		s->check.kind = (enum ldfi_check_kind)v;
+		if (!rc)
+			s->check.kind = (enum ldfi_check_kind)v;
 	}
 	return rc;
 }
@@ -932,8 +934,8 @@ static int set_kind(struct parser *p, struct sect *s, const char *val)
 static int set_explore_key(struct parser *p, struct sect *s, int k, const char *val)
 {
 	struct ldfi_conf *c = p->conf;
-	uint64_t v;
-	int e, rc;
+	uint64_t v = 0;
+	int e = 0, rc;
 
 	switch (k) {
 	case K_EOT:
@@ -943,23 +945,23 @@ static int set_explore_key(struct parser *p, struct sect *s, int k, const char *
 	case K_CRASHES:
 		return get_int(p, s, k, val, 0, INT_MAX, "(number of nodes)", &c->crashes);
 	case K_MAX_RUNS:
-		rc = get_num(p, s, k, val, 1, LLONG_MAX, NULL, &v);
-		c->max_runs = (long long)v;
+		if (!(rc = get_num(p, s, k, val, 1, LLONG_MAX, NULL, &v)))
+			c->max_runs = (long long)v;
 		return rc;
 	case K_SEED:
 		return get_num(p, s, k, val, 0, UINT64_MAX, NULL, &c->seed);
 	case K_RUN_TIMEOUT:
 		return get_int(p, s, k, val, 1, 86400, NULL, &c->run_timeout);
 	default: /* K_STRATEGY */
-		rc = get_enum(p, s, k, val, strategy_names, NELEMS(strategy_names), &e);
-		c->strategy = (enum ldfi_strategy)e;
+		if (!(rc = get_enum(p, s, k, val, strategy_names, NELEMS(strategy_names), &e)))
+			c->strategy = (enum ldfi_strategy)e;
 		return rc;
 	}
 }
 
 static int set_key(struct parser *p, struct sect *s, int k, char *val)
 {
-	int v, rc;
+	int v = 0, rc;
 
 	switch (k) {
 	case K_NODE:
