@@ -88,9 +88,9 @@ struct ldfi_hitset {
 	struct pool dpool, fpool;
 	uint32_t *pair;
 	size_t ncond, cond_cap;
-	int *scratch;	       /* 2 (n_vars + 1): a support's parts, sorted */
-	unsigned char *dhit;   /* per dpool set, scratch of conditionals_hold */
-	unsigned char *ffull;  /* per fpool set, likewise */
+	int *scratch;	      /* 2 (n_vars + 1): a support's parts, sorted */
+	unsigned char *dhit;  /* per dpool set, scratch of conditionals_hold */
+	unsigned char *ffull; /* per fpool set, likewise */
 
 	unsigned char *mark; /* per variable 1..n_vars, scratch, kept all zero */
 	int *hits;	     /* per support, scratch */
@@ -206,7 +206,8 @@ static bool pool_same(const struct pool *p, size_t i, const int *v, int k)
 {
 	size_t from = i ? p->end[i - 1] : 0;
 
-	return p->end[i] - from == (size_t)k && !memcmp(p->lits + from, v, (size_t)k * sizeof(*v));
+	return p->end[i] - from == (size_t)k &&
+	       (k == 0 || !memcmp(p->lits + from, v, (size_t)k * sizeof(*v)));
 }
 
 /* The slot of set v[0..k) in p's table: where it is, or the empty slot
@@ -276,7 +277,8 @@ static size_t pool_add(struct pool *p, const int *v, int k, int aux, bool *added
 	*added = !p->slot[i];
 	if (!*added)
 		return p->slot[i] - 1;
-	memcpy(p->lits + p->nlits, v, (size_t)k * sizeof(*v));
+	if (k)
+		memcpy(p->lits + p->nlits, v, (size_t)k * sizeof(*v));
 	p->nlits += (size_t)k;
 	p->end[p->n] = p->nlits;
 	p->aux[p->n] = aux;
