@@ -47,8 +47,9 @@ struct pool {
 	int *lits; /* set i is lits[end[i-1] .. end[i]), ascending, distinct */
 	size_t nlits, lits_cap;
 	size_t *end;
+	size_t end_cap;
 	int *aux; /* set i's solver variable */
-	size_t n, cap;
+	size_t n, aux_cap;
 	uint32_t *slot; /* open addressing: set index + 1, or 0 (empty) */
 	size_t nslot;	/* a power of two above 2 n */
 };
@@ -87,7 +88,7 @@ struct ldfi_hitset {
 	 * Their solver encoding: d -> OR(pos), AND(neg) -> a, and (d or -a). */
 	struct pool dpool, fpool;
 	uint32_t *pair;
-	size_t ncond, cond_cap;
+	size_t ncond, pair_cap;
 	int *scratch;	      /* 2 (n_vars + 1): a support's parts, sorted */
 	unsigned char *dhit;  /* per dpool set, scratch of conditionals_hold */
 	unsigned char *ffull; /* per fpool set, likewise */
@@ -221,34 +222,34 @@ static size_t pool_slot(const struct pool *p, const int *v, int k)
 	return i;
 }
 
+/* Grows the array *arr (of elements of `size` bytes, *cap of them) to hold
+ * `need`, doubling from `first`. Returns 0 or LDFI_ENOMEM (*arr unchanged).
+ * arr is the address of the array pointer, of any object pointer type. */
+static int grow(void *arr, size_t *cap, size_t need, size_t size, size_t first)
+{
+	void *a, *p;
+	size_t c = *cap ? *cap : first;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	memcpy(&a, arr, sizeof(a));
+	if (!(p = realloc(a, c * size)))
+		return LDFI_ENOMEM;
+	memcpy(arr, &p, sizeof(p));
+	*cap = c;
+	return 0;
+}
+
 /* Makes room in p for one more set of k variables, so that pool_add
  * cannot fail. Returns 0 or LDFI_ENOMEM (p unchanged but for capacity). */
 static int pool_reserve(struct pool *p, int k)
 {
-	if (p->nlits + (size_t)k > p->lits_cap) {
-		size_t cap = p->lits_cap ? p->lits_cap : 64;
-		int *q;
-
-		while (cap < p->nlits + (size_t)k)
-			cap *= 2;
-		if (!(q = realloc(p->lits, cap * sizeof(*q))))
-			return LDFI_ENOMEM;
-		p->lits = q;
-		p->lits_cap = cap;
-	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		size_t *e = realloc(p->end, cap * sizeof(*e));
-		int *a;
-
-		if (!e)
-			return LDFI_ENOMEM;
-		p->end = e;
-		if (!(a = realloc(p->aux, cap * sizeof(*a))))
-			return LDFI_ENOMEM;
-		p->aux = a;
-		p->cap = cap;
-	}
+	if (grow(&p->lits, &p->lits_cap, p->nlits + (size_t)k, sizeof(*p->lits), 64) ||
+	    grow(&p->end, &p->end_cap, p->n + 1, sizeof(*p->end), 16) ||
+	    grow(&p->aux, &p->aux_cap, p->n + 1, sizeof(*p->aux), 16))
+		return LDFI_ENOMEM;
 	if (2 * (p->n + 1) >= p->nslot) {
 		struct pool grown = *p;
 
@@ -422,15 +423,8 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 	kn = distinct(h, neg, n_neg, cond, 1);
 	if ((err = pool_reserve(&h->dpool, k)) || (err = pool_reserve(&h->fpool, kn)))
 		return err;
-	if (h->ncond == h->cond_cap) {
-		size_t cap = h->cond_cap ? 2 * h->cond_cap : 16;
-		uint32_t *p = realloc(h->pair, 2 * cap * sizeof(*p));
-
-		if (!p)
-			return LDFI_ENOMEM;
-		h->pair = p;
-		h->cond_cap = cap;
-	}
+	if (grow(&h->pair, &h->pair_cap, 2 * (h->ncond + 1), sizeof(*h->pair), 32))
+		return LDFI_ENOMEM;
 	d = intern(h, &h->dpool, pos, k, 1);
 	f = intern(h, &h->fpool, cond, kn, -1);
 	h->pair[2 * h->ncond] = (uint32_t)d;
@@ -449,27 +443,9 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n)
 		return err;
 	if (h->started)
 		return LDFI_EINVAL;
-	if (h->nlits + (size_t)n > h->lits_cap) {
-		size_t cap = h->lits_cap ? h->lits_cap : 64;
-		int *p;
-
-		while (cap < h->nlits + (size_t)n)
-			cap *= 2;
-		p = realloc(h->lits, cap * sizeof(*p));
-		if (!p)
-			return LDFI_ENOMEM;
-		h->lits = p;
-		h->lits_cap = cap;
-	}
-	if (h->nsup == h->sup_cap) {
-		size_t cap = h->sup_cap ? 2 * h->sup_cap : 16;
-		size_t *p = realloc(h->end, cap * sizeof(*p));
-
-		if (!p)
-			return LDFI_ENOMEM;
-		h->end = p;
-		h->sup_cap = cap;
-	}
+	if (grow(&h->lits, &h->lits_cap, h->nlits + (size_t)n, sizeof(*h->lits), 64) ||
+	    grow(&h->end, &h->sup_cap, h->nsup + 1, sizeof(*h->end), 16))
+		return LDFI_ENOMEM;
 	k = distinct(h, vars, n, h->lits + h->nlits, 0);
 	if (k == 0)
 		h->done = 1;
