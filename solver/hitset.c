@@ -25,15 +25,37 @@
  * j > i would be constantly false and do not exist. Column j (cells i = j..m)
  * is the block of solver variables base[j] .. base[j] + m - j. Columns are
  * added on demand with the clauses for "count >= j implies s(i,j)", enough
- * for upper bounds; the first nexact columns also have the converse, which
- * makes each of their cells equivalent to its meaning (for lower bounds).
+ * for upper bounds. Used for the hard at-most constraints.
  */
 struct counter {
 	int m;
 	const int *x; /* not owned */
 	int ncols;
-	int nexact;
 	int *base; /* base[1..ncols], room for m + 1 entries */
+};
+
+/*
+ * A totalizer (Bailleux & Boufkhad 2003) over the positions, for the level
+ * bound: a balanced binary tree whose node over a range of positions has
+ * outputs o_1..o_c, o_k implied by "at least k of the range are true" (the
+ * upper direction: all an upper bound needs, and unit propagation enforces
+ * it). Column k (an o_k at every node over at least k positions) is added
+ * when the level reaches k - 1, so the tree has at most m ceil(log2 m)
+ * outputs whatever the level, where a sequential counter has m per level:
+ * the solver's size no longer follows the size of the sets enumerated
+ * (docs/solver.md, docs/performance.md).
+ */
+struct tnode {
+	int left, right; /* children, or -1 (a leaf: out[0] is its position's variable) */
+	int size;	 /* positions covered */
+	int *out;	 /* out[k - 1] = o_k, for k = 1..min(size, cols) */
+};
+
+struct totalizer {
+	struct tnode *node; /* children before their parent; the root last */
+	int n;
+	int *outs; /* the nodes' out arrays */
+	int cols;
 };
 
 /*
@@ -58,7 +80,6 @@ struct ldfi_hitset {
 	PicoSAT *ps;
 	int n_vars;
 	int max_size;
-	int top; /* highest solver variable in use */
 
 	/* Supports, flattened: support s is lits[end[s-1] .. end[s]). */
 	int *lits;
@@ -73,9 +94,9 @@ struct ldfi_hitset {
 	int (*stop)(void *); /* interrupt callback, or NULL */
 	int level;	     /* size of the sets being enumerated */
 
-	int m;		    /* number of relevant variables (positive in some support) */
-	int *rel;	    /* the relevant variables, ascending; "positions" index it */
-	struct counter cnt; /* over rel */
+	int m;		      /* number of relevant variables (positive in some support) */
+	int *rel;	      /* the relevant variables, ascending; "positions" index it */
+	struct totalizer tot; /* over rel */
 
 	unsigned char *model; /* last SAT model, per position */
 	int *fix;	      /* positions fixed to true so far, ascending */
@@ -110,13 +131,17 @@ static void clause(PicoSAT *ps, int a, int b, int c)
 	picosat_add(ps, 0);
 }
 
-/* Reserves count fresh solver variables; *first is the first of them. */
+/* Reserves count fresh solver variables, consecutive; *first is the first
+ * of them. PicoSAT hands them out (picosat_inc_max_var), since its context
+ * variables (picosat_push, the lexicographic probes) share the numbering. */
 static int new_vars(struct ldfi_hitset *h, int count, int *first)
 {
-	if (count > INT_MAX - h->top)
+	if (count > INT_MAX - 1 - picosat_variables(h->ps))
 		return LDFI_ELIMIT;
-	*first = h->top + 1;
-	h->top += count;
+	*first = picosat_variables(h->ps) + 1;
+	for (int i = 0; i < count; i++)
+		if (picosat_inc_max_var(h->ps) != *first + i)
+			return LDFI_ESOLVER;
 	return 0;
 }
 
@@ -125,7 +150,6 @@ static int counter_init(struct counter *c, const int *x, int m)
 	c->m = m;
 	c->x = x;
 	c->ncols = 0;
-	c->nexact = 0;
 	c->base = malloc(((size_t)m + 1) * sizeof(*c->base));
 	return c->base ? 0 : LDFI_ENOMEM;
 }
@@ -166,24 +190,90 @@ static int counter_extend(struct ldfi_hitset *h, struct counter *c, int cols)
 	return 0;
 }
 
-/* Adds the converse clauses to columns up to cols (cols <= ncols). */
-static void counter_exact(struct ldfi_hitset *h, struct counter *c, int cols)
+/* Builds the tree over x[lo..hi) into t (room for 2 (hi - lo) - 1 nodes and
+ * their outputs); returns the index of its root. */
+static int tot_build(struct totalizer *t, const int *x, int lo, int hi, int **outs)
 {
-	while (c->nexact < cols) {
-		int j = c->nexact + 1;
+	struct tnode nd = {-1, -1, hi - lo, *outs};
 
-		for (int i = j; i <= c->m; i++) {
-			int s = cell(c, i, j);
-			int a = i - 1 >= j ? cell(c, i - 1, j) : 0; /* 0: false */
-			int b = j > 1 ? cell(c, i - 1, j - 1) : 0;  /* 0: true */
-
-			/* s => a or x;  s => a or b */
-			clause(h->ps, -s, a, c->x[i - 1]);
-			if (b)
-				clause(h->ps, -s, a, b);
-		}
-		c->nexact = j;
+	*outs += hi - lo;
+	if (hi - lo == 1) {
+		nd.out[0] = x[lo];
+	} else {
+		nd.left = tot_build(t, x, lo, lo + (hi - lo) / 2, outs);
+		nd.right = tot_build(t, x, lo + (hi - lo) / 2, hi, outs);
 	}
+	t->node[t->n] = nd;
+	return t->n++;
+}
+
+/* A totalizer over x[0..m) with no column yet. Returns 0 or LDFI_ENOMEM. */
+static int tot_init(struct totalizer *t, const int *x, int m)
+{
+	size_t room = 0;
+	int *outs;
+
+	memset(t, 0, sizeof(*t));
+	if (m == 0)
+		return 0;
+	/* Every level of the tree covers each position once. */
+	for (int w = m;; w = (w + 1) / 2) {
+		room += (size_t)m;
+		if (w == 1)
+			break;
+	}
+	t->node = malloc((2 * (size_t)m - 1) * sizeof(*t->node));
+	t->outs = outs = malloc(room * sizeof(*t->outs));
+	if (!t->node || !t->outs) {
+		free(t->node);
+		free(t->outs);
+		t->node = NULL;
+		t->outs = NULL;
+		return LDFI_ENOMEM;
+	}
+	tot_build(t, x, 0, m, &outs); /* a leaf's o_1 is its position */
+	return 0;
+}
+
+static void tot_free(struct totalizer *t)
+{
+	free(t->node);
+	free(t->outs);
+	memset(t, 0, sizeof(*t));
+}
+
+/* o_k of the root (k <= its size, column k built). */
+static int tot_out(const struct totalizer *t, int k)
+{
+	return t->node[t->n - 1].out[k - 1];
+}
+
+/* Adds columns until there are cols of them (cols <= m): at each inner node
+ * over at least k positions, o_k with "i of the left and k - i of the right
+ * imply o_k" for every split. Children come first, so theirs exist. */
+static int tot_extend(struct ldfi_hitset *h, struct totalizer *t, int cols)
+{
+	for (; t->cols < cols; t->cols++) {
+		int k = t->cols + 1;
+
+		for (int n = 0; n < t->n; n++) {
+			struct tnode *nd = &t->node[n];
+			const struct tnode *l, *r;
+			int v, err, i;
+
+			if (nd->left < 0 || nd->size < k)
+				continue;
+			if ((err = new_vars(h, 1, &v)))
+				return err;
+			nd->out[k - 1] = v;
+			l = &t->node[nd->left];
+			r = &t->node[nd->right];
+			for (i = k - r->size > 0 ? k - r->size : 0; i <= l->size && i <= k; i++)
+				clause(h->ps, i ? -l->out[i - 1] : 0,
+				       k - i ? -r->out[k - i - 1] : 0, v);
+		}
+	}
+	return 0;
 }
 
 static void pool_finish(struct pool *p)
@@ -308,7 +398,7 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	picosat_set_seed(h->ps, 0);
 	h->n_vars = n_vars;
 	h->max_size = max_size;
-	h->top = n_vars;
+	picosat_adjust(h->ps, n_vars); /* variables 1..n_vars are the faults */
 	h->lex = 1;
 	return h;
 
@@ -328,7 +418,7 @@ void ldfi_hitset_destroy(struct ldfi_hitset *h)
 		return;
 	if (h->ps)
 		picosat_reset(h->ps);
-	counter_free(&h->cnt);
+	tot_free(&h->tot);
 	free(h->lits);
 	free(h->end);
 	pool_finish(&h->dpool);
@@ -391,10 +481,10 @@ static int distinct(struct ldfi_hitset *h, const int *vars, int n, int *out, int
 static int intern(struct ldfi_hitset *h, struct pool *p, const int *v, int k, int sign)
 {
 	bool added;
-	size_t i = pool_add(p, v, k, h->top + 1, &added);
+	size_t i = pool_add(p, v, k, 0, &added);
 
 	if (added) {
-		h->top++;
+		p->aux[i] = picosat_inc_max_var(h->ps);
 		for (int j = 0; j < k; j++)
 			picosat_add(h->ps, sign * v[j]);
 		picosat_add(h->ps, -sign * p->aux[i]);
@@ -415,7 +505,7 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 		return ldfi_hitset_add_support(h, vars, n);
 	if (h->started)
 		return LDFI_EINVAL;
-	if (h->top > INT_MAX - 2)
+	if (picosat_variables(h->ps) > INT_MAX - 3)
 		return LDFI_ELIMIT;
 	pos = h->scratch;
 	cond = h->scratch + h->n_vars + 1;
@@ -578,7 +668,7 @@ static int start(struct ldfi_hitset *h)
 			clause(h->ps, -v, 0, 0);
 		h->mark[v] = 0;
 	}
-	err = counter_init(&h->cnt, h->rel, h->m);
+	err = tot_init(&h->tot, h->rel, h->m);
 	if (err)
 		return err;
 	h->started = 1;
@@ -589,7 +679,7 @@ err_clear:
 	return err;
 }
 
-/* The counter column that bounds the current level, 0 when no bound. */
+/* The totalizer column that bounds the current level, 0 when no bound. */
 static int bound_col(const struct ldfi_hitset *h)
 {
 	return h->level < h->m ? h->level + 1 : 0;
@@ -597,8 +687,9 @@ static int bound_col(const struct ldfi_hitset *h)
 
 /*
  * One SAT call under the assumptions: the level bound; positions [0, p)
- * fixed (those in fix[0..nf) true, the others false); when probe_i > 0, the
- * counter cell s(probe_i, nf + 1), "a true position in [p, probe_i)".
+ * fixed (those in fix[0..nf) true, the others false); when probe_i > 0,
+ * "a true position in [p, probe_i)", a clause in a context of its own that
+ * is dropped after the call (PicoSAT recycles its variable).
  * Returns PICOSAT_SATISFIABLE (model[] updated), PICOSAT_UNSATISFIABLE,
  * LDFI_HITSET_STOPPED (the interrupt callback fired) or LDFI_ESOLVER.
  */
@@ -606,8 +697,14 @@ static int solve(struct ldfi_hitset *h, int nf, int p, int probe_i)
 {
 	int col = bound_col(h), f = 0, r;
 
+	if (probe_i > 0) {
+		picosat_push(h->ps);
+		for (int q = p; q < probe_i; q++)
+			picosat_add(h->ps, h->rel[q]);
+		picosat_add(h->ps, 0);
+	}
 	if (col)
-		picosat_assume(h->ps, -cell(&h->cnt, h->m, col));
+		picosat_assume(h->ps, -tot_out(&h->tot, col));
 	for (int q = 0; q < p; q++) {
 		if (f < nf && h->fix[f] == q) {
 			picosat_assume(h->ps, h->rel[q]);
@@ -616,8 +713,6 @@ static int solve(struct ldfi_hitset *h, int nf, int p, int probe_i)
 			picosat_assume(h->ps, -h->rel[q]);
 		}
 	}
-	if (probe_i > 0)
-		picosat_assume(h->ps, cell(&h->cnt, probe_i, nf + 1));
 	r = picosat_sat(h->ps, -1);
 	if (r == PICOSAT_SATISFIABLE) {
 		for (int q = 0; q < h->m; q++)
@@ -625,11 +720,15 @@ static int solve(struct ldfi_hitset *h, int nf, int p, int probe_i)
 		/* Learned clauses pile up over a long enumeration; they are
 		 * implied, so dropping most now and then changes no answer
 		 * (the lexicographic first model is unique) and keeps memory
-		 * down (docs/performance.md, memory). */
+		 * down (docs/performance.md, memory). PicoSAT wants this in
+		 * its SAT state, before the pop. */
 		if (++h->n_solves % 64 == 0)
 			picosat_remove_learned(h->ps, 75);
-		return r;
 	}
+	if (probe_i > 0)
+		picosat_pop(h->ps);
+	if (r == PICOSAT_SATISFIABLE)
+		return r;
 	if (r == PICOSAT_UNKNOWN && h->stop)
 		return LDFI_HITSET_STOPPED;
 	return r == PICOSAT_UNSATISFIABLE ? r : LDFI_ESOLVER;
@@ -652,17 +751,13 @@ static int first_true(const struct ldfi_hitset *h, int p)
  */
 static int lexfirst(struct ldfi_hitset *h, int *nf_out)
 {
-	int nf = 0, p = 0, err;
+	int nf = 0, p = 0;
 
 	for (;;) {
 		int hi = first_true(h, p), lo = p - 1, probe_first = 1;
 
 		if (hi == h->m)
 			break;
-		err = counter_extend(h, &h->cnt, nf + 1);
-		if (err)
-			return err;
-		counter_exact(h, &h->cnt, nf + 1);
 		/* "true in [p, hi]" holds (the model), "true in [p, lo]" cannot. */
 		while (hi - lo > 1) {
 			int mid = probe_first ? hi - 1 : lo + (hi - lo) / 2;
@@ -794,7 +889,7 @@ static int compute(struct ldfi_hitset *h)
 			return 0;
 		}
 		col = bound_col(h);
-		r = counter_extend(h, &h->cnt, col);
+		r = tot_extend(h, &h->tot, col);
 		if (r)
 			return r;
 		r = solve(h, 0, 0, 0);
@@ -802,7 +897,7 @@ static int compute(struct ldfi_hitset *h)
 			return r;
 		if (r == PICOSAT_UNSATISFIABLE) {
 			/* Without the bound in the failed assumptions, larger sets fail too. */
-			if (!col || !picosat_failed_assumption(h->ps, -cell(&h->cnt, h->m, col)))
+			if (!col || !picosat_failed_assumption(h->ps, -tot_out(&h->tot, col)))
 				h->done = 1;
 			else
 				h->level++;
