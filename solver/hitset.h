@@ -76,7 +76,8 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n);
  * arrays are copied. Only before the first ldfi_hitset_next().
  * Returns 0; LDFI_EINVAL for NULL h, n < 0, n_neg < 0, a NULL array with a
  * positive length, a variable outside 1..n_vars, or a call after next();
- * LDFI_ENOMEM (h is unchanged).
+ * LDFI_ENOMEM (h is unchanged); LDFI_ELIMIT when the solver would need
+ * more than INT_MAX variables.
  */
 int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
 				int n_neg);
