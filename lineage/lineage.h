@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "ldfi/conf.h"
-#include "ldfi/db.h"
+#include "runtime/store/store.h"
 #include "ldfi/faults.h"
 #include "ldfi/trace.h"
 

@@ -10,7 +10,7 @@
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "ldfi/stage.h"
 
 /* "dir/name", or NULL. */

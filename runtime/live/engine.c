@@ -11,7 +11,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "runtime/isolate.h"
 #include "runtime/live/frame.h"
 #include "runtime/live/live.h"

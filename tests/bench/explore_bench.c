@@ -29,7 +29,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "src/explore.h"
+#include "src/explore/explore.h"
 
 /*
  * Molly's published figures, copied from /work/shared/bench/molly-table.md

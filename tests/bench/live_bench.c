@@ -22,7 +22,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "runtime/live/live.h"
 
 static const struct {

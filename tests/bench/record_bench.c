@@ -23,10 +23,10 @@
 #include <sqlite3.h>
 
 #include "ldfi/conf.h"
-#include "ldfi/db.h"
+#include "runtime/store/store.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "ldfi/trace.h"
 
 #define N_NODES 64

@@ -17,8 +17,8 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
-#include "src/explore.h"
+#include "runtime/runtime.h"
+#include "src/explore/explore.h"
 #include "tests/test.h"
 
 static const char *outdir;

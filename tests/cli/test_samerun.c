@@ -10,7 +10,7 @@
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
-#include "src/samerun.h"
+#include "src/explore/samerun.h"
 #include "test.h"
 
 static const char conf_text[] = "[explore]\neot = 4\neff = 3\ncrashes = 1\n"

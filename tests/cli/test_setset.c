@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "ldfi/ldfi.h"
-#include "src/strategy.h"
+#include "src/explore/strategy.h"
 #include "test.h"
 
 /* The i-th test set: 0..7 variables from i, some large. */

@@ -44,8 +44,8 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
-#include "src/explore.h"
+#include "runtime/runtime.h"
+#include "src/explore/explore.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1

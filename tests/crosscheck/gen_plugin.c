@@ -40,7 +40,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "ldfi/stage.h"
 #include "ldfi/trace.h"
 

@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 
 #include "ldfi/conf.h"
-#include "ldfi/db.h"
+#include "runtime/store/store.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"

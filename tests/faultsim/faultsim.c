@@ -38,7 +38,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 
-#include "src/cli.h"
+#include "src/cli/cli.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define FS_SANITIZED 1

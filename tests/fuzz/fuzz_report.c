@@ -15,7 +15,7 @@
 #include "fuzz.h"
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
-#include "src/replay.h"
+#include "src/cli/replay.h"
 
 #define NAME "fuzz.json"
 

@@ -13,7 +13,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "ldfi/runtime.h"
+#include "runtime/runtime.h"
 #include "ldfi/trace.h"
 #include "tests/test.h"
 

@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "ldfi/db.h"
+#include "runtime/store/store.h"
 #include "tests/runtime/rt.h"
 
 /* The tables compared, and the columns left out besides `run`. */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ldfi/db.h"
+#include "runtime/store/store.h"
 #include "ldfi/stage.h"
 #include "lineage/lineage.h"
 #include "tests/runtime/rt.h"

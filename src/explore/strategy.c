@@ -1,0 +1,86 @@
+/* strategy.c - what the strategies share: tried sets, counterexamples,
+ * validity of a fault set within the bounds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/ldfi.h"
+#include "src/explore/strategy.h"
+
+int ldfi_gen_base_init(struct ldfi_gen *g, const struct ldfi_gen_ops *ops,
+		       const struct ldfi_conf *conf, bool all)
+{
+	g->ops = ops;
+	g->conf = conf;
+	g->all = all;
+	ldfi_space_init(&g->space, conf);
+	g->tried = ldfi_setset_create();
+	return g->tried ? 0 : LDFI_ENOMEM;
+}
+
+void ldfi_gen_base_finish(struct ldfi_gen *g)
+{
+	ldfi_setset_destroy(g->tried);
+	for (int i = 0; i < g->n_cex; i++)
+		free(g->cex[i]);
+	free(g->cex);
+	free(g->cex_n);
+}
+
+void ldfi_gen_destroy(struct ldfi_gen *g)
+{
+	if (g)
+		g->ops->destroy(g);
+}
+
+int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed)
+{
+	int **cex;
+	int *cex_n, *copy;
+
+	if (ldfi_setset_add(g->tried, vars, n) < 0)
+		return LDFI_ENOMEM;
+	if (passed)
+		return 0;
+	cex = realloc(g->cex, ((size_t)g->n_cex + 1) * sizeof(*cex));
+	if (!cex)
+		return LDFI_ENOMEM;
+	g->cex = cex;
+	cex_n = realloc(g->cex_n, ((size_t)g->n_cex + 1) * sizeof(*cex_n));
+	if (!cex_n)
+		return LDFI_ENOMEM;
+	g->cex_n = cex_n;
+	copy = malloc(((size_t)n + 1) * sizeof(int));
+	if (!copy)
+		return LDFI_ENOMEM;
+	if (n)
+		memcpy(copy, vars, (size_t)n * sizeof(int));
+	g->cex[g->n_cex] = copy;
+	g->cex_n[g->n_cex++] = n;
+	return 0;
+}
+
+bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n)
+{
+	if (ldfi_setset_has(g->tried, vars, n))
+		return true;
+	for (int i = 0; i < g->n_cex; i++)
+		if (ldfi_vars_subset(g->cex[i], g->cex_n[i], vars, n))
+			return true;
+	return false;
+}
+
+bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n)
+{
+	int crashes = 0, last_node = -1;
+
+	/* Crash variables come first and are grouped by node. */
+	for (int i = 0; i < n && vars[i] <= g->space.n_crash; i++) {
+		struct ldfi_fault f = ldfi_space_fault(&g->space, vars[i]);
+
+		if (f.a == last_node)
+			return false;
+		last_node = f.a;
+		crashes++;
+	}
+	return crashes <= g->conf->crashes;
+}

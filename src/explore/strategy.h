@@ -1,0 +1,93 @@
+/*
+ * strategy.h - where the next fault set comes from. The three strategies
+ * (ldfi, random, exhaustive) share the explore loop through this interface.
+ * Fault sets are handled as ascending arrays of fault-space variables
+ * (lineage.h: struct ldfi_space).
+ */
+#ifndef LDFI_SRC_STRATEGY_H
+#define LDFI_SRC_STRATEGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ldfi/conf.h"
+#include "runtime/store/store.h"
+#include "lineage/lineage.h"
+
+/* A set of fault sets (each an ascending variable array), for "tried". */
+struct ldfi_setset;
+struct ldfi_setset *ldfi_setset_create(void);
+void ldfi_setset_destroy(struct ldfi_setset *s);
+/* Returns 1 if added, 0 if present, LDFI_ENOMEM. */
+int ldfi_setset_add(struct ldfi_setset *s, const int *vars, int n);
+bool ldfi_setset_has(const struct ldfi_setset *s, const int *vars, int n);
+/* Sets are numbered 0, 1, ... in the order they were added: the number of
+ * vars[0..n), or -1 if absent. */
+long ldfi_setset_find(const struct ldfi_setset *s, const int *vars, int n);
+/* Writes set number i to out[0..cap) and returns its size; LDFI_ELIMIT if it
+ * has more than cap variables, LDFI_EINVAL if there is no set i. */
+int ldfi_setset_get(const struct ldfi_setset *s, long i, int *out, int cap);
+long ldfi_setset_count(const struct ldfi_setset *s);
+
+struct ldfi_gen;
+
+struct ldfi_gen_ops {
+	/* Next fault set not tried yet: 1 and the set in vars/n, 0 when none is
+	 * left, LDFI_GEN_STOPPED when the stop callback fired (call again to go
+	 * on), or a negative LDFI_E* code. `cap` >= space.n_vars. */
+	int (*next)(struct ldfi_gen *g, int *vars, int cap, int *n);
+	/* A run of `vars` (or the fault-free run, n == 0) finished and was
+	 * recorded as `run` in the database. Returns 0 or LDFI_E*. */
+	int (*learn)(struct ldfi_gen *g, struct ldfi_db *db, int64_t run, const int *vars, int n,
+		     bool passed);
+	/* Hypotheses known but not run yet (an estimate for progress). */
+	long (*pending)(const struct ldfi_gen *g);
+	/* Call fn on each hypothesis queued to run next (ascending variables);
+	 * NULL for strategies that keep no queue. Stops at fn's first non-zero
+	 * return and returns it. */
+	int (*each_pending)(const struct ldfi_gen *g, int (*fn)(const int *vars, int n, void *arg),
+			    void *arg);
+	void (*destroy)(struct ldfi_gen *g);
+};
+
+#define LDFI_GEN_STOPPED 2
+
+struct ldfi_gen {
+	const struct ldfi_gen_ops *ops;
+	/* Polled during long searches: non-zero stops next() (budgets, signals). */
+	int (*stop)(void *arg);
+	void *stop_arg;
+	const struct ldfi_conf *conf;
+	struct ldfi_space space;
+	struct ldfi_setset *tried; /* owned */
+	long pruned;		   /* candidates skipped (tried already, or a superset of a
+				    * counterexample) */
+	bool all;		   /* --all: keep going after a counterexample */
+	/* Its counterexamples are minimal by construction (smallest first,
+	 * or lineage over checks that faults can only break by losing
+	 * records); otherwise explore shrinks them. */
+	bool minimal_cex;
+	int **cex; /* counterexample sets, to skip their supersets */
+	int *cex_n;
+	int n_cex;
+};
+
+/* Constructors; NULL on ENOMEM. `all` as in --all. */
+struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all);
+struct ldfi_gen *ldfi_gen_random_create(const struct ldfi_conf *conf, uint64_t seed, bool all);
+struct ldfi_gen *ldfi_gen_exhaustive_create(const struct ldfi_conf *conf, bool all);
+void ldfi_gen_destroy(struct ldfi_gen *g); /* NULL-safe */
+
+/* Shared by the strategies. */
+int ldfi_gen_base_init(struct ldfi_gen *g, const struct ldfi_gen_ops *ops,
+		       const struct ldfi_conf *conf, bool all);
+void ldfi_gen_base_finish(struct ldfi_gen *g);
+/* Note a finished run: mark tried, remember counterexamples. */
+int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed);
+/* Whether a candidate must be skipped (tried, or a counterexample's superset). */
+bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n);
+/* Whether `vars` is a valid fault set of the bounds (crash budget, one crash
+ * per node). */
+bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n);
+
+#endif

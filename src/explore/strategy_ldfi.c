@@ -1,0 +1,599 @@
+/*
+ * strategy_ldfi.c - lineage-driven candidates: for every good outcome, the
+ * minimal fault sets that cut all of its known supports (solver/hitset),
+ * smallest first across all outcomes; never one already tried nor a
+ * superset of a counterexample. When a run adds supports to an outcome, its
+ * enumeration restarts from the new formula.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/ldfi.h"
+#include "solver/hitset.h"
+#include "src/explore/extend.h"
+#include "src/explore/samerun.h"
+#include "src/explore/strategy.h"
+
+/* One outcome's enumeration and its next candidate. Its solver lives only
+ * while it computes a candidate: then it is freed, and rebuilt from the
+ * outcome's supports and `blk` when the stream must go on, so at most one
+ * solver exists at a time and none keeps a long enumeration's learned
+ * clauses (docs/performance.md, memory). */
+struct stream {
+	struct ldfi_hitset *h;
+	uint64_t version; /* the outcome's version the enumeration is over */
+	int *peek;	  /* next candidate, valid when has_peek */
+	int n_peek;
+	bool has_peek;
+	bool done;
+	bool retired; /* solver freed (done, or parked with its candidate) */
+	bool last;    /* peek[] holds the last set returned, not yet in blk */
+	int level;    /* size of that set: where a rebuilt solver resumes */
+	/* The tried sets (numbers in base.tried) this enumeration returned:
+	 * a rebuilt solver blocks them and resumes where the last one
+	 * stopped, with the same sets to come. */
+	uint32_t *blk;
+	int n_blk, cap_blk;
+};
+
+struct gen_ldfi {
+	struct ldfi_gen base;
+	/* Plugin checks that are not about records held (no `holds`) can fail
+	 * because faults *create* outputs, which no lineage of the good run
+	 * points to: once lineage has nothing left, the rest of the space is
+	 * searched exhaustively, smallest first (docs/lineage.md). NULL when
+	 * every check is about records held. */
+	struct ldfi_gen *rest;
+	/* Before that completion: extensions of passing runs. A run with faults
+	 * F whose good outcomes held only because of F (conditional supports)
+	 * suggests F plus a cut of those outcomes - how a fault *adds* to a
+	 * failure (3pc: an abort that saved b, then lost). Only hypotheses are
+	 * added, so soundness rests on the completion as before. */
+	int **ext_runs; /* passing runs' fault sets, in the order they ran */
+	int *ext_n;
+	int n_ext, cap_ext;
+	int ext_f, ext_o; /* cursor: run, outcome */
+	struct ldfi_hitset *ext_h;
+	/* The next candidate of each (an extension never jumps ahead of the
+	 * completion's size: counterexamples stay smallest first). */
+	int *peek[2], n_peek[2];
+	bool has_peek[2];
+	bool rest_done; /* the completion has no set left */
+	/* One-fault extensions (src/extend.h): beside lineage's hypotheses,
+	 * ranked with them, long before the completion. */
+	struct ldfi_ext *ext1;
+	/* What each run sent, so that the completion skips sets that run as
+	 * one already run (src/samerun.h). */
+	struct ldfi_samerun *same;
+	struct ldfi_lineage *lin;
+	struct stream *streams;
+	int n_streams;
+	int *buf;	     /* room for a fault set */
+	unsigned char *mark; /* per variable, scratch, kept all zero */
+	int *crash_vars;
+};
+
+static void stream_reset(struct stream *s)
+{
+	ldfi_hitset_destroy(s->h);
+	s->h = NULL;
+	s->has_peek = false;
+	s->done = false;
+	s->retired = false;
+	s->last = false;
+	s->level = 0;
+}
+
+/* Build a solver for outcome `o` with the bounds' crash constraints and the
+ * counterexamples blocked. */
+/* A solver for outcome `o` with the bounds' crash constraints, the
+ * counterexamples blocked and the faults `force` (n_force of them)
+ * required. */
+static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const int *force,
+			int n_force, struct ldfi_hitset **out)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	const struct ldfi_conf *conf = g->base.conf;
+	struct ldfi_hitset *h = ldfi_hitset_create(sp->n_vars, 0);
+	int rc = 0;
+
+	if (!(*out = h))
+		return LDFI_ENOMEM;
+	if (g->base.stop)
+		ldfi_hitset_set_interrupt(h, g->base.stop, g->base.stop_arg);
+	for (int i = 0; !rc && i < o->n_supports; i++)
+		rc = ldfi_hitset_add_conditional(h, o->supports[i].vars, o->supports[i].n,
+						 o->supports[i].neg, o->supports[i].n_neg);
+	for (int i = 0; !rc && i < n_force; i++)
+		rc = ldfi_hitset_add_conditional(h, &force[i], 1, NULL, 0);
+	if (!rc && sp->n_crash) {
+		for (int v = 0; v < sp->n_crash; v++)
+			g->crash_vars[v] = v + 1;
+		rc = ldfi_hitset_add_atmost(h, g->crash_vars, sp->n_crash, conf->crashes);
+		for (int node = 0; !rc && node < conf->n_nodes; node++)
+			rc = ldfi_hitset_add_atmost(h, g->crash_vars + node * conf->eot, conf->eot,
+						    1);
+	}
+	for (int i = 0; !rc && i < g->base.n_cex; i++)
+		rc = ldfi_hitset_block(h, g->base.cex[i], g->base.cex_n[i]);
+	return rc;
+}
+
+/* Notes the last set `s` returned in blk if it was tried since. */
+static int stream_note(struct gen_ldfi *g, struct stream *s)
+{
+	long i;
+
+	if (!s->last)
+		return 0;
+	s->last = false;
+	if ((i = ldfi_setset_find(g->base.tried, s->peek, s->n_peek)) < 0)
+		return 0; /* a counterexample's superset: blocked as such */
+	if (s->n_blk == s->cap_blk) {
+		int cap = s->cap_blk ? 2 * s->cap_blk : 16;
+		uint32_t *p = realloc(s->blk, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		s->blk = p;
+		s->cap_blk = cap;
+	}
+	s->blk[s->n_blk++] = (uint32_t)i;
+	return 0;
+}
+
+/* Whether the fault set marked in g->mark satisfies support c. */
+static bool satisfies(const struct gen_ldfi *g, const struct ldfi_clause *c)
+{
+	for (int k = 0; k < c->n; k++)
+		if (g->mark[c->vars[k]])
+			return true;
+	for (int k = 0; k < c->n_neg; k++)
+		if (!g->mark[c->neg[k]])
+			return true;
+	return false;
+}
+
+/* The outcome gained supports: keep in blk the sets its new formula still
+ * allows. Supports only accumulate (one dropped is implied by the one that
+ * replaced it), and the newest are last, so a set allowed before needs
+ * checking against the supports added since only. Blocking a tried set
+ * that the formula allows changes no candidate to come: it excludes that
+ * set, tried already, and its proper supersets, none of them minimal. */
+static void stream_refilter(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+{
+	uint64_t added = o->version - s->version;
+	int from = added < (uint64_t)o->n_supports ? o->n_supports - (int)added : 0, kept = 0;
+
+	for (int b = 0; b < s->n_blk; b++) {
+		int n = ldfi_setset_get(g->base.tried, s->blk[b], g->buf, g->base.space.n_vars + 1);
+		bool ok = true;
+
+		for (int k = 0; k < n; k++)
+			g->mark[g->buf[k]] = 1;
+		for (int i = from; ok && i < o->n_supports; i++)
+			ok = satisfies(g, &o->supports[i]);
+		for (int k = 0; k < n; k++)
+			g->mark[g->buf[k]] = 0;
+		if (ok && n >= 0)
+			s->blk[kept++] = s->blk[b];
+	}
+	s->n_blk = kept;
+}
+
+static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+{
+	int rc = stream_note(g, s);
+
+	if (rc)
+		return rc;
+	stream_refilter(g, s, o);
+	stream_reset(s);
+	s->version = o->version;
+	s->retired = true; /* the solver is built when a candidate is wanted */
+	return 0;
+}
+
+/* A solver for `s` that resumes after the sets it returned. */
+static int stream_solver(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+{
+	int rc = solver_build(g, o, NULL, 0, &s->h);
+
+	for (int b = 0; !rc && b < s->n_blk; b++) {
+		int n = ldfi_setset_get(g->base.tried, s->blk[b], g->buf, g->base.space.n_vars + 1);
+
+		rc = n < 0 ? n : ldfi_hitset_block(s->h, g->buf, n);
+	}
+	/* Every allowed smaller set is blocked: tried (in blk) or a
+	 * counterexample's superset. */
+	return rc ? rc : ldfi_hitset_start_at(s->h, s->level);
+}
+
+/* Advance `s` to its next candidate that is neither tried nor excluded. */
+static int stream_fill(struct gen_ldfi *g, struct stream *s)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	int rc;
+
+	if (s->has_peek || s->done)
+		return 0;
+	if ((rc = stream_note(g, s)))
+		return rc;
+	if (!s->h &&
+	    (rc = stream_solver(g, s, ldfi_lineage_outcome(g->lin, (int)(s - g->streams)))))
+		return rc;
+	while (!s->has_peek && !s->done) {
+		int n;
+
+		rc = ldfi_hitset_next(s->h, s->peek, sp->n_vars + 1, &n);
+		if (rc == LDFI_HITSET_STOPPED)
+			return LDFI_GEN_STOPPED;
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			s->done = true;
+			break;
+		}
+		s->n_peek = n;
+		s->last = true;
+		s->level = n;
+		if (ldfi_gen_skip(&g->base, s->peek, n)) {
+			g->base.pruned++;
+			if ((rc = stream_note(g, s)))
+				return rc;
+			continue;
+		}
+		s->has_peek = true;
+	}
+	/* Park (or, exhausted, retire until the outcome changes). */
+	ldfi_hitset_destroy(s->h);
+	s->h = NULL;
+	s->retired = true;
+	return 0;
+}
+
+static int grow_streams(struct gen_ldfi *g, int n)
+{
+	struct stream *s;
+
+	if (n <= g->n_streams)
+		return 0;
+	s = realloc(g->streams, (size_t)n * sizeof(*s));
+	if (!s)
+		return LDFI_ENOMEM;
+	g->streams = s;
+	for (int i = g->n_streams; i < n; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].peek = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+		if (!s[i].peek) {
+			g->n_streams = i;
+			return LDFI_ENOMEM;
+		}
+		s[i].done = true;
+		g->n_streams = i + 1;
+	}
+	return 0;
+}
+
+/* Smaller sets first, then lexicographic by variable. */
+static int cmp_sets(const int *a, int na, const int *b, int nb)
+{
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	for (int i = 0; i < na; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* The exhaustive completion: its next set that this strategy has neither
+ * tried nor excluded. */
+static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
+{
+	int rc;
+
+	g->rest->stop = g->base.stop;
+	g->rest->stop_arg = g->base.stop_arg;
+	while ((rc = g->rest->ops->next(g->rest, vars, cap, n)) == 1) {
+		if (ldfi_gen_skip(&g->base, vars, *n) ||
+		    ldfi_samerun_same(g->same, g->base.tried, vars, *n)) {
+			g->base.pruned++;
+			continue;
+		}
+		/* Taken: its pending count (an upper bound) goes down. */
+		return (rc = ldfi_gen_base_learn(g->rest, vars, *n, true)) ? rc : 1;
+	}
+	return rc;
+}
+
+/* The next extension of a passing run: F plus a minimal cut of an outcome
+ * that held in F's run because of F. */
+static int ext_next(struct gen_ldfi *g, int *vars, int cap, int *n)
+{
+	int n_out = ldfi_lineage_n_outcomes(g->lin), rc;
+
+	while (g->ext_f < g->n_ext) {
+		const int *f = g->ext_runs[g->ext_f];
+		int nf = g->ext_n[g->ext_f];
+
+		if (!g->ext_h) {
+			while (g->ext_o < n_out &&
+			       !ldfi_ext_held_because_of(ldfi_lineage_outcome(g->lin, g->ext_o), f,
+							 nf))
+				g->ext_o++;
+			if (g->ext_o == n_out) {
+				g->ext_f++;
+				g->ext_o = 0;
+				continue;
+			}
+			if ((rc = solver_build(g, ldfi_lineage_outcome(g->lin, g->ext_o), f, nf,
+					       &g->ext_h)))
+				return rc;
+		}
+		rc = ldfi_hitset_next(g->ext_h, vars, cap, n);
+		if (rc == LDFI_HITSET_STOPPED)
+			return LDFI_GEN_STOPPED;
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			ldfi_hitset_destroy(g->ext_h);
+			g->ext_h = NULL;
+			g->ext_o++;
+			continue;
+		}
+		if (!ldfi_gen_skip(&g->base, vars, *n))
+			return 1;
+		g->base.pruned++;
+	}
+	return 0;
+}
+
+static int ext_add(struct gen_ldfi *g, const int *vars, int n)
+{
+	if (g->n_ext == g->cap_ext) {
+		int cap = g->cap_ext ? 2 * g->cap_ext : 16;
+		int **r = realloc(g->ext_runs, (size_t)cap * sizeof(*r));
+		int *rn = r ? realloc(g->ext_n, (size_t)cap * sizeof(*rn)) : NULL;
+
+		if (r)
+			g->ext_runs = r;
+		if (!rn)
+			return LDFI_ENOMEM;
+		g->ext_n = rn;
+		g->cap_ext = cap;
+	}
+	if (!(g->ext_runs[g->n_ext] = malloc(((size_t)n + 1) * sizeof(int))))
+		return LDFI_ENOMEM;
+	memcpy(g->ext_runs[g->n_ext], vars, (size_t)n * sizeof(int)); /* ascending, as neg */
+	g->ext_n[g->n_ext++] = n;
+	return 0;
+}
+
+/* After lineage: the smaller of the next extension and the completion's
+ * next set (extensions first on a tie). */
+static int tail_next(struct gen_ldfi *g, int *vars, int cap, int *n)
+{
+	int pick, rc;
+
+	for (int k = 0; k < 2; k++) {
+		if (g->has_peek[k] && ldfi_gen_skip(&g->base, g->peek[k], g->n_peek[k]))
+			g->has_peek[k] = false;
+		if (g->has_peek[k])
+			continue;
+		rc = k == 0 ? ext_next(g, g->peek[0], g->base.space.n_vars + 1, &g->n_peek[0])
+			    : rest_next(g, g->peek[1], g->base.space.n_vars + 1, &g->n_peek[1]);
+		if (rc < 0 || rc == LDFI_GEN_STOPPED)
+			return rc;
+		g->has_peek[k] = rc == 1;
+		g->rest_done |= k == 1 && rc == 0;
+	}
+	if (!g->has_peek[0] && !g->has_peek[1])
+		return 0;
+	pick = !g->has_peek[0] || (g->has_peek[1] && g->n_peek[1] < g->n_peek[0]);
+	if (g->n_peek[pick] > cap)
+		return LDFI_ELIMIT;
+	*n = g->n_peek[pick];
+	memcpy(vars, g->peek[pick], (size_t)*n * sizeof(int));
+	g->has_peek[pick] = false;
+	return 1;
+}
+
+/* Whether some check can fail other than by losing records (a plugin
+ * check with no `holds`). */
+static bool needs_rest(const struct ldfi_conf *conf)
+{
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN && conf->checks[i].holds < 0)
+			return true;
+	return false;
+}
+
+/* Whether a one-fault extension e (n_e faults) goes before lineage's best
+ * candidate (n_best faults, -1 when none): one fault less when it cuts an
+ * output that exists only under faults (the fault added is what turns the
+ * run's divergence into a conflict), and on a tie those first, lineage
+ * before the others. */
+static bool ext_first(int n_e, bool created, int n_best)
+{
+	int rank = n_e - created;
+
+	return n_best < 0 || rank < n_best || (rank == n_best && created);
+}
+
+static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
+{
+	struct gen_ldfi *g = (struct gen_ldfi *)base;
+	int n_out = ldfi_lineage_n_outcomes(g->lin), best = -1, rc;
+
+	if ((rc = grow_streams(g, n_out)))
+		return rc;
+	for (int i = 0; i < n_out; i++) {
+		const struct ldfi_outcome *o = ldfi_lineage_outcome(g->lin, i);
+		struct stream *s = &g->streams[i];
+
+		if (((!s->h && !s->retired) || s->version != o->version) &&
+		    (rc = stream_build(g, s, o)))
+			return rc;
+		if (s->has_peek && ldfi_gen_skip(base, s->peek, s->n_peek))
+			s->has_peek = false;
+		if ((rc = stream_fill(g, s)))
+			return rc; /* an error, or LDFI_GEN_STOPPED */
+		if (s->has_peek && (best < 0 || cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
+							 g->streams[best].n_peek) < 0))
+			best = i;
+	}
+	if (g->ext1) {
+		const int *e;
+		int n_e;
+		bool created;
+
+		if (ldfi_ext_peek(g->ext1, base, &e, &n_e, &created) &&
+		    ext_first(n_e, created, best < 0 ? -1 : g->streams[best].n_peek)) {
+			if (n_e > cap)
+				return LDFI_ELIMIT;
+			*n = n_e;
+			memcpy(vars, e, (size_t)n_e * sizeof(int));
+			ldfi_ext_pop(g->ext1);
+			return 1;
+		}
+	}
+	if (best < 0 && g->rest)
+		return tail_next(g, vars, cap, n);
+	if (best < 0)
+		return 0;
+	if (g->streams[best].n_peek > cap)
+		return LDFI_ELIMIT;
+	*n = g->streams[best].n_peek;
+	memcpy(vars, g->streams[best].peek, (size_t)*n * sizeof(int));
+	return 1;
+}
+
+static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, const int *vars,
+		      int n, bool passed)
+{
+	struct gen_ldfi *g = (struct gen_ldfi *)base;
+	int rc = ldfi_gen_base_learn(base, vars, n, passed);
+	struct ldfi_trace *tr;
+
+	if (rc)
+		return rc;
+	if (!passed) {
+		/* Counterexample: no superset of it is worth running. */
+		for (int i = 0; i < g->n_streams && !rc; i++)
+			if (g->streams[i].h)
+				rc = ldfi_hitset_block(g->streams[i].h, vars, n);
+		return rc;
+	}
+	if (g->rest && n > 0 && (rc = ext_add(g, vars, n)))
+		return rc;
+	if ((rc = ldfi_db_load_trace(db, base->conf, run, &tr)))
+		return rc;
+	if (!(rc = ldfi_lineage_add_trace(g->lin, tr, NULL)) && g->same)
+		rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr);
+	ldfi_trace_destroy(tr);
+	if (rc)
+		return rc;
+	return g->ext1 && n > 0 ? ldfi_ext_add_run(g->ext1, g->lin, base, vars, n) : 0;
+}
+
+static long ldfi_pending(const struct ldfi_gen *base)
+{
+	const struct gen_ldfi *g = (const struct gen_ldfi *)base;
+	struct ldfi_setset *distinct = ldfi_setset_create();
+	long n = 0;
+
+	/* Several outcomes often queue the same set: count it once. */
+	for (int i = 0; i < g->n_streams; i++)
+		if (g->streams[i].has_peek)
+			n += distinct ? ldfi_setset_add(distinct, g->streams[i].peek,
+							g->streams[i].n_peek) > 0
+				      : 1;
+	ldfi_setset_destroy(distinct);
+	if (g->ext1)
+		n += ldfi_ext_count(g->ext1);
+	/* Not the exhaustive completion's sets left: most of them are skipped
+	 * when their turn comes (tried, or the same run as one tried:
+	 * src/samerun.h), and "at least N pending" would overstate it. Only
+	 * the next set of the extensions beside it, and one while it is not
+	 * done. */
+	if (g->rest)
+		n += g->has_peek[0] + (g->has_peek[1] || !g->rest_done);
+	return n;
+}
+
+static int ldfi_each_pending(const struct ldfi_gen *base,
+			     int (*fn)(const int *vars, int n, void *arg), void *arg)
+{
+	const struct gen_ldfi *g = (const struct gen_ldfi *)base;
+	int rc = 0;
+
+	for (int i = 0; i < g->n_streams && !rc; i++)
+		if (g->streams[i].has_peek)
+			rc = fn(g->streams[i].peek, g->streams[i].n_peek, arg);
+	return rc;
+}
+
+static void ldfi_destroy(struct ldfi_gen *base)
+{
+	struct gen_ldfi *g = (struct gen_ldfi *)base;
+
+	for (int i = 0; i < g->n_streams; i++) {
+		ldfi_hitset_destroy(g->streams[i].h);
+		free(g->streams[i].peek);
+		free(g->streams[i].blk);
+	}
+	free(g->streams);
+	free(g->buf);
+	free(g->mark);
+	free(g->crash_vars);
+	ldfi_gen_destroy(g->rest);
+	ldfi_hitset_destroy(g->ext_h);
+	ldfi_ext_destroy(g->ext1);
+	ldfi_samerun_destroy(g->same);
+	for (int i = 0; i < g->n_ext; i++)
+		free(g->ext_runs[i]);
+	free(g->ext_runs);
+	free(g->ext_n);
+	free(g->peek[0]);
+	free(g->peek[1]);
+	ldfi_lineage_destroy(g->lin);
+	ldfi_gen_base_finish(base);
+	free(g);
+}
+
+static const struct ldfi_gen_ops ldfi_ops = {
+    .next = ldfi_next,
+    .learn = ldfi_learn,
+    .pending = ldfi_pending,
+    .each_pending = ldfi_each_pending,
+    .destroy = ldfi_destroy,
+};
+
+struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
+{
+	struct gen_ldfi *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	if (ldfi_gen_base_init(&g->base, &ldfi_ops, conf, all))
+		goto err;
+	g->lin = ldfi_lineage_create(conf);
+	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
+	g->buf = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+	g->mark = calloc((size_t)g->base.space.n_vars + 1, 1);
+	if (!g->lin || !g->crash_vars || !g->buf || !g->mark)
+		goto err;
+	/* Over checks about records held, a smaller failing set would cut
+	 * every known support of the lost outcome and so come first. */
+	g->base.minimal_cex = !needs_rest(conf);
+	if (needs_rest(conf) &&
+	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||
+	     !(g->ext1 = ldfi_ext_create()) || !(g->same = ldfi_samerun_create(&g->base.space)) ||
+	     !(g->peek[0] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))) ||
+	     !(g->peek[1] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)))))
+		goto err;
+	return &g->base;
+err:
+	ldfi_destroy(&g->base);
+	return NULL;
+}

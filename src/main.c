@@ -1,7 +1,0 @@
-/* main.c - entry point of the ldfi command. */
-#include "src/cli.h"
-
-int main(int argc, char **argv)
-{
-	return ldfi_cli_main(argc, argv);
-}

@@ -1,0 +1,1591 @@
+/*
+ * report.c - the text report of `ldfi explore` (SPEC §4): the verdict line
+ * first, then the figures and, for a counterexample, its fault set, each
+ * check's result with the offending records, an ASCII spacetime diagram of
+ * the counterexample run, the lineage of each broken outcome in the
+ * fault-free run (which events the faults cut, and why the outcome did not
+ * happen), and the commands that replay it. Layout: docs/reports.md.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldfi/conf.h"
+#include "ldfi/faults.h"
+#include "ldfi/ldfi.h"
+#include "lineage/lineage.h"
+#include "src/cli/cli.h"
+#include "src/explore/explore.h"
+#include "src/report/report.h"
+
+/* How much of the lineage is traced, and of the diagram drawn. */
+#define MAX_OUTCOMES 4 /* broken outcomes traced */
+#define MAX_COPIES 6   /* derivations shown per outcome */
+#define MAX_WHY 6      /* lost messages named in one "why not" sentence */
+#define MAX_ACKS 8     /* lost acks listed per duplicated record */
+#define MAX_EVENTS 12  /* events shown per derivation (the last ones) */
+#define CRASHED_CELL "** crashed **"
+#define MAX_WIDTH 118 /* of a diagram line, as long as cells can shrink */
+#define MAX_CELL 40   /* characters of a cell line */
+#define MIN_CELL 16   /* ... when the diagram has to shrink */
+
+const char *ldfi_report_conf_path(const struct ldfi_explore_result *res)
+{
+	if (res->opts && res->opts->conf_path)
+		return res->opts->conf_path;
+	return res->conf->path ? res->conf->path : "pipeline.conf";
+}
+
+char *ldfi_report_replay_command(const struct ldfi_explore_result *res)
+{
+	const struct ldfi_conf *conf = res->conf;
+	char *s = NULL, *fs;
+	size_t len = 0;
+	FILE *f;
+
+	if (!res->n_cex || !(fs = ldfi_faults_to_string(conf, &res->cex[0].trace->faults)))
+		return NULL;
+	if ((f = open_memstream(&s, &len))) {
+		fputs("ldfi run ", f);
+		ldfi_report_shell_word(f, ldfi_report_conf_path(res));
+		fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
+			conf->crashes);
+		ldfi_report_shell_word(f, fs);
+		if (res->opts && res->opts->engine == LDFI_ENGINE_LIVE)
+			fputs(" --engine live", f); /* as it was found */
+		fclose(f);
+	}
+	free(fs);
+	return s;
+}
+
+const char *ldfi_report_out_dir(const struct ldfi_explore_result *res)
+{
+	if (res->opts && res->opts->out_dir)
+		return res->opts->out_dir;
+	return "ldfi-out";
+}
+
+void ldfi_report_offense(FILE *f, const struct ldfi_trace *tr, const struct ldfi_offense *o)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	const char *rec = tr->recs[o->rec].name;
+	const char *sink = conf->comps[o->comp].name, *node = conf->nodes[o->node].name;
+
+	switch (o->problem) {
+	case LDFI_PROBLEM_MISSING:
+		fprintf(f, "%s missing at %s@%s", rec, sink, node);
+		break;
+	case LDFI_PROBLEM_DUPLICATED:
+		fprintf(f, "%s held %d times at %s@%s", rec, o->count, sink, node);
+		break;
+	case LDFI_PROBLEM_OUT_OF_ORDER:
+		fprintf(f, "%s out of order at %s@%s (after a record emitted later)", rec, sink,
+			node);
+		break;
+	case LDFI_PROBLEM_UNEXPECTED:
+		fprintf(f, "%s held %d times at %s@%s, %d in the fault-free run", rec, o->count,
+			sink, node, o->expected);
+		break;
+	}
+}
+
+void ldfi_report_shell_word(FILE *f, const char *s)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789_-.,/:@%+=";
+
+	if (*s && strspn(s, safe) == strlen(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
+}
+
+/* ---- verdict and figures ---- */
+
+static void print_verdict(FILE *f, const struct ldfi_explore_result *res)
+{
+	const struct ldfi_conf *conf = res->conf;
+	int n = (int)strnlen(res->reason, sizeof(res->reason));
+
+	switch (res->verdict) {
+	case LDFI_VERDICT_COUNTEREXAMPLE:
+		fputs("counterexample found\n", f);
+		break;
+	case LDFI_VERDICT_CERTIFIED:
+		fprintf(f, "certified: no counterexample within eot=%d eff=%d crashes=%d\n",
+			conf->eot, conf->eff, conf->crashes);
+		break;
+	case LDFI_VERDICT_INCONCLUSIVE:
+		if (n)
+			fprintf(f, "inconclusive: %.*s\n", n, res->reason);
+		else
+			fputs("inconclusive: a budget ran out before a verdict\n", f);
+		break;
+	}
+}
+
+static void print_figures(FILE *f, const struct ldfi_explore_result *res)
+{
+	const struct ldfi_conf *conf = res->conf;
+	enum ldfi_strategy st = res->opts ? res->opts->strategy : conf->strategy;
+	uint64_t seed = res->opts ? res->opts->seed : conf->seed;
+
+	fprintf(f, "executions: %ld (the fault-free run included)\n", res->executions);
+	fprintf(f, "hypotheses: %ld tried, %ld pruned, %ld pending\n", res->tried, res->pruned,
+		res->pending);
+	fprintf(f, "wall time: %.3f s\n", res->wall_s);
+	fprintf(f, "pipeline: %s (eot=%d eff=%d crashes=%d, strategy %s, seed %llu)\n",
+		ldfi_report_conf_path(res), conf->eot, conf->eff, conf->crashes,
+		ldfi_strategy_name(st), (unsigned long long)seed);
+	if (res->db_path)
+		fprintf(f, "provenance: %s\n", res->db_path);
+}
+
+/* ---- spacetime diagram ---- */
+
+struct grid {
+	const struct ldfi_trace *tr;
+	int rows, cols; /* eot, n_nodes */
+	char **items;	/* every item, in (row, column) order */
+	size_t n_items;
+	size_t *first; /* per cell: its first item */
+	int *count;    /* per cell: how many items */
+	bool multi;    /* more than one target component: name it */
+	bool abbrev;   /* some receivers are written "all" or "others" */
+};
+
+static int key_fate(const struct ldfi_msg *m)
+{
+	if (m->fate == LDFI_FATE_OMITTED)
+		return 1;
+	if (m->fate == LDFI_FATE_CRASHED)
+		return 3 + m->fault;
+	return 0;
+}
+
+/* Cell, then kind, target component, record, fate, receiver. */
+static int cmp_msg(const void *x, const void *y, void *arg)
+{
+	const struct ldfi_msg *ms = arg;
+	const struct ldfi_msg *a = &ms[*(const uint32_t *)x], *b = &ms[*(const uint32_t *)y];
+	int ka[] = {a->send_round, a->src_node, a->kind,     a->dst_comp,
+		    a->rec,	   key_fate(a), a->dst_node, (int)a->id};
+	int kb[] = {b->send_round, b->src_node, b->kind,     b->dst_comp,
+		    b->rec,	   key_fate(b), b->dst_node, (int)b->id};
+
+	for (size_t i = 0; i < sizeof(ka) / sizeof(ka[0]); i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
+}
+
+static bool same_group(const struct ldfi_msg *a, const struct ldfi_msg *b)
+{
+	return a->send_round == b->send_round && a->src_node == b->src_node && a->kind == b->kind &&
+	       a->dst_comp == b->dst_comp && a->rec == b->rec && key_fate(a) == key_fate(b);
+}
+
+/* Text of a memory stream, or NULL when it failed. */
+static char *stream_done(FILE *f, char **s)
+{
+	if (fclose(f)) {
+		free(*s);
+		return NULL;
+	}
+	return *s;
+}
+
+/*
+ * The receivers of the messages v[0..n) of one group: "a,c", or, when the
+ * target has more than three replicas and it is shorter, "all" (every
+ * replica), "others" (every replica but the sender's node) or either with
+ * the exceptions: "others-c,d".
+ */
+static bool print_dests(FILE *f, const struct ldfi_conf *conf, const struct ldfi_msg *ms,
+			const uint32_t *v, size_t n)
+{
+	const struct ldfi_msg *m = &ms[v[0]];
+	const struct ldfi_comp *dc = &conf->comps[m->dst_comp];
+	size_t listed = 0, except = 0, universe = 0;
+	bool self = false;
+
+	for (size_t i = 0; i < n; i++)
+		listed += strlen(conf->nodes[ms[v[i]].dst_node].name) + (i > 0);
+	for (int k = 0; k < dc->n_nodes; k++)
+		self |= dc->nodes[k] == m->src_node;
+	for (size_t i = 0; i < n; i++)
+		self &= ms[v[i]].dst_node != m->src_node;
+	for (int k = 0; k < dc->n_nodes; k++) {
+		bool in = false;
+
+		for (size_t i = 0; i < n && !in; i++)
+			in = ms[v[i]].dst_node == dc->nodes[k];
+		if (self && dc->nodes[k] == m->src_node)
+			continue;
+		universe++;
+		if (!in)
+			except += strlen(conf->nodes[dc->nodes[k]].name) + 1;
+	}
+	if (universe > 3 && (self ? 6 : 3) + except < listed) {
+		const char *sep = "-";
+
+		fputs(self ? "others" : "all", f);
+		for (int k = 0; k < dc->n_nodes; k++) {
+			bool in = self && dc->nodes[k] == m->src_node;
+
+			for (size_t i = 0; i < n && !in; i++)
+				in = ms[v[i]].dst_node == dc->nodes[k];
+			if (!in) {
+				fprintf(f, "%s%s", sep, conf->nodes[dc->nodes[k]].name);
+				sep = ",";
+			}
+		}
+		return true;
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "," : "", conf->nodes[ms[v[i]].dst_node].name);
+	return false;
+}
+
+/* "->a,c", "ack->a", "->log@b" (when there are several target components). */
+static char *group_head(struct grid *g, const struct ldfi_msg *ms, const uint32_t *v, size_t n)
+{
+	const struct ldfi_conf *conf = g->tr->conf;
+	const struct ldfi_msg *m = &ms[v[0]];
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	fputs(m->kind == LDFI_MSG_ACK ? "ack->" : "->", f);
+	if (g->multi && m->kind != LDFI_MSG_ACK)
+		fprintf(f, "%s@", conf->comps[m->dst_comp].name);
+	if (print_dests(f, conf, ms, v, n))
+		g->abbrev = true;
+	return stream_done(f, &s);
+}
+
+/* "", " X omit" or " X crash(c,2)": how the messages of a group were lost. */
+static char *group_tail(const struct ldfi_trace *tr, const struct ldfi_msg *m)
+{
+	char fb[128] = "crash", *t;
+
+	if (m->fate == LDFI_FATE_OMITTED)
+		return strdup(" X omit");
+	if (m->fate != LDFI_FATE_CRASHED)
+		return strdup("");
+	if (m->fault >= 0 && m->fault < tr->faults.n)
+		ldfi_fault_format(tr->conf, &tr->faults.v[m->fault], fb, sizeof(fb));
+	return asprintf(&t, " X %s", fb) < 0 ? NULL : t;
+}
+
+/* The groups of one cell that go to the same receivers the same way are
+ * merged into one item listing their records: "->all bcast:1,2", with runs
+ * of three or more written "bcast:1..4". */
+struct part {
+	char *head, *tail;
+	int source;
+	int *recs; /* ascending record indices, of one source */
+	int n, cap;
+};
+
+static void parts_free(struct part *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(p[i].head);
+		free(p[i].tail);
+		free(p[i].recs);
+	}
+}
+
+/* Add the group v[0..n) to the parts of its cell. */
+static int part_add(struct grid *g, struct part *p, int *np, const uint32_t *v, size_t n)
+{
+	const struct ldfi_trace *tr = g->tr;
+	const struct ldfi_msg *m = &tr->msgs[v[0]];
+	int source = tr->recs[m->rec].source;
+	char *head = group_head(g, tr->msgs, v, n), *tail = group_tail(tr, m);
+	struct part *q;
+	int i;
+
+	if (!head || !tail)
+		goto err_nomem;
+	for (i = 0; i < *np; i++)
+		if (p[i].source == source && !strcmp(p[i].head, head) && !strcmp(p[i].tail, tail))
+			break;
+	q = &p[i];
+	if (i == *np) {
+		*q = (struct part){head, tail, source, NULL, 0, 0};
+		(*np)++;
+	} else {
+		free(head);
+		free(tail);
+	}
+	head = tail = NULL;
+	if (q->n == q->cap) {
+		int cap = q->cap ? 2 * q->cap : 4;
+		int *r = realloc(q->recs, (size_t)cap * sizeof(*r));
+
+		if (!r)
+			goto err_nomem;
+		q->recs = r;
+		q->cap = cap;
+	}
+	q->recs[q->n++] = m->rec;
+	return 0;
+
+err_nomem:
+	free(head);
+	free(tail);
+	return LDFI_ENOMEM;
+}
+
+/* "->all bcast:1..4 X omit" */
+static char *part_text(const struct ldfi_trace *tr, const struct part *q)
+{
+	/* Records a stage named (source -1) are shown whole. */
+	const char *src = q->source >= 0 ? tr->conf->comps[q->source].name : "";
+	size_t skip = q->source >= 0 ? strlen(src) + 1 : 0, len = 0;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%s %s%s", q->head, src, q->source >= 0 ? ":" : "");
+	for (int i = 0, j; i < q->n; i = j + 1) {
+		for (j = i; j + 1 < q->n && q->recs[j + 1] == q->recs[j] + 1; j++)
+			;
+		if (j - i < 2 || q->source < 0)
+			j = i;
+		fprintf(f, "%s%s", i ? "," : "", tr->recs[q->recs[i]].name + skip);
+		if (j > i)
+			fprintf(f, "..%s", tr->recs[q->recs[j]].name + skip);
+	}
+	fputs(q->tail, f);
+	return stream_done(f, &s);
+}
+
+static void grid_finish(struct grid *g)
+{
+	for (size_t i = 0; i < g->n_items; i++)
+		free(g->items[i]);
+	free(g->items);
+	free(g->first);
+	free(g->count);
+}
+
+/* Turn the messages order[i0..i1) of one cell into its items. */
+static int grid_cell(struct grid *g, const uint32_t *order, size_t i0, size_t i1,
+		     struct part *parts)
+{
+	const struct ldfi_trace *tr = g->tr;
+	const struct ldfi_msg *m = &tr->msgs[order[i0]];
+	size_t cell = (size_t)(m->send_round - 1) * (size_t)g->cols + (size_t)m->src_node;
+	int np = 0, rc = 0;
+
+	for (size_t i = i0, j; i < i1 && !rc; i = j) {
+		for (j = i + 1; j < i1 && same_group(&tr->msgs[order[i]], &tr->msgs[order[j]]); j++)
+			;
+		rc = part_add(g, parts, &np, order + i, j - i);
+	}
+	g->first[cell] = g->n_items;
+	for (int k = 0; k < np && !rc; k++) {
+		if (!(g->items[g->n_items] = part_text(tr, &parts[k]))) {
+			rc = LDFI_ENOMEM;
+			break;
+		}
+		g->n_items++;
+		g->count[cell]++;
+	}
+	parts_free(parts, np);
+	return rc;
+}
+
+static int grid_build(struct grid *g, const struct ldfi_trace *tr)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	size_t cells = (size_t)conf->eot * (size_t)conf->n_nodes;
+	uint32_t *order = malloc((tr->n_msgs + 1) * sizeof(*order));
+	struct part *parts = malloc((tr->n_msgs + 1) * sizeof(*parts));
+	size_t n = 0;
+	int targets = 0, rc = LDFI_ENOMEM;
+
+	*g = (struct grid){.tr = tr, .rows = conf->eot, .cols = conf->n_nodes};
+	for (int c = 0; c < conf->n_comps; c++)
+		targets += conf->comps[c].type != LDFI_COMP_SOURCE;
+	g->multi = targets > 1;
+	g->items = malloc((tr->n_msgs + 1) * sizeof(*g->items));
+	g->first = calloc(cells + 1, sizeof(*g->first));
+	g->count = calloc(cells + 1, sizeof(*g->count));
+	if (!order || !parts || !g->items || !g->first || !g->count)
+		goto err;
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		if (m->send_round >= 1 && m->send_round <= g->rows && m->src_node >= 0 &&
+		    m->src_node < g->cols)
+			order[n++] = (uint32_t)i;
+	}
+	qsort_r(order, n, sizeof(*order), cmp_msg, tr->msgs);
+	for (size_t i = 0, j; i < n; i = j) {
+		const struct ldfi_msg *m = &tr->msgs[order[i]];
+
+		for (j = i + 1; j < n && tr->msgs[order[j]].send_round == m->send_round &&
+				tr->msgs[order[j]].src_node == m->src_node;
+		     j++)
+			;
+		if ((rc = grid_cell(g, order, i, j, parts)))
+			goto err;
+	}
+	free(parts);
+	free(order);
+	return 0;
+
+err:
+	free(parts);
+	free(order);
+	grid_finish(g);
+	return rc;
+}
+
+static bool cell_crashed(const struct grid *g, int row, int col)
+{
+	int c = g->tr->crash_round[col];
+
+	return c && row + 1 >= c;
+}
+
+/* Whether rows r and q read the same: each round of a range is alike. */
+static bool rows_alike(const struct grid *g, int r, int q)
+{
+	for (int c = 0; c < g->cols; c++) {
+		size_t x = (size_t)r * (size_t)g->cols + (size_t)c;
+		size_t y = (size_t)q * (size_t)g->cols + (size_t)c;
+
+		if (cell_crashed(g, r, c) != cell_crashed(g, q, c) || g->count[x] != g->count[y])
+			return false;
+		for (int k = 0; k < g->count[x]; k++)
+			if (strcmp(g->items[g->first[x] + (size_t)k],
+				   g->items[g->first[y] + (size_t)k]))
+				return false;
+	}
+	return true;
+}
+
+struct layout {
+	int *w;	     /* column widths */
+	int lw;	     /* width of the round column */
+	int maxl;    /* lines per cell */
+	char *line;  /* one output line */
+	long cut;    /* items shortened */
+	long hidden; /* items not shown */
+};
+
+/* Text of line `k` of a cell into `out` (width w); returns its length. */
+static int cell_line(const struct grid *g, struct layout *L, int row, int col, int k, char *out)
+{
+	size_t cell = (size_t)row * (size_t)g->cols + (size_t)col;
+	int n = g->count[cell], w = L->w[col];
+	const char *s;
+	char more[32];
+	int len;
+
+	if (cell_crashed(g, row, col)) {
+		s = k == 0 ? CRASHED_CELL : "";
+	} else if (n == 0) {
+		s = k == 0 ? "." : "";
+	} else if (k >= n || k >= L->maxl) {
+		s = "";
+	} else if (n > L->maxl && k == L->maxl - 1) {
+		snprintf(more, sizeof(more), "+%d more", n - k);
+		s = more;
+	} else {
+		s = g->items[g->first[cell] + (size_t)k];
+	}
+	len = (int)strlen(s);
+	if (len > w) {
+		memcpy(out, s, (size_t)w - 1);
+		out[w - 1] = '~';
+		return w;
+	}
+	memcpy(out, s, (size_t)len);
+	return len;
+}
+
+/* Print rows [r0, r1] as one row of the diagram (a range when r1 > r0). */
+static void print_row(FILE *f, const struct grid *g, struct layout *L, int r0, int r1)
+{
+	int lines = 1;
+
+	for (int c = 0; c < g->cols; c++) {
+		size_t cell = (size_t)r0 * (size_t)g->cols + (size_t)c;
+		int n = g->count[cell];
+
+		if (cell_crashed(g, r0, c))
+			continue;
+		if (n > lines)
+			lines = n < L->maxl ? n : L->maxl;
+		if (n > L->maxl)
+			L->hidden += n - (L->maxl - 1);
+		for (int k = 0; k < n && k < L->maxl; k++)
+			if ((int)strlen(g->items[g->first[cell] + (size_t)k]) > L->w[c] &&
+			    !(n > L->maxl && k == L->maxl - 1))
+				L->cut++;
+	}
+	for (int k = 0; k < lines; k++) {
+		char *p = L->line;
+		char label[32] = "";
+
+		if (k == 0 && r1 > r0)
+			snprintf(label, sizeof(label), "%d-%d", r0 + 1, r1 + 1);
+		else if (k == 0)
+			snprintf(label, sizeof(label), "%d", r0 + 1);
+		p += sprintf(p, "  %*s", L->lw, label);
+		for (int c = 0; c < g->cols; c++) {
+			int len;
+
+			p += sprintf(p, " | ");
+			len = cell_line(g, L, r0, c, k, p);
+			memset(p + len, ' ', (size_t)(L->w[c] - len));
+			p += L->w[c];
+		}
+		while (p > L->line && p[-1] == ' ')
+			p--;
+		*p = 0;
+		fprintf(f, "%s\n", L->line);
+	}
+}
+
+static int print_spacetime(FILE *f, const struct ldfi_trace *tr)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	struct layout L = {0};
+	struct grid g;
+	char buf[32];
+	int total, rc;
+
+	if ((rc = grid_build(&g, tr)))
+		return rc;
+	L.w = calloc((size_t)g.cols + 1, sizeof(int));
+	if (!L.w)
+		goto err_nomem;
+	L.maxl = g.cols <= 5 ? 6 : 3;
+	L.lw = snprintf(buf, sizeof(buf), "%d-%d", g.rows > 1 ? g.rows - 1 : 1, g.rows);
+	if (L.lw < 5)
+		L.lw = 5;
+	total = L.lw + 2;
+	for (int c = 0; c < g.cols; c++) {
+		int w = (int)strlen(conf->nodes[c].name);
+
+		if (tr->crash_round[c] && w < (int)strlen(CRASHED_CELL))
+			w = (int)strlen(CRASHED_CELL);
+		for (int r = 0; r < g.rows; r++) {
+			size_t cell = (size_t)r * (size_t)g.cols + (size_t)c;
+
+			for (int k = 0; k < g.count[cell]; k++) {
+				int len = (int)strlen(g.items[g.first[cell] + (size_t)k]);
+
+				if (len > w)
+					w = len;
+			}
+		}
+		L.w[c] = w < 1 ? 1 : w > MAX_CELL ? MAX_CELL : w;
+		total += L.w[c] + 3;
+	}
+	/* Too wide: narrow the widest column, one character at a time. */
+	while (total > MAX_WIDTH) {
+		int widest = 0;
+
+		for (int c = 1; c < g.cols; c++)
+			if (L.w[c] > L.w[widest])
+				widest = c;
+		if (L.w[widest] <= MIN_CELL)
+			break;
+		L.w[widest]--;
+		total--;
+	}
+	L.line = malloc((size_t)total + 64);
+	if (!L.line)
+		goto err_nomem;
+
+	fputs("\nspacetime diagram of the counterexample run (rows: rounds, a range when they\n"
+	      "are alike; columns: nodes; each cell: what the node sent in that round;\n"
+	      "X: lost, and the fault that lost it",
+	      f);
+	if (g.abbrev)
+		fputs(";\n->all, ->others: to every replica, every other one; -x,y: except x and y",
+		      f);
+	fputs("):\n", f);
+	fprintf(f, "  %*s", L.lw, "round");
+	for (int c = 0; c < g.cols; c++) {
+		const char *name = conf->nodes[c].name;
+		int len = (int)strlen(name);
+
+		if (len > L.w[c])
+			fprintf(f, " | %.*s~", L.w[c] - 1, name);
+		else
+			fprintf(f, " | %-*s", c + 1 < g.cols ? L.w[c] : 0, name);
+	}
+	fputs("\n  ", f);
+	for (int i = 0; i < L.lw; i++)
+		fputc('-', f);
+	for (int c = 0; c < g.cols; c++) {
+		fputs("-+-", f);
+		for (int i = 0; i < L.w[c]; i++)
+			fputc('-', f);
+	}
+	fputc('\n', f);
+	for (int r = 0; r < g.rows;) {
+		int r1 = r;
+
+		while (r1 + 1 < g.rows && rows_alike(&g, r, r1 + 1))
+			r1++;
+		print_row(f, &g, &L, r, r1);
+		r = r1 + 1;
+	}
+	if (L.cut && L.hidden)
+		fprintf(f, "  (%ld item%s shortened (~) and %ld not shown (+N more); ", L.cut,
+			L.cut == 1 ? "" : "s", L.hidden);
+	else if (L.cut)
+		fprintf(f, "  (%ld item%s shortened (~); ", L.cut, L.cut == 1 ? "" : "s");
+	else if (L.hidden)
+		fprintf(f, "  (%ld item%s not shown (+N more); ", L.hidden,
+			L.hidden == 1 ? "" : "s");
+	if (L.cut || L.hidden)
+		fputs("every message is in the provenance database)\n", f);
+	free(L.line);
+	free(L.w);
+	grid_finish(&g);
+	return 0;
+
+err_nomem:
+	free(L.w);
+	grid_finish(&g);
+	return LDFI_ENOMEM;
+}
+
+/* ---- lineage ---- */
+
+/* A set of message ids. */
+struct idset {
+	uint32_t *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void idset_cb(const struct ldfi_msg *m, void *arg)
+{
+	struct idset *s = arg;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		uint32_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v) {
+			s->nomem = true;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = m->id;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The derivation of messages ids[0..n) of `tr`: them and every ancestor,
+ * in send order (which puts causes before effects). */
+static int derivation(const struct ldfi_trace *tr, const uint32_t *ids, uint32_t n, struct idset *s)
+{
+	size_t k = 0;
+
+	s->n = 0;
+	s->nomem = false;
+	for (uint32_t i = 0; i < n; i++) {
+		if (ids[i] < 1 || ids[i] > tr->n_msgs)
+			continue;
+		if (ldfi_trace_ancestors(tr, ids[i], idset_cb, s) || s->nomem)
+			return LDFI_ENOMEM;
+	}
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_u32);
+	for (size_t i = 0; i < s->n; i++)
+		if (!k || s->v[k - 1] != s->v[i])
+			s->v[k++] = s->v[i];
+	s->n = k;
+	return 0;
+}
+
+/* The derivation of output copy `o`. */
+static int copy_derivation(const struct ldfi_trace *tr, const struct ldfi_output *o,
+			   struct idset *s)
+{
+	return derivation(tr, tr->parents + o->parents_off, o->n_parents, s);
+}
+
+/* "a->b@1" */
+static void print_hop(FILE *f, const struct ldfi_conf *conf, const struct ldfi_msg *m)
+{
+	fprintf(f, "%s->%s@%d", conf->nodes[m->src_node].name, conf->nodes[m->dst_node].name,
+		m->send_round);
+}
+
+/* "bcast@a -> log@b  sent round 1 (a->b@1)" */
+static void print_event(FILE *f, const struct ldfi_trace *tr, const struct ldfi_msg *m)
+{
+	const struct ldfi_conf *conf = tr->conf;
+
+	fprintf(f, "%s@%s -> %s@%s  %ssent round %d (", conf->comps[m->src_comp].name,
+		conf->nodes[m->src_node].name, conf->comps[m->dst_comp].name,
+		conf->nodes[m->dst_node].name, m->kind == LDFI_MSG_ACK ? "ack " : "",
+		m->send_round);
+	print_hop(f, conf, m);
+	fputc(')', f);
+}
+
+/* "omit(a,b,1)", the fault of `fs` at index `i`. */
+static void print_fault(FILE *f, const struct ldfi_conf *conf, const struct ldfi_faults *fs, int i)
+{
+	char buf[128];
+
+	ldfi_fault_format(conf, &fs->v[i], buf, sizeof(buf));
+	fputs(buf, f);
+}
+
+/* A broken outcome: record `rec` at replica (comp, node). */
+enum outcome_class { OC_MISSING, OC_EXTRA, OC_ORDER };
+
+struct broken {
+	int rec, comp, node;
+	enum outcome_class cls;
+	int count, expected;
+};
+
+static enum outcome_class class_of(const struct ldfi_offense *o)
+{
+	switch (o->problem) {
+	case LDFI_PROBLEM_MISSING:
+		return OC_MISSING;
+	case LDFI_PROBLEM_DUPLICATED:
+		return OC_EXTRA;
+	case LDFI_PROBLEM_OUT_OF_ORDER:
+		return OC_ORDER;
+	case LDFI_PROBLEM_UNEXPECTED:
+		break;
+	}
+	return o->count < o->expected ? OC_MISSING : OC_EXTRA;
+}
+
+/*
+ * What the counterexample's faults cut in the fault-free run. A message is
+ * lost when a fault cuts it (its own event), or through its parents: any
+ * one of them lost, or, for a message made from any one of its parents
+ * (parents_any), all of them lost. Parents are sent before their children,
+ * so one pass in id order decides every message.
+ */
+struct cuts {
+	const struct ldfi_trace *tr;
+	const struct ldfi_faults *fs;
+	int eff;
+	int *own;	/* per message id: the fault of `fs` that cuts it, or -1 */
+	bool *lost;	/* per message id */
+	uint32_t *mark; /* per message id: stamp of the last explanation that saw it */
+	uint32_t stamp;
+	uint32_t *stack;
+};
+
+static void cuts_finish(struct cuts *c)
+{
+	free(c->own);
+	free(c->lost);
+	free(c->mark);
+	free(c->stack);
+}
+
+static int cuts_init(struct cuts *c, const struct ldfi_trace *tr, const struct ldfi_faults *fs,
+		     int eff)
+{
+	size_t n = tr->n_msgs + 1;
+
+	*c = (struct cuts){.tr = tr, .fs = fs, .eff = eff};
+	c->own = malloc(n * sizeof(*c->own));
+	c->lost = calloc(n, sizeof(*c->lost));
+	c->mark = calloc(n, sizeof(*c->mark));
+	c->stack = malloc(n * sizeof(*c->stack));
+	if (!c->own || !c->lost || !c->mark || !c->stack) {
+		cuts_finish(c);
+		return LDFI_ENOMEM;
+	}
+	c->own[0] = -1;
+	for (uint32_t id = 1; id < n; id++) {
+		const struct ldfi_msg *m = &tr->msgs[id - 1];
+		uint32_t n_lost = 0, n_par = 0;
+
+		c->own[id] = ldfi_faults_cut(fs, m, eff);
+		for (uint32_t k = 0; k < m->n_parents; k++) {
+			uint32_t p = tr->parents[m->parents_off + k];
+
+			if (p >= 1 && p < id) {
+				n_par++;
+				n_lost += c->lost[p];
+			}
+		}
+		c->lost[id] =
+		    c->own[id] >= 0 || (m->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0);
+	}
+	return 0;
+}
+
+static bool cuts_lost(const struct cuts *c, uint32_t id)
+{
+	return id >= 1 && id <= c->tr->n_msgs && c->lost[id];
+}
+
+/* Whether output copy `o` is lost: one of its parents is. */
+static bool copy_lost(const struct cuts *c, const struct ldfi_output *o)
+{
+	for (uint32_t k = 0; k < o->n_parents; k++)
+		if (cuts_lost(c, c->tr->parents[o->parents_off + k]))
+			return true;
+	return false;
+}
+
+/* The messages the faults themselves cut (the "why"), collected without
+ * repeats. */
+struct why {
+	uint32_t *v;
+	int n, cap;
+	int uncut; /* derivations no fault cuts */
+};
+
+static int why_add(struct why *w, uint32_t id)
+{
+	for (int j = 0; j < w->n; j++)
+		if (w->v[j] == id)
+			return 0;
+	if (w->n == w->cap) {
+		int cap = w->cap ? 2 * w->cap : 8;
+		uint32_t *v = realloc(w->v, (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return LDFI_ENOMEM;
+		w->v = v;
+		w->cap = cap;
+	}
+	w->v[w->n++] = id;
+	return 0;
+}
+
+/* Add to `w` what cuts lost message `id`: itself when a fault cuts it,
+ * else what cuts its first lost parent (or, for parents_any, all of them). */
+static int explain(struct cuts *c, uint32_t id, struct why *w)
+{
+	const struct ldfi_trace *tr = c->tr;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!cuts_lost(c, id))
+		return 0;
+	c->stamp++;
+	c->mark[id] = c->stamp;
+	c->stack[n++] = id;
+	while (n && !rc) {
+		uint32_t x = c->stack[--n];
+		const struct ldfi_msg *m = &tr->msgs[x - 1];
+
+		if (c->own[x] >= 0) {
+			rc = why_add(w, x);
+			continue;
+		}
+		for (uint32_t k = 0; k < m->n_parents; k++) {
+			uint32_t p = tr->parents[m->parents_off + k];
+
+			if (!cuts_lost(c, p) || p >= x)
+				continue;
+			if (c->mark[p] != c->stamp) {
+				c->mark[p] = c->stamp;
+				c->stack[n++] = p;
+			}
+			if (!m->parents_any)
+				break;
+		}
+	}
+	return rc;
+}
+
+/* Print one derivation (ids in send order), marking the events `c` (may be
+ * NULL) cuts and the sends made from any one of their parents. */
+static void print_chain(FILE *f, const struct ldfi_trace *tr, const struct idset *s,
+			const struct cuts *c)
+{
+	size_t from = s->n > MAX_EVENTS ? s->n - MAX_EVENTS : 0;
+
+	if (from)
+		fprintf(f, "      (%zu earlier events not shown)\n", from);
+	for (size_t i = from; i < s->n; i++) {
+		const struct ldfi_msg *m = &tr->msgs[s->v[i] - 1];
+
+		fputs("      ", f);
+		print_event(f, tr, m);
+		if (m->parents_any && m->n_parents > 1)
+			fprintf(f, "  (from any one of %u copies)", m->n_parents);
+		if (c && c->own[m->id] >= 0) {
+			fputs("  X cut by ", f);
+			print_fault(f, tr->conf, c->fs, c->own[m->id]);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void print_replica(FILE *f, const struct ldfi_conf *conf, const struct broken *b)
+{
+	fprintf(f, "%s@%s", conf->comps[b->comp].name, conf->nodes[b->node].name);
+}
+
+/* Whether messages x and y read the same as hops: "a->b@1". */
+static bool same_hop(const struct ldfi_msg *x, const struct ldfi_msg *y)
+{
+	return x->src_node == y->src_node && x->dst_node == y->dst_node &&
+	       x->send_round == y->send_round;
+}
+
+/*
+ * "a->b@1 was lost (omit(a,b,1)), a->b@2, a->b@3 were lost (crash(a,2)) and
+ * c->b@2 was lost (omit(c,b,2))": the messages of `w` (in send order) by
+ * the fault that cut them, faults in order of their first message.
+ */
+static void print_lost(FILE *f, const struct cuts *c, const struct why *w)
+{
+	const struct ldfi_trace *ff = c->tr;
+	int n_groups = 0, g = 0;
+
+	for (int j = 0; j < w->n; j++) {
+		int k = c->own[w->v[j]], i;
+
+		for (i = 0; i < j && c->own[w->v[i]] != k; i++)
+			;
+		n_groups += i == j;
+	}
+	for (int j = 0; j < w->n; j++) {
+		int k = c->own[w->v[j]], n = 0, shown = 0, i;
+
+		for (i = 0; i < j && c->own[w->v[i]] != k; i++)
+			;
+		if (i < j)
+			continue; /* this fault's group is already written */
+		if (g++)
+			fputs(g == n_groups ? " and " : ", ", f);
+		for (i = j; i < w->n; i++) {
+			const struct ldfi_msg *m = &ff->msgs[w->v[i] - 1];
+			bool dup = false;
+
+			if (c->own[w->v[i]] != k)
+				continue;
+			for (int q = j; q < i && !dup; q++)
+				dup = c->own[w->v[q]] == k && same_hop(&ff->msgs[w->v[q] - 1], m);
+			if (dup)
+				continue;
+			if (++n > MAX_WHY)
+				continue;
+			fputs(shown++ ? ", " : "", f);
+			print_hop(f, ff->conf, m);
+		}
+		if (n > MAX_WHY)
+			fprintf(f, " and %d more", n - MAX_WHY);
+		fprintf(f, " %s lost (", n == 1 ? "was" : "were");
+		print_fault(f, ff->conf, c->fs, k);
+		fputc(')', f);
+	}
+}
+
+/* "log@b never held bcast:1 because ...": the "why not" sentence, without
+ * prefix or newline. Sorts w->v. */
+static void why_not_sentence(FILE *f, const struct cuts *c, const struct broken *b, int n_copies,
+			     struct why *w)
+{
+	const struct ldfi_trace *ff = c->tr;
+	const struct ldfi_conf *conf = ff->conf;
+	const char *rec = ff->recs[b->rec].name;
+
+	print_replica(f, conf, b);
+	if (!n_copies) {
+		fprintf(f, " held no copy of %s in the fault-free run either", rec);
+		return;
+	}
+	if (b->count > 0)
+		fprintf(f, " held only %d of the %d copies of %s it held in the fault-free run",
+			b->count, n_copies, rec);
+	else
+		fprintf(f, " never held %s", rec);
+	if (w->n > 1)
+		qsort(w->v, (size_t)w->n, sizeof(*w->v), cmp_u32);
+	if (w->n)
+		fputs(" because ", f);
+	print_lost(f, c, w);
+	if (w->uncut)
+		fprintf(f,
+			"%s%d derivation%s of the fault-free run %s not cut by these faults "
+			"(the counterexample run took other paths)",
+			w->n ? "; " : ": ", w->uncut, w->uncut == 1 ? "" : "s",
+			w->uncut == 1 ? "was" : "were");
+}
+
+static void print_why_not(FILE *f, const struct cuts *c, const struct broken *b, int n_copies,
+			  struct why *w)
+{
+	fputs("  why not: ", f);
+	why_not_sentence(f, c, b, n_copies, w);
+	fputc('\n', f);
+}
+
+static bool held_at(const struct ldfi_output *o, const struct broken *b)
+{
+	return o->comp == b->comp && o->node == b->node && o->rec == b->rec;
+}
+
+/* A delivery of b's record to b's replica that no copy it held came from
+ * (a replica with dedup = yes keeps the first copy). */
+static bool unkept(const struct ldfi_msg *m, const struct broken *b, const bool *kept)
+{
+	return m->kind == LDFI_MSG_DATA && m->fate == LDFI_FATE_DELIVERED && m->rec == b->rec &&
+	       m->dst_comp == b->comp && m->dst_node == b->node && !kept[m->id];
+}
+
+/*
+ * The copies b's replica held in the fault-free run (*n_copies; kept[]
+ * marks the messages they came from) and, into `w`, what cut each of them
+ * and each delivery of the record it did not keep.
+ */
+static int why_missing(struct cuts *c, const struct broken *b, bool *kept, struct why *w,
+		       int *n_copies)
+{
+	const struct ldfi_trace *ff = c->tr;
+	int rc = 0;
+
+	*n_copies = 0;
+	for (size_t i = 0; i < ff->n_outs; i++) {
+		const struct ldfi_output *o = &ff->outs[i];
+
+		if (!held_at(o, b))
+			continue;
+		(*n_copies)++;
+		for (uint32_t k = 0; k < o->n_parents; k++)
+			if (ff->parents[o->parents_off + k] <= ff->n_msgs)
+				kept[ff->parents[o->parents_off + k]] = true;
+	}
+	for (size_t i = 0; i < ff->n_outs && !rc; i++) {
+		const struct ldfi_output *o = &ff->outs[i];
+
+		if (!held_at(o, b))
+			continue;
+		if (!copy_lost(c, o))
+			w->uncut++;
+		for (uint32_t j = 0; j < o->n_parents && !rc; j++)
+			rc = explain(c, ff->parents[o->parents_off + j], w);
+	}
+	for (size_t i = 0; !rc && *n_copies && i < ff->n_msgs; i++) {
+		const struct ldfi_msg *m = &ff->msgs[i];
+
+		if (!unkept(m, b, kept))
+			continue;
+		if (!cuts_lost(c, m->id))
+			w->uncut++;
+		else
+			rc = explain(c, m->id, w);
+	}
+	return rc;
+}
+
+/*
+ * MISSING (or fewer copies than fault-free): the copies the replica held in
+ * the fault-free run and the deliveries of the record it did not keep
+ * (dedup), each with what cut it; then the "why not" sentence.
+ */
+static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct cuts *c,
+			 const struct broken *b, struct idset *s)
+{
+	const struct ldfi_trace *ff = res->fault_free;
+	const struct ldfi_conf *conf = res->conf;
+	bool *kept = calloc(ff->n_msgs + 1, sizeof(*kept));
+	struct why w = {0};
+	int n_copies = 0, shown = 0, rc;
+
+	if (!kept)
+		return LDFI_ENOMEM;
+	rc = why_missing(c, b, kept, &w, &n_copies);
+	fprintf(f, "  %s at ", ff->recs[b->rec].name);
+	print_replica(f, conf, b);
+	fprintf(f, ": %d cop%s in the fault-free run, %d under the counterexample\n", n_copies,
+		n_copies == 1 ? "y" : "ies", b->count);
+	for (size_t i = 0, k = 0; i < ff->n_outs && !rc; i++) {
+		const struct ldfi_output *o = &ff->outs[i];
+
+		if (!held_at(o, b) || ++k > MAX_COPIES)
+			continue;
+		if ((rc = derivation(ff, ff->parents + o->parents_off, o->n_parents, s)))
+			break;
+		fprintf(f, "    copy %zu (stored in round %d):\n", k, o->round);
+		print_chain(f, ff, s, c);
+	}
+	if (!rc && n_copies > MAX_COPIES)
+		fprintf(f, "    (%d more copies not shown)\n", n_copies - MAX_COPIES);
+	for (size_t i = 0; !rc && n_copies && i < ff->n_msgs; i++) {
+		const struct ldfi_msg *m = &ff->msgs[i];
+
+		if (!unkept(m, b, kept) || ++shown > MAX_COPIES)
+			continue;
+		if ((rc = derivation(ff, &m->id, 1, s)))
+			break;
+		fprintf(f, "    delivered in round %d but not kept (a copy was already held):\n",
+			m->send_round + 1);
+		print_chain(f, ff, s, c);
+	}
+	if (!rc && shown > MAX_COPIES)
+		fprintf(f, "    (%d more deliveries not shown)\n", shown - MAX_COPIES);
+	if (!rc)
+		print_why_not(f, c, b, n_copies, &w);
+	free(w.v);
+	free(kept);
+	return rc;
+}
+
+/* The acks that acknowledge a message of a derivation in `on`, lost. */
+static bool lost_ack(const struct ldfi_trace *tr, const struct ldfi_msg *m, const bool *on)
+{
+	if (m->kind != LDFI_MSG_ACK || m->fate == LDFI_FATE_DELIVERED)
+		return false;
+	for (uint32_t k = 0; k < m->n_parents; k++) {
+		uint32_t p = tr->parents[m->parents_off + k];
+
+		if (p >= 1 && p <= tr->n_msgs && on[p])
+			return true;
+	}
+	return false;
+}
+
+/* Mark in on[] the derivations of the copies b's replica holds in `tr`;
+ * *n_acks: how many acks of their messages were lost there. */
+static int lost_acks(const struct ldfi_trace *tr, const struct broken *b, struct idset *s, bool *on,
+		     int *n_acks)
+{
+	int rc;
+
+	*n_acks = 0;
+	for (size_t i = 0; i < tr->n_outs; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+
+		if (!held_at(o, b))
+			continue;
+		if ((rc = copy_derivation(tr, o, s)))
+			return rc;
+		for (size_t j = 0; j < s->n; j++)
+			on[s->v[j]] = true;
+	}
+	for (size_t i = 0; i < tr->n_msgs; i++)
+		*n_acks += lost_ack(tr, &tr->msgs[i], on);
+	return 0;
+}
+
+/* "log@b held bcast:1 2 times (1 in the fault-free run): 1 ack on its way
+ * was lost, so its sender sent it again", without prefix or newline. */
+static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
+			   const struct ldfi_trace *tr, const struct broken *b, int n_acks)
+{
+	print_replica(f, res->conf, b);
+	fprintf(f, " held %s %d times", tr->recs[b->rec].name, b->count);
+	if (res->fault_free) {
+		int ff = 0;
+
+		for (size_t i = 0; i < res->fault_free->n_outs; i++)
+			ff += held_at(&res->fault_free->outs[i], b);
+		fprintf(f, " (%d in the fault-free run)", ff);
+	}
+	if (n_acks)
+		fprintf(f, ": %d ack%s on its way %s lost, so %s sender%s sent it again", n_acks,
+			n_acks == 1 ? "" : "s", n_acks == 1 ? "was" : "were",
+			n_acks == 1 ? "its" : "their", n_acks == 1 ? "" : "s");
+	else
+		fputs(": no ack on its way was lost; it arrived along several derivations "
+		      "(see the copies above)",
+		      f);
+}
+
+/*
+ * DUPLICATED (or more copies than fault-free): the derivation of each copy
+ * held in the counterexample run, and the acks lost there of the messages
+ * those copies came through (each lost ack made its sender send again).
+ */
+static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_cex *cx,
+		       const struct broken *b, struct idset *s)
+{
+	const struct ldfi_trace *tr = cx->trace;
+	const struct ldfi_conf *conf = res->conf;
+	bool *on = calloc(tr->n_msgs + 1, sizeof(*on));
+	int k = 0, n_acks = 0, shown = 0, rc;
+
+	if (!on)
+		return LDFI_ENOMEM;
+	fprintf(f, "  %s held %d times at ", tr->recs[b->rec].name, b->count);
+	print_replica(f, conf, b);
+	fputs(" in the counterexample run:\n", f);
+	if ((rc = lost_acks(tr, b, s, on, &n_acks)))
+		goto out;
+	for (size_t i = 0; i < tr->n_outs; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+
+		if (!held_at(o, b) || ++k > MAX_COPIES)
+			continue;
+		if ((rc = copy_derivation(tr, o, s)))
+			goto out;
+		fprintf(f, "    copy %d (stored in round %d):\n", k, o->round);
+		print_chain(f, tr, s, NULL);
+	}
+	if (k > MAX_COPIES)
+		fprintf(f, "    (%d more copies not shown)\n", k - MAX_COPIES);
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		if (!lost_ack(tr, m, on))
+			continue;
+		if (!shown++)
+			fputs("    acks of those messages lost in the counterexample run:\n", f);
+		if (shown > MAX_ACKS)
+			continue;
+		fputs("      ", f);
+		print_event(f, tr, m);
+		if (m->fate == LDFI_FATE_EOT) {
+			fputs("  never delivered (sent in round eot)", f);
+		} else if (m->fault >= 0 && m->fault < tr->faults.n) {
+			fputs("  X ", f);
+			print_fault(f, conf, &tr->faults, m->fault);
+		} else {
+			fprintf(f, "  X %s", ldfi_fate_name(m->fate));
+		}
+		fputc('\n', f);
+	}
+	if (n_acks > MAX_ACKS)
+		fprintf(f, "      (%d more lost acks not shown)\n", n_acks - MAX_ACKS);
+	fputs("  why: ", f);
+	extra_sentence(f, res, tr, b, n_acks);
+	fputc('\n', f);
+out:
+	free(on);
+	return rc;
+}
+
+/* The first copy of b's record at b's replica in `tr`, and the first record
+ * of the same source emitted later held before it (NULL when none). */
+static void find_order(const struct ldfi_trace *tr, const struct broken *b,
+		       const struct ldfi_output **mine, const struct ldfi_output **later)
+{
+	const struct ldfi_record *r = &tr->recs[b->rec];
+
+	*mine = *later = NULL;
+	for (size_t i = 0; i < tr->n_outs && !*mine; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+		const struct ldfi_record *q = &tr->recs[o->rec];
+
+		if (o->comp != b->comp || o->node != b->node)
+			continue;
+		if (o->rec == b->rec)
+			*mine = o;
+		else if (!*later && q->source == r->source && q->index > r->index)
+			*later = o;
+	}
+}
+
+/* "log@b stored bcast:2 (round 3) before bcast:1 (round 4), which was
+ * emitted earlier", without prefix or newline. */
+static void order_sentence(FILE *f, const struct ldfi_trace *tr, const struct broken *b,
+			   const struct ldfi_output *mine, const struct ldfi_output *later)
+{
+	print_replica(f, tr->conf, b);
+	fprintf(f, " stored %s (round %d) before %s (round %d), which was emitted earlier",
+		tr->recs[later->rec].name, later->round, tr->recs[b->rec].name, mine->round);
+}
+
+/* OUT OF ORDER: the copies in the counterexample run and what came first. */
+static int trace_order(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_cex *cx,
+		       const struct broken *b, struct idset *s)
+{
+	const struct ldfi_trace *tr = cx->trace;
+	const struct ldfi_output *mine, *later;
+	int rc;
+
+	fprintf(f, "  %s out of order at ", tr->recs[b->rec].name);
+	print_replica(f, res->conf, b);
+	fputs(" in the counterexample run:\n", f);
+	find_order(tr, b, &mine, &later);
+	if (mine) {
+		if ((rc = copy_derivation(tr, mine, s)))
+			return rc;
+		fprintf(f, "    first copy (stored in round %d):\n", mine->round);
+		print_chain(f, tr, s, NULL);
+	}
+	if (mine && later) {
+		fputs("  why: ", f);
+		order_sentence(f, tr, b, mine, later);
+		fputc('\n', f);
+	}
+	return 0;
+}
+
+static bool add_broken(struct broken *v, int *n, int cap, const struct ldfi_offense *o)
+{
+	struct broken b = {o->rec, o->comp, o->node, class_of(o), o->count, o->expected};
+
+	for (int i = 0; i < *n; i++)
+		if (v[i].rec == b.rec && v[i].comp == b.comp && v[i].node == b.node &&
+		    v[i].cls == b.cls)
+			return true;
+	if (*n >= cap)
+		return false;
+	v[(*n)++] = b;
+	return true;
+}
+
+static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_cex *cx)
+{
+	const struct ldfi_trace *tr = cx->trace;
+	struct broken v[MAX_OUTCOMES];
+	struct idset s = {0};
+	struct cuts c = {0};
+	int n = 0, more = 0, rc = 0;
+
+	for (int i = 0; i < tr->n_checks; i++)
+		for (int k = 0; k < tr->checks[i].n_offs; k++)
+			if (!add_broken(v, &n, MAX_OUTCOMES, &tr->checks[i].offs[k]))
+				more++;
+	if (!n)
+		return 0;
+	fputs("\nlineage of the broken outcomes (each derivation as its chain of messages;\n"
+	      "X: an event the counterexample's faults cut):\n",
+	      f);
+	if (!tr->faults.n)
+		fputs("  the fault-free run itself breaks the checks: no fault is needed\n", f);
+	if (res->fault_free && (rc = cuts_init(&c, res->fault_free, &tr->faults, res->conf->eff)))
+		return rc;
+	for (int i = 0; i < n && !rc; i++) {
+		if (v[i].cls == OC_MISSING && !res->fault_free) {
+			fprintf(f, "  %s: the fault-free run is not available\n",
+				tr->recs[v[i].rec].name);
+			continue;
+		}
+		if (v[i].cls == OC_MISSING) {
+			struct broken b = v[i];
+
+			/* Records stages named have other indices in the fault-free run. */
+			b.rec = ldfi_trace_same_record(res->fault_free, tr, b.rec);
+			if (b.rec < 0)
+				fprintf(f, "  %s: not in the fault-free run either\n",
+					tr->recs[v[i].rec].name);
+			else
+				rc = trace_missing(f, res, &c, &b, &s);
+		} else if (v[i].cls == OC_EXTRA) {
+			rc = trace_extra(f, res, cx, &v[i], &s);
+		} else {
+			rc = trace_order(f, res, cx, &v[i], &s);
+		}
+	}
+	if (more)
+		fprintf(f,
+			"  (%d more offending record%s not traced here; see report.json and "
+			"the provenance database)\n",
+			more, more == 1 ? "" : "s");
+	cuts_finish(&c);
+	free(s.v);
+	return rc;
+}
+
+/* ---- shared with the HTML report ---- */
+
+int ldfi_report_cuts(const struct ldfi_trace *tr, const struct ldfi_faults *fs, int eff, int **own,
+		     bool **lost)
+{
+	struct cuts c;
+	int rc = cuts_init(&c, tr, fs, eff);
+
+	*own = NULL;
+	*lost = NULL;
+	if (rc)
+		return rc;
+	*own = c.own;
+	*lost = c.lost;
+	c.own = NULL;
+	c.lost = NULL;
+	cuts_finish(&c);
+	return 0;
+}
+
+static int why_missing_text(FILE *f, const struct ldfi_explore_result *res,
+			    const struct ldfi_trace *cx, const struct broken *b)
+{
+	const struct ldfi_trace *ff = res->fault_free;
+	struct why w = {0};
+	struct cuts c;
+	bool *kept;
+	int n_copies = 0, rc;
+
+	struct broken fb = *b;
+
+	if (!ff) {
+		fprintf(f, "%s: the fault-free run is not available", cx->recs[b->rec].name);
+		return 0;
+	}
+	if ((fb.rec = ldfi_trace_same_record(ff, cx, b->rec)) < 0) {
+		fprintf(f, "%s was not in the fault-free run either", cx->recs[b->rec].name);
+		return 0;
+	}
+	if ((rc = cuts_init(&c, ff, &cx->faults, res->conf->eff)))
+		return rc;
+	kept = calloc(ff->n_msgs + 1, sizeof(*kept));
+	rc = kept ? why_missing(&c, &fb, kept, &w, &n_copies) : LDFI_ENOMEM;
+	if (!rc)
+		why_not_sentence(f, &c, &fb, n_copies, &w);
+	free(w.v);
+	free(kept);
+	cuts_finish(&c);
+	return rc;
+}
+
+static int why_extra_text(FILE *f, const struct ldfi_explore_result *res,
+			  const struct ldfi_trace *cx, const struct broken *b)
+{
+	bool *on = calloc(cx->n_msgs + 1, sizeof(*on));
+	struct idset s = {0};
+	int n_acks = 0, rc = on ? lost_acks(cx, b, &s, on, &n_acks) : LDFI_ENOMEM;
+
+	if (!rc)
+		extra_sentence(f, res, cx, b, n_acks);
+	free(s.v);
+	free(on);
+	return rc;
+}
+
+int ldfi_report_why(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_trace *cx,
+		    const struct ldfi_offense *o)
+{
+	struct broken b = {o->rec, o->comp, o->node, class_of(o), o->count, o->expected};
+	const struct ldfi_output *mine, *later;
+
+	switch (b.cls) {
+	case OC_MISSING:
+		return why_missing_text(f, res, cx, &b);
+	case OC_EXTRA:
+		return why_extra_text(f, res, cx, &b);
+	case OC_ORDER:
+		find_order(cx, &b, &mine, &later);
+		if (mine && later)
+			order_sentence(f, cx, &b, mine, later);
+		break;
+	}
+	return 0;
+}
+
+/* ---- the report ---- */
+
+static void print_others(FILE *f, const struct ldfi_explore_result *res)
+{
+	fprintf(f, "\nother counterexamples (%d):\n", res->n_cex - 1);
+	for (int i = 1; i < res->n_cex; i++) {
+		const struct ldfi_trace *tr = res->cex[i].trace;
+		char *fs = ldfi_faults_to_string(res->conf, &tr->faults);
+		int n = 0;
+
+		fprintf(f, "  execution %ld: %s; fails", res->cex[i].execution, fs ? fs : "?");
+		if (tr->failure)
+			fprintf(f, " to finish: %s", tr->failure);
+		for (int k = 0; k < tr->n_checks; k++)
+			if (!tr->checks[k].passed)
+				fprintf(f, "%s %s", n++ ? "," : "",
+					res->conf->checks[tr->checks[k].check].name);
+		fputc('\n', f);
+		free(fs);
+	}
+}
+
+static void print_replay(FILE *f, const struct ldfi_explore_result *res)
+{
+	fputs("\nreplay:\n", f);
+	if (res->replay) {
+		fprintf(f, "  %s\n", res->replay);
+	} else {
+		const struct ldfi_conf *conf = res->conf;
+		char *fs = ldfi_faults_to_string(conf, &res->cex[0].trace->faults);
+
+		fputs("  ldfi run ", f);
+		ldfi_report_shell_word(f, ldfi_report_conf_path(res));
+		fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
+			conf->crashes);
+		ldfi_report_shell_word(f, fs ? fs : "none");
+		fputc('\n', f);
+		free(fs);
+	}
+	fputs("  ldfi replay ", f);
+	{
+		const char *dir = ldfi_report_out_dir(res);
+		size_t n = strlen(dir);
+		char *p = malloc(n + sizeof("/report.json"));
+
+		if (p) {
+			memcpy(p, dir, n);
+			strcpy(p + n - (n && dir[n - 1] == '/'), "/report.json");
+			ldfi_report_shell_word(f, p);
+			free(p);
+		} else {
+			fprintf(f, "%s/report.json", dir);
+		}
+	}
+	fputc('\n', f);
+}
+
+int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res)
+{
+	int rc = 0;
+
+	print_verdict(f, res);
+	print_figures(f, res);
+	if (res->verdict == LDFI_VERDICT_COUNTEREXAMPLE && res->n_cex > 0) {
+		const struct ldfi_cex *cx = &res->cex[0];
+
+		fprintf(f, "\ncounterexample (execution %ld):\n", cx->execution);
+		ldfi_cli_print_checks(f, cx->trace);
+		if (res->n_cex > 1)
+			print_others(f, res);
+		if (cx->trace->failure)
+			fputs(
+			    "\nthe run did not finish, so it has no spacetime diagram or lineage;\n"
+			    "the provenance database records it (runs.failure)\n",
+			    f);
+		else
+			rc = print_spacetime(f, cx->trace);
+		if (!rc && !cx->trace->failure)
+			rc = print_lineage(f, res, cx);
+		if (!rc)
+			print_replay(f, res);
+	}
+	if (rc) {
+		fprintf(stderr, "ldfi: text report: %s\n", ldfi_strerror(rc));
+		return rc;
+	}
+	if (fflush(f) || ferror(f)) {
+		fprintf(stderr, "ldfi: cannot write the text report: %s\n", strerror(errno));
+		return LDFI_EIO;
+	}
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * report.h - pieces shared by the explore reports (report.c, report_json.c,
+ * report_junit.c, report_html.c) and `ldfi replay` (replay.c). Private to
+ * src/.
+ */
+#ifndef LDFI_SRC_REPORT_H
+#define LDFI_SRC_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ldfi/trace.h"
+#include "src/explore/explore.h"
+
+/* The conf path as given on the command line (else as parsed). */
+const char *ldfi_report_conf_path(const struct ldfi_explore_result *res);
+
+/* The output directory: opts->out_dir, "ldfi-out" by default. */
+const char *ldfi_report_out_dir(const struct ldfi_explore_result *res);
+
+/* One offending record in words, without indentation or newline:
+ * "bcast:1 missing at log@b", "orders:2 held 2 times at out@out", ... */
+void ldfi_report_offense(FILE *f, const struct ldfi_trace *tr, const struct ldfi_offense *o);
+
+/* The `ldfi run` command line reproducing res->cex[0] (new string, the
+ * caller's), or NULL when there is no counterexample or memory ran out. */
+char *ldfi_report_replay_command(const struct ldfi_explore_result *res);
+
+/* `s` quoted for a POSIX shell when it needs quoting (as-is otherwise). */
+void ldfi_report_shell_word(FILE *f, const char *s);
+
+/*
+ * What fault set `fs` cuts in trace `tr` (the rule of lineage/lineage.h,
+ * then through parents: a message is lost when a fault cuts it, when one of
+ * its parents is lost, or, made from any one of them, when all are): own[id]
+ * is the index in `fs` of the fault that cuts message `id` itself or -1,
+ * lost[id] whether it is lost; both of tr->n_msgs + 1 entries, the caller's
+ * (free). Returns 0 or LDFI_ENOMEM.
+ */
+int ldfi_report_cuts(const struct ldfi_trace *tr, const struct ldfi_faults *fs, int eff, int **own,
+		     bool **lost);
+
+/*
+ * The sentence of the text report explaining offense `o` of counterexample
+ * run `cx`, without its "why not: " / "why: " prefix or a newline: "log@b
+ * never held bcast:1 because a->b@1 was lost (omit(a,b,1))" (missing, from
+ * res->fault_free), "log@b held bcast:1 2 times (1 in the fault-free run):
+ * ..." (duplicated), "... stored bcast:2 (round 3) before bcast:1 ..." (out
+ * of order; nothing when it cannot tell). Returns 0 or LDFI_ENOMEM.
+ */
+int ldfi_report_why(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_trace *cx,
+		    const struct ldfi_offense *o);
+
+#endif
