@@ -1120,14 +1120,3 @@ int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr
 	return rc;
 }
 
-int ldfi_lineage_add_run(struct ldfi_lineage *lin, struct ldfi_db *db, int64_t run, int *n_new)
-{
-	struct ldfi_trace *tr;
-	int rc = ldfi_db_load_trace(db, lin->conf, run, &tr);
-
-	if (rc)
-		return rc;
-	rc = ldfi_lineage_add_trace(lin, tr, n_new);
-	ldfi_trace_destroy(tr);
-	return rc;
-}

@@ -6,8 +6,8 @@
  * t < eff), by a crash of a at or before t, or of b at or before t+1; a
  * message within one node only by a crash of that node at or before t+1.
  *
- * The lineage reads each run's provenance back from SQLite and collects,
- * for every good outcome, its supports: the alternative derivations that
+ * The lineage reads each run's trace (the runtime's, or one read back from
+ * the provenance database on resume) and collects, for every good outcome, its supports: the alternative derivations that
  * made it happen, each turned into a clause (the faults any one of which
  * cuts that derivation). An outcome is falsified by a fault set that hits
  * every clause. Outcomes:
@@ -33,7 +33,6 @@
 #include <stdint.h>
 
 #include "ldfi/conf.h"
-#include "runtime/store/store.h"
 #include "ldfi/faults.h"
 #include "ldfi/trace.h"
 
@@ -110,34 +109,14 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin); /* NULL-safe */
 const struct ldfi_space *ldfi_lineage_space(const struct ldfi_lineage *lin);
 
 /*
- * Read run `run` of `db` back from SQLite and add the supports of its good
- * outcomes. *n_new (may be NULL) receives how many new supports were added.
- * Returns 0, LDFI_EDB (message on stderr is the caller's: ldfi_db_errmsg),
- * LDFI_EFORMAT (rows that do not match the conf) or LDFI_ENOMEM.
+ * Add the supports of the good outcomes of trace `tr`, a run of this conf.
+ * *n_new (may be NULL) receives how many new supports were added. The trace
+ * is only read. Returns 0 or LDFI_ENOMEM.
  */
-int ldfi_lineage_add_run(struct ldfi_lineage *lin, struct ldfi_db *db, int64_t run, int *n_new);
-
-/* The same from an in-memory trace of this conf. */
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new);
 
 int ldfi_lineage_n_outcomes(const struct ldfi_lineage *lin);
 const struct ldfi_outcome *ldfi_lineage_outcome(const struct ldfi_lineage *lin, int i);
-
-/*
- * Load run `run` of `db` into a new trace of `conf` (messages, parents,
- * outputs, crash rounds, records; no check results). The trace is the
- * caller's (ldfi_trace_destroy). Returns 0, LDFI_EDB, LDFI_EFORMAT or
- * LDFI_ENOMEM.
- */
-int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
-		       struct ldfi_trace **out);
-
-/* ldfi_db_load_trace, then the checks evaluated again against `ff` (the
- * fault-free trace; the run itself when NULL); a run recorded with a
- * failure (runs.failure) gets it in tr->failure instead, and no checks.
- * Same results and errors. */
-int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
-		     const struct ldfi_trace *ff, struct ldfi_trace **out);
 
 /*
  * Derivations of an output copy or message: calls `fn` once per ancestor

@@ -97,32 +97,27 @@ bool ldfi_trace_alive(const struct ldfi_trace *tr, int node)
 	return tr->crash_round[node] == 0;
 }
 
+/* The names of the trace's enums, indexed by value: the texts of the
+ * provenance database too (docs/provenance.md). */
+static const char *const msg_kind_names[] = {"data", "ack"};
+static const char *const fate_names[] = {"delivered", "omitted", "crashed", "eot"};
+static const char *const problem_names[] = {"missing", "duplicated", "out-of-order",
+					    "unexpected-count"};
+
+#define NAME(table, v)                                                                             \
+	((unsigned)(v) < sizeof(table) / sizeof((table)[0]) ? (table)[v] : "?")
+
+const char *ldfi_msg_kind_name(enum ldfi_msg_kind k)
+{
+	return NAME(msg_kind_names, k);
+}
+
 const char *ldfi_fate_name(enum ldfi_fate f)
 {
-	switch (f) {
-	case LDFI_FATE_DELIVERED:
-		return "delivered";
-	case LDFI_FATE_OMITTED:
-		return "omitted";
-	case LDFI_FATE_CRASHED:
-		return "crashed";
-	case LDFI_FATE_EOT:
-		return "eot";
-	}
-	return "?";
+	return NAME(fate_names, f);
 }
 
 const char *ldfi_problem_name(enum ldfi_problem p)
 {
-	switch (p) {
-	case LDFI_PROBLEM_MISSING:
-		return "missing";
-	case LDFI_PROBLEM_DUPLICATED:
-		return "duplicated";
-	case LDFI_PROBLEM_OUT_OF_ORDER:
-		return "out-of-order";
-	case LDFI_PROBLEM_UNEXPECTED:
-		return "unexpected-count";
-	}
-	return "?";
+	return NAME(problem_names, p);
 }

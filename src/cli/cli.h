@@ -34,6 +34,17 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 /* Print each check's result of a trace (text, on `f`). */
 void ldfi_cli_print_checks(FILE *f, const struct ldfi_trace *tr);
 
+struct ldfi_db;
+struct ldfi_explore_result;
+
+/*
+ * The HTML report of an exploration in DIR (ldfi_report_html), listing every
+ * run of its provenance database: `db` (borrowed), or res->db_path opened
+ * for the time of the call when `db` is NULL (neither: only the runs res
+ * holds). Returns 0 or LDFI_E* after printing "ldfi: PATH: reason".
+ */
+int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct ldfi_db *db);
+
 /* Write the `run --json` document of a trace to `path`. 0 or LDFI_EIO. */
 int ldfi_json_write_run(const char *path, const struct ldfi_trace *tr);
 

@@ -5,21 +5,20 @@
  * same directory, or pass --conf) with the bounds they recorded; verdict and
  * counters come from the `explore` and `hypotheses` tables; every run is
  * read back and its checks evaluated again. Layout: docs/html-report.md.
+ * Also the HTML report of `ldfi explore --html` (ldfi_cli_html): the page
+ * lists every run of the database.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ldfi/conf.h"
-#include "runtime/store/store.h"
 #include "ldfi/ldfi.h"
-#include "runtime/runtime.h"
-#include "lineage/lineage.h"
+#include "runtime/db/db.h"
 #include "src/cli/cli.h"
 #include "src/explore/explore.h"
 #include "src/report/report.h"
@@ -27,17 +26,6 @@
 
 struct report_opts {
 	const char *db, *html, *conf;
-};
-
-/* What the database says about the exploration. */
-struct recorded {
-	char *conf; /* runs.conf of the first run */
-	int bounds[3];
-	char *strategy;			 /* of the first run */
-	char *digest, *verdict, *reason; /* explore table, or NULL */
-	int64_t ff_run, cex_run;	 /* first fault-free and first failing run, or 0 */
-	long ff_exec, cex_exec;
-	double wall_s; /* sum of the executions' wall times */
 };
 
 static int parse_opts(int argc, char **argv, struct report_opts *o)
@@ -75,104 +63,8 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? strdup((const char *)s) : NULL;
-}
-
-/* The first row of `sql` (with ?1 bound to `arg` when given): column 0
- * as a string, or NULL. */
-static char *query_text(sqlite3 *db, const char *sql, const char *arg)
-{
-	sqlite3_stmt *st;
-	char *s = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	if (arg)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s = dup_col(st, 0);
-	sqlite3_finalize(st);
-	return s;
-}
-
-static long query_long(sqlite3 *db, const char *sql, const char *arg)
-{
-	char *s = query_text(db, sql, arg);
-	long v = s ? strtol(s, NULL, 10) : 0;
-
-	free(s);
-	return v;
-}
-
-/* The first run's conf, bounds and strategy. */
-static int first_run(sqlite3 *db, struct recorded *r)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db,
-			       "SELECT conf, eot, eff, crashes, strategy FROM runs ORDER BY id "
-			       "LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return LDFI_EDB;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		r->conf = dup_col(st, 0);
-		for (int i = 0; i < 3; i++)
-			r->bounds[i] = sqlite3_column_int(st, i + 1);
-		r->strategy = dup_col(st, 4);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? LDFI_EFORMAT : LDFI_EDB;
-}
-
-/* The first run that `cond` selects (0: none) and its execution number. */
-static void find_run(sqlite3 *db, const char *cond, int64_t *run, long *exec)
-{
-	char *sql, buf[32];
-
-	*run = 0;
-	*exec = 0;
-	if (asprintf(&sql, "SELECT id FROM runs WHERE %s ORDER BY id LIMIT 1", cond) < 0)
-		return;
-	*run = query_long(db, sql, NULL);
-	free(sql);
-	snprintf(buf, sizeof(buf), "%lld", (long long)*run);
-	if (*run)
-		*exec = query_long(db, "SELECT count(*) FROM runs WHERE id <= ?1", buf);
-}
-
-static void recorded_finish(struct recorded *r)
-{
-	free(r->conf);
-	free(r->strategy);
-	free(r->digest);
-	free(r->verdict);
-	free(r->reason);
-}
-
-static int read_recorded(struct ldfi_db *ldb, struct recorded *r)
-{
-	sqlite3 *db = ldfi_db_sqlite(ldb);
-	int rc = first_run(db, r);
-
-	if (rc)
-		return rc;
-	r->digest = query_text(db, "SELECT value FROM explore WHERE key = 'digest'", NULL);
-	r->verdict = query_text(db, "SELECT value FROM explore WHERE key = 'verdict'", NULL);
-	r->reason = query_text(db, "SELECT value FROM explore WHERE key = 'reason'", NULL);
-	find_run(db, "faults = 'none'", &r->ff_run, &r->ff_exec);
-	find_run(db, "passed = 0", &r->cex_run, &r->cex_exec);
-	r->wall_s = (double)query_long(db, "SELECT total(wall_us) FROM runs", NULL) / 1e6;
-	return 0;
-}
-
 /* "strategy=ldfi seed=1" of the explore digest into the options. */
-static void from_digest(const struct recorded *r, const struct ldfi_conf *conf,
+static void from_digest(const struct ldfi_db_summary *r, const struct ldfi_conf *conf,
 			struct ldfi_explore_opts *o)
 {
 	static const enum ldfi_strategy all[] = {LDFI_STRATEGY_LDFI, LDFI_STRATEGY_RANDOM,
@@ -192,7 +84,7 @@ static void from_digest(const struct recorded *r, const struct ldfi_conf *conf,
 	}
 }
 
-static void set_verdict(struct ldfi_explore_result *res, const struct recorded *r)
+static void set_verdict(struct ldfi_explore_result *res, const struct ldfi_db_summary *r)
 {
 	if (r->verdict && !strcmp(r->verdict, "certified")) {
 		res->verdict = LDFI_VERDICT_CERTIFIED;
@@ -212,20 +104,18 @@ static void set_verdict(struct ldfi_explore_result *res, const struct recorded *
 
 /* The result: counters from the tables, the fault-free run and the first
  * counterexample read back. */
-static int build(struct ldfi_db *db, const struct recorded *r, const char *path,
+static int build(struct ldfi_db *db, const struct ldfi_db_summary *r, const char *path,
 		 struct ldfi_explore_result *res)
 {
-	sqlite3 *sq = ldfi_db_sqlite(db);
-	const char *count = "SELECT count(*) FROM hypotheses WHERE status = ?1";
 	int rc = 0;
 
 	set_verdict(res, r);
-	res->executions = query_long(sq, "SELECT count(*) FROM runs", NULL);
-	res->tried = query_long(sq, count, "tried");
-	res->pruned = query_long(sq, count, "pruned");
+	res->executions = r->executions;
+	res->tried = r->tried;
+	res->pruned = r->pruned;
 	/* explore counts pending hypotheses only when a budget stopped it */
 	if (res->verdict == LDFI_VERDICT_INCONCLUSIVE)
-		res->pending = query_long(sq, count, "pending");
+		res->pending = r->pending;
 	res->wall_s = r->wall_s;
 	if (!(res->db_path = strdup(path)))
 		return LDFI_ENOMEM;
@@ -240,8 +130,6 @@ static int build(struct ldfi_db *db, const struct recorded *r, const char *path,
 		res->cex[0].execution = r->cex_exec;
 		res->n_cex = !rc;
 	}
-	if (!rc && res->n_cex && !(res->replay = ldfi_report_replay_command(res)))
-		rc = LDFI_ENOMEM;
 	return rc;
 }
 
@@ -267,8 +155,8 @@ static int open_db(const char *path, struct ldfi_db **db)
 }
 
 /* Load the conf the runs recorded, with their bounds. */
-static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct recorded *r,
-				       int *status)
+static struct ldfi_conf *recorded_conf(const struct report_opts *o,
+				       const struct ldfi_db_summary *r, int *status)
 {
 	const char *path = o->conf ? o->conf : r->conf;
 
@@ -285,12 +173,12 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 		*status = LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
-	return ldfi_cli_load(path, r->bounds[0], r->bounds[1], r->bounds[2], status);
+	return ldfi_cli_load(path, r->eot, r->eff, r->crashes, status);
 }
 
-static int report(const struct report_opts *o, struct ldfi_db *db, const struct recorded *r)
+static int report(const struct report_opts *o, struct ldfi_db *db, const struct ldfi_db_summary *r)
 {
-	struct ldfi_explore_opts eo = {.out_dir = o->db, .html = o->html, .jobs = 1};
+	struct ldfi_explore_opts eo = {.out_dir = o->db, .jobs = 1};
 	struct ldfi_explore_result res = {0};
 	char *dir = strdup(o->db);
 	int status, rc;
@@ -309,8 +197,8 @@ static int report(const struct report_opts *o, struct ldfi_db *db, const struct 
 	rc = build(db, r, o->db, &res);
 	if (rc)
 		fprintf(stderr, "ldfi: %s: %s\n", o->db,
-			rc == LDFI_EDB ? ldfi_db_errmsg(db) : ldfi_strerror(rc));
-	if (!rc && !(rc = ldfi_report_html(o->html, &res)))
+			rc == LDFI_ENOMEM ? ldfi_strerror(rc) : ldfi_db_errmsg(db));
+	if (!rc && !(rc = ldfi_cli_html(o->html, &res, db)))
 		printf("html report: %s/index.html\n", o->html);
 	ldfi_explore_result_finish(&res);
 	ldfi_conf_destroy(conf);
@@ -321,7 +209,7 @@ static int report(const struct report_opts *o, struct ldfi_db *db, const struct 
 int ldfi_cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
-	struct recorded r = {0};
+	struct ldfi_db_summary r;
 	struct ldfi_db *db = NULL;
 	int status = parse_opts(argc, argv, &o), rc;
 
@@ -329,16 +217,77 @@ int ldfi_cmd_report(int argc, char **argv)
 		return status < 0 ? 0 : status;
 	if (open_db(o.db, &db))
 		return LDFI_EXIT_INTERNAL;
-	rc = read_recorded(db, &r);
+	rc = ldfi_db_summary(db, &r);
 	if (rc) {
-		fprintf(stderr, "ldfi: %s: %s\n", o.db,
-			rc == LDFI_EFORMAT ? "no runs recorded" : ldfi_db_errmsg(db));
+		fprintf(stderr, "ldfi: %s: %s\n", o.db, ldfi_db_errmsg(db));
 		ldfi_db_close(db);
-		recorded_finish(&r);
+		ldfi_db_summary_finish(&r);
 		return rc == LDFI_EFORMAT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 	}
 	status = report(&o, db, &r);
 	ldfi_db_close(db);
-	recorded_finish(&r);
+	ldfi_db_summary_finish(&r);
 	return status;
+}
+
+/* ---- the HTML report of an exploration's database ---- */
+
+/* Where the page reads runs back. */
+struct html_db {
+	struct ldfi_db *db;
+	const struct ldfi_conf *conf;
+};
+
+static int load_run(void *arg, int64_t id, const struct ldfi_trace *fault_free,
+		    struct ldfi_trace **out, char *err, size_t errlen)
+{
+	const struct html_db *h = arg;
+	int rc = ldfi_db_load_run(h->db, h->conf, id, fault_free, out);
+
+	if (rc)
+		snprintf(err, errlen, "%s", ldfi_db_errmsg(h->db));
+	return rc;
+}
+
+/* The page's list of runs from the database's. */
+static int html_runs(const struct ldfi_db_run *runs, int n, struct ldfi_report_run **out)
+{
+	*out = malloc(((size_t)n + 1) * sizeof(**out));
+	if (!*out)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < n; i++)
+		(*out)[i] = (struct ldfi_report_run){runs[i].id, runs[i].faults, runs[i].passed,
+						     runs[i].failed};
+	return 0;
+}
+
+int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct ldfi_db *db)
+{
+	struct ldfi_db *own = NULL;
+	struct ldfi_db_run *runs = NULL;
+	struct ldfi_report_run *v = NULL;
+	struct ldfi_report_runs from;
+	struct html_db h;
+	char err[1024];
+	int n = 0, rc = 0;
+
+	if (!db && !res->db_path)
+		return ldfi_report_html(dir, res, NULL);
+	if (!db && (rc = ldfi_db_open(res->db_path, &own, err, sizeof(err)))) {
+		fprintf(stderr, "ldfi: %s\n", err);
+		return rc;
+	}
+	db = db ? db : own;
+	h = (struct html_db){db, res->conf};
+	if ((rc = ldfi_db_runs(db, true, &runs, &n)) || (rc = html_runs(runs, n, &v))) {
+		fprintf(stderr, "ldfi: %s: %s\n", res->db_path,
+			rc == LDFI_ENOMEM ? ldfi_strerror(rc) : ldfi_db_errmsg(db));
+	} else {
+		from = (struct ldfi_report_runs){v, n, load_run, &h};
+		rc = ldfi_report_html(dir, res, &from);
+	}
+	free(v);
+	ldfi_db_runs_free(runs, n);
+	ldfi_db_close(own);
+	return rc;
 }

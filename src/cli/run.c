@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "runtime/store/store.h"
+#include "runtime/db/db.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "runtime/runtime.h"

@@ -1,36 +1,23 @@
 /*
- * explore.c - `ldfi explore`: the fault-free run, then hypotheses from the
- * chosen strategy, each run and recorded, until a counterexample, no
- * hypothesis left (certified), or a budget runs out (inconclusive). State
- * lives in OUT/provenance.db, so a stopped explore resumes where it was.
+ * explore.c - the explore loop (explore.h): the fault-free run, then
+ * hypotheses from the chosen strategy, each run and recorded, until a
+ * counterexample, no hypothesis left (certified), or a budget runs out
+ * (inconclusive). State lives in OUT/provenance.db, so a stopped explore
+ * resumes where it was. Nothing here prints: messages go to the caller.
  */
-#include <getopt.h>
-#include <sqlite3.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "runtime/store/store.h"
 #include "ldfi/ldfi.h"
+#include "model/util.h"
+#include "runtime/db/db.h"
+#include "runtime/db/state.h"
 #include "runtime/runtime.h"
-#include "runtime/runtime.h"
-#include "src/cli/cli.h"
 #include "src/explore/explore.h"
-#include "src/report/report.h"
-#include "src/report/report_html.h"
-#include "runtime/store/state.h"
 #include "src/explore/strategy.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 struct explore {
 	const struct ldfi_conf *conf;
@@ -40,8 +27,28 @@ struct explore {
 	struct ldfi_gen *gen;
 	int *vars;
 	double t0, last_progress;
-	bool show_progress;
+	char *err; /* the caller's message buffer */
+	size_t errlen;
 };
+
+/* Say why the exploration stops (the first message wins); returns rc. */
+__attribute__((format(printf, 3, 4))) static int fail(struct explore *x, int rc, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	if (x->err[0])
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(x->err, x->errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static bool interrupted(const struct explore *x)
+{
+	return x->opts->interrupted && *x->opts->interrupted;
+}
 
 static double now_s(void)
 {
@@ -70,7 +77,6 @@ void ldfi_explore_result_finish(struct ldfi_explore_result *res)
 	for (int i = 0; i < res->n_cex; i++)
 		ldfi_trace_destroy(res->cex[i].trace);
 	free(res->cex);
-	free(res->replay);
 	free(res->db_path);
 }
 
@@ -91,18 +97,17 @@ static int faults_to_vars(const struct ldfi_space *sp, const struct ldfi_faults 
 	return 0;
 }
 
-static void progress(struct explore *x, bool force)
+static void progress(struct explore *x, bool final)
 {
+	struct ldfi_explore_progress p;
 	double t = now_s();
 
-	if (!x->show_progress || (!force && t - x->last_progress < 0.5))
+	if (!x->opts->progress || (!final && t - x->last_progress < 0.5))
 		return;
 	x->last_progress = t;
-	fprintf(stderr, "%sexecutions %ld, hypotheses pending %ld, elapsed %.1f s%s",
-		isatty(2) ? "\r" : "", x->res->executions, x->gen->ops->pending(x->gen), t - x->t0,
-		isatty(2) ? "   " : "\n");
-	if (force && isatty(2))
-		fputc('\n', stderr);
+	p = (struct ldfi_explore_progress){x->res->executions, x->gen->ops->pending(x->gen),
+					   t - x->t0, final};
+	x->opts->progress(x->opts->progress_arg, &p);
 }
 
 static int add_cex(struct explore *x, struct ldfi_trace *tr, int64_t run)
@@ -115,15 +120,6 @@ static int add_cex(struct explore *x, struct ldfi_trace *tr, int64_t run)
 	res->cex = c;
 	c[res->n_cex++] = (struct ldfi_cex){tr, run, res->executions};
 	return 0;
-}
-
-/* The last database error: the recorder's message, or SQLite's for the
- * explorer's own statements (state.c), e.g. "database disk image is malformed". */
-static const char *db_msg(struct ldfi_db *db)
-{
-	const char *m = ldfi_db_errmsg(db);
-
-	return m[0] || !db ? m : sqlite3_errmsg(ldfi_db_sqlite(db));
 }
 
 /* Run one fault set, record it, and tell the strategy. Takes `fs`. */
@@ -142,34 +138,32 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 
 		text = ldfi_faults_to_string(x->conf, fs);
 		ldfi_rt_limit_text(lim, sizeof(lim));
-		fprintf(stderr,
-			"ldfi explore: the execution under faults '%s' was stopped: it sends more "
-			"messages than allowed (%s): lower eot or the number of records\n",
-			text ? text : "?", lim);
+		fail(x, rc,
+		     "the execution under faults '%s' was stopped: it sends more messages than "
+		     "allowed (%s): lower eot or the number of records",
+		     text ? text : "?", lim);
 		free(text);
 	}
 	ldfi_faults_finish(fs);
 	if (rc == LDFI_ELIMIT)
 		return rc;
-	if (rc) {
-		fprintf(stderr, "ldfi explore: execution failed: %s\n", why);
-		return rc;
-	}
+	if (rc)
+		return fail(x, rc, "execution failed: %s", why);
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
 	if ((rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
-		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, db_msg(x->db));
+		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 		ldfi_trace_destroy(tr);
 		return rc;
 	}
 	x->res->executions++;
 	text = ldfi_faults_to_string(x->conf, &tr->faults);
-	if (!text || (n && ldfi_state_tried(x->db, text, n, run)))
-		rc = text ? LDFI_EDB : LDFI_ENOMEM;
+	if (!text)
+		rc = fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
+	else if (n && (rc = ldfi_db_state_tried(x->db, text, n, run)))
+		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	free(text);
-	if (!rc)
-		rc = x->gen->ops->learn(x->gen, x->db, run, vars, n, tr->passed);
-	if (rc)
-		fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(rc));
+	if (!rc && (rc = x->gen->ops->learn(x->gen, tr, vars, n, tr->passed)))
+		fail(x, rc, "%s", ldfi_strerror(rc));
 	if (!rc && !x->res->fault_free) {
 		struct ldfi_trace *copy = NULL;
 
@@ -185,8 +179,25 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	return rc;
 }
 
+/* The trace of recorded run `r`, read back when the strategy learns from
+ * passing runs or when it is the fault-free run or a counterexample (*tr
+ * NULL otherwise). */
+static int resume_trace(struct explore *x, const struct ldfi_db_run *r, struct ldfi_trace **tr)
+{
+	int rc = 0;
+
+	*tr = NULL;
+	if (!x->res->fault_free || !r->passed)
+		rc = ldfi_db_load_run(x->db, x->conf, r->id, x->res->fault_free, tr);
+	else if (x->gen->learns_from_traces)
+		rc = ldfi_db_load_trace(x->db, x->conf, r->id, tr);
+	if (rc)
+		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+	return rc;
+}
+
 /* Feed the runs of an interrupted explore back, without executing them. */
-static int resume_run(struct explore *x, const struct ldfi_state_run *r)
+static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 {
 	struct ldfi_faults fs;
 	struct ldfi_trace *tr = NULL;
@@ -196,15 +207,14 @@ static int resume_run(struct explore *x, const struct ldfi_state_run *r)
 	ldfi_faults_init(&fs);
 	if (ldfi_faults_parse(x->conf, r->faults, &fs, err, sizeof(err)) ||
 	    faults_to_vars(&x->gen->space, &fs, x->vars)) {
-		fprintf(stderr, "ldfi explore: %s: run %lld: %s\n", x->res->db_path,
-			(long long)r->id, err);
 		ldfi_faults_finish(&fs);
-		return LDFI_EFORMAT;
+		return fail(x, LDFI_EFORMAT, "%s: run %lld: %s", x->res->db_path,
+			    (long long)r->id, err);
 	}
-	rc = x->gen->ops->learn(x->gen, x->db, r->id, x->vars, fs.n, r->passed);
+	if (!(rc = resume_trace(x, r, &tr)) &&
+	    (rc = x->gen->ops->learn(x->gen, tr, x->vars, fs.n, r->passed)))
+		fail(x, rc, "%s", ldfi_strerror(rc));
 	x->res->executions++;
-	if (!rc && (!x->res->fault_free || !r->passed))
-		rc = ldfi_db_load_run(x->db, x->conf, r->id, x->res->fault_free, &tr);
 	if (!rc && !x->res->fault_free)
 		x->res->fault_free = tr;
 	else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id)))
@@ -217,21 +227,17 @@ static int resume_run(struct explore *x, const struct ldfi_state_run *r)
 
 static int resume(struct explore *x)
 {
-	struct ldfi_state_run *runs;
-	int n, rc = ldfi_state_runs(x->db, &runs, &n);
+	struct ldfi_db_run *runs;
+	int n, rc = ldfi_db_runs(x->db, false, &runs, &n);
 
-	if (rc) {
-		fprintf(stderr, "ldfi explore: %s: %s\n", x->res->db_path, db_msg(x->db));
-		return rc;
-	}
-	if (n && strcmp(runs[0].faults, "none") != 0) {
-		fprintf(stderr, "ldfi explore: %s: first run is not the fault-free run\n",
-			x->res->db_path);
-		rc = LDFI_EFORMAT;
-	}
+	if (rc)
+		return fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+	if (n && strcmp(runs[0].faults, "none") != 0)
+		rc = fail(x, LDFI_EFORMAT, "%s: first run is not the fault-free run",
+			  x->res->db_path);
 	for (int i = 0; i < n && !rc; i++)
 		rc = resume_run(x, &runs[i]);
-	ldfi_state_runs_free(runs, n);
+	ldfi_db_runs_free(runs, n);
 	return rc;
 }
 
@@ -240,7 +246,7 @@ static int out_of_budget(void *arg)
 {
 	struct explore *x = arg;
 
-	return interrupted ||
+	return interrupted(x) ||
 	       (x->opts->time_limit_s > 0 && now_s() - x->t0 >= x->opts->time_limit_s);
 }
 
@@ -251,7 +257,7 @@ static bool budget_left(struct explore *x)
 	double elapsed = now_s() - x->t0;
 	long pending = x->gen->ops->pending(x->gen);
 
-	if (interrupted)
+	if (interrupted(x))
 		snprintf(res->reason, sizeof(res->reason),
 			 "interrupted after %ld executions; at least %ld hypotheses pending "
 			 "(run the same command to resume)",
@@ -295,10 +301,8 @@ static int loop(struct explore *x)
 		    (rc = execute(x, x->vars, n, &fs)))
 			return rc;
 	}
-	if (rc < 0) {
-		fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(rc));
-		return rc;
-	}
+	if (rc < 0)
+		return fail(x, rc, "%s", ldfi_strerror(rc));
 	res->verdict = res->n_cex ? LDFI_VERDICT_COUNTEREXAMPLE : LDFI_VERDICT_CERTIFIED;
 	res->pending = 0;
 	return 0;
@@ -314,7 +318,7 @@ static bool budget_spent(struct explore *x)
 {
 	const struct ldfi_explore_opts *o = x->opts;
 
-	return interrupted || (o->max_runs && x->res->executions >= o->max_runs) ||
+	return interrupted(x) || (o->max_runs && x->res->executions >= o->max_runs) ||
 	       (o->time_limit_s > 0 && now_s() - x->t0 >= o->time_limit_s);
 }
 
@@ -447,7 +451,7 @@ static int explore(struct explore *x)
 	x->gen = make_gen(x->conf, x->opts);
 	x->vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
 	if (!x->gen || !x->vars)
-		return LDFI_ENOMEM;
+		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 	x->gen->stop = out_of_budget;
 	x->gen->stop_arg = x;
 	if (!(rc = start(x)))
@@ -461,163 +465,20 @@ static int explore(struct explore *x)
 	return rc;
 }
 
-static int parse_opts(int argc, char **argv, struct ldfi_explore_opts *o, int bounds[3],
-		      bool *fresh, const char **strategy, const char **seed)
-{
-	static const struct option longopts[] = {
-	    {"strategy", required_argument, NULL, 's'},
-	    {"eot", required_argument, NULL, 'T'},
-	    {"eff", required_argument, NULL, 'E'},
-	    {"crashes", required_argument, NULL, 'C'},
-	    {"max-runs", required_argument, NULL, 'm'},
-	    {"time-limit", required_argument, NULL, 't'},
-	    {"seed", required_argument, NULL, 'S'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"json", required_argument, NULL, 'J'},
-	    {"junit", required_argument, NULL, 'U'},
-	    {"html", required_argument, NULL, 'H'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"progress", no_argument, NULL, 'p'},
-	    {"fresh", no_argument, NULL, 'f'},
-	    {"engine", required_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	long long v;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		const char *opt = argv[optind - 1];
-
-		switch (c) {
-		case 's':
-			*strategy = optarg;
-			break;
-		case 'S':
-			*seed = optarg;
-			break;
-		case 'T':
-		case 'E':
-		case 'C':
-			if ((v = ldfi_cli_number("explore", opt, optarg, LDFI_EOT_MAX)) < 0)
-				return LDFI_EXIT_USAGE;
-			bounds[c == 'T' ? 0 : c == 'E' ? 1 : 2] = (int)v;
-			break;
-		case 'm':
-			if ((v = ldfi_cli_number("explore", opt, optarg, 1000000000000LL)) < 1)
-				return v < 0 ? LDFI_EXIT_USAGE
-					     : ldfi_cli_usage_error("explore",
-								    "--max-runs must be >= 1");
-			o->max_runs = v;
-			break;
-		case 't':
-			if ((v = ldfi_cli_number("explore", opt, optarg, 100000000LL)) < 1)
-				return v < 0 ? LDFI_EXIT_USAGE
-					     : ldfi_cli_usage_error("explore",
-								    "--time-limit must be >= 1");
-			o->time_limit_s = (double)v;
-			break;
-		case 'j':
-			if ((v = ldfi_cli_number("explore", opt, optarg, 1024)) < 1)
-				return v < 0
-					   ? LDFI_EXIT_USAGE
-					   : ldfi_cli_usage_error("explore", "--jobs must be >= 1");
-			o->jobs = (int)v;
-			break;
-		case 'a':
-			o->all = true;
-			break;
-		case 'o':
-			o->out_dir = optarg;
-			break;
-		case 'J':
-			o->json = optarg;
-			break;
-		case 'U':
-			o->junit = optarg;
-			break;
-		case 'H':
-			o->html = optarg;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'p':
-			o->progress = true;
-			break;
-		case 'f':
-			*fresh = true;
-			break;
-		case 'e':
-			if (ldfi_engine_parse(optarg, &o->engine))
-				return ldfi_cli_usage_error(
-				    "explore", "--engine must be sim or live, not '%s'", optarg);
-			break;
-		case 'h':
-			printf(
-			    "usage: ldfi explore PIPELINE.conf [--strategy ldfi|random|exhaustive] "
-			    "[--eot N] [--eff N] [--crashes N] [--max-runs N] [--time-limit S] "
-			    "[--seed N] [--jobs N] [--all] [--out DIR] [--json FILE] "
-			    "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh] "
-			    "[--engine sim|live]\n");
-			return -1;
-		default:
-			return ldfi_cli_usage_error("explore", "unknown or incomplete option '%s'",
-						    opt);
-		}
-	}
-	if (optind != argc - 1)
-		return ldfi_cli_usage_error("explore", "expects exactly one PIPELINE.conf");
-	o->conf_path = argv[optind];
-	return 0;
-}
-
-/* Strategy and seed: the command line overrides the conf. */
-static int apply_choices(struct ldfi_explore_opts *o, const struct ldfi_conf *conf,
-			 const char *strategy, const char *seed)
-{
-	o->strategy = conf->strategy;
-	o->seed = conf->seed;
-	if (strategy) {
-		if (strcmp(strategy, "ldfi") == 0)
-			o->strategy = LDFI_STRATEGY_LDFI;
-		else if (strcmp(strategy, "random") == 0)
-			o->strategy = LDFI_STRATEGY_RANDOM;
-		else if (strcmp(strategy, "exhaustive") == 0)
-			o->strategy = LDFI_STRATEGY_EXHAUSTIVE;
-		else
-			return ldfi_cli_usage_error("explore", "unknown strategy '%s'", strategy);
-	}
-	if (seed) {
-		char *end;
-
-		o->seed = strtoull(seed, &end, 10);
-		if (!*seed || *end || seed[0] == '-')
-			return ldfi_cli_usage_error("explore", "--seed expects a number, got '%s'",
-						    seed);
-	}
-	if (!o->max_runs)
-		o->max_runs = conf->max_runs;
-	return 0;
-}
 
 /* What identifies an exploration: the conf's bytes, bounds, strategy, seed. */
 static char *digest(const char *path, const struct ldfi_conf *conf,
 		    const struct ldfi_explore_opts *o)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = LDFI_HASH64_INIT;
 	FILE *f = fopen(path, "rb");
-	char *s;
-	int ch;
+	char buf[4096], *s;
+	size_t n;
 
 	if (!f)
 		return NULL;
-	while ((ch = getc(f)) != EOF)
-		h = (h ^ (uint64_t)ch) * 1099511628211ull;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		h = ldfi_hash64(h, buf, n);
 	fclose(f);
 	if (asprintf(&s, "%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu",
 		     (unsigned long long)h, conf->eot, conf->eff, conf->crashes,
@@ -669,9 +530,10 @@ static void save_pending(struct explore *x)
 	struct pending_list p = {&x->gen->space, NULL, NULL, 0, 0};
 
 	if (x->gen->ops->each_pending && !x->gen->ops->each_pending(x->gen, collect_pending, &p) &&
-	    ldfi_state_pending(x->db, p.faults, p.sizes, p.n))
-		fprintf(stderr, "ldfi explore: %s: cannot save pending hypotheses: %s\n",
-			x->res->db_path, db_msg(x->db));
+	    ldfi_db_state_pending(x->db, p.faults, p.sizes, p.n))
+		snprintf(x->res->warning, sizeof(x->res->warning),
+			 "%s: cannot save pending hypotheses: %s", x->res->db_path,
+			 ldfi_db_errmsg(x->db));
 	for (int i = 0; i < p.n; i++)
 		free(p.faults[i]);
 	free(p.faults);
@@ -685,168 +547,37 @@ static void save_state(struct explore *x)
 	char buf[64];
 
 	save_pending(x);
-	ldfi_state_set(x->db, "verdict", ldfi_verdict_name(res->verdict));
+	ldfi_db_state_set(x->db, "verdict", ldfi_verdict_name(res->verdict));
 	snprintf(buf, sizeof(buf), "%ld", res->executions);
-	ldfi_state_set(x->db, "executions", buf);
-	ldfi_state_set(x->db, "reason", res->reason);
+	ldfi_db_state_set(x->db, "executions", buf);
+	ldfi_db_state_set(x->db, "reason", res->reason);
 }
 
-static int write_reports(const struct ldfi_explore_opts *o, const struct ldfi_explore_result *res)
-{
-	char *path = NULL;
-	int rc = 0;
-
-	if (!o->quiet) {
-		rc = ldfi_report_text(stdout, res);
-	} else {
-		char *text = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&text, &len);
-
-		if (f) {
-			rc = ldfi_report_text(f, res);
-			fclose(f);
-			fwrite(text, 1, strcspn(text, "\n") + (strchr(text, '\n') != NULL), stdout);
-		} else {
-			rc = LDFI_ENOMEM;
-		}
-		free(text);
-	}
-	fflush(stdout);
-	if (rc) {
-		fprintf(stderr, "ldfi explore: text report: %s\n", ldfi_strerror(rc));
-		return rc;
-	}
-	if (asprintf(&path, "%s/report.json", o->out_dir) < 0) {
-		fprintf(stderr, "ldfi explore: %s/report.json: %s\n", o->out_dir,
-			ldfi_strerror(LDFI_ENOMEM));
-		return LDFI_ENOMEM;
-	}
-	rc = ldfi_report_json(path, res);
-	free(path);
-	if (!rc && o->json)
-		rc = ldfi_report_json(o->json, res);
-	if (!rc && o->junit)
-		rc = ldfi_report_junit(o->junit, res);
-	if (!rc && o->html)
-		rc = ldfi_report_html(o->html, res);
-	return rc;
-}
-
-static int exit_status(const struct ldfi_explore_result *res)
-{
-	switch (res->verdict) {
-	case LDFI_VERDICT_CERTIFIED:
-		return LDFI_EXIT_CERTIFIED;
-	case LDFI_VERDICT_COUNTEREXAMPLE:
-		return LDFI_EXIT_COUNTEREXAMPLE;
-	case LDFI_VERDICT_INCONCLUSIVE:
-		return LDFI_EXIT_INCONCLUSIVE;
-	}
-	return LDFI_EXIT_INTERNAL;
-}
-
-int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, bool fresh,
+int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
 		 struct ldfi_explore_result *res, char *err, size_t errlen)
 {
-	struct explore x = {.conf = conf, .opts = o, .res = res};
+	struct explore x = {.conf = conf, .opts = o, .res = res, .err = err, .errlen = errlen};
 	char *dg = digest(o->conf_path, conf, o);
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->conf = conf;
 	res->opts = o;
-	x.show_progress = o->progress || (!o->quiet && isatty(2));
+	err[0] = '\0';
 	if (!dg) {
 		snprintf(err, errlen, "%s: cannot read", o->conf_path);
 		return LDFI_EIO;
 	}
-	rc = ldfi_state_open(o->out_dir, dg, fresh, &x.db, &res->db_path, err, errlen);
+	rc = ldfi_db_state_open(o->out_dir, dg, o->fresh, &x.db, &res->db_path, err, errlen);
 	free(dg);
 	if (rc)
 		return rc;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	rc = explore(&x);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (!rc) {
-		res->replay = ldfi_report_replay_command(res);
+	if (!(rc = explore(&x)))
 		save_state(&x);
-	} else {
-		snprintf(err, errlen,
-			 "%s: %s; exploration stopped, the runs recorded so far are kept",
-			 res->db_path, ldfi_strerror(rc));
-	}
+	else if (!err[0])
+		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	ldfi_gen_destroy(x.gen);
 	free(x.vars);
 	ldfi_db_close(x.db);
 	return rc;
-}
-
-static int run_explore(struct ldfi_explore_opts *o, const struct ldfi_conf *conf, bool fresh)
-{
-	struct ldfi_explore_result res;
-	char err[1024];
-	int rc = ldfi_explore(conf, o, fresh, &res, err, sizeof(err)), status;
-
-	if (rc) {
-		fprintf(stderr, "ldfi explore: %s\n", err);
-		status =
-		    rc == LDFI_EINVAL || rc == LDFI_ELIMIT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
-	} else {
-		status = write_reports(o, &res) ? LDFI_EXIT_INTERNAL : exit_status(&res);
-	}
-	ldfi_explore_result_finish(&res);
-	return status;
-}
-
-/* Most fault variables (possible faults) an exploration accepts. */
-#define LDFI_MAX_VARS 100000
-
-/* Refuse, before running anything, an execution over LDFI_MAX_MESSAGES
- * (estimated) or a fault space over LDFI_MAX_VARS: exit 2 with the numbers. */
-static int refuse_large(struct ldfi_conf *conf)
-{
-	long long n = conf->n_nodes, crash = conf->crashes > 0 ? n * conf->eot : 0;
-	long long omit = n * (n - 1) * (conf->eff > 1 ? conf->eff - 1 : 0);
-	char msg[512];
-
-	if (crash + omit > LDFI_MAX_VARS) {
-		fprintf(
-		    stderr,
-		    "ldfi explore: the fault space of %s has %lld possible faults (%lld crashes: "
-		    "nodes x eot; %lld omissions: node pairs x (eff - 1)); the limit is %d: lower "
-		    "eot or eff\n",
-		    conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
-		return LDFI_EXIT_USAGE;
-	}
-	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
-		fprintf(stderr, "ldfi explore: %s\n", msg);
-		return LDFI_EXIT_USAGE;
-	}
-	return 0;
-}
-
-int ldfi_cmd_explore(int argc, char **argv)
-{
-	struct ldfi_explore_opts o = {.out_dir = "ldfi-out", .jobs = 1};
-	const char *strategy = NULL, *seed = NULL;
-	int bounds[3] = {-1, -1, -1}, status;
-	struct ldfi_conf *conf;
-	bool fresh = false;
-
-	status = parse_opts(argc, argv, &o, bounds, &fresh, &strategy, &seed);
-	if (status)
-		return status < 0 ? 0 : status;
-	conf = ldfi_cli_load(o.conf_path, bounds[0], bounds[1], bounds[2], &status);
-	if (!conf)
-		return status;
-	status = refuse_large(conf);
-	if (!status)
-		status = apply_choices(&o, conf, strategy, seed);
-	if (!status)
-		status = run_explore(&o, conf, fresh);
-	ldfi_conf_destroy(conf);
-	return status;
 }

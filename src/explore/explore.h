@@ -1,13 +1,17 @@
 /*
- * explore.h - the explore loop's options and result, shared by the loop
- * (explore.c), the strategies and the reports (text, JSON, JUnit, HTML).
+ * explore.h - the explore loop (docs/explore.md): its options and its
+ * result. The loop runs the fault-free execution, then the hypotheses of
+ * the chosen strategy, each recorded in the provenance database, until a
+ * counterexample, no hypothesis left (certified) or a budget runs out
+ * (inconclusive). It returns a result and prints nothing: the commands
+ * (src/cli/) render the result with the reports (src/report/).
  */
-#ifndef LDFI_SRC_EXPLORE_H
-#define LDFI_SRC_EXPLORE_H
+#ifndef LDFI_SRC_EXPLORE_EXPLORE_H
+#define LDFI_SRC_EXPLORE_EXPLORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/trace.h"
@@ -19,6 +23,14 @@ enum ldfi_verdict {
 	LDFI_VERDICT_INCONCLUSIVE,
 };
 
+/* Where the loop is, for a progress line. */
+struct ldfi_explore_progress {
+	long executions; /* fault-free run included */
+	long pending;	 /* hypotheses known but not run yet */
+	double elapsed_s;
+	bool final; /* the last call, when the loop stops */
+};
+
 struct ldfi_explore_opts {
 	const char *conf_path;
 	enum ldfi_strategy strategy;
@@ -26,14 +38,17 @@ struct ldfi_explore_opts {
 	long long max_runs;  /* 0: none */
 	double time_limit_s; /* 0: none */
 	bool all;	     /* collect every counterexample */
+	bool fresh;	     /* discard an earlier exploration in out_dir */
 	const char *out_dir; /* default "ldfi-out" */
-	const char *json;    /* extra copy of the JSON report, or NULL */
-	const char *junit;
-	const char *html;
-	bool quiet;    /* no text report on stdout, only the verdict line */
-	bool progress; /* progress on stderr even when it is not a terminal */
 	int jobs;
 	enum ldfi_engine engine; /* sim (default) or live: how each execution runs */
+	/* Set (by a signal handler) to stop the exploration: it ends
+	 * inconclusive, resumable. May be NULL. */
+	const volatile sig_atomic_t *interrupted;
+	/* Called at most every half second while exploring, and once when the
+	 * loop stops (final). May be NULL. */
+	void (*progress)(void *arg, const struct ldfi_explore_progress *p);
+	void *progress_arg;
 };
 
 /* One counterexample: the run that broke a check. */
@@ -56,20 +71,25 @@ struct ldfi_explore_result {
 	struct ldfi_trace *fault_free; /* owned */
 	struct ldfi_cex *cex;	       /* owned; in discovery order */
 	int n_cex;
-	char *replay;  /* command line reproducing cex[0], or NULL; owned */
-	char *db_path; /* OUT/provenance.db; owned */
+	char *db_path; /* OUT/provenance.db once opened, or NULL; owned */
+	/* A problem that did not change the verdict (the pending hypotheses
+	 * could not be saved), or "". */
+	char warning[256];
 };
 
 /*
  * Explore `conf` (bounds already applied) with options `o`: state and
  * provenance in o->out_dir/provenance.db (resumed if it holds this same
- * exploration; started over if `fresh`). Fills *res (caller-owned memory;
- * release with ldfi_explore_result_finish, also after an error). Writes no
- * report. Returns 0 (see res->verdict), or LDFI_EINVAL (the database holds
- * another exploration), LDFI_EIO, LDFI_EDB, LDFI_ENOMEM, ... with a message
- * in `err`.
+ * exploration; started over if o->fresh). Fills *res (caller-owned memory;
+ * release with ldfi_explore_result_finish, also after an error); `conf` and
+ * `o` are borrowed by the result. Writes no report and prints nothing.
+ * Returns 0 (see res->verdict), or LDFI_EINVAL (the database holds another
+ * exploration), LDFI_ELIMIT (an execution exceeded the message limit),
+ * LDFI_EIO, LDFI_EDB, LDFI_ENOMEM, ... with a message in `err`. When
+ * res->db_path is set the database was opened, and every run recorded
+ * before the error is kept there.
  */
-int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, bool fresh,
+int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
 		 struct ldfi_explore_result *res, char *err, size_t errlen);
 
 /* Free what the result owns (not the struct itself). */
@@ -78,19 +98,5 @@ void ldfi_explore_result_finish(struct ldfi_explore_result *res);
 /* The verdict as written in reports: "certified", "counterexample",
  * "inconclusive". */
 const char *ldfi_verdict_name(enum ldfi_verdict v);
-
-/*
- * Reports (SPEC §4). Each returns 0, or LDFI_EIO / LDFI_ENOMEM after
- * printing "ldfi: PATH: reason" on stderr.
- *  - text: the verdict line first, then (counterexample) the fault set, each
- *    failed check with its records, an ASCII spacetime diagram, the lineage
- *    of the broken outcome in the fault-free run and what cut it, and the
- *    replay command;
- *  - json: the fields of SPEC §4 and docs/reports.md;
- *  - junit: one testcase per check, failed ones carrying the counterexample.
- */
-int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res);
-int ldfi_report_json(const char *path, const struct ldfi_explore_result *res);
-int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res);
 
 #endif

@@ -4,14 +4,14 @@
  * Fault sets are handled as ascending arrays of fault-space variables
  * (lineage.h: struct ldfi_space).
  */
-#ifndef LDFI_SRC_STRATEGY_H
-#define LDFI_SRC_STRATEGY_H
+#ifndef LDFI_SRC_EXPLORE_STRATEGY_H
+#define LDFI_SRC_EXPLORE_STRATEGY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "ldfi/conf.h"
-#include "runtime/store/store.h"
+#include "ldfi/trace.h"
 #include "lineage/lineage.h"
 
 /* A set of fault sets (each an ascending variable array), for "tried". */
@@ -36,9 +36,10 @@ struct ldfi_gen_ops {
 	 * left, LDFI_GEN_STOPPED when the stop callback fired (call again to go
 	 * on), or a negative LDFI_E* code. `cap` >= space.n_vars. */
 	int (*next)(struct ldfi_gen *g, int *vars, int cap, int *n);
-	/* A run of `vars` (or the fault-free run, n == 0) finished and was
-	 * recorded as `run` in the database. Returns 0 or LDFI_E*. */
-	int (*learn)(struct ldfi_gen *g, struct ldfi_db *db, int64_t run, const int *vars, int n,
+	/* A run of `vars` (or the fault-free run, n == 0) finished, with trace
+	 * `tr` (only read; NULL for a passing run of a strategy that does not
+	 * learn from traces, on resume). Returns 0 or LDFI_E*. */
+	int (*learn)(struct ldfi_gen *g, const struct ldfi_trace *tr, const int *vars, int n,
 		     bool passed);
 	/* Hypotheses known but not run yet (an estimate for progress). */
 	long (*pending)(const struct ldfi_gen *g);
@@ -63,6 +64,9 @@ struct ldfi_gen {
 	long pruned;		   /* candidates skipped (tried already, or a superset of a
 				    * counterexample) */
 	bool all;		   /* --all: keep going after a counterexample */
+	/* learn() reads the traces of passing runs (on resume they are read
+	 * back from the database for it). */
+	bool learns_from_traces;
 	/* Its counterexamples are minimal by construction (smallest first,
 	 * or lineage over checks that faults can only break by losing
 	 * records); otherwise explore shrinks them. */

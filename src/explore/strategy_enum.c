@@ -186,11 +186,10 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	return 0;
 }
 
-static int enum_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, const int *vars,
-		      int n, bool passed)
+static int enum_learn(struct ldfi_gen *base, const struct ldfi_trace *tr, const int *vars, int n,
+		      bool passed)
 {
-	(void)db;
-	(void)run;
+	(void)tr;
 	return ldfi_gen_base_learn(base, vars, n, passed);
 }
 

@@ -468,12 +468,11 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	return 1;
 }
 
-static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, const int *vars,
-		      int n, bool passed)
+static int ldfi_learn(struct ldfi_gen *base, const struct ldfi_trace *tr, const int *vars, int n,
+		      bool passed)
 {
 	struct gen_ldfi *g = (struct gen_ldfi *)base;
 	int rc = ldfi_gen_base_learn(base, vars, n, passed);
-	struct ldfi_trace *tr;
 
 	if (rc)
 		return rc;
@@ -486,12 +485,10 @@ static int ldfi_learn(struct ldfi_gen *base, struct ldfi_db *db, int64_t run, co
 	}
 	if (g->rest && n > 0 && (rc = ext_add(g, vars, n)))
 		return rc;
-	if ((rc = ldfi_db_load_trace(db, base->conf, run, &tr)))
-		return rc;
-	if (!(rc = ldfi_lineage_add_trace(g->lin, tr, NULL)) && g->same)
-		rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr);
-	ldfi_trace_destroy(tr);
-	if (rc)
+	if (!tr)
+		return LDFI_EINVAL;
+	if ((rc = ldfi_lineage_add_trace(g->lin, tr, NULL)) ||
+	    (g->same && (rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr))))
 		return rc;
 	return g->ext1 && n > 0 ? ldfi_ext_add_run(g->ext1, g->lin, base, vars, n) : 0;
 }
@@ -586,6 +583,7 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	/* Over checks about records held, a smaller failing set would cut
 	 * every known support of the lost outcome and so come first. */
 	g->base.minimal_cex = !needs_rest(conf);
+	g->base.learns_from_traces = true;
 	if (needs_rest(conf) &&
 	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||
 	     !(g->ext1 = ldfi_ext_create()) || !(g->same = ldfi_samerun_create(&g->base.space)) ||

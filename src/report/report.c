@@ -37,24 +37,33 @@ const char *ldfi_report_conf_path(const struct ldfi_explore_result *res)
 	return res->conf->path ? res->conf->path : "pipeline.conf";
 }
 
-char *ldfi_report_replay_command(const struct ldfi_explore_result *res)
+void ldfi_report_run_command(FILE *f, const struct ldfi_explore_result *res, const char *faults)
 {
 	const struct ldfi_conf *conf = res->conf;
+
+	fputs("ldfi run ", f);
+	ldfi_report_shell_word(f, ldfi_report_conf_path(res));
+	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
+		conf->crashes);
+	ldfi_report_shell_word(f, faults);
+	if (res->opts && res->opts->engine == LDFI_ENGINE_LIVE)
+		fputs(" --engine live", f); /* as it was found */
+}
+
+char *ldfi_report_replay_command(const struct ldfi_explore_result *res)
+{
 	char *s = NULL, *fs;
 	size_t len = 0;
 	FILE *f;
 
-	if (!res->n_cex || !(fs = ldfi_faults_to_string(conf, &res->cex[0].trace->faults)))
+	if (!res->n_cex || !(fs = ldfi_faults_to_string(res->conf, &res->cex[0].trace->faults)))
 		return NULL;
 	if ((f = open_memstream(&s, &len))) {
-		fputs("ldfi run ", f);
-		ldfi_report_shell_word(f, ldfi_report_conf_path(res));
-		fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
-			conf->crashes);
-		ldfi_report_shell_word(f, fs);
-		if (res->opts && res->opts->engine == LDFI_ENGINE_LIVE)
-			fputs(" --engine live", f); /* as it was found */
-		fclose(f);
+		ldfi_report_run_command(f, res, fs);
+		if (fclose(f)) {
+			free(s);
+			s = NULL;
+		}
 	}
 	free(fs);
 	return s;
@@ -1521,21 +1530,12 @@ static void print_others(FILE *f, const struct ldfi_explore_result *res)
 
 static void print_replay(FILE *f, const struct ldfi_explore_result *res)
 {
-	fputs("\nreplay:\n", f);
-	if (res->replay) {
-		fprintf(f, "  %s\n", res->replay);
-	} else {
-		const struct ldfi_conf *conf = res->conf;
-		char *fs = ldfi_faults_to_string(conf, &res->cex[0].trace->faults);
+	char *fs = ldfi_faults_to_string(res->conf, &res->cex[0].trace->faults);
 
-		fputs("  ldfi run ", f);
-		ldfi_report_shell_word(f, ldfi_report_conf_path(res));
-		fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
-			conf->crashes);
-		ldfi_report_shell_word(f, fs ? fs : "none");
-		fputc('\n', f);
-		free(fs);
-	}
+	fputs("\nreplay:\n  ", f);
+	ldfi_report_run_command(f, res, fs ? fs : "none");
+	fputc('\n', f);
+	free(fs);
 	fputs("  ldfi replay ", f);
 	{
 		const char *dir = ldfi_report_out_dir(res);

@@ -26,6 +26,10 @@ void ldfi_report_offense(FILE *f, const struct ldfi_trace *tr, const struct ldfi
  * caller's), or NULL when there is no counterexample or memory ran out. */
 char *ldfi_report_replay_command(const struct ldfi_explore_result *res);
 
+/* Print the `ldfi run` command line that runs fault set `faults` (canonical
+ * text) of res's conf at its bounds (and engine), without a newline. */
+void ldfi_report_run_command(FILE *f, const struct ldfi_explore_result *res, const char *faults);
+
 /* `s` quoted for a POSIX shell when it needs quoting (as-is otherwise). */
 void ldfi_report_shell_word(FILE *f, const char *s);
 
@@ -50,5 +54,19 @@ int ldfi_report_cuts(const struct ldfi_trace *tr, const struct ldfi_faults *fs, 
  */
 int ldfi_report_why(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_trace *cx,
 		    const struct ldfi_offense *o);
+
+/*
+ * Reports (docs/reports.md). Each returns 0, or LDFI_EIO / LDFI_ENOMEM after
+ * printing "ldfi: PATH: reason" on stderr.
+ *  - text: the verdict line first, then (counterexample) the fault set, each
+ *    failed check with its records, an ASCII spacetime diagram, the lineage
+ *    of the broken outcome in the fault-free run and what cut it, and the
+ *    replay command;
+ *  - json: the fields of docs/reports.md;
+ *  - junit: one testcase per check, failed ones carrying the counterexample.
+ */
+int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res);
+int ldfi_report_json(const char *path, const struct ldfi_explore_result *res);
+int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res);
 
 #endif

@@ -5,20 +5,18 @@
  * fetched. Sections: the summary; each counterexample with its failed
  * checks, spacetime diagram and lineage graphs; the runs table in
  * exploration order; the spacetime diagrams of the other runs. The runs are
- * read back from the provenance database. Layout: docs/html-report.md.
+ * the caller's (read back from the provenance database by the commands).
+ * Layout: docs/html-report.md.
  */
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ldfi/conf.h"
-#include "runtime/store/store.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "runtime/runtime.h"
 #include "lineage/lineage.h"
+#include "model/util.h"
 #include "src/report/html.h"
 #include "src/report/report.h"
 #include "src/report/report_html.h"
@@ -41,7 +39,7 @@ struct hrun {
 struct page {
 	const struct ldfi_explore_result *res;
 	const struct ldfi_conf *conf;
-	struct ldfi_db *db;
+	const struct ldfi_report_runs *from; /* where runs are read back, or NULL */
 	struct hrun *runs;
 	int n, n_fail;
 	int ff;	  /* the fault-free run, or -1 */
@@ -102,34 +100,6 @@ static const char css[] =
     "stroke-dasharray:5 3}svg .edge.unkept{stroke:#aaa;stroke-dasharray:2 3}"
     "svg .edge-head{fill:#777}\n";
 
-/* mkdir -p */
-static int mkdir_p(const char *dir)
-{
-	char *buf = strdup(dir);
-	int rc = 0;
-
-	if (!buf)
-		return -1;
-	for (char *p = buf + 1; *p && !rc; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		rc = mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-		*p = '/';
-	}
-	if (!rc)
-		rc = mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-	free(buf);
-	return rc;
-}
-
-static char *column_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? strdup((const char *)s) : NULL;
-}
-
 static int add_run(struct page *p, int64_t id, const char *faults, bool passed, char *failed)
 {
 	struct hrun *v = realloc(p->runs, ((size_t)p->n + 1) * sizeof(*v));
@@ -148,29 +118,19 @@ static int add_run(struct page *p, int64_t id, const char *faults, bool passed, 
 	return 0;
 }
 
-/* Every run of the database, in exploration order, with its failed checks. */
-static int db_runs(struct page *p)
+/* The runs the caller lists. */
+static int given_runs(struct page *p)
 {
-	static const char sql[] =
-	    "SELECT r.id, r.faults, r.passed, coalesce('did not finish: ' || r.failure, "
-	    "(SELECT group_concat(name, ', ') FROM "
-	    "(SELECT name FROM checks WHERE run = r.id AND passed = 0 ORDER BY name))) "
-	    "FROM runs AS r ORDER BY r.id";
-	sqlite3_stmt *st;
-	int rc;
+	int rc = 0;
 
-	if (sqlite3_prepare_v2(ldfi_db_sqlite(p->db), sql, -1, &st, NULL) != SQLITE_OK)
-		return LDFI_EDB;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *fs = sqlite3_column_text(st, 1);
+	for (int i = 0; i < p->from->n && !rc; i++) {
+		const struct ldfi_report_run *r = &p->from->v[i];
+		char *failed = r->failed ? strdup(r->failed) : NULL;
 
-		rc = add_run(p, sqlite3_column_int64(st, 0), fs ? (const char *)fs : "?",
-			     sqlite3_column_int(st, 2) != 0, column_dup(st, 3));
-		if (rc)
-			break;
+		rc = r->failed && !failed ? LDFI_ENOMEM
+					  : add_run(p, r->id, r->faults, r->passed, failed);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : rc < 0 ? rc : LDFI_EDB;
+	return rc;
 }
 
 /* Failed check names of a trace, ", "-separated. */
@@ -216,7 +176,7 @@ static int result_runs(struct page *p)
 }
 
 /* The trace of run i: the result's when it has it, else read back. */
-static int run_trace(struct page *p, int i)
+static int run_trace(struct page *p, int i, char *err, size_t errlen)
 {
 	const struct ldfi_explore_result *res = p->res;
 	struct hrun *r = &p->runs[i];
@@ -231,12 +191,12 @@ static int run_trace(struct page *p, int i)
 			r->tr = res->cex[k].trace;
 			return 0;
 		}
-	if (!p->db)
+	if (!p->from)
 		return 0;
-	if ((rc = ldfi_db_load_trace(p->db, p->conf, r->id, &r->tr)))
+	if ((rc = p->from->load(p->from->arg, r->id, res->fault_free, &r->tr, err, errlen)))
 		return rc;
 	r->own = true;
-	return ldfi_checks_eval(r->tr, res->fault_free ? res->fault_free : r->tr);
+	return 0;
 }
 
 static bool drawn(const struct page *p, int i, int *cex_seen)
@@ -248,27 +208,17 @@ static bool drawn(const struct page *p, int i, int *cex_seen)
 
 static int load(struct page *p)
 {
-	const char *path = p->res->db_path;
-	char err[1024];
+	char err[1024] = "";
 	int rc, seen = 0;
 
-	if (path) {
-		if ((rc = ldfi_db_open(path, &p->db, err, sizeof(err)))) {
-			fprintf(stderr, "ldfi: %s\n", err);
-			return rc;
-		}
-		rc = db_runs(p);
-	} else {
-		rc = result_runs(p);
-	}
+	rc = p->from ? given_runs(p) : result_runs(p);
 	p->all = p->n <= MAX_ALL;
 	for (int i = 0; i < p->n && !rc; i++)
 		if (drawn(p, i, &seen))
-			rc = run_trace(p, i);
-	if (rc == LDFI_EDB)
-		fprintf(stderr, "ldfi: %s: %s\n", path, ldfi_db_errmsg(p->db));
-	else if (rc)
-		fprintf(stderr, "ldfi: %s: %s\n", path ? path : "html report", ldfi_strerror(rc));
+			rc = run_trace(p, i, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "ldfi: %s: %s\n", p->res->db_path ? p->res->db_path : "html report",
+			err[0] ? err : ldfi_strerror(rc));
 	return rc;
 }
 
@@ -317,19 +267,15 @@ static char *replay_text(const struct page *p)
 	size_t len = 0;
 	FILE *f;
 
-	if (res->replay)
-		return strdup(res->replay);
+	if (res->n_cex)
+		return ldfi_report_replay_command(res);
 	if (!p->n_fail)
 		return NULL;
 	if (!(f = open_memstream(&s, &len)))
 		return NULL;
-	fputs("ldfi run ", f);
-	ldfi_report_shell_word(f, ldfi_report_conf_path(res));
-	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", p->conf->eot, p->conf->eff,
-		p->conf->crashes);
 	for (int i = 0; i < p->n; i++)
 		if (!p->runs[i].passed) {
-			ldfi_report_shell_word(f, p->runs[i].faults);
+			ldfi_report_run_command(f, res, p->runs[i].faults);
 			break;
 		}
 	fclose(f);
@@ -564,7 +510,6 @@ static void page_finish(struct page *p)
 			ldfi_trace_destroy(p->runs[i].tr);
 	}
 	free(p->runs);
-	ldfi_db_close(p->db);
 }
 
 /* Write the page to `path` (through path.tmp, renamed when complete). */
@@ -596,14 +541,15 @@ static int write_file(struct page *p, const char *path)
 	return rc;
 }
 
-int ldfi_report_html(const char *dir, const struct ldfi_explore_result *res)
+int ldfi_report_html(const char *dir, const struct ldfi_explore_result *res,
+		     const struct ldfi_report_runs *runs)
 {
-	struct page p = {.res = res, .conf = res->conf, .ff = -1};
+	struct page p = {.res = res, .conf = res->conf, .from = runs, .ff = -1};
 	size_t n = strlen(dir);
 	char *path;
 	int rc;
 
-	if (mkdir_p(dir)) {
+	if (ldfi_mkdir_p(dir)) {
 		fprintf(stderr, "ldfi: %s: %s\n", dir, strerror(errno));
 		return LDFI_EIO;
 	}

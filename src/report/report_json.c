@@ -107,6 +107,7 @@ static json_t *seed_json(uint64_t seed)
 
 static json_t *report_doc(const struct ldfi_explore_result *res)
 {
+	char *replay;
 	const struct ldfi_conf *conf = res->conf;
 	const struct ldfi_explore_opts *opts = res->opts;
 	json_t *doc = json_object(), *all = json_array();
@@ -154,7 +155,9 @@ static json_t *report_doc(const struct ldfi_explore_result *res)
 	set(doc, "outputs",
 	    has_cex ? json_incref(json_object_get(json_array_get(all, 0), "outputs")) : json_null(),
 	    &bad);
-	set(doc, "replay", str_or_null(has_cex ? res->replay : NULL), &bad);
+	replay = has_cex ? ldfi_report_replay_command(res) : NULL;
+	set(doc, "replay", str_or_null(replay), &bad);
+	free(replay);
 	set(doc, "db", str_or_null(res->db_path), &bad);
 	json_decref(all);
 	if (bad) {

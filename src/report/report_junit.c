@@ -95,18 +95,9 @@ static int failure_text(const struct ldfi_explore_result *res, const struct ldfi
 		ldfi_report_offense(b, tr, &r->offs[k]);
 		fputc('\n', b);
 	}
-	if (cx == &res->cex[0] && res->replay) {
-		fprintf(b, "replay: %s\n", res->replay);
-	} else {
-		const struct ldfi_conf *conf = res->conf;
-
-		fputs("replay: ldfi run ", b);
-		ldfi_report_shell_word(b, ldfi_report_conf_path(res));
-		fprintf(b, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
-			conf->crashes);
-		ldfi_report_shell_word(b, fs);
-		fputc('\n', b);
-	}
+	fputs("replay: ", b);
+	ldfi_report_run_command(b, res, fs);
+	fputc('\n', b);
 	free(fs);
 	fs = NULL;
 	if (fclose(m) | fclose(b)) {

@@ -131,7 +131,7 @@ static int explore(const struct scenario *sc, const struct ldfi_conf *conf,
 				      .seed = seed,
 				      .max_runs = max_runs,
 				      .time_limit_s = time_limit_s,
-				      .quiet = true,
+				      .fresh = true,
 				      .jobs = 1};
 	char err[512], *dir;
 	int rc;
@@ -144,7 +144,7 @@ static int explore(const struct scenario *sc, const struct ldfi_conf *conf,
 		return -1;
 	}
 	o.out_dir = dir;
-	rc = ldfi_explore(conf, &o, true, res, err, sizeof(err));
+	rc = ldfi_explore(conf, &o, res, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "explore_bench: %s: explore --strategy %s --seed %llu: %s\n",
 			sc->path, ldfi_strategy_name(strategy), (unsigned long long)seed, err);

@@ -23,7 +23,7 @@
 #include <sqlite3.h>
 
 #include "ldfi/conf.h"
-#include "runtime/store/store.h"
+#include "runtime/db/handle.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "runtime/runtime.h"
@@ -494,8 +494,8 @@ static int same_rows(const char *a, const char *b)
 		ok = 0;
 	}
 	for (size_t i = 0; ok && i < sizeof(tables) / sizeof(tables[0]); i++) {
-		long long x = count(ldfi_db_sqlite(da), tables[i]);
-		long long y = count(ldfi_db_sqlite(db), tables[i]);
+		long long x = count(da->sql, tables[i]);
+		long long y = count(db->sql, tables[i]);
 
 		if (x != y || x < 0) {
 			fprintf(stderr, "row counts differ in %s: %lld vs %lld\n", tables[i], x, y);
@@ -618,9 +618,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s\n", err);
 				goto out_rows;
 			}
-			if (o.pragma && sqlite3_exec(ldfi_db_sqlite(db), o.pragma, NULL, NULL,
+			if (o.pragma && sqlite3_exec(db->sql, o.pragma, NULL, NULL,
 						     NULL) != SQLITE_OK) {
-				fprintf(stderr, "-p: %s\n", sqlite3_errmsg(ldfi_db_sqlite(db)));
+				fprintf(stderr, "-p: %s\n", sqlite3_errmsg(db->sql));
 				ldfi_db_close(db);
 				goto out_rows;
 			}
@@ -634,7 +634,7 @@ int main(int argc, char **argv)
 					goto out_rows;
 				}
 			} else {
-				t_plain[rep] = plain_insert(ldfi_db_sqlite(db), tr, &w);
+				t_plain[rep] = plain_insert(db->sql, tr, &w);
 				if (t_plain[rep] < 0) {
 					ldfi_db_close(db);
 					goto out_rows;

@@ -19,6 +19,7 @@
 #include "ldfi/ldfi.h"
 #include "runtime/runtime.h"
 #include "src/explore/explore.h"
+#include "src/report/report.h"
 #include "tests/test.h"
 
 static const char *outdir;
@@ -47,6 +48,7 @@ struct fixture {
 	struct ldfi_conf *conf;
 	struct ldfi_explore_opts opts;
 	struct ldfi_explore_result res;
+	char *replay; /* the replay command the reports must print */
 };
 
 static int fixture_init(struct fixture *fx, const char *path, const char *text, const char *faults,
@@ -99,14 +101,15 @@ static int fixture_init(struct fixture *fx, const char *path, const char *text, 
 	fx->res.n_cex = 1;
 	fx->res.cex[0].run_id = 2;
 	fx->res.cex[0].execution = 2;
-	if (asprintf(&fx->res.replay, "ldfi run %s --eot %d --eff %d --crashes %d --faults '%s'",
+	if (asprintf(&fx->replay, "ldfi run %s --eot %d --eff %d --crashes %d --faults '%s'",
 		     path, fx->conf->eot, fx->conf->eff, fx->conf->crashes, faults) < 0)
-		fx->res.replay = NULL;
+		fx->replay = NULL;
 	return 0;
 }
 
 static void fixture_finish(struct fixture *fx)
 {
+	free(fx->replay);
 	ldfi_explore_result_finish(&fx->res);
 	ldfi_conf_destroy(fx->conf);
 }
@@ -252,7 +255,7 @@ static void test_counterexample(void)
 	CHECK(json_equal(get(doc, "outputs"), get(doc, "counterexample.outputs")));
 	CHECK(json_array_size(get(doc, "counterexamples")) == 1);
 	CHECK(json_equal(get(doc, "counterexamples.0"), get(doc, "counterexample")));
-	CHECK_STR(sget(doc, "replay"), fx.res.replay);
+	CHECK_STR(sget(doc, "replay"), fx.replay);
 	CHECK_STR(sget(doc, "db"), "ldfi-out/provenance.db");
 	json_decref(doc);
 

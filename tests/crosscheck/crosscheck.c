@@ -172,9 +172,9 @@ static int explore(const char *path, const struct ldfi_conf *conf, enum ldfi_str
 					     .strategy = strategy,
 					     .seed = 1,
 					     .out_dir = r->dir,
-					     .quiet = true,
+					     .fresh = true,
 					     .jobs = 1};
-	rc = ldfi_explore(conf, &r->opts, true, &r->res, err, sizeof(err));
+	rc = ldfi_explore(conf, &r->opts, &r->res, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "crosscheck: %s: explore --strategy %s: %s\n", path,
 			ldfi_strategy_name(strategy), err);

@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 
 #include "ldfi/conf.h"
-#include "runtime/store/store.h"
+#include "runtime/db/handle.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
@@ -225,7 +225,7 @@ static void test_record_and_read(const char *path)
 		return;
 	}
 	CHECK_STR(ldfi_db_errmsg(db), "");
-	s = ldfi_db_sqlite(db);
+	s = db->sql;
 	CHECK(s != NULL);
 	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
 	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'application'"), "ldfi");
@@ -323,7 +323,7 @@ static void test_failures(const char *path)
 	CHECK(ldfi_db_open(path, &db, err, sizeof(err)) == 0);
 	if (!db)
 		return;
-	s = ldfi_db_sqlite(db);
+	s = db->sql;
 	CHECK(count_runs(s) == 3);
 
 	/* A constraint violation midway (a repeated message id). */
@@ -399,7 +399,7 @@ static void test_reopen(const char *path)
 	CHECK(ldfi_db_open(path, &db, err, sizeof(err)) == 0);
 	if (!db)
 		return;
-	s = ldfi_db_sqlite(db);
+	s = db->sql;
 	CHECK(count_runs(s) == 4);
 	CHECK_STR(q(s, "SELECT status FROM hypotheses"), "pending");
 	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == 0);
@@ -473,7 +473,6 @@ static void test_refused(const char *ldfi_path)
 	/* NULL handles. */
 	ldfi_db_close(NULL);
 	CHECK(ldfi_db_errmsg(NULL) != NULL);
-	CHECK(ldfi_db_sqlite(NULL) == NULL);
 }
 
 int main(void)
@@ -498,7 +497,7 @@ int main(void)
 
 		CHECK(ldfi_db_open(path, &db, err, sizeof(err)) == 0);
 		if (db)
-			CHECK(count_runs(ldfi_db_sqlite(db)) == 5);
+			CHECK(count_runs(db->sql) == 5);
 		ldfi_db_close(db);
 	}
 	if (getenv("LDFI_DBTEST_KEEP")) {

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/store/store.h"
+#include "runtime/db/db.h"
 #include "ldfi/stage.h"
 #include "lineage/lineage.h"
 #include "runtime/isolate.h"

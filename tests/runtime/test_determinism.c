@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "runtime/store/store.h"
+#include "runtime/db/handle.h"
 #include "tests/runtime/rt.h"
 
 /* The tables compared, and the columns left out besides `run`. */
@@ -180,7 +180,7 @@ static void one_case(const char *dir, int k)
 		CHECK(tr[0]->n_parents == 0 ||
 		      memcmp(tr[0]->parents, tr[1]->parents,
 			     tr[0]->n_parents * sizeof(*tr[0]->parents)) == 0);
-	s = ldfi_db_sqlite(db);
+	s = db->sql;
 	CHECK(run[0] != run[1]);
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 		long long n0 = rows(s, (int)t, run[0]), n1 = rows(s, (int)t, run[1]);

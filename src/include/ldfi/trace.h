@@ -141,6 +141,9 @@ void ldfi_trace_destroy(struct ldfi_trace *tr);
 /* Whether node `n` is alive at the end of the run. */
 bool ldfi_trace_alive(const struct ldfi_trace *tr, int node);
 
+/* Names of the enums ("data", "omitted", "out-of-order", ...), the texts of
+ * reports and of the provenance database; "?" for a value out of range. */
+const char *ldfi_msg_kind_name(enum ldfi_msg_kind k);
 const char *ldfi_fate_name(enum ldfi_fate f);
 const char *ldfi_problem_name(enum ldfi_problem p);
 

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "ldfi/conf.h"
-#include "runtime/store/store.h"
+#include "runtime/db/handle.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
@@ -146,20 +146,6 @@ static const char stats_sql[] =
 	"  ('check_records', 'check_records_run', '1000 100 10');\n";
 /* clang-format on */
 
-enum {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_RUN,
-	ST_MSG,
-	ST_MPAR,
-	ST_OUT,
-	ST_OPAR,
-	ST_CHECK,
-	ST_CREC,
-	ST_COUNT
-};
-
 static const struct {
 	const char *what; /* context for error messages */
 	const char *sql;
@@ -190,44 +176,13 @@ static const struct {
 		 "count, expected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
 };
 
-/* Text stored for enum values: part of the schema, see docs/provenance.md. */
-struct text {
-	const char *s;
-	int len;
-};
-#define T(lit)                                                                                     \
-	{                                                                                          \
-		lit, (int)sizeof(lit) - 1                                                          \
-	}
-static const struct text kind_text[] = {T("data"), T("ack")};
-static const struct text fate_text[] = {T("delivered"), T("omitted"), T("crashed"), T("eot")};
-static const struct text delivery_text[] = {T("none"), T("once"), T("repeat"), T("ack")};
-static const struct text problem_text[] = {T("missing"), T("duplicated"), T("out-of-order"),
-					   T("unexpected-count")};
-static const struct text check_kind_text[] = {
-    T("delivered"), T("agreement"),	     T("no-duplicates"), T("exactly-once"),
-    T("ordered"),   T("matches-fault-free"), T("plugin"),
-};
-#undef T
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-struct ldfi_db {
-	sqlite3 *sql;
-	sqlite3_stmt *st[ST_COUNT];
-	int busy_ms;
-	char err[1024];
-	/* Scratch reused across runs (grown, never shrunk): no allocation per
-	 * row, and none per run once the buffers are large enough. */
-	int *ibuf;
-	size_t ibuf_cap;
-	char *cbuf;
-	size_t cbuf_cap;
-	struct text *fbuf;
-	size_t fbuf_cap;
-	uint32_t *pbuf;
-	size_t pbuf_cap;
-};
+/* Whether an enum value has a name (its text in the schema): "?" for a
+ * value out of range. */
+static bool named(const char *name)
+{
+	return strcmp(name, "?") != 0;
+}
 
 /* Per-run lookup tables, pointing into the handle's scratch buffers. */
 struct run_ctx {
@@ -239,42 +194,44 @@ struct run_ctx {
 	struct text *fault; /* per fault its canonical text; [n] the whole set */
 };
 
-static void set_err(struct ldfi_db *db, const char *fmt, ...)
+int ldfi_db_set_err(struct ldfi_db *db, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof(db->err), fmt, ap);
 	va_end(ap);
+	return code;
 }
 
-/* Record an SQLite failure `rc` of step `what` (and its detail) in db->err. */
-static int sql_fail(struct ldfi_db *db, int rc, const char *what, const char *detail)
+const char *ldfi_db_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : "";
+}
+
+int ldfi_db_sql_fail(struct ldfi_db *db, int rc, const char *what, const char *detail)
 {
 	const char *msg = sqlite3_errmsg(db->sql);
 	int prim = rc & 0xff;
 
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		set_err(db,
+		ldfi_db_set_err(db, 0,
 			"%s%s: database is locked by another connection (gave up after %d ms): %s",
 			what, detail ? detail : "", db->busy_ms, msg);
 	else if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
-		set_err(db, "%s%s: %s (%s failed: disk full, file size limit or device error)",
+		ldfi_db_set_err(db, 0, "%s%s: %s (%s failed: disk full, file size limit or device error)",
 			what, detail ? detail : "", msg,
 			rc == SQLITE_IOERR_WRITE ? "write" : "fsync");
 	else
-		set_err(db, "%s%s: %s", what, detail ? detail : "", msg);
+		ldfi_db_set_err(db, 0, "%s%s: %s", what, detail ? detail : "", msg);
 	return LDFI_EDB;
 }
 
 const char *ldfi_db_errmsg(struct ldfi_db *db)
 {
 	return db ? db->err : "no database handle";
-}
-
-sqlite3 *ldfi_db_sqlite(struct ldfi_db *db)
-{
-	return db ? db->sql : NULL;
 }
 
 int ldfi_db_set_busy_timeout(struct ldfi_db *db, int ms)
@@ -287,7 +244,7 @@ int ldfi_db_set_busy_timeout(struct ldfi_db *db, int ms)
 		ms = 0;
 	rc = sqlite3_busy_timeout(db->sql, ms);
 	if (rc != SQLITE_OK)
-		return sql_fail(db, rc, "set busy timeout", NULL);
+		return ldfi_db_sql_fail(db, rc, "set busy timeout", NULL);
 	db->busy_ms = ms;
 	return 0;
 }
@@ -642,7 +599,7 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 	    (tr->n_msgs && !tr->msgs) || (tr->n_parents && !tr->parents) ||
 	    (tr->n_outs && !tr->outs) || (tr->n_recs && !tr->recs) ||
 	    (tr->n_checks && !tr->checks)) {
-		set_err(db, "malformed trace: inconsistent counts");
+		ldfi_db_set_err(db, 0, "malformed trace: inconsistent counts");
 		return LDFI_EINVAL;
 	}
 	for (int i = 0; i < nf; i++) {
@@ -651,27 +608,27 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 		if (!in_range(f->a, c->n_nodes) ||
 		    (f->kind == LDFI_FAULT_OMIT && !in_range(f->b, c->n_nodes)) ||
 		    (f->kind != LDFI_FAULT_OMIT && f->kind != LDFI_FAULT_CRASH)) {
-			set_err(db, "malformed trace: fault %d out of range", i);
+			ldfi_db_set_err(db, 0, "malformed trace: fault %d out of range", i);
 			return LDFI_EINVAL;
 		}
 	}
 	for (int i = 0; i < tr->n_recs; i++) {
 		if (!tr->recs[i].name) {
-			set_err(db, "malformed trace: record %d has no name", i);
+			ldfi_db_set_err(db, 0, "malformed trace: record %d has no name", i);
 			return LDFI_EINVAL;
 		}
 	}
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
 
-		if (m->kind >= NELEM(kind_text) || m->fate >= NELEM(fate_text) ||
-		    m->delivery >= NELEM(delivery_text) || !in_range(m->src_node, c->n_nodes) ||
+		if (!named(ldfi_msg_kind_name(m->kind)) || !named(ldfi_fate_name(m->fate)) ||
+		    !named(ldfi_delivery_name(m->delivery)) || !in_range(m->src_node, c->n_nodes) ||
 		    !in_range(m->dst_node, c->n_nodes) || !in_range(m->src_comp, c->n_comps) ||
 		    !in_range(m->dst_comp, c->n_comps) ||
 		    (m->rec != -1 && !in_range(m->rec, tr->n_recs)) ||
 		    (m->fault != -1 && !in_range(m->fault, nf)) ||
 		    !slice_ok(m->parents_off, m->n_parents, tr->n_parents)) {
-			set_err(db, "malformed trace: message %u (index %zu) out of range", m->id,
+			ldfi_db_set_err(db, 0, "malformed trace: message %u (index %zu) out of range", m->id,
 				i);
 			return LDFI_EINVAL;
 		}
@@ -683,7 +640,7 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 		if (!in_range(o->comp, c->n_comps) || !in_range(o->node, c->n_nodes) ||
 		    !in_range(o->rec, tr->n_recs) ||
 		    !slice_ok(o->parents_off, o->n_parents, tr->n_parents)) {
-			set_err(db, "malformed trace: output %zu out of range", i);
+			ldfi_db_set_err(db, 0, "malformed trace: output %zu out of range", i);
 			return LDFI_EINVAL;
 		}
 	}
@@ -691,8 +648,8 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 		const struct ldfi_check_result *r = &tr->checks[i];
 
 		if (!in_range(r->check, c->n_checks) || r->n_offs < 0 || (r->n_offs && !r->offs) ||
-		    (unsigned)c->checks[r->check].kind >= NELEM(check_kind_text)) {
-			set_err(db, "malformed trace: check result %d out of range", i);
+		    !named(ldfi_check_kind_name(c->checks[r->check].kind))) {
+			ldfi_db_set_err(db, 0, "malformed trace: check result %d out of range", i);
 			return LDFI_EINVAL;
 		}
 		for (int j = 0; j < r->n_offs; j++) {
@@ -701,8 +658,8 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 			if ((o->rec != -1 && !in_range(o->rec, tr->n_recs)) ||
 			    (o->comp != -1 && !in_range(o->comp, c->n_comps)) ||
 			    (o->node != -1 && !in_range(o->node, c->n_nodes)) ||
-			    (unsigned)o->problem >= NELEM(problem_text)) {
-				set_err(db, "malformed trace: check %d, record %d out of range", i,
+			    !named(ldfi_problem_name(o->problem))) {
+				ldfi_db_set_err(db, 0, "malformed trace: check %d, record %d out of range", i,
 					j);
 				return LDFI_EINVAL;
 			}
@@ -739,7 +696,7 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 			else
 				n = snprintf(db->cbuf + used, room, "none");
 			if (n < 0) {
-				set_err(db, "cannot format fault %d of the run", i);
+				ldfi_db_set_err(db, 0, "cannot format fault %d of the run", i);
 				return LDFI_EINVAL;
 			}
 			if ((size_t)n < room) {
@@ -782,7 +739,7 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 	return 0;
 
 err_nomem:
-	set_err(db, "out of memory");
+	ldfi_db_set_err(db, 0, "out of memory");
 	return LDFI_ENOMEM;
 }
 
@@ -855,7 +812,7 @@ static int unique_parents(struct ldfi_db *db, const uint32_t *p, uint32_t n, con
 		}
 	}
 	if (grow((void **)&db->pbuf, &db->pbuf_cap, n, sizeof(uint32_t))) {
-		set_err(db, "out of memory");
+		ldfi_db_set_err(db, 0, "out of memory");
 		return LDFI_ENOMEM;
 	}
 	memcpy(db->pbuf, p, (size_t)n * sizeof(uint32_t));
@@ -910,7 +867,7 @@ static int insert_run(struct ldfi_db *db, struct run_ctx *x, const struct ldfi_r
 		rc |= sqlite3_bind_null(st, 15);
 	rc = exec_st(st, rc);
 	if (rc != SQLITE_OK)
-		return sql_fail(db, rc, stmts[ST_RUN].what, NULL);
+		return ldfi_db_sql_fail(db, rc, stmts[ST_RUN].what, NULL);
 	x->run = sqlite3_last_insert_rowid(db->sql);
 	return 0;
 }
@@ -933,12 +890,10 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 	}
 	for (i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
-		const struct text *t;
 		int f = lost_by(x, m);
 
 		rc = sqlite3_bind_int64(st, 2, m->id);
-		t = &kind_text[m->kind];
-		rc |= sqlite3_bind_text(st, 3, t->s, t->len, SQLITE_STATIC);
+		rc |= sqlite3_bind_text(st, 3, ldfi_msg_kind_name(m->kind), -1, SQLITE_STATIC);
 		rc |= sqlite3_bind_text(st, 4, c->nodes[m->src_node].name, x->node_len[m->src_node],
 					SQLITE_STATIC);
 		rc |= sqlite3_bind_text(st, 5, c->comps[m->src_comp].name, x->comp_len[m->src_comp],
@@ -952,8 +907,7 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 			rc |= sqlite3_bind_int(st, 9, m->send_round + 1);
 		else
 			rc |= sqlite3_bind_null(st, 9);
-		t = &fate_text[m->fate];
-		rc |= sqlite3_bind_text(st, 10, t->s, t->len, SQLITE_STATIC);
+		rc |= sqlite3_bind_text(st, 10, ldfi_fate_name(m->fate), -1, SQLITE_STATIC);
 		if (f >= 0)
 			rc |= sqlite3_bind_text(st, 11, x->fault[f].s, x->fault[f].len,
 						SQLITE_STATIC);
@@ -964,8 +918,7 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 						SQLITE_STATIC);
 		else
 			rc |= sqlite3_bind_null(st, 12);
-		t = &delivery_text[m->delivery];
-		rc |= sqlite3_bind_text(st, 13, t->s, t->len, SQLITE_STATIC);
+		rc |= sqlite3_bind_text(st, 13, ldfi_delivery_name(m->delivery), -1, SQLITE_STATIC);
 		rc |= sqlite3_bind_text(st, 14, m->parents_any ? "any" : "all", 3, SQLITE_STATIC);
 		rc |= sqlite3_bind_int(st, 15, m->conditional);
 		rc = exec_st(st, rc);
@@ -991,7 +944,7 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 err_sql:
 	snprintf(detail, sizeof(detail), " (run %lld, message %lld)", (long long)x->run,
 		 i < tr->n_msgs ? (long long)tr->msgs[i].id : -1LL);
-	return sql_fail(db, rc, stmts[which].what, detail);
+	return ldfi_db_sql_fail(db, rc, stmts[which].what, detail);
 }
 
 static int insert_outputs(struct ldfi_db *db, const struct run_ctx *x)
@@ -1052,7 +1005,7 @@ err_sql:
 			 c->nodes[tr->outs[i].node].name, tr->outs[i].pos);
 	else
 		snprintf(detail, sizeof(detail), " (run %lld)", (long long)x->run);
-	return sql_fail(db, rc, stmts[which].what, detail);
+	return ldfi_db_sql_fail(db, rc, stmts[which].what, detail);
 }
 
 static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
@@ -1071,11 +1024,10 @@ static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
 	for (i = 0; i < tr->n_checks; i++) {
 		const struct ldfi_check_result *r = &tr->checks[i];
 		const struct ldfi_check *ck = &c->checks[r->check];
-		const struct text *t = &check_kind_text[ck->kind];
 
 		which = ST_CHECK;
 		rc = sqlite3_bind_text(st, 2, ck->name, -1, SQLITE_STATIC);
-		rc |= sqlite3_bind_text(st, 3, t->s, t->len, SQLITE_STATIC);
+		rc |= sqlite3_bind_text(st, 3, ldfi_check_kind_name(ck->kind), -1, SQLITE_STATIC);
 		rc |= sqlite3_bind_int(st, 4, r->passed ? 1 : 0);
 		rc = exec_st(st, rc);
 		if (rc != SQLITE_OK)
@@ -1100,8 +1052,8 @@ static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
 							x->node_len[o->node], SQLITE_STATIC);
 			else
 				rc |= sqlite3_bind_null(sr, 5);
-			t = &problem_text[o->problem];
-			rc |= sqlite3_bind_text(sr, 6, t->s, t->len, SQLITE_STATIC);
+			rc |= sqlite3_bind_text(sr, 6, ldfi_problem_name(o->problem), -1,
+						SQLITE_STATIC);
 			rc |= sqlite3_bind_int(sr, 7, o->count);
 			if (o->problem == LDFI_PROBLEM_UNEXPECTED)
 				rc |= sqlite3_bind_int(sr, 8, o->expected);
@@ -1117,7 +1069,7 @@ static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
 err_sql:
 	snprintf(detail, sizeof(detail), " (run %lld, check %s)", (long long)x->run,
 		 i < tr->n_checks ? c->checks[tr->checks[i].check].name : "?");
-	return sql_fail(db, rc, stmts[which].what, detail);
+	return ldfi_db_sql_fail(db, rc, stmts[which].what, detail);
 }
 
 /* Drop every bound value, so no statement keeps pointers into the trace. */
@@ -1138,7 +1090,7 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 		return LDFI_EINVAL;
 	db->err[0] = '\0';
 	if (!tr || !tr->conf) {
-		set_err(db, "record run: no trace");
+		ldfi_db_set_err(db, 0, "record run: no trace");
 		return LDFI_EINVAL;
 	}
 	ret = validate(db, tr, &n_lost);
@@ -1150,7 +1102,7 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 
 	rc = exec_st(db->st[ST_BEGIN], SQLITE_OK);
 	if (rc != SQLITE_OK)
-		return sql_fail(db, rc, stmts[ST_BEGIN].what, " (record run)");
+		return ldfi_db_sql_fail(db, rc, stmts[ST_BEGIN].what, " (record run)");
 	ret = insert_run(db, &x, info, n_lost);
 	if (ret)
 		goto err_rollback;
@@ -1165,7 +1117,7 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 		goto err_rollback;
 	rc = exec_st(db->st[ST_COMMIT], SQLITE_OK);
 	if (rc != SQLITE_OK) {
-		ret = sql_fail(db, rc, stmts[ST_COMMIT].what, " (record run)");
+		ret = ldfi_db_sql_fail(db, rc, stmts[ST_COMMIT].what, " (record run)");
 		goto err_rollback;
 	}
 	unbind(db);
@@ -1198,21 +1150,21 @@ int ldfi_db_run_failure(struct ldfi_db *db, int64_t run, char **failure)
 		return LDFI_EINVAL;
 	rc = sqlite3_prepare_v2(db->sql, "SELECT failure FROM runs WHERE id = ?1", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return sql_fail(db, rc, "read runs.failure", NULL);
+		return ldfi_db_sql_fail(db, rc, "read runs.failure", NULL);
 	sqlite3_bind_int64(st, 1, run);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const unsigned char *v = sqlite3_column_text(st, 0);
 
 		if (v && !(*failure = strdup((const char *)v))) {
-			set_err(db, "out of memory");
+			ldfi_db_set_err(db, 0, "out of memory");
 			ret = LDFI_ENOMEM;
 		}
 	} else if (rc == SQLITE_DONE) {
-		set_err(db, "read runs.failure: no run %lld", (long long)run);
+		ldfi_db_set_err(db, 0, "read runs.failure: no run %lld", (long long)run);
 		ret = LDFI_EDB;
 	} else {
-		ret = sql_fail(db, rc, "read runs.failure", NULL);
+		ret = ldfi_db_sql_fail(db, rc, "read runs.failure", NULL);
 	}
 	sqlite3_finalize(st);
 	return ret;

@@ -1,22 +1,17 @@
 /*
- * load.c - reads one run's provenance back from SQLite into a trace: the
- * lineage works from what was recorded, not from the runtime's memory.
+ * load.c - reads one run's provenance back from SQLite into a trace: for a
+ * resumed exploration and for `ldfi report`, which have no trace in memory.
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
-#include "runtime/runtime.h"
-#include "lineage/lineage.h"
+#include "runtime/db/handle.h"
 #include "runtime/recindex.h"
+#include "runtime/runtime.h"
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? (const char *)s : "";
-}
+#define col ldfi_db_col
 
 static int prepare(sqlite3 *db, const char *sql, int64_t run, sqlite3_stmt **st)
 {
@@ -48,23 +43,27 @@ static int load_faults(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
 	return rc;
 }
 
-static int fate_of(const char *s)
+static const char *kind_name(int v)
 {
-	static const char *names[] = {"delivered", "omitted", "crashed", "eot"};
-
-	for (int i = 0; i < 4; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
+	return ldfi_msg_kind_name((enum ldfi_msg_kind)v);
 }
 
-static int delivery_of(const char *s)
+static const char *fate_name(int v)
 {
-	static const char *names[] = {"none", "once", "repeat", "ack"};
+	return ldfi_fate_name((enum ldfi_fate)v);
+}
 
-	for (int i = 0; i < 4; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
+static const char *delivery_name(int v)
+{
+	return ldfi_delivery_name((enum ldfi_delivery)v);
+}
+
+/* The enum value named `s` (name(v) is "?" past the last value), or -1. */
+static int value_of(const char *(*name)(int), const char *s)
+{
+	for (int v = 0; strcmp(name(v), "?") != 0; v++)
+		if (strcmp(name(v), s) == 0)
+			return v;
 	return -1;
 }
 
@@ -72,28 +71,29 @@ static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, struct ldfi_rec
 {
 	const struct ldfi_conf *conf = tr->conf;
 	struct ldfi_msg *m = &tr->msgs[tr->n_msgs];
-	int fate, delivery;
+	int kind, fate, delivery;
 
 	m->id = (uint32_t)sqlite3_column_int64(st, 0);
-	m->kind = strcmp(col(st, 1), "ack") == 0 ? LDFI_MSG_ACK : LDFI_MSG_DATA;
+	kind = value_of(kind_name, col(st, 1));
 	m->src_node = ldfi_conf_node_index(conf, col(st, 2));
 	m->src_comp = ldfi_conf_comp_index(conf, col(st, 3));
 	m->dst_node = ldfi_conf_node_index(conf, col(st, 4));
 	m->dst_comp = ldfi_conf_comp_index(conf, col(st, 5));
 	m->send_round = sqlite3_column_int(st, 6);
-	fate = fate_of(col(st, 7));
+	fate = value_of(fate_name, col(st, 7));
 	m->rec = col(st, 8)[0] ? ldfi_recindex_intern(ix, tr, col(st, 8)) : -1;
 	if (m->rec == LDFI_ENOMEM)
 		return LDFI_ENOMEM;
-	delivery = delivery_of(col(st, 9));
+	delivery = value_of(delivery_name, col(st, 9));
 	m->fault = -1;
 	m->parents_any = strcmp(col(st, 10), "any") == 0;
 	m->conditional = sqlite3_column_int(st, 11) != 0;
 	m->n_parents = 0;
 	m->parents_off = 0;
 	if (m->id != tr->n_msgs + 1 || m->src_node < 0 || m->src_comp < 0 || m->dst_node < 0 ||
-	    m->dst_comp < 0 || fate < 0 || delivery < 0 || m->rec < 0)
+	    m->dst_comp < 0 || kind < 0 || fate < 0 || delivery < 0 || m->rec < 0)
 		return LDFI_EFORMAT;
+	m->kind = (uint8_t)kind;
 	m->fate = (uint8_t)fate;
 	m->delivery = (uint8_t)delivery;
 	tr->n_msgs++;
@@ -265,7 +265,7 @@ static int lost_by(const struct ldfi_trace *tr, const struct ldfi_msg *m)
 int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
 		       struct ldfi_trace **out)
 {
-	sqlite3 *sq = ldfi_db_sqlite(db);
+	sqlite3 *sq = db->sql;
 	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
 	struct ldfi_recindex ix = {NULL, 0, 0};
 	int rc;
@@ -278,7 +278,14 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 	    (rc = load_message_parents(sq, tr, run)) || (rc = load_outputs(sq, tr, run, &ix))) {
 		ldfi_recindex_finish(&ix);
 		ldfi_trace_destroy(tr);
-		return rc;
+		if (rc == LDFI_EDB)
+			return ldfi_db_set_err(db, rc, "read run %lld: %s", (long long)run,
+					       sqlite3_errmsg(sq));
+		if (rc == LDFI_EFORMAT)
+			return ldfi_db_set_err(db, rc, "read run %lld: rows that do not fit %s",
+					       (long long)run, conf->path);
+		return ldfi_db_set_err(db, rc, "read run %lld: %s", (long long)run,
+				       ldfi_strerror(rc));
 	}
 	ldfi_recindex_finish(&ix);
 	/* The fault that lost each message (as the runtime decides it). */

@@ -1,13 +1,18 @@
 /*
- * db.h - the provenance database (SPEC §5), one SQLite file.
+ * db.h - the provenance database (docs/provenance.md), one SQLite file: the
+ * interface of runtime/db/, the only module that speaks SQL. It writes runs
+ * (recorder.c), reads them back (load.c), keeps the explorer's state
+ * (state.h) and answers the commands' questions about an exploration
+ * (query.c).
  *
- * Schema and example queries: docs/provenance.md. Each run is written in
- * one transaction with prepared statements, so a failure midway leaves the
- * earlier runs intact and the failed one absent.
+ * Each run is written in one transaction with prepared statements, so a
+ * failure midway leaves the earlier runs intact and the failed one absent.
  */
-#ifndef LDFI_DB_H
-#define LDFI_DB_H
+#ifndef LDFI_RUNTIME_DB_DB_H
+#define LDFI_RUNTIME_DB_DB_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ldfi/trace.h"
@@ -21,7 +26,7 @@
 
 /* A handle is not thread-safe: use it from one thread at a time. */
 struct ldfi_db;
-typedef struct sqlite3 sqlite3;
+struct ldfi_conf;
 
 /* What the recorder stores about a run besides its trace. */
 struct ldfi_run_info {
@@ -74,8 +79,57 @@ int ldfi_db_set_busy_timeout(struct ldfi_db *db, int ms);
  * run finished. Returns 0, LDFI_ENOMEM or LDFI_EDB (no such run). */
 int ldfi_db_run_failure(struct ldfi_db *db, int64_t run, char **failure);
 
-/* The underlying SQLite handle, for the lineage reader and the explorer
- * state; owned by `db`. */
-sqlite3 *ldfi_db_sqlite(struct ldfi_db *db);
+/*
+ * Load run `run` of `db` into a new trace of `conf` (messages, parents,
+ * outputs, crash rounds, records; no check results). The trace is the
+ * caller's (ldfi_trace_destroy). Returns 0, LDFI_EDB, LDFI_EFORMAT (rows that do
+ * not fit the conf) or LDFI_ENOMEM; ldfi_db_errmsg says why.
+ */
+int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		       struct ldfi_trace **out);
+
+/* ldfi_db_load_trace, then the checks evaluated again against `ff` (the
+ * fault-free trace; the run itself when NULL); a run recorded with a
+ * failure (runs.failure) gets it in tr->failure instead, and no checks.
+ * Same results and errors. */
+int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		     const struct ldfi_trace *ff, struct ldfi_trace **out);
+
+/* One recorded run, as listed by ldfi_db_runs. */
+struct ldfi_db_run {
+	int64_t id;
+	char *faults; /* canonical text */
+	bool passed;
+	/* With `failed`: "did not finish: REASON" for a run whose plugin
+	 * failed, else its failed checks' names, ", "-separated in name order;
+	 * NULL when none. */
+	char *failed;
+};
+
+/* Every run, in id (execution) order, in *runs (the caller's:
+ * ldfi_db_runs_free). Returns 0, LDFI_EDB or LDFI_ENOMEM. */
+int ldfi_db_runs(struct ldfi_db *db, bool failed, struct ldfi_db_run **runs, int *n);
+void ldfi_db_runs_free(struct ldfi_db_run *runs, int n);
+
+/* What a database says about the exploration it holds (for `ldfi report`).
+ * Strings are owned by the summary (ldfi_db_summary_finish), NULL when
+ * absent. */
+struct ldfi_db_summary {
+	char *conf;		   /* runs.conf of the first run */
+	int eot, eff, crashes;	   /* the first run's bounds */
+	char *strategy;		   /* the first run's */
+	char *digest, *verdict, *reason; /* the `explore` table */
+	int64_t ff_run, cex_run;	 /* first fault-free and first failing run, or 0 */
+	long ff_exec, cex_exec;		 /* their execution numbers (1-based) */
+	long executions;		 /* runs recorded */
+	long tried, pruned, pending;	 /* hypotheses by status */
+	double wall_s;			 /* sum of the executions' wall times */
+};
+
+/* Fill *s (caller's memory). Returns 0, LDFI_EFORMAT when the database
+ * holds no run, LDFI_EDB or LDFI_ENOMEM (ldfi_db_errmsg says why); *s is
+ * safe to finish in every case. */
+int ldfi_db_summary(struct ldfi_db *db, struct ldfi_db_summary *s);
+void ldfi_db_summary_finish(struct ldfi_db_summary *s);
 
 #endif
