@@ -115,9 +115,9 @@ void ldfi_db_runs_free(struct ldfi_db_run *runs, int n);
  * Strings are owned by the summary (ldfi_db_summary_finish), NULL when
  * absent. */
 struct ldfi_db_summary {
-	char *conf;		   /* runs.conf of the first run */
-	int eot, eff, crashes;	   /* the first run's bounds */
-	char *strategy;		   /* the first run's */
+	char *conf;			 /* runs.conf of the first run */
+	int eot, eff, crashes;		 /* the first run's bounds */
+	char *strategy;			 /* the first run's */
 	char *digest, *verdict, *reason; /* the `explore` table */
 	int64_t ff_run, cex_run;	 /* first fault-free and first failing run, or 0 */
 	long ff_exec, cex_exec;		 /* their execution numbers (1-based) */

@@ -176,7 +176,6 @@ static const struct {
 		 "count, expected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
 };
 
-
 /* Whether an enum value has a name (its text in the schema): "?" for a
  * value out of range. */
 static bool named(const char *name)
@@ -217,13 +216,14 @@ int ldfi_db_sql_fail(struct ldfi_db *db, int rc, const char *what, const char *d
 	int prim = rc & 0xff;
 
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		ldfi_db_set_err(db, 0,
-			"%s%s: database is locked by another connection (gave up after %d ms): %s",
-			what, detail ? detail : "", db->busy_ms, msg);
+		ldfi_db_set_err(
+		    db, 0,
+		    "%s%s: database is locked by another connection (gave up after %d ms): %s",
+		    what, detail ? detail : "", db->busy_ms, msg);
 	else if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
-		ldfi_db_set_err(db, 0, "%s%s: %s (%s failed: disk full, file size limit or device error)",
-			what, detail ? detail : "", msg,
-			rc == SQLITE_IOERR_WRITE ? "write" : "fsync");
+		ldfi_db_set_err(
+		    db, 0, "%s%s: %s (%s failed: disk full, file size limit or device error)", what,
+		    detail ? detail : "", msg, rc == SQLITE_IOERR_WRITE ? "write" : "fsync");
 	else
 		ldfi_db_set_err(db, 0, "%s%s: %s", what, detail ? detail : "", msg);
 	return LDFI_EDB;
@@ -628,8 +628,9 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 		    (m->rec != -1 && !in_range(m->rec, tr->n_recs)) ||
 		    (m->fault != -1 && !in_range(m->fault, nf)) ||
 		    !slice_ok(m->parents_off, m->n_parents, tr->n_parents)) {
-			ldfi_db_set_err(db, 0, "malformed trace: message %u (index %zu) out of range", m->id,
-				i);
+			ldfi_db_set_err(db, 0,
+					"malformed trace: message %u (index %zu) out of range",
+					m->id, i);
 			return LDFI_EINVAL;
 		}
 		lost += m->fate != LDFI_FATE_DELIVERED;
@@ -659,8 +660,9 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 			    (o->comp != -1 && !in_range(o->comp, c->n_comps)) ||
 			    (o->node != -1 && !in_range(o->node, c->n_nodes)) ||
 			    !named(ldfi_problem_name(o->problem))) {
-				ldfi_db_set_err(db, 0, "malformed trace: check %d, record %d out of range", i,
-					j);
+				ldfi_db_set_err(db, 0,
+						"malformed trace: check %d, record %d out of range",
+						i, j);
 				return LDFI_EINVAL;
 			}
 		}

@@ -29,8 +29,9 @@ static int exec1(struct ldfi_db *db, const char *sql, const char *a, const char 
 		sqlite3_bind_int64(st, 4, d);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0
-						   : ldfi_db_sql_fail(db, rc, "write explore state", NULL);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW
+		   ? 0
+		   : ldfi_db_sql_fail(db, rc, "write explore state", NULL);
 }
 
 int ldfi_db_state_set(struct ldfi_db *db, const char *key, const char *value)
@@ -53,7 +54,9 @@ static int get_digest(struct ldfi_db *db, char **out)
 		*out = strdup((const char *)sqlite3_column_text(st, 0));
 		rc = *out ? 0 : LDFI_ENOMEM;
 	} else {
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ldfi_db_sql_fail(db, rc, "read the exploration's digest", NULL);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+			 ? 0
+			 : ldfi_db_sql_fail(db, rc, "read the exploration's digest", NULL);
 	}
 	sqlite3_finalize(st);
 	return rc;

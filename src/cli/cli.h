@@ -31,9 +31,6 @@ long long ldfi_cli_number(const char *cmd, const char *opt, const char *text, lo
  * the exit status (2 for bad input, 4 for I/O). The conf is the caller's. */
 struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status);
 
-/* Print each check's result of a trace (text, on `f`). */
-void ldfi_cli_print_checks(FILE *f, const struct ldfi_trace *tr);
-
 struct ldfi_db;
 struct ldfi_explore_result;
 
@@ -44,8 +41,5 @@ struct ldfi_explore_result;
  * holds). Returns 0 or LDFI_E* after printing "ldfi: PATH: reason".
  */
 int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct ldfi_db *db);
-
-/* Write the `run --json` document of a trace to `path`. 0 or LDFI_EIO. */
-int ldfi_json_write_run(const char *path, const struct ldfi_trace *tr);
 
 #endif

@@ -195,20 +195,19 @@ static int apply_choices(struct ldfi_explore_opts *o, const struct ldfi_conf *co
 
 static int write_reports(const struct explore_cmd *c, const struct ldfi_explore_result *res)
 {
-	char *path = NULL;
+	const struct ldfi_explore_opts *o = &c->o;
+	char *path = NULL, err[1024] = "";
 	int rc = 0;
 
-	const struct ldfi_explore_opts *o = &c->o;
-
 	if (!c->quiet) {
-		rc = ldfi_report_text(stdout, res);
+		rc = ldfi_report_text(stdout, res, err, sizeof(err));
 	} else {
 		char *text = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&text, &len);
 
 		if (f) {
-			rc = ldfi_report_text(f, res);
+			rc = ldfi_report_text(f, res, err, sizeof(err));
 			fclose(f);
 			fwrite(text, 1, strcspn(text, "\n") + (strchr(text, '\n') != NULL), stdout);
 		} else {
@@ -218,7 +217,7 @@ static int write_reports(const struct explore_cmd *c, const struct ldfi_explore_
 	}
 	fflush(stdout);
 	if (rc) {
-		fprintf(stderr, "ldfi explore: text report: %s\n", ldfi_strerror(rc));
+		fprintf(stderr, "ldfi explore: %s\n", err[0] ? err : ldfi_strerror(rc));
 		return rc;
 	}
 	if (asprintf(&path, "%s/report.json", o->out_dir) < 0) {
@@ -226,13 +225,17 @@ static int write_reports(const struct explore_cmd *c, const struct ldfi_explore_
 			ldfi_strerror(LDFI_ENOMEM));
 		return LDFI_ENOMEM;
 	}
-	rc = ldfi_report_json(path, res);
+	rc = ldfi_report_json(path, res, err, sizeof(err));
 	free(path);
 	if (!rc && c->json)
-		rc = ldfi_report_json(c->json, res);
+		rc = ldfi_report_json(c->json, res, err, sizeof(err));
 	if (!rc && c->junit)
-		rc = ldfi_report_junit(c->junit, res);
-	if (!rc && c->html)
+		rc = ldfi_report_junit(c->junit, res, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "ldfi explore: %s\n", err);
+		return rc;
+	}
+	if (c->html)
 		rc = ldfi_cli_html(c->html, res, NULL);
 	return rc;
 }
@@ -267,10 +270,11 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 	if (rc) {
 		fprintf(stderr, "ldfi explore: %s\n", err);
 		if (res.db_path)
-			fprintf(stderr,
-				"ldfi explore: %s: %s; exploration stopped, the runs recorded so far "
-				"are kept\n",
-				res.db_path, ldfi_strerror(rc));
+			fprintf(
+			    stderr,
+			    "ldfi explore: %s: %s; exploration stopped, the runs recorded so far "
+			    "are kept\n",
+			    res.db_path, ldfi_strerror(rc));
 		status =
 		    rc == LDFI_EINVAL || rc == LDFI_ELIMIT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 	} else {

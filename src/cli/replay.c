@@ -28,6 +28,7 @@
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
+#include "src/report/report.h"
 #include "src/report/json.h"
 #include "src/cli/replay.h"
 
@@ -372,7 +373,7 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 		status = LDFI_EXIT_INTERNAL;
 		goto out;
 	}
-	ldfi_cli_print_checks(stdout, tr);
+	ldfi_report_checks(stdout, tr);
 	if (compare(rp, tr)) {
 		fprintf(stderr, "ldfi replay: %s\n", ldfi_strerror(LDFI_ENOMEM));
 		status = LDFI_EXIT_INTERNAL;

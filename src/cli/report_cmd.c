@@ -155,8 +155,8 @@ static int open_db(const char *path, struct ldfi_db **db)
 }
 
 /* Load the conf the runs recorded, with their bounds. */
-static struct ldfi_conf *recorded_conf(const struct report_opts *o,
-				       const struct ldfi_db_summary *r, int *status)
+static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct ldfi_db_summary *r,
+				       int *status)
 {
 	const char *path = o->conf ? o->conf : r->conf;
 
@@ -271,8 +271,11 @@ int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct
 	char err[1024];
 	int n = 0, rc = 0;
 
-	if (!db && !res->db_path)
-		return ldfi_report_html(dir, res, NULL);
+	if (!db && !res->db_path) {
+		if ((rc = ldfi_report_html(dir, res, NULL, err, sizeof(err))))
+			fprintf(stderr, "ldfi: %s\n", err);
+		return rc;
+	}
 	if (!db && (rc = ldfi_db_open(res->db_path, &own, err, sizeof(err)))) {
 		fprintf(stderr, "ldfi: %s\n", err);
 		return rc;
@@ -284,7 +287,8 @@ int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct
 			rc == LDFI_ENOMEM ? ldfi_strerror(rc) : ldfi_db_errmsg(db));
 	} else {
 		from = (struct ldfi_report_runs){v, n, load_run, &h};
-		rc = ldfi_report_html(dir, res, &from);
+		if ((rc = ldfi_report_html(dir, res, &from, err, sizeof(err))))
+			fprintf(stderr, "ldfi: %s\n", err);
 	}
 	free(v);
 	ldfi_db_runs_free(runs, n);

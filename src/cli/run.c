@@ -16,6 +16,8 @@
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
+#include "src/report/json.h"
+#include "src/report/report.h"
 
 struct run_opts {
 	const char *conf_path;
@@ -141,12 +143,14 @@ static int execute(const struct run_opts *o, struct ldfi_conf *conf)
 		fprintf(stderr, "ldfi run: execution failed: %s\n", err);
 		return LDFI_EXIT_INTERNAL;
 	}
-	ldfi_cli_print_checks(stdout, tr);
+	ldfi_report_checks(stdout, tr);
 	status = tr->passed ? 0 : LDFI_EXIT_COUNTEREXAMPLE;
 	if (o->db && record(o->db, tr, now_us() - t0))
 		status = LDFI_EXIT_INTERNAL;
-	if (o->json && ldfi_json_write_run(o->json, tr))
+	if (o->json && ldfi_json_write_run(o->json, tr, err, sizeof(err))) {
+		fprintf(stderr, "ldfi run: %s\n", err);
 		status = LDFI_EXIT_INTERNAL;
+	}
 	ldfi_trace_destroy(tr);
 	return status;
 }

@@ -16,6 +16,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "lineage/explain.h"
 #include "lineage/lineage.h"
 #include "src/report/html.h"
 #include "src/report/report.h"
@@ -156,8 +157,20 @@ static int marks(struct lg *g, int eff)
 {
 	const struct ldfi_trace *tr = g->tr;
 
-	if (g->oc->missing)
-		return ldfi_report_cuts(tr, &g->cx->faults, eff, &g->own, &g->lost);
+	if (g->oc->missing) {
+		struct ldfi_cuts c;
+		int rc = ldfi_cuts_init(&c, tr, &g->cx->faults, eff);
+
+		if (rc)
+			return rc;
+		/* Keep its per-message arrays, drop the rest. */
+		g->own = c.own;
+		g->lost = c.lost;
+		c.own = NULL;
+		c.lost = NULL;
+		ldfi_cuts_finish(&c);
+		return 0;
+	}
 	g->own = malloc((tr->n_msgs + 1) * sizeof(*g->own));
 	g->lost = calloc(tr->n_msgs + 1, sizeof(*g->lost));
 	if (!g->own || !g->lost)

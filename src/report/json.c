@@ -9,8 +9,8 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "src/cli/cli.h"
 #include "src/report/json.h"
+#include "src/report/report.h"
 
 json_t *ldfi_json_faults(const struct ldfi_trace *tr)
 {
@@ -90,24 +90,27 @@ json_t *ldfi_json_outputs(const struct ldfi_trace *tr)
 	return a;
 }
 
-int ldfi_json_dump(json_t *doc, const char *path)
+static int dump(FILE *f, const void *doc)
 {
-	if (!doc)
-		return LDFI_ENOMEM;
-	if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
-		fprintf(stderr, "ldfi: cannot write %s\n", path);
-		return LDFI_EIO;
-	}
-	return 0;
+	return json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? LDFI_EIO : 0;
 }
 
-int ldfi_json_write_run(const char *path, const struct ldfi_trace *tr)
+int ldfi_json_dump(json_t *doc, const char *path, char *err, size_t errlen)
+{
+	if (!doc) {
+		snprintf(err, errlen, "%s: %s", path, ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_ENOMEM;
+	}
+	return ldfi_report_write_file(path, dump, doc, err, errlen);
+}
+
+int ldfi_json_write_run(const char *path, const struct ldfi_trace *tr, char *err, size_t errlen)
 {
 	json_t *doc = json_pack("{s:s, s:o, s:b, s:o, s:o, s:o}", "version", ldfi_version(),
 				"faults", ldfi_json_faults(tr), "passed", tr->passed, "checks",
 				ldfi_json_checks(tr, false), "outputs", ldfi_json_outputs(tr),
 				"failure", tr->failure ? json_string(tr->failure) : json_null());
-	int rc = ldfi_json_dump(doc, path);
+	int rc = ldfi_json_dump(doc, path, err, errlen);
 
 	json_decref(doc);
 	return rc;

@@ -14,8 +14,8 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "lineage/explain.h"
 #include "lineage/lineage.h"
-#include "src/cli/cli.h"
 #include "src/explore/explore.h"
 #include "src/report/report.h"
 
@@ -685,68 +685,6 @@ err_nomem:
 
 /* ---- lineage ---- */
 
-/* A set of message ids. */
-struct idset {
-	uint32_t *v;
-	size_t n, cap;
-	bool nomem;
-};
-
-static void idset_cb(const struct ldfi_msg *m, void *arg)
-{
-	struct idset *s = arg;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		uint32_t *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v) {
-			s->nomem = true;
-			return;
-		}
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = m->id;
-}
-
-static int cmp_u32(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return (a > b) - (a < b);
-}
-
-/* The derivation of messages ids[0..n) of `tr`: them and every ancestor,
- * in send order (which puts causes before effects). */
-static int derivation(const struct ldfi_trace *tr, const uint32_t *ids, uint32_t n, struct idset *s)
-{
-	size_t k = 0;
-
-	s->n = 0;
-	s->nomem = false;
-	for (uint32_t i = 0; i < n; i++) {
-		if (ids[i] < 1 || ids[i] > tr->n_msgs)
-			continue;
-		if (ldfi_trace_ancestors(tr, ids[i], idset_cb, s) || s->nomem)
-			return LDFI_ENOMEM;
-	}
-	if (s->n > 1)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_u32);
-	for (size_t i = 0; i < s->n; i++)
-		if (!k || s->v[k - 1] != s->v[i])
-			s->v[k++] = s->v[i];
-	s->n = k;
-	return 0;
-}
-
-/* The derivation of output copy `o`. */
-static int copy_derivation(const struct ldfi_trace *tr, const struct ldfi_output *o,
-			   struct idset *s)
-{
-	return derivation(tr, tr->parents + o->parents_off, o->n_parents, s);
-}
-
 /* "a->b@1" */
 static void print_hop(FILE *f, const struct ldfi_conf *conf, const struct ldfi_msg *m)
 {
@@ -785,6 +723,9 @@ struct broken {
 	int count, expected;
 };
 
+/* The record and replica of a broken outcome, as explain.h takes them. */
+#define HELD(b) (&(const struct ldfi_held){(b)->rec, (b)->comp, (b)->node})
+
 static enum outcome_class class_of(const struct ldfi_offense *o)
 {
 	switch (o->problem) {
@@ -800,147 +741,10 @@ static enum outcome_class class_of(const struct ldfi_offense *o)
 	return o->count < o->expected ? OC_MISSING : OC_EXTRA;
 }
 
-/*
- * What the counterexample's faults cut in the fault-free run. A message is
- * lost when a fault cuts it (its own event), or through its parents: any
- * one of them lost, or, for a message made from any one of its parents
- * (parents_any), all of them lost. Parents are sent before their children,
- * so one pass in id order decides every message.
- */
-struct cuts {
-	const struct ldfi_trace *tr;
-	const struct ldfi_faults *fs;
-	int eff;
-	int *own;	/* per message id: the fault of `fs` that cuts it, or -1 */
-	bool *lost;	/* per message id */
-	uint32_t *mark; /* per message id: stamp of the last explanation that saw it */
-	uint32_t stamp;
-	uint32_t *stack;
-};
-
-static void cuts_finish(struct cuts *c)
-{
-	free(c->own);
-	free(c->lost);
-	free(c->mark);
-	free(c->stack);
-}
-
-static int cuts_init(struct cuts *c, const struct ldfi_trace *tr, const struct ldfi_faults *fs,
-		     int eff)
-{
-	size_t n = tr->n_msgs + 1;
-
-	*c = (struct cuts){.tr = tr, .fs = fs, .eff = eff};
-	c->own = malloc(n * sizeof(*c->own));
-	c->lost = calloc(n, sizeof(*c->lost));
-	c->mark = calloc(n, sizeof(*c->mark));
-	c->stack = malloc(n * sizeof(*c->stack));
-	if (!c->own || !c->lost || !c->mark || !c->stack) {
-		cuts_finish(c);
-		return LDFI_ENOMEM;
-	}
-	c->own[0] = -1;
-	for (uint32_t id = 1; id < n; id++) {
-		const struct ldfi_msg *m = &tr->msgs[id - 1];
-		uint32_t n_lost = 0, n_par = 0;
-
-		c->own[id] = ldfi_faults_cut(fs, m, eff);
-		for (uint32_t k = 0; k < m->n_parents; k++) {
-			uint32_t p = tr->parents[m->parents_off + k];
-
-			if (p >= 1 && p < id) {
-				n_par++;
-				n_lost += c->lost[p];
-			}
-		}
-		c->lost[id] =
-		    c->own[id] >= 0 || (m->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0);
-	}
-	return 0;
-}
-
-static bool cuts_lost(const struct cuts *c, uint32_t id)
-{
-	return id >= 1 && id <= c->tr->n_msgs && c->lost[id];
-}
-
-/* Whether output copy `o` is lost: one of its parents is. */
-static bool copy_lost(const struct cuts *c, const struct ldfi_output *o)
-{
-	for (uint32_t k = 0; k < o->n_parents; k++)
-		if (cuts_lost(c, c->tr->parents[o->parents_off + k]))
-			return true;
-	return false;
-}
-
-/* The messages the faults themselves cut (the "why"), collected without
- * repeats. */
-struct why {
-	uint32_t *v;
-	int n, cap;
-	int uncut; /* derivations no fault cuts */
-};
-
-static int why_add(struct why *w, uint32_t id)
-{
-	for (int j = 0; j < w->n; j++)
-		if (w->v[j] == id)
-			return 0;
-	if (w->n == w->cap) {
-		int cap = w->cap ? 2 * w->cap : 8;
-		uint32_t *v = realloc(w->v, (size_t)cap * sizeof(*v));
-
-		if (!v)
-			return LDFI_ENOMEM;
-		w->v = v;
-		w->cap = cap;
-	}
-	w->v[w->n++] = id;
-	return 0;
-}
-
-/* Add to `w` what cuts lost message `id`: itself when a fault cuts it,
- * else what cuts its first lost parent (or, for parents_any, all of them). */
-static int explain(struct cuts *c, uint32_t id, struct why *w)
-{
-	const struct ldfi_trace *tr = c->tr;
-	size_t n = 0;
-	int rc = 0;
-
-	if (!cuts_lost(c, id))
-		return 0;
-	c->stamp++;
-	c->mark[id] = c->stamp;
-	c->stack[n++] = id;
-	while (n && !rc) {
-		uint32_t x = c->stack[--n];
-		const struct ldfi_msg *m = &tr->msgs[x - 1];
-
-		if (c->own[x] >= 0) {
-			rc = why_add(w, x);
-			continue;
-		}
-		for (uint32_t k = 0; k < m->n_parents; k++) {
-			uint32_t p = tr->parents[m->parents_off + k];
-
-			if (!cuts_lost(c, p) || p >= x)
-				continue;
-			if (c->mark[p] != c->stamp) {
-				c->mark[p] = c->stamp;
-				c->stack[n++] = p;
-			}
-			if (!m->parents_any)
-				break;
-		}
-	}
-	return rc;
-}
-
 /* Print one derivation (ids in send order), marking the events `c` (may be
  * NULL) cuts and the sends made from any one of their parents. */
-static void print_chain(FILE *f, const struct ldfi_trace *tr, const struct idset *s,
-			const struct cuts *c)
+static void print_chain(FILE *f, const struct ldfi_trace *tr, const struct ldfi_idset *s,
+			const struct ldfi_cuts *c)
 {
 	size_t from = s->n > MAX_EVENTS ? s->n - MAX_EVENTS : 0;
 
@@ -978,7 +782,7 @@ static bool same_hop(const struct ldfi_msg *x, const struct ldfi_msg *y)
  * c->b@2 was lost (omit(c,b,2))": the messages of `w` (in send order) by
  * the fault that cut them, faults in order of their first message.
  */
-static void print_lost(FILE *f, const struct cuts *c, const struct why *w)
+static void print_lost(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why *w)
 {
 	const struct ldfi_trace *ff = c->tr;
 	int n_groups = 0, g = 0;
@@ -1024,8 +828,8 @@ static void print_lost(FILE *f, const struct cuts *c, const struct why *w)
 
 /* "log@b never held bcast:1 because ...": the "why not" sentence, without
  * prefix or newline. Sorts w->v. */
-static void why_not_sentence(FILE *f, const struct cuts *c, const struct broken *b, int n_copies,
-			     struct why *w)
+static void why_not_sentence(FILE *f, const struct ldfi_cuts *c, const struct broken *b,
+			     int n_copies, struct ldfi_why *w)
 {
 	const struct ldfi_trace *ff = c->tr;
 	const struct ldfi_conf *conf = ff->conf;
@@ -1041,8 +845,7 @@ static void why_not_sentence(FILE *f, const struct cuts *c, const struct broken 
 			b->count, n_copies, rec);
 	else
 		fprintf(f, " never held %s", rec);
-	if (w->n > 1)
-		qsort(w->v, (size_t)w->n, sizeof(*w->v), cmp_u32);
+	ldfi_why_sort(w);
 	if (w->n)
 		fputs(" because ", f);
 	print_lost(f, c, w);
@@ -1054,70 +857,12 @@ static void why_not_sentence(FILE *f, const struct cuts *c, const struct broken 
 			w->uncut == 1 ? "was" : "were");
 }
 
-static void print_why_not(FILE *f, const struct cuts *c, const struct broken *b, int n_copies,
-			  struct why *w)
+static void print_why_not(FILE *f, const struct ldfi_cuts *c, const struct broken *b, int n_copies,
+			  struct ldfi_why *w)
 {
 	fputs("  why not: ", f);
 	why_not_sentence(f, c, b, n_copies, w);
 	fputc('\n', f);
-}
-
-static bool held_at(const struct ldfi_output *o, const struct broken *b)
-{
-	return o->comp == b->comp && o->node == b->node && o->rec == b->rec;
-}
-
-/* A delivery of b's record to b's replica that no copy it held came from
- * (a replica with dedup = yes keeps the first copy). */
-static bool unkept(const struct ldfi_msg *m, const struct broken *b, const bool *kept)
-{
-	return m->kind == LDFI_MSG_DATA && m->fate == LDFI_FATE_DELIVERED && m->rec == b->rec &&
-	       m->dst_comp == b->comp && m->dst_node == b->node && !kept[m->id];
-}
-
-/*
- * The copies b's replica held in the fault-free run (*n_copies; kept[]
- * marks the messages they came from) and, into `w`, what cut each of them
- * and each delivery of the record it did not keep.
- */
-static int why_missing(struct cuts *c, const struct broken *b, bool *kept, struct why *w,
-		       int *n_copies)
-{
-	const struct ldfi_trace *ff = c->tr;
-	int rc = 0;
-
-	*n_copies = 0;
-	for (size_t i = 0; i < ff->n_outs; i++) {
-		const struct ldfi_output *o = &ff->outs[i];
-
-		if (!held_at(o, b))
-			continue;
-		(*n_copies)++;
-		for (uint32_t k = 0; k < o->n_parents; k++)
-			if (ff->parents[o->parents_off + k] <= ff->n_msgs)
-				kept[ff->parents[o->parents_off + k]] = true;
-	}
-	for (size_t i = 0; i < ff->n_outs && !rc; i++) {
-		const struct ldfi_output *o = &ff->outs[i];
-
-		if (!held_at(o, b))
-			continue;
-		if (!copy_lost(c, o))
-			w->uncut++;
-		for (uint32_t j = 0; j < o->n_parents && !rc; j++)
-			rc = explain(c, ff->parents[o->parents_off + j], w);
-	}
-	for (size_t i = 0; !rc && *n_copies && i < ff->n_msgs; i++) {
-		const struct ldfi_msg *m = &ff->msgs[i];
-
-		if (!unkept(m, b, kept))
-			continue;
-		if (!cuts_lost(c, m->id))
-			w->uncut++;
-		else
-			rc = explain(c, m->id, w);
-	}
-	return rc;
 }
 
 /*
@@ -1125,18 +870,18 @@ static int why_missing(struct cuts *c, const struct broken *b, bool *kept, struc
  * the fault-free run and the deliveries of the record it did not keep
  * (dedup), each with what cut it; then the "why not" sentence.
  */
-static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct cuts *c,
-			 const struct broken *b, struct idset *s)
+static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct ldfi_cuts *c,
+			 const struct broken *b, struct ldfi_idset *s)
 {
 	const struct ldfi_trace *ff = res->fault_free;
 	const struct ldfi_conf *conf = res->conf;
 	bool *kept = calloc(ff->n_msgs + 1, sizeof(*kept));
-	struct why w = {0};
+	struct ldfi_why w = {0};
 	int n_copies = 0, shown = 0, rc;
 
 	if (!kept)
 		return LDFI_ENOMEM;
-	rc = why_missing(c, b, kept, &w, &n_copies);
+	rc = ldfi_explain_missing(c, HELD(b), kept, &w, &n_copies);
 	fprintf(f, "  %s at ", ff->recs[b->rec].name);
 	print_replica(f, conf, b);
 	fprintf(f, ": %d cop%s in the fault-free run, %d under the counterexample\n", n_copies,
@@ -1144,9 +889,10 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 	for (size_t i = 0, k = 0; i < ff->n_outs && !rc; i++) {
 		const struct ldfi_output *o = &ff->outs[i];
 
-		if (!held_at(o, b) || ++k > MAX_COPIES)
+		if (!ldfi_explain_held_at(o, HELD(b)) || ++k > MAX_COPIES)
 			continue;
-		if ((rc = derivation(ff, ff->parents + o->parents_off, o->n_parents, s)))
+		if ((rc = ldfi_explain_derivation(ff, ff->parents + o->parents_off, o->n_parents,
+						  s)))
 			break;
 		fprintf(f, "    copy %zu (stored in round %d):\n", k, o->round);
 		print_chain(f, ff, s, c);
@@ -1156,9 +902,9 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 	for (size_t i = 0; !rc && n_copies && i < ff->n_msgs; i++) {
 		const struct ldfi_msg *m = &ff->msgs[i];
 
-		if (!unkept(m, b, kept) || ++shown > MAX_COPIES)
+		if (!ldfi_explain_unkept(m, HELD(b), kept) || ++shown > MAX_COPIES)
 			continue;
-		if ((rc = derivation(ff, &m->id, 1, s)))
+		if ((rc = ldfi_explain_derivation(ff, &m->id, 1, s)))
 			break;
 		fprintf(f, "    delivered in round %d but not kept (a copy was already held):\n",
 			m->send_round + 1);
@@ -1173,43 +919,6 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 	return rc;
 }
 
-/* The acks that acknowledge a message of a derivation in `on`, lost. */
-static bool lost_ack(const struct ldfi_trace *tr, const struct ldfi_msg *m, const bool *on)
-{
-	if (m->kind != LDFI_MSG_ACK || m->fate == LDFI_FATE_DELIVERED)
-		return false;
-	for (uint32_t k = 0; k < m->n_parents; k++) {
-		uint32_t p = tr->parents[m->parents_off + k];
-
-		if (p >= 1 && p <= tr->n_msgs && on[p])
-			return true;
-	}
-	return false;
-}
-
-/* Mark in on[] the derivations of the copies b's replica holds in `tr`;
- * *n_acks: how many acks of their messages were lost there. */
-static int lost_acks(const struct ldfi_trace *tr, const struct broken *b, struct idset *s, bool *on,
-		     int *n_acks)
-{
-	int rc;
-
-	*n_acks = 0;
-	for (size_t i = 0; i < tr->n_outs; i++) {
-		const struct ldfi_output *o = &tr->outs[i];
-
-		if (!held_at(o, b))
-			continue;
-		if ((rc = copy_derivation(tr, o, s)))
-			return rc;
-		for (size_t j = 0; j < s->n; j++)
-			on[s->v[j]] = true;
-	}
-	for (size_t i = 0; i < tr->n_msgs; i++)
-		*n_acks += lost_ack(tr, &tr->msgs[i], on);
-	return 0;
-}
-
 /* "log@b held bcast:1 2 times (1 in the fault-free run): 1 ack on its way
  * was lost, so its sender sent it again", without prefix or newline. */
 static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
@@ -1221,7 +930,7 @@ static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
 		int ff = 0;
 
 		for (size_t i = 0; i < res->fault_free->n_outs; i++)
-			ff += held_at(&res->fault_free->outs[i], b);
+			ff += ldfi_explain_held_at(&res->fault_free->outs[i], HELD(b));
 		fprintf(f, " (%d in the fault-free run)", ff);
 	}
 	if (n_acks)
@@ -1240,7 +949,7 @@ static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
  * those copies came through (each lost ack made its sender send again).
  */
 static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_cex *cx,
-		       const struct broken *b, struct idset *s)
+		       const struct broken *b, struct ldfi_idset *s)
 {
 	const struct ldfi_trace *tr = cx->trace;
 	const struct ldfi_conf *conf = res->conf;
@@ -1252,14 +961,14 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 	fprintf(f, "  %s held %d times at ", tr->recs[b->rec].name, b->count);
 	print_replica(f, conf, b);
 	fputs(" in the counterexample run:\n", f);
-	if ((rc = lost_acks(tr, b, s, on, &n_acks)))
+	if ((rc = ldfi_explain_lost_acks(tr, HELD(b), s, on, &n_acks)))
 		goto out;
 	for (size_t i = 0; i < tr->n_outs; i++) {
 		const struct ldfi_output *o = &tr->outs[i];
 
-		if (!held_at(o, b) || ++k > MAX_COPIES)
+		if (!ldfi_explain_held_at(o, HELD(b)) || ++k > MAX_COPIES)
 			continue;
-		if ((rc = copy_derivation(tr, o, s)))
+		if ((rc = ldfi_explain_copy(tr, o, s)))
 			goto out;
 		fprintf(f, "    copy %d (stored in round %d):\n", k, o->round);
 		print_chain(f, tr, s, NULL);
@@ -1269,7 +978,7 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
 
-		if (!lost_ack(tr, m, on))
+		if (!ldfi_explain_lost_ack(tr, m, on))
 			continue;
 		if (!shown++)
 			fputs("    acks of those messages lost in the counterexample run:\n", f);
@@ -1297,27 +1006,6 @@ out:
 	return rc;
 }
 
-/* The first copy of b's record at b's replica in `tr`, and the first record
- * of the same source emitted later held before it (NULL when none). */
-static void find_order(const struct ldfi_trace *tr, const struct broken *b,
-		       const struct ldfi_output **mine, const struct ldfi_output **later)
-{
-	const struct ldfi_record *r = &tr->recs[b->rec];
-
-	*mine = *later = NULL;
-	for (size_t i = 0; i < tr->n_outs && !*mine; i++) {
-		const struct ldfi_output *o = &tr->outs[i];
-		const struct ldfi_record *q = &tr->recs[o->rec];
-
-		if (o->comp != b->comp || o->node != b->node)
-			continue;
-		if (o->rec == b->rec)
-			*mine = o;
-		else if (!*later && q->source == r->source && q->index > r->index)
-			*later = o;
-	}
-}
-
 /* "log@b stored bcast:2 (round 3) before bcast:1 (round 4), which was
  * emitted earlier", without prefix or newline. */
 static void order_sentence(FILE *f, const struct ldfi_trace *tr, const struct broken *b,
@@ -1330,7 +1018,7 @@ static void order_sentence(FILE *f, const struct ldfi_trace *tr, const struct br
 
 /* OUT OF ORDER: the copies in the counterexample run and what came first. */
 static int trace_order(FILE *f, const struct ldfi_explore_result *res, const struct ldfi_cex *cx,
-		       const struct broken *b, struct idset *s)
+		       const struct broken *b, struct ldfi_idset *s)
 {
 	const struct ldfi_trace *tr = cx->trace;
 	const struct ldfi_output *mine, *later;
@@ -1339,9 +1027,9 @@ static int trace_order(FILE *f, const struct ldfi_explore_result *res, const str
 	fprintf(f, "  %s out of order at ", tr->recs[b->rec].name);
 	print_replica(f, res->conf, b);
 	fputs(" in the counterexample run:\n", f);
-	find_order(tr, b, &mine, &later);
+	ldfi_explain_order(tr, HELD(b), &mine, &later);
 	if (mine) {
-		if ((rc = copy_derivation(tr, mine, s)))
+		if ((rc = ldfi_explain_copy(tr, mine, s)))
 			return rc;
 		fprintf(f, "    first copy (stored in round %d):\n", mine->round);
 		print_chain(f, tr, s, NULL);
@@ -1372,8 +1060,8 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 {
 	const struct ldfi_trace *tr = cx->trace;
 	struct broken v[MAX_OUTCOMES];
-	struct idset s = {0};
-	struct cuts c = {0};
+	struct ldfi_idset s = {0};
+	struct ldfi_cuts c = {0};
 	int n = 0, more = 0, rc = 0;
 
 	for (int i = 0; i < tr->n_checks; i++)
@@ -1387,7 +1075,8 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 	      f);
 	if (!tr->faults.n)
 		fputs("  the fault-free run itself breaks the checks: no fault is needed\n", f);
-	if (res->fault_free && (rc = cuts_init(&c, res->fault_free, &tr->faults, res->conf->eff)))
+	if (res->fault_free &&
+	    (rc = ldfi_cuts_init(&c, res->fault_free, &tr->faults, res->conf->eff)))
 		return rc;
 	for (int i = 0; i < n && !rc; i++) {
 		if (v[i].cls == OC_MISSING && !res->fault_free) {
@@ -1416,37 +1105,19 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 			"  (%d more offending record%s not traced here; see report.json and "
 			"the provenance database)\n",
 			more, more == 1 ? "" : "s");
-	cuts_finish(&c);
+	ldfi_cuts_finish(&c);
 	free(s.v);
 	return rc;
 }
 
 /* ---- shared with the HTML report ---- */
 
-int ldfi_report_cuts(const struct ldfi_trace *tr, const struct ldfi_faults *fs, int eff, int **own,
-		     bool **lost)
-{
-	struct cuts c;
-	int rc = cuts_init(&c, tr, fs, eff);
-
-	*own = NULL;
-	*lost = NULL;
-	if (rc)
-		return rc;
-	*own = c.own;
-	*lost = c.lost;
-	c.own = NULL;
-	c.lost = NULL;
-	cuts_finish(&c);
-	return 0;
-}
-
 static int why_missing_text(FILE *f, const struct ldfi_explore_result *res,
 			    const struct ldfi_trace *cx, const struct broken *b)
 {
 	const struct ldfi_trace *ff = res->fault_free;
-	struct why w = {0};
-	struct cuts c;
+	struct ldfi_why w = {0};
+	struct ldfi_cuts c;
 	bool *kept;
 	int n_copies = 0, rc;
 
@@ -1460,15 +1131,15 @@ static int why_missing_text(FILE *f, const struct ldfi_explore_result *res,
 		fprintf(f, "%s was not in the fault-free run either", cx->recs[b->rec].name);
 		return 0;
 	}
-	if ((rc = cuts_init(&c, ff, &cx->faults, res->conf->eff)))
+	if ((rc = ldfi_cuts_init(&c, ff, &cx->faults, res->conf->eff)))
 		return rc;
 	kept = calloc(ff->n_msgs + 1, sizeof(*kept));
-	rc = kept ? why_missing(&c, &fb, kept, &w, &n_copies) : LDFI_ENOMEM;
+	rc = kept ? ldfi_explain_missing(&c, HELD(&fb), kept, &w, &n_copies) : LDFI_ENOMEM;
 	if (!rc)
 		why_not_sentence(f, &c, &fb, n_copies, &w);
 	free(w.v);
 	free(kept);
-	cuts_finish(&c);
+	ldfi_cuts_finish(&c);
 	return rc;
 }
 
@@ -1476,8 +1147,9 @@ static int why_extra_text(FILE *f, const struct ldfi_explore_result *res,
 			  const struct ldfi_trace *cx, const struct broken *b)
 {
 	bool *on = calloc(cx->n_msgs + 1, sizeof(*on));
-	struct idset s = {0};
-	int n_acks = 0, rc = on ? lost_acks(cx, b, &s, on, &n_acks) : LDFI_ENOMEM;
+	struct ldfi_idset s = {0};
+	int n_acks = 0,
+	    rc = on ? ldfi_explain_lost_acks(cx, HELD(b), &s, on, &n_acks) : LDFI_ENOMEM;
 
 	if (!rc)
 		extra_sentence(f, res, cx, b, n_acks);
@@ -1498,7 +1170,7 @@ int ldfi_report_why(FILE *f, const struct ldfi_explore_result *res, const struct
 	case OC_EXTRA:
 		return why_extra_text(f, res, cx, &b);
 	case OC_ORDER:
-		find_order(cx, &b, &mine, &later);
+		ldfi_explain_order(cx, HELD(&b), &mine, &later);
 		if (mine && later)
 			order_sentence(f, cx, &b, mine, later);
 		break;
@@ -1554,7 +1226,7 @@ static void print_replay(FILE *f, const struct ldfi_explore_result *res)
 	fputc('\n', f);
 }
 
-int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res)
+int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res, char *err, size_t errlen)
 {
 	int rc = 0;
 
@@ -1564,7 +1236,7 @@ int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res)
 		const struct ldfi_cex *cx = &res->cex[0];
 
 		fprintf(f, "\ncounterexample (execution %ld):\n", cx->execution);
-		ldfi_cli_print_checks(f, cx->trace);
+		ldfi_report_checks(f, cx->trace);
 		if (res->n_cex > 1)
 			print_others(f, res);
 		if (cx->trace->failure)
@@ -1580,11 +1252,11 @@ int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res)
 			print_replay(f, res);
 	}
 	if (rc) {
-		fprintf(stderr, "ldfi: text report: %s\n", ldfi_strerror(rc));
+		snprintf(err, errlen, "text report: %s", ldfi_strerror(rc));
 		return rc;
 	}
 	if (fflush(f) || ferror(f)) {
-		fprintf(stderr, "ldfi: cannot write the text report: %s\n", strerror(errno));
+		snprintf(err, errlen, "cannot write the text report: %s", strerror(errno));
 		return LDFI_EIO;
 	}
 	return 0;

@@ -34,17 +34,6 @@ void ldfi_report_run_command(FILE *f, const struct ldfi_explore_result *res, con
 void ldfi_report_shell_word(FILE *f, const char *s);
 
 /*
- * What fault set `fs` cuts in trace `tr` (the rule of lineage/lineage.h,
- * then through parents: a message is lost when a fault cuts it, when one of
- * its parents is lost, or, made from any one of them, when all are): own[id]
- * is the index in `fs` of the fault that cuts message `id` itself or -1,
- * lost[id] whether it is lost; both of tr->n_msgs + 1 entries, the caller's
- * (free). Returns 0 or LDFI_ENOMEM.
- */
-int ldfi_report_cuts(const struct ldfi_trace *tr, const struct ldfi_faults *fs, int eff, int **own,
-		     bool **lost);
-
-/*
  * The sentence of the text report explaining offense `o` of counterexample
  * run `cx`, without its "why not: " / "why: " prefix or a newline: "log@b
  * never held bcast:1 because a->b@1 was lost (omit(a,b,1))" (missing, from
@@ -56,17 +45,33 @@ int ldfi_report_why(FILE *f, const struct ldfi_explore_result *res, const struct
 		    const struct ldfi_offense *o);
 
 /*
- * Reports (docs/reports.md). Each returns 0, or LDFI_EIO / LDFI_ENOMEM after
- * printing "ldfi: PATH: reason" on stderr.
- *  - text: the verdict line first, then (counterexample) the fault set, each
- *    failed check with its records, an ASCII spacetime diagram, the lineage
- *    of the broken outcome in the fault-free run and what cut it, and the
- *    replay command;
+ * Reports (docs/reports.md) of an explore result (borrowed). Each returns 0,
+ * or LDFI_EIO / LDFI_ENOMEM with "PATH: reason" in `err`; a file report is
+ * written whole or not at all (ldfi_report_write_file).
+ *  - text (on `f`): the verdict line first, then (counterexample) the fault
+ *    set, each failed check with its records, an ASCII spacetime diagram,
+ *    the lineage of the broken outcome in the fault-free run and what cut
+ *    it, and the replay command;
  *  - json: the fields of docs/reports.md;
  *  - junit: one testcase per check, failed ones carrying the counterexample.
  */
-int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res);
-int ldfi_report_json(const char *path, const struct ldfi_explore_result *res);
-int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res);
+int ldfi_report_text(FILE *f, const struct ldfi_explore_result *res, char *err, size_t errlen);
+int ldfi_report_json(const char *path, const struct ldfi_explore_result *res, char *err,
+		     size_t errlen);
+int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res, char *err,
+		      size_t errlen);
+
+/* Each check's result of a run (text, on `f`): the fault set, then "pass
+ * NAME (kind)" or "FAIL NAME (kind)" with its offending records. */
+void ldfi_report_checks(FILE *f, const struct ldfi_trace *tr);
+
+/*
+ * Write file `path` whole or not at all: `write` fills a new temporary file
+ * beside it (PATH.XXXXXX), which is flushed to disk and renamed over PATH.
+ * On any failure PATH is untouched and the temporary file removed. Returns
+ * 0, the writer's error or LDFI_EIO, with "PATH: reason" in `err`.
+ */
+int ldfi_report_write_file(const char *path, int (*write)(FILE *f, const void *arg),
+			   const void *arg, char *err, size_t errlen);
 
 #endif

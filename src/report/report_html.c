@@ -206,19 +206,19 @@ static bool drawn(const struct page *p, int i, int *cex_seen)
 	return !p->runs[i].passed && (*cex_seen)++ < MAX_CEX;
 }
 
-static int load(struct page *p)
+static int load(struct page *p, char *err, size_t errlen)
 {
-	char err[1024] = "";
+	char why[1024] = "";
 	int rc, seen = 0;
 
 	rc = p->from ? given_runs(p) : result_runs(p);
 	p->all = p->n <= MAX_ALL;
 	for (int i = 0; i < p->n && !rc; i++)
 		if (drawn(p, i, &seen))
-			rc = run_trace(p, i, err, sizeof(err));
+			rc = run_trace(p, i, why, sizeof(why));
 	if (rc)
-		fprintf(stderr, "ldfi: %s: %s\n", p->res->db_path ? p->res->db_path : "html report",
-			err[0] ? err : ldfi_strerror(rc));
+		snprintf(err, errlen, "%s: %s", p->res->db_path ? p->res->db_path : "html report",
+			 why[0] ? why : ldfi_strerror(rc));
 	return rc;
 }
 
@@ -512,37 +512,16 @@ static void page_finish(struct page *p)
 	free(p->runs);
 }
 
-/* Write the page to `path` (through path.tmp, renamed when complete). */
-static int write_file(struct page *p, const char *path)
+static int write_page_to(FILE *f, const void *arg)
 {
-	char *tmp;
-	int rc;
+	struct page *p = (struct page *)arg;
 
-	if (asprintf(&tmp, "%s.tmp", path) < 0) {
-		fprintf(stderr, "ldfi: %s: %s\n", path, ldfi_strerror(LDFI_ENOMEM));
-		return LDFI_ENOMEM;
-	}
-	if (!(p->f = fopen(tmp, "w"))) {
-		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
-		free(tmp);
-		return LDFI_EIO;
-	}
-	rc = write_page(p);
-	if (rc) {
-		fprintf(stderr, "ldfi: %s: %s\n", path, ldfi_strerror(rc));
-		fclose(p->f);
-	} else if (ferror(p->f) | fclose(p->f) || rename(tmp, path)) {
-		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
-		rc = LDFI_EIO;
-	}
-	if (rc)
-		remove(tmp);
-	free(tmp);
-	return rc;
+	p->f = f;
+	return write_page(p);
 }
 
 int ldfi_report_html(const char *dir, const struct ldfi_explore_result *res,
-		     const struct ldfi_report_runs *runs)
+		     const struct ldfi_report_runs *runs, char *err, size_t errlen)
 {
 	struct page p = {.res = res, .conf = res->conf, .from = runs, .ff = -1};
 	size_t n = strlen(dir);
@@ -550,17 +529,17 @@ int ldfi_report_html(const char *dir, const struct ldfi_explore_result *res,
 	int rc;
 
 	if (ldfi_mkdir_p(dir)) {
-		fprintf(stderr, "ldfi: %s: %s\n", dir, strerror(errno));
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return LDFI_EIO;
 	}
 	if (asprintf(&path, "%.*s/index.html", (int)(n > 1 && dir[n - 1] == '/' ? n - 1 : n), dir) <
 	    0) {
-		fprintf(stderr, "ldfi: %s: %s\n", dir, ldfi_strerror(LDFI_ENOMEM));
+		snprintf(err, errlen, "%s: %s", dir, ldfi_strerror(LDFI_ENOMEM));
 		return LDFI_ENOMEM;
 	}
-	rc = load(&p);
+	rc = load(&p, err, errlen);
 	if (!rc)
-		rc = write_file(&p, path);
+		rc = ldfi_report_write_file(path, write_page_to, &p, err, errlen);
 	page_finish(&p);
 	free(path);
 	return rc;

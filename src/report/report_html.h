@@ -43,10 +43,10 @@ struct ldfi_report_runs {
  * outcome and the why-not sentence. The runs are `runs` (borrowed; the
  * traces of res are used where they match, the others loaded through it),
  * or, when it is NULL, the fault-free run and the counterexamples of res.
- * Returns 0, or LDFI_EIO / LDFI_EDB / LDFI_ENOMEM after printing "ldfi:
- * PATH: reason" on stderr.
+ * The page is written whole or not at all (ldfi_report_write_file). Returns
+ * 0, or LDFI_EIO / LDFI_EDB / LDFI_ENOMEM with "PATH: reason" in `err`.
  */
 int ldfi_report_html(const char *dir, const struct ldfi_explore_result *res,
-		     const struct ldfi_report_runs *runs);
+		     const struct ldfi_report_runs *runs, char *err, size_t errlen);
 
 #endif

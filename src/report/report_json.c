@@ -172,16 +172,12 @@ err:
 	return NULL;
 }
 
-int ldfi_report_json(const char *path, const struct ldfi_explore_result *res)
+int ldfi_report_json(const char *path, const struct ldfi_explore_result *res, char *err,
+		     size_t errlen)
 {
 	json_t *doc = report_doc(res);
-	int rc;
+	int rc = ldfi_json_dump(doc, path, err, errlen);
 
-	if (!doc) {
-		fprintf(stderr, "ldfi: %s: out of memory\n", path);
-		return LDFI_ENOMEM;
-	}
-	rc = ldfi_json_dump(doc, path);
 	json_decref(doc);
 	return rc;
 }

@@ -210,24 +210,13 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 	return 0;
 }
 
-int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res)
+static int write_junit(FILE *f, const void *res)
 {
-	FILE *f = fopen(path, "w");
-	int rc;
+	return write_suite(f, res);
+}
 
-	if (!f) {
-		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
-		return LDFI_EIO;
-	}
-	rc = write_suite(f, res);
-	if (rc) {
-		fclose(f);
-		fprintf(stderr, "ldfi: %s: %s\n", path, ldfi_strerror(rc));
-		return rc;
-	}
-	if (ferror(f) | fclose(f)) {
-		fprintf(stderr, "ldfi: %s: %s\n", path, strerror(errno));
-		return LDFI_EIO;
-	}
-	return 0;
+int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res, char *err,
+		      size_t errlen)
+{
+	return ldfi_report_write_file(path, write_junit, res, err, errlen);
 }

@@ -101,8 +101,8 @@ static int fixture_init(struct fixture *fx, const char *path, const char *text, 
 	fx->res.n_cex = 1;
 	fx->res.cex[0].run_id = 2;
 	fx->res.cex[0].execution = 2;
-	if (asprintf(&fx->replay, "ldfi run %s --eot %d --eff %d --crashes %d --faults '%s'",
-		     path, fx->conf->eot, fx->conf->eff, fx->conf->crashes, faults) < 0)
+	if (asprintf(&fx->replay, "ldfi run %s --eot %d --eff %d --crashes %d --faults '%s'", path,
+		     fx->conf->eot, fx->conf->eff, fx->conf->crashes, faults) < 0)
 		fx->replay = NULL;
 	return 0;
 }
@@ -117,13 +117,13 @@ static void fixture_finish(struct fixture *fx)
 /* The text report in a new string. */
 static char *text_of(const struct ldfi_explore_result *res)
 {
-	char *s = NULL;
+	char *s = NULL, err[512];
 	size_t len = 0;
 	FILE *f = open_memstream(&s, &len);
 
 	if (!f)
 		return NULL;
-	CHECK(ldfi_report_text(f, res) == 0);
+	CHECK(ldfi_report_text(f, res, err, sizeof(err)) == 0);
 	fclose(f);
 	if (getenv("TEST_REPORT_SHOW")) /* to look at the reports while debugging */
 		fputs(s, stderr);
@@ -158,11 +158,11 @@ static char *path_in(const char *name)
 /* Write the JSON report to OUTDIR/name and read it back. */
 static json_t *json_of(const struct ldfi_explore_result *res, const char *name)
 {
-	char *p = path_in(name);
+	char *p = path_in(name), msg[512];
 	json_error_t err;
 	json_t *doc = NULL;
 
-	if (p && ldfi_report_json(p, res) == 0)
+	if (p && ldfi_report_json(p, res, msg, sizeof(msg)) == 0)
 		doc = json_load_file(p, JSON_REJECT_DUPLICATES, &err);
 	CHECK(doc != NULL);
 	free(p);
@@ -171,9 +171,9 @@ static json_t *json_of(const struct ldfi_explore_result *res, const char *name)
 
 static void junit_to(const struct ldfi_explore_result *res, const char *name)
 {
-	char *p = path_in(name);
+	char *p = path_in(name), err[512];
 
-	CHECK(p && ldfi_report_junit(p, res) == 0);
+	CHECK(p && ldfi_report_junit(p, res, err, sizeof(err)) == 0);
 	free(p);
 }
 
@@ -482,10 +482,11 @@ static void test_audit(void)
 static int show(const char *conf, const char *faults)
 {
 	struct fixture fx;
+	char err[512];
 	int rc = fixture_init(&fx, conf, NULL, faults, LDFI_VERDICT_COUNTEREXAMPLE);
 
 	if (!rc)
-		rc = ldfi_report_text(stdout, &fx.res);
+		rc = ldfi_report_text(stdout, &fx.res, err, sizeof(err));
 	if (fx.conf)
 		fixture_finish(&fx);
 	return rc ? 1 : 0;

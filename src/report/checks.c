@@ -1,9 +1,10 @@
-/* print.c - text output shared by the commands: check results. */
+/* checks.c - the check results of a run as text: `ldfi run`, `ldfi replay`
+ * and the text report of a counterexample print them. */
 #include <stdio.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
-#include "src/cli/cli.h"
+#include "src/report/report.h"
 
 static void print_offense(FILE *f, const struct ldfi_trace *tr, const struct ldfi_offense *o)
 {
@@ -29,7 +30,7 @@ static void print_offense(FILE *f, const struct ldfi_trace *tr, const struct ldf
 	}
 }
 
-void ldfi_cli_print_checks(FILE *f, const struct ldfi_trace *tr)
+void ldfi_report_checks(FILE *f, const struct ldfi_trace *tr)
 {
 	const struct ldfi_conf *conf = tr->conf;
 	char faults[4096];
