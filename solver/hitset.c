@@ -7,6 +7,7 @@
  * clauses.
  * See solver/hitset.h for the contract and docs/solver.md for the encoding.
  */
+#include "model/util.h"
 #include "solver/hitset.h"
 
 #include <limits.h>
@@ -284,15 +285,6 @@ static void pool_finish(struct pool *p)
 	free(p->slot);
 }
 
-static uint32_t hash_vars(const int *v, int k)
-{
-	uint32_t x = 2166136261u;
-
-	for (int i = 0; i < k; i++)
-		x = (x ^ (uint32_t)v[i]) * 16777619u;
-	return x;
-}
-
 static bool pool_same(const struct pool *p, size_t i, const int *v, int k)
 {
 	size_t from = i ? p->end[i - 1] : 0;
@@ -305,40 +297,20 @@ static bool pool_same(const struct pool *p, size_t i, const int *v, int k)
  * where it goes. */
 static size_t pool_slot(const struct pool *p, const int *v, int k)
 {
-	size_t mask = p->nslot - 1, i = hash_vars(v, k) & mask;
+	size_t mask = p->nslot - 1, i = ldfi_hash_ints(v, (size_t)k) & mask;
 
 	while (p->slot[i] && !pool_same(p, p->slot[i] - 1, v, k))
 		i = (i + 1) & mask;
 	return i;
 }
 
-/* Grows the array *arr (of elements of `size` bytes, *cap of them) to hold
- * `need`, doubling from `first`. Returns 0 or LDFI_ENOMEM (*arr unchanged).
- * arr is the address of the array pointer, of any object pointer type. */
-static int grow(void *arr, size_t *cap, size_t need, size_t size, size_t first)
-{
-	void *a, *p;
-	size_t c = *cap ? *cap : first;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	memcpy(&a, arr, sizeof(a));
-	if (!(p = realloc(a, c * size)))
-		return LDFI_ENOMEM;
-	memcpy(arr, &p, sizeof(p));
-	*cap = c;
-	return 0;
-}
-
 /* Makes room in p for one more set of k variables, so that pool_add
  * cannot fail. Returns 0 or LDFI_ENOMEM (p unchanged but for capacity). */
 static int pool_reserve(struct pool *p, int k)
 {
-	if (grow(&p->lits, &p->lits_cap, p->nlits + (size_t)k, sizeof(*p->lits), 64) ||
-	    grow(&p->end, &p->end_cap, p->n + 1, sizeof(*p->end), 16) ||
-	    grow(&p->aux, &p->aux_cap, p->n + 1, sizeof(*p->aux), 16))
+	if (ldfi_grow(&p->lits, &p->lits_cap, p->nlits + (size_t)k, sizeof(*p->lits), 64) ||
+	    ldfi_grow(&p->end, &p->end_cap, p->n + 1, sizeof(*p->end), 16) ||
+	    ldfi_grow(&p->aux, &p->aux_cap, p->n + 1, sizeof(*p->aux), 16))
 		return LDFI_ENOMEM;
 	if (2 * (p->n + 1) >= p->nslot) {
 		struct pool grown = *p;
@@ -513,7 +485,7 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 	kn = distinct(h, neg, n_neg, cond, 1);
 	if ((err = pool_reserve(&h->dpool, k)) || (err = pool_reserve(&h->fpool, kn)))
 		return err;
-	if (grow(&h->pair, &h->pair_cap, 2 * (h->ncond + 1), sizeof(*h->pair), 32))
+	if (ldfi_grow(&h->pair, &h->pair_cap, 2 * (h->ncond + 1), sizeof(*h->pair), 32))
 		return LDFI_ENOMEM;
 	d = intern(h, &h->dpool, pos, k, 1);
 	f = intern(h, &h->fpool, cond, kn, -1);
@@ -533,8 +505,8 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n)
 		return err;
 	if (h->started)
 		return LDFI_EINVAL;
-	if (grow(&h->lits, &h->lits_cap, h->nlits + (size_t)n, sizeof(*h->lits), 64) ||
-	    grow(&h->end, &h->sup_cap, h->nsup + 1, sizeof(*h->end), 16))
+	if (ldfi_grow(&h->lits, &h->lits_cap, h->nlits + (size_t)n, sizeof(*h->lits), 64) ||
+	    ldfi_grow(&h->end, &h->sup_cap, h->nsup + 1, sizeof(*h->end), 16))
 		return LDFI_ENOMEM;
 	k = distinct(h, vars, n, h->lits + h->nlits, 0);
 	if (k == 0)

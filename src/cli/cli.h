@@ -18,6 +18,9 @@ int ldfi_cmd_explore(int argc, char **argv);
 int ldfi_cmd_replay(int argc, char **argv);
 int ldfi_cmd_report(int argc, char **argv);
 
+/* Write the one-paragraph summary printed by `ldfi check` to `f`. */
+void ldfi_cli_conf_summary(const struct ldfi_conf *conf, FILE *f);
+
 /* Print "ldfi: <message>" and a usage hint on stderr; returns LDFI_EXIT_USAGE. */
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
