@@ -3,8 +3,8 @@
  * a plugin that crashes or never returns fails that run instead of taking
  * the caller down (docs/plugins.md, Isolation).
  */
-#ifndef LDFI_ISOLATE_H
-#define LDFI_ISOLATE_H
+#ifndef LDFI_RUNTIME_ISOLATE_H
+#define LDFI_RUNTIME_ISOLATE_H
 
 #include <stddef.h>
 

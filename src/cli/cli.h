@@ -1,6 +1,6 @@
 /* cli.h - the ldfi command line (SPEC §3): shared pieces of the commands. */
-#ifndef LDFI_SRC_CLI_H
-#define LDFI_SRC_CLI_H
+#ifndef LDFI_SRC_CLI_CLI_H
+#define LDFI_SRC_CLI_CLI_H
 
 #include <stdbool.h>
 #include <stdio.h>
