@@ -14,7 +14,7 @@ struct ldfi_conf;
 struct ldfi_faults;
 
 /*
- * As ldfi_runtime_exec (ldfi/runtime.h), but in a forked child: the child
+ * As ldfi_runtime_exec (runtime/runtime.h), but in a forked child: the child
  * runs the execution and passes the finished trace back through a memfd;
  * the parent waits at most conf->run_timeout seconds, then SIGKILLs the
  * child (and its process group). No process is left behind either way.

@@ -59,11 +59,11 @@ struct gen_ldfi {
 	int *peek[2], n_peek[2];
 	bool has_peek[2];
 	bool rest_done; /* the completion has no set left */
-	/* One-fault extensions (src/extend.h): beside lineage's hypotheses,
+	/* One-fault extensions (src/explore/extend.h): beside lineage's hypotheses,
 	 * ranked with them, long before the completion. */
 	struct ldfi_ext *ext1;
 	/* What each run sent, so that the completion skips sets that run as
-	 * one already run (src/samerun.h). */
+	 * one already run (src/explore/samerun.h). */
 	struct ldfi_samerun *same;
 	struct ldfi_lineage *lin;
 	struct stream *streams;
@@ -510,7 +510,7 @@ static long ldfi_pending(const struct ldfi_gen *base)
 		n += ldfi_ext_count(g->ext1);
 	/* Not the exhaustive completion's sets left: most of them are skipped
 	 * when their turn comes (tried, or the same run as one tried:
-	 * src/samerun.h), and "at least N pending" would overstate it. Only
+	 * src/explore/samerun.h), and "at least N pending" would overstate it. Only
 	 * the next set of the extensions beside it, and one while it is not
 	 * done. */
 	if (g->rest)
