@@ -396,6 +396,11 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	if (!h->ps)
 		goto err_ps;
 	picosat_set_seed(h->ps, 0);
+	/* No preprocessing: failed-literal probing sorts every variable
+	 * (scores in software floating point) on each fresh instance, and
+	 * ours are small and short-lived; the answers are unchanged, since the
+	 * lexicographically first model is unique (docs/solver.md). */
+	picosat_set_plain(h->ps, 1);
 	h->n_vars = n_vars;
 	h->max_size = max_size;
 	picosat_adjust(h->ps, n_vars); /* variables 1..n_vars are the faults */
