@@ -114,6 +114,15 @@ struct ldfi_hitset {
 	unsigned char *dhit;  /* per dpool set, scratch of conditionals_hold */
 	unsigned char *ffull; /* per fpool set, likewise */
 
+	/* The at-most constraints, encoded at the first next() over their
+	 * relevant variables only: constraint i is "at most am_k[i] of
+	 * am_lits[am_end[i-1] .. am_end[i])" (distinct, ascending). */
+	int *am_lits;
+	size_t am_nlits, am_lits_cap;
+	size_t *am_end;
+	int *am_k;
+	size_t n_am, am_end_cap, am_k_cap;
+
 	unsigned char *mark; /* per variable 1..n_vars, scratch, kept all zero */
 	int *hits;	     /* per support, scratch */
 	unsigned n_solves;   /* SAT answers, for picosat_remove_learned */
@@ -436,6 +445,9 @@ void ldfi_hitset_destroy(struct ldfi_hitset *h)
 	free(h->model);
 	free(h->fix);
 	free(h->set);
+	free(h->am_lits);
+	free(h->am_end);
+	free(h->am_k);
 	free(h->mark);
 	free(h->hits);
 	free(h);
@@ -555,8 +567,6 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n)
 
 int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
 {
-	struct counter c;
-	int *g;
 	int m, err = check_vars(h, vars, n);
 
 	if (err)
@@ -565,38 +575,67 @@ int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
 		return LDFI_EINVAL;
 	if (k >= n)
 		return 0;
-	g = malloc((size_t)n * sizeof(*g));
-	if (!g) {
-		err = LDFI_ENOMEM;
-		goto err_g;
-	}
-	m = distinct(h, vars, n, g, 1);
+	/* Kept, and encoded at the first next() over the variables that can
+	 * be in a set at all (start()). */
+	if (grow(&h->am_lits, &h->am_lits_cap, h->am_nlits + (size_t)n, sizeof(*h->am_lits), 64) ||
+	    grow(&h->am_end, &h->am_end_cap, h->n_am + 1, sizeof(*h->am_end), 8) ||
+	    grow(&h->am_k, &h->am_k_cap, h->n_am + 1, sizeof(*h->am_k), 8))
+		return LDFI_ENOMEM;
+	m = distinct(h, vars, n, h->am_lits + h->am_nlits, 1);
 	if (k >= m)
-		goto out;
+		return 0;
+	h->am_nlits += (size_t)m;
+	h->am_end[h->n_am] = h->am_nlits;
+	h->am_k[h->n_am++] = k;
+	return 0;
+}
+
+/*
+ * Encodes "at most k of x[0..m)" (distinct): unit clauses when k is 0,
+ * otherwise a forward-only sequential counter with k columns and "x[i] and
+ * k among the ones before is one too many". Returns 0, LDFI_ENOMEM or
+ * LDFI_ELIMIT.
+ */
+static int encode_atmost(struct ldfi_hitset *h, const int *x, int m, int k)
+{
+	struct counter c;
+	int err;
+
+	if (k >= m)
+		return 0;
 	if (k == 0) {
 		for (int i = 0; i < m; i++)
-			clause(h->ps, -g[i], 0, 0);
-		goto out;
+			clause(h->ps, -x[i], 0, 0);
+		return 0;
 	}
-	err = counter_init(&c, g, m);
-	if (err)
-		goto err_c;
+	if ((err = counter_init(&c, x, m)))
+		return err;
 	err = counter_extend(h, &c, k);
-	if (err)
-		goto err_ext;
-	/* x[i] and "k among the ones before" is one too many. */
-	for (int i = k + 1; i <= m; i++)
-		clause(h->ps, -g[i - 1], -cell(&c, i - 1, k), 0);
+	for (int i = k + 1; !err && i <= m; i++)
+		clause(h->ps, -x[i - 1], -cell(&c, i - 1, k), 0);
 	counter_free(&c);
-out:
-	free(g);
-	return 0;
+	return err;
+}
 
-err_ext:
-	counter_free(&c);
-err_c:
-	free(g);
-err_g:
+/*
+ * The at-most constraints over the relevant variables (marked in h->mark):
+ * every other variable is fixed false, so counting it changes nothing, and
+ * leaving it out saves most of the counters' cells and clauses (a crash
+ * budget over every node and round, of which one outcome's supports name
+ * a few). Returns 0, LDFI_ENOMEM or LDFI_ELIMIT.
+ */
+static int encode_atmosts(struct ldfi_hitset *h)
+{
+	int *x = h->scratch, err = 0;
+
+	for (size_t i = 0, from = 0; !err && i < h->n_am; from = h->am_end[i], i++) {
+		int m = 0;
+
+		for (size_t j = from; j < h->am_end[i]; j++)
+			if (h->mark[h->am_lits[j]])
+				x[m++] = h->am_lits[j];
+		err = encode_atmost(h, x, m, h->am_k[i]);
+	}
 	return err;
 }
 
@@ -665,6 +704,8 @@ static int start(struct ldfi_hitset *h)
 		err = LDFI_ENOMEM;
 		goto err_clear;
 	}
+	if ((err = encode_atmosts(h)))
+		goto err_clear;
 	h->m = 0;
 	for (int v = 1; v <= h->n_vars; v++) {
 		if (h->mark[v])
