@@ -165,7 +165,15 @@ static bool satisfies(const struct gen_ldfi *g, const struct ldfi_clause *c)
  * checking against the supports added since `over` (o's version when it
  * joined `from`) only. Blocking a tried set that the formula allows
  * changes no candidate to come: it excludes that set, tried already, and
- * its proper supersets, none of them minimal. Returns 0 or LDFI_ENOMEM. */
+ * its proper supersets, none of them minimal.
+ * s's enumeration may start at from's level, or at the size of the
+ * smallest set dropped if smaller: every set the old formula allowed below
+ * from's level contained a set of from's blk or a counterexample; one the
+ * new formula allows is allowed by the old one, so below that size it
+ * still contains a kept set of blk or a counterexample (a dropped set
+ * inside it would be no larger than it). That skips the proofs that the
+ * smaller sizes are empty, the costly SAT calls of a fresh solver.
+ * Returns 0 or LDFI_ENOMEM. */
 static int stream_inherit(struct gen_ldfi *g, struct stream *s, const struct stream *from,
 			  const struct ldfi_outcome *o, uint64_t over)
 {
@@ -181,6 +189,7 @@ static int stream_inherit(struct gen_ldfi *g, struct stream *s, const struct str
 		s->cap_blk = from->n_blk;
 	}
 	s->n_blk = 0;
+	s->level = from->level;
 	for (int b = 0; b < from->n_blk; b++) {
 		int n =
 		    ldfi_setset_get(g->base.tried, from->blk[b], g->buf, g->base.space.n_vars + 1);
@@ -194,6 +203,8 @@ static int stream_inherit(struct gen_ldfi *g, struct stream *s, const struct str
 			g->mark[g->buf[k]] = 0;
 		if (ok && n >= 0)
 			s->blk[s->n_blk++] = from->blk[b];
+		else if (n < s->level)
+			s->level = n > 0 ? n : 0;
 	}
 	return 0;
 }
