@@ -501,8 +501,17 @@ static int cmp_int(const void *a, const void *b)
  */
 static int distinct(struct ldfi_hitset *h, const int *vars, int n, int *out, int sort)
 {
-	int k = 0;
+	int k = 1;
 
+	/* Strictly ascending already (the lineage's lists are): a copy. */
+	while (k < n && vars[k - 1] < vars[k])
+		k++;
+	if (k >= n) {
+		if (n > 0)
+			memcpy(out, vars, (size_t)n * sizeof(*out));
+		return n;
+	}
+	k = 0;
 	for (int i = 0; i < n; i++) {
 		if (h->mark[vars[i]])
 			continue;
