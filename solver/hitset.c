@@ -1,10 +1,10 @@
 /*
  * hitset.c - minimal hitting sets, smallest first then lexicographic, on
  * PicoSAT: one clause per support, one binary clause per conditional
- * support between its interned parts, a sequential counter over
- * the relevant variables bounded by assumption level by level, a search on
- * counter cells for the lexicographically first set of a level, blocking
- * clauses.
+ * support between its interned parts, a totalizer over the relevant
+ * variables bounded by assumption level by level, probe clauses for the
+ * lexicographically first set of a level, blocking clauses; solver
+ * variables only for the faults that occur.
  * See solver/hitset.h for the contract and docs/solver.md for the encoding.
  */
 #include "solver/hitset.h"
