@@ -15,9 +15,9 @@
  * the takeover it triggers (flux.ded's fail/reverse). Molly's fault space
  * for flux had the four nodes above, and Z cannot change the check: its
  * first `fail` is sent in round 5 at the earliest (a heartbeat must arrive
- * first, in round 4), while every item is dispatched once, in rounds 1..4,
- * and a takeover only stops dispatching to a dead node or reverses a
- * connection no node dispatches on (README.md).
+ * first, in round 4), while each producer dispatches every item to its
+ * consumer once, in rounds 1..4, and a takeover only stops dispatching to a
+ * dead node or reverses a connection no node dispatches on (README.md).
  *
  * Check (flux_partitionpairs.ded): pre(X) :- put(_, X, _, _)@1 (X put in
  * round 1); post(X) :- good(X, _) (some consumer logged X). Over live
