@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ldfi/conf.h"
@@ -1008,7 +1009,9 @@ static int read_line(struct parser *p, const char *text, size_t n)
 /* Lines end at "\n", "\r\n" or a lone "\r"; the last needs no end. */
 static int read_text(struct parser *p, const char *text, size_t len)
 {
-	size_t i = 0, start;
+	/* A UTF-8 byte order mark (editors on some systems write one) is not
+	 * part of the first line. */
+	size_t i = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0, start;
 	int rc;
 
 	while (i < len) {
@@ -1541,17 +1544,29 @@ err_parse:
 	return rc;
 }
 
-/* Read a whole file into a new buffer. 0, LDFI_EIO (errno set) or LDFI_ENOMEM. */
+/* Read a whole regular file into a new buffer. 0, LDFI_EINVAL (it cannot be
+ * opened or is not a regular file; errno set, EINVAL for not regular),
+ * LDFI_EIO (errno set) or LDFI_ENOMEM. */
 static int read_file(const char *path, char **text, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = NULL, *nbuf;
+	struct stat sb;
 	ssize_t r;
 	int fd, saved;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; anything but
+	 * a regular file is refused before it is read. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return LDFI_EIO;
+		return LDFI_EINVAL;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		saved = fstat(fd, &sb) ? errno : S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		errno = saved;
+		return LDFI_EINVAL;
+	}
+	fcntl(fd, F_SETFL, 0);
 	for (;;) {
 		if (!buf || n == cap) {
 			if (buf)
@@ -1604,6 +1619,11 @@ int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t e
 		return LDFI_EINVAL;
 	}
 	rc = read_file(path, &text, &len);
+	if (rc == LDFI_EINVAL) { /* cannot be opened, or not a file: the user's to fix */
+		set_err(err, errlen, "%s: %s", path,
+			errno == EINVAL ? "not a regular file" : strerror(errno));
+		return rc;
+	}
 	if (rc == LDFI_EIO) {
 		if (errno == EFBIG)
 			set_err(err, errlen, "%s: file too large (over %u MiB)", path,

@@ -25,10 +25,6 @@ void ldfi_cli_conf_summary(const struct ldfi_conf *conf, FILE *f);
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Parse a non-negative integer option value; prints a usage error and
- * returns -1 when it is not one. */
-long long ldfi_cli_number(const char *cmd, const char *opt, const char *text, long long max);
-
 /* Load and validate PATH, then apply command-line bounds (-1 keeps the
  * conf's). On error prints the message and returns NULL; *status receives
  * the exit status (2 for bad input, 4 for I/O). The conf is the caller's. */

@@ -28,6 +28,7 @@
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
+#include "src/cli/options.h"
 #include "src/report/report.h"
 #include "src/report/json.h"
 #include "src/cli/replay.h"
@@ -431,38 +432,16 @@ int ldfi_cmd_replay(int argc, char **argv)
 	FILE *f;
 	int status, rc;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: ldfi replay REPORT.json [--engine sim|live]\n"
-		       "re-run the counterexample of an explore report (REPORT.json, e.g.\n"
-		       "ldfi-out/report.json) and confirm that the same checks fail\n");
-		return 0;
-	}
-	/* REPORT.json [--engine E | --engine=E], in any order. */
-	for (int i = 1; i < argc; i++) {
-		const char *e = NULL;
+	struct ldfi_cli_args a = {.cmd = ldfi_cli_find("replay"), .argc = argc, .argv = argv};
+	int id;
 
-		if (strcmp(argv[i], "--engine") == 0) {
-			if (i + 1 == argc)
-				return ldfi_cli_usage_error("replay", "--engine needs sim or live");
-			e = argv[i + 1];
-			memmove(argv + i, argv + i + 2, (size_t)(argc - i - 2) * sizeof(*argv));
-			argc -= 2;
-			i--;
-		} else if (strncmp(argv[i], "--engine=", 9) == 0) {
-			e = argv[i] + 9;
-			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof(*argv));
-			argc--;
-			i--;
-		}
-		if (e && ldfi_engine_parse(e, &engine))
-			return ldfi_cli_usage_error("replay",
-						    "--engine must be sim or live, not '%s'", e);
-	}
-	if (argc != 2)
-		return ldfi_cli_usage_error("replay", "expects exactly one REPORT.json");
-	if (argv[1][0] == '-' && argv[1][1])
-		return ldfi_cli_usage_error("replay", "unknown option '%s'", argv[1]);
-	path = argv[1];
+	while ((id = ldfi_cli_next(&a)) > 0)
+		if (id == OPT_ENGINE && ldfi_engine_parse(a.value, &engine))
+			return ldfi_cli_usage_error(
+			    "replay", "--engine must be sim or live, not '%s'", a.value);
+	if (id != LDFI_CLI_END)
+		return id == LDFI_CLI_HELP ? 0 : LDFI_EXIT_USAGE;
+	path = a.pos[0];
 	f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "ldfi replay: %s: %s\n", path, strerror(errno));

@@ -152,12 +152,13 @@ grep -q '^pass agree' out || fail "run-json: checks not printed: $(cat out)"
 expect run-db-json 4 'nf/x.db' 'nf/r.json' -- "$LDFI" run "$CONF" --db nf/x.db --json nf/r.json
 grep -q '^pass agree' out || fail "run-db-json: checks not printed: $(cat out)"
 
-# 6. A missing conf is an I/O error (4), a malformed one a usage error (2).
-expect missing-conf 4 'nosuch.conf: No such file or directory' -- \
+# 6. A missing conf, a FIFO or a directory as the conf, and a malformed conf are
+# usage errors (2): the user's to fix.
+expect missing-conf 2 'nosuch.conf: No such file or directory' -- \
 	"$LDFI" explore nosuch.conf --out m
 echo 'garbage here' >bad.conf
 expect malformed-conf 2 'bad.conf:1:' -- "$LDFI" explore bad.conf --out m
-expect run-missing-conf 4 'nosuch.conf: No such file or directory' -- "$LDFI" run nosuch.conf
+expect run-missing-conf 2 'nosuch.conf: No such file or directory' -- "$LDFI" run nosuch.conf
 expect run-malformed-conf 2 'bad.conf:1:' -- "$LDFI" run bad.conf
 
 if [ "$fails" -ne 0 ]; then

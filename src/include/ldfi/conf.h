@@ -129,9 +129,12 @@ struct ldfi_conf {
 int ldfi_conf_parse(const char *path, const char *text, size_t len, struct ldfi_conf **out,
 		    char *err, size_t errlen);
 
-/* Read the file at `path` and parse it as ldfi_conf_parse() does. An
- * unreadable file gives LDFI_EIO with "PATH: strerror" in `err` (a file over
- * 256 MiB too: "PATH: file too large (over 256 MiB)"). */
+/* Read the file at `path` and parse it as ldfi_conf_parse() does. A path
+ * that cannot be opened or is not a regular file (a FIFO, a directory) is
+ * the user's error: LDFI_EINVAL with "PATH: strerror" or "PATH: not a
+ * regular file" in `err`. A read that fails gives LDFI_EIO with "PATH:
+ * strerror" (a file over 256 MiB too: "PATH: file too large (over 256
+ * MiB)"). */
 int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t errlen);
 
 /*
