@@ -58,6 +58,8 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 	return conf;
 }
 
+const char *ldfi_cli_program = "ldfi";
+
 int ldfi_cli_main(int argc, char **argv)
 {
 	static const struct {
@@ -68,6 +70,8 @@ int ldfi_cli_main(int argc, char **argv)
 	    {"check", ldfi_cmd_check},	   {"report", ldfi_cmd_report},
 	};
 
+	if (argc > 0 && argv[0] && argv[0][0])
+		ldfi_cli_program = argv[0];
 	if (argc < 2)
 		return ldfi_cli_usage_error(NULL, "missing command");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -8,6 +8,9 @@
 #include "ldfi/conf.h"
 #include "ldfi/trace.h"
 
+/* The program as the user invoked it (argv[0]; "ldfi" before main). */
+extern const char *ldfi_cli_program;
+
 /* Run the ldfi command; returns the process exit status (enum ldfi_exit). */
 int ldfi_cli_main(int argc, char **argv);
 

@@ -281,7 +281,8 @@ static int refuse_large(struct ldfi_conf *conf)
 
 int ldfi_cmd_explore(int argc, char **argv)
 {
-	struct explore_cmd c = {.o = {.out_dir = "ldfi-out", .jobs = 1}};
+	struct explore_cmd c = {
+	    .o = {.out_dir = "ldfi-out", .jobs = 1, .program = ldfi_cli_program}};
 	int bounds[3] = {-1, -1, -1}, status;
 	struct ldfi_conf *conf;
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "ldfi/conf.h"
@@ -183,6 +184,10 @@ static int read_doc(struct reader *rd, json_t *doc, struct ldfi_report_in *rp)
 	rp->conf = json_string_value(v);
 	if (!*rp->conf)
 		return bad(rd, "conf is empty");
+	v = json_object_get(doc, "conf_absolute");
+	if (v && !json_is_null(v) && (!json_is_string(v) || json_string_value(v)[0] != '/'))
+		return bad(rd, "conf_absolute should be an absolute path or null");
+	rp->conf_abs = json_string_value(v);
 	if ((rc = need(rd, doc, "", "bounds", JSON_OBJECT, &bounds)) ||
 	    (rc = need_int(rd, bounds, "bounds", "eot", LDFI_EOT_MAX, &rp->eot)) ||
 	    (rc = need_int(rd, bounds, "bounds", "eff", LDFI_EOT_MAX, &rp->eff)) ||
@@ -191,6 +196,9 @@ static int read_doc(struct reader *rd, json_t *doc, struct ldfi_report_in *rp)
 	if ((rc = need(rd, cex, "counterexample", "faults", JSON_STRING, &v)))
 		return rc;
 	rp->faults = json_string_value(v);
+	if (!*rp->faults)
+		return bad(rd,
+			   "counterexample.faults is empty (a report writes 'none' for no fault)");
 	if ((rc = need(rd, cex, "counterexample", "failed_checks", JSON_ARRAY, &rp->failed)))
 		return rc;
 	v = json_object_get(cex, "failure");
@@ -347,7 +355,11 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 	char err[1024];
 	int status, rc;
 
-	conf = ldfi_cli_load(rp->conf, rp->eot, rp->eff, rp->crashes, &status);
+	/* The conf explored, from wherever the report is replayed; as given
+	 * (relative to here) when that file is gone (a report from elsewhere). */
+	conf =
+	    ldfi_cli_load(rp->conf_abs && access(rp->conf_abs, R_OK) == 0 ? rp->conf_abs : rp->conf,
+			  rp->eot, rp->eff, rp->crashes, &status);
 	if (!conf)
 		return status;
 	ldfi_faults_init(&fs);

@@ -163,7 +163,7 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 
 static int report(const struct report_opts *o, struct ldfi_db *db, const struct ldfi_db_summary *r)
 {
-	struct ldfi_explore_opts eo = {.out_dir = o->db, .jobs = 1};
+	struct ldfi_explore_opts eo = {.out_dir = o->db, .jobs = 1, .program = ldfi_cli_program};
 	struct ldfi_explore_result res = {0};
 	char *dir = strdup(o->db);
 	int status, rc;

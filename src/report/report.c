@@ -41,7 +41,8 @@ void ldfi_report_run_command(FILE *f, const struct ldfi_explore_result *res, con
 {
 	const struct ldfi_conf *conf = res->conf;
 
-	fputs("ldfi run ", f);
+	ldfi_report_shell_word(f, ldfi_report_program(res));
+	fputs(" run ", f);
 	ldfi_report_shell_word(f, ldfi_report_conf_path(res));
 	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
 		conf->crashes);
@@ -67,6 +68,11 @@ char *ldfi_report_replay_command(const struct ldfi_explore_result *res)
 	}
 	free(fs);
 	return s;
+}
+
+const char *ldfi_report_program(const struct ldfi_explore_result *res)
+{
+	return res->opts && res->opts->program ? res->opts->program : "ldfi";
 }
 
 const char *ldfi_report_out_dir(const struct ldfi_explore_result *res)
@@ -1208,7 +1214,9 @@ static void print_replay(FILE *f, const struct ldfi_explore_result *res)
 	ldfi_report_run_command(f, res, fs ? fs : "none");
 	fputc('\n', f);
 	free(fs);
-	fputs("  ldfi replay ", f);
+	fputs("  ", f);
+	ldfi_report_shell_word(f, ldfi_report_program(res));
+	fputs(" replay ", f);
 	{
 		const char *dir = ldfi_report_out_dir(res);
 		size_t n = strlen(dir);

@@ -96,7 +96,7 @@ EOF
 	grep -qx "reproduced: the run does not finish, as reported" "$tmp/$name.replay" ||
 		fail "$name: replay: $(cat "$tmp/$name.replay")"
 	# the printed ldfi run command
-	cmd=$(grep -A1 '^replay:' "$tmp/$name.txt" | tail -1 | sed 's/^ *ldfi //')
+	cmd=$(grep -A1 '^replay:' "$tmp/$name.txt" | tail -1 | sed "s|^ *$ldfi ||")
 	if eval "\"\$ldfi\" $cmd" >"$tmp/$name.run" 2>&1; then st=0; else st=$?; fi
 	[ "$st" -eq 1 ] || fail "$name: '$cmd' exit $st, expected 1"
 	grep -qF "FAIL the run did not finish: $want" "$tmp/$name.run" ||
