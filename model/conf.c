@@ -1,5 +1,5 @@
 /*
- * conf.c - the pipeline.conf parser (SPEC §2; grammar and messages in
+ * conf.c - the pipeline.conf parser (grammar and messages in
  * docs/pipeline-conf.md).
  *
  * Two passes. The first reads the text line by line and checks what a line

@@ -1,6 +1,6 @@
 /*
  * faults.c - fault sets: the canonical order and text form, parsing and
- * checking against a conf's bounds (SPEC §1).
+ * checking against a conf's bounds (docs/semantics.md).
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * cli.c - command dispatch, usage and the pieces the commands share.
  * Results go to stdout; diagnostics to stderr; usage errors are one line
- * and exit 2 (SPEC §3).
+ * and exit 2 (README.md, `ldfi --help`).
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* cli.h - the ldfi command line (SPEC §3): shared pieces of the commands. */
+/* cli.h - the ldfi command line (README.md, `ldfi --help`): shared pieces of the commands. */
 #ifndef LDFI_SRC_CLI_CLI_H
 #define LDFI_SRC_CLI_CLI_H
 

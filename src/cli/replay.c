@@ -3,7 +3,7 @@
  * its counterexample again under the recorded bounds, print each check's
  * result and whether the same checks fail with the same records.
  *
- * Exit status (SPEC §3 and docs/reports.md): 1 when a check fails, 0 when
+ * Exit status (docs/reports.md): 1 when a check fails, 0 when
  * all hold (whether or not that reproduces the report); 2 for a usage
  * error, a report that is not valid JSON, misses a field or has a field of
  * the wrong type, a report without a counterexample, or a conf/fault set

@@ -208,8 +208,8 @@ static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 	if (ldfi_faults_parse(x->conf, r->faults, &fs, err, sizeof(err)) ||
 	    faults_to_vars(&x->gen->space, &fs, x->vars)) {
 		ldfi_faults_finish(&fs);
-		return fail(x, LDFI_EFORMAT, "%s: run %lld: %s", x->res->db_path,
-			    (long long)r->id, err);
+		return fail(x, LDFI_EFORMAT, "%s: run %lld: %s", x->res->db_path, (long long)r->id,
+			    err);
 	}
 	if (!(rc = resume_trace(x, r, &tr)) &&
 	    (rc = x->gen->ops->learn(x->gen, tr, x->vars, fs.n, r->passed)))
@@ -256,22 +256,21 @@ static bool budget_left(struct explore *x)
 	const struct ldfi_explore_opts *o = x->opts;
 	double elapsed = now_s() - x->t0;
 	long pending = x->gen->ops->pending(x->gen);
+	const char *ex = res->executions == 1 ? "execution" : "executions";
 
 	if (interrupted(x))
 		snprintf(res->reason, sizeof(res->reason),
-			 "interrupted after %ld executions; at least %ld hypotheses pending "
+			 "interrupted after %ld %s; at least %ld hypotheses pending "
 			 "(run the same command to resume)",
-			 res->executions, pending);
+			 res->executions, ex, pending);
 	else if (o->max_runs && res->executions >= o->max_runs)
 		snprintf(res->reason, sizeof(res->reason),
-			 "max-runs %lld reached after %ld executions; at least %ld hypotheses "
-			 "pending",
-			 o->max_runs, res->executions, pending);
+			 "max-runs %lld reached after %ld %s; at least %ld hypotheses pending",
+			 o->max_runs, res->executions, ex, pending);
 	else if (o->time_limit_s > 0 && elapsed >= o->time_limit_s)
 		snprintf(res->reason, sizeof(res->reason),
-			 "time limit %.0f s reached after %ld executions; at least %ld hypotheses "
-			 "pending",
-			 o->time_limit_s, res->executions, pending);
+			 "time limit %g s reached after %ld %s; at least %ld hypotheses pending",
+			 o->time_limit_s, res->executions, ex, pending);
 	else
 		return true;
 	res->verdict = LDFI_VERDICT_INCONCLUSIVE;
@@ -464,7 +463,6 @@ static int explore(struct explore *x)
 	x->res->wall_s = now_s() - x->t0;
 	return rc;
 }
-
 
 /* What identifies an exploration: the conf's bytes, bounds, strategy, seed. */
 static char *digest(const char *path, const struct ldfi_conf *conf,

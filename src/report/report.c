@@ -1,5 +1,5 @@
 /*
- * report.c - the text report of `ldfi explore` (SPEC §4): the verdict line
+ * report.c - the text report of `ldfi explore` (docs/reports.md): the verdict line
  * first, then the figures and, for a counterexample, its fault set, each
  * check's result with the offending records, an ASCII spacetime diagram of
  * the counterexample run, the lineage of each broken outcome in the
@@ -93,15 +93,16 @@ void ldfi_report_offense(FILE *f, const struct ldfi_trace *tr, const struct ldfi
 		fprintf(f, "%s missing at %s@%s", rec, sink, node);
 		break;
 	case LDFI_PROBLEM_DUPLICATED:
-		fprintf(f, "%s held %d times at %s@%s", rec, o->count, sink, node);
+		fprintf(f, "%s held %d %s at %s@%s", rec, o->count, LDFI_TIMES(o->count), sink,
+			node);
 		break;
 	case LDFI_PROBLEM_OUT_OF_ORDER:
 		fprintf(f, "%s out of order at %s@%s (after a record emitted later)", rec, sink,
 			node);
 		break;
 	case LDFI_PROBLEM_UNEXPECTED:
-		fprintf(f, "%s held %d times at %s@%s, %d in the fault-free run", rec, o->count,
-			sink, node, o->expected);
+		fprintf(f, "%s held %d %s at %s@%s, %d in the fault-free run", rec, o->count,
+			LDFI_TIMES(o->count), sink, node, o->expected);
 		break;
 	}
 }
@@ -931,7 +932,7 @@ static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
 			   const struct ldfi_trace *tr, const struct broken *b, int n_acks)
 {
 	print_replica(f, res->conf, b);
-	fprintf(f, " held %s %d times", tr->recs[b->rec].name, b->count);
+	fprintf(f, " held %s %d %s", tr->recs[b->rec].name, b->count, LDFI_TIMES(b->count));
 	if (res->fault_free) {
 		int ff = 0;
 
@@ -964,7 +965,7 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 
 	if (!on)
 		return LDFI_ENOMEM;
-	fprintf(f, "  %s held %d times at ", tr->recs[b->rec].name, b->count);
+	fprintf(f, "  %s held %d %s at ", tr->recs[b->rec].name, b->count, LDFI_TIMES(b->count));
 	print_replica(f, conf, b);
 	fputs(" in the counterexample run:\n", f);
 	if ((rc = ldfi_explain_lost_acks(tr, HELD(b), s, on, &n_acks)))

@@ -12,6 +12,9 @@
 #include "ldfi/trace.h"
 #include "src/explore/explore.h"
 
+/* "time" or "times" for a count: "held 1 time", "held 2 times". */
+#define LDFI_TIMES(n) ((n) == 1 ? "time" : "times")
+
 /* The conf path as given on the command line (else as parsed). */
 const char *ldfi_report_conf_path(const struct ldfi_explore_result *res);
 

@@ -1,5 +1,5 @@
 /*
- * report_json.c - the JSON report of `ldfi explore` (SPEC §4): the verdict,
+ * report_json.c - the JSON report of `ldfi explore` (docs/reports.md): the verdict,
  * the bounds and figures, and every counterexample with its fault set,
  * failed checks and outputs. `ldfi replay` reads it back. Every field is
  * documented in docs/reports.md.

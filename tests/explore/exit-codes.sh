@@ -1,5 +1,5 @@
 #!/bin/sh
-# exit-codes.sh LDFI - `ldfi explore` at the command line (SPEC §3, §4): exit
+# exit-codes.sh LDFI - `ldfi explore` at the command line (README.md, docs/reports.md): exit
 # statuses 0/1/2/3, the verdict line first on stdout and diagnostics on
 # stderr, --quiet, --json and --junit files, an --out that holds another
 # exploration (exit 2, pointing at --fresh) and --fresh. Run from the source

@@ -1,5 +1,5 @@
 /*
- * conf.h - a parsed pipeline.conf (SPEC §2).
+ * conf.h - a parsed pipeline.conf (docs/pipeline-conf.md).
  *
  * The parser validates everything it can before anything runs: unknown
  * sections and keys, duplicate names, dangling references, numbers out of
@@ -8,7 +8,7 @@
  *
  * Names are kept in canonical order: nodes and components are sorted by
  * name (strcmp), so comparing indices compares names. That order is the
- * canonical delivery order of SPEC §1 (sender node name, sender stage).
+ * canonical delivery order of docs/semantics.md (sender node name, sender stage).
  */
 #ifndef LDFI_CONF_H
 #define LDFI_CONF_H
