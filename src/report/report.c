@@ -26,9 +26,9 @@
 #define MAX_ACKS 8     /* lost acks listed per duplicated record */
 #define MAX_EVENTS 12  /* events shown per derivation (the last ones) */
 #define CRASHED_CELL "** crashed **"
-#define MAX_WIDTH 118 /* of a diagram line, as long as cells can shrink */
-#define MAX_CELL 40   /* characters of a cell line */
-#define MIN_CELL 16   /* ... when the diagram has to shrink */
+/* Characters of a cell line: a column is as wide as its longest line up to
+ * this (the diagram widens with the pipeline rather than cutting names). */
+#define MAX_CELL 80
 
 const char *ldfi_report_conf_path(const struct ldfi_explore_result *res)
 {
@@ -617,18 +617,6 @@ static int print_spacetime(FILE *f, const struct ldfi_trace *tr)
 		}
 		L.w[c] = w < 1 ? 1 : w > MAX_CELL ? MAX_CELL : w;
 		total += L.w[c] + 3;
-	}
-	/* Too wide: narrow the widest column, one character at a time. */
-	while (total > MAX_WIDTH) {
-		int widest = 0;
-
-		for (int c = 1; c < g.cols; c++)
-			if (L.w[c] > L.w[widest])
-				widest = c;
-		if (L.w[widest] <= MIN_CELL)
-			break;
-		L.w[widest]--;
-		total--;
 	}
 	L.line = malloc((size_t)total + 64);
 	if (!L.line)
