@@ -141,8 +141,30 @@ static int why_add(struct ldfi_why *w, uint32_t id)
 	return 0;
 }
 
-/* Add to `w` what cuts lost message `id`: itself when a fault cuts it,
- * else what cuts its first lost parent (or, for parents_any, all of them). */
+/* Whether lost message `x` is lost through its parents (any one of them
+ * lost, or, for parents_any, every one), not only by its own cut. */
+static bool lost_through_parents(const struct ldfi_cuts *c, uint32_t x)
+{
+	const struct ldfi_trace *tr = c->tr;
+	const struct ldfi_msg *m = &tr->msgs[x - 1];
+	uint32_t n_par = 0, n_lost = 0;
+
+	for (uint32_t k = 0; k < m->n_parents; k++) {
+		uint32_t p = tr->parents[m->parents_off + k];
+
+		if (p >= 1 && p < x) {
+			n_par++;
+			n_lost += ldfi_cuts_lost(c, p);
+		}
+	}
+	return m->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0;
+}
+
+/* Add to `w` the first events the faults cut on the way to lost message
+ * `id`: a message lost through its parents is explained by them (its first
+ * lost parent, or, for parents_any, all of them), one lost only by its own
+ * cut by itself. So a crash is named where it first cut the chain, not on
+ * a later hop that would have been lost anyway. */
 static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
 {
 	const struct ldfi_trace *tr = c->tr;
@@ -156,14 +178,13 @@ static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
 	c->stack[n++] = id;
 	while (n && !rc) {
 		uint32_t x = c->stack[--n];
-		const struct ldfi_msg *m = &tr->msgs[x - 1];
 
-		if (c->own[x] >= 0) {
-			rc = why_add(w, x);
+		if (!lost_through_parents(c, x)) {
+			rc = why_add(w, x); /* the first cut event on this path */
 			continue;
 		}
-		for (uint32_t k = 0; k < m->n_parents; k++) {
-			uint32_t p = tr->parents[m->parents_off + k];
+		for (uint32_t k = 0; k < tr->msgs[x - 1].n_parents; k++) {
+			uint32_t p = tr->parents[tr->msgs[x - 1].parents_off + k];
 
 			if (!ldfi_cuts_lost(c, p) || p >= x)
 				continue;
@@ -171,7 +192,7 @@ static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
 				c->mark[p] = c->stamp;
 				c->stack[n++] = p;
 			}
-			if (!m->parents_any)
+			if (!tr->msgs[x - 1].parents_any)
 				break;
 		}
 	}
@@ -292,6 +313,33 @@ void ldfi_explain_order(const struct ldfi_trace *tr, const struct ldfi_held *b,
 		else if (!*later && q->source == r->source && q->index > r->index)
 			*later = o;
 	}
+}
+
+void ldfi_explain_named(const struct ldfi_cuts *c, const struct ldfi_why *w, bool *named)
+{
+	for (int i = 0; i < c->fs->n; i++)
+		named[i] = false;
+	for (int j = 0; j < w->n; j++)
+		if (c->own[w->v[j]] >= 0 && c->own[w->v[j]] < c->fs->n)
+			named[c->own[w->v[j]]] = true;
+}
+
+size_t ldfi_explain_lost_by(const struct ldfi_trace *tr, int fault, int rec, uint32_t *ids,
+			    size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		if (m->fault != fault || (rec >= 0 && m->rec != rec) ||
+		    m->fate == LDFI_FATE_DELIVERED)
+			continue;
+		if (n < cap)
+			ids[n] = m->id;
+		n++;
+	}
+	return n;
 }
 
 void ldfi_why_sort(struct ldfi_why *w)

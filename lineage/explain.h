@@ -111,6 +111,17 @@ bool ldfi_explain_unkept(const struct ldfi_msg *m, const struct ldfi_held *b, co
 int ldfi_explain_missing(struct ldfi_cuts *c, const struct ldfi_held *b, bool *kept,
 			 struct ldfi_why *w, int *n_copies);
 
+/* Which faults of c->fs the messages of `w` were cut by: named[i] (c->fs->n
+ * entries, the caller's) is true for fault i when w names a message it cut. */
+void ldfi_explain_named(const struct ldfi_cuts *c, const struct ldfi_why *w, bool *named);
+
+/* The messages of trace `tr` about record `rec` (any record: -1) that fault
+ * `fault` (an index in tr->faults) lost, ids in send order in ids[0..cap); returns how
+ * many there are (possibly more than cap). For a fault the why-not of the
+ * fault-free run does not name: what it did in the counterexample run. */
+size_t ldfi_explain_lost_by(const struct ldfi_trace *tr, int fault, int rec, uint32_t *ids,
+			    size_t cap);
+
 /* Whether `m` is a lost ack of a message marked in on[] (by message id). */
 bool ldfi_explain_lost_ack(const struct ldfi_trace *tr, const struct ldfi_msg *m, const bool *on);
 

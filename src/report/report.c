@@ -821,10 +821,72 @@ static void print_lost(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why
 	}
 }
 
+/* What fault i of the counterexample run `cx` did, after its text: ":
+ * in the counterexample run it cut a->b@2, b->c@3" (messages of record
+ * `rec` of cx, else any it lost: an ack another record needed), ": c
+ * crashed in round 3 and sent nothing more", or ": it cut no message". */
+static void print_effect(FILE *f, const struct ldfi_trace *cx, int i, int rec)
+{
+	const struct ldfi_conf *conf = cx->conf;
+	const struct ldfi_fault *ft = &cx->faults.v[i];
+	uint32_t ids[MAX_WHY];
+	size_t n = ldfi_explain_lost_by(cx, i, rec, ids, MAX_WHY), shown = 0;
+	bool other = false;
+
+	if (!n && (n = ldfi_explain_lost_by(cx, i, -1, ids, MAX_WHY)))
+		other = true; /* an ack, or another record, that this one needed */
+	for (size_t k = 0; k < n && k < MAX_WHY; k++) {
+		const struct ldfi_msg *m = &cx->msgs[ids[k] - 1];
+
+		if (k && same_hop(&cx->msgs[ids[k - 1] - 1], m))
+			continue;
+		fputs(shown++ ? ", "
+		      : other ? ": in the counterexample run it cut (not a message of this record) "
+			      : ": in the counterexample run it cut ",
+		      f);
+		print_hop(f, conf, m);
+		if (m->kind == LDFI_MSG_ACK)
+			fputs(" (an ack)", f);
+	}
+	if (n > MAX_WHY)
+		fprintf(f, " and %zu more", n - MAX_WHY);
+	else if (!n && ft->kind == LDFI_FAULT_CRASH)
+		fprintf(f, ": %s crashed in round %d and sent nothing more",
+			conf->nodes[ft->a].name, ft->t);
+	else if (!n)
+		fputs(": it cut no message", f);
+}
+
+/* "; also crash(a,2): a crashed in round 2 and sent nothing more": what
+ * each fault of the set that `w` does not name did in the counterexample
+ * run `cx` (to record `rec` of cx), so that the sentence accounts for every
+ * fault it explains. */
+static void print_unnamed(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why *w,
+			  const struct ldfi_trace *cx, int rec)
+{
+	bool *named = calloc((size_t)c->fs->n + 1, sizeof(*named));
+
+	if (!named)
+		return;
+	ldfi_explain_named(c, w, named);
+	for (int i = 0, first = 1; i < c->fs->n; i++) {
+		if (named[i])
+			continue;
+		fputs(first ? (w->n ? "; also " : " because of ") : "; ", f);
+		first = 0;
+		print_fault(f, cx->conf, c->fs, i);
+		print_effect(f, cx, i, rec);
+	}
+	free(named);
+}
+
 /* "log@b never held bcast:1 because ...": the "why not" sentence, without
- * prefix or newline. Sorts w->v. */
+ * prefix or newline; every fault of the set is accounted for (cx, the
+ * counterexample run, and rec, the record's index there, say what the
+ * faults the fault-free run does not show did). Sorts w->v. */
 static void why_not_sentence(FILE *f, const struct ldfi_cuts *c, const struct broken *b,
-			     int n_copies, struct ldfi_why *w)
+			     int n_copies, struct ldfi_why *w, const struct ldfi_trace *cx,
+			     int cx_rec)
 {
 	const struct ldfi_trace *ff = c->tr;
 	const struct ldfi_conf *conf = ff->conf;
@@ -844,19 +906,20 @@ static void why_not_sentence(FILE *f, const struct ldfi_cuts *c, const struct br
 	if (w->n)
 		fputs(" because ", f);
 	print_lost(f, c, w);
+	print_unnamed(f, c, w, cx, cx_rec);
 	if (w->uncut)
 		fprintf(f,
 			"%s%d derivation%s of the fault-free run %s not cut by these faults "
 			"(the counterexample run took other paths)",
-			w->n ? "; " : ": ", w->uncut, w->uncut == 1 ? "" : "s",
+			w->n || c->fs->n ? "; " : ": ", w->uncut, w->uncut == 1 ? "" : "s",
 			w->uncut == 1 ? "was" : "were");
 }
 
 static void print_why_not(FILE *f, const struct ldfi_cuts *c, const struct broken *b, int n_copies,
-			  struct ldfi_why *w)
+			  struct ldfi_why *w, const struct ldfi_trace *cx, int rec)
 {
 	fputs("  why not: ", f);
-	why_not_sentence(f, c, b, n_copies, w);
+	why_not_sentence(f, c, b, n_copies, w, cx, rec);
 	fputc('\n', f);
 }
 
@@ -866,7 +929,8 @@ static void print_why_not(FILE *f, const struct ldfi_cuts *c, const struct broke
  * (dedup), each with what cut it; then the "why not" sentence.
  */
 static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct ldfi_cuts *c,
-			 const struct broken *b, struct ldfi_idset *s)
+			 const struct broken *b, struct ldfi_idset *s, const struct ldfi_trace *cx,
+			 int cx_rec)
 {
 	const struct ldfi_trace *ff = res->fault_free;
 	const struct ldfi_conf *conf = res->conf;
@@ -908,7 +972,7 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 	if (!rc && shown > MAX_COPIES)
 		fprintf(f, "    (%d more deliveries not shown)\n", shown - MAX_COPIES);
 	if (!rc)
-		print_why_not(f, c, b, n_copies, &w);
+		print_why_not(f, c, b, n_copies, &w, cx, cx_rec);
 	free(w.v);
 	free(kept);
 	return rc;
@@ -919,23 +983,38 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
 			   const struct ldfi_trace *tr, const struct broken *b, int n_acks)
 {
+	int ff = -1;
+
 	print_replica(f, res->conf, b);
 	fprintf(f, " held %s %d %s", tr->recs[b->rec].name, b->count, LDFI_TIMES(b->count));
 	if (res->fault_free) {
-		int ff = 0;
+		/* Records stages named have other indices in the fault-free run. */
+		struct broken fb = *b;
 
-		for (size_t i = 0; i < res->fault_free->n_outs; i++)
-			ff += ldfi_explain_held_at(&res->fault_free->outs[i], HELD(b));
+		ff = 0;
+		fb.rec = ldfi_trace_same_record(res->fault_free, tr, b->rec);
+		for (size_t i = 0; fb.rec >= 0 && i < res->fault_free->n_outs; i++)
+			ff += ldfi_explain_held_at(&res->fault_free->outs[i], HELD(&fb));
 		fprintf(f, " (%d in the fault-free run)", ff);
 	}
-	if (n_acks)
+	if (n_acks) {
 		fprintf(f, ": %d ack%s on its way %s lost, so %s sender%s sent it again", n_acks,
 			n_acks == 1 ? "" : "s", n_acks == 1 ? "was" : "were",
 			n_acks == 1 ? "its" : "their", n_acks == 1 ? "" : "s");
-	else
+	} else if (b->count > 1) {
 		fputs(": no ack on its way was lost; it arrived along several derivations "
 		      "(see the copies above)",
 		      f);
+	} else {
+		/* One copy, where the fault-free run held none (a window whose
+		 * record moved to another): it exists only under the faults. */
+		fputs(": no ack on its way was lost; it exists only under these faults", f);
+		for (int i = 0; i < tr->faults.n; i++) {
+			fputs("; ", f);
+			print_fault(f, res->conf, &tr->faults, i);
+			print_effect(f, tr, i, b->rec);
+		}
+	}
 }
 
 /*
@@ -1088,7 +1167,7 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 				fprintf(f, "  %s: not in the fault-free run either\n",
 					tr->recs[v[i].rec].name);
 			else
-				rc = trace_missing(f, res, &c, &b, &s);
+				rc = trace_missing(f, res, &c, &b, &s, tr, v[i].rec);
 		} else if (v[i].cls == OC_EXTRA) {
 			rc = trace_extra(f, res, cx, &v[i], &s);
 		} else {
@@ -1131,7 +1210,7 @@ static int why_missing_text(FILE *f, const struct ldfi_explore_result *res,
 	kept = calloc(ff->n_msgs + 1, sizeof(*kept));
 	rc = kept ? ldfi_explain_missing(&c, HELD(&fb), kept, &w, &n_copies) : LDFI_ENOMEM;
 	if (!rc)
-		why_not_sentence(f, &c, &fb, n_copies, &w);
+		why_not_sentence(f, &c, &fb, n_copies, &w, cx, b->rec);
 	free(w.v);
 	free(kept);
 	ldfi_cuts_finish(&c);

@@ -390,9 +390,12 @@ static void test_classic(void)
 	      strstr(t, "\n    copy 2 (stored in round 3):\n"
 			"      bcast@a -> log@a  sent round 1 (a->a@1)\n"
 			"      log@a -> log@b  sent round 2 (a->b@2)  X cut by omit(a,b,2)\n"));
+	/* Every fault of the set is accounted for: omit(a,c,2) cuts nothing
+	 * log@b held fault-free, but it cut c's copy in the counterexample. */
 	CHECK(t && strstr(t, "\n  why not: log@b never held bcast:1 because a->b@1 was lost "
 			     "(omit(a,b,1)), a->b@2 was lost (omit(a,b,2)) and c->b@2 was lost "
-			     "(omit(c,b,2))\n"));
+			     "(omit(c,b,2)); also omit(a,c,2): in the counterexample run it cut "
+			     "a->c@2\n"));
 	CHECK(t && strstr(t, "\n      2 | ->b,c bcast:1 X omit | . | ->a bcast:1\n"));
 	free(t);
 	fixture_finish(&fx);
@@ -415,6 +418,29 @@ static void test_retry(void)
 	fixture_finish(&fx);
 }
 
+/* A relay that crashes before it forwards: its loss is named where the
+ * crash first cut the chain (the hop into the relay), not on the relay's
+ * own hop, which the crash would have cut too. */
+static const char relay_conf[] = "[explore]\neot = 4\neff = 2\ncrashes = 1\n"
+				 "[source s]\nnode = a\nrecords = 1\nto = r\n"
+				 "[stage r]\nkind = relay\nnodes = m\nto = k\n"
+				 "[sink k]\nnodes = z\n"
+				 "[check d]\nkind = delivered\nsink = k\n";
+
+static void test_relay_crash(void)
+{
+	struct fixture fx;
+	char *t;
+
+	CHECK(fixture_init(&fx, "relay.conf", relay_conf, "crash(m,2)",
+			   LDFI_VERDICT_COUNTEREXAMPLE) == 0);
+	t = text_of(&fx.res);
+	CHECK(t && strstr(t, "\n  why not: k@z never held s:1 because a->m@1 was lost "
+			     "(crash(m,2))\n"));
+	free(t);
+	fixture_finish(&fx);
+}
+
 /* A sink that keeps one copy: the deliveries it did not keep count too. */
 static void test_dedup(void)
 {
@@ -431,7 +457,8 @@ static void test_dedup(void)
 			     "      orders@src -> enrich@w2  sent round 1 (src->w2@1)  X cut by "
 			     "omit(src,w2,1)\n"));
 	CHECK(t && strstr(t, "\n  why not: out@out never held orders:1 because src->w1@1 was lost "
-			     "(omit(src,w1,1)) and src->w2@1 was lost (omit(src,w2,1))\n"));
+			     "(omit(src,w1,1)) and src->w2@1 was lost (omit(src,w2,1)); also "
+			     "crash(src,2): src crashed in round 2 and sent nothing more\n"));
 	CHECK(t && strstr(t, "\n  (1 more offending record not traced here; see report.json and "
 			     "the provenance database)\n") == NULL);
 	free(t);
@@ -513,6 +540,7 @@ int main(int argc, char **argv)
 	test_wide();
 	test_classic();
 	test_retry();
+	test_relay_crash();
 	test_dedup();
 	test_audit();
 	test_escaping();

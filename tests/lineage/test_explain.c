@@ -183,8 +183,10 @@ static const struct hand_row {
      0},
     {{{LDFI_FAULT_OMIT, B, C, 2}}, 1, "3:0", "3 4", "3", "3", 2},
     /* crash(c,3): c receives nothing in round 3 (3 = 2 + 1) and sends
-     * nothing from round 3 on (4, 5); 2 arrived in round 2. */
-    {{{LDFI_FAULT_CRASH, C, -1, 3}}, 1, "3:0 4:0 5:0", "3 4 5", "4 5", "4 5", 1},
+     * nothing from round 3 on (4, 5); 2 arrived in round 2. Copy 4 is
+     * explained where the crash first cut its chain (3, its lost parent),
+     * not on its own later hop; 5 has no lost parent. */
+    {{{LDFI_FAULT_CRASH, C, -1, 3}}, 1, "3:0 4:0 5:0", "3 4 5", "3 5", "3 5", 1},
     /* crash(c,4): after c's last send. No fault at all: nothing lost, the
      * two copies and the unkept delivery 6 uncut. */
     {{{LDFI_FAULT_CRASH, C, -1, 4}}, 1, "", "", "", "", 3},
