@@ -83,6 +83,26 @@ run timeout 20 "$ldfi" explore "$tmp/fifo.conf" --out "$tmp/fifo"
 expect_status "FIFO as the conf" 2
 grep -q "fifo.conf: not a regular file" "$tmp/err" || fail "FIFO conf: $(cat "$tmp/err")"
 
+# Option values: the error names the option, the value and the range.
+run "$ldfi" explore $D/simple-deliv.conf --eot -3 --out "$tmp/neg"
+expect_status "--eot -3" 2
+grep -qF -- "--eot expects a number in 0..1000, got '-3'" "$tmp/err" || fail "--eot -3: $(cat "$tmp/err")"
+run "$ldfi" explore $D/simple-deliv.conf --seed 18446744073709551616 --out "$tmp/seed"
+expect_status "--seed 2^64" 2
+grep -qF -- "--seed expects a number in 0..18446744073709551615" "$tmp/err" || fail "--seed: $(cat "$tmp/err")"
+run "$ldfi" explore $D/simple-deliv.conf --time-limit 0 --out "$tmp/t0"
+expect_status "--time-limit 0" 2
+# A fractional time limit is accepted, and --jobs above 1 says what it does.
+run "$ldfi" explore $D/simple-deliv.conf --time-limit 1.5 --jobs 2 --out "$tmp/frac"
+expect_status "--time-limit 1.5" 1
+grep -q -- "--jobs 2: this version runs executions one at a time" "$tmp/err" ||
+	fail "--jobs 2: $(cat "$tmp/err")"
+# One execution is "1 execution".
+run "$ldfi" explore $D/ack-deliv.conf --max-runs 1 --out "$tmp/one"
+expect_status "--max-runs 1" 3
+first_line "$tmp/out" | grep -q '^inconclusive: max-runs 1 reached after 1 execution;' ||
+	fail "--max-runs 1: $(first_line "$tmp/out")"
+
 # 3: a budget runs out; `inconclusive: ...` first, reason in the reports.
 run "$ldfi" explore $D/ack-deliv.conf --max-runs 2 --out "$tmp/inc" --json "$tmp/inc.json" \
 	--junit "$tmp/inc.xml"

@@ -127,6 +127,26 @@ explore_case exit 'omit(a,b,1)' "stage 'proc' on node b: exited with status 3 in
 explore_case always none "stage 'proc' on node b: killed by SIGABRT (Aborted) in round 2"
 explore_case check none "check 'crashy': killed by SIGSEGV (Segmentation fault)"
 
+# `ldfi report` of a database with two failed runs: the one it does not
+# take as the counterexample is drawn through the page's loader, and must be
+# read back as a run that did not finish (runs.failure), not as an empty
+# trace whose checks fail for want of messages.
+for i in 1 2; do
+	if "$ldfi" run "$tmp/abort.conf" --faults 'omit(a,b,1)' --db "$tmp/two.db" \
+		>/dev/null 2>&1; then st=0; else st=$?; fi
+	[ "$st" -eq 1 ] || fail "two failed runs: ldfi run $i: exit $st"
+done
+"$ldfi" report "$tmp/two.db" --html "$tmp/two-html" >/dev/null 2>"$tmp/two.err" ||
+	fail "two failed runs: ldfi report: $(cat "$tmp/two.err")"
+python3 - "$tmp/two-html/index.html" <<'EOF' || fail "two failed runs: the HTML page"
+import sys
+page = open(sys.argv[1]).read()
+# each run: its row in the runs table and its drawn check list
+assert page.count("did not finish: stage 'proc' on node b: killed by SIGABRT") >= 4, \
+    page.count("did not finish")
+assert " missing at " not in page, "a failed run drawn with the checks of an empty trace"
+EOF
+
 # The control: the same pipeline with a plugin that behaves finds the
 # ordinary counterexample (the record is lost).
 if "$ldfi" explore "$tmp/relay.conf" --out "$tmp/out-relay" >"$tmp/relay.txt" 2>&1; then
