@@ -260,7 +260,9 @@ int ldfi_explain_missing(struct ldfi_cuts *c, const struct ldfi_held *b, bool *k
 /* The acks that acknowledge a message of a derivation in `on`, lost. */
 bool ldfi_explain_lost_ack(const struct ldfi_trace *tr, const struct ldfi_msg *m, const bool *on)
 {
-	if (m->kind != LDFI_MSG_ACK || m->fate == LDFI_FATE_DELIVERED)
+	/* Lost: omitted or its receiver crashed. An ack sent in round eot was
+	 * never due: no resend could follow it. */
+	if (m->kind != LDFI_MSG_ACK || m->fate == LDFI_FATE_DELIVERED || m->fate == LDFI_FATE_EOT)
 		return false;
 	for (uint32_t k = 0; k < m->n_parents; k++) {
 		uint32_t p = tr->parents[m->parents_off + k];
@@ -313,6 +315,8 @@ void ldfi_explain_order(const struct ldfi_trace *tr, const struct ldfi_held *b,
 		else if (!*later && q->source == r->source && q->index > r->index)
 			*later = o;
 	}
+	if (!*mine)
+		*later = NULL; /* nothing held here came out of order */
 }
 
 void ldfi_explain_named(const struct ldfi_cuts *c, const struct ldfi_why *w, bool *named)

@@ -122,7 +122,9 @@ void ldfi_explain_named(const struct ldfi_cuts *c, const struct ldfi_why *w, boo
 size_t ldfi_explain_lost_by(const struct ldfi_trace *tr, int fault, int rec, uint32_t *ids,
 			    size_t cap);
 
-/* Whether `m` is a lost ack of a message marked in on[] (by message id). */
+/* Whether `m` is a lost ack (omitted, or its receiver crashed; not one sent
+ * at eot, which no resend could follow) of a message marked in on[] (by
+ * message id). */
 bool ldfi_explain_lost_ack(const struct ldfi_trace *tr, const struct ldfi_msg *m, const bool *on);
 
 /*
