@@ -221,10 +221,6 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 	char err[1024];
 	int rc, status;
 
-	if (c->o.jobs > 1)
-		fprintf(stderr,
-			"ldfi explore: --jobs %d: this version runs executions one at a time\n",
-			c->o.jobs);
 	c->o.interrupted = &interrupted;
 	if (c->progress || (!c->quiet && isatty(2)))
 		c->o.progress = show_progress;
@@ -279,10 +275,19 @@ static int refuse_large(struct ldfi_conf *conf)
 	return 0;
 }
 
+/* --jobs by default: the cores this process may use, at most 8 (the fills
+ * of a step rarely keep more busy). */
+static int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
 int ldfi_cmd_explore(int argc, char **argv)
 {
 	struct explore_cmd c = {
-	    .o = {.out_dir = "ldfi-out", .jobs = 1, .program = ldfi_cli_program}};
+	    .o = {.out_dir = "ldfi-out", .jobs = default_jobs(), .program = ldfi_cli_program}};
 	int bounds[3] = {-1, -1, -1}, status;
 	struct ldfi_conf *conf;
 

@@ -36,7 +36,7 @@ static const struct ldfi_cli_opt explore_opts[] = {
     {"max-runs", "N", OPT_MAX_RUNS, "stop, inconclusive, after N executions"},
     {"time-limit", "S", OPT_TIME_LIMIT, "stop, inconclusive, after S seconds (fractions allowed)"},
     {"seed", "N", OPT_SEED, "seed of strategy random and of tie-breaking (default: the conf's)"},
-    {"jobs", "N", OPT_JOBS, "worker threads (accepted; executions run one at a time for now)"},
+    {"jobs", "N", OPT_JOBS, "threads for the solver (default: cores, at most 8); results do not depend on it"},
     {"all", NULL, OPT_ALL, "keep going after a counterexample and report every one"},
     {"out", "DIR", OPT_OUT, "state and reports: DIR/provenance.db, DIR/report.json (ldfi-out)"},
     {"json", "FILE", OPT_JSON, "also write the JSON report to FILE"},

@@ -453,6 +453,7 @@ static int explore(struct explore *x)
 		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 	x->gen->stop = out_of_budget;
 	x->gen->stop_arg = x;
+	x->gen->jobs = x->opts->jobs > 0 ? x->opts->jobs : 1;
 	if (!(rc = start(x)))
 		rc = loop(x);
 	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex)

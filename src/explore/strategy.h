@@ -55,9 +55,14 @@ struct ldfi_gen_ops {
 
 struct ldfi_gen {
 	const struct ldfi_gen_ops *ops;
-	/* Polled during long searches: non-zero stops next() (budgets, signals). */
+	/* Polled during long searches: non-zero stops next() (budgets, signals).
+	 * With jobs > 1 it is called from several threads at once, so it may
+	 * only read. */
 	int (*stop)(void *arg);
 	void *stop_arg;
+	/* Threads next() may use (--jobs; 1 by default): the candidates are the
+	 * same for any number. */
+	int jobs;
 	const struct ldfi_conf *conf;
 	struct ldfi_space space;
 	struct ldfi_setset *tried; /* owned */

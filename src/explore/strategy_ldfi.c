@@ -9,6 +9,7 @@
  * identical lineage, and a stream's next candidate depends only on its
  * formula, the tried sets and the counterexamples.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,10 @@
  * (docs/performance.md, memory). The next candidate is the first minimal
  * set of the formula (smallest, then lexicographic) that is neither tried
  * nor a counterexample's superset, whatever `blk` and `level` hold (they
- * only save work), so outcomes with equal supports can share it. */
+ * only save work), so outcomes with equal supports can share it. That also
+ * makes the fills of one step independent: with --jobs they run on worker
+ * threads (fill_all), each stream touched by one thread only, and give the
+ * same candidates in any order. */
 struct stream {
 	struct ldfi_hitset *h;
 	uint64_t key; /* hash of the supports list (support_key) */
@@ -38,6 +42,7 @@ struct stream {
 	bool done;
 	bool last; /* peek[] holds the last set returned, not yet in blk */
 	int level; /* size of that set: where a rebuilt solver resumes */
+	long pruned; /* candidates this fill skipped, added to base.pruned after it */
 	/* The tried sets (numbers in base.tried) this enumeration returned:
 	 * a rebuilt solver blocks them and resumes where the last one
 	 * stopped, with the same sets to come. */
@@ -84,7 +89,11 @@ struct gen_ldfi {
 	int n_outs;
 	int *buf;	     /* room for a fault set */
 	unsigned char *mark; /* per variable, scratch, kept all zero */
-	int *crash_vars;
+	int *crash_vars;     /* 1..n_crash: read only once created */
+	/* Fills of one step (fill_all): the streams to fill, a room for a
+	 * fault set per worker, and each fill's result. */
+	int *todo, *todo_rc, cap_todo;
+	int **wbuf, n_wbuf;
 };
 
 /* Build a solver for outcome `o` with the bounds' crash constraints and the
@@ -111,8 +120,6 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 	for (int i = 0; !rc && i < n_force; i++)
 		rc = ldfi_hitset_add_conditional(h, &force[i], 1, NULL, 0);
 	if (!rc && sp->n_crash) {
-		for (int v = 0; v < sp->n_crash; v++)
-			g->crash_vars[v] = v + 1;
 		rc = ldfi_hitset_add_atmost(h, g->crash_vars, sp->n_crash, conf->crashes);
 		for (int node = 0; !rc && node < conf->n_nodes; node++)
 			rc = ldfi_hitset_add_atmost(h, g->crash_vars + node * conf->eot, conf->eot,
@@ -210,15 +217,16 @@ static int stream_inherit(struct gen_ldfi *g, struct stream *s, const struct str
 }
 
 /* A solver for `s` (over the supports of outcome `o`, a member) that
- * resumes after the sets it returned. */
-static int stream_solver(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+ * resumes after the sets it returned; `buf` has room for a fault set. */
+static int stream_solver(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o,
+			 int *buf)
 {
 	int rc = solver_build(g, o, NULL, 0, &s->h);
 
 	for (int b = 0; !rc && b < s->n_blk; b++) {
-		int n = ldfi_setset_get(g->base.tried, s->blk[b], g->buf, g->base.space.n_vars + 1);
+		int n = ldfi_setset_get(g->base.tried, s->blk[b], buf, g->base.space.n_vars + 1);
 
-		rc = n < 0 ? n : ldfi_hitset_block(s->h, g->buf, n);
+		rc = n < 0 ? n : ldfi_hitset_block(s->h, buf, n);
 	}
 	/* Every allowed smaller set is blocked: tried (in blk) or a
 	 * counterexample's superset. */
@@ -238,8 +246,10 @@ static int stream_rep(struct gen_ldfi *g, int c)
 }
 
 /* Advance stream `c` to its next candidate that is neither tried nor
- * excluded. */
-static int stream_fill(struct gen_ldfi *g, int c)
+ * excluded; `buf` has room for a fault set. Touches only stream c (and
+ * reads what no fill writes), so fills of different streams can run at
+ * once. */
+static int stream_fill(struct gen_ldfi *g, int c, int *buf)
 {
 	const struct ldfi_space *sp = &g->base.space;
 	struct stream *s = &g->streams[c];
@@ -249,7 +259,8 @@ static int stream_fill(struct gen_ldfi *g, int c)
 		return 0;
 	if ((rc = stream_note(g, s)))
 		return rc;
-	if (!s->h && (rc = stream_solver(g, s, ldfi_lineage_outcome(g->lin, stream_rep(g, c)))))
+	if (!s->h &&
+	    (rc = stream_solver(g, s, ldfi_lineage_outcome(g->lin, stream_rep(g, c)), buf)))
 		return rc;
 	while (!s->has_peek && !s->done) {
 		int n;
@@ -267,7 +278,7 @@ static int stream_fill(struct gen_ldfi *g, int c)
 		s->last = true;
 		s->level = n;
 		if (ldfi_gen_skip(&g->base, s->peek, n)) {
-			g->base.pruned++;
+			s->pruned++;
 			if ((rc = stream_note(g, s)))
 				return rc;
 			continue;
@@ -540,6 +551,133 @@ static bool ext_first(int n_e, bool created, int n_best)
 	return n_best < 0 || rank < n_best || (rank == n_best && created);
 }
 
+/* The fills of one step, shared by the workers: each takes the next
+ * stream of the list. */
+struct fill_pool {
+	struct gen_ldfi *g;
+	pthread_mutex_t lock;
+	int next;
+};
+
+static int *fill_take(struct fill_pool *p)
+{
+	int *slot = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->next < p->g->cap_todo && p->g->todo[p->next] >= 0)
+		slot = &p->g->todo[p->next++];
+	pthread_mutex_unlock(&p->lock);
+	return slot;
+}
+
+struct fill_worker {
+	struct fill_pool *pool;
+	int *buf;
+};
+
+static void *fill_work(void *arg)
+{
+	struct fill_worker *w = arg;
+	struct gen_ldfi *g = w->pool->g;
+	int *slot;
+
+	while ((slot = fill_take(w->pool)))
+		g->todo_rc[slot - g->todo] = stream_fill(g, *slot, w->buf);
+	return NULL;
+}
+
+/* Room for a fault set for each of `n` workers. */
+static int worker_bufs(struct gen_ldfi *g, int n)
+{
+	int **p;
+
+	if (n <= g->n_wbuf)
+		return 0;
+	if (!(p = realloc(g->wbuf, (size_t)n * sizeof(*p))))
+		return LDFI_ENOMEM;
+	g->wbuf = p;
+	for (; g->n_wbuf < n; g->n_wbuf++)
+		if (!(p[g->n_wbuf] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))))
+			return LDFI_ENOMEM;
+	return 0;
+}
+
+/* Fill the n streams of g->todo (a -1 after them) on up to base.jobs
+ * threads, this one included. Every fill runs; the result is the first
+ * error (or LDFI_GEN_STOPPED) in list order, as if they had run one after
+ * the other up to it (a fill that ran beyond it only did work the next call
+ * would do, with the same outcome). */
+static int fill_parallel(struct gen_ldfi *g, int n)
+{
+	int workers = g->base.jobs < n ? g->base.jobs : n, started = 0, rc;
+	struct fill_pool pool = {.g = g};
+	struct fill_worker w[64];
+	pthread_t tid[64];
+
+	if (workers > 64)
+		workers = 64;
+	if ((rc = worker_bufs(g, workers)))
+		return rc;
+	pthread_mutex_init(&pool.lock, NULL);
+	for (int i = 0; i < n; i++)
+		g->todo_rc[i] = 0;
+	for (int i = 0; i < workers; i++)
+		w[i] = (struct fill_worker){.pool = &pool, .buf = g->wbuf[i]};
+	/* A worker that cannot start leaves its share to the others. */
+	for (int i = 1; i < workers; i++)
+		if (!pthread_create(&tid[started + 1], NULL, fill_work, &w[i]))
+			started++;
+	fill_work(&w[0]);
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&pool.lock);
+	for (int i = 0; i < n; i++)
+		if (g->todo_rc[i])
+			return g->todo_rc[i];
+	return 0;
+}
+
+/* Fill every stream that has no candidate: one after the other, or with
+ * --jobs on worker threads when more than one needs it. */
+static int fill_all(struct gen_ldfi *g)
+{
+	int n = 0, rc = 0;
+
+	if (g->cap_todo < g->n_streams + 1) {
+		int cap = g->n_streams + 1;
+		int *t = realloc(g->todo, (size_t)cap * sizeof(*t));
+		int *r = t ? realloc(g->todo_rc, (size_t)cap * sizeof(*r)) : NULL;
+
+		if (t)
+			g->todo = t;
+		if (!r)
+			return LDFI_ENOMEM;
+		g->todo_rc = r;
+		g->cap_todo = cap;
+	}
+	for (int c = 0; c < g->n_streams; c++) {
+		struct stream *s = &g->streams[c];
+
+		if (!s->members)
+			continue;
+		if (s->has_peek && ldfi_gen_skip(&g->base, s->peek, s->n_peek))
+			s->has_peek = false;
+		if (!s->has_peek && !s->done)
+			g->todo[n++] = c;
+	}
+	g->todo[n] = -1;
+	if (g->base.jobs > 1 && n > 1)
+		rc = fill_parallel(g, n);
+	else
+		for (int i = 0; i < n && !rc; i++)
+			rc = stream_fill(g, g->todo[i], g->buf);
+	for (int i = 0; i < n; i++) {
+		g->base.pruned += g->streams[g->todo[i]].pruned;
+		g->streams[g->todo[i]].pruned = 0;
+	}
+	return rc;
+}
+
 static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 {
 	struct gen_ldfi *g = (struct gen_ldfi *)base;
@@ -551,17 +689,14 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		if ((g->cls[i] < 0 || g->over[i] != ldfi_lineage_outcome(g->lin, i)->version) &&
 		    (rc = stream_join(g, i)))
 			return rc;
+	if ((rc = fill_all(g)))
+		return rc; /* an error, or LDFI_GEN_STOPPED */
 	for (int c = 0; c < g->n_streams; c++) {
 		struct stream *s = &g->streams[c];
 
-		if (!s->members)
-			continue;
-		if (s->has_peek && ldfi_gen_skip(base, s->peek, s->n_peek))
-			s->has_peek = false;
-		if ((rc = stream_fill(g, c)))
-			return rc; /* an error, or LDFI_GEN_STOPPED */
-		if (s->has_peek && (best < 0 || cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
-							 g->streams[best].n_peek) < 0))
+		if (s->members && s->has_peek &&
+		    (best < 0 ||
+		     cmp_sets(s->peek, s->n_peek, g->streams[best].peek, g->streams[best].n_peek) < 0))
 			best = c;
 	}
 	if (g->ext1) {
@@ -672,6 +807,11 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	free(g->buf);
 	free(g->mark);
 	free(g->crash_vars);
+	free(g->todo);
+	free(g->todo_rc);
+	for (int i = 0; i < g->n_wbuf; i++)
+		free(g->wbuf[i]);
+	free(g->wbuf);
 	ldfi_gen_destroy(g->rest);
 	ldfi_hitset_destroy(g->ext_h);
 	ldfi_ext_destroy(g->ext1);
@@ -709,6 +849,8 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	g->mark = calloc((size_t)g->base.space.n_vars + 1, 1);
 	if (!g->lin || !g->crash_vars || !g->buf || !g->mark)
 		goto err;
+	for (int v = 0; v < g->base.space.n_crash; v++)
+		g->crash_vars[v] = v + 1;
 	/* Over checks about records held, a smaller failing set would cut
 	 * every known support of the lost outcome and so come first. */
 	g->base.minimal_cex = !needs_rest(conf);

@@ -137,6 +137,10 @@ static int make_tmp_base(void)
 	return 0;
 }
 
+/* --jobs J: ldfi explores with J threads, and once more with 1 when J > 1;
+ * both must give the same verdict, counterexample and executions. */
+static int jobs = 1, cur_jobs = 1;
+
 /* One exploration with its options (the result borrows them). */
 struct run {
 	struct ldfi_explore_opts opts;
@@ -173,7 +177,7 @@ static int explore(const char *path, const struct ldfi_conf *conf, enum ldfi_str
 					     .seed = 1,
 					     .out_dir = r->dir,
 					     .fresh = true,
-					     .jobs = 1};
+					     .jobs = strategy == LDFI_STRATEGY_LDFI ? cur_jobs : 1};
 	rc = ldfi_explore(conf, &r->opts, &r->res, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "crosscheck: %s: explore --strategy %s: %s\n", path,
@@ -278,6 +282,31 @@ static int expected_verdict(const char *text)
 	return -1;
 }
 
+/* With --jobs J > 1: whether ldfi with one thread says exactly `dl` (the
+ * description of its run with J). */
+static bool same_with_one_job(const char *label, const char *path, const struct ldfi_conf *conf,
+			      const char *dl)
+{
+	struct run one = {0};
+	char d1[1024];
+	bool same;
+
+	cur_jobs = 1;
+	if (explore(path, conf, LDFI_STRATEGY_LDFI, &one)) {
+		cur_jobs = jobs;
+		printf("FAIL %s: exploration with --jobs 1 failed\n", label);
+		return false;
+	}
+	cur_jobs = jobs;
+	describe(&one, d1, sizeof(d1));
+	same = strcmp(d1, dl) == 0;
+	if (!same)
+		printf("FAIL %s: --jobs %d and --jobs 1 differ\n  --jobs %d: %s\n  --jobs 1: %s\n",
+		       label, jobs, jobs, dl, d1);
+	run_finish(&one);
+	return same;
+}
+
 /*
  * Cross-check one conf (bounds applied) read from `path`, whose text is
  * `text` (printed on failure). `expect` is the known verdict or -1.
@@ -298,6 +327,8 @@ static void crosscheck(const char *label, const char *path, const char *text,
 	}
 	describe(&l, dl, sizeof(dl));
 	describe(&e, de, sizeof(de));
+	if (jobs > 1 && !same_with_one_job(label, path, conf, dl))
+		ok = false;
 	if (verbose)
 		printf("%s: eot=%d eff=%d crashes=%d: ldfi %s; exhaustive %s\n", label, conf->eot,
 		       conf->eff, conf->crashes, dl, de);
@@ -557,7 +588,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--space-max N] "
 			"[--scenarios DIR]... "
-			"[--regressions DIR] [-v] [FILE.conf]...\n"
+			"[--regressions DIR] [--jobs J] [-v] [FILE.conf]...\n"
 			"       crosscheck --print S\n");
 	return 2;
 }
@@ -617,6 +648,11 @@ int main(int argc, char **argv)
 				return usage();
 			scenario_space_max = (double)v;
 			i++;
+		} else if (strcmp(argv[i], "--jobs") == 0) {
+			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v) || v < 1 || v > 64)
+				return usage();
+			jobs = cur_jobs = (int)v;
+			i++;
 		} else if (argv[i][0] == '-') {
 			return usage();
 		} else if (parse_u64(argv[i], &v)) {
@@ -641,7 +677,7 @@ int main(int argc, char **argv)
 		run_seed(s, false);
 	for (int i = 1; i < argc && !stop; i++) {
 		if (strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--start") == 0 ||
-		    strcmp(argv[i], "--space-max") == 0)
+		    strcmp(argv[i], "--space-max") == 0 || strcmp(argv[i], "--jobs") == 0)
 			i++;
 		else if (strcmp(argv[i], "--scenarios") == 0)
 			run_scenarios(argv[++i]);

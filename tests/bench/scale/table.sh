@@ -1,21 +1,24 @@
 #!/bin/sh
-# table.sh [-t SECONDS] LDFI [K R RECORDS EOT EFF CRASHES]... - explore
+# table.sh [-t SECONDS] [-j JOBS] LDFI [K R RECORDS EOT EFF CRASHES]... - explore
 # generated pipelines of the scaling family (gen.sh) with one build of ldfi
 # and print a Markdown row per pipeline: nodes, bounds, verdict,
 # executions, wall, user and system time, peak RSS (GNU time). Every explore gets
-# --time-limit SECONDS (default 120). Without pipelines, the rows of
+# --time-limit SECONDS (default 120) and --jobs JOBS (default: ldfi's,
+# the cores). Without pipelines, the rows of
 # docs/scaling-notes.md. Run from the source root; one explore at a time.
 set -eu
 limit=120
-while getopts t: o; do
+jobs=
+while getopts t:j: o; do
 	case $o in
 	t) limit=$OPTARG ;;
+	j) jobs="--jobs $OPTARG" ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 if [ $# -lt 1 ]; then
-	echo "usage: table.sh [-t SECONDS] LDFI [K R RECORDS EOT EFF CRASHES]..." >&2
+	echo "usage: table.sh [-t SECONDS] [-j JOBS] LDFI [K R RECORDS EOT EFF CRASHES]..." >&2
 	exit 2
 fi
 ldfi=$1
@@ -33,7 +36,7 @@ while [ $# -ge 6 ]; do
 	"$here/gen.sh" "$k" "$r" "$rec" "$eot" "$eff" "$c" >"$tmp/p.conf"
 	rm -rf "$tmp/out"
 	/usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$ldfi" explore "$tmp/p.conf" \
-		--time-limit "$limit" --out "$tmp/out" --quiet >"$tmp/verdict" 2>&1 || true
+		--time-limit "$limit" $jobs --out "$tmp/out" --quiet >"$tmp/verdict" 2>&1 || true
 	verdict=$(head -c 60 "$tmp/verdict" | sed 's/:.*//; s/ found//')
 	n=$(sed -n 's/^  "executions": \([0-9][0-9]*\),$/\1/p' "$tmp/out/report.json")
 	read -r wall user sys rss <<EOT
