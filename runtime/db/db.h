@@ -111,6 +111,17 @@ struct ldfi_db_run {
 int ldfi_db_runs(struct ldfi_db *db, bool failed, struct ldfi_db_run **runs, int *n);
 void ldfi_db_runs_free(struct ldfi_db_run *runs, int n);
 
+/*
+ * Copy every run of the database file `path` (an ldfi database of the same
+ * schema: a shard of the exploration `db` merges, docs/scaling.md) into
+ * `db`, run ids shifted past db's last one; *offset receives the shift (a
+ * run id of `path` plus *offset is its id in `db`). The exploration's own
+ * tables (explore, hypotheses, meta) are not copied. One transaction: on
+ * error nothing of `path` is in `db`. Returns 0, LDFI_EDB or LDFI_ENOMEM
+ * (ldfi_db_errmsg says why).
+ */
+int ldfi_db_merge_runs(struct ldfi_db *db, const char *path, int64_t *offset);
+
 /* What a database says about the exploration it holds (for `ldfi report`).
  * Strings are owned by the summary (ldfi_db_summary_finish), NULL when
  * absent. */

@@ -20,6 +20,7 @@ int ldfi_cmd_check(int argc, char **argv);
 int ldfi_cmd_explore(int argc, char **argv);
 int ldfi_cmd_replay(int argc, char **argv);
 int ldfi_cmd_report(int argc, char **argv);
+int ldfi_cmd_merge(int argc, char **argv);
 
 /* Write the one-paragraph summary printed by `ldfi check` to `f`. */
 void ldfi_cli_conf_summary(const struct ldfi_conf *conf, FILE *f);
@@ -43,5 +44,22 @@ struct ldfi_explore_result;
  * holds). Returns 0 or LDFI_E* after printing "ldfi: PATH: reason".
  */
 int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct ldfi_db *db);
+
+/* Where a command writes a result's reports (strings borrowed). */
+struct ldfi_cli_outputs {
+	const char *cmd;     /* "explore", for messages */
+	const char *out_dir; /* OUT: report.json goes there */
+	const char *json;    /* a copy of the JSON report, or NULL */
+	const char *junit;   /* JUnit report, or NULL */
+	const char *html;    /* HTML report directory, or NULL */
+	bool quiet;	     /* only the verdict line on stdout */
+};
+
+/* The text report on stdout (or only its verdict line), OUT/report.json and
+ * the reports asked for. Returns 0 or LDFI_E* after printing why. */
+int ldfi_cli_reports(const struct ldfi_cli_outputs *out, const struct ldfi_explore_result *res);
+
+/* The exit status of a result's verdict (0, 1 or 3). */
+int ldfi_cli_exit_status(const struct ldfi_explore_result *res);
 
 #endif

@@ -131,6 +131,12 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 		case OPT_FRESH:
 			o->fresh = true;
 			break;
+		case OPT_SHARD:
+			if (ldfi_shard_parse(a.value, &o->shard_index, &o->shard_count))
+				return ldfi_cli_usage_error(
+				    "explore", "--shard expects I/N with 0 <= I < N <= %d, got '%s'",
+				    LDFI_SHARD_MAX, a.value);
+			break;
 		case OPT_ENGINE:
 			if (ldfi_engine_parse(a.value, &o->engine))
 				return ldfi_cli_usage_error(
@@ -157,63 +163,16 @@ static void apply_choices(struct explore_cmd *c, const struct ldfi_conf *conf)
 
 static int write_reports(const struct explore_cmd *c, const struct ldfi_explore_result *res)
 {
-	const struct ldfi_explore_opts *o = &c->o;
-	char *path = NULL, err[1024] = "";
-	int rc = 0;
+	const struct ldfi_cli_outputs out = {.cmd = "explore",
+					     .out_dir = c->o.out_dir,
+					     .json = c->json,
+					     .junit = c->junit,
+					     .html = c->html,
+					     .quiet = c->quiet};
 
-	if (!c->quiet) {
-		rc = ldfi_report_text(stdout, res, err, sizeof(err));
-	} else {
-		char *text = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&text, &len);
-
-		if (f) {
-			rc = ldfi_report_text(f, res, err, sizeof(err));
-			fclose(f);
-			fwrite(text, 1, strcspn(text, "\n") + (strchr(text, '\n') != NULL), stdout);
-		} else {
-			rc = LDFI_ENOMEM;
-		}
-		free(text);
-	}
-	fflush(stdout);
-	if (rc) {
-		fprintf(stderr, "ldfi explore: %s\n", err[0] ? err : ldfi_strerror(rc));
-		return rc;
-	}
-	if (asprintf(&path, "%s/report.json", o->out_dir) < 0) {
-		fprintf(stderr, "ldfi explore: %s/report.json: %s\n", o->out_dir,
-			ldfi_strerror(LDFI_ENOMEM));
-		return LDFI_ENOMEM;
-	}
-	rc = ldfi_report_json(path, res, err, sizeof(err));
-	free(path);
-	if (!rc && c->json)
-		rc = ldfi_report_json(c->json, res, err, sizeof(err));
-	if (!rc && c->junit)
-		rc = ldfi_report_junit(c->junit, res, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "ldfi explore: %s\n", err);
-		return rc;
-	}
-	if (c->html)
-		rc = ldfi_cli_html(c->html, res, NULL);
-	return rc;
+	return ldfi_cli_reports(&out, res);
 }
 
-static int exit_status(const struct ldfi_explore_result *res)
-{
-	switch (res->verdict) {
-	case LDFI_VERDICT_CERTIFIED:
-		return LDFI_EXIT_CERTIFIED;
-	case LDFI_VERDICT_COUNTEREXAMPLE:
-		return LDFI_EXIT_COUNTEREXAMPLE;
-	case LDFI_VERDICT_INCONCLUSIVE:
-		return LDFI_EXIT_INCONCLUSIVE;
-	}
-	return LDFI_EXIT_INTERNAL;
-}
 
 static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 {
@@ -242,7 +201,7 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 	} else {
 		if (res.warning[0])
 			fprintf(stderr, "ldfi explore: %s\n", res.warning);
-		status = write_reports(c, &res) ? LDFI_EXIT_INTERNAL : exit_status(&res);
+		status = write_reports(c, &res) ? LDFI_EXIT_INTERNAL : ldfi_cli_exit_status(&res);
 	}
 	ldfi_explore_result_finish(&res);
 	return status;

@@ -45,7 +45,19 @@ static const struct ldfi_cli_opt explore_opts[] = {
     {"quiet", NULL, OPT_QUIET, "print only the verdict line on stdout"},
     {"progress", NULL, OPT_PROGRESS, "progress on stderr even when it is not a terminal"},
     {"fresh", NULL, OPT_FRESH, "discard an earlier exploration in --out and start over"},
+    {"shard", "I/N", OPT_SHARD, "explore only part I (0..N-1) of N of the fault space; see merge"},
     ENGINE,
+    HELP,
+    {NULL, NULL, 0, NULL},
+};
+
+static const struct ldfi_cli_opt merge_opts[] = {
+    {"out", "DIR", OPT_OUT, "the merged database and report.json (ldfi-out)"},
+    {"json", "FILE", OPT_JSON, "also write the JSON report to FILE"},
+    {"junit", "FILE", OPT_JUNIT, "write a JUnit XML report to FILE"},
+    {"html", "DIR", OPT_HTML, "write the HTML report to DIR/index.html"},
+    {"conf", "FILE", OPT_CONF, "the pipeline, when the one the shards recorded is elsewhere"},
+    {"quiet", NULL, OPT_QUIET, "print only the verdict line on stdout"},
     HELP,
     {NULL, NULL, 0, NULL},
 };
@@ -84,6 +96,7 @@ const struct ldfi_cli_cmd ldfi_cli_cmds[] = {
     {"run", "PIPELINE.conf", 1, "one execution under one fault set; each check's result", run_opts},
     {"replay", "REPORT.json", 1,
      "re-run the counterexample of a report and confirm its checks fail", replay_opts},
+    {"merge", "DIR...", -1, "the verdict of the shards of one exploration together", merge_opts},
     {"report", "PROVENANCE.db", 1, "the HTML report of a stored exploration", report_opts},
     {"check", "PIPELINE.conf", 1, "validate a pipeline and summarise it", check_opts},
     {NULL, NULL, 0, NULL, NULL},
@@ -115,7 +128,11 @@ static int usage(const struct ldfi_cli_args *a, const char *fmt, const char *s)
 /* The end of the arguments: the right number of positionals? */
 static int end(struct ldfi_cli_args *a)
 {
-	if (a->n_pos != a->cmd->n_args) {
+	if (a->cmd->n_args < 0 && a->n_pos == 0) {
+		ldfi_cli_usage_error(a->cmd->name, "expects at least one %s", a->cmd->args);
+		return LDFI_CLI_ERROR;
+	}
+	if (a->cmd->n_args >= 0 && a->n_pos != a->cmd->n_args) {
 		ldfi_cli_usage_error(a->cmd->name, "expects exactly one %s", a->cmd->args);
 		return LDFI_CLI_ERROR;
 	}
@@ -155,8 +172,11 @@ int ldfi_cli_next(struct ldfi_cli_args *a)
 		const char *w = a->argv[a->i++];
 
 		if (strcmp(w, "--") == 0) {
-			while (a->i < a->argc && a->n_pos < 4)
+			while (a->i < a->argc && a->n_pos < LDFI_CLI_MAX_POS &&
+			       a->n_pos != a->cmd->n_args)
 				a->pos[a->n_pos++] = a->argv[a->i++];
+			if (a->i < a->argc)
+				return usage(a, "unexpected argument '%s'", a->argv[a->i]);
 			break;
 		}
 		if (strcmp(w, "-h") == 0)
@@ -165,7 +185,7 @@ int ldfi_cli_next(struct ldfi_cli_args *a)
 			return option(a, w);
 		if (w[0] == '-' && w[1])
 			return usage(a, "unknown option '%s'", w);
-		if (a->n_pos == a->cmd->n_args || a->n_pos == 4)
+		if (a->n_pos == a->cmd->n_args || a->n_pos == LDFI_CLI_MAX_POS)
 			return usage(a, "unexpected argument '%s'", w);
 		a->pos[a->n_pos++] = w;
 	}

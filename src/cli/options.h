@@ -21,7 +21,7 @@ struct ldfi_cli_opt {
 struct ldfi_cli_cmd {
 	const char *name;    /* "explore" */
 	const char *args;    /* positional arguments, "PIPELINE.conf" */
-	int n_args;	     /* how many positional arguments it takes */
+	int n_args;	     /* how many positional arguments it takes; -1: one or more */
 	const char *summary; /* one line */
 	const struct ldfi_cli_opt *opts;
 };
@@ -55,7 +55,11 @@ enum {
 	OPT_FAULTS,
 	OPT_DB,
 	OPT_CONF,
+	OPT_SHARD,
 };
+
+/* The most positional arguments a command takes (merge: one per shard). */
+#define LDFI_CLI_MAX_POS 1024
 
 /* The state of parsing one command's arguments (argv[0] is the command's
  * name). Zero the struct, then set cmd, argc and argv. */
@@ -66,7 +70,7 @@ struct ldfi_cli_args {
 	int i;		    /* next argv index (0: start) */
 	char opt[64];	    /* the option just read, as written: "--eot" */
 	const char *value;  /* its value, or NULL for a flag */
-	const char *pos[4]; /* positional arguments read so far */
+	const char *pos[LDFI_CLI_MAX_POS]; /* positional arguments read so far */
 	int n_pos;
 };
 

@@ -26,6 +26,8 @@ struct explore {
 	struct ldfi_db *db;
 	struct ldfi_gen *gen;
 	int *vars;
+	int *cex_vars; /* room for a fault set: the best counterexample's */
+	int *tmp_vars; /* room for a fault set */
 	double t0, last_progress;
 	char *err; /* the caller's message buffer */
 	size_t errlen;
@@ -278,22 +280,89 @@ static bool budget_left(struct explore *x)
 	return false;
 }
 
+/* Keep counterexample `keep` only; the others stay in the database. */
+static void keep_cex(struct ldfi_explore_result *res, int keep)
+{
+	struct ldfi_cex c = res->cex[keep];
+
+	for (int i = 0; i < res->n_cex; i++)
+		if (i != keep)
+			ldfi_trace_destroy(res->cex[i].trace);
+	res->cex[0] = c;
+	res->n_cex = 1;
+}
+
+/* Smaller sets first, then lexicographic by variable: the order of the
+ * search (strategy ldfi, exhaustive). */
+static int cmp_sets(const int *a, int na, const int *b, int nb)
+{
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	for (int i = 0; i < na; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* Keep the first counterexample in the search's order only; the best one's
+ * variables are left in x->cex_vars (returns its size). */
+static int keep_first_cex(struct explore *x)
+{
+	struct ldfi_explore_result *res = x->res;
+	int best = 0, k = 0;
+
+	if (!res->n_cex)
+		return 0;
+	for (int i = 0; i < res->n_cex; i++) {
+		const struct ldfi_faults *f = &res->cex[i].trace->faults;
+
+		if (faults_to_vars(&x->gen->space, f, x->tmp_vars))
+			continue;
+		if (i == 0 || cmp_sets(x->tmp_vars, f->n, x->cex_vars, k) < 0) {
+			memcpy(x->cex_vars, x->tmp_vars, (size_t)f->n * sizeof(int));
+			k = f->n;
+			best = i;
+		}
+	}
+	keep_cex(res, best);
+	return k;
+}
+
+/* The counterexample is the first failing set in (size, canonical) order:
+ * whether candidate vars[0..n) comes before the best one found so far,
+ * which it then keeps in cex[0] (the others stay in the database). Sets
+ * before it are still run, so that the counterexample does not depend on
+ * which failing set of its size the search met first: the same with any
+ * --jobs, any resume, and over the shards of `ldfi merge` (docs/explore.md). */
+static bool before_cex(struct explore *x, const int *vars, int n)
+{
+	int k = keep_first_cex(x);
+
+	return cmp_sets(vars, n, x->cex_vars, k) < 0;
+}
+
 static int loop(struct explore *x)
 {
 	struct ldfi_explore_result *res = x->res;
+	bool canonical = !x->opts->all && x->gen->minimal_cex;
 	int rc = 0;
 
-	while (res->n_cex == 0 || x->opts->all) {
+	while (res->n_cex == 0 || x->opts->all || canonical) {
 		struct ldfi_faults fs;
 		int n;
 
 		progress(x, false);
-		if (!budget_left(x))
+		if (!budget_left(x)) {
+			if (res->n_cex && !x->opts->all)
+				break; /* a counterexample, maybe not the first */
 			return 0;
+		}
 		rc = x->gen->ops->next(x->gen, x->vars, x->gen->space.n_vars + 1, &n);
 		if (rc == LDFI_GEN_STOPPED)
 			continue; /* budget_left() says which budget */
 		if (rc <= 0)
+			break;
+		if (res->n_cex && canonical && !before_cex(x, x->vars, n))
 			break;
 		ldfi_faults_init(&fs);
 		if ((rc = vars_to_faults(&x->gen->space, x->vars, n, &fs)) ||
@@ -302,7 +371,10 @@ static int loop(struct explore *x)
 	}
 	if (rc < 0)
 		return fail(x, rc, "%s", ldfi_strerror(rc));
+	if (canonical)
+		keep_first_cex(x);
 	res->verdict = res->n_cex ? LDFI_VERDICT_COUNTEREXAMPLE : LDFI_VERDICT_CERTIFIED;
+	res->reason[0] = '\0';
 	res->pending = 0;
 	return 0;
 }
@@ -321,17 +393,6 @@ static bool budget_spent(struct explore *x)
 	       (o->time_limit_s > 0 && now_s() - x->t0 >= o->time_limit_s);
 }
 
-/* Keep counterexample `keep` only; the others stay in the database. */
-static void keep_cex(struct ldfi_explore_result *res, int keep)
-{
-	struct ldfi_cex c = res->cex[keep];
-
-	for (int i = 0; i < res->n_cex; i++)
-		if (i != keep)
-			ldfi_trace_destroy(res->cex[i].trace);
-	res->cex[0] = c;
-	res->n_cex = 1;
-}
 
 /* The next s-subset of positions 0..k-1 after idx[], in lexicographic
  * order; false after the last. */
@@ -430,15 +491,30 @@ static struct ldfi_gen *make_gen(const struct ldfi_conf *conf, const struct ldfi
 	return NULL;
 }
 
+/* With --shard: the part's cube, from the fault-free run (every shard
+ * runs it first, so all compute the same split). */
+static int start_shard(struct explore *x)
+{
+	int rc;
+
+	if (x->res->shard.count <= 1 || !x->res->fault_free)
+		return 0;
+	if ((rc = ldfi_shard_init(&x->res->shard, &x->gen->space, x->res->fault_free)))
+		return fail(x, rc, "--shard: %s", ldfi_strerror(rc));
+	x->gen->shard = &x->res->shard;
+	return 0;
+}
+
 static int start(struct explore *x)
 {
 	struct ldfi_faults none;
 	int rc = resume(x);
 
-	if (rc || x->res->executions > 0)
-		return rc;
-	ldfi_faults_init(&none);
-	return execute(x, NULL, 0, &none);
+	if (!rc && x->res->executions == 0) {
+		ldfi_faults_init(&none);
+		rc = execute(x, NULL, 0, &none);
+	}
+	return rc ? rc : start_shard(x);
 }
 
 /* Run the loop; on success res is filled. Returns 0 or LDFI_E*. */
@@ -449,7 +525,9 @@ static int explore(struct explore *x)
 	x->t0 = now_s();
 	x->gen = make_gen(x->conf, x->opts);
 	x->vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
-	if (!x->gen || !x->vars)
+	x->cex_vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
+	x->tmp_vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
+	if (!x->gen || !x->vars || !x->cex_vars || !x->tmp_vars)
 		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 	x->gen->stop = out_of_budget;
 	x->gen->stop_arg = x;
@@ -465,13 +543,15 @@ static int explore(struct explore *x)
 	return rc;
 }
 
-/* What identifies an exploration: the conf's bytes, bounds, strategy, seed. */
-static char *digest(const char *path, const struct ldfi_conf *conf,
-		    const struct ldfi_explore_opts *o)
+/* What identifies an exploration: the conf's bytes, bounds, strategy, seed,
+ * and the shard (only when there are several, so that the digest of an
+ * unsharded exploration stays what it was). */
+char *ldfi_explore_digest(const char *path, const struct ldfi_conf *conf,
+			  const struct ldfi_explore_opts *o)
 {
 	uint64_t h = LDFI_HASH64_INIT;
 	FILE *f = fopen(path, "rb");
-	char buf[4096], *s;
+	char buf[4096], shard[32] = "", *s;
 	size_t n;
 
 	if (!f)
@@ -479,9 +559,11 @@ static char *digest(const char *path, const struct ldfi_conf *conf,
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		h = ldfi_hash64(h, buf, n);
 	fclose(f);
-	if (asprintf(&s, "%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu",
+	if (o->shard_count > 1)
+		snprintf(shard, sizeof(shard), " shard=%d/%d", o->shard_index, o->shard_count);
+	if (asprintf(&s, "%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu%s",
 		     (unsigned long long)h, conf->eot, conf->eff, conf->crashes,
-		     ldfi_strategy_name(o->strategy), (unsigned long long)o->seed) < 0)
+		     ldfi_strategy_name(o->strategy), (unsigned long long)o->seed, shard) < 0)
 		return NULL;
 	return s;
 }
@@ -556,12 +638,14 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 		 struct ldfi_explore_result *res, char *err, size_t errlen)
 {
 	struct explore x = {.conf = conf, .opts = o, .res = res, .err = err, .errlen = errlen};
-	char *dg = digest(o->conf_path, conf, o);
+	char *dg = ldfi_explore_digest(o->conf_path, conf, o);
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	res->conf = conf;
 	res->opts = o;
+	res->shard.index = o->shard_count > 1 ? o->shard_index : 0;
+	res->shard.count = o->shard_count > 1 ? o->shard_count : 1;
 	err[0] = '\0';
 	if (!dg) {
 		snprintf(err, errlen, "%s: cannot read", o->conf_path);
@@ -577,6 +661,8 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	ldfi_gen_destroy(x.gen);
 	free(x.vars);
+	free(x.cex_vars);
+	free(x.tmp_vars);
 	ldfi_db_close(x.db);
 	return rc;
 }

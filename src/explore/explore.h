@@ -16,6 +16,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/trace.h"
 #include "runtime/live/live.h"
+#include "src/explore/shard.h"
 
 enum ldfi_verdict {
 	LDFI_VERDICT_CERTIFIED = 0,
@@ -44,6 +45,9 @@ struct ldfi_explore_opts {
 	bool fresh;	     /* discard an earlier exploration in out_dir */
 	const char *out_dir; /* default "ldfi-out" */
 	int jobs;
+	/* --shard I/N: explore part shard_index of shard_count (shard.h);
+	 * shard_count 0 or 1: the whole space. */
+	int shard_index, shard_count;
 	enum ldfi_engine engine; /* sim (default) or live: how each execution runs */
 	/* Set (by a signal handler) to stop the exploration: it ends
 	 * inconclusive, resumable. May be NULL. */
@@ -75,6 +79,9 @@ struct ldfi_explore_result {
 	struct ldfi_cex *cex;	       /* owned; in discovery order */
 	int n_cex;
 	char *db_path; /* OUT/provenance.db once opened, or NULL; owned */
+	/* The part explored: count 1 for the whole space; its cube is known
+	 * once the fault-free run is. */
+	struct ldfi_shard shard;
 	/* A problem that did not change the verdict (the pending hypotheses
 	 * could not be saved), or "". */
 	char warning[256];
@@ -94,6 +101,17 @@ struct ldfi_explore_result {
  */
 int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
 		 struct ldfi_explore_result *res, char *err, size_t errlen);
+
+/*
+ * What identifies an exploration of `conf` (read from `path`) with options
+ * `o`: space-separated fields, the conf's contents hashed first, then
+ * KEY=VALUE (eot, eff, crashes, strategy, seed, and shard=I/N when
+ * o->shard_count > 1). The database of an exploration holds it; resume and
+ * merge compare it. Returns a malloc'd string, or NULL (cannot read
+ * `path`, or out of memory).
+ */
+char *ldfi_explore_digest(const char *path, const struct ldfi_conf *conf,
+			  const struct ldfi_explore_opts *o);
 
 /* Free what the result owns (not the struct itself). */
 void ldfi_explore_result_finish(struct ldfi_explore_result *res);

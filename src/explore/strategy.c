@@ -64,6 +64,8 @@ bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n)
 {
 	if (ldfi_setset_has(g->tried, vars, n))
 		return true;
+	if (g->shard && !ldfi_shard_has(g->shard, vars, n))
+		return true;
 	for (int i = 0; i < g->n_cex; i++)
 		if (ldfi_vars_subset(g->cex[i], g->cex_n[i], vars, n))
 			return true;

@@ -13,6 +13,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/trace.h"
 #include "lineage/lineage.h"
+#include "src/explore/shard.h"
 
 /* A set of fault sets (each an ascending variable array), for "tried". */
 struct ldfi_setset;
@@ -63,6 +64,10 @@ struct ldfi_gen {
 	/* Threads next() may use (--jobs; 1 by default): the candidates are the
 	 * same for any number. */
 	int jobs;
+	/* --shard: the part of the space to explore (borrowed), NULL for all
+	 * of it. Set once the fault-free run is known, before the first
+	 * next(); sets outside it are skipped. */
+	const struct ldfi_shard *shard;
 	const struct ldfi_conf *conf;
 	struct ldfi_space space;
 	struct ldfi_setset *tried; /* owned */
@@ -93,7 +98,8 @@ int ldfi_gen_base_init(struct ldfi_gen *g, const struct ldfi_gen_ops *ops,
 void ldfi_gen_base_finish(struct ldfi_gen *g);
 /* Note a finished run: mark tried, remember counterexamples. */
 int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed);
-/* Whether a candidate must be skipped (tried, or a counterexample's superset). */
+/* Whether a candidate must be skipped (tried, a counterexample's superset,
+ * or outside the shard). */
 bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n);
 /* Whether `vars` is a valid fault set of the bounds (crash budget, one crash
  * per node). */

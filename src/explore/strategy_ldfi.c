@@ -119,6 +119,16 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 						 o->supports[i].neg, o->supports[i].n_neg);
 	for (int i = 0; !rc && i < n_force; i++)
 		rc = ldfi_hitset_add_conditional(h, &force[i], 1, NULL, 0);
+	/* A shard's cube: its variables in or out of every set (the smallest
+	 * sets of the part, not the part's share of the whole's). */
+	for (int i = 0; !rc && g->base.shard && i < g->base.shard->n_lits; i++) {
+		int v = abs(g->base.shard->lits[i]);
+
+		rc = g->base.shard->lits[i] > 0 ? ldfi_hitset_add_conditional(h, &v, 1, NULL, 0)
+						: ldfi_hitset_block(h, &v, 1);
+	}
+	if (!rc && g->base.shard && g->base.shard->empty)
+		rc = ldfi_hitset_block(h, NULL, 0);
 	if (!rc && sp->n_crash) {
 		rc = ldfi_hitset_add_atmost(h, g->crash_vars, sp->n_crash, conf->crashes);
 		for (int node = 0; !rc && node < conf->n_nodes; node++)

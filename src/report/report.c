@@ -30,6 +30,25 @@
  * this (the diagram widens with the pipeline rather than cutting names). */
 #define MAX_CELL 80
 
+void ldfi_report_shard(const struct ldfi_explore_result *res, char *buf, size_t len)
+{
+	struct ldfi_space sp;
+	char cube[1024];
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (res->shard.count <= 1)
+		return;
+	if (res->shard.index < 0) {
+		snprintf(buf, len, "%d shards merged", res->shard.count);
+		return;
+	}
+	ldfi_space_init(&sp, res->conf);
+	ldfi_shard_describe(&res->shard, &sp, cube, sizeof(cube));
+	snprintf(buf, len, "shard %d/%d (%s)", res->shard.index, res->shard.count, cube);
+}
+
 const char *ldfi_report_conf_path(const struct ldfi_explore_result *res)
 {
 	if (res->opts && res->opts->conf_path)
@@ -137,8 +156,13 @@ static void print_verdict(FILE *f, const struct ldfi_explore_result *res)
 		fputs("counterexample found\n", f);
 		break;
 	case LDFI_VERDICT_CERTIFIED:
-		fprintf(f, "certified: no counterexample within eot=%d eff=%d crashes=%d\n",
+		fprintf(f, "certified: no counterexample within eot=%d eff=%d crashes=%d",
 			conf->eot, conf->eff, conf->crashes);
+		/* A shard's certificate covers its part only: say so on the line
+		 * a CI log shows. */
+		if (res->shard.count > 1 && res->shard.index >= 0)
+			fprintf(f, " in shard %d/%d", res->shard.index, res->shard.count);
+		fputc('\n', f);
 		break;
 	case LDFI_VERDICT_INCONCLUSIVE:
 		if (n)
@@ -164,6 +188,12 @@ static void print_figures(FILE *f, const struct ldfi_explore_result *res)
 		ldfi_strategy_name(st), (unsigned long long)seed);
 	if (res->db_path)
 		fprintf(f, "provenance: %s\n", res->db_path);
+	if (res->shard.count > 1) {
+		char part[1200];
+
+		ldfi_report_shard(res, part, sizeof(part));
+		fprintf(f, "part of the fault space: %s\n", part);
+	}
 }
 
 /* ---- spacetime diagram ---- */

@@ -18,6 +18,11 @@
 /* The conf path as given on the command line (else as parsed). */
 const char *ldfi_report_conf_path(const struct ldfi_explore_result *res);
 
+/* The part of the fault space the result covers, in words, into buf: ""
+ * for the whole space explored at once, "shard 1/4 (with omit(a,b,1),
+ * without crash(c,2))" for one shard, "4 shards merged" for `ldfi merge`. */
+void ldfi_report_shard(const struct ldfi_explore_result *res, char *buf, size_t len);
+
 /* The program as invoked (opts->program), "ldfi" by default. */
 const char *ldfi_report_program(const struct ldfi_explore_result *res);
 

@@ -250,6 +250,8 @@ static void verdict_line(FILE *f, const struct ldfi_explore_result *res)
 	case LDFI_VERDICT_CERTIFIED:
 		fprintf(f, "certified: no counterexample within eot=%d eff=%d crashes=%d",
 			conf->eot, conf->eff, conf->crashes);
+		if (res->shard.count > 1 && res->shard.index >= 0)
+			fprintf(f, " in shard %d/%d", res->shard.index, res->shard.count);
 		break;
 	case LDFI_VERDICT_INCONCLUSIVE:
 		fputs("inconclusive: ", f);

@@ -94,6 +94,20 @@ static json_t *cex_json(const struct ldfi_cex *cx)
 	return o;
 }
 
+/* null for the whole space; {index, count, part} for a shard; {index:
+ * null, count, part} for a merge of `count` shards. */
+static json_t *shard_json(const struct ldfi_explore_result *res)
+{
+	char part[1200];
+
+	if (res->shard.count <= 1)
+		return json_null();
+	ldfi_report_shard(res, part, sizeof(part));
+	return json_pack("{s:o, s:i, s:s}", "index",
+			 res->shard.index >= 0 ? json_integer(res->shard.index) : json_null(),
+			 "count", res->shard.count, "part", part);
+}
+
 /* A seed above INT64_MAX does not fit a JSON integer of jansson: string. */
 static json_t *seed_json(uint64_t seed)
 {
@@ -141,6 +155,7 @@ static json_t *report_doc(const struct ldfi_explore_result *res)
 		      opts && opts->time_limit_s > 0 ? json_real(opts->time_limit_s) : json_null()),
 	    &bad);
 	set(doc, "executions", json_integer(res->executions), &bad);
+	set(doc, "shard", shard_json(res), &bad);
 	set(doc, "hypotheses",
 	    json_pack("{s:I, s:I, s:I}", "tried", (json_int_t)res->tried, "pruned",
 		      (json_int_t)res->pruned, "pending", (json_int_t)res->pending),

@@ -140,6 +140,10 @@ static int make_tmp_base(void)
 /* --jobs J: ldfi explores with J threads, and once more with 1 when J > 1;
  * both must give the same verdict, counterexample and executions. */
 static int jobs = 1, cur_jobs = 1;
+/* --shards N: ldfi also explores each of N shards; together they must give
+ * exhaustive's verdict, and a counterexample of its size. `cur_shard` is
+ * the shard explore() runs (-1: the whole space). */
+static int shards = 0, cur_shard = -1;
 
 /* One exploration with its options (the result borrows them). */
 struct run {
@@ -177,7 +181,9 @@ static int explore(const char *path, const struct ldfi_conf *conf, enum ldfi_str
 					     .seed = 1,
 					     .out_dir = r->dir,
 					     .fresh = true,
-					     .jobs = strategy == LDFI_STRATEGY_LDFI ? cur_jobs : 1};
+					     .jobs = strategy == LDFI_STRATEGY_LDFI ? cur_jobs : 1,
+					     .shard_index = cur_shard,
+					     .shard_count = cur_shard >= 0 ? shards : 0};
 	rc = ldfi_explore(conf, &r->opts, &r->res, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "crosscheck: %s: explore --strategy %s: %s\n", path,
@@ -282,6 +288,17 @@ static int expected_verdict(const char *text)
 	return -1;
 }
 
+/* Whether strategy ldfi's counterexample is the first failing set in its
+ * search order (fewest faults, then by variable), as exhaustive's is: when
+ * every check is about records held (docs/explore.md). */
+static bool canonical_cex(const struct ldfi_conf *conf)
+{
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN && conf->checks[i].holds < 0)
+			return false;
+	return true;
+}
+
 /* With --jobs J > 1: whether ldfi with one thread says exactly `dl` (the
  * description of its run with J). */
 static bool same_with_one_job(const char *label, const char *path, const struct ldfi_conf *conf,
@@ -307,6 +324,86 @@ static bool same_with_one_job(const char *label, const char *path, const struct 
 	return same;
 }
 
+/* Whether fault set a comes before b in the search's order: fewer faults,
+ * then lexicographic by fault variable. */
+static bool cex_before(const struct ldfi_conf *conf, const struct ldfi_faults *a,
+		       const struct ldfi_faults *b)
+{
+	struct ldfi_space sp;
+
+	if (a->n != b->n)
+		return a->n < b->n;
+	ldfi_space_init(&sp, conf);
+	for (int i = 0; i < a->n; i++) {
+		int va = ldfi_space_var(&sp, &a->v[i]), vb = ldfi_space_var(&sp, &b->v[i]);
+
+		if (va != vb)
+			return va < vb;
+	}
+	return false;
+}
+
+/* With --shards N: the N shards of ldfi together against exhaustive's run
+ * `e` and ldfi's unsharded run `l`: certified only if all are, else the
+ * first counterexample over them (the merge's) is l's, with as many faults
+ * as exhaustive's (the fewest of the space). */
+static bool shards_agree(const char *label, const char *path, const struct ldfi_conf *conf,
+			 const struct run *l, const struct run *e)
+{
+	struct ldfi_faults best;
+	int certified = 0, found = 0;
+	bool ok = true;
+
+	ldfi_faults_init(&best);
+
+	for (cur_shard = 0; cur_shard < shards && ok; cur_shard++) {
+		struct run s = {0};
+
+		if (explore(path, conf, LDFI_STRATEGY_LDFI, &s)) {
+			printf("FAIL %s: shard %d/%d: exploration failed\n", label, cur_shard,
+			       shards);
+			ok = false;
+		} else if (s.res.verdict == LDFI_VERDICT_CERTIFIED) {
+			certified++;
+		} else if (s.res.verdict == LDFI_VERDICT_COUNTEREXAMPLE && s.res.n_cex) {
+			const struct ldfi_faults *f = &s.res.cex[0].trace->faults;
+
+			if (!found++ || cex_before(conf, f, &best)) {
+				best.n = 0;
+				for (int i = 0; i < f->n && ok; i++)
+					ok = !ldfi_faults_add(&best, f->v[i]);
+			}
+			ok = ok && cex_valid(&s, label);
+		} else {
+			printf("FAIL %s: shard %d/%d: %s\n", label, cur_shard, shards,
+			       ldfi_verdict_name(s.res.verdict));
+			ok = false;
+		}
+		run_finish(&s);
+	}
+	cur_shard = -1;
+	if (ok && ((certified == shards) != (e->res.verdict == LDFI_VERDICT_CERTIFIED) ||
+		   (found && e->res.n_cex && best.n != e->res.cex[0].trace->faults.n))) {
+		printf("MISMATCH %s: %d shards: %d certified, smallest counterexample %d faults; "
+		       "exhaustive: %s\n",
+		       label, shards, certified, found ? best.n : -1,
+		       ldfi_verdict_name(e->res.verdict));
+		tot.mismatches++;
+		ok = false;
+	} else if (ok && found && l->res.n_cex &&
+		   ldfi_faults_cmp(&best, &l->res.cex[0].trace->faults) != 0) {
+		char a[512], b[512];
+
+		ldfi_faults_format(conf, &best, a, sizeof(a));
+		ldfi_faults_format(conf, &l->res.cex[0].trace->faults, b, sizeof(b));
+		printf("FAIL %s: %d shards merged give counterexample %s, unsharded %s\n", label,
+		       shards, a, b);
+		ok = false;
+	}
+	ldfi_faults_finish(&best);
+	return ok;
+}
+
 /*
  * Cross-check one conf (bounds applied) read from `path`, whose text is
  * `text` (printed on failure). `expect` is the known verdict or -1.
@@ -328,6 +425,8 @@ static void crosscheck(const char *label, const char *path, const char *text,
 	describe(&l, dl, sizeof(dl));
 	describe(&e, de, sizeof(de));
 	if (jobs > 1 && !same_with_one_job(label, path, conf, dl))
+		ok = false;
+	if (shards > 1 && !shards_agree(label, path, conf, &l, &e))
 		ok = false;
 	if (verbose)
 		printf("%s: eot=%d eff=%d crashes=%d: ldfi %s; exhaustive %s\n", label, conf->eot,
@@ -352,6 +451,14 @@ static void crosscheck(const char *label, const char *path, const char *text,
 			printf("note %s: ldfi's counterexample has %d faults, exhaustive's %d\n",
 			       label, l.res.cex[0].trace->faults.n, e.res.cex[0].trace->faults.n);
 		tot.larger++;
+	}
+	if (ok && l.res.n_cex && e.res.n_cex && canonical_cex(conf) &&
+	    ldfi_faults_cmp(&l.res.cex[0].trace->faults, &e.res.cex[0].trace->faults) != 0) {
+		/* Both report the first failing set in the same order. */
+		printf("FAIL %s: ldfi's counterexample is not exhaustive's\n  ldfi:       %s\n  "
+		       "exhaustive: %s\n",
+		       label, dl, de);
+		ok = false;
 	}
 	if (e.res.verdict == LDFI_VERDICT_CERTIFIED)
 		tot.certified++;
@@ -588,7 +695,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--space-max N] "
 			"[--scenarios DIR]... "
-			"[--regressions DIR] [--jobs J] [-v] [FILE.conf]...\n"
+			"[--regressions DIR] [--jobs J] [--shards N] [-v] [FILE.conf]...\n"
 			"       crosscheck --print S\n");
 	return 2;
 }
@@ -648,6 +755,11 @@ int main(int argc, char **argv)
 				return usage();
 			scenario_space_max = (double)v;
 			i++;
+		} else if (strcmp(argv[i], "--shards") == 0) {
+			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v) || v < 2 || v > 64)
+				return usage();
+			shards = (int)v;
+			i++;
 		} else if (strcmp(argv[i], "--jobs") == 0) {
 			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v) || v < 1 || v > 64)
 				return usage();
@@ -677,7 +789,8 @@ int main(int argc, char **argv)
 		run_seed(s, false);
 	for (int i = 1; i < argc && !stop; i++) {
 		if (strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--start") == 0 ||
-		    strcmp(argv[i], "--space-max") == 0 || strcmp(argv[i], "--jobs") == 0)
+		    strcmp(argv[i], "--space-max") == 0 || strcmp(argv[i], "--jobs") == 0 ||
+		    strcmp(argv[i], "--shards") == 0)
 			i++;
 		else if (strcmp(argv[i], "--scenarios") == 0)
 			run_scenarios(argv[++i]);
