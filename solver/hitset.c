@@ -590,9 +590,10 @@ int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
 		return 0;
 	/* Kept, and encoded at the first next() over the variables that can
 	 * be in a set at all (start()). */
-	if (grow(&h->am_lits, &h->am_lits_cap, h->am_nlits + (size_t)n, sizeof(*h->am_lits), 64) ||
-	    grow(&h->am_end, &h->am_end_cap, h->n_am + 1, sizeof(*h->am_end), 8) ||
-	    grow(&h->am_k, &h->am_k_cap, h->n_am + 1, sizeof(*h->am_k), 8))
+	if (ldfi_grow(&h->am_lits, &h->am_lits_cap, h->am_nlits + (size_t)n, sizeof(*h->am_lits),
+		      64) ||
+	    ldfi_grow(&h->am_end, &h->am_end_cap, h->n_am + 1, sizeof(*h->am_end), 8) ||
+	    ldfi_grow(&h->am_k, &h->am_k_cap, h->n_am + 1, sizeof(*h->am_k), 8))
 		return LDFI_ENOMEM;
 	m = distinct(h, vars, n, h->am_lits + h->am_nlits, 1);
 	if (k >= m)
@@ -698,9 +699,9 @@ int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n)
 	}
 	if (!h->started) {
 		/* Kept for start(), which knows which variables matter. */
-		if (grow(&h->bk_lits, &h->bk_lits_cap, h->bk_nlits + (size_t)n, sizeof(*h->bk_lits),
-			 64) ||
-		    grow(&h->bk_end, &h->bk_end_cap, h->n_bk + 1, sizeof(*h->bk_end), 16))
+		if (ldfi_grow(&h->bk_lits, &h->bk_lits_cap, h->bk_nlits + (size_t)n,
+			      sizeof(*h->bk_lits), 64) ||
+		    ldfi_grow(&h->bk_end, &h->bk_end_cap, h->n_bk + 1, sizeof(*h->bk_end), 16))
 			return LDFI_ENOMEM;
 		h->bk_nlits += (size_t)distinct(h, vars, n, h->bk_lits + h->bk_nlits, 0);
 		h->bk_end[h->n_bk++] = h->bk_nlits;

@@ -610,7 +610,8 @@ static int ldfi_learn(struct ldfi_gen *base, const struct ldfi_trace *tr, const 
 	if (!tr)
 		return LDFI_EINVAL;
 	if ((rc = ldfi_lineage_add_trace(g->lin, tr, NULL)) ||
-	    (g->same && (rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr))))
+	    (g->same &&
+	     (rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr))))
 		return rc;
 	return g->ext1 && n > 0 ? ldfi_ext_add_run(g->ext1, g->lin, base, vars, n) : 0;
 }
