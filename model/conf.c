@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ldfi/conf.h"
@@ -1541,17 +1542,27 @@ err_parse:
 	return rc;
 }
 
-/* Read a whole file into a new buffer. 0, LDFI_EIO (errno set) or LDFI_ENOMEM. */
+/* Read a whole regular file into a new buffer. 0, LDFI_EIO (errno set),
+ * LDFI_EFORMAT (not a regular file: a FIFO, a device, a directory, which
+ * could block or never end) or LDFI_ENOMEM. */
 static int read_file(const char *path, char **text, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = NULL, *nbuf;
+	struct stat sb;
 	ssize_t r;
 	int fd, saved;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO does not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return LDFI_EIO;
+	if (fstat(fd, &sb))
+		goto err_read;
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return LDFI_EFORMAT;
+	}
 	for (;;) {
 		if (!buf || n == cap) {
 			if (buf)
@@ -1604,6 +1615,10 @@ int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t e
 		return LDFI_EINVAL;
 	}
 	rc = read_file(path, &text, &len);
+	if (rc == LDFI_EFORMAT) {
+		set_err(err, errlen, "%s: not a regular file (a pipeline.conf is read whole)", path);
+		return LDFI_EIO;
+	}
 	if (rc == LDFI_EIO) {
 		if (errno == EFBIG)
 			set_err(err, errlen, "%s: file too large (over %u MiB)", path,

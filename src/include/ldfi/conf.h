@@ -131,7 +131,8 @@ int ldfi_conf_parse(const char *path, const char *text, size_t len, struct ldfi_
 
 /* Read the file at `path` and parse it as ldfi_conf_parse() does. An
  * unreadable file gives LDFI_EIO with "PATH: strerror" in `err` (a file over
- * 256 MiB too: "PATH: file too large (over 256 MiB)"). */
+ * 256 MiB too: "PATH: file too large (over 256 MiB)"; a FIFO, device or
+ * directory at once, without reading it: "PATH: not a regular file ..."). */
 int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t errlen);
 
 /*
