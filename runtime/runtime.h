@@ -53,6 +53,18 @@ int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free)
  */
 int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen);
 
+/*
+ * What identifies the plugin code of `conf` (loaded: ldfi_plugins_load):
+ * " plugin:LIBRARY=HASH" for each library the conf names (as written, in
+ * name order), HASH the FNV-1a 64 of the contents of the file it was loaded
+ * from (dladdr of its symbol), in *out (malloc'd, the caller's; "" when
+ * the conf has no plugin, or only plugins linked into the program). Read
+ * once per call: a rebuilt library gives another text. Returns 0,
+ * LDFI_ENOMEM, LDFI_EIO (the file cannot be read) or LDFI_EINVAL (a plugin
+ * not loaded), with a message in `err`.
+ */
+int ldfi_plugins_digest(const struct ldfi_conf *conf, char **out, char *err, size_t errlen);
+
 /* Whether `conf` has a plugin stage or check. */
 bool ldfi_conf_has_plugins(const struct ldfi_conf *conf);
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ldfi/ldfi.h"
+#include "model/canonical.h"
 #include "model/util.h"
 #include "runtime/db/db.h"
 #include "runtime/db/state.h"
@@ -78,6 +79,8 @@ void ldfi_explore_result_finish(struct ldfi_explore_result *res)
 		ldfi_trace_destroy(res->cex[i].trace);
 	free(res->cex);
 	free(res->db_path);
+	ldfi_db_out_unlock(res->out_lock - 1);
+	res->out_lock = 0;
 }
 
 static int vars_to_faults(const struct ldfi_space *sp, const int *vars, int n,
@@ -466,25 +469,155 @@ static int explore(struct explore *x)
 }
 
 
-/* What identifies an exploration: the conf's bytes, bounds, strategy, seed. */
-static char *digest(const char *path, const struct ldfi_conf *conf,
-		    const struct ldfi_explore_opts *o)
+/* What identifies an exploration (docs/explore.md): ldfi's version, the
+ * conf's meaning (model/canonical.h), the bounds, the strategy, the seed and
+ * every plugin library's contents, as space-separated KEY=VALUE fields. */
+static int digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, char **out,
+		  char *err, size_t errlen)
 {
-	uint64_t h = LDFI_HASH64_INIT;
-	FILE *f = fopen(path, "rb");
-	char buf[4096], *s;
-	size_t n;
+	char *plugins = NULL;
+	uint64_t meaning;
+	int rc;
 
-	if (!f)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		h = ldfi_hash64(h, buf, n);
-	fclose(f);
-	if (asprintf(&s, "%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu",
-		     (unsigned long long)h, conf->eot, conf->eff, conf->crashes,
-		     ldfi_strategy_name(o->strategy), (unsigned long long)o->seed) < 0)
-		return NULL;
-	return s;
+	*out = NULL;
+	if ((rc = ldfi_conf_meaning_hash(conf, &meaning)) ||
+	    (rc = ldfi_plugins_digest(conf, &plugins, err, errlen)))
+		goto err;
+	if (asprintf(out, "ldfi=%s conf=%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu%s",
+		     ldfi_version(), (unsigned long long)meaning, conf->eot, conf->eff,
+		     conf->crashes, ldfi_strategy_name(o->strategy), (unsigned long long)o->seed,
+		     plugins) < 0) {
+		*out = NULL;
+		rc = LDFI_ENOMEM;
+	}
+	free(plugins);
+err:
+	if (rc == LDFI_ENOMEM)
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ENOMEM));
+	return rc;
+}
+
+/* The value of field `key` in digest `d` ("KEY=VALUE ..."), as a pointer
+ * into d and its length; NULL when absent. */
+static const char *field(const char *d, const char *key, size_t *len)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = d; *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n > k && strncmp(p, key, k) == 0 && p[k] == '=') {
+			*len = n - k - 1;
+			return p + k + 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return NULL;
+}
+
+/* Append to `out` what differs in field `key` between digests `was` and
+ * `now`, worded with `what` ("the seed"); `show` adds both values. */
+static void changed(FILE *out, const char *was, const char *now, const char *key,
+		    const char *what, bool show)
+{
+	size_t a = 0, b = 0;
+	const char *x = field(was, key, &a), *y = field(now, key, &b);
+
+	if (x && y && a == b && strncmp(x, y, a) == 0)
+		return;
+	fprintf(out, "%s%s", ftell(out) ? ", " : "", what);
+	if (show)
+		fprintf(out, " (was %.*s, now %.*s)", x ? (int)a : 4, x ? x : "none",
+			y ? (int)b : 4, y ? y : "none");
+}
+
+/* The plugin:NAME fields of `d` that differ in `other`, worded as
+ * "plugin library NAME" with `how` ("changed", "added"...). */
+static void changed_plugins(FILE *out, const char *d, const char *other, bool fresh_side)
+{
+	for (const char *p = strstr(d, " plugin:"); p; p = strstr(p + 1, " plugin:")) {
+		const char *name = p + strlen(" plugin:");
+		size_t n = strcspn(name, "="), a = 0, b = 0;
+		char key[300];
+		const char *x, *y;
+
+		snprintf(key, sizeof(key), "plugin:%.*s", (int)n, name);
+		x = field(d, key, &a);
+		y = field(other, key, &b);
+		if (y && a == b && strncmp(x, y, a) == 0)
+			continue;
+		if (y && fresh_side)
+			continue; /* reported from the other side */
+		fprintf(out, "%splugin library %.*s (%s)", ftell(out) ? ", " : "", (int)n, name,
+			y ? "its file changed" : fresh_side ? "new" : "no longer used");
+	}
+}
+
+/* What changed between the digest a database holds (`was`) and this
+ * exploration's, in words, into buf. */
+static void describe_change(const char *was, const char *now, char *buf, size_t len)
+{
+	size_t n = 0;
+	char *text = NULL;
+	FILE *out = open_memstream(&text, &n);
+
+	if (!out) {
+		snprintf(buf, len, "its digest");
+		return;
+	}
+	if (!strchr(was, '=') || strncmp(was, "ldfi=", 5) != 0) {
+		fprintf(out, "it was written by an earlier ldfi, whose digest did not cover the "
+			     "plugins and the ldfi version");
+	} else {
+		changed(out, was, now, "ldfi", "the ldfi version", true);
+		changed(out, was, now, "conf", "the pipeline (its conf's meaning)", false);
+		changed(out, was, now, "eot", "eot", true);
+		changed(out, was, now, "eff", "eff", true);
+		changed(out, was, now, "crashes", "crashes", true);
+		changed(out, was, now, "strategy", "the strategy", true);
+		changed(out, was, now, "seed", "the seed", true);
+		changed_plugins(out, was, now, false);
+		changed_plugins(out, now, was, true);
+	}
+	fclose(out);
+	snprintf(buf, len, "%s", text && *text ? text : "its digest");
+	free(text);
+}
+
+/* Make the database this exploration's: one of the same digest (resumed),
+ * or an empty one (the digest is written). Another exploration's, or runs
+ * recorded by `ldfi run`, are refused (LDFI_EINVAL), never reused. */
+static int bind_db(struct explore *x, const char *dg)
+{
+	const char *path = x->res->db_path;
+	char *old = NULL, what[600];
+	long foreign = 0;
+	int rc;
+
+	if ((rc = ldfi_db_state_digest(x->db, &old)) ||
+	    (rc = ldfi_db_state_foreign_runs(x->db, ldfi_strategy_name(x->opts->strategy),
+					      x->conf->eot, x->conf->eff, x->conf->crashes,
+					      &foreign))) {
+		free(old);
+		return fail(x, rc, "%s: %s", path, ldfi_db_errmsg(x->db));
+	}
+	if (old && strcmp(old, dg) != 0) {
+		describe_change(old, dg, what, sizeof(what));
+		rc = fail(x, LDFI_EINVAL,
+			  "%s holds another exploration; changed since: %s. Its runs are not "
+			  "reused: use --fresh to discard them, or another --out",
+			  path, what);
+	} else if (foreign) {
+		rc = fail(x, LDFI_EINVAL,
+			  "%s holds %ld run%s recorded by 'ldfi run --db' or by another exploration, "
+			  "which this exploration cannot reuse: use --fresh to discard %s, or another "
+			  "--out",
+			  path, foreign, foreign == 1 ? "" : "s", foreign == 1 ? "it" : "them");
+	} else if (!old && (rc = ldfi_db_state_set(x->db, "digest", dg))) {
+		fail(x, rc, "%s: %s", path, ldfi_db_errmsg(x->db));
+	}
+	free(old);
+	return rc;
 }
 
 struct pending_list {
@@ -557,21 +690,24 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 		 struct ldfi_explore_result *res, char *err, size_t errlen)
 {
 	struct explore x = {.conf = conf, .opts = o, .res = res, .err = err, .errlen = errlen};
-	char *dg = digest(o->conf_path, conf, o);
-	int rc;
+	char *dg;
+	int rc, fd;
 
 	memset(res, 0, sizeof(*res));
 	res->conf = conf;
 	res->opts = o;
 	err[0] = '\0';
-	if (!dg) {
-		snprintf(err, errlen, "%s: cannot read", o->conf_path);
-		return LDFI_EIO;
-	}
-	rc = ldfi_db_state_open(o->out_dir, dg, o->fresh, &x.db, &res->db_path, err, errlen);
-	free(dg);
-	if (rc)
+	if ((rc = digest(conf, o, &dg, err, errlen)))
 		return rc;
+	/* The lock first: --fresh deletes nothing another process is using. */
+	if ((rc = ldfi_db_out_lock(o->out_dir, &fd, err, errlen)))
+		goto err_digest;
+	res->out_lock = fd + 1;
+	if ((rc = ldfi_db_state_open(o->out_dir, o->fresh, &x.db, &res->db_path, err, errlen)))
+		goto err_digest;
+	if ((rc = bind_db(&x, dg)))
+		goto err_db;
+	free(dg);
 	if (!(rc = explore(&x)))
 		save_state(&x);
 	else if (!err[0])
@@ -579,5 +715,14 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 	ldfi_gen_destroy(x.gen);
 	free(x.vars);
 	ldfi_db_close(x.db);
+	return rc;
+
+err_db:
+	/* Nothing was run: the database is not this exploration's. */
+	ldfi_db_close(x.db);
+	free(res->db_path);
+	res->db_path = NULL;
+err_digest:
+	free(dg);
 	return rc;
 }

@@ -72,22 +72,30 @@ struct ldfi_explore_result {
 	struct ldfi_cex *cex;	       /* owned; in discovery order */
 	int n_cex;
 	char *db_path; /* OUT/provenance.db once opened, or NULL; owned */
+	/* The lock on out_dir (runtime/db/state.h), held until
+	 * ldfi_explore_result_finish so that the reports are written by its
+	 * owner: its descriptor plus one, 0 when none (a zeroed result). */
+	int out_lock;
 	/* A problem that did not change the verdict (the pending hypotheses
 	 * could not be saved), or "". */
 	char warning[256];
 };
 
 /*
- * Explore `conf` (bounds already applied) with options `o`: state and
- * provenance in o->out_dir/provenance.db (resumed if it holds this same
- * exploration; started over if o->fresh). Fills *res (caller-owned memory;
- * release with ldfi_explore_result_finish, also after an error); `conf` and
- * `o` are borrowed by the result. Writes no report and prints nothing.
- * Returns 0 (see res->verdict), or LDFI_EINVAL (the database holds another
- * exploration), LDFI_ELIMIT (an execution exceeded the message limit),
- * LDFI_EIO, LDFI_EDB, LDFI_ENOMEM, ... with a message in `err`. When
- * res->db_path is set the database was opened, and every run recorded
- * before the error is kept there.
+ * Explore `conf` (bounds applied, plugins loaded) with options `o`: state
+ * and provenance in o->out_dir/provenance.db (resumed if it holds this same
+ * exploration; started over if o->fresh). o->out_dir is locked first and
+ * stays locked until ldfi_explore_result_finish (res->out_lock): a second
+ * process gets LDFI_EIO ("OUT is in use by another ldfi process"). Fills
+ * *res (caller-owned memory; release with ldfi_explore_result_finish, also
+ * after an error); `conf` and `o` are borrowed by the result. Writes no
+ * report and prints nothing. Returns 0 (see res->verdict), or LDFI_EINVAL
+ * (the database holds another exploration or runs of `ldfi run`: the
+ * message says what differs), LDFI_ELIMIT (an execution exceeded the
+ * message limit), LDFI_EFORMAT (the database is damaged), LDFI_EIO,
+ * LDFI_EDB, LDFI_ENOMEM, ... with a message in `err`. When res->db_path is
+ * set the database was opened, and every run recorded before the error is
+ * kept there.
  */
 int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
 		 struct ldfi_explore_result *res, char *err, size_t errlen);
