@@ -46,6 +46,16 @@ struct ldfi_run_info {
  */
 int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errlen);
 
+/*
+ * Open the ldfi database at `path` for reading only (ldfi report): it is
+ * never written, so it may be on a read-only file system or a read-only
+ * file. An empty file, one that is not an ldfi database, and one whose
+ * schema is older than this ldfi's (it would need an upgrade) are refused
+ * with LDFI_EDB and a message. The handle cannot record runs. Otherwise as
+ * ldfi_db_open.
+ */
+int ldfi_db_open_readonly(const char *path, struct ldfi_db **out, char *err, size_t errlen);
+
 /* Close the database; NULL is accepted. */
 void ldfi_db_close(struct ldfi_db *db);
 

@@ -8,6 +8,7 @@
 #define LDFI_RUNTIME_DB_HANDLE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ struct ldfi_db {
 	sqlite3 *sql;
 	sqlite3_stmt *st[ST_COUNT];
 	int busy_ms;
+	bool readonly; /* ldfi_db_open_readonly: no statement of the recorder */
 	char err[1024];
 	/* Scratch reused across runs (grown, never shrunk): no allocation per
 	 * row, and none per run once the buffers are large enough. */

@@ -3,6 +3,8 @@
  * what is too large, run the explore loop (src/explore/), print progress,
  * write the reports (src/report/) and turn the verdict into the exit status.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +48,48 @@ static void show_progress(void *arg, const struct ldfi_explore_progress *p)
 		tty ? "\r" : "", p->executions, p->pending, p->elapsed_s, tty ? "   " : "\n");
 	if (p->final && tty)
 		fputc('\n', stderr);
+}
+
+/* A file or directory option (--out, --json, --junit, --html): never
+ * empty. Returns 0, or prints a usage error and returns -1. */
+static int set_path(struct explore_cmd *c, int ch, const char *arg)
+{
+	static const struct {
+		int ch;
+		const char *opt, *what;
+	} paths[] = {{'o', "--out", "directory"},
+		     {'J', "--json", "file name"},
+		     {'U', "--junit", "file name"},
+		     {'H', "--html", "directory"}};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i].ch != ch)
+			continue;
+		if (!*arg) {
+			ldfi_cli_usage_error("explore", "%s expects a %s, got ''", paths[i].opt,
+					     paths[i].what);
+			return -1;
+		}
+	}
+	*(ch == 'o'   ? &c->o.out_dir
+	  : ch == 'J' ? &c->json
+	  : ch == 'U' ? &c->junit
+		      : &c->html) = arg;
+	return 0;
+}
+
+/* Seconds of --time-limit: a decimal number > 0 and at most 10^8. */
+static int parse_seconds(const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (!*text || *end || errno || !(v > 0) || v > 1e8 || !isdigit((unsigned char)text[0]))
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3],
@@ -103,11 +147,12 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 			o->max_runs = v;
 			break;
 		case 't':
-			if ((v = ldfi_cli_number("explore", opt, optarg, 100000000LL)) < 1)
-				return v < 0 ? LDFI_EXIT_USAGE
-					     : ldfi_cli_usage_error("explore",
-								    "--time-limit must be >= 1");
-			o->time_limit_s = (double)v;
+			if (parse_seconds(optarg, &o->time_limit_s))
+				return ldfi_cli_usage_error(
+				    "explore",
+				    "--time-limit expects seconds, a number > 0 (1.5 is fine), "
+				    "got '%s'",
+				    optarg);
 			break;
 		case 'j':
 			if ((v = ldfi_cli_number("explore", opt, optarg, 1024)) < 1)
@@ -120,16 +165,11 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 			o->all = true;
 			break;
 		case 'o':
-			o->out_dir = optarg;
-			break;
 		case 'J':
-			c->json = optarg;
-			break;
 		case 'U':
-			c->junit = optarg;
-			break;
 		case 'H':
-			c->html = optarg;
+			if (set_path(c, ch, optarg))
+				return LDFI_EXIT_USAGE;
 			break;
 		case 'q':
 			c->quiet = true;
@@ -313,6 +353,31 @@ static int refuse_large(struct ldfi_conf *conf)
 	return 0;
 }
 
+/* No report may be written over OUT/provenance.db or its -wal, -shm and
+ * -journal files (exit 2 with a message). */
+static int refuse_clobber(const struct explore_cmd *c)
+{
+	char *db, *index = NULL;
+	int status;
+
+	if (asprintf(&db, "%s/provenance.db", c->o.out_dir) < 0)
+		goto err_nomem;
+	if (c->html && asprintf(&index, "%s/index.html", c->html) < 0) {
+		free(db);
+		goto err_nomem;
+	}
+	if (!(status = ldfi_cli_refuse_db_path("explore", db, "--json", c->json)) &&
+	    !(status = ldfi_cli_refuse_db_path("explore", db, "--junit", c->junit)))
+		status = ldfi_cli_refuse_db_path("explore", db, "--html", index);
+	free(db);
+	free(index);
+	return status;
+
+err_nomem:
+	fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(LDFI_ENOMEM));
+	return LDFI_EXIT_INTERNAL;
+}
+
 int ldfi_cmd_explore(int argc, char **argv)
 {
 	struct explore_cmd c = {.o = {.out_dir = "ldfi-out", .jobs = 1}};
@@ -323,6 +388,8 @@ int ldfi_cmd_explore(int argc, char **argv)
 	status = parse_opts(argc, argv, &c, bounds, &strategy, &seed);
 	if (status)
 		return status < 0 ? 0 : status;
+	if ((status = refuse_clobber(&c)))
+		return status;
 	conf = ldfi_cli_load(c.o.conf_path, bounds[0], bounds[1], bounds[2], &status);
 	if (!conf)
 		return status;

@@ -63,6 +63,21 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
+/* The page, DIR/index.html, is not the database or one of its files. */
+static int refuse_clobber(const struct report_opts *o)
+{
+	char *index;
+	int status;
+
+	if (asprintf(&index, "%s/index.html", o->html) < 0) {
+		fprintf(stderr, "ldfi report: %s\n", ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_EXIT_INTERNAL;
+	}
+	status = ldfi_cli_refuse_db_path("report", o->db, "--html", index);
+	free(index);
+	return status;
+}
+
 /* "strategy=ldfi seed=1" of the explore digest into the options. */
 static void from_digest(const struct ldfi_db_summary *r, const struct ldfi_conf *conf,
 			struct ldfi_explore_opts *o)
@@ -133,7 +148,7 @@ static int build(struct ldfi_db *db, const struct ldfi_db_summary *r, const char
 	return rc;
 }
 
-/* Open the database without creating it. */
+/* Open the database for reading only, without creating it. */
 static int open_db(const char *path, struct ldfi_db **db)
 {
 	struct stat sb;
@@ -147,7 +162,7 @@ static int open_db(const char *path, struct ldfi_db **db)
 		fprintf(stderr, "ldfi: %s: not a regular file\n", path);
 		return LDFI_EIO;
 	}
-	if (ldfi_db_open(path, db, err, sizeof(err))) {
+	if (ldfi_db_open_readonly(path, db, err, sizeof(err))) {
 		fprintf(stderr, "ldfi: %s\n", err);
 		return LDFI_EDB;
 	}
@@ -215,6 +230,8 @@ int ldfi_cmd_report(int argc, char **argv)
 
 	if (status)
 		return status < 0 ? 0 : status;
+	if ((status = refuse_clobber(&o)))
+		return status;
 	if (open_db(o.db, &db))
 		return LDFI_EXIT_INTERNAL;
 	rc = ldfi_db_summary(db, &r);
@@ -276,7 +293,7 @@ int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct
 			fprintf(stderr, "ldfi: %s\n", err);
 		return rc;
 	}
-	if (!db && (rc = ldfi_db_open(res->db_path, &own, err, sizeof(err)))) {
+	if (!db && (rc = ldfi_db_open_readonly(res->db_path, &own, err, sizeof(err)))) {
 		fprintf(stderr, "ldfi: %s\n", err);
 		return rc;
 	}
