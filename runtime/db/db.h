@@ -91,19 +91,24 @@ int ldfi_db_run_failure(struct ldfi_db *db, int64_t run, char **failure);
 
 /*
  * Load run `run` of `db` into a new trace of `conf` (messages, parents,
- * outputs, crash rounds, records; no check results). The trace is the
- * caller's (ldfi_trace_destroy). Returns 0, LDFI_EDB, LDFI_EFORMAT (rows that do
- * not fit the conf) or LDFI_ENOMEM; ldfi_db_errmsg says why.
+ * outputs, crash rounds, records; tr->passed as the run recorded it; no
+ * check results), validated (runtime/db/load.c): counts as the runs row
+ * records them, names of the conf, rounds within the bounds, fates that the
+ * run's faults give, parents that are earlier messages. The trace is the
+ * caller's (ldfi_trace_destroy). Returns 0, LDFI_EDB, LDFI_EFORMAT (the
+ * database is damaged: ldfi_db_errmsg says "damaged database: run N: ...")
+ * or LDFI_ENOMEM; *out is NULL on error.
  */
 int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
 		       struct ldfi_trace **out);
 
-/* ldfi_db_load_trace, then the checks evaluated again against `ff` (the
- * fault-free trace; the run itself when NULL); a run recorded with a
- * failure (runs.failure) gets it in tr->failure instead, and no checks.
- * Same results and errors. */
+/* ldfi_db_load_trace, then the check results the run's own process
+ * computed, read back (tables checks and check_records; no check is run
+ * again, plugin checks included); a run recorded with a failure
+ * (runs.failure) gets it in tr->failure instead, and no checks. Same
+ * results and errors. */
 int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
-		     const struct ldfi_trace *ff, struct ldfi_trace **out);
+		     struct ldfi_trace **out);
 
 /* One recorded run, as listed by ldfi_db_runs. */
 struct ldfi_db_run {

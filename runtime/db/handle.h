@@ -64,6 +64,17 @@ int ldfi_db_sql_fail(struct ldfi_db *db, int rc, const char *what, const char *d
 int ldfi_db_set_err(struct ldfi_db *db, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+struct ldfi_recindex;
+
+/* Read run `run`'s check results and offending records back into tr->checks
+ * (one per check of tr->conf, in conf order; tr->passed is the run's as
+ * recorded, and must agree); records they name are looked up, or added, in
+ * `ix`, the index of tr->recs (borrowed). Returns 0, LDFI_ENOMEM, LDFI_EDB,
+ * or LDFI_EFORMAT for a damaged database (the handle's message says why).
+ * On error the trace is still safe to destroy. */
+int ldfi_db_read_checks(struct ldfi_db *db, int64_t run, struct ldfi_recindex *ix,
+			struct ldfi_trace *tr);
+
 /* Column i of the current row as a string, "" for NULL. */
 const char *ldfi_db_col(sqlite3_stmt *st, int i);
 

@@ -1135,10 +1135,7 @@ static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
 			rc |= sqlite3_bind_text(sr, 6, ldfi_problem_name(o->problem), -1,
 						SQLITE_STATIC);
 			rc |= sqlite3_bind_int(sr, 7, o->count);
-			if (o->problem == LDFI_PROBLEM_UNEXPECTED)
-				rc |= sqlite3_bind_int(sr, 8, o->expected);
-			else
-				rc |= sqlite3_bind_null(sr, 8);
+			rc |= sqlite3_bind_int(sr, 8, o->expected);
 			rc = exec_st(sr, rc);
 		}
 		if (rc != SQLITE_OK)

@@ -87,6 +87,53 @@ int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy, int eot
 	return rc;
 }
 
+/* The first column of the first row of `sql` as an integer in *v (0 when
+ * there is no row). Returns 0 or LDFI_EDB. */
+static int query_int64(struct ldfi_db *db, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*v = 0;
+	if ((rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL)) != SQLITE_OK)
+		return ldfi_db_sql_fail(db, rc, "check the runs", NULL);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ldfi_db_sql_fail(db, rc, "check the runs", NULL);
+}
+
+int ldfi_db_state_check(struct ldfi_db *db)
+{
+	static const struct {
+		const char *sql, *what;
+	} checks[] = {
+	    {"SELECT count(*) <> coalesce(max(id), 0) OR coalesce(min(id), 1) <> 1 FROM runs",
+	     "the run ids are not 1, 2, ... in order"},
+	    {"SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0) <> "
+	     "coalesce((SELECT max(id) FROM runs), 0)",
+	     "the run counter (sqlite_sequence) is not the last run's id"},
+	    {"SELECT count(*) FROM (SELECT faults FROM runs GROUP BY faults HAVING count(*) > 1)",
+	     "a fault set was recorded twice"},
+	    {"SELECT count(*) FROM runs WHERE typeof(faults) <> 'text' OR passed NOT IN (0, 1) OR "
+	     "verdict <> CASE passed WHEN 1 THEN 'pass' ELSE 'fail' END",
+	     "a run's fault set or verdict is not valid"},
+	    {"SELECT count(*) FROM explore WHERE value IS NULL OR typeof(value) <> 'text'",
+	     "the explorer's state holds a value that is not text"},
+	};
+	int64_t bad;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if ((rc = query_int64(db, checks[i].sql, &bad)))
+			return rc;
+		if (bad)
+			return ldfi_db_set_err(db, LDFI_EFORMAT, "damaged database: %s",
+					       checks[i].what);
+	}
+	return 0;
+}
+
 static void remove_db(const char *path)
 {
 	static const char *suffix[] = {"", "-wal", "-shm", "-journal"};

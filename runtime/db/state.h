@@ -51,6 +51,12 @@ int ldfi_db_state_digest(struct ldfi_db *db, char **digest);
 int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy, int eot, int eff,
 			       int crashes, long *n);
 
+/* Check what an exploration's runs table promises, before anything is read
+ * back: run ids 1..N, the AUTOINCREMENT counter at N, no fault set twice,
+ * valid verdicts, text values in `explore`. Returns 0, LDFI_EDB, or
+ * LDFI_EFORMAT with "damaged database: what" in ldfi_db_errmsg. */
+int ldfi_db_state_check(struct ldfi_db *db);
+
 /* Record hypothesis `faults` (of `size` faults) as tried by run `run`.
  * Returns 0 or LDFI_EDB (ldfi_db_errmsg says why). */
 int ldfi_db_state_tried(struct ldfi_db *db, const char *faults, int size, int64_t run);

@@ -309,7 +309,12 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 	signal(SIGTERM, SIG_DFL);
 	if (rc) {
 		fprintf(stderr, "ldfi explore: %s\n", err);
-		if (res.db_path)
+		if (res.db_path && rc == LDFI_EFORMAT)
+			fprintf(stderr,
+				"ldfi explore: %s is damaged: move it away, or use --fresh to start "
+				"over\n",
+				res.db_path);
+		else if (res.db_path)
 			fprintf(
 			    stderr,
 			    "ldfi explore: %s: %s; exploration stopped, the runs recorded so far "

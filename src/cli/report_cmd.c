@@ -19,6 +19,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
 #include "runtime/db/db.h"
+#include "runtime/db/state.h"
 #include "src/cli/cli.h"
 #include "src/explore/explore.h"
 #include "src/report/report.h"
@@ -135,11 +136,11 @@ static int build(struct ldfi_db *db, const struct ldfi_db_summary *r, const char
 	if (!(res->db_path = strdup(path)))
 		return LDFI_ENOMEM;
 	if (r->ff_run)
-		rc = ldfi_db_load_run(db, res->conf, r->ff_run, NULL, &res->fault_free);
+		rc = ldfi_db_load_run(db, res->conf, r->ff_run, &res->fault_free);
 	if (!rc && r->cex_run) {
 		if (!(res->cex = calloc(1, sizeof(*res->cex))))
 			return LDFI_ENOMEM;
-		rc = ldfi_db_load_run(db, res->conf, r->cex_run, res->fault_free,
+		rc = ldfi_db_load_run(db, res->conf, r->cex_run,
 				      &res->cex[0].trace);
 		res->cex[0].run_id = r->cex_run;
 		res->cex[0].execution = r->cex_exec;
@@ -235,11 +236,13 @@ int ldfi_cmd_report(int argc, char **argv)
 	if (open_db(o.db, &db))
 		return LDFI_EXIT_INTERNAL;
 	rc = ldfi_db_summary(db, &r);
-	if (rc) {
+	/* no run: nothing to report (2); a damaged runs table (4) */
+	status = rc == LDFI_EFORMAT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+	if (rc || (rc = ldfi_db_state_check(db))) {
 		fprintf(stderr, "ldfi: %s: %s\n", o.db, ldfi_db_errmsg(db));
 		ldfi_db_close(db);
 		ldfi_db_summary_finish(&r);
-		return rc == LDFI_EFORMAT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+		return status;
 	}
 	status = report(&o, db, &r);
 	ldfi_db_close(db);
@@ -259,8 +262,9 @@ static int load_run(void *arg, int64_t id, const struct ldfi_trace *fault_free,
 		    struct ldfi_trace **out, char *err, size_t errlen)
 {
 	const struct html_db *h = arg;
-	int rc = ldfi_db_load_run(h->db, h->conf, id, fault_free, out);
+	int rc = ldfi_db_load_run(h->db, h->conf, id, out);
 
+	(void)fault_free; /* the checks are read back, not evaluated again */
 	if (rc)
 		snprintf(err, errlen, "%s", ldfi_db_errmsg(h->db));
 	return rc;

@@ -171,7 +171,7 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 		struct ldfi_trace *copy = NULL;
 
 		x->res->fault_free = tr;
-		if (!tr->passed && !(rc = ldfi_db_load_run(x->db, x->conf, run, tr, &copy)) &&
+		if (!tr->passed && !(rc = ldfi_db_load_run(x->db, x->conf, run, &copy)) &&
 		    (rc = add_cex(x, copy, run)))
 			ldfi_trace_destroy(copy);
 		return rc;
@@ -191,7 +191,7 @@ static int resume_trace(struct explore *x, const struct ldfi_db_run *r, struct l
 
 	*tr = NULL;
 	if (!x->res->fault_free || !r->passed)
-		rc = ldfi_db_load_run(x->db, x->conf, r->id, x->res->fault_free, tr);
+		rc = ldfi_db_load_run(x->db, x->conf, r->id, tr);
 	else if (x->gen->learns_from_traces)
 		rc = ldfi_db_load_trace(x->db, x->conf, r->id, tr);
 	if (rc)
@@ -204,15 +204,15 @@ static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 {
 	struct ldfi_faults fs;
 	struct ldfi_trace *tr = NULL;
-	char err[256];
+	char err[256] = "not a fault set of the bounds";
 	int rc;
 
 	ldfi_faults_init(&fs);
 	if (ldfi_faults_parse(x->conf, r->faults, &fs, err, sizeof(err)) ||
 	    faults_to_vars(&x->gen->space, &fs, x->vars)) {
 		ldfi_faults_finish(&fs);
-		return fail(x, LDFI_EFORMAT, "%s: run %lld: %s", x->res->db_path,
-			    (long long)r->id, err);
+		return fail(x, LDFI_EFORMAT, "%s: damaged database: run %lld: fault set '%s': %s",
+			    x->res->db_path, (long long)r->id, r->faults, err);
 	}
 	if (!(rc = resume_trace(x, r, &tr)) &&
 	    (rc = x->gen->ops->learn(x->gen, tr, x->vars, fs.n, r->passed)))
@@ -236,7 +236,7 @@ static int resume(struct explore *x)
 	if (rc)
 		return fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	if (n && strcmp(runs[0].faults, "none") != 0)
-		rc = fail(x, LDFI_EFORMAT, "%s: first run is not the fault-free run",
+		rc = fail(x, LDFI_EFORMAT, "%s: damaged database: the first run is not the fault-free run",
 			  x->res->db_path);
 	for (int i = 0; i < n && !rc; i++)
 		rc = resume_run(x, &runs[i]);
@@ -594,7 +594,7 @@ static int bind_db(struct explore *x, const char *dg)
 	long foreign = 0;
 	int rc;
 
-	if ((rc = ldfi_db_state_digest(x->db, &old)) ||
+	if ((rc = ldfi_db_state_check(x->db)) || (rc = ldfi_db_state_digest(x->db, &old)) ||
 	    (rc = ldfi_db_state_foreign_runs(x->db, ldfi_strategy_name(x->opts->strategy),
 					      x->conf->eot, x->conf->eff, x->conf->crashes,
 					      &foreign))) {
