@@ -948,17 +948,44 @@ static bool same_ack(const struct ldfi_outcome *o, const struct okey *k)
 	       o->node == k->node && o->peer_comp == k->peer_comp && o->peer_node == k->peer_node;
 }
 
-/* acked: for the round R its first ack arrived in this run, the outcome
- * "acked by R"; every ack delivered by round R' supports "acked by R'". */
+/* A new "acked by R" outcome (index `i`) starts with the supports of every
+ * outcome of the same ack with an earlier round: an ack received by R' < R
+ * in a run added before was received by R too, and that run is not seen
+ * again. Every round an ack arrived in has its outcome (add_acked), so
+ * those supports are all there. */
+static int seed_acked(struct ldfi_lineage *lin, int i, int *n_new)
+{
+	const struct ldfi_outcome *o = &lin->outs[i];
+	struct okey k = {(int)o->kind, o->rec, o->comp, o->node, o->peer_comp, o->peer_node, o->by};
+
+	for (int j = 0; j < lin->n_outs; j++) {
+		const struct ldfi_outcome *p = &lin->outs[j];
+
+		if (!same_ack(p, &k) || p->by >= k.by)
+			continue;
+		for (int s = 0; s < p->n_supports; s++) {
+			const struct ldfi_clause *c = &p->supports[s];
+			int rc = add_support(lin, &lin->outs[i], c->vars, c->n, c->neg, c->n_neg);
+
+			if (rc < 0)
+				return rc;
+			*n_new += rc;
+		}
+	}
+	return 0;
+}
+
+/* acked: for every round R an ack arrived in this run, the outcome "acked
+ * by R"; every ack delivered by round R' supports "acked by R'". */
 static int add_acked(struct cnfs *x, int *n_new)
 {
 	const struct ldfi_trace *tr = x->tr;
 	struct ldfi_lineage *lin = x->lin;
 	int rc = 0;
 
-	/* Ids follow send order, so the first ack of a key is its earliest. */
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
+		int n = lin->n_outs;
 		struct okey k;
 
 		if (m->kind != LDFI_MSG_ACK || m->fate != LDFI_FATE_DELIVERED ||
@@ -967,6 +994,8 @@ static int add_acked(struct cnfs *x, int *n_new)
 		k = ack_key(x, m, m->send_round + 1);
 		if (k.rec < 0 || !outcome(lin, &k))
 			return LDFI_ENOMEM;
+		if (lin->n_outs > n && (rc = seed_acked(lin, n, n_new)))
+			return rc;
 	}
 	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];

@@ -1,5 +1,5 @@
 /*
- * conf.c - the pipeline.conf parser (SPEC §2; grammar and messages in
+ * conf.c - the pipeline.conf parser (grammar and messages in
  * docs/pipeline-conf.md).
  *
  * Two passes. The first reads the text line by line and checks what a line
@@ -1009,7 +1009,9 @@ static int read_line(struct parser *p, const char *text, size_t n)
 /* Lines end at "\n", "\r\n" or a lone "\r"; the last needs no end. */
 static int read_text(struct parser *p, const char *text, size_t len)
 {
-	size_t i = 0, start;
+	/* A UTF-8 byte order mark (editors on some systems write one) is not
+	 * part of the first line. */
+	size_t i = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0, start;
 	int rc;
 
 	while (i < len) {
@@ -1542,9 +1544,9 @@ err_parse:
 	return rc;
 }
 
-/* Read a whole regular file into a new buffer. 0, LDFI_EIO (errno set),
- * LDFI_EFORMAT (not a regular file: a FIFO, a device, a directory, which
- * could block or never end) or LDFI_ENOMEM. */
+/* Read a whole regular file into a new buffer. 0, LDFI_EINVAL (it cannot be
+ * opened or is not a regular file; errno set, EINVAL for not regular),
+ * LDFI_EIO (errno set) or LDFI_ENOMEM. */
 static int read_file(const char *path, char **text, size_t *len)
 {
 	size_t cap = 4096, n = 0;
@@ -1553,16 +1555,18 @@ static int read_file(const char *path, char **text, size_t *len)
 	ssize_t r;
 	int fd, saved;
 
-	/* O_NONBLOCK: opening a FIFO does not wait for a writer. */
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; anything but
+	 * a regular file is refused before it is read. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return LDFI_EIO;
-	if (fstat(fd, &sb))
-		goto err_read;
-	if (!S_ISREG(sb.st_mode)) {
+		return LDFI_EINVAL;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		saved = fstat(fd, &sb) ? errno : S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
 		close(fd);
-		return LDFI_EFORMAT;
+		errno = saved;
+		return LDFI_EINVAL;
 	}
+	fcntl(fd, F_SETFL, 0);
 	for (;;) {
 		if (!buf || n == cap) {
 			if (buf)
@@ -1615,9 +1619,10 @@ int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t e
 		return LDFI_EINVAL;
 	}
 	rc = read_file(path, &text, &len);
-	if (rc == LDFI_EFORMAT) {
-		set_err(err, errlen, "%s: not a regular file (a pipeline.conf is read whole)", path);
-		return LDFI_EIO;
+	if (rc == LDFI_EINVAL) { /* cannot be opened, or not a file: the user's to fix */
+		set_err(err, errlen, "%s: %s", path,
+			errno == EINVAL ? "not a regular file" : strerror(errno));
+		return rc;
 	}
 	if (rc == LDFI_EIO) {
 		if (errno == EFBIG)

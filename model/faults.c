@@ -1,6 +1,6 @@
 /*
  * faults.c - fault sets: the canonical order and text form, parsing and
- * checking against a conf's bounds (SPEC §1).
+ * checking against a conf's bounds (docs/semantics.md).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -246,13 +246,23 @@ static int parse_round(struct cursor *c, int *t)
 		c->pos++;
 	start = c->pos;
 	while (isdigit((unsigned char)c->s[c->pos])) {
-		if (v <= 1000000)
+		if (v <= LDFI_EOT_MAX)
 			v = v * 10 + (c->s[c->pos] - '0');
 		c->pos++;
 	}
 	if (c->pos == start)
 		return fail(c, "expected a round number");
-	*t = v > 1000000 ? 1000001 : (int)v;
+	if (v > LDFI_EOT_MAX) {
+		char what[96];
+
+		/* Quote the round as written: clamped, it would read as another. */
+		snprintf(what, sizeof(what), "round %.*s out of range (at most %d)",
+			 (int)(c->pos - start < 40 ? c->pos - start : 40), c->s + start,
+			 LDFI_EOT_MAX);
+		c->pos = start;
+		return fail(c, what);
+	}
+	*t = (int)v;
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /*
- * checks.c - the built-in checks of SPEC §2, evaluated at eot over the sink
+ * checks.c - the built-in checks of docs/semantics.md, evaluated at eot over the sink
  * replicas whose node has not crashed. Each failed check lists its
  * offending records (missing, duplicated, out of order, unexpected count),
  * ordered by record, then replica.

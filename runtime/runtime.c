@@ -1,5 +1,5 @@
 /*
- * runtime.c - the deterministic round engine (SPEC §1).
+ * runtime.c - the deterministic round engine (docs/semantics.md).
  *
  * Each round, every live node (in name order) first receives the messages
  * sent to it in the previous round, in canonical order (sender node, sender
@@ -615,7 +615,7 @@ static int retransmit(struct ldfi_rt *rt, int s)
 	return rc;
 }
 
-/* SPEC §1's canonical delivery order, grouped by receiver. */
+/* the canonical delivery order, grouped by receiver. */
 static int cmp_deliv(const void *x, const void *y, void *arg)
 {
 	const struct ldfi_msg *ms = arg;

@@ -103,7 +103,7 @@ void ldfi_rt_limit_text(char *buf, size_t len);
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt);
 
-/* The faults of a run as both engines apply them (SPEC §1): from
+/* The faults of a run as both engines apply them (docs/semantics.md): from
  * tr->faults, fills tr->crash_round and returns the omission matrix
  * [t][a][b] for t < eff (free it), or NULL when out of memory. */
 unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr);
@@ -125,7 +125,7 @@ int ldfi_rt_failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *f
 void ldfi_rt_fate(const struct ldfi_trace *tr, const unsigned char *omit, struct ldfi_msg *m);
 
 /* The messages sent in [from, to) of tr->msgs that arrive, as indices into
- * tr->msgs in `out` (room for to - from), in SPEC §1's canonical order
+ * tr->msgs in `out` (room for to - from), in the canonical order
  * (receiver, sender node, sender stage, send sequence). Returns how many. */
 size_t ldfi_rt_deliveries(const struct ldfi_trace *tr, size_t from, size_t to, uint32_t *out);
 

@@ -1,6 +1,6 @@
 /*
  * recorder.c - the provenance recorder: writes the trace of each run to one
- * SQLite file (SPEC §5), one transaction per run, with statements prepared
+ * SQLite file (docs/provenance.md), one transaction per run, with statements prepared
  * once per handle. Schema, pragmas and queries: docs/provenance.md.
  */
 #include <ctype.h>

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "ldfi/conf.h"
+#include "ldfi/ldfi.h"
 #include "src/cli/cli.h"
+#include "src/cli/options.h"
 
 static void print_nodes(FILE *f, const struct ldfi_conf *conf, const int *nodes, int n)
 {
@@ -129,9 +131,14 @@ int ldfi_cmd_check(int argc, char **argv)
 	struct ldfi_conf *conf;
 	int status;
 
-	if (argc != 2)
-		return ldfi_cli_usage_error("check", "expects exactly one PIPELINE.conf");
-	conf = ldfi_cli_load(argv[1], -1, -1, -1, &status);
+	struct ldfi_cli_args a = {.cmd = ldfi_cli_find("check"), .argc = argc, .argv = argv};
+	int id;
+
+	while ((id = ldfi_cli_next(&a)) > 0)
+		;
+	if (id != LDFI_CLI_END)
+		return id == LDFI_CLI_HELP ? 0 : LDFI_EXIT_USAGE;
+	conf = ldfi_cli_load(a.pos[0], -1, -1, -1, &status);
 	if (!conf)
 		return status;
 	ldfi_cli_conf_summary(conf, stdout);

@@ -1,7 +1,7 @@
 /*
  * cli.c - command dispatch, usage and the pieces the commands share.
  * Results go to stdout; diagnostics to stderr; usage errors are one line
- * and exit 2 (SPEC §3).
+ * and exit 2 (README.md, `ldfi --help`).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,32 +12,7 @@
 #include "ldfi/ldfi.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
-
-static const char usage_text[] =
-    "usage: ldfi COMMAND [ARGS]\n"
-    "\n"
-    "Lineage-driven fault injection for stream pipelines.\n"
-    "\n"
-    "commands:\n"
-    "  explore PIPELINE.conf [--strategy ldfi|random|exhaustive] [--eot N] [--eff N]\n"
-    "          [--crashes N] [--max-runs N] [--time-limit S] [--seed N] [--jobs N]\n"
-    "          [--all] [--out DIR] [--json FILE] [--junit FILE] [--html DIR]\n"
-    "          [--quiet] [--progress] [--engine sim|live]\n"
-    "      search the bounded fault space for a counterexample\n"
-    "  run PIPELINE.conf [--faults 'crash(c,2) omit(a,b,1)'] [--db FILE] [--json FILE]\n"
-    "          [--eot N] [--eff N] [--crashes N] [--engine sim|live]\n"
-    "      one execution under one fault set; prints each check's result\n"
-    "  replay REPORT.json [--engine sim|live]\n"
-    "      re-run the counterexample of a report and confirm its checks fail\n"
-    "  report PROVENANCE.db --html DIR\n"
-    "      write the HTML report of a stored exploration or run\n"
-    "  check PIPELINE.conf\n"
-    "      validate a pipeline and summarise it\n"
-    "  --help, --version\n"
-    "\n"
-    "exit status: 0 certified (no counterexample within the bounds) or all checks hold,\n"
-    "1 counterexample found or a check failed, 2 usage or configuration error,\n"
-    "3 inconclusive (a budget ran out), 4 internal or I/O error.\n";
+#include "src/cli/options.h"
 
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -49,21 +24,6 @@ int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see 'ldfi --help')\n");
 	return LDFI_EXIT_USAGE;
-}
-
-long long ldfi_cli_number(const char *cmd, const char *opt, const char *text, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (!*text || *end || errno || v < 0 || v > max || text[0] == '-' || text[0] == '+') {
-		ldfi_cli_usage_error(cmd, "%s expects a number in 0..%lld, got '%s'", opt, max,
-				     text);
-		return -1;
-	}
-	return v;
 }
 
 struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status)
@@ -98,6 +58,8 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 	return conf;
 }
 
+const char *ldfi_cli_program = "ldfi";
+
 int ldfi_cli_main(int argc, char **argv)
 {
 	static const struct {
@@ -108,11 +70,13 @@ int ldfi_cli_main(int argc, char **argv)
 	    {"check", ldfi_cmd_check},	   {"report", ldfi_cmd_report},
 	};
 
+	if (argc > 0 && argv[0] && argv[0][0])
+		ldfi_cli_program = argv[0];
 	if (argc < 2)
 		return ldfi_cli_usage_error(NULL, "missing command");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		fputs(usage_text, stdout);
+		ldfi_cli_print_usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {

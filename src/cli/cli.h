@@ -1,4 +1,4 @@
-/* cli.h - the ldfi command line (SPEC §3): shared pieces of the commands. */
+/* cli.h - the ldfi command line (README.md, `ldfi --help`): shared pieces of the commands. */
 #ifndef LDFI_SRC_CLI_CLI_H
 #define LDFI_SRC_CLI_CLI_H
 
@@ -7,6 +7,9 @@
 
 #include "ldfi/conf.h"
 #include "ldfi/trace.h"
+
+/* The program as the user invoked it (argv[0]; "ldfi" before main). */
+extern const char *ldfi_cli_program;
 
 /* Run the ldfi command; returns the process exit status (enum ldfi_exit). */
 int ldfi_cli_main(int argc, char **argv);
@@ -24,10 +27,6 @@ void ldfi_cli_conf_summary(const struct ldfi_conf *conf, FILE *f);
 /* Print "ldfi: <message>" and a usage hint on stderr; returns LDFI_EXIT_USAGE. */
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Parse a non-negative integer option value; prints a usage error and
- * returns -1 when it is not one. */
-long long ldfi_cli_number(const char *cmd, const char *opt, const char *text, long long max);
 
 /* Load and validate PATH, then apply command-line bounds (-1 keeps the
  * conf's). On error prints the message and returns NULL; *status receives

@@ -3,9 +3,6 @@
  * what is too large, run the explore loop (src/explore/), print progress,
  * write the reports (src/report/) and turn the verdict into the exit status.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +13,7 @@
 #include "runtime/db/db.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
+#include "src/cli/options.h"
 #include "src/explore/explore.h"
 #include "src/report/report.h"
 #include "src/report/report_html.h"
@@ -23,11 +21,12 @@
 /* The options of the command beyond the loop's. */
 struct explore_cmd {
 	struct ldfi_explore_opts o;
-	const char *json;  /* extra copy of the JSON report, or NULL */
-	const char *junit; /* JUnit report, or NULL */
-	const char *html;  /* HTML report directory, or NULL */
-	bool quiet;	   /* no text report on stdout, only the verdict line */
-	bool progress;	   /* progress on stderr even when it is not a terminal */
+	const char *json;	     /* extra copy of the JSON report, or NULL */
+	const char *junit;	     /* JUnit report, or NULL */
+	const char *html;	     /* HTML report directory, or NULL */
+	bool quiet;		     /* no text report on stdout, only the verdict line */
+	bool progress;		     /* progress on stderr even when it is not a terminal */
+	bool strategy_set, seed_set; /* given on the command line */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -50,187 +49,113 @@ static void show_progress(void *arg, const struct ldfi_explore_progress *p)
 		fputc('\n', stderr);
 }
 
-/* A file or directory option (--out, --json, --junit, --html): never
- * empty. Returns 0, or prints a usage error and returns -1. */
-static int set_path(struct explore_cmd *c, int ch, const char *arg)
+/* The strategy named `s`, or -1. */
+static int strategy_of(const char *s)
 {
-	static const struct {
-		int ch;
-		const char *opt, *what;
-	} paths[] = {{'o', "--out", "directory"},
-		     {'J', "--json", "file name"},
-		     {'U', "--junit", "file name"},
-		     {'H', "--html", "directory"}};
+	static const enum ldfi_strategy all[] = {LDFI_STRATEGY_LDFI, LDFI_STRATEGY_RANDOM,
+						 LDFI_STRATEGY_EXHAUSTIVE};
 
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		if (paths[i].ch != ch)
-			continue;
-		if (!*arg) {
-			ldfi_cli_usage_error("explore", "%s expects a %s, got ''", paths[i].opt,
-					     paths[i].what);
-			return -1;
-		}
-	}
-	*(ch == 'o'   ? &c->o.out_dir
-	  : ch == 'J' ? &c->json
-	  : ch == 'U' ? &c->junit
-		      : &c->html) = arg;
-	return 0;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, ldfi_strategy_name(all[i])) == 0)
+			return (int)all[i];
+	return -1;
 }
 
-/* Seconds of --time-limit: a decimal number > 0 and at most 10^8. */
-static int parse_seconds(const char *text, double *out)
+static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3])
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (!*text || *end || errno || !(v > 0) || v > 1e8 || !isdigit((unsigned char)text[0]))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3],
-		      const char **strategy, const char **seed)
-{
-	static const struct option longopts[] = {
-	    {"strategy", required_argument, NULL, 's'},
-	    {"eot", required_argument, NULL, 'T'},
-	    {"eff", required_argument, NULL, 'E'},
-	    {"crashes", required_argument, NULL, 'C'},
-	    {"max-runs", required_argument, NULL, 'm'},
-	    {"time-limit", required_argument, NULL, 't'},
-	    {"seed", required_argument, NULL, 'S'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"json", required_argument, NULL, 'J'},
-	    {"junit", required_argument, NULL, 'U'},
-	    {"html", required_argument, NULL, 'H'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"progress", no_argument, NULL, 'p'},
-	    {"fresh", no_argument, NULL, 'f'},
-	    {"engine", required_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct ldfi_cli_args a = {.cmd = ldfi_cli_find("explore"), .argc = argc, .argv = argv};
 	struct ldfi_explore_opts *o = &c->o;
 	long long v;
-	int ch;
+	int id;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		const char *opt = argv[optind - 1];
-
-		switch (ch) {
-		case 's':
-			*strategy = optarg;
-			break;
-		case 'S':
-			*seed = optarg;
-			break;
-		case 'T':
-		case 'E':
-		case 'C':
-			if ((v = ldfi_cli_number("explore", opt, optarg, LDFI_EOT_MAX)) < 0)
-				return LDFI_EXIT_USAGE;
-			bounds[ch == 'T' ? 0 : ch == 'E' ? 1 : 2] = (int)v;
-			break;
-		case 'm':
-			if ((v = ldfi_cli_number("explore", opt, optarg, 1000000000000LL)) < 1)
-				return v < 0 ? LDFI_EXIT_USAGE
-					     : ldfi_cli_usage_error("explore",
-								    "--max-runs must be >= 1");
-			o->max_runs = v;
-			break;
-		case 't':
-			if (parse_seconds(optarg, &o->time_limit_s))
+	while ((id = ldfi_cli_next(&a)) > 0) {
+		switch (id) {
+		case OPT_STRATEGY:
+			if ((v = strategy_of(a.value)) < 0)
 				return ldfi_cli_usage_error(
 				    "explore",
-				    "--time-limit expects seconds, a number > 0 (1.5 is fine), "
-				    "got '%s'",
-				    optarg);
+				    "--strategy must be ldfi, random or exhaustive, not '%s'",
+				    a.value);
+			o->strategy = (enum ldfi_strategy)v;
+			c->strategy_set = true;
 			break;
-		case 'j':
-			if ((v = ldfi_cli_number("explore", opt, optarg, 1024)) < 1)
-				return v < 0
-					   ? LDFI_EXIT_USAGE
-					   : ldfi_cli_usage_error("explore", "--jobs must be >= 1");
-			o->jobs = (int)v;
+		case OPT_SEED:
+			if (ldfi_cli_u64(&a, &o->seed))
+				return LDFI_EXIT_USAGE;
+			c->seed_set = true;
 			break;
-		case 'a':
-			o->all = true;
+		case OPT_EOT:
+		case OPT_EFF:
+		case OPT_CRASHES:
+			if ((v = ldfi_cli_int(&a, 0, LDFI_EOT_MAX)) < 0)
+				return LDFI_EXIT_USAGE;
+			bounds[id == OPT_EOT ? 0 : id == OPT_EFF ? 1 : 2] = (int)v;
 			break;
-		case 'o':
-		case 'J':
-		case 'U':
-		case 'H':
-			if (set_path(c, ch, optarg))
+		case OPT_MAX_RUNS:
+			if ((v = ldfi_cli_int(&a, 1, 1000000000000LL)) < 0)
+				return LDFI_EXIT_USAGE;
+			o->max_runs = v;
+			break;
+		case OPT_TIME_LIMIT:
+			if (ldfi_cli_seconds(&a, 100000000.0, &o->time_limit_s))
 				return LDFI_EXIT_USAGE;
 			break;
-		case 'q':
+		case OPT_JOBS:
+			if ((v = ldfi_cli_int(&a, 1, 1024)) < 0)
+				return LDFI_EXIT_USAGE;
+			o->jobs = (int)v;
+			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
+		case OPT_OUT:
+			if (!a.value[0])
+				return ldfi_cli_usage_error("explore", "--out needs a directory");
+			o->out_dir = a.value;
+			break;
+		case OPT_JSON:
+		case OPT_JUNIT:
+		case OPT_HTML:
+			if (!a.value[0])
+				return ldfi_cli_usage_error("explore", "%s needs a %s",
+							    id == OPT_JSON    ? "--json"
+							    : id == OPT_JUNIT ? "--junit"
+									      : "--html",
+							    id == OPT_HTML ? "directory" : "file name");
+			*(id == OPT_JSON ? &c->json : id == OPT_JUNIT ? &c->junit : &c->html) =
+			    a.value;
+			break;
+		case OPT_QUIET:
 			c->quiet = true;
 			break;
-		case 'p':
+		case OPT_PROGRESS:
 			c->progress = true;
 			break;
-		case 'f':
+		case OPT_FRESH:
 			o->fresh = true;
 			break;
-		case 'e':
-			if (ldfi_engine_parse(optarg, &o->engine))
+		case OPT_ENGINE:
+			if (ldfi_engine_parse(a.value, &o->engine))
 				return ldfi_cli_usage_error(
-				    "explore", "--engine must be sim or live, not '%s'", optarg);
+				    "explore", "--engine must be sim or live, not '%s'", a.value);
 			break;
-		case 'h':
-			printf(
-			    "usage: ldfi explore PIPELINE.conf [--strategy ldfi|random|exhaustive] "
-			    "[--eot N] [--eff N] [--crashes N] [--max-runs N] [--time-limit S] "
-			    "[--seed N] [--jobs N] [--all] [--out DIR] [--json FILE] "
-			    "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh] "
-			    "[--engine sim|live]\n");
-			return -1;
-		default:
-			return ldfi_cli_usage_error("explore", "unknown or incomplete option '%s'",
-						    opt);
 		}
 	}
-	if (optind != argc - 1)
-		return ldfi_cli_usage_error("explore", "expects exactly one PIPELINE.conf");
-	o->conf_path = argv[optind];
+	if (id != LDFI_CLI_END)
+		return id == LDFI_CLI_HELP ? -1 : LDFI_EXIT_USAGE;
+	o->conf_path = a.pos[0];
 	return 0;
 }
 
-/* Strategy and seed: the command line overrides the conf. */
-static int apply_choices(struct ldfi_explore_opts *o, const struct ldfi_conf *conf,
-			 const char *strategy, const char *seed)
+/* Strategy, seed and max-runs: the command line overrides the conf. */
+static void apply_choices(struct explore_cmd *c, const struct ldfi_conf *conf)
 {
-	o->strategy = conf->strategy;
-	o->seed = conf->seed;
-	if (strategy) {
-		if (strcmp(strategy, "ldfi") == 0)
-			o->strategy = LDFI_STRATEGY_LDFI;
-		else if (strcmp(strategy, "random") == 0)
-			o->strategy = LDFI_STRATEGY_RANDOM;
-		else if (strcmp(strategy, "exhaustive") == 0)
-			o->strategy = LDFI_STRATEGY_EXHAUSTIVE;
-		else
-			return ldfi_cli_usage_error("explore", "unknown strategy '%s'", strategy);
-	}
-	if (seed) {
-		char *end;
-
-		o->seed = strtoull(seed, &end, 10);
-		if (!*seed || *end || seed[0] == '-')
-			return ldfi_cli_usage_error("explore", "--seed expects a number, got '%s'",
-						    seed);
-	}
-	if (!o->max_runs)
-		o->max_runs = conf->max_runs;
-	return 0;
+	if (!c->strategy_set)
+		c->o.strategy = conf->strategy;
+	if (!c->seed_set)
+		c->o.seed = conf->seed;
+	if (!c->o.max_runs)
+		c->o.max_runs = conf->max_runs;
 }
 
 static int write_reports(const struct explore_cmd *c, const struct ldfi_explore_result *res)
@@ -299,6 +224,10 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 	char err[1024];
 	int rc, status;
 
+	if (c->o.jobs > 1)
+		fprintf(stderr,
+			"ldfi explore: --jobs %d: this version runs executions one at a time\n",
+			c->o.jobs);
 	c->o.interrupted = &interrupted;
 	if (c->progress || (!c->quiet && isatty(2)))
 		c->o.progress = show_progress;
@@ -385,12 +314,12 @@ err_nomem:
 
 int ldfi_cmd_explore(int argc, char **argv)
 {
-	struct explore_cmd c = {.o = {.out_dir = "ldfi-out", .jobs = 1}};
-	const char *strategy = NULL, *seed = NULL;
+	struct explore_cmd c = {
+	    .o = {.out_dir = "ldfi-out", .jobs = 1, .program = ldfi_cli_program}};
 	int bounds[3] = {-1, -1, -1}, status;
 	struct ldfi_conf *conf;
 
-	status = parse_opts(argc, argv, &c, bounds, &strategy, &seed);
+	status = parse_opts(argc, argv, &c, bounds);
 	if (status)
 		return status < 0 ? 0 : status;
 	if ((status = refuse_clobber(&c)))
@@ -398,9 +327,8 @@ int ldfi_cmd_explore(int argc, char **argv)
 	conf = ldfi_cli_load(c.o.conf_path, bounds[0], bounds[1], bounds[2], &status);
 	if (!conf)
 		return status;
+	apply_choices(&c, conf);
 	status = refuse_large(conf);
-	if (!status)
-		status = apply_choices(&c.o, conf, strategy, seed);
 	if (!status)
 		status = run_explore(&c, conf);
 	ldfi_conf_destroy(conf);

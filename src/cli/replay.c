@@ -3,7 +3,7 @@
  * its counterexample again under the recorded bounds, print each check's
  * result and whether the same checks fail with the same records.
  *
- * Exit status (SPEC §3 and docs/reports.md): 1 when a check fails, 0 when
+ * Exit status (docs/reports.md): 1 when a check fails, 0 when
  * all hold (whether or not that reproduces the report); 2 for a usage
  * error, a report that is not valid JSON, misses a field or has a field of
  * the wrong type, a report without a counterexample, or a conf/fault set
@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "ldfi/conf.h"
@@ -28,6 +29,7 @@
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
+#include "src/cli/options.h"
 #include "src/report/report.h"
 #include "src/report/json.h"
 #include "src/cli/replay.h"
@@ -182,6 +184,10 @@ static int read_doc(struct reader *rd, json_t *doc, struct ldfi_report_in *rp)
 	rp->conf = json_string_value(v);
 	if (!*rp->conf)
 		return bad(rd, "conf is empty");
+	v = json_object_get(doc, "conf_absolute");
+	if (v && !json_is_null(v) && (!json_is_string(v) || json_string_value(v)[0] != '/'))
+		return bad(rd, "conf_absolute should be an absolute path or null");
+	rp->conf_abs = json_string_value(v);
 	if ((rc = need(rd, doc, "", "bounds", JSON_OBJECT, &bounds)) ||
 	    (rc = need_int(rd, bounds, "bounds", "eot", LDFI_EOT_MAX, &rp->eot)) ||
 	    (rc = need_int(rd, bounds, "bounds", "eff", LDFI_EOT_MAX, &rp->eff)) ||
@@ -190,6 +196,9 @@ static int read_doc(struct reader *rd, json_t *doc, struct ldfi_report_in *rp)
 	if ((rc = need(rd, cex, "counterexample", "faults", JSON_STRING, &v)))
 		return rc;
 	rp->faults = json_string_value(v);
+	if (!*rp->faults)
+		return bad(rd,
+			   "counterexample.faults is empty (a report writes 'none' for no fault)");
 	if ((rc = need(rd, cex, "counterexample", "failed_checks", JSON_ARRAY, &rp->failed)))
 		return rc;
 	v = json_object_get(cex, "failure");
@@ -346,7 +355,11 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 	char err[1024];
 	int status, rc;
 
-	conf = ldfi_cli_load(rp->conf, rp->eot, rp->eff, rp->crashes, &status);
+	/* The conf explored, from wherever the report is replayed; as given
+	 * (relative to here) when that file is gone (a report from elsewhere). */
+	conf =
+	    ldfi_cli_load(rp->conf_abs && access(rp->conf_abs, R_OK) == 0 ? rp->conf_abs : rp->conf,
+			  rp->eot, rp->eff, rp->crashes, &status);
 	if (!conf)
 		return status;
 	ldfi_faults_init(&fs);
@@ -431,38 +444,16 @@ int ldfi_cmd_replay(int argc, char **argv)
 	FILE *f;
 	int status, rc;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: ldfi replay REPORT.json [--engine sim|live]\n"
-		       "re-run the counterexample of an explore report (REPORT.json, e.g.\n"
-		       "ldfi-out/report.json) and confirm that the same checks fail\n");
-		return 0;
-	}
-	/* REPORT.json [--engine E | --engine=E], in any order. */
-	for (int i = 1; i < argc; i++) {
-		const char *e = NULL;
+	struct ldfi_cli_args a = {.cmd = ldfi_cli_find("replay"), .argc = argc, .argv = argv};
+	int id;
 
-		if (strcmp(argv[i], "--engine") == 0) {
-			if (i + 1 == argc)
-				return ldfi_cli_usage_error("replay", "--engine needs sim or live");
-			e = argv[i + 1];
-			memmove(argv + i, argv + i + 2, (size_t)(argc - i - 2) * sizeof(*argv));
-			argc -= 2;
-			i--;
-		} else if (strncmp(argv[i], "--engine=", 9) == 0) {
-			e = argv[i] + 9;
-			memmove(argv + i, argv + i + 1, (size_t)(argc - i - 1) * sizeof(*argv));
-			argc--;
-			i--;
-		}
-		if (e && ldfi_engine_parse(e, &engine))
-			return ldfi_cli_usage_error("replay",
-						    "--engine must be sim or live, not '%s'", e);
-	}
-	if (argc != 2)
-		return ldfi_cli_usage_error("replay", "expects exactly one REPORT.json");
-	if (argv[1][0] == '-' && argv[1][1])
-		return ldfi_cli_usage_error("replay", "unknown option '%s'", argv[1]);
-	path = argv[1];
+	while ((id = ldfi_cli_next(&a)) > 0)
+		if (id == OPT_ENGINE && ldfi_engine_parse(a.value, &engine))
+			return ldfi_cli_usage_error(
+			    "replay", "--engine must be sim or live, not '%s'", a.value);
+	if (id != LDFI_CLI_END)
+		return id == LDFI_CLI_HELP ? 0 : LDFI_EXIT_USAGE;
+	path = a.pos[0];
 	f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "ldfi replay: %s: %s\n", path, strerror(errno));

@@ -13,7 +13,8 @@
  * from `doc`, which the structure owns (ldfi_report_in_free). */
 struct ldfi_report_in {
 	json_t *doc;
-	const char *conf;      /* non-empty */
+	const char *conf;      /* non-empty, as given to explore */
+	const char *conf_abs;  /* conf_absolute: its absolute path, or NULL */
 	int eot, eff, crashes; /* each in 0..LDFI_EOT_MAX */
 	const char *faults;    /* counterexample.faults, not yet parsed */
 	/* counterexample.failed_checks: an array of objects, each with string

@@ -9,7 +9,6 @@
  * lists every run of the database.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "runtime/db/db.h"
 #include "runtime/db/state.h"
 #include "src/cli/cli.h"
+#include "src/cli/options.h"
 #include "src/explore/explore.h"
 #include "src/report/report.h"
 #include "src/report/report_html.h"
@@ -31,34 +31,19 @@ struct report_opts {
 
 static int parse_opts(int argc, char **argv, struct report_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"html", required_argument, NULL, 'H'},
-	    {"conf", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
+	struct ldfi_cli_args a = {.cmd = ldfi_cli_find("report"), .argc = argc, .argv = argv};
+	int id;
 
 	*o = (struct report_opts){0};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'H') {
-			o->html = optarg;
-		} else if (c == 'c') {
-			o->conf = optarg;
-		} else if (c == 'h') {
-			printf(
-			    "usage: ldfi report PROVENANCE.db --html DIR [--conf PIPELINE.conf]\n");
-			return -1;
-		} else {
-			return ldfi_cli_usage_error("report", "unknown or incomplete option '%s'",
-						    argv[optind - 1]);
-		}
+	while ((id = ldfi_cli_next(&a)) > 0) {
+		if (id == OPT_HTML)
+			o->html = a.value;
+		else if (id == OPT_CONF)
+			o->conf = a.value;
 	}
-	if (optind != argc - 1)
-		return ldfi_cli_usage_error("report", "expects exactly one provenance database");
-	o->db = argv[optind];
+	if (id != LDFI_CLI_END)
+		return id == LDFI_CLI_HELP ? -1 : LDFI_EXIT_USAGE;
+	o->db = a.pos[0];
 	if (!o->html)
 		return ldfi_cli_usage_error("report", "nothing to write: give --html DIR");
 	return 0;
@@ -194,7 +179,7 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 
 static int report(const struct report_opts *o, struct ldfi_db *db, const struct ldfi_db_summary *r)
 {
-	struct ldfi_explore_opts eo = {.out_dir = o->db, .jobs = 1};
+	struct ldfi_explore_opts eo = {.out_dir = o->db, .jobs = 1, .program = ldfi_cli_program};
 	struct ldfi_explore_result res = {0};
 	char *dir = strdup(o->db);
 	int status, rc;

@@ -4,7 +4,6 @@
  * JSON (--json). Exit 0 when every check holds, 1 when one fails, 2 when
  * the execution is too large (LDFI_MAX_MESSAGES, estimated up front).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -12,10 +11,10 @@
 #include "runtime/db/db.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "runtime/runtime.h"
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
+#include "src/cli/options.h"
 #include "src/report/json.h"
 #include "src/report/report.h"
 
@@ -30,61 +29,39 @@ struct run_opts {
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"faults", required_argument, NULL, 'f'},
-	    {"db", required_argument, NULL, 'd'},
-	    {"json", required_argument, NULL, 'j'},
-	    {"eot", required_argument, NULL, 'T'},
-	    {"eff", required_argument, NULL, 'E'},
-	    {"crashes", required_argument, NULL, 'C'},
-	    {"engine", required_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
+	struct ldfi_cli_args a = {.cmd = ldfi_cli_find("run"), .argc = argc, .argv = argv};
+	long long v;
+	int id;
 
 	*o = (struct run_opts){NULL, "none", NULL, NULL, -1, -1, -1, LDFI_ENGINE_SIM};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		long long v = 0;
-
-		switch (c) {
-		case 'f':
-			o->faults = optarg;
+	while ((id = ldfi_cli_next(&a)) > 0) {
+		switch (id) {
+		case OPT_FAULTS:
+			o->faults = a.value;
 			break;
-		case 'd':
-			o->db = optarg;
+		case OPT_DB:
+			o->db = a.value;
 			break;
-		case 'j':
-			o->json = optarg;
+		case OPT_JSON:
+			o->json = a.value;
 			break;
-		case 'e':
-			if (ldfi_engine_parse(optarg, &o->engine))
+		case OPT_ENGINE:
+			if (ldfi_engine_parse(a.value, &o->engine))
 				return ldfi_cli_usage_error(
-				    "run", "--engine must be sim or live, not '%s'", optarg);
+				    "run", "--engine must be sim or live, not '%s'", a.value);
 			break;
-		case 'T':
-		case 'E':
-		case 'C':
-			v = ldfi_cli_number("run", argv[optind - 1], optarg, 1000);
-			if (v < 0)
+		case OPT_EOT:
+		case OPT_EFF:
+		case OPT_CRASHES:
+			if ((v = ldfi_cli_int(&a, 0, LDFI_EOT_MAX)) < 0)
 				return LDFI_EXIT_USAGE;
-			*(c == 'T' ? &o->eot : c == 'E' ? &o->eff : &o->crashes) = (int)v;
+			*(id == OPT_EOT ? &o->eot : id == OPT_EFF ? &o->eff : &o->crashes) = (int)v;
 			break;
-		case 'h':
-			printf("usage: ldfi run PIPELINE.conf [--faults 'crash(c,2) omit(a,b,1)'] "
-			       "[--db FILE] [--json FILE] [--eot N] [--eff N] [--crashes N] "
-			       "[--engine sim|live]\n");
-			return -1;
-		default:
-			return ldfi_cli_usage_error("run", "unknown or incomplete option '%s'",
-						    argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return ldfi_cli_usage_error("run", "expects exactly one PIPELINE.conf");
-	o->conf_path = argv[optind];
+	if (id != LDFI_CLI_END)
+		return id == LDFI_CLI_HELP ? -1 : LDFI_EXIT_USAGE;
+	o->conf_path = a.pos[0];
 	return 0;
 }
 

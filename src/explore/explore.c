@@ -259,22 +259,21 @@ static bool budget_left(struct explore *x)
 	const struct ldfi_explore_opts *o = x->opts;
 	double elapsed = now_s() - x->t0;
 	long pending = x->gen->ops->pending(x->gen);
+	const char *ex = res->executions == 1 ? "execution" : "executions";
 
 	if (interrupted(x))
 		snprintf(res->reason, sizeof(res->reason),
-			 "interrupted after %ld executions; at least %ld hypotheses pending "
+			 "interrupted after %ld %s; at least %ld hypotheses pending "
 			 "(run the same command to resume)",
-			 res->executions, pending);
+			 res->executions, ex, pending);
 	else if (o->max_runs && res->executions >= o->max_runs)
 		snprintf(res->reason, sizeof(res->reason),
-			 "max-runs %lld reached after %ld executions; at least %ld hypotheses "
-			 "pending",
-			 o->max_runs, res->executions, pending);
+			 "max-runs %lld reached after %ld %s; at least %ld hypotheses pending",
+			 o->max_runs, res->executions, ex, pending);
 	else if (o->time_limit_s > 0 && elapsed >= o->time_limit_s)
 		snprintf(res->reason, sizeof(res->reason),
-			 "time limit %.0f s reached after %ld executions; at least %ld hypotheses "
-			 "pending",
-			 o->time_limit_s, res->executions, pending);
+			 "time limit %g s reached after %ld %s; at least %ld hypotheses pending",
+			 o->time_limit_s, res->executions, ex, pending);
 	else
 		return true;
 	res->verdict = LDFI_VERDICT_INCONCLUSIVE;

@@ -33,6 +33,9 @@ struct ldfi_explore_progress {
 
 struct ldfi_explore_opts {
 	const char *conf_path;
+	/* The program as the user invoked it ("build/ldfi"), for the command
+	 * lines reports print; NULL: "ldfi". */
+	const char *program;
 	enum ldfi_strategy strategy;
 	uint64_t seed;
 	long long max_runs;  /* 0: none */

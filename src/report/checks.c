@@ -17,15 +17,16 @@ static void print_offense(FILE *f, const struct ldfi_trace *tr, const struct ldf
 		fprintf(f, "    %s missing at %s@%s\n", rec, at_sink, at_node);
 		break;
 	case LDFI_PROBLEM_DUPLICATED:
-		fprintf(f, "    %s held %d times at %s@%s\n", rec, o->count, at_sink, at_node);
+		fprintf(f, "    %s held %d %s at %s@%s\n", rec, o->count, LDFI_TIMES(o->count),
+			at_sink, at_node);
 		break;
 	case LDFI_PROBLEM_OUT_OF_ORDER:
 		fprintf(f, "    %s out of order at %s@%s (after a record emitted later)\n", rec,
 			at_sink, at_node);
 		break;
 	case LDFI_PROBLEM_UNEXPECTED:
-		fprintf(f, "    %s held %d times at %s@%s, %d in the fault-free run\n", rec,
-			o->count, at_sink, at_node, o->expected);
+		fprintf(f, "    %s held %d %s at %s@%s, %d in the fault-free run\n", rec, o->count,
+			LDFI_TIMES(o->count), at_sink, at_node, o->expected);
 		break;
 	}
 }

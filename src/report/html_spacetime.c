@@ -14,6 +14,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "src/report/html.h"
+#include "src/report/report.h"
 #include "src/report/svg.h"
 
 #define LEFT 78.0   /* round labels */
@@ -245,7 +246,7 @@ static int draw_lifeline(struct st *s, int node)
 	ldfi_svg_text(f, x - 20, s->y[c] + 4, "crash-label", "end", fb);
 	fputs("</g>\n", f);
 	w = ldfi_utf8_width(fb) * LDFI_SVG_CHAR_W + 24;
-	return ldfi_svg_block(&s->L, x - w - 2, s->y[c] - 7, x + 18, s->y[c] + 7) ? LDFI_ENOMEM : 0;
+	return ldfi_svg_block(&s->L, x - w - 2, s->y[c] - 7, x + 18, s->y[c] + 7);
 }
 
 /* Where message i is drawn: from (x1, y1) towards (x2, y2), of which the
@@ -412,7 +413,7 @@ static int put_label(struct st *s, const char *cls, const char *text, double *cx
 	int k = ldfi_svg_place(&s->L, cx, cy, n, w, LDFI_SVG_LINE_H);
 
 	if (k < 0)
-		return LDFI_ENOMEM;
+		return k;
 	ldfi_svg_text(s->f, cx[k], cy[k] + 4, cls, "middle", text);
 	return 0;
 }
@@ -487,7 +488,8 @@ static char *offense_text(const struct ldfi_trace *tr, const struct ldfi_offense
 		rc = asprintf(&s, "\xe2\x9c\x97 %s missing", rec);
 		break;
 	case LDFI_PROBLEM_DUPLICATED:
-		rc = asprintf(&s, "\xe2\x9c\x97 %s held %d times", rec, o->count);
+		rc =
+		    asprintf(&s, "\xe2\x9c\x97 %s held %d %s", rec, o->count, LDFI_TIMES(o->count));
 		break;
 	case LDFI_PROBLEM_OUT_OF_ORDER:
 		rc = asprintf(&s, "\xe2\x9c\x97 %s out of order", rec);
@@ -668,7 +670,7 @@ static int block_marks(struct st *s)
 		ey = g.y1 + g.t_end * (g.y2 - g.y1);
 		rc = ldfi_svg_block(&s->L, ex - 6, ey - 6, ex + 6, ey + 6);
 	}
-	return rc ? LDFI_ENOMEM : 0;
+	return rc;
 }
 
 static int draw(struct st *s, long exec, int64_t run)

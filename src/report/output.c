@@ -12,7 +12,26 @@
 #include <unistd.h>
 
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "src/report/report.h"
+
+/* Create the directories `path` lies in, when missing. 0 or -1 (errno). */
+static int make_parent(const char *path)
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	int rc = 0;
+
+	if (!dir) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = ldfi_mkdir_p(dir);
+	}
+	free(dir);
+	return rc;
+}
 
 int ldfi_report_write_file(const char *path, int (*write)(FILE *f, const void *arg),
 			   const void *arg, char *err, size_t errlen)
@@ -21,6 +40,10 @@ int ldfi_report_write_file(const char *path, int (*write)(FILE *f, const void *a
 	FILE *f = NULL;
 	int fd, rc;
 
+	if (make_parent(path)) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return LDFI_EIO;
+	}
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, ldfi_strerror(LDFI_ENOMEM));
 		return LDFI_ENOMEM;

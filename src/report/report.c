@@ -1,5 +1,5 @@
 /*
- * report.c - the text report of `ldfi explore` (SPEC §4): the verdict line
+ * report.c - the text report of `ldfi explore` (docs/reports.md): the verdict line
  * first, then the figures and, for a counterexample, its fault set, each
  * check's result with the offending records, an ASCII spacetime diagram of
  * the counterexample run, the lineage of each broken outcome in the
@@ -26,9 +26,9 @@
 #define MAX_ACKS 8     /* lost acks listed per duplicated record */
 #define MAX_EVENTS 12  /* events shown per derivation (the last ones) */
 #define CRASHED_CELL "** crashed **"
-#define MAX_WIDTH 118 /* of a diagram line, as long as cells can shrink */
-#define MAX_CELL 40   /* characters of a cell line */
-#define MIN_CELL 16   /* ... when the diagram has to shrink */
+/* Characters of a cell line: a column is as wide as its longest line up to
+ * this (the diagram widens with the pipeline rather than cutting names). */
+#define MAX_CELL 80
 
 const char *ldfi_report_conf_path(const struct ldfi_explore_result *res)
 {
@@ -41,7 +41,8 @@ void ldfi_report_run_command(FILE *f, const struct ldfi_explore_result *res, con
 {
 	const struct ldfi_conf *conf = res->conf;
 
-	fputs("ldfi run ", f);
+	ldfi_report_shell_word(f, ldfi_report_program(res));
+	fputs(" run ", f);
 	ldfi_report_shell_word(f, ldfi_report_conf_path(res));
 	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
 		conf->crashes);
@@ -69,6 +70,11 @@ char *ldfi_report_replay_command(const struct ldfi_explore_result *res)
 	return s;
 }
 
+const char *ldfi_report_program(const struct ldfi_explore_result *res)
+{
+	return res->opts && res->opts->program ? res->opts->program : "ldfi";
+}
+
 const char *ldfi_report_out_dir(const struct ldfi_explore_result *res)
 {
 	if (res->opts && res->opts->out_dir)
@@ -87,15 +93,16 @@ void ldfi_report_offense(FILE *f, const struct ldfi_trace *tr, const struct ldfi
 		fprintf(f, "%s missing at %s@%s", rec, sink, node);
 		break;
 	case LDFI_PROBLEM_DUPLICATED:
-		fprintf(f, "%s held %d times at %s@%s", rec, o->count, sink, node);
+		fprintf(f, "%s held %d %s at %s@%s", rec, o->count, LDFI_TIMES(o->count), sink,
+			node);
 		break;
 	case LDFI_PROBLEM_OUT_OF_ORDER:
 		fprintf(f, "%s out of order at %s@%s (after a record emitted later)", rec, sink,
 			node);
 		break;
 	case LDFI_PROBLEM_UNEXPECTED:
-		fprintf(f, "%s held %d times at %s@%s, %d in the fault-free run", rec, o->count,
-			sink, node, o->expected);
+		fprintf(f, "%s held %d %s at %s@%s, %d in the fault-free run", rec, o->count,
+			LDFI_TIMES(o->count), sink, node, o->expected);
 		break;
 	}
 }
@@ -611,18 +618,6 @@ static int print_spacetime(FILE *f, const struct ldfi_trace *tr)
 		L.w[c] = w < 1 ? 1 : w > MAX_CELL ? MAX_CELL : w;
 		total += L.w[c] + 3;
 	}
-	/* Too wide: narrow the widest column, one character at a time. */
-	while (total > MAX_WIDTH) {
-		int widest = 0;
-
-		for (int c = 1; c < g.cols; c++)
-			if (L.w[c] > L.w[widest])
-				widest = c;
-		if (L.w[widest] <= MIN_CELL)
-			break;
-		L.w[widest]--;
-		total--;
-	}
 	L.line = malloc((size_t)total + 64);
 	if (!L.line)
 		goto err_nomem;
@@ -925,7 +920,7 @@ static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
 			   const struct ldfi_trace *tr, const struct broken *b, int n_acks)
 {
 	print_replica(f, res->conf, b);
-	fprintf(f, " held %s %d times", tr->recs[b->rec].name, b->count);
+	fprintf(f, " held %s %d %s", tr->recs[b->rec].name, b->count, LDFI_TIMES(b->count));
 	if (res->fault_free) {
 		int ff = 0;
 
@@ -958,7 +953,7 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 
 	if (!on)
 		return LDFI_ENOMEM;
-	fprintf(f, "  %s held %d times at ", tr->recs[b->rec].name, b->count);
+	fprintf(f, "  %s held %d %s at ", tr->recs[b->rec].name, b->count, LDFI_TIMES(b->count));
 	print_replica(f, conf, b);
 	fputs(" in the counterexample run:\n", f);
 	if ((rc = ldfi_explain_lost_acks(tr, HELD(b), s, on, &n_acks)))
@@ -1208,7 +1203,9 @@ static void print_replay(FILE *f, const struct ldfi_explore_result *res)
 	ldfi_report_run_command(f, res, fs ? fs : "none");
 	fputc('\n', f);
 	free(fs);
-	fputs("  ldfi replay ", f);
+	fputs("  ", f);
+	ldfi_report_shell_word(f, ldfi_report_program(res));
+	fputs(" replay ", f);
 	{
 		const char *dir = ldfi_report_out_dir(res);
 		size_t n = strlen(dir);

@@ -12,8 +12,14 @@
 #include "ldfi/trace.h"
 #include "src/explore/explore.h"
 
+/* "time" or "times" for a count: "held 1 time", "held 2 times". */
+#define LDFI_TIMES(n) ((n) == 1 ? "time" : "times")
+
 /* The conf path as given on the command line (else as parsed). */
 const char *ldfi_report_conf_path(const struct ldfi_explore_result *res);
+
+/* The program as invoked (opts->program), "ldfi" by default. */
+const char *ldfi_report_program(const struct ldfi_explore_result *res);
 
 /* The output directory: opts->out_dir, "ldfi-out" by default. */
 const char *ldfi_report_out_dir(const struct ldfi_explore_result *res);
@@ -66,8 +72,9 @@ int ldfi_report_junit(const char *path, const struct ldfi_explore_result *res, c
 void ldfi_report_checks(FILE *f, const struct ldfi_trace *tr);
 
 /*
- * Write file `path` whole or not at all: `write` fills a new temporary file
- * beside it (PATH.XXXXXX), which is flushed to disk and renamed over PATH.
+ * Write file `path` whole or not at all: the directories it lies in are
+ * created when missing, `write` fills a new temporary file beside it
+ * (PATH.XXXXXX), which is flushed to disk and renamed over PATH.
  * On any failure PATH is untouched and the temporary file removed. Returns
  * 0, the writer's error or LDFI_EIO, with "PATH: reason" in `err`.
  */

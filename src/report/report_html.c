@@ -1,5 +1,5 @@
 /*
- * report_html.c - the HTML report (SPEC §4 `--html DIR`): DIR/index.html,
+ * report_html.c - the HTML report (docs/html-report.md, `--html DIR`): DIR/index.html,
  * one self-contained page written as XHTML-compatible HTML (every element
  * closed, so it parses as XML), inline CSS and SVG, no script, nothing
  * fetched. Sections: the summary; each counterexample with its failed

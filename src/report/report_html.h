@@ -1,5 +1,5 @@
 /*
- * report_html.h - the HTML report of an exploration (SPEC §4 `--html DIR`):
+ * report_html.h - the HTML report of an exploration (docs/html-report.md, `--html DIR`):
  * written by `ldfi explore --html DIR` and `ldfi report DB --html DIR`.
  */
 #ifndef LDFI_SRC_REPORT_REPORT_HTML_H

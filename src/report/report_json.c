@@ -1,5 +1,5 @@
 /*
- * report_json.c - the JSON report of `ldfi explore` (SPEC §4): the verdict,
+ * report_json.c - the JSON report of `ldfi explore` (docs/reports.md): the verdict,
  * the bounds and figures, and every counterexample with its fault set,
  * failed checks and outputs. `ldfi replay` reads it back. Every field is
  * documented in docs/reports.md.
@@ -107,7 +107,7 @@ static json_t *seed_json(uint64_t seed)
 
 static json_t *report_doc(const struct ldfi_explore_result *res)
 {
-	char *replay;
+	char *replay, *abs;
 	const struct ldfi_conf *conf = res->conf;
 	const struct ldfi_explore_opts *opts = res->opts;
 	json_t *doc = json_object(), *all = json_array();
@@ -123,6 +123,10 @@ static json_t *report_doc(const struct ldfi_explore_result *res)
 	set(doc, "version", json_string(ldfi_version()), &bad);
 	set(doc, "verdict", json_string(ldfi_verdict_name(res->verdict)), &bad);
 	set(doc, "conf", str_or_null(ldfi_report_conf_path(res)), &bad);
+	/* The same file from anywhere: replay from another directory finds it. */
+	abs = realpath(ldfi_report_conf_path(res), NULL);
+	set(doc, "conf_absolute", str_or_null(abs), &bad);
+	free(abs);
 	set(doc, "strategy",
 	    json_string(ldfi_strategy_name(opts ? opts->strategy : conf->strategy)), &bad);
 	set(doc, "seed", seed_json(opts ? opts->seed : conf->seed), &bad);

@@ -1,5 +1,5 @@
 /*
- * report_junit.c - the JUnit XML report of `ldfi explore` (SPEC §4): one
+ * report_junit.c - the JUnit XML report of `ldfi explore` (docs/reports.md): one
  * testsuite for the pipeline, one testcase per check of the conf. A check
  * that a counterexample fails carries a <failure> with the fault set, the
  * offending records and the replay command; when the verdict is

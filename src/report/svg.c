@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "ldfi/ldfi.h"
 #include "src/report/svg.h"
 
 /* Bytes of a valid UTF-8 sequence at `s` (1-4), or 0. */
@@ -185,7 +186,7 @@ int ldfi_svg_block(struct ldfi_svg_labels *L, double x0, double y0, double x1, d
 		struct ldfi_svg_box *v = realloc(L->v, (size_t)cap * sizeof(*v));
 
 		if (!v)
-			return -1;
+			return LDFI_ENOMEM;
 		L->v = v;
 		L->cap = cap;
 	}
@@ -197,7 +198,7 @@ int ldfi_svg_place(struct ldfi_svg_labels *L, const double *cx, const double *cy
 		   double h)
 {
 	double best_area = INFINITY;
-	int best = 0;
+	int best = 0, rc;
 
 	for (int i = 0; i < n && best_area > 0; i++) {
 		struct ldfi_svg_box b = {cx[i] - w / 2, cy[i] - h / 2, cx[i] + w / 2,
@@ -211,10 +212,9 @@ int ldfi_svg_place(struct ldfi_svg_labels *L, const double *cx, const double *cy
 			best = i;
 		}
 	}
-	if (ldfi_svg_block(L, cx[best] - w / 2, cy[best] - h / 2, cx[best] + w / 2,
-			   cy[best] + h / 2))
-		return -1;
-	return best;
+	rc = ldfi_svg_block(L, cx[best] - w / 2, cy[best] - h / 2, cx[best] + w / 2,
+			    cy[best] + h / 2);
+	return rc ? rc : best;
 }
 
 void ldfi_svg_labels_finish(struct ldfi_svg_labels *L)

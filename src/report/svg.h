@@ -63,12 +63,12 @@ struct ldfi_svg_labels {
 /*
  * Place a w x h box at the first of the candidate centres (cx[i], cy[i]),
  * i < n, where it overlaps no box placed before (else where it overlaps
- * least), record it and return i; -1 on allocation failure.
+ * least), record it and return i; LDFI_ENOMEM on allocation failure.
  */
 int ldfi_svg_place(struct ldfi_svg_labels *L, const double *cx, const double *cy, int n, double w,
 		   double h);
-/* Record a box that labels should avoid (a line, a mark). 0, or -1 on
- * allocation failure. */
+/* Record a box that labels should avoid (a line, a mark). 0, or LDFI_ENOMEM
+ * on allocation failure. */
 int ldfi_svg_block(struct ldfi_svg_labels *L, double x0, double y0, double x1, double y1);
 void ldfi_svg_labels_finish(struct ldfi_svg_labels *L);
 

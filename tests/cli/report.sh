@@ -140,5 +140,29 @@ one_line "replay two arguments"
 expect 0 "replay --help" -- "$ldfi" replay --help
 grep -q 'usage: ldfi replay REPORT.json' "$tmp/out" || fail "replay --help"
 
+# counterexample.faults: empty, or a round beyond any eot (quoted as written)
+edit emptyfaults.json 'd["counterexample"]["faults"] = ""'
+expect 2 "empty faults" -- "$ldfi" replay "$tmp/emptyfaults.json"
+one_line "empty faults" "counterexample.faults is empty"
+edit hugeround.json 'd["counterexample"]["faults"] = "crash(a,2147483648)"'
+expect 2 "huge round" -- "$ldfi" replay "$tmp/hugeround.json"
+one_line "huge round" "round 2147483648 out of range"
+
+# An explore from the source root: the printed commands name the program as
+# it was invoked, the reports land in directories that did not exist, and
+# the report replays from another directory (it records the conf's absolute
+# path beside the path as given).
+expect 1 "explore" -- "$ldfi" explore scenarios/delivery/simple-deliv.conf --out "$tmp/x/out" \
+	--junit "$tmp/x/new/dir/junit.xml" --json "$tmp/x/other/r.json"
+grep -qx "  $ldfi run scenarios/delivery/simple-deliv.conf --eot 4 --eff 2 --crashes 0 --faults 'omit(a,b,1)'" \
+	"$tmp/out" || fail "replay line does not name '$ldfi': $(grep -A2 '^replay:' "$tmp/out")"
+grep -qx "  $ldfi replay $tmp/x/out/report.json" "$tmp/out" || fail "ldfi replay line"
+[ -s "$tmp/x/new/dir/junit.xml" ] && [ -s "$tmp/x/other/r.json" ] || fail "reports in new directories"
+ls "$tmp/x/new/dir" | grep -v '^junit.xml$' | grep -q . && fail "a temporary file is left beside the report"
+abs_ldfi=$(cd "$(dirname "$ldfi")" && pwd)/$(basename "$ldfi")
+(cd "$tmp" && "$abs_ldfi" replay x/out/report.json >replay.out 2>replay.err)
+[ $? -eq 1 ] || fail "replay from another directory: $(cat "$tmp/replay.err")"
+grep -q "^reproduced" "$tmp/replay.out" || fail "replay from elsewhere: $(cat "$tmp/replay.out")"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "report.sh: all passed"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh LDFI - `ldfi run`, `--help` and usage errors (SPEC §3). Run from the
+# run.sh LDFI - `ldfi run`, `--help` and usage errors (README.md, `ldfi --help`). Run from the
 # source root; scenarios/delivery/simple-deliv.conf is the pipeline.
 set -u
 ldfi=$1

@@ -411,11 +411,13 @@ static void test_load(void)
 	FILE *f;
 	int fd;
 
-	CHECK(ldfi_conf_load("/nonexistent/p.conf", &c, err, sizeof(err)) == LDFI_EIO);
+	CHECK(ldfi_conf_load("/nonexistent/p.conf", &c, err, sizeof(err)) == LDFI_EINVAL);
 	CHECK(c == NULL);
 	CHECK_STR(err, "/nonexistent/p.conf: No such file or directory");
-	CHECK(ldfi_conf_load("/", &c, err, sizeof(err)) == LDFI_EIO);
+	CHECK(ldfi_conf_load("/", &c, err, sizeof(err)) == LDFI_EINVAL);
 	CHECK_STR(err, "/: Is a directory");
+	CHECK(ldfi_conf_load("/dev/null", &c, err, sizeof(err)) == LDFI_EINVAL);
+	CHECK_STR(err, "/dev/null: not a regular file");
 	fd = mkstemp(path);
 	CHECK(fd >= 0);
 	if (fd < 0)

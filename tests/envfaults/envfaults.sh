@@ -154,12 +154,13 @@ grep -q '^pass agree' out || fail "run-json: checks not printed: $(cat out)"
 expect run-db-json 4 'nf/x.db' 'nf/r.json' -- "$LDFI" run "$CONF" --db nf/x.db --json nf/r.json
 grep -q '^pass agree' out || fail "run-db-json: checks not printed: $(cat out)"
 
-# 6. A missing conf is an I/O error (4), a malformed one a usage error (2).
-expect missing-conf 4 'nosuch.conf: No such file or directory' -- \
+# 6. A missing conf, a FIFO or a directory as the conf, and a malformed conf are
+# usage errors (2): the user's to fix.
+expect missing-conf 2 'nosuch.conf: No such file or directory' -- \
 	"$LDFI" explore nosuch.conf --out m
 echo 'garbage here' >bad.conf
 expect malformed-conf 2 'bad.conf:1:' -- "$LDFI" explore bad.conf --out m
-expect run-missing-conf 4 'nosuch.conf: No such file or directory' -- "$LDFI" run nosuch.conf
+expect run-missing-conf 2 'nosuch.conf: No such file or directory' -- "$LDFI" run nosuch.conf
 expect run-malformed-conf 2 'bad.conf:1:' -- "$LDFI" run bad.conf
 
 # 7. Results that cannot be written to stdout (a full device): exit 4 with
@@ -172,16 +173,15 @@ expect stdout-full-check 4 'cannot write the results to stdout' -- \
 	sh -c 'exec "$0" check "$1" >/dev/full' "$LDFI" "$CONF"
 
 # 8. A FIFO (or any file that is not a regular file) as the conf is refused
-# at once, never waited on; a directory too.
+# at once, never waited on (a usage error, as a missing conf).
 mkfifo conf.fifo
-expect fifo-conf 4 'conf.fifo: not a regular file' -- timeout 10 "$LDFI" check conf.fifo
-expect fifo-conf-explore 4 'conf.fifo: not a regular file' -- \
+expect fifo-conf 2 'conf.fifo: not a regular file' -- timeout 10 "$LDFI" check conf.fifo
+expect fifo-conf-explore 2 'conf.fifo: not a regular file' -- \
 	timeout 10 "$LDFI" explore conf.fifo --out fifo
-expect dir-conf 4 'fresh: not a regular file' -- "$LDFI" run fresh
 
 # 9. An empty --out (or report path) is a usage error, nothing is run.
-expect empty-out 2 "--out expects a directory, got ''" -- "$LDFI" explore "$CONF" --out ""
-expect empty-json 2 "--json expects a file name, got ''" -- "$LDFI" explore "$CONF" --json ""
+expect empty-out 2 "--out needs a directory" -- "$LDFI" explore "$CONF" --out ""
+expect empty-json 2 "--json needs a file name" -- "$LDFI" explore "$CONF" --json ""
 
 # 10. `ldfi report DB --html` reads the database without writing it: on a
 # read-only file system (a tmpfs remounted read-only, where allowed), or a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# exit-codes.sh LDFI - `ldfi explore` at the command line (SPEC §3, §4): exit
+# exit-codes.sh LDFI - `ldfi explore` at the command line (README.md, docs/reports.md): exit
 # statuses 0/1/2/3, the verdict line first on stdout and diagnostics on
 # stderr, --quiet, --json and --junit files, an --out that holds another
 # exploration (exit 2, pointing at --fresh) and --fresh. Run from the source
@@ -69,15 +69,19 @@ grep -q "^$tmp/bad.conf:3: unknown key 'rounds' in \[explore\]\$" "$tmp/err" ||
 # 2: usage errors and bounds the conf refuses.
 run "$ldfi" explore --bogus $D/simple-deliv.conf
 expect_status "unknown option" 2
-grep -q "unknown or incomplete option '--bogus'" "$tmp/err" || fail "unknown option: message"
+grep -q "unknown option '--bogus'" "$tmp/err" || fail "unknown option: message"
 run "$ldfi" explore $D/simple-deliv.conf --eff 9 --out "$tmp/bounds"
 expect_status "--eff > eot" 2
 grep -q -- '--eff 9 exceeds eot 4' "$tmp/err" || fail "--eff > eot: $(cat "$tmp/err")"
 
-# 4: an unreadable conf (docs/pipeline-conf.md).
+# 2: a missing conf (docs/pipeline-conf.md); a FIFO is refused at once.
 run "$ldfi" explore "$tmp/missing.conf" --out "$tmp/missing"
-expect_status "missing conf" 4
+expect_status "missing conf" 2
 grep -q "missing.conf: No such file or directory" "$tmp/err" || fail "missing conf: message"
+mkfifo "$tmp/fifo.conf"
+run timeout 20 "$ldfi" explore "$tmp/fifo.conf" --out "$tmp/fifo"
+expect_status "FIFO as the conf" 2
+grep -q "fifo.conf: not a regular file" "$tmp/err" || fail "FIFO conf: $(cat "$tmp/err")"
 
 # 3: a budget runs out; `inconclusive: ...` first, reason in the reports.
 run "$ldfi" explore $D/ack-deliv.conf --max-runs 2 --out "$tmp/inc" --json "$tmp/inc.json" \

@@ -1,6 +1,6 @@
 #!/bin/sh
 # resume.sh LDFI - an explore stopped by a budget, by kill -9 or by SIGINT
-# resumes from OUT/provenance.db (SPEC §5): it reaches the verdict of an
+# resumes from OUT/provenance.db (docs/provenance.md): it reaches the verdict of an
 # uninterrupted run with the same total of executions, the same fault sets,
 # none run twice, and an intact database. Run from the source root.
 set -eu

@@ -56,7 +56,7 @@ if LDFI_TEST_MISBEHAVE=abort "$ldfi" explore "$conf" --engine live --out "$tmp/x
 	--json "$tmp/x.json" >"$tmp/out" 2>"$tmp/err"; then st=0; else st=$?; fi
 [ "$st" -eq 1 ] || fail "explore: exit $st, expected 1 ($(cat "$tmp/err"))"
 grep -qx 'counterexample found' "$tmp/out" || fail "explore: $(head -1 "$tmp/out")"
-grep -q "^  ldfi run .* --faults none --engine live\$" "$tmp/out" ||
+grep -q "^  $ldfi run .* --faults none --engine live\$" "$tmp/out" ||
 	fail "explore: the replay command does not name the live engine"
 why=$(sqlite3 "$tmp/x/provenance.db" "select failure from runs where faults = 'none'")
 [ "$why" = "node b was killed by signal 6 (Aborted) in round 2" ] ||

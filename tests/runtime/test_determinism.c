@@ -1,6 +1,6 @@
 /*
  * test_determinism.c - the same conf and fault set always give the same
- * run (SPEC §1): each case is executed twice, independently, and both runs
+ * run (docs/semantics.md): each case is executed twice, independently, and both runs
  * are recorded into one provenance database; every per-run table must then
  * hold the same rows for run 1 and run 2 (compared with EXCEPT both ways,
  * ignoring the run id and the timing columns).

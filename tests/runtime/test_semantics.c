@@ -1,5 +1,5 @@
 /*
- * test_semantics.c - hand-worked executions of the round engine (SPEC §1,
+ * test_semantics.c - hand-worked executions of the round engine (docs/semantics.md,
  * §2 checks), each asserting the exact outcome: which checks hold, which
  * records are missing or duplicated where, and where it matters every
  * message with its send round and fate. docs/semantics.md walks through

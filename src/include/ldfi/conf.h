@@ -1,5 +1,5 @@
 /*
- * conf.h - a parsed pipeline.conf (SPEC §2).
+ * conf.h - a parsed pipeline.conf (docs/pipeline-conf.md).
  *
  * The parser validates everything it can before anything runs: unknown
  * sections and keys, duplicate names, dangling references, numbers out of
@@ -8,7 +8,7 @@
  *
  * Names are kept in canonical order: nodes and components are sorted by
  * name (strcmp), so comparing indices compares names. That order is the
- * canonical delivery order of SPEC §1 (sender node name, sender stage).
+ * canonical delivery order of docs/semantics.md (sender node name, sender stage).
  */
 #ifndef LDFI_CONF_H
 #define LDFI_CONF_H
@@ -129,10 +129,12 @@ struct ldfi_conf {
 int ldfi_conf_parse(const char *path, const char *text, size_t len, struct ldfi_conf **out,
 		    char *err, size_t errlen);
 
-/* Read the file at `path` and parse it as ldfi_conf_parse() does. An
- * unreadable file gives LDFI_EIO with "PATH: strerror" in `err` (a file over
- * 256 MiB too: "PATH: file too large (over 256 MiB)"; a FIFO, device or
- * directory at once, without reading it: "PATH: not a regular file ..."). */
+/* Read the file at `path` and parse it as ldfi_conf_parse() does. A path
+ * that cannot be opened or is not a regular file (a FIFO, a directory) is
+ * the user's error: LDFI_EINVAL with "PATH: strerror" or "PATH: not a
+ * regular file" in `err`. A read that fails gives LDFI_EIO with "PATH:
+ * strerror" (a file over 256 MiB too: "PATH: file too large (over 256
+ * MiB)"). */
 int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t errlen);
 
 /*

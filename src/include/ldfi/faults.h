@@ -1,5 +1,5 @@
 /*
- * faults.h - fault sets and their one canonical text form (SPEC §1).
+ * faults.h - fault sets and their one canonical text form (docs/semantics.md).
  *
  * Canonical form: faults sorted (crash before omit; then by node names in
  * conf order, which is name order; then by round, numerically), separated by

@@ -19,7 +19,7 @@ enum ldfi_error {
 	LDFI_ESTAGE = -8,  /* a stage (built-in or plugin) failed */
 };
 
-/* Exit statuses of the ldfi command (SPEC §3). */
+/* Exit statuses of the ldfi command (README.md, `ldfi --help`). */
 enum ldfi_exit {
 	LDFI_EXIT_CERTIFIED = 0,
 	LDFI_EXIT_COUNTEREXAMPLE = 1,

@@ -2,7 +2,7 @@
  * trace.h - one execution of a pipeline under a fault set, as the runtime
  * produced it: every message (sent, delivered or lost and why) with its
  * parent links, the outputs of every sink replica at eot, and the result of
- * every check. The recorder writes a trace to SQLite (SPEC §5); lineage
+ * every check. The recorder writes a trace to SQLite (docs/provenance.md); lineage
  * reads it back from there.
  */
 #ifndef LDFI_TRACE_H
