@@ -425,6 +425,7 @@ child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
 	if (getppid() != parent)
 		_exit(CHILD_SEND_FAILED);
 	setpgid(0, 0);
+	ldfi_rt_set_stop(NULL, NULL); /* budgets are the parent's */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
@@ -464,10 +465,11 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum { CHILD_TIMEOUT, CHILD_EXITED, CHILD_DONE };
+enum { CHILD_TIMEOUT, CHILD_EXITED, CHILD_DONE, CHILD_STOPPED };
 
 /* Wait until the child `pid` says it is done (a byte on `done`), has
- * exited (not reaped), or `deadline` (now_ms) has passed. */
+ * exited (not reaped), `deadline` (now_ms) has passed, or the stop request
+ * fires (polled at least every 100 ms). */
 static int wait_child(pid_t pid, int done, int64_t deadline)
 {
 	struct pollfd fds[2] = {{done, POLLIN, 0}, {-1, POLLIN, 0}};
@@ -484,10 +486,14 @@ static int wait_child(pid_t pid, int done, int64_t deadline)
 
 		if (left <= 0)
 			break;
+		if (ldfi_rt_stop_requested()) {
+			r = CHILD_STOPPED;
+			goto out;
+		}
 		/* Without a pidfd, look at the child every 10 ms. */
 		r = poll(fds, (nfds_t)nfds,
 			 left > 10 && nfds < 2 ? 10
-			 : left > 1000	       ? 1000
+			 : left > 100	       ? 100
 					       : (int)left);
 		if (r < 0 && errno != EINTR)
 			break;
@@ -846,7 +852,10 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (how == CHILD_TIMEOUT) {
+	if (how == CHILD_STOPPED) {
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ESTOPPED));
+		rc = LDFI_ESTOPPED;
+	} else if (how == CHILD_TIMEOUT) {
 		snprintf(what, sizeof(what), "timed out after %d s (run_timeout)", timeout_s);
 		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	} else if (WIFSIGNALED(status)) {

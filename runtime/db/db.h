@@ -137,8 +137,10 @@ struct ldfi_db_summary {
 	int64_t ff_run, cex_run;	 /* first fault-free and first failing run, or 0 */
 	long ff_exec, cex_exec;		 /* their execution numbers (1-based) */
 	long executions;		 /* runs recorded */
-	long tried, pruned, pending;	 /* hypotheses by status */
-	double wall_s;			 /* sum of the executions' wall times */
+	long tried, pending;		 /* hypotheses by status */
+	long pruned;			 /* as the explorer saved it (explore.pruned) */
+	double wall_s;			 /* the exploration's (explore.wall_s), or the sum
+					  * of the executions' wall times */
 };
 
 /* Fill *s (caller's memory). Returns 0, LDFI_EFORMAT when the database

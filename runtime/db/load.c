@@ -212,12 +212,17 @@ static int load_messages(struct load *l)
 			  "ORDER BY id",
 			  &st)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((rc = (int64_t)tr->n_msgs < l->n_messages
-			      ? msg_row(l, st)
-			      : damaged(l, "more than the %lld messages the run records",
-					(long long)l->n_messages)))
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (tr->n_msgs % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+			rc = LDFI_ESTOPPED;
+		else if ((int64_t)tr->n_msgs >= l->n_messages)
+			rc = damaged(l, "more than the %lld messages the run records",
+				     (long long)l->n_messages);
+		else
+			rc = msg_row(l, st);
+		if (rc)
 			break;
+	}
 	sqlite3_finalize(st);
 	if ((rc = end_rows(rc)))
 		return rc;
@@ -486,6 +491,8 @@ static int load_error(struct load *l, int rc)
 
 	if (rc == LDFI_EFORMAT)
 		return ldfi_db_set_err(l->db, rc, "damaged database: run %lld: %s", run, l->why);
+	if (rc == LDFI_ESTOPPED)
+		return ldfi_db_set_err(l->db, rc, "read run %lld: %s", run, ldfi_strerror(rc));
 	if (rc == LDFI_EDB)
 		return ldfi_db_set_err(l->db, rc, "read run %lld: %s", run,
 				       sqlite3_errmsg(l->db->sql));

@@ -15,6 +15,7 @@
 #include "ldfi/conf.h"
 #include "model/util.h"
 #include "runtime/db/handle.h"
+#include "runtime/runtime.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
@@ -972,6 +973,9 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 		const struct ldfi_msg *m = &tr->msgs[i];
 		int f = lost_by(x, m);
 
+		if (i % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+			return ldfi_db_set_err(db, LDFI_ESTOPPED, "record run: %s",
+					       ldfi_strerror(LDFI_ESTOPPED));
 		rc = sqlite3_bind_int64(st, 2, m->id);
 		rc |= sqlite3_bind_text(st, 3, ldfi_msg_kind_name(m->kind), -1, SQLITE_STATIC);
 		rc |= sqlite3_bind_text(st, 4, c->nodes[m->src_node].name, x->node_len[m->src_node],
@@ -1045,6 +1049,10 @@ static int insert_outputs(struct ldfi_db *db, const struct run_ctx *x)
 	}
 	for (i = 0; i < tr->n_outs; i++) {
 		const struct ldfi_output *o = &tr->outs[i];
+
+		if (i % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+			return ldfi_db_set_err(db, LDFI_ESTOPPED, "record run: %s",
+					       ldfi_strerror(LDFI_ESTOPPED));
 		const char *sink = c->comps[o->comp].name, *node = c->nodes[o->node].name;
 		int sink_len = x->comp_len[o->comp], node_len = x->node_len[o->node];
 

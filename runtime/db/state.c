@@ -41,15 +41,16 @@ int ldfi_db_state_set(struct ldfi_db *db, const char *key, const char *value)
 		     0, 0);
 }
 
-int ldfi_db_state_digest(struct ldfi_db *db, char **out)
+int ldfi_db_state_get(struct ldfi_db *db, const char *key, char **out)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*out = NULL;
-	if ((rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM explore WHERE key = 'digest'", -1,
-				     &st, NULL)) != SQLITE_OK)
-		return ldfi_db_sql_fail(db, rc, "read the exploration's digest", NULL);
+	if ((rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM explore WHERE key = ?1", -1, &st,
+				     NULL)) != SQLITE_OK)
+		return ldfi_db_sql_fail(db, rc, "read the explorer's state", NULL);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0)) {
 		*out = strdup((const char *)sqlite3_column_text(st, 0));
@@ -57,10 +58,15 @@ int ldfi_db_state_digest(struct ldfi_db *db, char **out)
 	} else {
 		rc = rc == SQLITE_ROW || rc == SQLITE_DONE
 			 ? 0
-			 : ldfi_db_sql_fail(db, rc, "read the exploration's digest", NULL);
+			 : ldfi_db_sql_fail(db, rc, "read the explorer's state", NULL);
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int ldfi_db_state_digest(struct ldfi_db *db, char **out)
+{
+	return ldfi_db_state_get(db, "digest", out);
 }
 
 int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy, int eot, int eff,

@@ -40,6 +40,10 @@ void ldfi_db_out_unlock(int fd);
 int ldfi_db_state_open(const char *out_dir, bool fresh, struct ldfi_db **db, char **path,
 		       char *err, size_t errlen);
 
+/* The value of key `key` of the `explore` table in *value (malloc'd, the
+ * caller's), NULL when absent. Returns 0, LDFI_ENOMEM or LDFI_EDB. */
+int ldfi_db_state_get(struct ldfi_db *db, const char *key, char **value);
+
 /* The digest of the exploration the database holds (the `explore` table's
  * key `digest`) in *digest (malloc'd, the caller's), NULL when it holds
  * none. Returns 0, LDFI_ENOMEM or LDFI_EDB (ldfi_db_errmsg says why). */

@@ -41,10 +41,15 @@ static void on_signal(int sig)
 static void show_progress(void *arg, const struct ldfi_explore_progress *p)
 {
 	bool tty = isatty(2);
+	char pending[32];
 
 	(void)arg;
-	fprintf(stderr, "%sexecutions %ld, hypotheses pending %ld, elapsed %.1f s%s",
-		tty ? "\r" : "", p->executions, p->pending, p->elapsed_s, tty ? "   " : "\n");
+	if (p->pending < 0)
+		snprintf(pending, sizeof(pending), "over 10^15");
+	else
+		snprintf(pending, sizeof(pending), "%ld", p->pending);
+	fprintf(stderr, "%sexecutions %ld, hypotheses pending %s, elapsed %.1f s%s",
+		tty ? "\r" : "", p->executions, pending, p->elapsed_s, tty ? "   " : "\n");
 	if (p->final && tty)
 		fputc('\n', stderr);
 }
@@ -263,9 +268,10 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 /* Most fault variables (possible faults) an exploration accepts. */
 #define LDFI_MAX_VARS 100000
 
-/* Refuse, before running anything, an execution over LDFI_MAX_MESSAGES
- * (estimated) or a fault space over LDFI_MAX_VARS: exit 2 with the numbers. */
-static int refuse_large(struct ldfi_conf *conf)
+/* Refuse, before running anything, an execution over LDFI_MAX_MESSAGES or
+ * an exploration over LDFI_MAX_MEMORY (estimated), or a fault space over
+ * LDFI_MAX_VARS: exit 2 with the numbers. */
+static int refuse_large(struct ldfi_conf *conf, enum ldfi_strategy strategy)
 {
 	long long n = conf->n_nodes, crash = conf->crashes > 0 ? n * conf->eot : 0;
 	long long omit = n * (n - 1) * (conf->eff > 1 ? conf->eff - 1 : 0);
@@ -280,7 +286,10 @@ static int refuse_large(struct ldfi_conf *conf)
 		    conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
 		return LDFI_EXIT_USAGE;
 	}
-	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
+	if (ldfi_rt_too_large(conf,
+			      strategy == LDFI_STRATEGY_LDFI ? LDFI_BYTES_PER_MSG_LINEAGE
+							     : LDFI_BYTES_PER_MSG_RUN,
+			      msg, sizeof(msg))) {
 		fprintf(stderr, "ldfi explore: %s\n", msg);
 		return LDFI_EXIT_USAGE;
 	}
@@ -328,7 +337,7 @@ int ldfi_cmd_explore(int argc, char **argv)
 	if (!conf)
 		return status;
 	apply_choices(&c, conf);
-	status = refuse_large(conf);
+	status = refuse_large(conf, c.o.strategy);
 	if (!status)
 		status = run_explore(&c, conf);
 	ldfi_conf_destroy(conf);

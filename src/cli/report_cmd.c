@@ -96,6 +96,11 @@ static void set_verdict(struct ldfi_explore_result *res, const struct ldfi_db_su
 		snprintf(res->reason, sizeof(res->reason), "%s", r->reason ? r->reason : "");
 	} else if (r->cex_run) {
 		res->verdict = LDFI_VERDICT_COUNTEREXAMPLE;
+	} else if (r->digest) {
+		res->verdict = LDFI_VERDICT_INCONCLUSIVE;
+		snprintf(res->reason, sizeof(res->reason),
+			 "no verdict recorded yet: the exploration is under way, or stopped "
+			 "before it ended (run it again to resume)");
 	} else {
 		res->verdict = LDFI_VERDICT_INCONCLUSIVE;
 		snprintf(res->reason, sizeof(res->reason),

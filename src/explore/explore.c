@@ -28,7 +28,11 @@ struct explore {
 	struct ldfi_gen *gen;
 	int *vars;
 	double t0, last_progress;
-	char *err; /* the caller's message buffer */
+	long last_pending;     /* what the last progress report said was pending */
+	long n_resume;	       /* runs the database held when the explore began */
+	bool resume_stopped;   /* a budget ran out while they were read back */
+	bool gen_incomplete;   /* the strategy was stopped while it learned a run */
+	char *err;	       /* the caller's message buffer */
 	size_t errlen;
 };
 
@@ -108,8 +112,22 @@ static void progress(struct explore *x, bool final)
 	if (!x->opts->progress || (!final && t - x->last_progress < 0.5))
 		return;
 	x->last_progress = t;
-	p = (struct ldfi_explore_progress){x->res->executions, x->gen->ops->pending(x->gen),
-					   t - x->t0, final};
+	x->last_pending = x->gen->ops->pending(x->gen);
+	p = (struct ldfi_explore_progress){x->res->executions, x->last_pending, t - x->t0, final};
+	x->opts->progress(x->opts->progress_arg, &p);
+}
+
+/* Progress from inside a long phase (a run, its recording, the strategy's
+ * search), where the strategy may be half-way through a change: the
+ * elapsed time moves on, the pending figure is the last one reported. */
+static void progress_inside(struct explore *x, double t)
+{
+	struct ldfi_explore_progress p;
+
+	if (!x->opts->progress || t - x->last_progress < 0.5)
+		return;
+	x->last_progress = t;
+	p = (struct ldfi_explore_progress){x->res->executions, x->last_pending, t - x->t0, false};
 	x->opts->progress(x->opts->progress_arg, &p);
 }
 
@@ -125,7 +143,20 @@ static int add_cex(struct explore *x, struct ldfi_trace *tr, int64_t run)
 	return 0;
 }
 
-/* Run one fault set, record it, and tell the strategy. Takes `fs`. */
+/* The strategy could not learn a run: an error, or a stop request in the
+ * middle (the strategy is then not to be asked anything more: the run is
+ * recorded and a resume learns it again). */
+static int learn_failed(struct explore *x, int rc)
+{
+	if (rc != LDFI_ESTOPPED)
+		return fail(x, rc, "%s", ldfi_strerror(rc));
+	x->gen_incomplete = true;
+	return rc;
+}
+
+/* Run one fault set, record it, and tell the strategy. Takes `fs`.
+ * LDFI_ESTOPPED: a budget ran out or a signal came during the run (not
+ * recorded), its recording (rolled back) or the strategy's learning. */
 static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults *fs)
 {
 	struct ldfi_run_info info = {ldfi_strategy_name(x->opts->strategy), 0, 0};
@@ -148,13 +179,14 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 		free(text);
 	}
 	ldfi_faults_finish(fs);
-	if (rc == LDFI_ELIMIT)
+	if (rc == LDFI_ELIMIT || rc == LDFI_ESTOPPED)
 		return rc;
 	if (rc)
 		return fail(x, rc, "execution failed: %s", why);
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
 	if ((rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
-		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+		if (rc != LDFI_ESTOPPED)
+			fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 		ldfi_trace_destroy(tr);
 		return rc;
 	}
@@ -166,7 +198,7 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	free(text);
 	if (!rc && (rc = x->gen->ops->learn(x->gen, tr, vars, n, tr->passed)))
-		fail(x, rc, "%s", ldfi_strerror(rc));
+		learn_failed(x, rc);
 	if (!rc && !x->res->fault_free) {
 		struct ldfi_trace *copy = NULL;
 
@@ -194,7 +226,7 @@ static int resume_trace(struct explore *x, const struct ldfi_db_run *r, struct l
 		rc = ldfi_db_load_run(x->db, x->conf, r->id, tr);
 	else if (x->gen->learns_from_traces)
 		rc = ldfi_db_load_trace(x->db, x->conf, r->id, tr);
-	if (rc)
+	if (rc && rc != LDFI_ESTOPPED)
 		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	return rc;
 }
@@ -216,8 +248,9 @@ static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 	}
 	if (!(rc = resume_trace(x, r, &tr)) &&
 	    (rc = x->gen->ops->learn(x->gen, tr, x->vars, fs.n, r->passed)))
-		fail(x, rc, "%s", ldfi_strerror(rc));
-	x->res->executions++;
+		learn_failed(x, rc);
+	if (!rc) /* read back and learned */
+		x->res->executions++;
 	if (!rc && !x->res->fault_free)
 		x->res->fault_free = tr;
 	else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id)))
@@ -226,6 +259,34 @@ static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 		ldfi_trace_destroy(tr);
 	ldfi_faults_finish(&fs);
 	return rc;
+}
+
+static int out_of_budget(void *arg);
+
+/* A budget ran out, or a signal came, while the recorded runs were read
+ * back: inconclusive, every recorded run counted, nothing saved over the
+ * state the database holds (the strategy has not seen every run). */
+static int stopped_resuming(struct explore *x)
+{
+	struct ldfi_explore_result *res = x->res;
+	const struct ldfi_explore_opts *o = x->opts;
+	long read = res->executions;
+
+	x->resume_stopped = true;
+	res->executions = x->n_resume;
+	res->verdict = LDFI_VERDICT_INCONCLUSIVE;
+	res->pending = 0;
+	if (interrupted(x))
+		snprintf(res->reason, sizeof(res->reason),
+			 "interrupted while reading back the %ld recorded executions (%ld read); "
+			 "run the same command to resume",
+			 x->n_resume, read);
+	else
+		snprintf(res->reason, sizeof(res->reason),
+			 "time limit %g s reached while reading back the %ld recorded executions "
+			 "(%ld read); run the same command to resume",
+			 o->time_limit_s, x->n_resume, read);
+	return 0;
 }
 
 static int resume(struct explore *x)
@@ -238,19 +299,50 @@ static int resume(struct explore *x)
 	if (n && strcmp(runs[0].faults, "none") != 0)
 		rc = fail(x, LDFI_EFORMAT, "%s: damaged database: the first run is not the fault-free run",
 			  x->res->db_path);
-	for (int i = 0; i < n && !rc; i++)
-		rc = resume_run(x, &runs[i]);
+	x->n_resume = n;
+	for (int i = 0; i < n && !rc; i++) {
+		progress(x, false);
+		if (out_of_budget(x))
+			rc = LDFI_ESTOPPED;
+		else
+			rc = resume_run(x, &runs[i]);
+	}
 	ldfi_db_runs_free(runs, n);
+	if (rc == LDFI_ESTOPPED)
+		return stopped_resuming(x);
 	return rc;
 }
 
-/* The solver polls this during long searches. */
+/* Polled during every long phase (ldfi_rt_set_stop, the strategy's stop
+ * callback): whether a budget ran out or a signal came; it also keeps the
+ * progress line moving there. */
 static int out_of_budget(void *arg)
 {
 	struct explore *x = arg;
+	double t = now_s();
 
-	return interrupted(x) ||
-	       (x->opts->time_limit_s > 0 && now_s() - x->t0 >= x->opts->time_limit_s);
+	progress_inside(x, t);
+	return interrupted(x) || (x->opts->time_limit_s > 0 && t - x->t0 >= x->opts->time_limit_s);
+}
+
+/* "; at least 4 hypotheses pending" for the reason of an inconclusive
+ * verdict: what is known of the work left. Strategy ldfi queues hypotheses
+ * as it derives them (at least that many); the others count the fault sets
+ * of the bounds not run yet (-1: too many to count). */
+static void pending_words(const struct explore *x, long pending, char *buf, size_t len)
+{
+	if (x->res->executions == 0)
+		snprintf(buf, len, " (the fault-free run was not finished)");
+	else if (pending < 0)
+		snprintf(buf, len, "; over 10^15 fault sets of the bounds not run yet");
+	else if (x->opts->strategy != LDFI_STRATEGY_LDFI)
+		snprintf(buf, len, "; %ld fault set%s of the bounds not run yet", pending,
+			 pending == 1 ? "" : "s");
+	else if (pending > 0)
+		snprintf(buf, len, "; at least %ld hypothes%s pending", pending,
+			 pending == 1 ? "is" : "es");
+	else
+		snprintf(buf, len, "; the next hypotheses were not derived yet");
 }
 
 static bool budget_left(struct explore *x)
@@ -260,25 +352,35 @@ static bool budget_left(struct explore *x)
 	double elapsed = now_s() - x->t0;
 	long pending = x->gen->ops->pending(x->gen);
 	const char *ex = res->executions == 1 ? "execution" : "executions";
+	char left[128];
 
+	pending_words(x, pending, left, sizeof(left));
 	if (interrupted(x))
 		snprintf(res->reason, sizeof(res->reason),
-			 "interrupted after %ld %s; at least %ld hypotheses pending "
-			 "(run the same command to resume)",
-			 res->executions, ex, pending);
+			 "interrupted after %ld %s%s (run the same command to resume)",
+			 res->executions, ex, left);
 	else if (o->max_runs && res->executions >= o->max_runs)
-		snprintf(res->reason, sizeof(res->reason),
-			 "max-runs %lld reached after %ld %s; at least %ld hypotheses pending",
-			 o->max_runs, res->executions, ex, pending);
+		snprintf(res->reason, sizeof(res->reason), "max-runs %lld reached after %ld %s%s",
+			 o->max_runs, res->executions, ex, left);
 	else if (o->time_limit_s > 0 && elapsed >= o->time_limit_s)
 		snprintf(res->reason, sizeof(res->reason),
-			 "time limit %g s reached after %ld %s; at least %ld hypotheses pending",
-			 o->time_limit_s, res->executions, ex, pending);
+			 "time limit %g s reached after %ld %s%s", o->time_limit_s,
+			 res->executions, ex, left);
 	else
 		return true;
 	res->verdict = LDFI_VERDICT_INCONCLUSIVE;
 	res->pending = pending;
 	return false;
+}
+
+/* A run, its recording or the strategy's learning was stopped: the budget
+ * that ran out words the inconclusive verdict. */
+static int budget_spent_now(struct explore *x)
+{
+	budget_left(x);
+	if (x->res->verdict != LDFI_VERDICT_INCONCLUSIVE) /* cannot be: the request fired */
+		return fail(x, LDFI_ESTOPPED, "%s", ldfi_strerror(LDFI_ESTOPPED));
+	return 0;
 }
 
 static int loop(struct explore *x)
@@ -301,7 +403,7 @@ static int loop(struct explore *x)
 		ldfi_faults_init(&fs);
 		if ((rc = vars_to_faults(&x->gen->space, x->vars, n, &fs)) ||
 		    (rc = execute(x, x->vars, n, &fs)))
-			return rc;
+			return rc == LDFI_ESTOPPED ? budget_spent_now(x) : rc;
 	}
 	if (rc < 0)
 		return fail(x, rc, "%s", ldfi_strerror(rc));
@@ -373,7 +475,7 @@ static int shrink_size(struct explore *x, const int *cx, int k, int s, int *idx,
 		ldfi_faults_init(&fs);
 		if ((rc = vars_to_faults(&x->gen->space, sub, s, &fs)) ||
 		    (rc = execute(x, sub, s, &fs)))
-			return rc;
+			return rc == LDFI_ESTOPPED ? 0 : rc; /* the smallest so far stays */
 		if (x->res->n_cex > 1) {
 			keep_cex(x->res, x->res->n_cex - 1);
 			return 1;
@@ -441,7 +543,8 @@ static int start(struct explore *x)
 	if (rc || x->res->executions > 0)
 		return rc;
 	ldfi_faults_init(&none);
-	return execute(x, NULL, 0, &none);
+	rc = execute(x, NULL, 0, &none);
+	return rc == LDFI_ESTOPPED ? budget_spent_now(x) : rc;
 }
 
 /* Run the loop; on success res is filled. Returns 0 or LDFI_E*. */
@@ -456,12 +559,19 @@ static int explore(struct explore *x)
 		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 	x->gen->stop = out_of_budget;
 	x->gen->stop_arg = x;
-	if (!(rc = start(x)))
+	ldfi_rt_set_stop(out_of_budget, x);
+	if (!(rc = start(x)) && !x->resume_stopped && x->res->verdict != LDFI_VERDICT_INCONCLUSIVE)
 		rc = loop(x);
-	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex)
+	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex &&
+	    !x->gen_incomplete && !x->resume_stopped)
 		rc = shrink(x);
+	ldfi_rt_set_stop(NULL, NULL);
 	progress(x, true);
-	x->res->tried = ldfi_setset_count(x->gen->tried) - 1;
+	/* The fault-free run is not a hypothesis; stopped before it ended,
+	 * nothing was tried. */
+	x->res->tried = x->resume_stopped ? x->n_resume - 1 : ldfi_setset_count(x->gen->tried) - 1;
+	if (x->res->tried < 0)
+		x->res->tried = 0;
 	x->res->pruned = x->gen->pruned;
 	x->res->wall_s = now_s() - x->t0;
 	return rc;
@@ -672,17 +782,42 @@ static void save_pending(struct explore *x)
 	free(p.sizes);
 }
 
-/* Persist the verdict and the hypotheses still pending. */
+/* The exploration's wall time over all its invocations: what the earlier
+ * ones took (the `explore` table's wall_s) plus this one's, or the earlier
+ * ones' alone when this one executed nothing (a finished exploration
+ * reported again, or a resume stopped while it read the runs back). */
+static void total_wall(struct explore *x)
+{
+	char *before = NULL;
+
+	if (ldfi_db_state_get(x->db, "wall_s", &before) || !before) {
+		free(before);
+		return;
+	}
+	if (x->res->executions == x->n_resume)
+		x->res->wall_s = strtod(before, NULL);
+	else
+		x->res->wall_s += strtod(before, NULL);
+	free(before);
+}
+
+/* Persist the verdict, the figures and the hypotheses still pending (not
+ * when the strategy did not see every run: the database's stay). */
 static void save_state(struct explore *x)
 {
 	struct ldfi_explore_result *res = x->res;
 	char buf[64];
 
-	save_pending(x);
+	if (!x->resume_stopped && !x->gen_incomplete)
+		save_pending(x);
 	ldfi_db_state_set(x->db, "verdict", ldfi_verdict_name(res->verdict));
 	snprintf(buf, sizeof(buf), "%ld", res->executions);
 	ldfi_db_state_set(x->db, "executions", buf);
 	ldfi_db_state_set(x->db, "reason", res->reason);
+	snprintf(buf, sizeof(buf), "%ld", res->pruned);
+	ldfi_db_state_set(x->db, "pruned", buf);
+	snprintf(buf, sizeof(buf), "%.17g", res->wall_s); /* read back exactly */
+	ldfi_db_state_set(x->db, "wall_s", buf);
 }
 
 int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
@@ -707,8 +842,10 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 	if ((rc = bind_db(&x, dg)))
 		goto err_db;
 	free(dg);
-	if (!(rc = explore(&x)))
+	if (!(rc = explore(&x))) {
+		total_wall(&x);
 		save_state(&x);
+	}
 	else if (!err[0])
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	ldfi_gen_destroy(x.gen);

@@ -69,7 +69,8 @@ struct ldfi_explore_result {
 	long executions;  /* fault-free run included */
 	long tried;	  /* hypotheses executed */
 	long pruned;	  /* hypotheses dropped without running them */
-	long pending;	  /* hypotheses left when the loop stopped */
+	long pending;	  /* hypotheses left when the loop stopped; -1: over 10^15
+			   * fault sets of the bounds not run (random, exhaustive) */
 	double wall_s;
 	struct ldfi_trace *fault_free; /* owned */
 	struct ldfi_cex *cex;	       /* owned; in discovery order */
