@@ -8,6 +8,7 @@
 #include "ldfi/ldfi.h"
 #include "lineage/lineage.h"
 #include "model/util.h"
+#include "runtime/runtime.h"
 
 /* The fault space: crash(n,t) for every node and 1 <= t <= eot, then
  * omit(a,b,t) for a != b and 1 <= t < eff; in canonical fault order. */
@@ -544,7 +545,16 @@ struct cnfs {
 	int *tmp;      /* scratch clause */
 	int *neg;      /* the run's faults, as variables: the condition */
 	int n_neg;
+	unsigned long steps; /* messages and supports handled: the stop request
+			      * (runtime.h) is polled every LDFI_STOP_EVERY */
 };
+
+/* Whether to stop now: a budget ran out or a signal came (the explore loop
+ * then drops the half-learned lineage; the run stays recorded). */
+static bool stop_now(struct cnfs *x)
+{
+	return ++x->steps % LDFI_STOP_EVERY == 0 && ldfi_rt_stop_requested();
+}
 
 static void cnf_free(struct cnf *c)
 {
@@ -700,6 +710,8 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 		return LDFI_EFORMAT;
 	if (x->m[id].done)
 		return 0;
+	if (stop_now(x))
+		return LDFI_ESTOPPED;
 	m = &x->tr->msgs[id - 1];
 	e = malloc(((size_t)x->lin->space.n_vars + 1) * sizeof(int));
 	if (!e)
@@ -746,6 +758,8 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 		for (int j = 0; j < cl->n; j++)
 			if (cl->vars[j] < lo || cl->vars[j] > hi)
 				x->tmp[n++] = cl->vars[j];
+		if (stop_now(x))
+			return LDFI_ESTOPPED;
 		if (!(o = outcome(lin, k)))
 			return LDFI_ENOMEM;
 		if ((rc = add_support(lin, o, x->tmp, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
@@ -1115,7 +1129,7 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new)
 {
-	struct cnfs x = {lin, tr, NULL, NULL, NULL, 0};
+	struct cnfs x = {lin, tr, NULL, NULL, NULL, 0, 0};
 	int added = 0, rc = LDFI_ENOMEM;
 
 	x.m = calloc(tr->n_msgs + 1, sizeof(*x.m));

@@ -5,6 +5,7 @@
 #ifndef LDFI_MODEL_UTIL_H
 #define LDFI_MODEL_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,19 @@ uint32_t ldfi_hash_ints(const int *v, size_t n);
  * LDFI_HASH64_INIT): for digests of file contents. */
 #define LDFI_HASH64_INIT 1469598103934665603ull
 uint64_t ldfi_hash64(uint64_t h, const void *p, size_t n);
+
+/* ldfi_hash64 of the whole contents of the file at `path`, in *h. Returns 0,
+ * or -1 with errno set. */
+int ldfi_hash_file(const char *path, uint64_t *h);
+
+/*
+ * Whether `a` and `b` name the same file: the same device and inode when
+ * both exist (symbolic links followed), else the same directory entry (the
+ * real path of the parent directory and the last component equal; lexically
+ * when a parent does not exist either). For refusing to write a report over
+ * the provenance database.
+ */
+bool ldfi_same_file(const char *a, const char *b);
 
 /* mkdir -p: create `dir` and its missing parents (mode 0777 & ~umask).
  * Returns 0, or -1 with errno set (ENAMETOOLONG for a path over 4095

@@ -257,6 +257,8 @@ static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kin
 
 	if (tr->n_msgs >= LDFI_MAX_MESSAGES)
 		return LDFI_ELIMIT;
+	if (tr->n_msgs % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+		return LDFI_ESTOPPED;
 	if (ldfi_grow(&tr->msgs, &rt->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs), 16))
 		return LDFI_ENOMEM;
 	m = &tr->msgs[tr->n_msgs];
@@ -678,6 +680,8 @@ static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
 
 	if ((rc = collect(rt, from, to, &n)))
 		return rc;
+	if (ldfi_rt_stop_requested())
+		return LDFI_ESTOPPED;
 	for (int node = 0; node < conf->n_nodes; node++) {
 		if (crashed_by(rt, node, rt->round)) {
 			while (k < n && rt->tr->msgs[rt->deliv[k]].dst_node == node)
@@ -1175,7 +1179,7 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 	return rc;
 }
 
-/* n with thousands separators: 33,554,432. */
+/* n with thousands separators: 5,000,000. */
 static void commas(char *buf, size_t len, double x)
 {
 	char digits[32];
@@ -1194,24 +1198,39 @@ void ldfi_rt_limit_text(char *buf, size_t len)
 	char lim[40];
 
 	commas(lim, sizeof(lim), LDFI_MAX_MESSAGES);
-	snprintf(buf, len, "the limit is %s messages, about %.1f GiB of trace", lim,
-		 (double)LDFI_MAX_MESSAGES * sizeof(struct ldfi_msg) / (1024.0 * 1024 * 1024));
+	snprintf(buf, len, "the limit is %s messages, about %.1f GiB of memory", lim,
+		 (double)LDFI_MAX_MESSAGES * LDFI_BYTES_PER_MSG_RUN / (1024.0 * 1024 * 1024));
 }
 
-int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len)
+/* "12.3 GiB", "850 MiB". */
+static void size_text(char *buf, size_t len, double bytes)
+{
+	if (bytes >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+	else
+		snprintf(buf, len, "%.0f MiB", bytes / (1024.0 * 1024));
+}
+
+int ldfi_rt_too_large(struct ldfi_conf *conf, double bytes_per_msg, char *buf, size_t len)
 {
 	struct ldfi_rt_estimate e;
-	char n[40], lim[40];
+	char n[40], lim[40], need[40], max[40];
 
-	if (ldfi_rt_estimate(conf, &e) || e.msgs <= LDFI_MAX_MESSAGES)
+	if (ldfi_rt_estimate(conf, &e))
+		return 0;
+	if (e.msgs <= LDFI_MAX_MESSAGES && e.msgs * bytes_per_msg <= LDFI_MAX_MEMORY)
 		return 0;
 	commas(n, sizeof(n), e.msgs);
 	commas(lim, sizeof(lim), LDFI_MAX_MESSAGES);
-	snprintf(
-	    buf, len,
-	    "the fault-free run of %s sends %s%s messages (about %.1f GiB of trace); the limit "
-	    "is %s messages: lower eot or the number of records",
-	    conf->path, e.exact ? "" : "about ", n, e.bytes / (1024.0 * 1024 * 1024), lim);
+	size_text(need, sizeof(need), e.msgs * bytes_per_msg);
+	size_text(max, sizeof(max), LDFI_MAX_MEMORY);
+	snprintf(buf, len,
+		 "the fault-free run of %s sends %s%s messages: it would take about %s of memory "
+		 "(%.0f bytes a message%s); the limit is %s messages and %s of memory: lower eot "
+		 "or the number of records",
+		 conf->path, e.exact ? "" : "about ", n, need, bytes_per_msg,
+		 bytes_per_msg > LDFI_BYTES_PER_MSG_RUN ? ": the runs and their lineage" : "", lim,
+		 max);
 	return 1;
 }
 

@@ -85,6 +85,6 @@ int ldfi_cli_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
+			return ldfi_cli_flush_stdout(cmds[i].fn(argc - 1, argv + 1));
 	return ldfi_cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 }

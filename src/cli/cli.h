@@ -34,6 +34,17 @@ int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
  * the exit status (2 for bad input, 4 for I/O). The conf is the caller's. */
 struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status);
 
+/* Refuse (print a usage error, return LDFI_EXIT_USAGE) a report `path`
+ * given as option `opt` that is the database `db` or its -wal, -shm or
+ * -journal file (the same file, or the same directory entry when it does
+ * not exist yet); 0 when `path` is NULL or another file. */
+int ldfi_cli_refuse_db_path(const char *cmd, const char *db, const char *opt, const char *path);
+
+/* A command's last word on stdout: flush it; when that or any earlier write
+ * failed (a full disk, /dev/full), say so on stderr and return
+ * LDFI_EXIT_INTERNAL instead of `status`. */
+int ldfi_cli_flush_stdout(int status);
+
 struct ldfi_db;
 struct ldfi_explore_result;
 

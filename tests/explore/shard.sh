@@ -106,7 +106,7 @@ first_line "$tmp/out" | grep -qx 'inconclusive: shard 2/4 did not finish' ||
 cp $D/ack-deliv.conf "$tmp/a.conf"
 run "$ldfi" explore "$tmp/a.conf" --eot 6 --eff 3 --crashes 1 --shard 0/2 --out "$tmp/x0"
 run "$ldfi" explore "$tmp/a.conf" --eot 6 --eff 3 --crashes 1 --shard 1/2 --out "$tmp/x1"
-echo '# changed' >>"$tmp/a.conf"
+sed -i 's/^records = 1$/records = 2/' "$tmp/a.conf"
 run "$ldfi" merge "$tmp/x0" "$tmp/x1" --out "$tmp/xm"
 expect_status "changed conf" 2
 grep -q "not the pipeline the shards explored" "$tmp/err" || fail "changed conf: $(cat "$tmp/err")"

@@ -185,17 +185,21 @@ sleep 0.2
 left=$(leftovers)
 [ -z "$left" ] || fail "kill -9: processes left behind: $left"
 
-# An old database (schema 2, before runs.failure) is upgraded and resumed.
+# An old database (schema 2, before runs.failure: no run of it is a failed
+# run) is upgraded and resumed: the failing run is run again, and recorded
+# with its reason.
 db="$tmp/out-segv/provenance.db"
-sqlite3 "$db" "ALTER TABLE runs DROP COLUMN failure; UPDATE meta SET value = '2' WHERE
-	key = 'schema_version'; PRAGMA user_version = 2;"
+sqlite3 "$db" "DELETE FROM runs WHERE id = 2; UPDATE sqlite_sequence SET seq = 1 WHERE name = 'runs';
+	ALTER TABLE runs DROP COLUMN failure;
+	UPDATE meta SET value = '2' WHERE key = 'schema_version'; PRAGMA user_version = 2;"
 "$ldfi" explore "$tmp/segv.conf" --out "$tmp/out-segv" >"$tmp/old.txt" 2>&1 && st=0 || st=$?
-# The failure text went with the column: the run is still a failed run.
 [ "$st" -eq 1 ] || fail "schema 2: exit $st: $(cat "$tmp/old.txt")"
+grep -qF "FAIL the run did not finish: stage 'proc' on node b: killed by SIGSEGV" \
+	"$tmp/old.txt" || fail "schema 2: $(cat "$tmp/old.txt")"
 v=$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'schema_version'")
 [ "$v" = 3 ] || fail "schema 2: schema_version $v after the upgrade, expected 3"
 n=$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE failure IS NULL")
-[ "$n" -eq 2 ] || fail "schema 2: runs after the upgrade: $n"
+[ "$n" -eq 1 ] || fail "schema 2: runs after the upgrade: $n"
 
 left=$(leftovers)
 [ -z "$left" ] || fail "processes left behind: $left"

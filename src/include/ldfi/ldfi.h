@@ -17,6 +17,7 @@ enum ldfi_error {
 	LDFI_ESOLVER = -6, /* the SAT solver failed */
 	LDFI_EFORMAT = -7, /* a file ldfi reads back (report, database) is malformed */
 	LDFI_ESTAGE = -8,  /* a stage (built-in or plugin) failed */
+	LDFI_ESTOPPED = -9, /* stopped on request: a budget ran out, or a signal */
 };
 
 /* Exit statuses of the ldfi command (README.md, `ldfi --help`). */
