@@ -253,10 +253,20 @@ static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 		learn_failed(x, rc);
 	if (!rc) /* read back and learned */
 		x->res->executions++;
-	if (!rc && !x->res->fault_free)
+	if (!rc && !x->res->fault_free) {
+		struct ldfi_trace *copy = NULL;
+
+		/* A failing fault-free run is the counterexample too, as when
+		 * it ran (execute). */
 		x->res->fault_free = tr;
-	else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id)))
+		if (!r->passed && !(rc = ldfi_db_load_run(x->db, x->conf, r->id, &copy)) &&
+		    (rc = add_cex(x, copy, r->id)))
+			ldfi_trace_destroy(copy);
+		if (rc)
+			fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+	} else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id))) {
 		tr = NULL;
+	}
 	if (tr != x->res->fault_free)
 		ldfi_trace_destroy(tr);
 	ldfi_faults_finish(&fs);
