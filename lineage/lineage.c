@@ -202,7 +202,8 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 			if (conf->comps[k].type == LDFI_COMP_SINK)
 				lin->held_sink[k] = true;
 			else if (conf->comps[k].type == LDFI_COMP_STAGE &&
-				 conf->comps[k].kind == LDFI_KIND_PLUGIN)
+				 (conf->comps[k].kind == LDFI_KIND_PLUGIN ||
+				  conf->comps[k].kind == LDFI_KIND_PROCESS))
 				lin->held_out[k] = true;
 		}
 		if (c->kind == LDFI_CHECK_NO_DUPLICATES || c->kind == LDFI_CHECK_EXACTLY_ONCE ||

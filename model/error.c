@@ -22,6 +22,8 @@ const char *ldfi_strerror(int err)
 		return "malformed file";
 	case LDFI_ESTAGE:
 		return "stage failure";
+	case LDFI_ESUT:
+		return "the system under test failed";
 	}
 	return "unknown error";
 }

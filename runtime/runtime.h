@@ -56,6 +56,36 @@ int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen);
 /* Whether `conf` has a plugin stage or check. */
 bool ldfi_conf_has_plugins(const struct ldfi_conf *conf);
 
+/*
+ * Process stages (`kind = process`, runtime/process.c,
+ * docs/process-stages.md). ldfi_process_start() starts one process per
+ * replica of every process stage of `conf` (borrowed: it must outlive the
+ * processes) from the conf's folder and handshakes with each (init);
+ * they then serve every execution of `conf` until ldfi_process_stop() (also
+ * run at exit). Their stderr goes to LOG_DIR/STAGE@NODE.log, or to ldfi's
+ * stderr when `log_dir` is NULL. Returns 0 (also for a conf without
+ * process stages), LDFI_ENOMEM, or LDFI_EINVAL with "FILE:LINE: stage 'S'
+ * on node N: why" in `err` (cannot run the command, no answer to init,
+ * protocol mismatch): a configuration error. A conf whose process stages
+ * were not started is started on its first execution, stderr to ldfi's.
+ */
+int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err,
+		       size_t errlen);
+/* Stop every process: EOF on their stdin, one second, then SIGKILL of
+ * their process groups; all are reaped. Safe to call when none runs. */
+void ldfi_process_stop(void);
+/* Whether `conf` has a process stage. */
+bool ldfi_conf_has_processes(const struct ldfi_conf *conf);
+
+/*
+ * The determinism check of a conf with process stages: run the fault-free
+ * execution twice (the processes reset in between) and compare the traces.
+ * Returns 0 when they are the same, LDFI_EINVAL with the first difference
+ * in `err` ("stage 'S' on node N is not deterministic: ..."), or the
+ * runtime's error.
+ */
+int ldfi_process_selfcheck(const struct ldfi_conf *conf, char *err, size_t errlen);
+
 /* Most messages one execution may send before it is stopped with
  * LDFI_ELIMIT (about 1.5 GiB of trace: 48 bytes a message). */
 #define LDFI_MAX_MESSAGES (32u * 1024 * 1024)

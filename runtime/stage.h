@@ -24,5 +24,10 @@ extern const struct ldfi_stage_ops ldfi_source_ops;
 extern const struct ldfi_stage_ops ldfi_relay_ops;
 extern const struct ldfi_stage_ops ldfi_sink_ops;
 extern const struct ldfi_stage_ops ldfi_window_count_ops; /* runtime/window.c */
+extern const struct ldfi_stage_ops ldfi_process_ops;	  /* runtime/process.c */
+
+/* A number that differs for every runtime (run) this ldfi process made:
+ * tells a kind that a new execution began. */
+uint64_t ldfi_rt_serial(const struct ldfi_rt *rt);
 
 #endif

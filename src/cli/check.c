@@ -72,6 +72,8 @@ static void print_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_
 		fprintf(f, "sink %s on ", c->name);
 	else if (c->kind == LDFI_KIND_PLUGIN)
 		fprintf(f, "stage %s runs plugin %s from %s on ", c->name, c->symbol, c->library);
+	else if (c->kind == LDFI_KIND_PROCESS)
+		fprintf(f, "stage %s runs process '%s' on ", c->name, c->command);
 	else if (c->kind == LDFI_KIND_WINDOW_COUNT)
 		fprintf(f, "stage %s counts by key in windows of %d round%s on ", c->name,
 			c->window, c->window == 1 ? "" : "s");

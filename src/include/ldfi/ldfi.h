@@ -17,6 +17,9 @@ enum ldfi_error {
 	LDFI_ESOLVER = -6, /* the SAT solver failed */
 	LDFI_EFORMAT = -7, /* a file ldfi reads back (report, database) is malformed */
 	LDFI_ESTAGE = -8,  /* a stage (built-in or plugin) failed */
+	/* the system under test failed in this run (ldfi_stage_fail): the run
+	 * is recorded as a failed run, not an error of ldfi */
+	LDFI_ESUT = -9,
 };
 
 /* Exit statuses of the ldfi command (README.md, `ldfi --help`). */
