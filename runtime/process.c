@@ -792,7 +792,7 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 	static bool registered;
 	char why[1024], *slash;
 	int64_t deadline;
-	int n = 0, rc = 0, k = 0;
+	int n = 0, rc = 0, k = 0, bad = 0;
 
 	ldfi_process_stop();
 	if (!ldfi_conf_has_processes(conf))
@@ -841,21 +841,24 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 	 * overlap. */
 	deadline = now_ms() + (int64_t)conf->run_timeout * 1000;
 	for (k = 0; k < pool->n_slots && !rc; k++)
-		rc = slot_spawn(pool, &pool->slots[k], why, sizeof(why));
+		if ((rc = slot_spawn(pool, &pool->slots[k], why, sizeof(why))))
+			bad = k;
 	for (k = 0; k < pool->n_slots && !rc; k++)
-		rc = slot_send_init(pool, &pool->slots[k], deadline, why, sizeof(why));
+		if ((rc = slot_send_init(pool, &pool->slots[k], deadline, why, sizeof(why))))
+			bad = k;
 	for (k = 0; k < pool->n_slots && !rc; k++)
-		rc = slot_read_init(&pool->slots[k], deadline, why, sizeof(why));
+		if ((rc = slot_read_init(&pool->slots[k], deadline, why, sizeof(why))))
+			bad = k;
 	if (rc) {
-		const struct slot *bad = &pool->slots[k - 1]; /* the one that failed */
+		const struct slot *b = &pool->slots[bad]; /* the one that failed */
 
 		if (rc == LDFI_ENOMEM)
 			snprintf(err, errlen, "%s: starting its processes: %s", conf->path,
 				 ldfi_strerror(rc));
 		else
 			snprintf(err, errlen, "%s:%d: stage '%s' on node %s: %s", conf->path,
-				 conf->comps[bad->comp].line, conf->comps[bad->comp].name,
-				 conf->nodes[bad->node].name, why);
+				 conf->comps[b->comp].line, conf->comps[b->comp].name,
+				 conf->nodes[b->node].name, why);
 		rc = rc == LDFI_ENOMEM ? rc : LDFI_EINVAL;
 		goto err_pool;
 	}
