@@ -96,7 +96,7 @@ static const struct {
     [K_SOURCE] = {"source", IN(S_CHECK)},
     [K_HOLDS] = {"holds", IN(S_CHECK)},
     [K_WINDOW] = {"window", IN(S_STAGE)},
-    [K_COMMAND] = {"command", IN(S_STAGE)},
+    [K_COMMAND] = {"command", IN(S_STAGE) | IN(S_CHECK)},
 };
 
 /* Enum values as written in the conf, indexed by the enum. */
@@ -106,7 +106,7 @@ static const char *const stage_kind_names[] = {"relay", "plugin", "window-count"
 							"process"};
 static const char *const check_kind_names[] = {"delivered",    "agreement", "no-duplicates",
 					       "exactly-once", "ordered",   "matches-fault-free",
-					       "plugin"};
+					       "plugin",       "process"};
 static const char *const yes_no[] = {"yes", "no"};
 
 #define NELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -357,6 +357,8 @@ static void check_free(struct ldfi_check *c)
 	free(c->name);
 	free(c->library);
 	free(c->symbol);
+	free(c->command);
+	ldfi_argv_free(c->argv);
 }
 
 static void sect_free(struct sect *s)
@@ -846,15 +848,16 @@ static int set_string(struct parser *p, struct sect *s, int k, const char *val, 
 /* command = python3 enrich.py: split as a shell would, without a shell. */
 static int set_command(struct parser *p, struct sect *s, const char *val)
 {
-	char why[200];
-	int rc = ldfi_shell_split(val, &s->comp.argv, why, sizeof(why));
+	char why[200], ***argv = s->kind == S_CHECK ? &s->check.argv : &s->comp.argv;
+	char **command = s->kind == S_CHECK ? &s->check.command : &s->comp.command;
+	int rc = ldfi_shell_split(val, argv, why, sizeof(why));
 
 	if (rc == LDFI_EINVAL)
 		return fail(p, p->line, "bad 'command' in %s: %s", desc(p, s), why);
 	if (rc)
 		return rc;
-	s->comp.command = strdup(val);
-	return s->comp.command ? 0 : LDFI_ENOMEM;
+	*command = strdup(val);
+	return *command ? 0 : LDFI_ENOMEM;
 }
 
 static int set_kind(struct parser *p, struct sect *s, const char *val)
@@ -1151,7 +1154,8 @@ static int check_source(struct parser *p, struct sect *s)
 /* command: required for kind = process, refused otherwise. */
 static int check_command_key(struct parser *p, struct sect *s)
 {
-	if (s->comp.kind == LDFI_KIND_PROCESS)
+	if (s->kind == S_CHECK ? s->check.kind == LDFI_CHECK_PROCESS
+			       : s->comp.kind == LDFI_KIND_PROCESS)
 		return require(p, s, K_COMMAND, " (required for kind = process)");
 	if (s->key_line[K_COMMAND])
 		return fail(p, s->key_line[K_COMMAND],
@@ -1242,12 +1246,16 @@ static int check_holds(struct parser *p, struct sect *s, bool plugin)
 
 static int check_check(struct parser *p, struct sect *s)
 {
-	bool plugin = s->check.kind == LDFI_CHECK_PLUGIN;
+	bool lib = s->check.kind == LDFI_CHECK_PLUGIN;
+	/* user code (plugin or process): sink optional, may read a stage */
+	bool plugin = lib || s->check.kind == LDFI_CHECK_PROCESS;
 	int rc;
 
 	rc = require(p, s, K_KIND, "");
 	if (!rc)
-		rc = check_plugin_keys(p, s, plugin);
+		rc = check_plugin_keys(p, s, lib);
+	if (!rc)
+		rc = check_command_key(p, s);
 	if (!rc && !plugin)
 		rc = require(p, s, K_SINK, "");
 	if (!rc && s->sink)

@@ -59,10 +59,15 @@
 #define LINE_MAX_BYTES (1024 * 1024) /* LDFI_PROCESS_LINE_MAX */
 #define QUOTE_MAX 120		     /* bytes of an offending line quoted */
 
-/* One process: a replica of a process stage. */
+/* One process: a replica of a process stage, or a process check. */
 struct slot {
-	int comp, node;
-	char *addr; /* "stage@node" */
+	int comp, node; /* a stage's replica; comp -1 for a check */
+	int check;	/* a check's index; -1 for a stage */
+	char **argv;	/* its command (the conf's) */
+	const char *command;
+	int line;   /* of its conf section */
+	char *desc; /* "stage 'p' on node b", "check 'c'" */
+	char *addr; /* "stage@node", "check:NAME" */
 	pid_t pid;  /* 0: not running */
 	int pidfd;  /* -1: none (old kernel): poll waitpid */
 	int in_fd;  /* its stdin (ours to write) */
@@ -103,6 +108,9 @@ bool ldfi_conf_has_processes(const struct ldfi_conf *conf)
 	for (int c = 0; c < conf->n_comps; c++)
 		if (conf->comps[c].type == LDFI_COMP_STAGE &&
 		    conf->comps[c].kind == LDFI_KIND_PROCESS)
+			return true;
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PROCESS)
 			return true;
 	return false;
 }
@@ -219,8 +227,12 @@ static void child(const struct pool *p, const struct slot *s, const char *exe, c
 	if (chdir(p->dir) < 0)
 		goto fail;
 	setenv("LDFI_PROTOCOL", "1", 1);
-	setenv("LDFI_NODE", p->conf->nodes[s->node].name, 1);
-	setenv("LDFI_STAGE", p->conf->comps[s->comp].name, 1);
+	if (s->check >= 0) {
+		setenv("LDFI_CHECK", p->conf->checks[s->check].name, 1);
+	} else {
+		setenv("LDFI_NODE", p->conf->nodes[s->node].name, 1);
+		setenv("LDFI_STAGE", p->conf->comps[s->comp].name, 1);
+	}
 	setenv("PYTHONHASHSEED", getenv("PYTHONHASHSEED") ? getenv("PYTHONHASHSEED") : "0", 1);
 	setenv("PYTHONUNBUFFERED", "1", 1);
 	if (p->helper_dir) {
@@ -255,15 +267,14 @@ static int set_nonblock(int fd)
  * in `why` (cannot run it), or LDFI_EIO/LDFI_ENOMEM. */
 static int slot_spawn(struct pool *p, struct slot *s, char *why, size_t whylen)
 {
-	const struct ldfi_comp *c = &p->conf->comps[s->comp];
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, ep[2] = {-1, -1}, log_fd = -1, e = 0, rc;
-	char *exe = resolve_exe(p->dir, c->argv[0]);
+	char *exe = resolve_exe(p->dir, s->argv[0]);
 	pid_t pid, parent = getpid();
 	ssize_t got;
 
 	s->exited = 0;
 	if (!exe) {
-		snprintf(why, whylen, "cannot run '%s': %s", c->argv[0],
+		snprintf(why, whylen, "cannot run '%s': %s", s->argv[0],
 			 errno == ENOENT ? "not found in PATH" : strerror(errno));
 		return errno == ENOMEM ? LDFI_ENOMEM : LDFI_EINVAL;
 	}
@@ -294,7 +305,7 @@ static int slot_spawn(struct pool *p, struct slot *s, char *why, size_t whylen)
 		goto err_pipes;
 	}
 	if (pid == 0)
-		child(p, s, exe, c->argv, in[0], out[1], log_fd, ep[1], parent);
+		child(p, s, exe, s->argv, in[0], out[1], log_fd, ep[1], parent);
 	setpgid(pid, pid); /* also here: no race with a kill of the group */
 	close(in[0]);
 	close(out[1]);
@@ -310,7 +321,7 @@ static int slot_spawn(struct pool *p, struct slot *s, char *why, size_t whylen)
 		;
 	close(ep[0]);
 	if (got == (ssize_t)sizeof(e)) {
-		snprintf(why, whylen, "cannot run '%s': %s", c->command, strerror(e));
+		snprintf(why, whylen, "cannot run '%s': %s", s->command, strerror(e));
 		slot_kill(s);
 		return LDFI_EINVAL;
 	}
@@ -567,13 +578,37 @@ static int emit(char **b, size_t *n, size_t *cap, const char *addr, json_t *body
 }
 
 /* The init request of a slot. */
+static json_t *check_init_body(const struct pool *p, const struct slot *s)
+{
+	const struct ldfi_check *k = &p->conf->checks[s->check];
+	char *conf_abs = realpath(p->conf->path, NULL);
+	json_t *b = json_pack("{s:s, s:i, s:[i], s:s, s:s, s:o, s:o, s:s, s:s}", "type", "init",
+			      "protocol", PROTOCOL, "protocols", PROTOCOL, "node_id", s->addr, "check",
+			      k->name, "relation",
+			      k->sink >= 0 ? json_string(p->conf->comps[k->sink].name) : json_null(),
+			      "holds", k->holds >= 0 ? json_integer(k->holds) : json_null(), "dir",
+			      p->dir, "conf", conf_abs ? conf_abs : p->conf->path);
+
+	free(conf_abs);
+	return b;
+}
+
 static json_t *init_body(const struct pool *p, const struct slot *s)
 {
 	const struct ldfi_conf *conf = p->conf;
-	const struct ldfi_comp *c = &conf->comps[s->comp];
+	const struct ldfi_comp *c;
 	json_t *b = json_object(), *reps = json_array(), *all = json_array(), *hops = json_object();
-	char *conf_abs = realpath(conf->path, NULL);
+	char *conf_abs = NULL;
 
+	if (s->check >= 0) {
+		json_decref(b);
+		json_decref(reps);
+		json_decref(all);
+		json_decref(hops);
+		return check_init_body(p, s);
+	}
+	c = &conf->comps[s->comp];
+	conf_abs = realpath(conf->path, NULL);
 	if (!b || !reps || !all || !hops)
 		goto err;
 	for (int i = 0; i < c->n_nodes; i++)
@@ -769,6 +804,7 @@ void ldfi_process_stop(void)
 		}
 		slot_kill(s);
 		free(s->addr);
+		free(s->desc);
 		free(s->buf);
 	}
 	if (pool->sigpipe_ignored)
@@ -805,6 +841,8 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 	for (int c = 0; c < conf->n_comps; c++)
 		if (conf->comps[c].type == LDFI_COMP_STAGE && conf->comps[c].kind == LDFI_KIND_PROCESS)
 			n += conf->comps[c].n_nodes;
+	for (int i = 0; i < conf->n_checks; i++)
+		n += conf->checks[i].kind == LDFI_CHECK_PROCESS;
 	pool->slots = calloc((size_t)n, sizeof(*pool->slots));
 	pool->dir = realpath(conf->path, NULL);
 	if (pool->dir && (slash = strrchr(pool->dir, '/')))
@@ -827,14 +865,34 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 		for (int i = 0; i < cp->n_nodes; i++, k++) {
 			struct slot *s = &pool->slots[k];
 
-			*s = (struct slot){.comp = c, .node = cp->nodes[i], .pidfd = -1,
-					   .in_fd = -1, .out_fd = -1};
-			if (asprintf(&s->addr, "%s@%s", cp->name, conf->nodes[cp->nodes[i]].name) < 0) {
-				s->addr = NULL;
+			*s = (struct slot){.comp = c, .node = cp->nodes[i], .check = -1,
+					   .argv = cp->argv, .command = cp->command,
+					   .line = cp->line, .pidfd = -1, .in_fd = -1, .out_fd = -1};
+			pool->n_slots++;
+			if (asprintf(&s->addr, "%s@%s", cp->name, conf->nodes[cp->nodes[i]].name) < 0 ||
+			    asprintf(&s->desc, "stage '%s' on node %s", cp->name,
+				     conf->nodes[cp->nodes[i]].name) < 0) {
 				rc = LDFI_ENOMEM;
 				goto err_pool;
 			}
-			pool->n_slots++;
+		}
+	}
+	for (int i = 0; i < conf->n_checks; i++, k++) {
+		const struct ldfi_check *ck = &conf->checks[i];
+		struct slot *s = &pool->slots[k];
+
+		if (ck->kind != LDFI_CHECK_PROCESS) {
+			k--;
+			continue;
+		}
+		*s = (struct slot){.comp = -1, .node = -1, .check = i, .argv = ck->argv,
+				   .command = ck->command, .line = ck->line, .pidfd = -1,
+				   .in_fd = -1, .out_fd = -1};
+		pool->n_slots++;
+		if (asprintf(&s->addr, "check:%s", ck->name) < 0 ||
+		    asprintf(&s->desc, "check '%s'", ck->name) < 0) {
+			rc = LDFI_ENOMEM;
+			goto err_pool;
 		}
 	}
 	/* Every process first, then every init, then every answer: the starts
@@ -856,9 +914,7 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 			snprintf(err, errlen, "%s: starting its processes: %s", conf->path,
 				 ldfi_strerror(rc));
 		else
-			snprintf(err, errlen, "%s:%d: stage '%s' on node %s: %s", conf->path,
-				 conf->comps[b->comp].line, conf->comps[b->comp].name,
-				 conf->nodes[b->node].name, why);
+			snprintf(err, errlen, "%s:%d: %s: %s", conf->path, b->line, b->desc, why);
 		rc = rc == LDFI_ENOMEM ? rc : LDFI_EINVAL;
 		goto err_pool;
 	}
@@ -900,7 +956,8 @@ struct proc {
 static struct slot *find_slot(int comp, int node)
 {
 	for (int i = 0; pool && i < pool->n_slots; i++)
-		if (pool->slots[i].comp == comp && pool->slots[i].node == node)
+		if (pool->slots[i].check < 0 && pool->slots[i].comp == comp &&
+		    pool->slots[i].node == node)
 			return &pool->slots[i];
 	return NULL;
 }
@@ -1489,6 +1546,18 @@ static int compare(const struct ldfi_conf *conf, const struct ldfi_trace *a,
 			return LDFI_EINVAL;
 		}
 	}
+	for (int i = 0; i < a->n_checks && i < b->n_checks; i++)
+		if (a->checks[i].passed != b->checks[i].passed ||
+		    a->checks[i].n_offs != b->checks[i].n_offs) {
+			snprintf(err, errlen,
+				 "check '%s' is not deterministic: run twice on the same fault-free "
+				 "execution, it %s with %d offences the first time and %s with %d the "
+				 "second. A check must be a function of the runs it is given.",
+				 conf->checks[i].name, a->checks[i].passed ? "passed" : "failed",
+				 a->checks[i].n_offs, b->checks[i].passed ? "passed" : "failed",
+				 b->checks[i].n_offs);
+			return LDFI_EINVAL;
+		}
 	return 0;
 }
 
@@ -1508,4 +1577,237 @@ int ldfi_process_selfcheck(const struct ldfi_conf *conf, char *err, size_t errle
 	ldfi_trace_destroy(a);
 	ldfi_trace_destroy(b);
 	return rc;
+}
+
+/* --- process checks --- */
+
+static char *check_failure; /* why the last process check failed the run */
+
+char *ldfi_process_take_failure(void)
+{
+	char *f = check_failure;
+
+	check_failure = NULL;
+	return f ? f : strdup("a process check failed");
+}
+
+/* Fail the run: "check 'c': why"; the process is killed (it may be
+ * mid-answer) and started again when next asked. */
+static int check_fail(struct slot *s, const char *why)
+{
+	slot_kill(s);
+	free(check_failure);
+	if (asprintf(&check_failure, "%s: %s", s->desc, why) < 0) {
+		check_failure = NULL;
+		return LDFI_ENOMEM;
+	}
+	return LDFI_ESUT;
+}
+
+/* What a check sees of a run: its records and what every replica of every
+ * relation (sinks, plugin and process stages) holds at eot, in order. */
+static json_t *run_facts(const struct ldfi_trace *tr)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	json_t *recs = json_array(), *reps = json_object(), *run;
+	char addr[600];
+
+	if (!recs || !reps)
+		goto err;
+	for (int r = 0; r < tr->n_recs; r++)
+		if (json_array_append_new(
+			recs, json_pack("{s:s, s:o, s:b}", "name", tr->recs[r].name, "source",
+					tr->recs[r].source >= 0
+					    ? json_string(conf->comps[tr->recs[r].source].name)
+					    : json_null(),
+					"emitted", tr->recs[r].emitted)))
+			goto err;
+	for (int c = 0; c < conf->n_comps; c++) {
+		const struct ldfi_comp *cp = &conf->comps[c];
+
+		if (cp->type != LDFI_COMP_SINK &&
+		    !(cp->type == LDFI_COMP_STAGE &&
+		      (cp->kind == LDFI_KIND_PLUGIN || cp->kind == LDFI_KIND_PROCESS)))
+			continue;
+		for (int i = 0; i < cp->n_nodes; i++) {
+			snprintf(addr, sizeof(addr), "%s@%s", cp->name, conf->nodes[cp->nodes[i]].name);
+			if (json_object_set_new(reps, addr,
+						json_pack("{s:b, s:[]}", "alive",
+							  ldfi_trace_alive(tr, cp->nodes[i]), "held")))
+				goto err;
+		}
+	}
+	for (size_t i = 0; i < tr->n_outs; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+		json_t *held;
+
+		snprintf(addr, sizeof(addr), "%s@%s", conf->comps[o->comp].name,
+			 conf->nodes[o->node].name);
+		held = json_object_get(json_object_get(reps, addr), "held");
+		if (held && o->rec >= 0 && o->rec < tr->n_recs &&
+		    json_array_append_new(held, json_string(tr->recs[o->rec].name)))
+			goto err;
+	}
+	run = json_pack("{s:o, s:o}", "records", recs, "replicas", reps);
+	return run;
+
+err:
+	json_decref(recs);
+	json_decref(reps);
+	return NULL;
+}
+
+static const char *const problems[] = {"missing", "duplicated", "out-of-order",
+				       "unexpected-count"};
+
+/* One offence line: its record, replica, problem and counts, into res. */
+static int offence(struct ldfi_trace *tr, json_t *body, struct ldfi_check_result *res)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	const char *name = json_string_value(json_object_get(body, "record"));
+	const char *at = json_string_value(json_object_get(body, "at"));
+	const char *prob = json_string_value(json_object_get(body, "problem"));
+	json_t *count = json_object_get(body, "count"), *expected = json_object_get(body, "expected");
+	const char *sep = at ? strchr(at, '@') : NULL;
+	char comp[256];
+	int c, node, p = -1, rec;
+
+	if (!valid_name(name) || !sep || !prob || (count && !json_is_integer(count)) ||
+	    (expected && !json_is_integer(expected)))
+		return LDFI_EINVAL;
+	snprintf(comp, sizeof(comp), "%.*s", (int)(sep - at), at);
+	c = ldfi_conf_comp_index(conf, comp);
+	node = ldfi_conf_node_index(conf, sep + 1);
+	for (int i = 0; i < 4; i++)
+		if (strcmp(prob, problems[i]) == 0)
+			p = i;
+	if (c < 0 || node < 0 || p < 0)
+		return LDFI_EINVAL;
+	{
+		bool replica = false;
+
+		for (int i = 0; i < conf->comps[c].n_nodes; i++)
+			replica |= conf->comps[c].nodes[i] == node;
+		if (!replica || conf->comps[c].type == LDFI_COMP_SOURCE)
+			return LDFI_EINVAL;
+	}
+	if ((rec = ldfi_trace_record(tr, name)) < 0)
+		return rec;
+	return ldfi_check_offend(res, rec, c, node, (enum ldfi_problem)p,
+				 count ? (int)json_integer_value(count) : 0,
+				 expected ? (int)json_integer_value(expected) : 1);
+}
+
+int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_free, int check,
+		       struct ldfi_check_result *res)
+{
+	static json_int_t asked;
+	struct slot *s = NULL;
+	char why[2048], *b = NULL;
+	size_t n = 0, cap = 0;
+	json_int_t e = ++asked;
+	int64_t deadline;
+	int n_offs = 0, rc;
+	json_t *run, *ff;
+
+	if (!pool || pool->conf != tr->conf) {
+		char err[1024];
+
+		if ((rc = ldfi_process_start(tr->conf, NULL, err, sizeof(err))))
+			return rc == LDFI_ENOMEM ? rc : LDFI_ESTAGE;
+	}
+	for (int i = 0; i < pool->n_slots; i++)
+		if (pool->slots[i].check == check)
+			s = &pool->slots[i];
+	if (!s)
+		return LDFI_ESTAGE;
+	if (!s->pid && (rc = slot_start(pool, s, why, sizeof(why)))) {
+		char w[2100];
+
+		snprintf(w, sizeof(w), "could not be started again: %s", why);
+		return rc == LDFI_EINVAL ? check_fail(s, w) : rc;
+	}
+	run = run_facts(tr);
+	ff = fault_free && fault_free != tr ? run_facts(fault_free) : json_null();
+	if (!run || !ff) {
+		json_decref(run);
+		json_decref(ff);
+		return LDFI_ENOMEM;
+	}
+	if ((rc = emit(&b, &n, &cap, s->addr,
+		       json_pack("{s:s, s:I, s:o, s:o}", "type", "check", "execution", e, "run",
+				 run, "fault_free", ff))))
+		return rc;
+	deadline = now_ms() + (int64_t)pool->conf->run_timeout * 1000;
+	{
+		enum io io = slot_write(s, b, n, deadline);
+
+		free(b);
+		if (io) {
+			io_reason(s, io, "in check", why, sizeof(why));
+			return check_fail(s, why);
+		}
+	}
+	for (;;) {
+		char *line, q[QUOTE_MAX * 4 + 40];
+		size_t len;
+		enum io io = slot_read_line(s, deadline, &line, &len);
+		json_t *j, *body;
+		const char *t;
+
+		if (io) {
+			io_reason(s, io, "in check", why, sizeof(why));
+			return check_fail(s, why);
+		}
+		if (!(j = parse_line(s, line, len, "in check", why, sizeof(why))))
+			return check_fail(s, why);
+		body = json_object_get(j, "body");
+		t = type_of(j);
+		quote(q, sizeof(q), line, len);
+		if (strcmp(t, "offence") == 0) {
+			rc = offence(tr, body, res);
+			json_decref(j);
+			if (rc == LDFI_EINVAL) {
+				snprintf(why, sizeof(why),
+					 "wrote a bad offence in check: '%s' (record: a name; at: a "
+					 "replica of a relation, \"rel@node\"; problem: missing, "
+					 "duplicated, out-of-order or unexpected-count)",
+					 q);
+				return check_fail(s, why);
+			}
+			if (rc)
+				return rc;
+			n_offs++;
+			continue;
+		}
+		if (strcmp(t, "check_ok") == 0) {
+			json_t *ex = json_object_get(body, "execution"), *p = json_object_get(body, "passed");
+			json_t *o = json_object_get(body, "offences");
+
+			if (!json_is_integer(ex) || json_integer_value(ex) != e)
+				snprintf(why, sizeof(why), "answered check_ok for another request: '%s'", q);
+			else if (!json_is_boolean(p) || json_is_true(p) != (n_offs == 0) ||
+				 !json_is_integer(o) || json_integer_value(o) != n_offs)
+				snprintf(why, sizeof(why),
+					 "answered check_ok whose 'passed' or 'offences' does not "
+					 "match the %d offences it wrote: '%s'",
+					 n_offs, q);
+			else
+				why[0] = 0;
+			json_decref(j);
+			return why[0] ? check_fail(s, why) : 0;
+		}
+		if (strcmp(t, "error") == 0) {
+			const char *text = json_string_value(json_object_get(body, "text"));
+			char tq[QUOTE_MAX * 4 + 40];
+
+			quote(tq, sizeof(tq), text ? text : "", text ? strlen(text) : 0);
+			snprintf(why, sizeof(why), "reported an error in check: '%s'", tq);
+		} else {
+			snprintf(why, sizeof(why), "wrote a line of unexpected type '%.60s' in check: '%s'",
+				 t, q);
+		}
+		json_decref(j);
+		return check_fail(s, why);
+	}
 }

@@ -1057,7 +1057,8 @@ static bool needs_fault_free(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE ||
-		    conf->checks[i].kind == LDFI_CHECK_PLUGIN) /* given the fault-free run */
+		    conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS) /* given the fault-free run */
 			return true;
 	return false;
 }
@@ -1095,7 +1096,14 @@ int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fa
 	}
 	if (rc)
 		goto err_run;
-	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)))
+	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)) == LDFI_ESUT) {
+		/* A process check failed (runtime/process.c). */
+		rt_finish(&rt);
+		ldfi_trace_destroy(rt.tr);
+		ldfi_trace_destroy(ff);
+		return ldfi_rt_failed_run(conf, faults, ldfi_process_take_failure(), out);
+	}
+	if (rc)
 		goto err_run;
 	rt_finish(&rt);
 	ldfi_trace_destroy(ff);
@@ -1218,7 +1226,8 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 		     conf->comps[c].kind == LDFI_KIND_PROCESS))
 			rc = LDFI_EINVAL;
 	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS)
 			rc = LDFI_EINVAL;
 	for (int c = 0; c < conf->n_comps; c++) {
 		saved[c] = conf->comps[c].n_records;

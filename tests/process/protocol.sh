@@ -13,7 +13,7 @@ ldfi=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-proto.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-cp "$here/misbehave.py" "$here/wrongversion.py" "$tmp/"
+cp "$here/misbehave.py" "$here/wrongversion.py" "$here/badcheck.py" "$tmp/"
 cd "$tmp" || exit 1
 fails=0
 
@@ -89,6 +89,23 @@ expect badref 1 "derives_from names message 1001, which was not delivered to thi
 expect grandchild 1 "stage 'p' on node b: exited with status 4 in round 2"
 expect random 2 "ldfi run: stage 'p' on node b is not deterministic: run twice, the fault-free execution first differs at message 3"
 expect leak 2 "ldfi run: stage 'p' on node b is not deterministic"
+
+# Process checks: one that conforms, and misbehaving ones (the run fails).
+check() { # check MODE STATUS TEXT [FAULTS]
+	conf "check-$1" "python3 misbehave.py ok"
+	sed -i "s/^kind = delivered$/kind = process\ncommand = python3 badcheck.py $1/" "check-$1.conf"
+	"$ldfi" run "check-$1.conf" --faults "${4:-none}" >out 2>err
+	st=$?
+	[ "$st" -eq "$2" ] || fail "check $1: exit $st, expected $2: $(cat out err | head -c 600)"
+	grep -qF -- "$3" out err || fail "check $1: no '$3' in: $(cat out err | head -c 600)"
+	leftovers "check $1"
+	echo "ok: check $1: $(grep -hF -- "$3" out err | head -1 | cut -c1-150)"
+}
+check ok 0 "pass got (process on out)"
+check ok 1 "s:1 missing at out@c" "omit(a,b,1)"
+check garbage 1 "check 'got': wrote a malformed line in check: 'not json' (not JSON)"
+check exception 1 "check 'got': reported an error in check: 'KeyError: \\'nope\\' (badcheck.py:"
+check badat 1 "check 'got': wrote a bad offence in check:"
 
 # Start-up errors: configuration errors, FILE:LINE, nothing run.
 conf version "python3 wrongversion.py"

@@ -47,6 +47,7 @@ enum ldfi_check_kind {
 	LDFI_CHECK_ORDERED,
 	LDFI_CHECK_MATCHES_FAULT_FREE,
 	LDFI_CHECK_PLUGIN,
+	LDFI_CHECK_PROCESS, /* a child process (runtime/process.c, docs/process-stages.md) */
 };
 
 enum ldfi_strategy {
@@ -103,6 +104,9 @@ struct ldfi_check {
 	 * exhaustively before it certifies. */
 	int holds;
 	void *plugin; /* its ldfi_check_fn, once ldfi_plugins_load ran */
+	/* process check: `command` as written and split into words */
+	char *command;
+	char **argv;
 };
 
 struct ldfi_conf {
