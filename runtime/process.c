@@ -724,10 +724,18 @@ static int slot_read_init(struct slot *s, int64_t deadline, char *why, size_t le
 	return 0;
 }
 
+/* Seconds a start-up handshake may take: run_timeout, but at least a minute
+ * (interpreters behind version managers' shims start slowly on a loaded
+ * machine). */
+static int64_t start_ms(const struct ldfi_conf *conf)
+{
+	return (int64_t)(conf->run_timeout > 60 ? conf->run_timeout : 60) * 1000;
+}
+
 /* Start (or restart) one slot and handshake with it. */
 static int slot_start(struct pool *p, struct slot *s, char *why, size_t len)
 {
-	int64_t deadline = now_ms() + (int64_t)p->conf->run_timeout * 1000;
+	int64_t deadline = now_ms() + start_ms(p->conf);
 	int rc = slot_spawn(p, s, why, len);
 
 	if (!rc)
@@ -897,7 +905,7 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 	}
 	/* Every process first, then every init, then every answer: the starts
 	 * overlap. */
-	deadline = now_ms() + (int64_t)conf->run_timeout * 1000;
+	deadline = now_ms() + start_ms(conf);
 	for (k = 0; k < pool->n_slots && !rc; k++)
 		if ((rc = slot_spawn(pool, &pool->slots[k], why, sizeof(why))))
 			bad = k;
