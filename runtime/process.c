@@ -178,6 +178,43 @@ static char *resolve_exe(const char *dir, const char *name)
 	return NULL;
 }
 
+int ldfi_process_resolve(const struct ldfi_conf *conf, char *err, size_t errlen)
+{
+	char *dir = realpath(conf->path, NULL), *slash;
+	int rc = 0;
+
+	if (!dir)
+		return 0; /* reported when the processes start */
+	if ((slash = strrchr(dir, '/')))
+		*slash = slash == dir ? (slash[1] = 0, '/') : 0;
+	for (int c = 0; c < conf->n_comps + conf->n_checks && !rc; c++) {
+		bool check = c >= conf->n_comps;
+		const struct ldfi_comp *cp = check ? NULL : &conf->comps[c];
+		const struct ldfi_check *k = check ? &conf->checks[c - conf->n_comps] : NULL;
+		char **argv = check ? k->argv : cp->argv, *exe;
+
+		if (check ? k->kind != LDFI_CHECK_PROCESS
+			  : cp->type != LDFI_COMP_STAGE || cp->kind != LDFI_KIND_PROCESS)
+			continue;
+		if ((exe = resolve_exe(dir, argv[0])) && access(exe, X_OK) == 0) {
+			free(exe);
+			continue;
+		}
+		if (!exe && errno == ENOMEM)
+			rc = LDFI_ENOMEM;
+		else {
+			snprintf(err, errlen, "%s:%d: %s '%s': cannot run '%s': %s", conf->path,
+				 check ? k->line : cp->line, check ? "check" : "stage",
+				 check ? k->name : cp->name, argv[0],
+				 exe ? strerror(errno) : "not found in PATH");
+			rc = LDFI_EINVAL;
+		}
+		free(exe);
+	}
+	free(dir);
+	return rc;
+}
+
 /* Kill what is left of the slot's process group, reap the process and
  * close its pipes. */
 static void slot_kill(struct slot *s)

@@ -74,7 +74,12 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 /* Stop every process: EOF on their stdin, one second, then SIGKILL of
  * their process groups; all are reaped. Safe to call when none runs. */
 void ldfi_process_stop(void);
-/* Whether `conf` has a process stage. */
+/* Check that the command of every process stage and check of `conf` can be
+ * run (the program is found, in the conf's folder or in PATH, and is
+ * executable) without starting anything. Returns 0, LDFI_ENOMEM, or
+ * LDFI_EINVAL with "FILE:LINE: stage 'S': cannot run 'P': why" in `err`. */
+int ldfi_process_resolve(const struct ldfi_conf *conf, char *err, size_t errlen);
+/* Whether `conf` has a process stage or check. */
 bool ldfi_conf_has_processes(const struct ldfi_conf *conf);
 
 /*

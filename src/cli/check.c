@@ -10,6 +10,7 @@
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
+#include "runtime/runtime.h"
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
 
@@ -143,6 +144,16 @@ int ldfi_cmd_check(int argc, char **argv)
 	conf = ldfi_cli_load(a.pos[0], -1, -1, -1, &status);
 	if (!conf)
 		return status;
+	{
+		char err[1024];
+		int rc = ldfi_process_resolve(conf, err, sizeof(err));
+
+		if (rc) {
+			fprintf(stderr, "%s\n", rc == LDFI_EINVAL ? err : ldfi_strerror(rc));
+			ldfi_conf_destroy(conf);
+			return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+		}
+	}
 	ldfi_cli_conf_summary(conf, stdout);
 	ldfi_conf_destroy(conf);
 	return 0;

@@ -119,6 +119,10 @@ conf nosuch "python4-no-such-interpreter x.py"
 st=$?
 [ "$st" -eq 2 ] && grep -qF "nosuch.conf:11: stage 'p' on node b: cannot run 'python4-no-such-interpreter': not found in PATH" err ||
 	fail "no interpreter: exit $st: $(cat err)"
+"$ldfi" check nosuch.conf >out 2>err
+st=$?
+[ "$st" -eq 2 ] && grep -qF "nosuch.conf:11: stage 'p': cannot run 'python4-no-such-interpreter': not found in PATH" err ||
+	fail "check, no interpreter: exit $st: $(cat err)"
 conf quote "python3 'misbehave.py ok"
 "$ldfi" check quote.conf >out 2>err
 st=$?
