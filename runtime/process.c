@@ -1380,15 +1380,23 @@ static int proc_on_round(struct ldfi_stage *st, int round)
 		pool->execution++;
 		pool->deadline_ms = now_ms() + (int64_t)conf->run_timeout * 1000;
 	}
-	deadline = pool->deadline_ms;
 	snprintf(where, sizeof(where), "in round %d", round);
 	if (!s->every_round && p->n_q == 0)
 		return 0;
-	if (!s->pid && (rc = slot_start(pool, s, why, sizeof(why)))) {
-		p->n_q = 0;
-		return rc == LDFI_EINVAL ? ldfi_stage_fail(st, "could not be started again: %s", why)
-					 : rc;
+	if (!s->pid) {
+		/* Started again after a failure: the start does not count
+		 * against the execution's run_timeout. */
+		int64_t t0 = now_ms();
+
+		if ((rc = slot_start(pool, s, why, sizeof(why)))) {
+			p->n_q = 0;
+			return rc == LDFI_EINVAL
+				   ? ldfi_stage_fail(st, "could not be started again: %s", why)
+				   : rc;
+		}
+		pool->deadline_ms += now_ms() - t0;
 	}
+	deadline = pool->deadline_ms;
 	if (reset) {
 		if (pool->log_dir) {
 			/* A marker in its log: which execution its stderr is about. */
