@@ -521,11 +521,48 @@ static enum io slot_read_line(struct slot *s, int64_t deadline, char **line, siz
 
 /* --- the conversation --- */
 
+/* The last line the slot's process wrote to its log (stderr) in this
+ * execution (after ldfi's last "== execution N ==" marker), quoted, into
+ * `out`; "" when its stderr is not a log or it wrote nothing. */
+static void last_log_line(const struct slot *s, char *out, size_t len)
+{
+	char *path = NULL, buf[8192], *end, *start, *mark;
+	FILE *f;
+	long size;
+	size_t n;
+
+	out[0] = 0;
+	if (!pool->log_dir || asprintf(&path, "%s/%s.log", pool->log_dir, s->addr) < 0)
+		return;
+	f = fopen(path, "r");
+	free(path);
+	if (!f)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0)
+		fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0, SEEK_SET);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	start = buf;
+	for (char *p = buf; (mark = strstr(p, "== execution ")); p = mark + 1)
+		start = mark;
+	if (start != buf || strncmp(buf, "== execution ", 13) == 0)
+		start = strchr(start, '\n') ? strchr(start, '\n') + 1 : buf + n;
+	end = buf + n;
+	while (end > start && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	if (end == start)
+		return;
+	*end = 0;
+	start = strrchr(start, '\n') ? strrchr(start, '\n') + 1 : start;
+	quote(out, len, start, (size_t)(end - start));
+}
+
 /* Why a conversation broke, as a failure text: "exited with status 3 in
  * round 2". `where` is "in round 2", "in init", ... */
 static void io_reason(struct slot *s, enum io e, const char *where, char *out, size_t len)
 {
-	char what[160], part[200] = "";
+	char what[160], part[200] = "", last[QUOTE_MAX * 4 + 40];
 
 	if (s->n_buf && e != IO_LONG) {
 		char q[QUOTE_MAX * 4 + 40];
@@ -548,7 +585,11 @@ static void io_reason(struct slot *s, enum io e, const char *where, char *out, s
 		snprintf(what, sizeof(what), "could not be talked to (%s)", strerror(errno));
 		break;
 	}
-	snprintf(out, len, "%s %s%s", what, where, part);
+	last[0] = 0;
+	if (e == IO_ENDED)
+		last_log_line(s, last, sizeof(last));
+	snprintf(out, len, "%s %s%s%s%s%s", what, where, part, last[0] ? "; last stderr line: '" : "",
+		 last, last[0] ? "'" : "");
 }
 
 /* A JSON line from the process, checked as an envelope from it:
