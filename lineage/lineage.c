@@ -157,7 +157,8 @@ static int add_quorums_conf(struct ldfi_lineage *lin)
 		const struct ldfi_check *c = &conf->checks[i];
 		int n;
 
-		if (c->kind != LDFI_CHECK_PLUGIN || c->holds <= 0 || c->sink < 0)
+		if ((c->kind != LDFI_CHECK_PLUGIN && c->kind != LDFI_CHECK_PROCESS) ||
+		    c->holds <= 0 || c->sink < 0)
 			continue;
 		n = conf->comps[c->sink].n_nodes;
 		if (c->holds > n ||
@@ -195,15 +196,18 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		 * received. A plugin check on no relation may read any. A check
 		 * that needs K holders breaks only when n - K + 1 lose a record:
 		 * its outcomes are quorums (add_quorums_conf), not replicas. */
+		bool custom = c->kind == LDFI_CHECK_PLUGIN || c->kind == LDFI_CHECK_PROCESS;
+
 		for (int k = 0; k < conf->n_comps; k++) {
-			if (c->kind == LDFI_CHECK_PLUGIN && c->holds > 0)
+			if (custom && c->holds > 0)
 				break;
-			if (k != c->sink && !(c->sink < 0 && c->kind == LDFI_CHECK_PLUGIN))
+			if (k != c->sink && !(c->sink < 0 && custom))
 				continue;
 			if (conf->comps[k].type == LDFI_COMP_SINK)
 				lin->held_sink[k] = true;
 			else if (conf->comps[k].type == LDFI_COMP_STAGE &&
-				 conf->comps[k].kind == LDFI_KIND_PLUGIN)
+				 (conf->comps[k].kind == LDFI_KIND_PLUGIN ||
+				  conf->comps[k].kind == LDFI_KIND_PROCESS))
 				lin->held_out[k] = true;
 		}
 		if (c->kind == LDFI_CHECK_NO_DUPLICATES || c->kind == LDFI_CHECK_EXACTLY_ONCE ||

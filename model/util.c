@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,4 +168,87 @@ bool ldfi_same_file(const char *a, const char *b)
 	resolve_path(a, pa, sizeof(pa));
 	resolve_path(b, pb, sizeof(pb));
 	return strcmp(pa, pb) == 0;
+}
+
+void ldfi_argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int ldfi_shell_split(const char *s, char ***argv, char *why, size_t whylen)
+{
+	size_t len = strlen(s), n = 0, cap = 0;
+	char **v = NULL, *w = malloc(len + 1);
+	int rc = LDFI_ENOMEM;
+
+	*argv = NULL;
+	if (!w)
+		return LDFI_ENOMEM;
+	for (const char *p = s;;) {
+		size_t k = 0;
+		bool word = false;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+			word = true;
+			if (*p == '\'') {
+				const char *q = strchr(p + 1, '\'');
+
+				if (!q) {
+					snprintf(why, whylen, "unterminated ' quote");
+					rc = LDFI_EINVAL;
+					goto err_words;
+				}
+				memcpy(w + k, p + 1, (size_t)(q - p - 1));
+				k += (size_t)(q - p - 1);
+				p = q + 1;
+			} else if (*p == '"') {
+				for (p++; *p && *p != '"'; p++) {
+					if (*p == '\\' && p[1] && strchr("\\\"$`\n", p[1]))
+						p++;
+					w[k++] = *p;
+				}
+				if (!*p) {
+					snprintf(why, whylen, "unterminated \" quote");
+					rc = LDFI_EINVAL;
+					goto err_words;
+				}
+				p++;
+			} else if (*p == '\\') {
+				if (p[1])
+					w[k++] = p[1], p += 2;
+				else
+					p++; /* a trailing backslash continues nothing */
+			} else {
+				w[k++] = *p++;
+			}
+		}
+		if (!word)
+			continue;
+		if (ldfi_grow(&v, &cap, n + 2, sizeof(*v), 4))
+			goto err_words;
+		if (!(v[n] = malloc(k + 1)))
+			goto err_words;
+		memcpy(v[n], w, k);
+		v[n][k] = 0;
+		v[++n] = NULL;
+	}
+	if (!n) {
+		snprintf(why, whylen, "no words");
+		rc = LDFI_EINVAL;
+		goto err_words;
+	}
+	free(w);
+	*argv = v;
+	return 0;
+
+err_words:
+	ldfi_argv_free(v);
+	free(w);
+	return rc;
 }

@@ -48,4 +48,20 @@ bool ldfi_same_file(const char *a, const char *b);
  * bytes, ENOENT for ""). */
 int ldfi_mkdir_p(const char *dir);
 
+/*
+ * Split `s` into words as a POSIX shell would, without running one (no
+ * expansion of variables, globs or ~; no operators): words are separated by
+ * blanks; inside '...' every byte is literal; inside "..." a backslash
+ * escapes only \ " $ ` and a newline; elsewhere a backslash escapes the
+ * next byte. `s` has no comment: the conf reader removed what follows '#'.
+ * On success stores a NULL-terminated array of at least one word in *argv
+ * (free with ldfi_argv_free) and returns 0. Returns LDFI_EINVAL with the
+ * reason in `why` ("unterminated quote", "no words"), or LDFI_ENOMEM;
+ * *argv is then NULL.
+ */
+int ldfi_shell_split(const char *s, char ***argv, char *why, size_t whylen);
+
+/* Free an array from ldfi_shell_split; NULL is accepted. */
+void ldfi_argv_free(char **argv);
+
 #endif

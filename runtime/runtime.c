@@ -10,6 +10,7 @@
  * delivered when sent in round eot.
  */
 #include <assert.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,7 +110,14 @@ struct ldfi_rt {
 	uint32_t *deliv;	   /* message indices being delivered this round */
 	size_t cap_deliv;
 	int node; /* ldfi_rt_node_open: the one node this runtime runs */
+	char *failure;	 /* ldfi_stage_fail: why the run failed */
+	uint64_t serial; /* which runtime of this process (ldfi_rt_serial) */
 };
+
+uint64_t ldfi_rt_serial(const struct ldfi_rt *rt)
+{
+	return rt->serial;
+}
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt)
 {
@@ -707,6 +715,7 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 	case LDFI_COMP_STAGE:
 		return c->kind == LDFI_KIND_RELAY	   ? &ldfi_relay_ops
 		       : c->kind == LDFI_KIND_WINDOW_COUNT ? &ldfi_window_count_ops
+		       : c->kind == LDFI_KIND_PROCESS	   ? &ldfi_process_ops
 							   : c->plugin;
 	}
 	return NULL;
@@ -849,6 +858,52 @@ int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value)
 	return 1;
 }
 
+int ldfi_stage_cause_message(struct ldfi_stage *st, uint32_t id)
+{
+	struct ldfi_rt *rt = st->rt;
+	const struct ldfi_msg *m;
+
+	/* In a whole run ids index the trace; a node runtime (live) holds only
+	 * this round's sends, and its kinds check receipts themselves. */
+	if (id == 0)
+		return LDFI_EINVAL;
+	if (id <= rt->tr->n_msgs && rt->tr->msgs[id - 1].id == id) {
+		m = &rt->tr->msgs[id - 1];
+		if (m->kind != LDFI_MSG_DATA || m->fate != LDFI_FATE_DELIVERED ||
+		    m->dst_comp != st->comp || m->dst_node != st->node ||
+		    m->send_round >= rt->round)
+			return LDFI_EINVAL;
+	}
+	return cause_add(rt, id);
+}
+
+void ldfi_stage_cause_conditional(struct ldfi_stage *st)
+{
+	st->rt->cause_cond = 1;
+}
+
+int ldfi_stage_fail(struct ldfi_stage *st, const char *fmt, ...)
+{
+	const struct ldfi_conf *conf = st->rt->conf;
+	char *text = NULL, *all = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return LDFI_ENOMEM;
+	n = asprintf(&all, "stage '%s' on node %s: %s", conf->comps[st->comp].name,
+		     conf->nodes[st->node].name, text);
+	free(text);
+	if (n < 0)
+		return LDFI_ENOMEM;
+	free(st->rt->failure);
+	st->rt->failure = all;
+	return LDFI_ESUT;
+}
+
 static int index_records(struct ldfi_rt *rt)
 {
 	const struct ldfi_conf *conf = rt->conf;
@@ -963,13 +1018,17 @@ static void rt_finish(struct ldfi_rt *rt)
 	free(rt->acks);
 	free(rt->cause);
 	free(rt->deliv);
+	free(rt->failure);
+	rt->failure = NULL;
 }
 
 /* Everything before round 1: trace, faults, records, every replica's init. */
 static int rt_setup(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 {
+	static uint64_t serial;
 	int rc;
 
+	rt->serial = ++serial;
 	rt->rec_first = calloc((size_t)rt->conf->n_comps, sizeof(int));
 	rt->cause = malloc(sizeof(*rt->cause));
 	rt->cap_cause = 1;
@@ -1002,7 +1061,8 @@ static bool needs_fault_free(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE ||
-		    conf->checks[i].kind == LDFI_CHECK_PLUGIN) /* given the fault-free run */
+		    conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS) /* given the fault-free run */
 			return true;
 	return false;
 }
@@ -1028,9 +1088,26 @@ int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fa
 		rc = LDFI_ENOMEM;
 		goto err_trace;
 	}
-	if ((rc = simulate(&rt, faults)))
+	if ((rc = simulate(&rt, faults)) == LDFI_ESUT) {
+		/* The system under test failed (a process stage): a failed run. */
+		char *why = rt.failure;
+
+		rt.failure = NULL;
+		rt_finish(&rt);
+		ldfi_trace_destroy(rt.tr);
+		ldfi_trace_destroy(ff);
+		return ldfi_rt_failed_run(conf, faults, why, out);
+	}
+	if (rc)
 		goto err_run;
-	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)))
+	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)) == LDFI_ESUT) {
+		/* A process check failed (runtime/process.c). */
+		rt_finish(&rt);
+		ldfi_trace_destroy(rt.tr);
+		ldfi_trace_destroy(ff);
+		return ldfi_rt_failed_run(conf, faults, ldfi_process_take_failure(), out);
+	}
+	if (rc)
 		goto err_run;
 	rt_finish(&rt);
 	ldfi_trace_destroy(ff);
@@ -1149,10 +1226,12 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 		return LDFI_ENOMEM;
 	for (int c = 0; c < conf->n_comps; c++)
 		if (conf->comps[c].type == LDFI_COMP_STAGE &&
-		    conf->comps[c].kind == LDFI_KIND_PLUGIN)
+		    (conf->comps[c].kind == LDFI_KIND_PLUGIN ||
+		     conf->comps[c].kind == LDFI_KIND_PROCESS))
 			rc = LDFI_EINVAL;
 	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS)
 			rc = LDFI_EINVAL;
 	for (int c = 0; c < conf->n_comps; c++) {
 		saved[c] = conf->comps[c].n_records;

@@ -87,6 +87,41 @@ bool ldfi_rt_stop_requested(void);
 /* How many messages or rows a loop handles between two polls. */
 #define LDFI_STOP_EVERY 4096
 
+/*
+ * Process stages (`kind = process`, runtime/process.c,
+ * docs/process-stages.md). ldfi_process_start() starts one process per
+ * replica of every process stage of `conf` (borrowed: it must outlive the
+ * processes) from the conf's folder and handshakes with each (init);
+ * they then serve every execution of `conf` until ldfi_process_stop() (also
+ * run at exit). Their stderr goes to LOG_DIR/STAGE@NODE.log, or to ldfi's
+ * stderr when `log_dir` is NULL. Returns 0 (also for a conf without
+ * process stages), LDFI_ENOMEM, or LDFI_EINVAL with "FILE:LINE: stage 'S'
+ * on node N: why" in `err` (cannot run the command, no answer to init,
+ * protocol mismatch): a configuration error. A conf whose process stages
+ * were not started is started on its first execution, stderr to ldfi's.
+ */
+int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err,
+		       size_t errlen);
+/* Stop every process: EOF on their stdin, one second, then SIGKILL of
+ * their process groups; all are reaped. Safe to call when none runs. */
+void ldfi_process_stop(void);
+/* Check that the command of every process stage and check of `conf` can be
+ * run (the program is found, in the conf's folder or in PATH, and is
+ * executable) without starting anything. Returns 0, LDFI_ENOMEM, or
+ * LDFI_EINVAL with "FILE:LINE: stage 'S': cannot run 'P': why" in `err`. */
+int ldfi_process_resolve(const struct ldfi_conf *conf, char *err, size_t errlen);
+/* Whether `conf` has a process stage or check. */
+bool ldfi_conf_has_processes(const struct ldfi_conf *conf);
+
+/*
+ * The determinism check of a conf with process stages: run the fault-free
+ * execution twice (the processes reset in between) and compare the traces.
+ * Returns 0 when they are the same, LDFI_EINVAL with the first difference
+ * in `err` ("stage 'S' on node N is not deterministic: ..."), or the
+ * runtime's error.
+ */
+int ldfi_process_selfcheck(const struct ldfi_conf *conf, char *err, size_t errlen);
+
 /* Most messages one execution may send before it is stopped with
  * LDFI_ELIMIT: at LDFI_BYTES_PER_MSG_RUN (below) about 3.6 GiB, within
  * LDFI_MAX_MEMORY, so that the limit also bounds what no estimate sees

@@ -45,6 +45,18 @@ int ldfi_cli_refuse_db_path(const char *cmd, const char *db, const char *opt, co
  * LDFI_EXIT_INTERNAL instead of `status`. */
 int ldfi_cli_flush_stdout(int status);
 
+/*
+ * For a conf with process stages (docs/process-stages.md), before its first
+ * execution: refuse what is not supported yet (C plugins beside process
+ * stages, --engine live: `live` true), start the processes (their stderr
+ * to LOG_DIR/STAGE@NODE.log, or to ldfi's when `log_dir` is NULL), and run
+ * the determinism check. Prints "ldfi CMD: ..." on error and returns the
+ * exit status (2: configuration, nondeterminism; 4: I/O); 0 otherwise, and
+ * for a conf without process stages.
+ */
+int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
+		       const char *log_dir);
+
 struct ldfi_db;
 struct ldfi_explore_result;
 

@@ -302,8 +302,21 @@ int ldfi_cmd_explore(int argc, char **argv)
 		return status;
 	apply_choices(&c, conf);
 	status = refuse_large(conf, c.o.strategy);
+	if (!status && ldfi_conf_has_processes(conf)) {
+		char *logs = NULL;
+
+		if (asprintf(&logs, "%s/logs", c.o.out_dir) < 0) {
+			fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(LDFI_ENOMEM));
+			status = LDFI_EXIT_INTERNAL;
+		} else {
+			status = ldfi_cli_processes("explore", conf, c.o.engine == LDFI_ENGINE_LIVE,
+						    logs);
+		}
+		free(logs);
+	}
 	if (!status)
 		status = run_explore(&c, conf);
+	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;
 }

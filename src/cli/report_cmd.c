@@ -19,6 +19,7 @@
 #include "ldfi/ldfi.h"
 #include "runtime/db/db.h"
 #include "runtime/db/state.h"
+#include "runtime/runtime.h"
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
 #include "src/explore/explore.h"
@@ -165,6 +166,9 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 				       int *status)
 {
 	const char *path = o->conf ? o->conf : r->conf;
+	struct ldfi_conf *conf;
+	char err[1024];
+	int rc;
 
 	if (!path) {
 		fprintf(stderr,
@@ -179,7 +183,16 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 		*status = LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
-	return ldfi_cli_load(path, r->eot, r->eff, r->crashes, status);
+	conf = ldfi_cli_load(path, r->eot, r->eff, r->crashes, status);
+	/* Process checks are asked again about the runs read back. */
+	if (conf && ldfi_conf_has_processes(conf) &&
+	    (rc = ldfi_process_start(conf, NULL, err, sizeof(err)))) {
+		fprintf(stderr, "%s\n", rc == LDFI_ENOMEM ? ldfi_strerror(rc) : err);
+		*status = rc == LDFI_ENOMEM ? LDFI_EXIT_INTERNAL : LDFI_EXIT_USAGE;
+		ldfi_conf_destroy(conf);
+		return NULL;
+	}
+	return conf;
 }
 
 static int report(const struct report_opts *o, struct ldfi_db *db, const struct ldfi_db_summary *r)

@@ -149,7 +149,10 @@ int ldfi_cmd_run(int argc, char **argv)
 		ldfi_conf_destroy(conf);
 		return LDFI_EXIT_USAGE;
 	}
-	status = execute(&o, conf);
+	status = ldfi_cli_processes("run", conf, o.engine == LDFI_ENGINE_LIVE, NULL);
+	if (!status)
+		status = execute(&o, conf);
+	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;
 }

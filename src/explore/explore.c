@@ -5,6 +5,7 @@
  * (inconclusive). State lives in OUT/provenance.db, so a stopped explore
  * resumes where it was. Nothing here prints: messages go to the caller.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct explore {
 	struct ldfi_db *db;
 	struct ldfi_gen *gen;
 	int *vars;
+	pthread_t thread; /* the one that runs the explore (and reports progress) */
 	int *cex_vars; /* room for a fault set: the best counterexample's */
 	int *tmp_vars; /* room for a fault set */
 	double t0, last_progress;
@@ -333,7 +335,10 @@ static int out_of_budget(void *arg)
 	struct explore *x = arg;
 	double t = now_s();
 
-	progress_inside(x, t);
+	/* The solver's worker threads (--jobs) poll this too: only the
+	 * explore's own thread reports progress; the others only read. */
+	if (pthread_equal(pthread_self(), x->thread))
+		progress_inside(x, t);
 	return interrupted(x) || (x->opts->time_limit_s > 0 && t - x->t0 >= x->opts->time_limit_s);
 }
 
@@ -645,6 +650,7 @@ static int explore(struct explore *x)
 	int rc;
 
 	x->t0 = now_s();
+	x->thread = pthread_self();
 	x->gen = make_gen(x->conf, x->opts);
 	x->vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
 	x->cex_vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;

@@ -564,7 +564,9 @@ static int tail_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 static bool needs_rest(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN && conf->checks[i].holds < 0)
+		if ((conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		     conf->checks[i].kind == LDFI_CHECK_PROCESS) &&
+		    conf->checks[i].holds < 0)
 			return true;
 	return false;
 }
