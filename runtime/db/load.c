@@ -315,15 +315,19 @@ static bool is_source(const struct ldfi_conf *conf, int comp)
 	return conf->comps[comp].type == LDFI_COMP_SOURCE;
 }
 
+/* A stage of the user's code (a plugin or a process stage): it says what
+ * its sends derive from, and may name nothing. */
 static bool is_plugin(const struct ldfi_conf *conf, int comp)
 {
 	return conf->comps[comp].type == LDFI_COMP_STAGE &&
-	       conf->comps[comp].kind == LDFI_KIND_PLUGIN;
+	       (conf->comps[comp].kind == LDFI_KIND_PLUGIN ||
+		conf->comps[comp].kind == LDFI_KIND_PROCESS);
 }
 
 /* What the runtime always derives from a message has a parent: an ack
  * (from the copy it acknowledges) and what a built-in stage or sink sends
- * (from what it received). Sources emit without one; plugins may. */
+ * (from what it received). Sources emit without one; plugin and process
+ * stages may. */
 static int check_derived(struct load *l)
 {
 	const struct ldfi_trace *tr = l->tr;

@@ -131,10 +131,10 @@ explore_case check none "check 'crashy': killed by SIGSEGV (Segmentation fault)"
 # take as the counterexample is drawn through the page's loader, and must be
 # read back as a run that did not finish (runs.failure), not as an empty
 # trace whose checks fail for want of messages.
-for i in 1 2; do
-	if "$ldfi" run "$tmp/abort.conf" --faults 'omit(a,b,1)' --db "$tmp/two.db" \
+for f in 'omit(a,b,1)' 'omit(a,b,1) omit(a,b,2)'; do # two sets: a set is run once
+	if "$ldfi" run "$tmp/abort.conf" --eff 3 --faults "$f" --db "$tmp/two.db" \
 		>/dev/null 2>&1; then st=0; else st=$?; fi
-	[ "$st" -eq 1 ] || fail "two failed runs: ldfi run $i: exit $st"
+	[ "$st" -eq 1 ] || fail "two failed runs: ldfi run --faults '$f': exit $st"
 done
 "$ldfi" report "$tmp/two.db" --html "$tmp/two-html" >/dev/null 2>"$tmp/two.err" ||
 	fail "two failed runs: ldfi report: $(cat "$tmp/two.err")"
