@@ -8,6 +8,7 @@
 #include "ldfi/ldfi.h"
 #include "lineage/lineage.h"
 #include "model/util.h"
+#include "runtime/runtime.h"
 
 /* The fault space: crash(n,t) for every node and 1 <= t <= eot, then
  * omit(a,b,t) for a != b and 1 <= t < eff; in canonical fault order. */
@@ -156,7 +157,8 @@ static int add_quorums_conf(struct ldfi_lineage *lin)
 		const struct ldfi_check *c = &conf->checks[i];
 		int n;
 
-		if (c->kind != LDFI_CHECK_PLUGIN || c->holds <= 0 || c->sink < 0)
+		if ((c->kind != LDFI_CHECK_PLUGIN && c->kind != LDFI_CHECK_PROCESS) ||
+		    c->holds <= 0 || c->sink < 0)
 			continue;
 		n = conf->comps[c->sink].n_nodes;
 		if (c->holds > n ||
@@ -194,15 +196,18 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		 * received. A plugin check on no relation may read any. A check
 		 * that needs K holders breaks only when n - K + 1 lose a record:
 		 * its outcomes are quorums (add_quorums_conf), not replicas. */
+		bool custom = c->kind == LDFI_CHECK_PLUGIN || c->kind == LDFI_CHECK_PROCESS;
+
 		for (int k = 0; k < conf->n_comps; k++) {
-			if (c->kind == LDFI_CHECK_PLUGIN && c->holds > 0)
+			if (custom && c->holds > 0)
 				break;
-			if (k != c->sink && !(c->sink < 0 && c->kind == LDFI_CHECK_PLUGIN))
+			if (k != c->sink && !(c->sink < 0 && custom))
 				continue;
 			if (conf->comps[k].type == LDFI_COMP_SINK)
 				lin->held_sink[k] = true;
 			else if (conf->comps[k].type == LDFI_COMP_STAGE &&
-				 conf->comps[k].kind == LDFI_KIND_PLUGIN)
+				 (conf->comps[k].kind == LDFI_KIND_PLUGIN ||
+				  conf->comps[k].kind == LDFI_KIND_PROCESS))
 				lin->held_out[k] = true;
 		}
 		if (c->kind == LDFI_CHECK_NO_DUPLICATES || c->kind == LDFI_CHECK_EXACTLY_ONCE ||
@@ -544,7 +549,16 @@ struct cnfs {
 	int *tmp;      /* scratch clause */
 	int *neg;      /* the run's faults, as variables: the condition */
 	int n_neg;
+	unsigned long steps; /* messages and supports handled: the stop request
+			      * (runtime.h) is polled every LDFI_STOP_EVERY */
 };
+
+/* Whether to stop now: a budget ran out or a signal came (the explore loop
+ * then drops the half-learned lineage; the run stays recorded). */
+static bool stop_now(struct cnfs *x)
+{
+	return ++x->steps % LDFI_STOP_EVERY == 0 && ldfi_rt_stop_requested();
+}
 
 static void cnf_free(struct cnf *c)
 {
@@ -700,6 +714,8 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 		return LDFI_EFORMAT;
 	if (x->m[id].done)
 		return 0;
+	if (stop_now(x))
+		return LDFI_ESTOPPED;
 	m = &x->tr->msgs[id - 1];
 	e = malloc(((size_t)x->lin->space.n_vars + 1) * sizeof(int));
 	if (!e)
@@ -746,6 +762,8 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 		for (int j = 0; j < cl->n; j++)
 			if (cl->vars[j] < lo || cl->vars[j] > hi)
 				x->tmp[n++] = cl->vars[j];
+		if (stop_now(x))
+			return LDFI_ESTOPPED;
 		if (!(o = outcome(lin, k)))
 			return LDFI_ENOMEM;
 		if ((rc = add_support(lin, o, x->tmp, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
@@ -1115,7 +1133,7 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new)
 {
-	struct cnfs x = {lin, tr, NULL, NULL, NULL, 0};
+	struct cnfs x = {lin, tr, NULL, NULL, NULL, 0, 0};
 	int added = 0, rc = LDFI_ENOMEM;
 
 	x.m = calloc(tr->n_msgs + 1, sizeof(*x.m));

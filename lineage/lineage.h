@@ -111,7 +111,9 @@ const struct ldfi_space *ldfi_lineage_space(const struct ldfi_lineage *lin);
 /*
  * Add the supports of the good outcomes of trace `tr`, a run of this conf.
  * *n_new (may be NULL) receives how many new supports were added. The trace
- * is only read. Returns 0 or LDFI_ENOMEM.
+ * is only read. Returns 0, LDFI_ENOMEM, or LDFI_ESTOPPED when the stop
+ * request (runtime.h ldfi_rt_set_stop) fired midway: the lineage then holds
+ * part of the run and is not to be used any more.
  */
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new);
 

@@ -25,6 +25,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
 #include "model/strmap.h"
+#include "model/util.h"
 
 #define RECORDS_MAX 1000000
 #define FILE_MAX (256u << 20) /* bytes ldfi_conf_load reads at most */
@@ -62,6 +63,7 @@ enum key {
 	K_SOURCE,
 	K_HOLDS,
 	K_WINDOW,
+	K_COMMAND,
 	K_NKEYS
 };
 
@@ -94,15 +96,17 @@ static const struct {
     [K_SOURCE] = {"source", IN(S_CHECK)},
     [K_HOLDS] = {"holds", IN(S_CHECK)},
     [K_WINDOW] = {"window", IN(S_STAGE)},
+    [K_COMMAND] = {"command", IN(S_STAGE) | IN(S_CHECK)},
 };
 
 /* Enum values as written in the conf, indexed by the enum. */
 static const char *const delivery_names[] = {"none", "once", "repeat", "ack"};
 static const char *const strategy_names[] = {"ldfi", "random", "exhaustive"};
-static const char *const stage_kind_names[] = {"relay", "plugin", "window-count"};
+static const char *const stage_kind_names[] = {"relay", "plugin", "window-count",
+							"process"};
 static const char *const check_kind_names[] = {"delivered",    "agreement", "no-duplicates",
 					       "exactly-once", "ordered",   "matches-fault-free",
-					       "plugin"};
+					       "plugin",       "process"};
 static const char *const yes_no[] = {"yes", "no"};
 
 #define NELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -344,6 +348,8 @@ static void comp_free(struct ldfi_comp *c)
 	free(c->records);
 	free(c->library);
 	free(c->symbol);
+	free(c->command);
+	ldfi_argv_free(c->argv);
 }
 
 static void check_free(struct ldfi_check *c)
@@ -351,6 +357,8 @@ static void check_free(struct ldfi_check *c)
 	free(c->name);
 	free(c->library);
 	free(c->symbol);
+	free(c->command);
+	ldfi_argv_free(c->argv);
 }
 
 static void sect_free(struct sect *s)
@@ -837,6 +845,21 @@ static int set_string(struct parser *p, struct sect *s, int k, const char *val, 
 	return *out ? 0 : LDFI_ENOMEM;
 }
 
+/* command = python3 enrich.py: split as a shell would, without a shell. */
+static int set_command(struct parser *p, struct sect *s, const char *val)
+{
+	char why[200], ***argv = s->kind == S_CHECK ? &s->check.argv : &s->comp.argv;
+	char **command = s->kind == S_CHECK ? &s->check.command : &s->comp.command;
+	int rc = ldfi_shell_split(val, argv, why, sizeof(why));
+
+	if (rc == LDFI_EINVAL)
+		return fail(p, p->line, "bad 'command' in %s: %s", desc(p, s), why);
+	if (rc)
+		return rc;
+	*command = strdup(val);
+	return *command ? 0 : LDFI_ENOMEM;
+}
+
 static int set_kind(struct parser *p, struct sect *s, const char *val)
 {
 	int v = 0, rc;
@@ -899,6 +922,8 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 		return get_int(p, s, k, val, 1, INT_MAX, "eot", &s->comp.retry_every);
 	case K_WINDOW:
 		return get_int(p, s, k, val, 1, INT_MAX, "eot", &s->comp.window);
+	case K_COMMAND:
+		return set_command(p, s, val);
 	case K_HOLDS:
 		if (strcmp(val, "all") == 0 || strcmp(val, "any") == 0) {
 			s->check.holds = val[1] == 'n';
@@ -1126,6 +1151,18 @@ static int check_source(struct parser *p, struct sect *s)
 	return rc;
 }
 
+/* command: required for kind = process, refused otherwise. */
+static int check_command_key(struct parser *p, struct sect *s)
+{
+	if (s->kind == S_CHECK ? s->check.kind == LDFI_CHECK_PROCESS
+			       : s->comp.kind == LDFI_KIND_PROCESS)
+		return require(p, s, K_COMMAND, " (required for kind = process)");
+	if (s->key_line[K_COMMAND])
+		return fail(p, s->key_line[K_COMMAND],
+			    "'command' in %s is only for kind = process", desc(p, s));
+	return 0;
+}
+
 /* window: required for kind = window-count, refused otherwise. */
 static int check_window_key(struct parser *p, struct sect *s)
 {
@@ -1140,15 +1177,18 @@ static int check_window_key(struct parser *p, struct sect *s)
 static int check_stage(struct parser *p, struct sect *s)
 {
 	bool plugin = s->comp.kind == LDFI_KIND_PLUGIN;
+	bool custom = plugin || s->comp.kind == LDFI_KIND_PROCESS;
 	int rc;
 
-	/* A plugin stage may talk to components directly (ldfi_stage_send_to)
-	 * instead of through a `to` hop. */
+	/* A plugin or process stage may talk to components directly
+	 * (ldfi_stage_send_to) instead of through a `to` hop. */
 	rc = require(p, s, K_NODES, "");
-	if (!rc && !plugin)
+	if (!rc && !custom)
 		rc = require(p, s, K_TO, "");
 	if (!rc)
 		rc = check_plugin_keys(p, s, plugin);
+	if (!rc)
+		rc = check_command_key(p, s);
 	if (!rc)
 		rc = check_window_key(p, s);
 	if (!rc)
@@ -1206,22 +1246,27 @@ static int check_holds(struct parser *p, struct sect *s, bool plugin)
 
 static int check_check(struct parser *p, struct sect *s)
 {
-	bool plugin = s->check.kind == LDFI_CHECK_PLUGIN;
+	bool lib = s->check.kind == LDFI_CHECK_PLUGIN;
+	/* user code (plugin or process): sink optional, may read a stage */
+	bool plugin = lib || s->check.kind == LDFI_CHECK_PROCESS;
 	int rc;
 
 	rc = require(p, s, K_KIND, "");
 	if (!rc)
-		rc = check_plugin_keys(p, s, plugin);
+		rc = check_plugin_keys(p, s, lib);
+	if (!rc)
+		rc = check_command_key(p, s);
 	if (!rc && !plugin)
 		rc = require(p, s, K_SINK, "");
 	if (!rc && s->sink)
 		rc = resolve(p, s, K_SINK, s->sink, plugin ? IN(S_SINK) | IN(S_STAGE) : IN(S_SINK),
 			     &s->check.sink);
 	if (!rc && s->sink && plugin && p->sects[s->check.sink].kind == S_STAGE &&
-	    p->sects[s->check.sink].comp.kind != LDFI_KIND_PLUGIN)
+	    p->sects[s->check.sink].comp.kind != LDFI_KIND_PLUGIN &&
+	    p->sects[s->check.sink].comp.kind != LDFI_KIND_PROCESS)
 		rc = fail(p, s->key_line[K_SINK],
-			  "'sink' in %s names stage '%s', which keeps no outputs (only sinks and "
-			  "plugin stages do)",
+			  "'sink' in %s names stage '%s', which keeps no outputs (only sinks, "
+			  "plugin and process stages do)",
 			  desc(p, s), show(p, s->sink));
 	if (!rc && s->source)
 		rc = resolve(p, s, K_SOURCE, s->source, IN(S_SOURCE), &s->check.source);
@@ -1327,7 +1372,8 @@ static int check_counts(struct parser *p)
 
 	for (i = 0; i < p->n_sects; i++) {
 		count[p->sects[i].kind]++;
-		plugins += p->sects[i].kind == S_STAGE && p->sects[i].comp.kind == LDFI_KIND_PLUGIN;
+		plugins += p->sects[i].kind == S_STAGE && (p->sects[i].comp.kind == LDFI_KIND_PLUGIN ||
+							   p->sects[i].comp.kind == LDFI_KIND_PROCESS);
 	}
 	/* Plugin stages can start a run (on_round) and keep outputs, standing
 	 * in for a source and a sink. */

@@ -22,6 +22,10 @@ const char *ldfi_strerror(int err)
 		return "malformed file";
 	case LDFI_ESTAGE:
 		return "stage failure";
+	case LDFI_ESTOPPED:
+		return "stopped (a budget ran out, or a signal)";
+	case LDFI_ESUT:
+		return "the system under test failed";
 	}
 	return "unknown error";
 }

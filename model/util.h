@@ -5,6 +5,7 @@
 #ifndef LDFI_MODEL_UTIL_H
 #define LDFI_MODEL_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,9 +30,38 @@ uint32_t ldfi_hash_ints(const int *v, size_t n);
 #define LDFI_HASH64_INIT 1469598103934665603ull
 uint64_t ldfi_hash64(uint64_t h, const void *p, size_t n);
 
+/* ldfi_hash64 of the whole contents of the file at `path`, in *h. Returns 0,
+ * or -1 with errno set. */
+int ldfi_hash_file(const char *path, uint64_t *h);
+
+/*
+ * Whether `a` and `b` name the same file: the same device and inode when
+ * both exist (symbolic links followed), else the same directory entry (the
+ * real path of the parent directory and the last component equal; lexically
+ * when a parent does not exist either). For refusing to write a report over
+ * the provenance database.
+ */
+bool ldfi_same_file(const char *a, const char *b);
+
 /* mkdir -p: create `dir` and its missing parents (mode 0777 & ~umask).
  * Returns 0, or -1 with errno set (ENAMETOOLONG for a path over 4095
  * bytes, ENOENT for ""). */
 int ldfi_mkdir_p(const char *dir);
+
+/*
+ * Split `s` into words as a POSIX shell would, without running one (no
+ * expansion of variables, globs or ~; no operators): words are separated by
+ * blanks; inside '...' every byte is literal; inside "..." a backslash
+ * escapes only \ " $ ` and a newline; elsewhere a backslash escapes the
+ * next byte. `s` has no comment: the conf reader removed what follows '#'.
+ * On success stores a NULL-terminated array of at least one word in *argv
+ * (free with ldfi_argv_free) and returns 0. Returns LDFI_EINVAL with the
+ * reason in `why` ("unterminated quote", "no words"), or LDFI_ENOMEM;
+ * *argv is then NULL.
+ */
+int ldfi_shell_split(const char *s, char ***argv, char *why, size_t whylen);
+
+/* Free an array from ldfi_shell_split; NULL is accepted. */
+void ldfi_argv_free(char **argv);
 
 #endif

@@ -19,6 +19,7 @@
 #include "ldfi/ldfi.h"
 #include "ldfi/stage.h"
 #include "runtime/runtime.h"
+#include "runtime/stage.h"
 
 struct eval {
 	struct ldfi_trace *tr;
@@ -205,6 +206,7 @@ static int eval_one(struct eval *ev)
 	case LDFI_CHECK_MATCHES_FAULT_FREE:
 		return check_matches(ev);
 	case LDFI_CHECK_PLUGIN:
+	case LDFI_CHECK_PROCESS:
 		break; /* evaluated by ldfi_checks_eval */
 	}
 	return LDFI_EINVAL;
@@ -367,7 +369,8 @@ static int eval_plugin(struct ldfi_trace *tr, const struct ldfi_trace *ff, int i
 {
 	const struct ldfi_check *c = &tr->conf->checks[i];
 	struct ldfi_check_result *res = &tr->checks[i];
-	ldfi_check_fn fn = (ldfi_check_fn)(uintptr_t)c->plugin;
+	ldfi_check_fn fn = c->kind == LDFI_CHECK_PROCESS ? ldfi_process_check
+						       : (ldfi_check_fn)(uintptr_t)c->plugin;
 	int rc;
 
 	if (!fn)
@@ -401,7 +404,7 @@ int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free)
 
 		tr->checks[i].check = i;
 		tr->checks[i].passed = true;
-		if (ev.check->kind == LDFI_CHECK_PLUGIN) {
+		if (ev.check->kind == LDFI_CHECK_PLUGIN || ev.check->kind == LDFI_CHECK_PROCESS) {
 			rc = eval_plugin(tr, fault_free, i);
 			tr->passed = tr->passed && tr->checks[i].passed;
 			continue;

@@ -18,10 +18,12 @@
  * so a child whose memory a plugin corrupted cannot make it read out of
  * bounds.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,6 +425,7 @@ child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
 	if (getppid() != parent)
 		_exit(CHILD_SEND_FAILED);
 	setpgid(0, 0);
+	ldfi_rt_set_stop(NULL, NULL); /* budgets are the parent's */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
@@ -462,10 +465,11 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum { CHILD_TIMEOUT, CHILD_EXITED, CHILD_DONE };
+enum { CHILD_TIMEOUT, CHILD_EXITED, CHILD_DONE, CHILD_STOPPED };
 
 /* Wait until the child `pid` says it is done (a byte on `done`), has
- * exited (not reaped), or `deadline` (now_ms) has passed. */
+ * exited (not reaped), `deadline` (now_ms) has passed, or the stop request
+ * fires (polled at least every 100 ms). */
 static int wait_child(pid_t pid, int done, int64_t deadline)
 {
 	struct pollfd fds[2] = {{done, POLLIN, 0}, {-1, POLLIN, 0}};
@@ -482,10 +486,14 @@ static int wait_child(pid_t pid, int done, int64_t deadline)
 
 		if (left <= 0)
 			break;
+		if (ldfi_rt_stop_requested()) {
+			r = CHILD_STOPPED;
+			goto out;
+		}
 		/* Without a pidfd, look at the child every 10 ms. */
 		r = poll(fds, (nfds_t)nfds,
 			 left > 10 && nfds < 2 ? 10
-			 : left > 1000	       ? 1000
+			 : left > 100	       ? 100
 					       : (int)left);
 		if (r < 0 && errno != EINTR)
 			break;
@@ -528,12 +536,108 @@ static int wait_child(pid_t pid, int done, int64_t deadline)
 static pid_t unreaped[16];
 static int n_unreaped;
 
+static bool is_unreaped(pid_t pid)
+{
+	for (int i = 0; i < n_unreaped; i++)
+		if (unreaped[i] == pid)
+			return true;
+	return false;
+}
+
+/* Up to `cap` pids of this process's children in `out` (from
+ * /proc/self/task/TID/children); -1 when the kernel does not list them. */
+static int list_children(pid_t *out, int cap)
+{
+	char path[300], buf[4096];
+	int n = 0, listed = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) && n < cap) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		listed = 1;
+		while (n < cap && fscanf(f, "%4095s", buf) == 1)
+			out[n++] = (pid_t)strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	closedir(d);
+	return listed ? n : -1;
+}
+
+/* The same from every /proc/PID/stat whose parent is this process. */
+static int scan_children(pid_t *out, int cap)
+{
+	char path[300];
+	int n = 0;
+	pid_t self = getpid();
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < cap) {
+		FILE *f;
+		int ppid = 0;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		/* pid (comm) state ppid: comm may hold spaces and parentheses */
+		if (fscanf(f, "%*d (%*[^)]) %*c %d", &ppid) == 1 && ppid == self)
+			out[n++] = (pid_t)strtol(e->d_name, NULL, 10);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Kill and reap every child of this process but the runs waiting in
+ * unreaped[]. ldfi is the subreaper of its runs (PR_SET_CHILD_SUBREAPER),
+ * so what a plugin left behind - a process that called setsid to leave the
+ * run's process group, whose parent is gone - becomes a child of ldfi, not
+ * of init, and ends here. Killing one may hand its own children to us:
+ * repeat until none is left (at most 64 rounds).
+ */
+static void sweep(void)
+{
+	pid_t kids[256];
+
+	for (int round = 0; round < 64; round++) {
+		int n = list_children(kids, 256), killed = 0;
+
+		if (n < 0)
+			n = scan_children(kids, 256);
+		for (int i = 0; i < n; i++) {
+			if (is_unreaped(kids[i]))
+				continue;
+			kill(kids[i], SIGKILL);
+			while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+			killed++;
+		}
+		if (!killed)
+			return;
+	}
+}
+
 static void reap_all(void)
 {
 	for (int i = 0; i < n_unreaped; i++)
 		while (waitpid(unreaped[i], NULL, 0) < 0 && errno == EINTR)
 			;
 	n_unreaped = 0;
+	sweep();
 }
 
 static const char *sig_abbrev(int sig)
@@ -689,8 +793,10 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	*out = NULL;
 	err[0] = '\0';
 	reap_all();
-	if (!at_exit)
+	if (!at_exit) {
 		at_exit = atexit(reap_all) == 0;
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	}
 	fd = memfd_create("ldfi-run", MFD_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create the run's memfd: %s", strerror(errno));
@@ -746,7 +852,10 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (how == CHILD_TIMEOUT) {
+	if (how == CHILD_STOPPED) {
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ESTOPPED));
+		rc = LDFI_ESTOPPED;
+	} else if (how == CHILD_TIMEOUT) {
 		snprintf(what, sizeof(what), "timed out after %d s (run_timeout)", timeout_s);
 		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	} else if (WIFSIGNALED(status)) {
@@ -773,6 +882,7 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	}
 out:
+	sweep();
 	if (rc && !err[0])
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	munmap(p, sizeof(*p));

@@ -3,6 +3,8 @@
  * the library, dlsym the symbol, check the stage API version.
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/runtime.h"
 #include "ldfi/stage.h"
 
@@ -158,4 +161,86 @@ bool ldfi_conf_has_plugins(const struct ldfi_conf *conf)
 		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
 			return true;
 	return false;
+}
+
+/* The library of a conf that symbol `sym` comes from: its `library` as
+ * written, and the file it was loaded from. */
+struct lib_file {
+	const char *name;
+	const char *file;
+};
+
+static int cmp_lib(const void *a, const void *b)
+{
+	return strcmp(((const struct lib_file *)a)->name, ((const struct lib_file *)b)->name);
+}
+
+/* Note `name` (as written) loaded as the object that holds `sym`, once per
+ * name. A symbol of the ldfi program itself (a plugin linked in, as tests
+ * do) is covered by ldfi's version: no file to hash. */
+static int note_lib(struct lib_file *v, int *n, const char *name, const void *sym)
+{
+	Dl_info self, info;
+
+	for (int i = 0; i < *n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return 0;
+	if (!sym || !dladdr(sym, &info) || !info.dli_fname)
+		return LDFI_EINVAL;
+	if (dladdr((const void *)ldfi_plugins_digest, &self) && self.dli_fbase == info.dli_fbase)
+		return 0;
+	v[(*n)++] = (struct lib_file){name, info.dli_fname};
+	return 0;
+}
+
+/* " plugin:NAME=HASH" for v[0..n) into the memory stream f. */
+static int write_libs(FILE *f, const struct lib_file *v, int n, char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t h;
+
+		if (ldfi_hash_file(v[i].file, &h)) {
+			snprintf(err, errlen, "%s: cannot read plugin library '%s': %s", v[i].file,
+				 v[i].name, strerror(errno));
+			return LDFI_EIO;
+		}
+		fprintf(f, " plugin:%s=%016llx", v[i].name, (unsigned long long)h);
+	}
+	return 0;
+}
+
+int ldfi_plugins_digest(const struct ldfi_conf *conf, char **out, char *err, size_t errlen)
+{
+	struct lib_file *v = calloc((size_t)conf->n_comps + (size_t)conf->n_checks + 1, sizeof(*v));
+	size_t len = 0;
+	FILE *f = NULL;
+	int n = 0, rc = 0;
+
+	*out = NULL;
+	if (!v || !(f = open_memstream(out, &len))) {
+		free(v);
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_ENOMEM;
+	}
+	for (int i = 0; !rc && i < conf->n_comps; i++)
+		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PLUGIN)
+			rc = note_lib(v, &n, conf->comps[i].library, conf->comps[i].plugin);
+	for (int i = 0; !rc && i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
+			rc = note_lib(v, &n, conf->checks[i].library, conf->checks[i].plugin);
+	if (rc)
+		snprintf(err, errlen, "%s: a plugin is not loaded (ldfi_plugins_load)", conf->path);
+	qsort(v, (size_t)n, sizeof(*v), cmp_lib);
+	if (!rc)
+		rc = write_libs(f, v, n, err, errlen);
+	if ((fclose(f) || !*out) && !rc) {
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ENOMEM));
+		rc = LDFI_ENOMEM;
+	}
+	free(v);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
 }

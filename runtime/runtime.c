@@ -10,6 +10,7 @@
  * delivered when sent in round eot.
  */
 #include <assert.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,7 +110,14 @@ struct ldfi_rt {
 	uint32_t *deliv;	   /* message indices being delivered this round */
 	size_t cap_deliv;
 	int node; /* ldfi_rt_node_open: the one node this runtime runs */
+	char *failure;	 /* ldfi_stage_fail: why the run failed */
+	uint64_t serial; /* which runtime of this process (ldfi_rt_serial) */
 };
+
+uint64_t ldfi_rt_serial(const struct ldfi_rt *rt)
+{
+	return rt->serial;
+}
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt)
 {
@@ -257,6 +265,8 @@ static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kin
 
 	if (tr->n_msgs >= LDFI_MAX_MESSAGES)
 		return LDFI_ELIMIT;
+	if (tr->n_msgs % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+		return LDFI_ESTOPPED;
 	if (ldfi_grow(&tr->msgs, &rt->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs), 16))
 		return LDFI_ENOMEM;
 	m = &tr->msgs[tr->n_msgs];
@@ -678,6 +688,8 @@ static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
 
 	if ((rc = collect(rt, from, to, &n)))
 		return rc;
+	if (ldfi_rt_stop_requested())
+		return LDFI_ESTOPPED;
 	for (int node = 0; node < conf->n_nodes; node++) {
 		if (crashed_by(rt, node, rt->round)) {
 			while (k < n && rt->tr->msgs[rt->deliv[k]].dst_node == node)
@@ -703,6 +715,7 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 	case LDFI_COMP_STAGE:
 		return c->kind == LDFI_KIND_RELAY	   ? &ldfi_relay_ops
 		       : c->kind == LDFI_KIND_WINDOW_COUNT ? &ldfi_window_count_ops
+		       : c->kind == LDFI_KIND_PROCESS	   ? &ldfi_process_ops
 							   : c->plugin;
 	}
 	return NULL;
@@ -845,6 +858,52 @@ int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value)
 	return 1;
 }
 
+int ldfi_stage_cause_message(struct ldfi_stage *st, uint32_t id)
+{
+	struct ldfi_rt *rt = st->rt;
+	const struct ldfi_msg *m;
+
+	/* In a whole run ids index the trace; a node runtime (live) holds only
+	 * this round's sends, and its kinds check receipts themselves. */
+	if (id == 0)
+		return LDFI_EINVAL;
+	if (id <= rt->tr->n_msgs && rt->tr->msgs[id - 1].id == id) {
+		m = &rt->tr->msgs[id - 1];
+		if (m->kind != LDFI_MSG_DATA || m->fate != LDFI_FATE_DELIVERED ||
+		    m->dst_comp != st->comp || m->dst_node != st->node ||
+		    m->send_round >= rt->round)
+			return LDFI_EINVAL;
+	}
+	return cause_add(rt, id);
+}
+
+void ldfi_stage_cause_conditional(struct ldfi_stage *st)
+{
+	st->rt->cause_cond = 1;
+}
+
+int ldfi_stage_fail(struct ldfi_stage *st, const char *fmt, ...)
+{
+	const struct ldfi_conf *conf = st->rt->conf;
+	char *text = NULL, *all = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return LDFI_ENOMEM;
+	n = asprintf(&all, "stage '%s' on node %s: %s", conf->comps[st->comp].name,
+		     conf->nodes[st->node].name, text);
+	free(text);
+	if (n < 0)
+		return LDFI_ENOMEM;
+	free(st->rt->failure);
+	st->rt->failure = all;
+	return LDFI_ESUT;
+}
+
 static int index_records(struct ldfi_rt *rt)
 {
 	const struct ldfi_conf *conf = rt->conf;
@@ -959,13 +1018,17 @@ static void rt_finish(struct ldfi_rt *rt)
 	free(rt->acks);
 	free(rt->cause);
 	free(rt->deliv);
+	free(rt->failure);
+	rt->failure = NULL;
 }
 
 /* Everything before round 1: trace, faults, records, every replica's init. */
 static int rt_setup(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 {
+	static uint64_t serial;
 	int rc;
 
+	rt->serial = ++serial;
 	rt->rec_first = calloc((size_t)rt->conf->n_comps, sizeof(int));
 	rt->cause = malloc(sizeof(*rt->cause));
 	rt->cap_cause = 1;
@@ -998,7 +1061,8 @@ static bool needs_fault_free(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE ||
-		    conf->checks[i].kind == LDFI_CHECK_PLUGIN) /* given the fault-free run */
+		    conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS) /* given the fault-free run */
 			return true;
 	return false;
 }
@@ -1024,9 +1088,26 @@ int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fa
 		rc = LDFI_ENOMEM;
 		goto err_trace;
 	}
-	if ((rc = simulate(&rt, faults)))
+	if ((rc = simulate(&rt, faults)) == LDFI_ESUT) {
+		/* The system under test failed (a process stage): a failed run. */
+		char *why = rt.failure;
+
+		rt.failure = NULL;
+		rt_finish(&rt);
+		ldfi_trace_destroy(rt.tr);
+		ldfi_trace_destroy(ff);
+		return ldfi_rt_failed_run(conf, faults, why, out);
+	}
+	if (rc)
 		goto err_run;
-	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)))
+	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)) == LDFI_ESUT) {
+		/* A process check failed (runtime/process.c). */
+		rt_finish(&rt);
+		ldfi_trace_destroy(rt.tr);
+		ldfi_trace_destroy(ff);
+		return ldfi_rt_failed_run(conf, faults, ldfi_process_take_failure(), out);
+	}
+	if (rc)
 		goto err_run;
 	rt_finish(&rt);
 	ldfi_trace_destroy(ff);
@@ -1145,10 +1226,12 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 		return LDFI_ENOMEM;
 	for (int c = 0; c < conf->n_comps; c++)
 		if (conf->comps[c].type == LDFI_COMP_STAGE &&
-		    conf->comps[c].kind == LDFI_KIND_PLUGIN)
+		    (conf->comps[c].kind == LDFI_KIND_PLUGIN ||
+		     conf->comps[c].kind == LDFI_KIND_PROCESS))
 			rc = LDFI_EINVAL;
 	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS)
 			rc = LDFI_EINVAL;
 	for (int c = 0; c < conf->n_comps; c++) {
 		saved[c] = conf->comps[c].n_records;
@@ -1175,7 +1258,7 @@ int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e)
 	return rc;
 }
 
-/* n with thousands separators: 33,554,432. */
+/* n with thousands separators: 5,000,000. */
 static void commas(char *buf, size_t len, double x)
 {
 	char digits[32];
@@ -1194,24 +1277,39 @@ void ldfi_rt_limit_text(char *buf, size_t len)
 	char lim[40];
 
 	commas(lim, sizeof(lim), LDFI_MAX_MESSAGES);
-	snprintf(buf, len, "the limit is %s messages, about %.1f GiB of trace", lim,
-		 (double)LDFI_MAX_MESSAGES * sizeof(struct ldfi_msg) / (1024.0 * 1024 * 1024));
+	snprintf(buf, len, "the limit is %s messages, about %.1f GiB of memory", lim,
+		 (double)LDFI_MAX_MESSAGES * LDFI_BYTES_PER_MSG_RUN / (1024.0 * 1024 * 1024));
 }
 
-int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len)
+/* "12.3 GiB", "850 MiB". */
+static void size_text(char *buf, size_t len, double bytes)
+{
+	if (bytes >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+	else
+		snprintf(buf, len, "%.0f MiB", bytes / (1024.0 * 1024));
+}
+
+int ldfi_rt_too_large(struct ldfi_conf *conf, double bytes_per_msg, char *buf, size_t len)
 {
 	struct ldfi_rt_estimate e;
-	char n[40], lim[40];
+	char n[40], lim[40], need[40], max[40];
 
-	if (ldfi_rt_estimate(conf, &e) || e.msgs <= LDFI_MAX_MESSAGES)
+	if (ldfi_rt_estimate(conf, &e))
+		return 0;
+	if (e.msgs <= LDFI_MAX_MESSAGES && e.msgs * bytes_per_msg <= LDFI_MAX_MEMORY)
 		return 0;
 	commas(n, sizeof(n), e.msgs);
 	commas(lim, sizeof(lim), LDFI_MAX_MESSAGES);
-	snprintf(
-	    buf, len,
-	    "the fault-free run of %s sends %s%s messages (about %.1f GiB of trace); the limit "
-	    "is %s messages: lower eot or the number of records",
-	    conf->path, e.exact ? "" : "about ", n, e.bytes / (1024.0 * 1024 * 1024), lim);
+	size_text(need, sizeof(need), e.msgs * bytes_per_msg);
+	size_text(max, sizeof(max), LDFI_MAX_MEMORY);
+	snprintf(buf, len,
+		 "the fault-free run of %s sends %s%s messages: it would take about %s of memory "
+		 "(%.0f bytes a message%s); the limit is %s messages and %s of memory: lower eot "
+		 "or the number of records",
+		 conf->path, e.exact ? "" : "about ", n, need, bytes_per_msg,
+		 bytes_per_msg > LDFI_BYTES_PER_MSG_RUN ? ": the runs and their lineage" : "", lim,
+		 max);
 	return 1;
 }
 

@@ -53,12 +53,81 @@ int ldfi_checks_eval(struct ldfi_trace *tr, const struct ldfi_trace *fault_free)
  */
 int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen);
 
+/*
+ * What identifies the plugin code of `conf` (loaded: ldfi_plugins_load):
+ * " plugin:LIBRARY=HASH" for each library the conf names (as written, in
+ * name order), HASH the FNV-1a 64 of the contents of the file it was loaded
+ * from (dladdr of its symbol), in *out (malloc'd, the caller's; "" when
+ * the conf has no plugin, or only plugins linked into the program). Read
+ * once per call: a rebuilt library gives another text. Returns 0,
+ * LDFI_ENOMEM, LDFI_EIO (the file cannot be read) or LDFI_EINVAL (a plugin
+ * not loaded), with a message in `err`.
+ */
+int ldfi_plugins_digest(const struct ldfi_conf *conf, char **out, char *err, size_t errlen);
+
 /* Whether `conf` has a plugin stage or check. */
 bool ldfi_conf_has_plugins(const struct ldfi_conf *conf);
 
+/*
+ * The process-wide stop request: a function that says whether to stop now
+ * (a budget ran out, a signal came; NULL, the default, never stops), polled
+ * by the loops that can run long below the explore loop - the round engine
+ * (every round, every LDFI_STOP_EVERY messages), the wait for an isolated
+ * run, the recorder (every LDFI_STOP_EVERY rows) and the loader. The
+ * explore loop sets it for the time it runs and clears it after; an
+ * isolated run's child clears it (the parent decides). A loop that sees
+ * the request returns LDFI_ESTOPPED and leaves nothing half-done: the run
+ * is not recorded, its transaction is rolled back.
+ */
+void ldfi_rt_set_stop(int (*stop)(void *arg), void *arg);
+
+/* Whether the stop request fires now (false when none is set). */
+bool ldfi_rt_stop_requested(void);
+
+/* How many messages or rows a loop handles between two polls. */
+#define LDFI_STOP_EVERY 4096
+
+/*
+ * Process stages (`kind = process`, runtime/process.c,
+ * docs/process-stages.md). ldfi_process_start() starts one process per
+ * replica of every process stage of `conf` (borrowed: it must outlive the
+ * processes) from the conf's folder and handshakes with each (init);
+ * they then serve every execution of `conf` until ldfi_process_stop() (also
+ * run at exit). Their stderr goes to LOG_DIR/STAGE@NODE.log, or to ldfi's
+ * stderr when `log_dir` is NULL. Returns 0 (also for a conf without
+ * process stages), LDFI_ENOMEM, or LDFI_EINVAL with "FILE:LINE: stage 'S'
+ * on node N: why" in `err` (cannot run the command, no answer to init,
+ * protocol mismatch): a configuration error. A conf whose process stages
+ * were not started is started on its first execution, stderr to ldfi's.
+ */
+int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err,
+		       size_t errlen);
+/* Stop every process: EOF on their stdin, one second, then SIGKILL of
+ * their process groups; all are reaped. Safe to call when none runs. */
+void ldfi_process_stop(void);
+/* Check that the command of every process stage and check of `conf` can be
+ * run (the program is found, in the conf's folder or in PATH, and is
+ * executable) without starting anything. Returns 0, LDFI_ENOMEM, or
+ * LDFI_EINVAL with "FILE:LINE: stage 'S': cannot run 'P': why" in `err`. */
+int ldfi_process_resolve(const struct ldfi_conf *conf, char *err, size_t errlen);
+/* Whether `conf` has a process stage or check. */
+bool ldfi_conf_has_processes(const struct ldfi_conf *conf);
+
+/*
+ * The determinism check of a conf with process stages: run the fault-free
+ * execution twice (the processes reset in between) and compare the traces.
+ * Returns 0 when they are the same, LDFI_EINVAL with the first difference
+ * in `err` ("stage 'S' on node N is not deterministic: ..."), or the
+ * runtime's error.
+ */
+int ldfi_process_selfcheck(const struct ldfi_conf *conf, char *err, size_t errlen);
+
 /* Most messages one execution may send before it is stopped with
- * LDFI_ELIMIT (about 1.5 GiB of trace: 48 bytes a message). */
-#define LDFI_MAX_MESSAGES (32u * 1024 * 1024)
+ * LDFI_ELIMIT: at LDFI_BYTES_PER_MSG_RUN (below) about 3.6 GiB, within
+ * LDFI_MAX_MEMORY, so that the limit also bounds what no estimate sees
+ * up front (a plugin stage, a faulty run that sends more than the
+ * fault-free one). */
+#define LDFI_MAX_MESSAGES 5000000u
 
 /* Estimated size of the fault-free execution of a conf. */
 struct ldfi_rt_estimate {
@@ -79,14 +148,33 @@ struct ldfi_rt_estimate {
 int ldfi_rt_estimate(struct ldfi_conf *conf, struct ldfi_rt_estimate *e);
 
 /*
- * 1 when the estimated fault-free execution of `conf` exceeds
- * LDFI_MAX_MESSAGES, with the refusal in `buf` ("the fault-free run of P
- * sends about N messages (about X GiB of trace); the limit is ..."); else 0.
- * A conf with plugins is not estimated (0).
+ * Peak memory per message of the fault-free run, measured on the bundled
+ * pipelines scaled to 10^4..10^5 records (docs/explore.md, Limits) and
+ * rounded up: an execution and its recording (the trace, the runtime's
+ * state, the recorder's buffers: up to about 600 bytes), and an
+ * exploration of strategy ldfi, whose lineage also holds the supports of
+ * every outcome (up to about 1.9 KiB).
  */
-int ldfi_rt_too_large(struct ldfi_conf *conf, char *buf, size_t len);
+#define LDFI_BYTES_PER_MSG_RUN 768
+#define LDFI_BYTES_PER_MSG_LINEAGE 2048
 
-/* Write "the limit is N messages, about X GiB of trace" into buf. */
+/* Most memory an execution or an exploration may be estimated to take
+ * before it is refused: 4 GiB. */
+#define LDFI_MAX_MEMORY (4.0 * 1024 * 1024 * 1024)
+
+/*
+ * 1 when the estimated fault-free execution of `conf` exceeds
+ * LDFI_MAX_MESSAGES, or its messages times `bytes_per_msg`
+ * (LDFI_BYTES_PER_MSG_RUN for one execution, LDFI_BYTES_PER_MSG_LINEAGE for
+ * an exploration that computes lineage) exceed LDFI_MAX_MEMORY, with the
+ * refusal and the estimate in `buf` ("the fault-free run of P sends about
+ * N messages: it would take about X GiB of memory (B bytes a message); the
+ * limit is M messages and 4.0 GiB of memory: ..."); else 0. A conf with
+ * plugins is not estimated (0).
+ */
+int ldfi_rt_too_large(struct ldfi_conf *conf, double bytes_per_msg, char *buf, size_t len);
+
+/* Write "the limit is N messages, about X GiB of memory" into buf. */
 void ldfi_rt_limit_text(char *buf, size_t len);
 
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt);

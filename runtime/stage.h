@@ -24,5 +24,19 @@ extern const struct ldfi_stage_ops ldfi_source_ops;
 extern const struct ldfi_stage_ops ldfi_relay_ops;
 extern const struct ldfi_stage_ops ldfi_sink_ops;
 extern const struct ldfi_stage_ops ldfi_window_count_ops; /* runtime/window.c */
+extern const struct ldfi_stage_ops ldfi_process_ops;	  /* runtime/process.c */
+
+/* A process check (runtime/process.c): asks the check's process. Returns
+ * 0, LDFI_ESUT when the process misbehaved (the run fails: take the reason
+ * with ldfi_process_take_failure), or LDFI_ENOMEM. */
+int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_free, int check,
+		       struct ldfi_check_result *res);
+/* The reason of the last LDFI_ESUT of ldfi_process_check (malloc'd, the
+ * caller's), or NULL. */
+char *ldfi_process_take_failure(void);
+
+/* A number that differs for every runtime (run) this ldfi process made:
+ * tells a kind that a new execution began. */
+uint64_t ldfi_rt_serial(const struct ldfi_rt *rt);
 
 #endif

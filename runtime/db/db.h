@@ -46,6 +46,16 @@ struct ldfi_run_info {
  */
 int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errlen);
 
+/*
+ * Open the ldfi database at `path` for reading only (ldfi report): it is
+ * never written, so it may be on a read-only file system or a read-only
+ * file. An empty file, one that is not an ldfi database, and one whose
+ * schema is older than this ldfi's (it would need an upgrade) are refused
+ * with LDFI_EDB and a message. The handle cannot record runs. Otherwise as
+ * ldfi_db_open.
+ */
+int ldfi_db_open_readonly(const char *path, struct ldfi_db **out, char *err, size_t errlen);
+
 /* Close the database; NULL is accepted. */
 void ldfi_db_close(struct ldfi_db *db);
 
@@ -81,19 +91,24 @@ int ldfi_db_run_failure(struct ldfi_db *db, int64_t run, char **failure);
 
 /*
  * Load run `run` of `db` into a new trace of `conf` (messages, parents,
- * outputs, crash rounds, records; no check results). The trace is the
- * caller's (ldfi_trace_destroy). Returns 0, LDFI_EDB, LDFI_EFORMAT (rows that do
- * not fit the conf) or LDFI_ENOMEM; ldfi_db_errmsg says why.
+ * outputs, crash rounds, records; tr->passed as the run recorded it; no
+ * check results), validated (runtime/db/load.c): counts as the runs row
+ * records them, names of the conf, rounds within the bounds, fates that the
+ * run's faults give, parents that are earlier messages. The trace is the
+ * caller's (ldfi_trace_destroy). Returns 0, LDFI_EDB, LDFI_EFORMAT (the
+ * database is damaged: ldfi_db_errmsg says "damaged database: run N: ...")
+ * or LDFI_ENOMEM; *out is NULL on error.
  */
 int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
 		       struct ldfi_trace **out);
 
-/* ldfi_db_load_trace, then the checks evaluated again against `ff` (the
- * fault-free trace; the run itself when NULL); a run recorded with a
- * failure (runs.failure) gets it in tr->failure instead, and no checks.
- * Same results and errors. */
+/* ldfi_db_load_trace, then the check results the run's own process
+ * computed, read back (tables checks and check_records; no check is run
+ * again, plugin checks included); a run recorded with a failure
+ * (runs.failure) gets it in tr->failure instead, and no checks. Same
+ * results and errors. */
 int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
-		     const struct ldfi_trace *ff, struct ldfi_trace **out);
+		     struct ldfi_trace **out);
 
 /* One recorded run, as listed by ldfi_db_runs. */
 struct ldfi_db_run {
@@ -133,8 +148,10 @@ struct ldfi_db_summary {
 	int64_t ff_run, cex_run;	 /* first fault-free and first failing run, or 0 */
 	long ff_exec, cex_exec;		 /* their execution numbers (1-based) */
 	long executions;		 /* runs recorded */
-	long tried, pruned, pending;	 /* hypotheses by status */
-	double wall_s;			 /* sum of the executions' wall times */
+	long tried, pending;		 /* hypotheses by status */
+	long pruned;			 /* as the explorer saved it (explore.pruned) */
+	double wall_s;			 /* the exploration's (explore.wall_s), or the sum
+					  * of the executions' wall times */
 };
 
 /* Fill *s (caller's memory). Returns 0, LDFI_EFORMAT when the database

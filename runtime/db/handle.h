@@ -8,6 +8,7 @@
 #define LDFI_RUNTIME_DB_HANDLE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ struct ldfi_db {
 	sqlite3 *sql;
 	sqlite3_stmt *st[ST_COUNT];
 	int busy_ms;
+	bool readonly; /* ldfi_db_open_readonly: no statement of the recorder */
 	char err[1024];
 	/* Scratch reused across runs (grown, never shrunk): no allocation per
 	 * row, and none per run once the buffers are large enough. */
@@ -61,6 +63,17 @@ int ldfi_db_sql_fail(struct ldfi_db *db, int rc, const char *what, const char *d
 /* Set the handle's message (printf format); returns `code`. */
 int ldfi_db_set_err(struct ldfi_db *db, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+struct ldfi_recindex;
+
+/* Read run `run`'s check results and offending records back into tr->checks
+ * (one per check of tr->conf, in conf order; tr->passed is the run's as
+ * recorded, and must agree); records they name are looked up, or added, in
+ * `ix`, the index of tr->recs (borrowed). Returns 0, LDFI_ENOMEM, LDFI_EDB,
+ * or LDFI_EFORMAT for a damaged database (the handle's message says why).
+ * On error the trace is still safe to destroy. */
+int ldfi_db_read_checks(struct ldfi_db *db, int64_t run, struct ldfi_recindex *ix,
+			struct ldfi_trace *tr);
 
 /* Column i of the current row as a string, "" for NULL. */
 const char *ldfi_db_col(sqlite3_stmt *st, int i);

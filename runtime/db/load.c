@@ -1,47 +1,129 @@
 /*
  * load.c - reads one run's provenance back from SQLite into a trace: for a
  * resumed exploration and for `ldfi report`, which have no trace in memory.
+ *
+ * What is read back is validated before anything uses it, since lineage and
+ * the reports trust a trace (a parent link that points forward makes the
+ * lineage recurse without end): the counts the runs row records are the
+ * rows found; every name is the conf's; rounds are within the bounds; each
+ * message's fate is the one the run's faults give it; a parent is an
+ * earlier message, sent in an earlier round; a message or output that the
+ * runtime always derives from another has a parent; the check results are
+ * one per check of the conf and agree with runs.passed. A database that
+ * fails any of this is damaged: LDFI_EFORMAT, and ldfi_db_errmsg says
+ * "damaged database: run N: what".
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/db/handle.h"
 #include "runtime/recindex.h"
 #include "runtime/runtime.h"
 
 #define col ldfi_db_col
 
-static int prepare(sqlite3 *db, const char *sql, int64_t run, sqlite3_stmt **st)
+/* One run being read back. */
+struct load {
+	struct ldfi_db *db;
+	const struct ldfi_conf *conf;
+	struct ldfi_trace *tr;
+	struct ldfi_recindex ix;
+	int64_t run;
+	int64_t n_messages, n_outputs; /* as the runs row says */
+	bool passed;		       /* runs.passed */
+	char why[256];		       /* what is damaged */
+};
+
+__attribute__((format(printf, 2, 3))) static int damaged(struct load *l, const char *fmt, ...)
 {
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->why, sizeof(l->why), fmt, ap);
+	va_end(ap);
+	return LDFI_EFORMAT;
+}
+
+static int prepare(struct load *l, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(l->db->sql, sql, -1, st, NULL) != SQLITE_OK)
 		return LDFI_EDB;
-	sqlite3_bind_int64(*st, 1, run);
+	sqlite3_bind_int64(*st, 1, l->run);
 	return 0;
 }
 
-static int load_faults(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
+/* The end of a row loop: SQLITE_DONE is success, another SQLite code an
+ * error; an LDFI_E* code stays. */
+static int end_rows(int rc)
+{
+	return rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
+}
+
+static bool is_int(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_INTEGER;
+}
+
+/* Integer column i within [lo, hi], in *v; false when it is not one. */
+static bool int_in(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, int64_t *v)
+{
+	*v = sqlite3_column_int64(st, i);
+	return is_int(st, i) && *v >= lo && *v <= hi;
+}
+
+/* ---- the runs row ---- */
+
+static int run_row(struct load *l, sqlite3_stmt *st)
+{
+	const struct ldfi_conf *c = l->conf;
+	struct ldfi_trace *tr = l->tr;
+	int64_t passed, eot, eff, crashes;
+	char err[256];
+
+	if (!int_in(st, 1, 0, LDFI_MAX_MESSAGES, &l->n_messages) ||
+	    !int_in(st, 2, 0, INT32_MAX, &l->n_outputs) || !int_in(st, 3, 0, 1, &passed))
+		return damaged(l, "a count or the verdict is not a valid number");
+	if (!int_in(st, 4, c->eot, c->eot, &eot) || !int_in(st, 5, c->eff, c->eff, &eff) ||
+	    !int_in(st, 6, c->crashes, c->crashes, &crashes))
+		return damaged(l, "bounds eot=%lld eff=%lld crashes=%lld, not the conf's",
+			       (long long)sqlite3_column_int64(st, 4),
+			       (long long)sqlite3_column_int64(st, 5),
+			       (long long)sqlite3_column_int64(st, 6));
+	l->passed = passed != 0;
+	if (sqlite3_column_type(st, 0) != SQLITE_TEXT ||
+	    ldfi_faults_parse(c, col(st, 0), &tr->faults, err, sizeof(err)))
+		return damaged(l, "fault set '%s' does not fit the conf", col(st, 0));
+	for (int i = 0; i < tr->faults.n; i++)
+		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH)
+			tr->crash_round[tr->faults.v[i].a] = tr->faults.v[i].t;
+	return 0;
+}
+
+static int load_run_row(struct load *l)
 {
 	sqlite3_stmt *st;
-	char err[256];
 	int rc;
 
-	if ((rc = prepare(db, "SELECT faults FROM runs WHERE id = ?", run, &st)))
+	if ((rc = prepare(l,
+			  "SELECT faults, n_messages, n_outputs, passed, eot, eff, crashes FROM runs "
+			  "WHERE id = ?",
+			  &st)))
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		rc = ldfi_faults_parse(tr->conf, col(st, 0), &tr->faults, err, sizeof(err)) == 0
-			 ? 0
-			 : LDFI_EFORMAT;
+		rc = run_row(l, st);
 	else
-		rc = rc == SQLITE_DONE ? LDFI_EFORMAT : LDFI_EDB;
+		rc = rc == SQLITE_DONE ? damaged(l, "no such run") : LDFI_EDB;
 	sqlite3_finalize(st);
-	for (int i = 0; !rc && i < tr->faults.n; i++)
-		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH)
-			tr->crash_round[tr->faults.v[i].a] = tr->faults.v[i].t;
 	return rc;
 }
+
+/* ---- messages ---- */
 
 static const char *kind_name(int v)
 {
@@ -67,262 +149,413 @@ static int value_of(const char *(*name)(int), const char *s)
 	return -1;
 }
 
-static int load_msg_row(sqlite3_stmt *st, struct ldfi_trace *tr, struct ldfi_recindex *ix)
+/* The names and enums of a message row; false when one is unknown. */
+static bool msg_names(struct load *l, sqlite3_stmt *st, struct ldfi_msg *m)
 {
-	const struct ldfi_conf *conf = tr->conf;
-	struct ldfi_msg *m = &tr->msgs[tr->n_msgs];
-	int kind, fate, delivery;
+	const struct ldfi_conf *conf = l->conf;
+	int kind = value_of(kind_name, col(st, 1)), fate = value_of(fate_name, col(st, 7));
+	int delivery = value_of(delivery_name, col(st, 9));
+	const char *parents = col(st, 10);
 
-	m->id = (uint32_t)sqlite3_column_int64(st, 0);
-	kind = value_of(kind_name, col(st, 1));
 	m->src_node = ldfi_conf_node_index(conf, col(st, 2));
 	m->src_comp = ldfi_conf_comp_index(conf, col(st, 3));
 	m->dst_node = ldfi_conf_node_index(conf, col(st, 4));
 	m->dst_comp = ldfi_conf_comp_index(conf, col(st, 5));
-	m->send_round = sqlite3_column_int(st, 6);
-	fate = value_of(fate_name, col(st, 7));
-	m->rec = col(st, 8)[0] ? ldfi_recindex_intern(ix, tr, col(st, 8)) : -1;
-	if (m->rec == LDFI_ENOMEM)
-		return LDFI_ENOMEM;
-	delivery = value_of(delivery_name, col(st, 9));
-	m->fault = -1;
-	m->parents_any = strcmp(col(st, 10), "any") == 0;
-	m->conditional = sqlite3_column_int(st, 11) != 0;
-	m->n_parents = 0;
-	m->parents_off = 0;
-	if (m->id != tr->n_msgs + 1 || m->src_node < 0 || m->src_comp < 0 || m->dst_node < 0 ||
-	    m->dst_comp < 0 || kind < 0 || fate < 0 || delivery < 0 || m->rec < 0)
-		return LDFI_EFORMAT;
+	if (m->src_node < 0 || m->src_comp < 0 || m->dst_node < 0 || m->dst_comp < 0 || kind < 0 ||
+	    fate < 0 || delivery < 0 || (strcmp(parents, "all") && strcmp(parents, "any")))
+		return false;
 	m->kind = (uint8_t)kind;
 	m->fate = (uint8_t)fate;
 	m->delivery = (uint8_t)delivery;
+	m->parents_any = parents[1] == 'n';
+	return true;
+}
+
+static int msg_row(struct load *l, sqlite3_stmt *st)
+{
+	struct ldfi_trace *tr = l->tr;
+	struct ldfi_msg *m = &tr->msgs[tr->n_msgs];
+	int64_t id, round, cond;
+
+	memset(m, 0, sizeof(*m));
+	if (!int_in(st, 0, (int64_t)tr->n_msgs + 1, (int64_t)tr->n_msgs + 1, &id))
+		return damaged(l, "message %zu is missing (ids are not 1..%lld)", tr->n_msgs + 1,
+			       (long long)l->n_messages);
+	m->id = (uint32_t)id;
+	if (!msg_names(l, st, m))
+		return damaged(l, "message %lld names what the conf does not have", (long long)id);
+	if (!int_in(st, 6, 1, l->conf->eot, &round) || !int_in(st, 11, 0, 1, &cond))
+		return damaged(l, "message %lld: send round or flag out of range", (long long)id);
+	m->send_round = (int32_t)round;
+	m->conditional = (uint8_t)cond;
+	if (sqlite3_column_type(st, 8) != SQLITE_TEXT || !col(st, 8)[0])
+		return damaged(l, "message %lld carries no record", (long long)id);
+	if ((m->rec = ldfi_recindex_intern(&l->ix, tr, col(st, 8))) < 0)
+		return m->rec;
+	m->fault = -1;
 	tr->n_msgs++;
 	return 0;
 }
 
-static int count_rows(sqlite3 *db, const char *sql, int64_t run, size_t *n)
+static int load_messages(struct load *l)
 {
+	struct ldfi_trace *tr = l->tr;
 	sqlite3_stmt *st;
-	int rc = prepare(db, sql, run, &st);
-
-	if (rc)
-		return rc;
-	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : LDFI_EDB;
-	*n = (size_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int load_messages(sqlite3 *db, struct ldfi_trace *tr, int64_t run, struct ldfi_recindex *ix)
-{
-	sqlite3_stmt *st;
-	size_t n;
 	int rc;
 
-	if ((rc = count_rows(db, "SELECT count(*) FROM messages WHERE run = ?", run, &n)))
-		return rc;
-	tr->msgs = malloc((n + 1) * sizeof(*tr->msgs));
+	tr->msgs = malloc(((size_t)l->n_messages + 1) * sizeof(*tr->msgs));
 	if (!tr->msgs)
 		return LDFI_ENOMEM;
-	if ((rc =
-		 prepare(db,
-			 "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
-			 "fate, record, delivery, parents, conditional FROM messages WHERE run = ? "
-			 "ORDER BY id",
-			 run, &st)))
+	if ((rc = prepare(l,
+			  "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
+			  "fate, record, delivery, parents, conditional FROM messages WHERE run = ? "
+			  "ORDER BY id",
+			  &st)))
 		return rc;
-	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		rc = tr->n_msgs < n ? load_msg_row(st, tr, ix) : LDFI_EFORMAT;
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = LDFI_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (tr->n_msgs % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+			rc = LDFI_ESTOPPED;
+		else if ((int64_t)tr->n_msgs >= l->n_messages)
+			rc = damaged(l, "more than the %lld messages the run records",
+				     (long long)l->n_messages);
+		else
+			rc = msg_row(l, st);
+		if (rc)
+			break;
+	}
 	sqlite3_finalize(st);
-	return rc;
+	if ((rc = end_rows(rc)))
+		return rc;
+	if ((int64_t)tr->n_msgs != l->n_messages)
+		return damaged(l, "%zu messages, the run records %lld", tr->n_msgs,
+			       (long long)l->n_messages);
+	return 0;
+}
+
+/* Each message's fate (and the fault that lost it) as the run's faults
+ * decide it; a stored fate that differs contradicts the run's fault set. */
+static int check_fates(struct load *l)
+{
+	struct ldfi_trace *tr = l->tr;
+	unsigned char *omit = ldfi_rt_plan_faults(tr);
+
+	if (!omit)
+		return LDFI_ENOMEM;
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		struct ldfi_msg *m = &tr->msgs[i];
+		uint8_t stored = m->fate;
+
+		ldfi_rt_fate(tr, omit, m);
+		if (m->fate != stored) {
+			free(omit);
+			return damaged(l, "message %u: fate '%s' where the run's faults give '%s'",
+				       m->id, ldfi_fate_name(stored), ldfi_fate_name(m->fate));
+		}
+	}
+	free(omit);
+	return 0;
+}
+
+/* ---- parent links ---- */
+
+/* Message `msg`'s parent `p`, both 1-based ids: an earlier message sent in
+ * an earlier round (so that lineage, which follows parents, ends). */
+static int parent_ok(struct load *l, int64_t msg, int64_t p)
+{
+	const struct ldfi_trace *tr = l->tr;
+
+	if (msg < 1 || msg > (int64_t)tr->n_msgs)
+		return damaged(l, "a parent link of message %lld, which does not exist",
+			       (long long)msg);
+	if (p < 1 || p >= msg || tr->msgs[p - 1].send_round >= tr->msgs[msg - 1].send_round)
+		return damaged(l, "message %lld's parent %lld is not an earlier message",
+			       (long long)msg, (long long)p);
+	return 0;
 }
 
 /* Parent rows come sorted by child; each child's parents become one slice. */
-static int load_message_parents(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
+static int load_message_parents(struct load *l)
 {
+	struct ldfi_trace *tr = l->tr;
+	size_t cap = 1;
 	sqlite3_stmt *st;
-	size_t n;
 	int rc;
 
-	if ((rc = count_rows(db, "SELECT count(*) FROM message_parents WHERE run = ?", run, &n)))
-		return rc;
-	tr->parents = malloc((n + 1) * sizeof(*tr->parents));
-	if (!tr->parents)
+	/* Never NULL, also without a parent: slices of it are taken. */
+	if (!(tr->parents = malloc(cap * sizeof(*tr->parents))))
 		return LDFI_ENOMEM;
-	if ((rc = prepare(db, "SELECT msg, parent FROM message_parents WHERE run = ? ORDER BY msg",
-			  run, &st)))
+	if ((rc = prepare(l,
+			  "SELECT msg, parent FROM message_parents WHERE run = ? ORDER BY msg, parent",
+			  &st)))
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t msg = sqlite3_column_int64(st, 0);
+		int64_t msg = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
 		struct ldfi_msg *m;
 
-		if (msg < 1 || (size_t)msg > tr->n_msgs || tr->n_parents >= n) {
-			rc = LDFI_EFORMAT;
+		if (!is_int(st, 0) || !is_int(st, 1) || (rc = parent_ok(l, msg, p)))
+			break;
+		if (ldfi_grow(&tr->parents, &cap, tr->n_parents + 1, sizeof(*tr->parents), 64)) {
+			rc = LDFI_ENOMEM;
 			break;
 		}
 		m = &tr->msgs[msg - 1];
 		if (m->n_parents == 0)
 			m->parents_off = (uint32_t)tr->n_parents;
 		m->n_parents++;
-		tr->parents[tr->n_parents++] = (uint32_t)sqlite3_column_int64(st, 1);
+		tr->parents[tr->n_parents++] = (uint32_t)p;
 	}
-	rc = rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
+	if (rc == SQLITE_ROW)
+		rc = damaged(l, "a parent link that is not two message ids");
 	sqlite3_finalize(st);
-	return rc;
+	return end_rows(rc);
+}
+
+static bool is_source(const struct ldfi_conf *conf, int comp)
+{
+	return conf->comps[comp].type == LDFI_COMP_SOURCE;
+}
+
+/* A stage of the user's code (a plugin or a process stage): it says what
+ * its sends derive from, and may name nothing. */
+static bool is_plugin(const struct ldfi_conf *conf, int comp)
+{
+	return conf->comps[comp].type == LDFI_COMP_STAGE &&
+	       (conf->comps[comp].kind == LDFI_KIND_PLUGIN ||
+		conf->comps[comp].kind == LDFI_KIND_PROCESS);
+}
+
+/* What the runtime always derives from a message has a parent: an ack
+ * (from the copy it acknowledges) and what a built-in stage or sink sends
+ * (from what it received). Sources emit without one; plugin and process
+ * stages may. */
+static int check_derived(struct load *l)
+{
+	const struct ldfi_trace *tr = l->tr;
+
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		if (m->n_parents == 0 &&
+		    (m->kind == LDFI_MSG_ACK ||
+		     (!is_source(l->conf, m->src_comp) && !is_plugin(l->conf, m->src_comp))))
+			return damaged(l, "message %u has lost its parent links", m->id);
+	}
+	return 0;
+}
+
+/* ---- outputs ---- */
+
+/* Whether `node` runs a replica of component `comp`. */
+static bool replica_of(const struct ldfi_conf *conf, int comp, int node)
+{
+	for (int i = 0; i < conf->comps[comp].n_nodes; i++)
+		if (conf->comps[comp].nodes[i] == node)
+			return true;
+	return false;
+}
+
+/* A new output from the row: at its replica, the next position there. */
+static int output_row(struct load *l, sqlite3_stmt *st, int comp, int node, int64_t pos)
+{
+	struct ldfi_trace *tr = l->tr;
+	struct ldfi_output *prev = tr->n_outs ? &tr->outs[tr->n_outs - 1] : NULL;
+	struct ldfi_output *o = &tr->outs[tr->n_outs];
+	int64_t round, cond, want = prev && prev->comp == comp && prev->node == node ? prev->pos + 1 : 0;
+
+	if ((int64_t)tr->n_outs >= l->n_outputs)
+		return damaged(l, "more than the %lld outputs the run records",
+			       (long long)l->n_outputs);
+	if (comp < 0 || node < 0 || !replica_of(l->conf, comp, node) ||
+	    (!is_plugin(l->conf, comp) && l->conf->comps[comp].type != LDFI_COMP_SINK))
+		return damaged(l, "an output at %s@%s, not a replica that keeps outputs", col(st, 0),
+			       col(st, 1));
+	if (pos != want || !int_in(st, 4, 1, l->conf->eot, &round) || !int_in(st, 6, 0, 1, &cond))
+		return damaged(l, "output %lld of %s@%s: position, round or flag out of place",
+			       (long long)pos, col(st, 0), col(st, 1));
+	*o = (struct ldfi_output){comp, node, (int32_t)pos, -1, (int32_t)round,
+				  (uint32_t)tr->n_parents, 0, (uint8_t)cond};
+	if (sqlite3_column_type(st, 3) != SQLITE_TEXT || !col(st, 3)[0])
+		return damaged(l, "output %lld of %s@%s holds no record", (long long)pos, col(st, 0),
+			       col(st, 1));
+	if ((o->rec = ldfi_recindex_intern(&l->ix, tr, col(st, 3))) < 0)
+		return o->rec;
+	tr->n_outs++;
+	return 0;
+}
+
+/* The parent of the last output, when the row has one. */
+static int output_parent(struct load *l, sqlite3_stmt *st, size_t *cap)
+{
+	struct ldfi_trace *tr = l->tr;
+	int64_t p = sqlite3_column_int64(st, 5);
+
+	if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+		return 0;
+	if (!is_int(st, 5) || p < 1 || p > (int64_t)tr->n_msgs)
+		return damaged(l, "an output's parent %lld is not a message of the run",
+			       (long long)p);
+	if (ldfi_grow(&tr->parents, cap, tr->n_parents + 1, sizeof(*tr->parents), 64))
+		return LDFI_ENOMEM;
+	tr->parents[tr->n_parents++] = (uint32_t)p;
+	tr->outs[tr->n_outs - 1].n_parents++;
+	return 0;
+}
+
+static int output_rows(struct load *l, sqlite3_stmt *st)
+{
+	struct ldfi_trace *tr = l->tr;
+	size_t cap = tr->n_parents;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int comp = ldfi_conf_comp_index(l->conf, col(st, 0));
+		int node = ldfi_conf_node_index(l->conf, col(st, 1));
+		int64_t pos = sqlite3_column_int64(st, 2);
+		const struct ldfi_output *o = tr->n_outs ? &tr->outs[tr->n_outs - 1] : NULL;
+
+		if (!is_int(st, 2))
+			return damaged(l, "an output position that is not a number");
+		if ((!o || o->comp != comp || o->node != node || o->pos != pos) &&
+		    (rc = output_row(l, st, comp, node, pos)))
+			return rc;
+		if ((rc = output_parent(l, st, &cap)))
+			return rc;
+	}
+	return end_rows(rc);
 }
 
 /* Outputs sorted by (sink, node, pos): text order is conf order. Their
  * parents are appended to the same parent array. */
-static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run, struct ldfi_recindex *ix)
+static int load_outputs(struct load *l)
 {
+	struct ldfi_trace *tr = l->tr;
 	sqlite3_stmt *st;
-	size_t n, np, limit;
-	uint32_t *p;
 	int rc;
 
-	if ((rc = count_rows(db, "SELECT count(*) FROM outputs WHERE run = ?", run, &n)) ||
-	    (rc = count_rows(db, "SELECT count(*) FROM output_parents WHERE run = ?", run, &np)))
-		return rc;
-	tr->outs = malloc((n + 1) * sizeof(*tr->outs));
+	tr->outs = malloc(((size_t)l->n_outputs + 1) * sizeof(*tr->outs));
 	if (!tr->outs)
 		return LDFI_ENOMEM;
-	/* Keep tr->parents valid for ldfi_trace_destroy whatever fails. */
-	p = realloc(tr->parents, (tr->n_parents + np + 1) * sizeof(*p));
-	if (!p)
-		return LDFI_ENOMEM;
-	tr->parents = p;
-	limit = tr->n_parents + np;
-	if ((rc =
-		 prepare(db,
-			 "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent, o.conditional "
-			 "FROM outputs o "
-			 "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
-			 "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
-			 "ORDER BY o.sink, o.node, o.pos",
-			 run, &st)))
+	if ((rc = prepare(l,
+			  "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent, o.conditional "
+			  "FROM outputs o "
+			  "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
+			  "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
+			  "ORDER BY o.sink, o.node, o.pos, p.parent",
+			  &st)))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int comp = ldfi_conf_comp_index(tr->conf, col(st, 0));
-		int node = ldfi_conf_node_index(tr->conf, col(st, 1));
-		int pos = sqlite3_column_int(st, 2);
-		struct ldfi_output *o = tr->n_outs ? &tr->outs[tr->n_outs - 1] : NULL;
-
-		if (!o || o->comp != comp || o->node != node || o->pos != pos) {
-			if (tr->n_outs >= n || comp < 0 || node < 0) {
-				rc = LDFI_EFORMAT;
-				break;
-			}
-			o = &tr->outs[tr->n_outs++];
-			*o = (struct ldfi_output){
-			    comp,
-			    node,
-			    pos,
-			    col(st, 3)[0] ? ldfi_recindex_intern(ix, tr, col(st, 3)) : -1,
-			    sqlite3_column_int(st, 4),
-			    (uint32_t)tr->n_parents,
-			    0,
-			    sqlite3_column_int(st, 6) != 0};
-			if (o->rec < 0) {
-				rc = LDFI_EFORMAT;
-				break;
-			}
-		}
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-			if (tr->n_parents >= limit) {
-				rc = LDFI_EFORMAT;
-				break;
-			}
-			tr->parents[tr->n_parents++] = (uint32_t)sqlite3_column_int64(st, 5);
-			o->n_parents++;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
+	rc = output_rows(l, st);
 	sqlite3_finalize(st);
-	return rc;
+	if (rc)
+		return rc;
+	if ((int64_t)tr->n_outs != l->n_outputs)
+		return damaged(l, "%zu outputs, the run records %lld", tr->n_outs,
+			       (long long)l->n_outputs);
+	for (size_t i = 0; i < tr->n_outs; i++)
+		if (!tr->outs[i].n_parents && !is_plugin(l->conf, tr->outs[i].comp))
+			return damaged(l, "an output of %s has lost its parent links",
+				       l->conf->comps[tr->outs[i].comp].name);
+	return 0;
 }
 
-/* The fault of tr->faults that lost `m`: omit(src,dst,send round), or the
- * receiver's crash by the delivery round; -1 if none (a damaged row). */
-static int lost_by(const struct ldfi_trace *tr, const struct ldfi_msg *m)
+/* ---- the whole trace ---- */
+
+/* A record is emitted when its source's node is alive in the emission
+ * round. */
+static void mark_emitted(struct ldfi_trace *tr)
 {
-	for (int i = 0; i < tr->faults.n; i++) {
-		const struct ldfi_fault *f = &tr->faults.v[i];
-
-		if (m->fate == LDFI_FATE_OMITTED && f->kind == LDFI_FAULT_OMIT &&
-		    f->a == m->src_node && f->b == m->dst_node && f->t == m->send_round)
-			return i;
-		if (m->fate == LDFI_FATE_CRASHED && f->kind == LDFI_FAULT_CRASH &&
-		    f->a == m->dst_node && f->t <= m->send_round + 1)
-			return i;
-	}
-	return -1;
-}
-
-int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
-		       struct ldfi_trace **out)
-{
-	sqlite3 *sq = db->sql;
-	struct ldfi_trace *tr = calloc(1, sizeof(*tr));
-	struct ldfi_recindex ix = {NULL, 0, 0};
-	int rc;
-
-	*out = NULL;
-	if (!tr)
-		return LDFI_ENOMEM;
-	if ((rc = ldfi_trace_init(tr, conf)) || (rc = ldfi_recindex_init(&ix, tr)) ||
-	    (rc = load_faults(sq, tr, run)) || (rc = load_messages(sq, tr, run, &ix)) ||
-	    (rc = load_message_parents(sq, tr, run)) || (rc = load_outputs(sq, tr, run, &ix))) {
-		ldfi_recindex_finish(&ix);
-		ldfi_trace_destroy(tr);
-		if (rc == LDFI_EDB)
-			return ldfi_db_set_err(db, rc, "read run %lld: %s", (long long)run,
-					       sqlite3_errmsg(sq));
-		if (rc == LDFI_EFORMAT)
-			return ldfi_db_set_err(db, rc, "read run %lld: rows that do not fit %s",
-					       (long long)run, conf->path);
-		return ldfi_db_set_err(db, rc, "read run %lld: %s", (long long)run,
-				       ldfi_strerror(rc));
-	}
-	ldfi_recindex_finish(&ix);
-	/* The fault that lost each message (as the runtime decides it). */
-	for (size_t i = 0; i < tr->n_msgs; i++) {
-		struct ldfi_msg *m = &tr->msgs[i];
-
-		if (m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED)
-			m->fault = lost_by(tr, m);
-	}
-	/* A record is emitted when its source's node is alive in the emission round. */
 	for (int r = 0; r < tr->n_recs; r++) {
 		const struct ldfi_comp *src;
 		int crash;
 
 		if (tr->recs[r].source < 0)
 			continue;
-		src = &conf->comps[tr->recs[r].source];
+		src = &tr->conf->comps[tr->recs[r].source];
 		crash = tr->crash_round[src->nodes[0]];
 		tr->recs[r].emitted = crash == 0 || crash > src->at;
 	}
-	*out = tr;
+}
+
+static int load_all(struct load *l)
+{
+	int rc;
+
+	if ((rc = ldfi_trace_init(l->tr, l->conf)) || (rc = ldfi_recindex_init(&l->ix, l->tr)) ||
+	    (rc = load_run_row(l)) || (rc = load_messages(l)) || (rc = check_fates(l)) ||
+	    (rc = load_message_parents(l)) || (rc = check_derived(l)) || (rc = load_outputs(l)))
+		return rc;
+	mark_emitted(l->tr);
+	l->tr->passed = l->passed;
 	return 0;
 }
 
-int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
-		     const struct ldfi_trace *ff, struct ldfi_trace **out)
+/* The handle's message for error `rc` of reading run l->run. */
+static int load_error(struct load *l, int rc)
 {
-	int rc = ldfi_db_load_trace(db, conf, run, out);
+	long long run = (long long)l->run;
 
-	/* A run whose plugin crashed or timed out has no check results. */
-	if (!rc)
-		rc = ldfi_db_run_failure(db, run, &(*out)->failure);
-	if (!rc && !(*out)->failure)
-		rc = ldfi_checks_eval(*out, ff ? ff : *out);
+	if (rc == LDFI_EFORMAT)
+		return ldfi_db_set_err(l->db, rc, "damaged database: run %lld: %s", run, l->why);
+	if (rc == LDFI_ESTOPPED)
+		return ldfi_db_set_err(l->db, rc, "read run %lld: %s", run, ldfi_strerror(rc));
+	if (rc == LDFI_EDB)
+		return ldfi_db_set_err(l->db, rc, "read run %lld: %s", run,
+				       sqlite3_errmsg(l->db->sql));
+	return ldfi_db_set_err(l->db, rc, "read run %lld: %s", run, ldfi_strerror(rc));
+}
+
+/* A run that did not finish (runs.failure: its plugin crashed or timed
+ * out) has no rows but the runs row; the others get their check results. */
+static int load_results(struct load *l)
+{
+	struct ldfi_trace *tr = l->tr;
+	int rc = ldfi_db_run_failure(l->db, l->run, &tr->failure);
+
+	if (rc || !tr->failure)
+		return rc ? rc : ldfi_db_read_checks(l->db, l->run, &l->ix, tr);
+	if (tr->passed || tr->n_msgs || tr->n_outs)
+		return ldfi_db_set_err(l->db, LDFI_EFORMAT,
+				       "damaged database: run %lld: a run that did not finish, "
+				       "with messages, outputs or a pass",
+				       (long long)l->run);
+	return 0;
+}
+
+/* Read run l->run into a new trace in l->tr (destroyed on error), with
+ * its check results when `results`. */
+static int load_trace(struct load *l, bool results)
+{
+	int rc;
+
+	if (!(l->tr = calloc(1, sizeof(*l->tr))))
+		return load_error(l, LDFI_ENOMEM);
+	if ((rc = load_all(l)))
+		rc = load_error(l, rc);
+	else if (results)
+		rc = load_results(l);
+	ldfi_recindex_finish(&l->ix);
 	if (rc) {
-		ldfi_trace_destroy(*out);
-		*out = NULL;
+		ldfi_trace_destroy(l->tr);
+		l->tr = NULL;
 	}
+	return rc;
+}
+
+int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		       struct ldfi_trace **out)
+{
+	struct load l = {.db = db, .conf = conf, .run = run};
+	int rc = load_trace(&l, false);
+
+	*out = l.tr;
+	return rc;
+}
+
+int ldfi_db_load_run(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t run,
+		     struct ldfi_trace **out)
+{
+	struct load l = {.db = db, .conf = conf, .run = run};
+	int rc = load_trace(&l, true);
+
+	*out = l.tr;
 	return rc;
 }

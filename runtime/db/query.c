@@ -154,6 +154,28 @@ static int first_run(struct ldfi_db *db, struct ldfi_db_summary *s)
 	return rc;
 }
 
+/* The figures the explorer saved when it stopped (the `explore` table's
+ * pruned and wall_s), which replace what the tables alone can tell: the
+ * hypotheses' statuses (no hypothesis is stored as pruned) and the sum of
+ * the executions' times. */
+static int explore_figures(struct ldfi_db *db, struct ldfi_db_summary *s)
+{
+	static const char key[] = "SELECT value FROM explore WHERE key = ?1";
+	char *pruned = NULL, *wall = NULL;
+	int rc;
+
+	if (!(rc = query_text(db, key, "pruned", &pruned)) &&
+	    !(rc = query_text(db, key, "wall_s", &wall))) {
+		if (pruned)
+			s->pruned = strtol(pruned, NULL, 10);
+		if (wall)
+			s->wall_s = strtod(wall, NULL);
+	}
+	free(pruned);
+	free(wall);
+	return rc;
+}
+
 int ldfi_db_summary(struct ldfi_db *db, struct ldfi_db_summary *s)
 {
 	static const char count[] = "SELECT count(*) FROM hypotheses WHERE status = ?1";
@@ -174,7 +196,7 @@ int ldfi_db_summary(struct ldfi_db *db, struct ldfi_db_summary *s)
 	    (rc = query_long(db, count, "pending", &s->pending)))
 		return rc;
 	s->wall_s = (double)wall_us / 1e6;
-	return 0;
+	return explore_figures(db, s);
 }
 
 void ldfi_db_summary_finish(struct ldfi_db_summary *s)

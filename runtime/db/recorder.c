@@ -3,16 +3,19 @@
  * SQLite file (docs/provenance.md), one transaction per run, with statements prepared
  * once per handle. Schema, pragmas and queries: docs/provenance.md.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
 #include "ldfi/conf.h"
 #include "model/util.h"
 #include "runtime/db/handle.h"
+#include "runtime/runtime.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
@@ -474,7 +477,30 @@ static int identify(sqlite3 *sql, const char *path, int *empty, char *err, size_
 	return 0;
 }
 
-int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errlen)
+/* A read-only connection reads what an exploration wrote: a database that
+ * is not ldfi's, is empty or needs an upgrade is refused. */
+static int check_readonly(sqlite3 *sql, const char *path, int empty, char *err, size_t errlen)
+{
+	char buf[64];
+
+	if (empty) {
+		snprintf(err, errlen, "%s: not an ldfi database (an empty file)", path);
+		return LDFI_EDB;
+	}
+	if (meta_text(sql, "schema_version", buf, sizeof(buf)) != SQLITE_OK ||
+	    strtoll(buf, NULL, 10) < LDFI_DB_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "%s: schema version %s needs an upgrade to %d, which a read-only "
+			 "database cannot take: open it once with write access",
+			 path, buf, LDFI_DB_SCHEMA_VERSION);
+		return LDFI_EDB;
+	}
+	return 0;
+}
+
+/* Configure a read-write connection (WAL, pragmas) and create or upgrade
+ * the schema; `what` names the step that failed. */
+static int setup_readwrite(sqlite3 *sql, int empty, const char **what)
 {
 	/* cache_size: 512 KiB, so memory stays flat over a long explore
 	 * (docs/performance.md, peak RSS); neither 2 MiB nor 512 MB recorded
@@ -482,10 +508,80 @@ int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errle
 	static const char pragmas[] = "PRAGMA synchronous = NORMAL;"
 				      "PRAGMA temp_store = MEMORY;"
 				      "PRAGMA cache_size = -512;";
-	struct ldfi_db *db;
-	const char *what = "";
 	char *emsg = NULL;
 	long long tmp;
+	int rc;
+
+	/* Ours (or empty): now the connection may be configured. WAL lets
+	 * readers (lineage, a user's sqlite3 shell) run while a run is written. */
+	*what = "PRAGMA journal_mode = WAL";
+	if ((rc = query_int(sql, "PRAGMA journal_mode = WAL", 0, &tmp)) != SQLITE_OK)
+		return rc;
+	*what = "pragmas";
+	rc = sqlite3_exec(sql, pragmas, NULL, NULL, &emsg);
+	sqlite3_free(emsg);
+	if (rc != SQLITE_OK)
+		return rc;
+	return empty ? create_schema(sql, what) : upgrade_schema(sql, what);
+}
+
+/* "file:PATH?immutable=1", PATH percent-encoded, in *uri (malloc'd). */
+static int immutable_uri(const char *path, char **uri)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), k = 0;
+	char *u = malloc(3 * n + sizeof("file:?immutable=1"));
+
+	if (!(*uri = u))
+		return LDFI_ENOMEM;
+	k += (size_t)sprintf(u, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p)) {
+			u[k++] = (char)*p;
+		} else {
+			u[k++] = '%';
+			u[k++] = hex[*p >> 4];
+			u[k++] = hex[*p & 15];
+		}
+	}
+	strcpy(u + k, "?immutable=1");
+	return 0;
+}
+
+/*
+ * A WAL database on a read-only file system cannot be opened read-only the
+ * usual way: SQLite needs to create its -shm file. When there is no -wal
+ * file with content (every write was checkpointed, as when the last writer
+ * closed it), the database file alone is the whole database and is opened
+ * as immutable. Returns SQLITE_OK, or the error of the first open.
+ */
+static int reopen_immutable(struct ldfi_db *db, const char *path, int rc)
+{
+	struct stat sb;
+	char *wal, *uri;
+	int ok;
+
+	if ((rc & 0xff) != SQLITE_CANTOPEN || asprintf(&wal, "%s-wal", path) < 0)
+		return rc;
+	ok = stat(wal, &sb) != 0 || sb.st_size == 0;
+	free(wal);
+	if (!ok || immutable_uri(path, &uri))
+		return rc;
+	sqlite3_close_v2(db->sql);
+	rc = sqlite3_open_v2(uri, &db->sql,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db->sql, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	return rc;
+}
+
+static int open_db(const char *path, bool readonly, struct ldfi_db **out, char *err,
+		   size_t errlen)
+{
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	struct ldfi_db *db;
+	const char *what = "";
 	int empty, rc, ret;
 
 	*out = NULL;
@@ -499,40 +595,27 @@ int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errle
 		return LDFI_ENOMEM;
 	}
 	db->busy_ms = LDFI_DB_BUSY_TIMEOUT_MS;
-	rc = sqlite3_open_v2(
-	    path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 			 db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
 		ret = rc == SQLITE_NOMEM ? LDFI_ENOMEM : LDFI_EDB;
 		goto err_close;
 	}
+	if (readonly &&
+	    (rc = sqlite3_exec(db->sql, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)))
+		reopen_immutable(db, path, rc);
 	sqlite3_extended_result_codes(db->sql, 1);
 	sqlite3_busy_timeout(db->sql, db->busy_ms);
 
 	ret = identify(db->sql, path, &empty, err, errlen);
+	if (!ret && readonly)
+		ret = check_readonly(db->sql, path, empty, err, errlen);
 	if (ret)
 		goto err_close;
-
-	/* Ours (or empty): now the connection may be configured. WAL lets
-	 * readers (lineage, a user's sqlite3 shell) run while a run is written. */
-	what = "PRAGMA journal_mode = WAL";
-	rc = query_int(db->sql, "PRAGMA journal_mode = WAL", 0, &tmp);
-	if (rc != SQLITE_OK)
+	if (!readonly && (rc = setup_readwrite(db->sql, empty, &what)) != SQLITE_OK)
 		goto err_sql;
-	what = "pragmas";
-	rc = sqlite3_exec(db->sql, pragmas, NULL, NULL, &emsg);
-	sqlite3_free(emsg);
-	if (rc != SQLITE_OK)
-		goto err_sql;
-	if (empty) {
-		rc = create_schema(db->sql, &what);
-		if (rc != SQLITE_OK)
-			goto err_sql;
-	} else if ((rc = upgrade_schema(db->sql, &what)) != SQLITE_OK) {
-		goto err_sql;
-	}
-	for (int i = 0; i < ST_COUNT; i++) {
+	for (int i = 0; i < ST_COUNT && !readonly; i++) {
 		rc = sqlite3_prepare_v3(db->sql, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
 					&db->st[i], NULL);
 		if (rc != SQLITE_OK) {
@@ -542,6 +625,7 @@ int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errle
 			goto err_close;
 		}
 	}
+	db->readonly = readonly;
 	db->err[0] = '\0';
 	*out = db;
 	return 0;
@@ -557,6 +641,16 @@ err_sql:
 err_close:
 	ldfi_db_close(db);
 	return ret;
+}
+
+int ldfi_db_open(const char *path, struct ldfi_db **out, char *err, size_t errlen)
+{
+	return open_db(path, false, out, err, errlen);
+}
+
+int ldfi_db_open_readonly(const char *path, struct ldfi_db **out, char *err, size_t errlen)
+{
+	return open_db(path, true, out, err, errlen);
 }
 
 /* ---- recording ---- */
@@ -879,6 +973,9 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 		const struct ldfi_msg *m = &tr->msgs[i];
 		int f = lost_by(x, m);
 
+		if (i % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+			return ldfi_db_set_err(db, LDFI_ESTOPPED, "record run: %s",
+					       ldfi_strerror(LDFI_ESTOPPED));
 		rc = sqlite3_bind_int64(st, 2, m->id);
 		rc |= sqlite3_bind_text(st, 3, ldfi_msg_kind_name(m->kind), -1, SQLITE_STATIC);
 		rc |= sqlite3_bind_text(st, 4, c->nodes[m->src_node].name, x->node_len[m->src_node],
@@ -952,6 +1049,10 @@ static int insert_outputs(struct ldfi_db *db, const struct run_ctx *x)
 	}
 	for (i = 0; i < tr->n_outs; i++) {
 		const struct ldfi_output *o = &tr->outs[i];
+
+		if (i % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
+			return ldfi_db_set_err(db, LDFI_ESTOPPED, "record run: %s",
+					       ldfi_strerror(LDFI_ESTOPPED));
 		const char *sink = c->comps[o->comp].name, *node = c->nodes[o->node].name;
 		int sink_len = x->comp_len[o->comp], node_len = x->node_len[o->node];
 
@@ -1042,10 +1143,7 @@ static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
 			rc |= sqlite3_bind_text(sr, 6, ldfi_problem_name(o->problem), -1,
 						SQLITE_STATIC);
 			rc |= sqlite3_bind_int(sr, 7, o->count);
-			if (o->problem == LDFI_PROBLEM_UNEXPECTED)
-				rc |= sqlite3_bind_int(sr, 8, o->expected);
-			else
-				rc |= sqlite3_bind_null(sr, 8);
+			rc |= sqlite3_bind_int(sr, 8, o->expected);
 			rc = exec_st(sr, rc);
 		}
 		if (rc != SQLITE_OK)
@@ -1076,6 +1174,10 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 	if (!db)
 		return LDFI_EINVAL;
 	db->err[0] = '\0';
+	if (db->readonly) {
+		ldfi_db_set_err(db, 0, "record run: the database is open read-only");
+		return LDFI_EINVAL;
+	}
 	if (!tr || !tr->conf) {
 		ldfi_db_set_err(db, 0, "record run: no trace");
 		return LDFI_EINVAL;

@@ -464,6 +464,11 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 		return rc;
 	}
 	for (lv->round = 1; lv->round <= conf->eot && !rc; lv->round++) {
+		if (ldfi_rt_stop_requested()) {
+			snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ESTOPPED));
+			rc = LDFI_ESTOPPED;
+			break;
+		}
 		rc = run_round(lv, from, to, err, errlen);
 		from = to;
 		to = lv->tr->n_msgs;

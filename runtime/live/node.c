@@ -222,6 +222,9 @@ int ldfi_live_node_main(void *conf, int node, int fd)
 	struct node nd = {0};
 	int rc;
 
+	/* Inherited from the explore loop: budgets are ldfi's to look at, the
+	 * node answers its rounds (it is killed when ldfi stops). */
+	ldfi_rt_set_stop(NULL, NULL);
 	nd.conf = conf;
 	nd.node = node;
 	nd.outs_sent = calloc((size_t)nd.conf->n_comps + 1, sizeof(int));

@@ -22,6 +22,7 @@
 #include "ldfi/ldfi.h"
 #include "runtime/live/frame.h"
 #include "runtime/live/supervisor.h"
+#include "runtime/runtime.h"
 
 enum proc_state {
 	PROC_RUNNING = 0,
@@ -44,6 +45,7 @@ struct ldfi_sup {
 	struct event_base *base;
 	struct event *deadline; /* the run's time limit */
 	struct event *grace;	/* close: how long nodes get to exit */
+	struct event *poll;	/* a barrier's look at the stop request */
 	struct sigaction old_pipe;
 	int64_t t0_ms;
 	int round;
@@ -225,6 +227,20 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(s->base);
 }
 
+/* Every 100 ms of a barrier: a budget that ran out or a signal (runtime.h
+ * ldfi_rt_set_stop) ends the wait, whatever the nodes are doing. */
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct ldfi_sup *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (ldfi_rt_stop_requested()) {
+		fail(s, LDFI_ESTOPPED, "%s", ldfi_strerror(LDFI_ESTOPPED));
+		event_base_loopbreak(s->base);
+	}
+}
+
 /* The supervisor as seen by a node process: keeps what it inherited
  * reachable (for leak checkers looking at the child when it exits). */
 static struct ldfi_sup *child_sup;
@@ -269,6 +285,8 @@ static void destroy(struct ldfi_sup *s)
 			bufferevent_free(s->p[i].bev);
 	if (s->deadline)
 		event_free(s->deadline);
+	if (s->poll)
+		event_free(s->poll);
 	if (s->grace)
 		event_free(s->grace);
 	if (s->base)
@@ -350,7 +368,8 @@ int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *e
 	}
 	s->deadline = evtimer_new(s->base, on_timer, s);
 	s->grace = evtimer_new(s->base, on_timer, s);
-	if (!s->deadline || !s->grace) {
+	s->poll = event_new(s->base, -1, EV_PERSIST, on_poll, s);
+	if (!s->deadline || !s->grace || !s->poll) {
 		snprintf(err, errlen, "evtimer_new failed");
 		goto err_socks;
 	}
@@ -399,9 +418,16 @@ int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen)
 		if (s->p[i].state == PROC_RUNNING)
 			s->waiting++;
 	}
+	{
+		struct timeval tv = {0, 100 * 1000};
+
+		if (evtimer_add(s->poll, &tv))
+			fail(s, LDFI_EIO, "evtimer_add failed in round %d", round);
+	}
 	while (s->waiting > 0 && !s->rc && !s->timed_out)
 		if (event_base_loop(s->base, EVLOOP_ONCE) < 0)
 			fail(s, LDFI_EIO, "event loop failed in round %d", round);
+	evtimer_del(s->poll);
 	if (!s->rc && s->timed_out) {
 		for (int i = 0; i < s->o.n_nodes; i++)
 			if (s->p[i].state == PROC_RUNNING && !s->p[i].answered) {

@@ -10,6 +10,7 @@
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
+#include "runtime/runtime.h"
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
 
@@ -72,6 +73,8 @@ static void print_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_
 		fprintf(f, "sink %s on ", c->name);
 	else if (c->kind == LDFI_KIND_PLUGIN)
 		fprintf(f, "stage %s runs plugin %s from %s on ", c->name, c->symbol, c->library);
+	else if (c->kind == LDFI_KIND_PROCESS)
+		fprintf(f, "stage %s runs process '%s' on ", c->name, c->command);
 	else if (c->kind == LDFI_KIND_WINDOW_COUNT)
 		fprintf(f, "stage %s counts by key in windows of %d round%s on ", c->name,
 			c->window, c->window == 1 ? "" : "s");
@@ -141,6 +144,16 @@ int ldfi_cmd_check(int argc, char **argv)
 	conf = ldfi_cli_load(a.pos[0], -1, -1, -1, &status);
 	if (!conf)
 		return status;
+	{
+		char err[1024];
+		int rc = ldfi_process_resolve(conf, err, sizeof(err));
+
+		if (rc) {
+			fprintf(stderr, "%s\n", rc == LDFI_EINVAL ? err : ldfi_strerror(rc));
+			ldfi_conf_destroy(conf);
+			return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+		}
+	}
 	ldfi_cli_conf_summary(conf, stdout);
 	ldfi_conf_destroy(conf);
 	return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
@@ -58,6 +59,44 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 	return conf;
 }
 
+int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
+		       const char *log_dir)
+{
+	char err[4096];
+	int rc;
+
+	if (!ldfi_conf_has_processes(conf))
+		return 0;
+	if (ldfi_conf_has_plugins(conf)) {
+		fprintf(stderr,
+			"ldfi %s: %s: a conf with both plugin stages or checks and process stages "
+			"is not supported yet (docs/process-stages.md, Limits)\n",
+			cmd, conf->path);
+		return LDFI_EXIT_USAGE;
+	}
+	if (live) {
+		fprintf(stderr,
+			"ldfi %s: %s: --engine live does not run process stages yet "
+			"(docs/process-stages.md, Limits)\n",
+			cmd, conf->path);
+		return LDFI_EXIT_USAGE;
+	}
+	if (log_dir && ldfi_mkdir_p(log_dir)) {
+		fprintf(stderr, "ldfi %s: %s: %s\n", cmd, log_dir, strerror(errno));
+		return LDFI_EXIT_INTERNAL;
+	}
+	if ((rc = ldfi_process_start(conf, log_dir, err, sizeof(err)))) {
+		fprintf(stderr, "%s\n", err);
+		return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+	}
+	if ((rc = ldfi_process_selfcheck(conf, err, sizeof(err)))) {
+		fprintf(stderr, "ldfi %s: %s\n", cmd, err);
+		ldfi_process_stop();
+		return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
 const char *ldfi_cli_program = "ldfi";
 
 int ldfi_cli_main(int argc, char **argv)
@@ -85,6 +124,6 @@ int ldfi_cli_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
+			return ldfi_cli_flush_stdout(cmds[i].fn(argc - 1, argv + 1));
 	return ldfi_cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 }

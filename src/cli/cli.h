@@ -34,6 +34,29 @@ int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
  * the exit status (2 for bad input, 4 for I/O). The conf is the caller's. */
 struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status);
 
+/* Refuse (print a usage error, return LDFI_EXIT_USAGE) a report `path`
+ * given as option `opt` that is the database `db` or its -wal, -shm or
+ * -journal file (the same file, or the same directory entry when it does
+ * not exist yet); 0 when `path` is NULL or another file. */
+int ldfi_cli_refuse_db_path(const char *cmd, const char *db, const char *opt, const char *path);
+
+/* A command's last word on stdout: flush it; when that or any earlier write
+ * failed (a full disk, /dev/full), say so on stderr and return
+ * LDFI_EXIT_INTERNAL instead of `status`. */
+int ldfi_cli_flush_stdout(int status);
+
+/*
+ * For a conf with process stages (docs/process-stages.md), before its first
+ * execution: refuse what is not supported yet (C plugins beside process
+ * stages, --engine live: `live` true), start the processes (their stderr
+ * to LOG_DIR/STAGE@NODE.log, or to ldfi's when `log_dir` is NULL), and run
+ * the determinism check. Prints "ldfi CMD: ..." on error and returns the
+ * exit status (2: configuration, nondeterminism; 4: I/O); 0 otherwise, and
+ * for a conf without process stages.
+ */
+int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
+		       const char *log_dir);
+
 struct ldfi_db;
 struct ldfi_explore_result;
 

@@ -41,10 +41,15 @@ static void on_signal(int sig)
 static void show_progress(void *arg, const struct ldfi_explore_progress *p)
 {
 	bool tty = isatty(2);
+	char pending[32];
 
 	(void)arg;
-	fprintf(stderr, "%sexecutions %ld, hypotheses pending %ld, elapsed %.1f s%s",
-		tty ? "\r" : "", p->executions, p->pending, p->elapsed_s, tty ? "   " : "\n");
+	if (p->pending < 0)
+		snprintf(pending, sizeof(pending), "over 10^15");
+	else
+		snprintf(pending, sizeof(pending), "%ld", p->pending);
+	fprintf(stderr, "%sexecutions %ld, hypotheses pending %s, elapsed %.1f s%s",
+		tty ? "\r" : "", p->executions, pending, p->elapsed_s, tty ? "   " : "\n");
 	if (p->final && tty)
 		fputc('\n', stderr);
 }
@@ -114,13 +119,16 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 			o->out_dir = a.value;
 			break;
 		case OPT_JSON:
-			c->json = a.value;
-			break;
 		case OPT_JUNIT:
-			c->junit = a.value;
-			break;
 		case OPT_HTML:
-			c->html = a.value;
+			if (!a.value[0])
+				return ldfi_cli_usage_error("explore", "%s needs a %s",
+							    id == OPT_JSON    ? "--json"
+							    : id == OPT_JUNIT ? "--junit"
+									      : "--html",
+							    id == OPT_HTML ? "directory" : "file name");
+			*(id == OPT_JSON ? &c->json : id == OPT_JUNIT ? &c->junit : &c->html) =
+			    a.value;
 			break;
 		case OPT_QUIET:
 			c->quiet = true;
@@ -190,7 +198,12 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 	signal(SIGTERM, SIG_DFL);
 	if (rc) {
 		fprintf(stderr, "ldfi explore: %s\n", err);
-		if (res.db_path)
+		if (res.db_path && rc == LDFI_EFORMAT)
+			fprintf(stderr,
+				"ldfi explore: %s is damaged: move it away, or use --fresh to start "
+				"over\n",
+				res.db_path);
+		else if (res.db_path)
 			fprintf(
 			    stderr,
 			    "ldfi explore: %s: %s; exploration stopped, the runs recorded so far "
@@ -210,9 +223,10 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 /* Most fault variables (possible faults) an exploration accepts. */
 #define LDFI_MAX_VARS 100000
 
-/* Refuse, before running anything, an execution over LDFI_MAX_MESSAGES
- * (estimated) or a fault space over LDFI_MAX_VARS: exit 2 with the numbers. */
-static int refuse_large(struct ldfi_conf *conf)
+/* Refuse, before running anything, an execution over LDFI_MAX_MESSAGES or
+ * an exploration over LDFI_MAX_MEMORY (estimated), or a fault space over
+ * LDFI_MAX_VARS: exit 2 with the numbers. */
+static int refuse_large(struct ldfi_conf *conf, enum ldfi_strategy strategy)
 {
 	long long n = conf->n_nodes, crash = conf->crashes > 0 ? n * conf->eot : 0;
 	long long omit = n * (n - 1) * (conf->eff > 1 ? conf->eff - 1 : 0);
@@ -227,7 +241,10 @@ static int refuse_large(struct ldfi_conf *conf)
 		    conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
 		return LDFI_EXIT_USAGE;
 	}
-	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
+	if (ldfi_rt_too_large(conf,
+			      strategy == LDFI_STRATEGY_LDFI ? LDFI_BYTES_PER_MSG_LINEAGE
+							     : LDFI_BYTES_PER_MSG_RUN,
+			      msg, sizeof(msg))) {
 		fprintf(stderr, "ldfi explore: %s\n", msg);
 		return LDFI_EXIT_USAGE;
 	}
@@ -243,6 +260,31 @@ static int default_jobs(void)
 	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
+/* No report may be written over OUT/provenance.db or its -wal, -shm and
+ * -journal files (exit 2 with a message). */
+static int refuse_clobber(const struct explore_cmd *c)
+{
+	char *db, *index = NULL;
+	int status;
+
+	if (asprintf(&db, "%s/provenance.db", c->o.out_dir) < 0)
+		goto err_nomem;
+	if (c->html && asprintf(&index, "%s/index.html", c->html) < 0) {
+		free(db);
+		goto err_nomem;
+	}
+	if (!(status = ldfi_cli_refuse_db_path("explore", db, "--json", c->json)) &&
+	    !(status = ldfi_cli_refuse_db_path("explore", db, "--junit", c->junit)))
+		status = ldfi_cli_refuse_db_path("explore", db, "--html", index);
+	free(db);
+	free(index);
+	return status;
+
+err_nomem:
+	fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(LDFI_ENOMEM));
+	return LDFI_EXIT_INTERNAL;
+}
+
 int ldfi_cmd_explore(int argc, char **argv)
 {
 	struct explore_cmd c = {
@@ -253,13 +295,28 @@ int ldfi_cmd_explore(int argc, char **argv)
 	status = parse_opts(argc, argv, &c, bounds);
 	if (status)
 		return status < 0 ? 0 : status;
+	if ((status = refuse_clobber(&c)))
+		return status;
 	conf = ldfi_cli_load(c.o.conf_path, bounds[0], bounds[1], bounds[2], &status);
 	if (!conf)
 		return status;
 	apply_choices(&c, conf);
-	status = refuse_large(conf);
+	status = refuse_large(conf, c.o.strategy);
+	if (!status && ldfi_conf_has_processes(conf)) {
+		char *logs = NULL;
+
+		if (asprintf(&logs, "%s/logs", c.o.out_dir) < 0) {
+			fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(LDFI_ENOMEM));
+			status = LDFI_EXIT_INTERNAL;
+		} else {
+			status = ldfi_cli_processes("explore", conf, c.o.engine == LDFI_ENGINE_LIVE,
+						    logs);
+		}
+		free(logs);
+	}
 	if (!status)
 		status = run_explore(&c, conf);
+	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;
 }

@@ -53,6 +53,7 @@ struct merge {
 	struct shard *s;
 	int n;
 	int count; /* N of the shards */
+	int lock;  /* on --out (ldfi_db_out_lock), -1 when not held */
 	struct ldfi_db *db;
 	char *db_path;
 	struct ldfi_conf *conf;
@@ -183,7 +184,7 @@ static int load_conf(struct merge *m)
 {
 	const struct shard *s0 = &m->s[0];
 	const char *path = m->o.conf ? m->o.conf : s0->sum.conf;
-	char v[64], *dg;
+	char v[64], err[512] = "", *dg;
 	int status = 0;
 
 	if (!path) {
@@ -205,7 +206,8 @@ static int load_conf(struct merge *m)
 	m->eo.jobs = 1;
 	m->eo.program = ldfi_cli_program;
 	m->eo.out_dir = m->o.out.out_dir;
-	dg = ldfi_explore_digest(path, m->conf, &m->eo);
+	if (ldfi_explore_digest(m->conf, &m->eo, &dg, err, sizeof(err)))
+		dg = NULL;
 	if (!dg || strcmp(dg, s0->base) != 0) {
 		fprintf(stderr,
 			"ldfi merge: %s is not the pipeline the shards explored (it changed "
@@ -219,45 +221,58 @@ static int load_conf(struct merge *m)
 	return 0;
 }
 
-/* OUT/provenance.db, emptied: a merge's of the same shards is replaced; an
- * exploration's is never touched. */
+/* OUT, locked (runtime/db/state.h), and its provenance.db emptied: a
+ * merge's of the same shards is replaced; an exploration's is never
+ * touched. */
 static int open_out(struct merge *m)
 {
-	char err[1024], *dg;
+	const char *out = m->o.out.out_dir;
+	char err[1024], *dg, *old = NULL;
+	long runs = 0;
 	int rc;
 
-	if (asprintf(&dg, "%s merged=%d", m->s[0].base, m->count) < 0)
-		return LDFI_EXIT_INTERNAL;
 	for (int i = 0; i < m->n; i++) {
 		char a[PATH_MAX], b[PATH_MAX];
 
-		if (realpath(m->o.out.out_dir, a) && realpath(m->s[i].dir, b) && !strcmp(a, b)) {
-			fprintf(stderr, "ldfi merge: --out %s is one of the shards\n",
-				m->o.out.out_dir);
-			free(dg);
+		if (realpath(out, a) && realpath(m->s[i].dir, b) && !strcmp(a, b)) {
+			fprintf(stderr, "ldfi merge: --out %s is one of the shards\n", out);
 			return LDFI_EXIT_USAGE;
 		}
 	}
-	rc = ldfi_db_state_open(m->o.out.out_dir, dg, false, &m->db, &m->db_path, err,
-				sizeof(err));
+	if (ldfi_db_out_lock(out, &m->lock, err, sizeof(err))) {
+		fprintf(stderr, "ldfi merge: %s\n", err);
+		m->lock = -1;
+		return LDFI_EXIT_INTERNAL;
+	}
+	if (asprintf(&dg, "%s merged=%d", m->s[0].base, m->count) < 0)
+		return LDFI_EXIT_INTERNAL;
+	rc = ldfi_db_state_open(out, false, &m->db, &m->db_path, err, sizeof(err));
+	if (!rc)
+		rc = ldfi_db_state_digest(m->db, &old);
+	if (!rc)
+		rc = ldfi_db_state_foreign_runs(m->db, "", -1, -1, -1, &runs); /* all runs */
+	if (!rc && ((old && strcmp(old, dg) != 0) || (!old && runs > 0))) {
+		fprintf(stderr,
+			"ldfi merge: %s holds an exploration, not this merge; give another --out\n",
+			out);
+		free(old);
+		free(dg);
+		return LDFI_EXIT_USAGE;
+	}
+	free(old);
 	if (!rc) {
-		/* The same merge before: start it over. */
+		/* Empty, or the same merge before: start it over. */
 		ldfi_db_close(m->db);
 		free(m->db_path);
 		m->db = NULL;
 		m->db_path = NULL;
-		rc = ldfi_db_state_open(m->o.out.out_dir, dg, true, &m->db, &m->db_path, err,
-					sizeof(err));
+		rc = ldfi_db_state_open(out, true, &m->db, &m->db_path, err, sizeof(err));
 	}
+	if (!rc && ldfi_db_state_set(m->db, "digest", dg))
+		snprintf(err, sizeof(err), "%s: %s", m->db_path, ldfi_db_errmsg(m->db)), rc = LDFI_EDB;
 	free(dg);
-	if (rc == LDFI_EINVAL) {
-		fprintf(stderr, "ldfi merge: %s holds an exploration, not this merge; give another "
-				"--out\n",
-			m->o.out.out_dir);
-		return LDFI_EXIT_USAGE;
-	}
 	if (rc) {
-		fprintf(stderr, "ldfi merge: %s\n", err);
+		fprintf(stderr, "ldfi merge: %s\n", err[0] ? err : ldfi_db_errmsg(m->db));
 		return LDFI_EXIT_INTERNAL;
 	}
 	return 0;
@@ -433,13 +448,11 @@ static int build(struct merge *m, struct ldfi_explore_result *res)
 	for (int i = 1; i < m->n; i++)
 		if (m->s[i].index < first->index)
 			first = &m->s[i];
-	rc = ldfi_db_load_run(m->db, m->conf, first->sum.ff_run + first->offset, NULL,
-			      &res->fault_free);
+	rc = ldfi_db_load_run(m->db, m->conf, first->sum.ff_run + first->offset, &res->fault_free);
 	if (!rc && best) {
 		if (!(res->cex = calloc(1, sizeof(*res->cex))))
 			return LDFI_ENOMEM;
-		rc = ldfi_db_load_run(m->db, m->conf, best->best, res->fault_free,
-				      &res->cex[0].trace);
+		rc = ldfi_db_load_run(m->db, m->conf, best->best, &res->cex[0].trace);
 		res->cex[0].run_id = best->best;
 		res->cex[0].execution = best->best - best->offset;
 		res->n_cex = !rc;
@@ -462,11 +475,12 @@ static void merge_finish(struct merge *m)
 	ldfi_db_close(m->db);
 	free(m->db_path);
 	ldfi_conf_destroy(m->conf);
+	ldfi_db_out_unlock(m->lock);
 }
 
 int ldfi_cmd_merge(int argc, char **argv)
 {
-	struct merge m = {0};
+	struct merge m = {.lock = -1};
 	struct ldfi_explore_result res;
 	int status = parse_opts(argc, argv, &m.o);
 

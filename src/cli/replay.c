@@ -368,6 +368,8 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 		status = LDFI_EXIT_USAGE;
 		goto out;
 	}
+	if ((status = ldfi_cli_processes("replay", conf, engine == LDFI_ENGINE_LIVE, NULL)))
+		goto out;
 	printf("replaying %s under %s (eot=%d eff=%d crashes=%d)\n", rp->conf, rp->faults,
 	       conf->eot, conf->eff, conf->crashes);
 	rc = ldfi_engine_exec(engine, conf, &fs, NULL, &tr, err, sizeof(err));
@@ -396,6 +398,7 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 out:
 	ldfi_trace_destroy(tr);
 	ldfi_faults_finish(&fs);
+	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;
 }

@@ -18,6 +18,8 @@
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
 #include "runtime/db/db.h"
+#include "runtime/db/state.h"
+#include "runtime/runtime.h"
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
 #include "src/explore/explore.h"
@@ -46,6 +48,21 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 	if (!o->html)
 		return ldfi_cli_usage_error("report", "nothing to write: give --html DIR");
 	return 0;
+}
+
+/* The page, DIR/index.html, is not the database or one of its files. */
+static int refuse_clobber(const struct report_opts *o)
+{
+	char *index;
+	int status;
+
+	if (asprintf(&index, "%s/index.html", o->html) < 0) {
+		fprintf(stderr, "ldfi report: %s\n", ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_EXIT_INTERNAL;
+	}
+	status = ldfi_cli_refuse_db_path("report", o->db, "--html", index);
+	free(index);
+	return status;
 }
 
 /* "strategy=ldfi seed=1" of the explore digest into the options. */
@@ -80,6 +97,11 @@ static void set_verdict(struct ldfi_explore_result *res, const struct ldfi_db_su
 		snprintf(res->reason, sizeof(res->reason), "%s", r->reason ? r->reason : "");
 	} else if (r->cex_run) {
 		res->verdict = LDFI_VERDICT_COUNTEREXAMPLE;
+	} else if (r->digest) {
+		res->verdict = LDFI_VERDICT_INCONCLUSIVE;
+		snprintf(res->reason, sizeof(res->reason),
+			 "no verdict recorded yet: the exploration is under way, or stopped "
+			 "before it ended (run it again to resume)");
 	} else {
 		res->verdict = LDFI_VERDICT_INCONCLUSIVE;
 		snprintf(res->reason, sizeof(res->reason),
@@ -105,11 +127,11 @@ static int build(struct ldfi_db *db, const struct ldfi_db_summary *r, const char
 	if (!(res->db_path = strdup(path)))
 		return LDFI_ENOMEM;
 	if (r->ff_run)
-		rc = ldfi_db_load_run(db, res->conf, r->ff_run, NULL, &res->fault_free);
+		rc = ldfi_db_load_run(db, res->conf, r->ff_run, &res->fault_free);
 	if (!rc && r->cex_run) {
 		if (!(res->cex = calloc(1, sizeof(*res->cex))))
 			return LDFI_ENOMEM;
-		rc = ldfi_db_load_run(db, res->conf, r->cex_run, res->fault_free,
+		rc = ldfi_db_load_run(db, res->conf, r->cex_run,
 				      &res->cex[0].trace);
 		res->cex[0].run_id = r->cex_run;
 		res->cex[0].execution = r->cex_exec;
@@ -118,7 +140,7 @@ static int build(struct ldfi_db *db, const struct ldfi_db_summary *r, const char
 	return rc;
 }
 
-/* Open the database without creating it. */
+/* Open the database for reading only, without creating it. */
 static int open_db(const char *path, struct ldfi_db **db)
 {
 	struct stat sb;
@@ -132,7 +154,7 @@ static int open_db(const char *path, struct ldfi_db **db)
 		fprintf(stderr, "ldfi: %s: not a regular file\n", path);
 		return LDFI_EIO;
 	}
-	if (ldfi_db_open(path, db, err, sizeof(err))) {
+	if (ldfi_db_open_readonly(path, db, err, sizeof(err))) {
 		fprintf(stderr, "ldfi: %s\n", err);
 		return LDFI_EDB;
 	}
@@ -144,6 +166,9 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 				       int *status)
 {
 	const char *path = o->conf ? o->conf : r->conf;
+	struct ldfi_conf *conf;
+	char err[1024];
+	int rc;
 
 	if (!path) {
 		fprintf(stderr,
@@ -158,7 +183,16 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 		*status = LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
-	return ldfi_cli_load(path, r->eot, r->eff, r->crashes, status);
+	conf = ldfi_cli_load(path, r->eot, r->eff, r->crashes, status);
+	/* Process checks are asked again about the runs read back. */
+	if (conf && ldfi_conf_has_processes(conf) &&
+	    (rc = ldfi_process_start(conf, NULL, err, sizeof(err)))) {
+		fprintf(stderr, "%s\n", rc == LDFI_ENOMEM ? ldfi_strerror(rc) : err);
+		*status = rc == LDFI_ENOMEM ? LDFI_EXIT_INTERNAL : LDFI_EXIT_USAGE;
+		ldfi_conf_destroy(conf);
+		return NULL;
+	}
+	return conf;
 }
 
 static int report(const struct report_opts *o, struct ldfi_db *db, const struct ldfi_db_summary *r)
@@ -200,14 +234,18 @@ int ldfi_cmd_report(int argc, char **argv)
 
 	if (status)
 		return status < 0 ? 0 : status;
+	if ((status = refuse_clobber(&o)))
+		return status;
 	if (open_db(o.db, &db))
 		return LDFI_EXIT_INTERNAL;
 	rc = ldfi_db_summary(db, &r);
-	if (rc) {
+	/* no run: nothing to report (2); a damaged runs table (4) */
+	status = rc == LDFI_EFORMAT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+	if (rc || (rc = ldfi_db_state_check(db))) {
 		fprintf(stderr, "ldfi: %s: %s\n", o.db, ldfi_db_errmsg(db));
 		ldfi_db_close(db);
 		ldfi_db_summary_finish(&r);
-		return rc == LDFI_EFORMAT ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
+		return status;
 	}
 	status = report(&o, db, &r);
 	ldfi_db_close(db);
@@ -227,8 +265,9 @@ static int load_run(void *arg, int64_t id, const struct ldfi_trace *fault_free,
 		    struct ldfi_trace **out, char *err, size_t errlen)
 {
 	const struct html_db *h = arg;
-	int rc = ldfi_db_load_run(h->db, h->conf, id, fault_free, out);
+	int rc = ldfi_db_load_run(h->db, h->conf, id, out);
 
+	(void)fault_free; /* the checks are read back, not evaluated again */
 	if (rc)
 		snprintf(err, errlen, "%s", ldfi_db_errmsg(h->db));
 	return rc;
@@ -261,7 +300,7 @@ int ldfi_cli_html(const char *dir, const struct ldfi_explore_result *res, struct
 			fprintf(stderr, "ldfi: %s\n", err);
 		return rc;
 	}
-	if (!db && (rc = ldfi_db_open(res->db_path, &own, err, sizeof(err)))) {
+	if (!db && (rc = ldfi_db_open_readonly(res->db_path, &own, err, sizeof(err)))) {
 		fprintf(stderr, "ldfi: %s\n", err);
 		return rc;
 	}

@@ -144,12 +144,15 @@ int ldfi_cmd_run(int argc, char **argv)
 	conf = ldfi_cli_load(o.conf_path, o.eot, o.eff, o.crashes, &status);
 	if (!conf)
 		return status;
-	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
+	if (ldfi_rt_too_large(conf, LDFI_BYTES_PER_MSG_RUN, msg, sizeof(msg))) {
 		fprintf(stderr, "ldfi run: %s\n", msg);
 		ldfi_conf_destroy(conf);
 		return LDFI_EXIT_USAGE;
 	}
-	status = execute(&o, conf);
+	status = ldfi_cli_processes("run", conf, o.engine == LDFI_ENGINE_LIVE, NULL);
+	if (!status)
+		status = execute(&o, conf);
+	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;
 }

@@ -5,6 +5,7 @@
  * (inconclusive). State lives in OUT/provenance.db, so a stopped explore
  * resumes where it was. Nothing here prints: messages go to the caller.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "ldfi/ldfi.h"
+#include "model/canonical.h"
 #include "model/util.h"
 #include "runtime/db/db.h"
 #include "runtime/db/state.h"
@@ -26,10 +28,15 @@ struct explore {
 	struct ldfi_db *db;
 	struct ldfi_gen *gen;
 	int *vars;
+	pthread_t thread; /* the one that runs the explore (and reports progress) */
 	int *cex_vars; /* room for a fault set: the best counterexample's */
 	int *tmp_vars; /* room for a fault set */
 	double t0, last_progress;
-	char *err; /* the caller's message buffer */
+	long last_pending;     /* what the last progress report said was pending */
+	long n_resume;	       /* runs the database held when the explore began */
+	bool resume_stopped;   /* a budget ran out while they were read back */
+	bool gen_incomplete;   /* the strategy was stopped while it learned a run */
+	char *err;	       /* the caller's message buffer */
 	size_t errlen;
 };
 
@@ -80,6 +87,8 @@ void ldfi_explore_result_finish(struct ldfi_explore_result *res)
 		ldfi_trace_destroy(res->cex[i].trace);
 	free(res->cex);
 	free(res->db_path);
+	ldfi_db_out_unlock(res->out_lock - 1);
+	res->out_lock = 0;
 }
 
 static int vars_to_faults(const struct ldfi_space *sp, const int *vars, int n,
@@ -107,8 +116,22 @@ static void progress(struct explore *x, bool final)
 	if (!x->opts->progress || (!final && t - x->last_progress < 0.5))
 		return;
 	x->last_progress = t;
-	p = (struct ldfi_explore_progress){x->res->executions, x->gen->ops->pending(x->gen),
-					   t - x->t0, final};
+	x->last_pending = x->gen->ops->pending(x->gen);
+	p = (struct ldfi_explore_progress){x->res->executions, x->last_pending, t - x->t0, final};
+	x->opts->progress(x->opts->progress_arg, &p);
+}
+
+/* Progress from inside a long phase (a run, its recording, the strategy's
+ * search), where the strategy may be half-way through a change: the
+ * elapsed time moves on, the pending figure is the last one reported. */
+static void progress_inside(struct explore *x, double t)
+{
+	struct ldfi_explore_progress p;
+
+	if (!x->opts->progress || t - x->last_progress < 0.5)
+		return;
+	x->last_progress = t;
+	p = (struct ldfi_explore_progress){x->res->executions, x->last_pending, t - x->t0, false};
 	x->opts->progress(x->opts->progress_arg, &p);
 }
 
@@ -124,7 +147,20 @@ static int add_cex(struct explore *x, struct ldfi_trace *tr, int64_t run)
 	return 0;
 }
 
-/* Run one fault set, record it, and tell the strategy. Takes `fs`. */
+/* The strategy could not learn a run: an error, or a stop request in the
+ * middle (the strategy is then not to be asked anything more: the run is
+ * recorded and a resume learns it again). */
+static int learn_failed(struct explore *x, int rc)
+{
+	if (rc != LDFI_ESTOPPED)
+		return fail(x, rc, "%s", ldfi_strerror(rc));
+	x->gen_incomplete = true;
+	return rc;
+}
+
+/* Run one fault set, record it, and tell the strategy. Takes `fs`.
+ * LDFI_ESTOPPED: a budget ran out or a signal came during the run (not
+ * recorded), its recording (rolled back) or the strategy's learning. */
 static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults *fs)
 {
 	struct ldfi_run_info info = {ldfi_strategy_name(x->opts->strategy), 0, 0};
@@ -147,13 +183,14 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 		free(text);
 	}
 	ldfi_faults_finish(fs);
-	if (rc == LDFI_ELIMIT)
+	if (rc == LDFI_ELIMIT || rc == LDFI_ESTOPPED)
 		return rc;
 	if (rc)
 		return fail(x, rc, "execution failed: %s", why);
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
 	if ((rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
-		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+		if (rc != LDFI_ESTOPPED)
+			fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 		ldfi_trace_destroy(tr);
 		return rc;
 	}
@@ -165,12 +202,12 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	free(text);
 	if (!rc && (rc = x->gen->ops->learn(x->gen, tr, vars, n, tr->passed)))
-		fail(x, rc, "%s", ldfi_strerror(rc));
+		learn_failed(x, rc);
 	if (!rc && !x->res->fault_free) {
 		struct ldfi_trace *copy = NULL;
 
 		x->res->fault_free = tr;
-		if (!tr->passed && !(rc = ldfi_db_load_run(x->db, x->conf, run, tr, &copy)) &&
+		if (!tr->passed && !(rc = ldfi_db_load_run(x->db, x->conf, run, &copy)) &&
 		    (rc = add_cex(x, copy, run)))
 			ldfi_trace_destroy(copy);
 		return rc;
@@ -190,10 +227,10 @@ static int resume_trace(struct explore *x, const struct ldfi_db_run *r, struct l
 
 	*tr = NULL;
 	if (!x->res->fault_free || !r->passed)
-		rc = ldfi_db_load_run(x->db, x->conf, r->id, x->res->fault_free, tr);
+		rc = ldfi_db_load_run(x->db, x->conf, r->id, tr);
 	else if (x->gen->learns_from_traces)
 		rc = ldfi_db_load_trace(x->db, x->conf, r->id, tr);
-	if (rc)
+	if (rc && rc != LDFI_ESTOPPED)
 		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	return rc;
 }
@@ -203,28 +240,67 @@ static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 {
 	struct ldfi_faults fs;
 	struct ldfi_trace *tr = NULL;
-	char err[256];
+	char err[256] = "not a fault set of the bounds";
 	int rc;
 
 	ldfi_faults_init(&fs);
 	if (ldfi_faults_parse(x->conf, r->faults, &fs, err, sizeof(err)) ||
 	    faults_to_vars(&x->gen->space, &fs, x->vars)) {
 		ldfi_faults_finish(&fs);
-		return fail(x, LDFI_EFORMAT, "%s: run %lld: %s", x->res->db_path, (long long)r->id,
-			    err);
+		return fail(x, LDFI_EFORMAT, "%s: damaged database: run %lld: fault set '%s': %s",
+			    x->res->db_path, (long long)r->id, r->faults, err);
 	}
 	if (!(rc = resume_trace(x, r, &tr)) &&
 	    (rc = x->gen->ops->learn(x->gen, tr, x->vars, fs.n, r->passed)))
-		fail(x, rc, "%s", ldfi_strerror(rc));
-	x->res->executions++;
-	if (!rc && !x->res->fault_free)
+		learn_failed(x, rc);
+	if (!rc) /* read back and learned */
+		x->res->executions++;
+	if (!rc && !x->res->fault_free) {
+		struct ldfi_trace *copy = NULL;
+
+		/* A failing fault-free run is the counterexample too, as when
+		 * it ran (execute). */
 		x->res->fault_free = tr;
-	else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id)))
+		if (!r->passed && !(rc = ldfi_db_load_run(x->db, x->conf, r->id, &copy)) &&
+		    (rc = add_cex(x, copy, r->id)))
+			ldfi_trace_destroy(copy);
+		if (rc)
+			fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+	} else if (!rc && !r->passed && !(rc = add_cex(x, tr, r->id))) {
 		tr = NULL;
+	}
 	if (tr != x->res->fault_free)
 		ldfi_trace_destroy(tr);
 	ldfi_faults_finish(&fs);
 	return rc;
+}
+
+static int out_of_budget(void *arg);
+
+/* A budget ran out, or a signal came, while the recorded runs were read
+ * back: inconclusive, every recorded run counted, nothing saved over the
+ * state the database holds (the strategy has not seen every run). */
+static int stopped_resuming(struct explore *x)
+{
+	struct ldfi_explore_result *res = x->res;
+	const struct ldfi_explore_opts *o = x->opts;
+	long read = res->executions;
+
+	x->resume_stopped = true;
+	res->executions = x->n_resume;
+	res->verdict = LDFI_VERDICT_INCONCLUSIVE;
+	res->pending = 0;
+	if (interrupted(x))
+		snprintf(res->reason, sizeof(res->reason),
+			 "interrupted while reading back the %ld recorded executions (%ld read); "
+			 "run the same command to resume",
+			 x->n_resume, read);
+	else
+		snprintf(res->reason, sizeof(res->reason),
+			 "time limit %g s reached while reading back the %ld recorded executions "
+			 "(%ld read); run the same command to resume",
+			 o->time_limit_s, x->n_resume, read);
+	return 0;
 }
 
 static int resume(struct explore *x)
@@ -235,21 +311,55 @@ static int resume(struct explore *x)
 	if (rc)
 		return fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	if (n && strcmp(runs[0].faults, "none") != 0)
-		rc = fail(x, LDFI_EFORMAT, "%s: first run is not the fault-free run",
+		rc = fail(x, LDFI_EFORMAT, "%s: damaged database: the first run is not the fault-free run",
 			  x->res->db_path);
-	for (int i = 0; i < n && !rc; i++)
-		rc = resume_run(x, &runs[i]);
+	x->n_resume = n;
+	for (int i = 0; i < n && !rc; i++) {
+		progress(x, false);
+		if (out_of_budget(x))
+			rc = LDFI_ESTOPPED;
+		else
+			rc = resume_run(x, &runs[i]);
+	}
 	ldfi_db_runs_free(runs, n);
+	if (rc == LDFI_ESTOPPED)
+		return stopped_resuming(x);
 	return rc;
 }
 
-/* The solver polls this during long searches. */
+/* Polled during every long phase (ldfi_rt_set_stop, the strategy's stop
+ * callback): whether a budget ran out or a signal came; it also keeps the
+ * progress line moving there. */
 static int out_of_budget(void *arg)
 {
 	struct explore *x = arg;
+	double t = now_s();
 
-	return interrupted(x) ||
-	       (x->opts->time_limit_s > 0 && now_s() - x->t0 >= x->opts->time_limit_s);
+	/* The solver's worker threads (--jobs) poll this too: only the
+	 * explore's own thread reports progress; the others only read. */
+	if (pthread_equal(pthread_self(), x->thread))
+		progress_inside(x, t);
+	return interrupted(x) || (x->opts->time_limit_s > 0 && t - x->t0 >= x->opts->time_limit_s);
+}
+
+/* "; at least 4 hypotheses pending" for the reason of an inconclusive
+ * verdict: what is known of the work left. Strategy ldfi queues hypotheses
+ * as it derives them (at least that many); the others count the fault sets
+ * of the bounds not run yet (-1: too many to count). */
+static void pending_words(const struct explore *x, long pending, char *buf, size_t len)
+{
+	if (x->res->executions == 0)
+		snprintf(buf, len, " (the fault-free run was not finished)");
+	else if (pending < 0)
+		snprintf(buf, len, "; over 10^15 fault sets of the bounds not run yet");
+	else if (x->opts->strategy != LDFI_STRATEGY_LDFI)
+		snprintf(buf, len, "; %ld fault set%s of the bounds not run yet", pending,
+			 pending == 1 ? "" : "s");
+	else if (pending > 0)
+		snprintf(buf, len, "; at least %ld hypothes%s pending", pending,
+			 pending == 1 ? "is" : "es");
+	else
+		snprintf(buf, len, "; the next hypotheses were not derived yet");
 }
 
 static bool budget_left(struct explore *x)
@@ -259,20 +369,20 @@ static bool budget_left(struct explore *x)
 	double elapsed = now_s() - x->t0;
 	long pending = x->gen->ops->pending(x->gen);
 	const char *ex = res->executions == 1 ? "execution" : "executions";
+	char left[128];
 
+	pending_words(x, pending, left, sizeof(left));
 	if (interrupted(x))
 		snprintf(res->reason, sizeof(res->reason),
-			 "interrupted after %ld %s; at least %ld hypotheses pending "
-			 "(run the same command to resume)",
-			 res->executions, ex, pending);
+			 "interrupted after %ld %s%s (run the same command to resume)",
+			 res->executions, ex, left);
 	else if (o->max_runs && res->executions >= o->max_runs)
-		snprintf(res->reason, sizeof(res->reason),
-			 "max-runs %lld reached after %ld %s; at least %ld hypotheses pending",
-			 o->max_runs, res->executions, ex, pending);
+		snprintf(res->reason, sizeof(res->reason), "max-runs %lld reached after %ld %s%s",
+			 o->max_runs, res->executions, ex, left);
 	else if (o->time_limit_s > 0 && elapsed >= o->time_limit_s)
 		snprintf(res->reason, sizeof(res->reason),
-			 "time limit %g s reached after %ld %s; at least %ld hypotheses pending",
-			 o->time_limit_s, res->executions, ex, pending);
+			 "time limit %g s reached after %ld %s%s", o->time_limit_s,
+			 res->executions, ex, left);
 	else
 		return true;
 	res->verdict = LDFI_VERDICT_INCONCLUSIVE;
@@ -341,6 +451,16 @@ static bool before_cex(struct explore *x, const int *vars, int n)
 	return cmp_sets(vars, n, x->cex_vars, k) < 0;
 }
 
+/* A run, its recording or the strategy's learning was stopped: the budget
+ * that ran out words the inconclusive verdict. */
+static int budget_spent_now(struct explore *x)
+{
+	budget_left(x);
+	if (x->res->verdict != LDFI_VERDICT_INCONCLUSIVE) /* cannot be: the request fired */
+		return fail(x, LDFI_ESTOPPED, "%s", ldfi_strerror(LDFI_ESTOPPED));
+	return 0;
+}
+
 static int loop(struct explore *x)
 {
 	struct ldfi_explore_result *res = x->res;
@@ -366,8 +486,13 @@ static int loop(struct explore *x)
 			break;
 		ldfi_faults_init(&fs);
 		if ((rc = vars_to_faults(&x->gen->space, x->vars, n, &fs)) ||
-		    (rc = execute(x, x->vars, n, &fs)))
-			return rc;
+		    (rc = execute(x, x->vars, n, &fs))) {
+			if (rc == LDFI_ESTOPPED && res->n_cex && !x->opts->all) {
+				rc = 0; /* a counterexample, maybe not the first */
+				break;
+			}
+			return rc == LDFI_ESTOPPED ? budget_spent_now(x) : rc;
+		}
 	}
 	if (rc < 0)
 		return fail(x, rc, "%s", ldfi_strerror(rc));
@@ -431,7 +556,7 @@ static int shrink_size(struct explore *x, const int *cx, int k, int s, int *idx,
 		ldfi_faults_init(&fs);
 		if ((rc = vars_to_faults(&x->gen->space, sub, s, &fs)) ||
 		    (rc = execute(x, sub, s, &fs)))
-			return rc;
+			return rc == LDFI_ESTOPPED ? 0 : rc; /* the smallest so far stays */
 		if (x->res->n_cex > 1) {
 			keep_cex(x->res, x->res->n_cex - 1);
 			return 1;
@@ -510,10 +635,12 @@ static int start(struct explore *x)
 	struct ldfi_faults none;
 	int rc = resume(x);
 
-	if (!rc && x->res->executions == 0) {
-		ldfi_faults_init(&none);
-		rc = execute(x, NULL, 0, &none);
-	}
+	if (rc || x->res->executions > 0)
+		return rc ? rc : start_shard(x);
+	ldfi_faults_init(&none);
+	rc = execute(x, NULL, 0, &none);
+	if (rc == LDFI_ESTOPPED)
+		return budget_spent_now(x);
 	return rc ? rc : start_shard(x);
 }
 
@@ -523,6 +650,7 @@ static int explore(struct explore *x)
 	int rc;
 
 	x->t0 = now_s();
+	x->thread = pthread_self();
 	x->gen = make_gen(x->conf, x->opts);
 	x->vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
 	x->cex_vars = x->gen ? malloc(((size_t)x->gen->space.n_vars + 1) * sizeof(int)) : NULL;
@@ -532,40 +660,177 @@ static int explore(struct explore *x)
 	x->gen->stop = out_of_budget;
 	x->gen->stop_arg = x;
 	x->gen->jobs = x->opts->jobs > 0 ? x->opts->jobs : 1;
-	if (!(rc = start(x)))
+	ldfi_rt_set_stop(out_of_budget, x);
+	if (!(rc = start(x)) && !x->resume_stopped && x->res->verdict != LDFI_VERDICT_INCONCLUSIVE)
 		rc = loop(x);
-	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex)
+	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex &&
+	    !x->gen_incomplete && !x->resume_stopped)
 		rc = shrink(x);
+	ldfi_rt_set_stop(NULL, NULL);
 	progress(x, true);
-	x->res->tried = ldfi_setset_count(x->gen->tried) - 1;
+	/* The fault-free run is not a hypothesis; stopped before it ended,
+	 * nothing was tried. */
+	x->res->tried = x->resume_stopped ? x->n_resume - 1 : ldfi_setset_count(x->gen->tried) - 1;
+	if (x->res->tried < 0)
+		x->res->tried = 0;
 	x->res->pruned = x->gen->pruned;
 	x->res->wall_s = now_s() - x->t0;
 	return rc;
 }
 
-/* What identifies an exploration: the conf's bytes, bounds, strategy, seed,
- * and the shard (only when there are several, so that the digest of an
- * unsharded exploration stays what it was). */
-char *ldfi_explore_digest(const char *path, const struct ldfi_conf *conf,
-			  const struct ldfi_explore_opts *o)
-{
-	uint64_t h = LDFI_HASH64_INIT;
-	FILE *f = fopen(path, "rb");
-	char buf[4096], shard[32] = "", *s;
-	size_t n;
 
-	if (!f)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		h = ldfi_hash64(h, buf, n);
-	fclose(f);
+/* What identifies an exploration (docs/explore.md): ldfi's version, the
+ * conf's meaning (model/canonical.h), the bounds, the strategy, the seed and
+ * every plugin library's contents, as space-separated KEY=VALUE fields. */
+int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
+			char **out, char *err, size_t errlen)
+{
+	char *plugins = NULL, shard[32] = "";
+	uint64_t meaning;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ldfi_conf_meaning_hash(conf, &meaning)) ||
+	    (rc = ldfi_plugins_digest(conf, &plugins, err, errlen)))
+		goto err;
+	/* Only with several shards: an unsharded digest stays what it was. */
 	if (o->shard_count > 1)
 		snprintf(shard, sizeof(shard), " shard=%d/%d", o->shard_index, o->shard_count);
-	if (asprintf(&s, "%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu%s",
-		     (unsigned long long)h, conf->eot, conf->eff, conf->crashes,
-		     ldfi_strategy_name(o->strategy), (unsigned long long)o->seed, shard) < 0)
-		return NULL;
-	return s;
+	if (asprintf(out, "ldfi=%s conf=%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu%s%s",
+		     ldfi_version(), (unsigned long long)meaning, conf->eot, conf->eff,
+		     conf->crashes, ldfi_strategy_name(o->strategy), (unsigned long long)o->seed,
+		     shard, plugins) < 0) {
+		*out = NULL;
+		rc = LDFI_ENOMEM;
+	}
+	free(plugins);
+err:
+	if (rc == LDFI_ENOMEM)
+		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ENOMEM));
+	return rc;
+}
+
+/* The value of field `key` in digest `d` ("KEY=VALUE ..."), as a pointer
+ * into d and its length; NULL when absent. */
+static const char *field(const char *d, const char *key, size_t *len)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = d; *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n > k && strncmp(p, key, k) == 0 && p[k] == '=') {
+			*len = n - k - 1;
+			return p + k + 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return NULL;
+}
+
+/* Append to `out` what differs in field `key` between digests `was` and
+ * `now`, worded with `what` ("the seed"); `show` adds both values. */
+static void changed(FILE *out, const char *was, const char *now, const char *key,
+		    const char *what, bool show)
+{
+	size_t a = 0, b = 0;
+	const char *x = field(was, key, &a), *y = field(now, key, &b);
+
+	if (x && y && a == b && strncmp(x, y, a) == 0)
+		return;
+	fprintf(out, "%s%s", ftell(out) ? ", " : "", what);
+	if (show)
+		fprintf(out, " (was %.*s, now %.*s)", x ? (int)a : 4, x ? x : "none",
+			y ? (int)b : 4, y ? y : "none");
+}
+
+/* The plugin:NAME fields of `d` that differ in `other`, worded as
+ * "plugin library NAME" with `how` ("changed", "added"...). */
+static void changed_plugins(FILE *out, const char *d, const char *other, bool fresh_side)
+{
+	for (const char *p = strstr(d, " plugin:"); p; p = strstr(p + 1, " plugin:")) {
+		const char *name = p + strlen(" plugin:");
+		size_t n = strcspn(name, "="), a = 0, b = 0;
+		char key[300];
+		const char *x, *y;
+
+		snprintf(key, sizeof(key), "plugin:%.*s", (int)n, name);
+		x = field(d, key, &a);
+		y = field(other, key, &b);
+		if (y && a == b && strncmp(x, y, a) == 0)
+			continue;
+		if (y && fresh_side)
+			continue; /* reported from the other side */
+		fprintf(out, "%splugin library %.*s (%s)", ftell(out) ? ", " : "", (int)n, name,
+			y ? "its file changed" : fresh_side ? "new" : "no longer used");
+	}
+}
+
+/* What changed between the digest a database holds (`was`) and this
+ * exploration's, in words, into buf. */
+static void describe_change(const char *was, const char *now, char *buf, size_t len)
+{
+	size_t n = 0;
+	char *text = NULL;
+	FILE *out = open_memstream(&text, &n);
+
+	if (!out) {
+		snprintf(buf, len, "its digest");
+		return;
+	}
+	if (!strchr(was, '=') || strncmp(was, "ldfi=", 5) != 0) {
+		fprintf(out, "it was written by an earlier ldfi, whose digest did not cover the "
+			     "plugins and the ldfi version");
+	} else {
+		changed(out, was, now, "ldfi", "the ldfi version", true);
+		changed(out, was, now, "conf", "the pipeline (its conf's meaning)", false);
+		changed(out, was, now, "eot", "eot", true);
+		changed(out, was, now, "eff", "eff", true);
+		changed(out, was, now, "crashes", "crashes", true);
+		changed(out, was, now, "strategy", "the strategy", true);
+		changed(out, was, now, "seed", "the seed", true);
+		changed_plugins(out, was, now, false);
+		changed_plugins(out, now, was, true);
+	}
+	fclose(out);
+	snprintf(buf, len, "%s", text && *text ? text : "its digest");
+	free(text);
+}
+
+/* Make the database this exploration's: one of the same digest (resumed),
+ * or an empty one (the digest is written). Another exploration's, or runs
+ * recorded by `ldfi run`, are refused (LDFI_EINVAL), never reused. */
+static int bind_db(struct explore *x, const char *dg)
+{
+	const char *path = x->res->db_path;
+	char *old = NULL, what[600];
+	long foreign = 0;
+	int rc;
+
+	if ((rc = ldfi_db_state_check(x->db)) || (rc = ldfi_db_state_digest(x->db, &old)) ||
+	    (rc = ldfi_db_state_foreign_runs(x->db, ldfi_strategy_name(x->opts->strategy),
+					      x->conf->eot, x->conf->eff, x->conf->crashes,
+					      &foreign))) {
+		free(old);
+		return fail(x, rc, "%s: %s", path, ldfi_db_errmsg(x->db));
+	}
+	if (old && strcmp(old, dg) != 0) {
+		describe_change(old, dg, what, sizeof(what));
+		rc = fail(x, LDFI_EINVAL,
+			  "%s holds another exploration; changed since: %s. Its runs are not "
+			  "reused: use --fresh to discard them, or another --out",
+			  path, what);
+	} else if (foreign) {
+		rc = fail(x, LDFI_EINVAL,
+			  "%s holds %ld run%s recorded by 'ldfi run --db' or by another exploration, "
+			  "which this exploration cannot reuse: use --fresh to discard %s, or another "
+			  "--out",
+			  path, foreign, foreign == 1 ? "" : "s", foreign == 1 ? "it" : "them");
+	} else if (!old && (rc = ldfi_db_state_set(x->db, "digest", dg))) {
+		fail(x, rc, "%s: %s", path, ldfi_db_errmsg(x->db));
+	}
+	free(old);
+	return rc;
 }
 
 struct pending_list {
@@ -621,25 +886,50 @@ static void save_pending(struct explore *x)
 	free(p.sizes);
 }
 
-/* Persist the verdict and the hypotheses still pending. */
+/* The exploration's wall time over all its invocations: what the earlier
+ * ones took (the `explore` table's wall_s) plus this one's, or the earlier
+ * ones' alone when this one executed nothing (a finished exploration
+ * reported again, or a resume stopped while it read the runs back). */
+static void total_wall(struct explore *x)
+{
+	char *before = NULL;
+
+	if (ldfi_db_state_get(x->db, "wall_s", &before) || !before) {
+		free(before);
+		return;
+	}
+	if (x->res->executions == x->n_resume)
+		x->res->wall_s = strtod(before, NULL);
+	else
+		x->res->wall_s += strtod(before, NULL);
+	free(before);
+}
+
+/* Persist the verdict, the figures and the hypotheses still pending (not
+ * when the strategy did not see every run: the database's stay). */
 static void save_state(struct explore *x)
 {
 	struct ldfi_explore_result *res = x->res;
 	char buf[64];
 
-	save_pending(x);
+	if (!x->resume_stopped && !x->gen_incomplete)
+		save_pending(x);
 	ldfi_db_state_set(x->db, "verdict", ldfi_verdict_name(res->verdict));
 	snprintf(buf, sizeof(buf), "%ld", res->executions);
 	ldfi_db_state_set(x->db, "executions", buf);
 	ldfi_db_state_set(x->db, "reason", res->reason);
+	snprintf(buf, sizeof(buf), "%ld", res->pruned);
+	ldfi_db_state_set(x->db, "pruned", buf);
+	snprintf(buf, sizeof(buf), "%.17g", res->wall_s); /* read back exactly */
+	ldfi_db_state_set(x->db, "wall_s", buf);
 }
 
 int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
 		 struct ldfi_explore_result *res, char *err, size_t errlen)
 {
 	struct explore x = {.conf = conf, .opts = o, .res = res, .err = err, .errlen = errlen};
-	char *dg = ldfi_explore_digest(o->conf_path, conf, o);
-	int rc;
+	char *dg;
+	int rc, fd;
 
 	memset(res, 0, sizeof(*res));
 	res->conf = conf;
@@ -647,16 +937,21 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 	res->shard.index = o->shard_count > 1 ? o->shard_index : 0;
 	res->shard.count = o->shard_count > 1 ? o->shard_count : 1;
 	err[0] = '\0';
-	if (!dg) {
-		snprintf(err, errlen, "%s: cannot read", o->conf_path);
-		return LDFI_EIO;
-	}
-	rc = ldfi_db_state_open(o->out_dir, dg, o->fresh, &x.db, &res->db_path, err, errlen);
-	free(dg);
-	if (rc)
+	if ((rc = ldfi_explore_digest(conf, o, &dg, err, errlen)))
 		return rc;
-	if (!(rc = explore(&x)))
+	/* The lock first: --fresh deletes nothing another process is using. */
+	if ((rc = ldfi_db_out_lock(o->out_dir, &fd, err, errlen)))
+		goto err_digest;
+	res->out_lock = fd + 1;
+	if ((rc = ldfi_db_state_open(o->out_dir, o->fresh, &x.db, &res->db_path, err, errlen)))
+		goto err_digest;
+	if ((rc = bind_db(&x, dg)))
+		goto err_db;
+	free(dg);
+	if (!(rc = explore(&x))) {
+		total_wall(&x);
 		save_state(&x);
+	}
 	else if (!err[0])
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	ldfi_gen_destroy(x.gen);
@@ -664,5 +959,14 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 	free(x.cex_vars);
 	free(x.tmp_vars);
 	ldfi_db_close(x.db);
+	return rc;
+
+err_db:
+	/* Nothing was run: the database is not this exploration's. */
+	ldfi_db_close(x.db);
+	free(res->db_path);
+	res->db_path = NULL;
+err_digest:
+	free(dg);
 	return rc;
 }

@@ -73,7 +73,8 @@ struct ldfi_explore_result {
 	long executions;  /* fault-free run included */
 	long tried;	  /* hypotheses executed */
 	long pruned;	  /* hypotheses dropped without running them */
-	long pending;	  /* hypotheses left when the loop stopped */
+	long pending;	  /* hypotheses left when the loop stopped; -1: over 10^15
+			   * fault sets of the bounds not run (random, exhaustive) */
 	double wall_s;
 	struct ldfi_trace *fault_free; /* owned */
 	struct ldfi_cex *cex;	       /* owned; in discovery order */
@@ -82,36 +83,45 @@ struct ldfi_explore_result {
 	/* The part explored: count 1 for the whole space; its cube is known
 	 * once the fault-free run is. */
 	struct ldfi_shard shard;
+	/* The lock on out_dir (runtime/db/state.h), held until
+	 * ldfi_explore_result_finish so that the reports are written by its
+	 * owner: its descriptor plus one, 0 when none (a zeroed result). */
+	int out_lock;
 	/* A problem that did not change the verdict (the pending hypotheses
 	 * could not be saved), or "". */
 	char warning[256];
 };
 
 /*
- * Explore `conf` (bounds already applied) with options `o`: state and
- * provenance in o->out_dir/provenance.db (resumed if it holds this same
- * exploration; started over if o->fresh). Fills *res (caller-owned memory;
- * release with ldfi_explore_result_finish, also after an error); `conf` and
- * `o` are borrowed by the result. Writes no report and prints nothing.
- * Returns 0 (see res->verdict), or LDFI_EINVAL (the database holds another
- * exploration), LDFI_ELIMIT (an execution exceeded the message limit),
- * LDFI_EIO, LDFI_EDB, LDFI_ENOMEM, ... with a message in `err`. When
- * res->db_path is set the database was opened, and every run recorded
- * before the error is kept there.
+ * Explore `conf` (bounds applied, plugins loaded) with options `o`: state
+ * and provenance in o->out_dir/provenance.db (resumed if it holds this same
+ * exploration; started over if o->fresh). o->out_dir is locked first and
+ * stays locked until ldfi_explore_result_finish (res->out_lock): a second
+ * process gets LDFI_EIO ("OUT is in use by another ldfi process"). Fills
+ * *res (caller-owned memory; release with ldfi_explore_result_finish, also
+ * after an error); `conf` and `o` are borrowed by the result. Writes no
+ * report and prints nothing. Returns 0 (see res->verdict), or LDFI_EINVAL
+ * (the database holds another exploration or runs of `ldfi run`: the
+ * message says what differs), LDFI_ELIMIT (an execution exceeded the
+ * message limit), LDFI_EFORMAT (the database is damaged), LDFI_EIO,
+ * LDFI_EDB, LDFI_ENOMEM, ... with a message in `err`. When res->db_path is
+ * set the database was opened, and every run recorded before the error is
+ * kept there.
  */
 int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
 		 struct ldfi_explore_result *res, char *err, size_t errlen);
 
 /*
- * What identifies an exploration of `conf` (read from `path`) with options
- * `o`: space-separated fields, the conf's contents hashed first, then
- * KEY=VALUE (eot, eff, crashes, strategy, seed, and shard=I/N when
- * o->shard_count > 1). The database of an exploration holds it; resume and
- * merge compare it. Returns a malloc'd string, or NULL (cannot read
- * `path`, or out of memory).
+ * What identifies an exploration of `conf` with options `o`
+ * (docs/explore.md): space-separated KEY=VALUE fields - ldfi's version, the
+ * conf's meaning, the bounds, the strategy, the seed, shard=I/N when
+ * o->shard_count > 1, and every plugin library's contents. The database of
+ * an exploration holds it; resume and merge compare it. On success *out is
+ * a malloc'd string (the caller's); returns 0, LDFI_ENOMEM or an error of
+ * reading a plugin file (message in err).
  */
-char *ldfi_explore_digest(const char *path, const struct ldfi_conf *conf,
-			  const struct ldfi_explore_opts *o);
+int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
+			char **out, char *err, size_t errlen);
 
 /* Free what the result owns (not the struct itself). */
 void ldfi_explore_result_finish(struct ldfi_explore_result *res);

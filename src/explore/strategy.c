@@ -87,3 +87,13 @@ bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n)
 	}
 	return crashes <= g->conf->crashes;
 }
+
+bool ldfi_gen_stopped(const struct ldfi_gen *g)
+{
+	return g->stop && g->stop(g->stop_arg);
+}
+
+void ldfi_gen_count_pruned(struct ldfi_gen *g, const int *vars, int n)
+{
+	g->pruned += !ldfi_setset_has(g->tried, vars, n);
+}

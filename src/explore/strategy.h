@@ -42,7 +42,9 @@ struct ldfi_gen_ops {
 	 * learn from traces, on resume). Returns 0 or LDFI_E*. */
 	int (*learn)(struct ldfi_gen *g, const struct ldfi_trace *tr, const int *vars, int n,
 		     bool passed);
-	/* Hypotheses known but not run yet (an estimate for progress). */
+	/* Hypotheses known but not run yet: for ldfi, those queued (at least
+	 * that many are left); for random and exhaustive, the fault sets of the
+	 * bounds not run yet, -1 when over LDFI_PENDING_MAX. */
 	long (*pending)(const struct ldfi_gen *g);
 	/* Call fn on each hypothesis queued to run next (ascending variables);
 	 * NULL for strategies that keep no queue. Stops at fn's first non-zero
@@ -53,6 +55,13 @@ struct ldfi_gen_ops {
 };
 
 #define LDFI_GEN_STOPPED 2
+
+/* Most pending fault sets counted one by one (10^15). */
+#define LDFI_PENDING_MAX 1000000000000000L
+
+/* Candidates a strategy may skip (tried, a counterexample's superset, the
+ * same run as one tried) between two polls of its stop callback. */
+#define LDFI_GEN_POLL_EVERY 256
 
 struct ldfi_gen {
 	const struct ldfi_gen_ops *ops;
@@ -71,8 +80,8 @@ struct ldfi_gen {
 	const struct ldfi_conf *conf;
 	struct ldfi_space space;
 	struct ldfi_setset *tried; /* owned */
-	long pruned;		   /* candidates skipped (tried already, or a superset of a
-				    * counterexample) */
+	long pruned; /* candidates skipped without being run (a superset of a
+		      * counterexample, the same run as one tried): never a tried set */
 	bool all;		   /* --all: keep going after a counterexample */
 	/* learn() reads the traces of passing runs (on resume they are read
 	 * back from the database for it). */
@@ -98,6 +107,12 @@ int ldfi_gen_base_init(struct ldfi_gen *g, const struct ldfi_gen_ops *ops,
 void ldfi_gen_base_finish(struct ldfi_gen *g);
 /* Note a finished run: mark tried, remember counterexamples. */
 int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed);
+/* A candidate skipped without being run: counted in g->pruned unless it was
+ * tried (then it is not pruned, it ran), so that the figure does not depend
+ * on how often a strategy proposes a set again, e.g. after a resume. */
+void ldfi_gen_count_pruned(struct ldfi_gen *g, const int *vars, int n);
+/* Whether g's stop callback fires now (budgets, signals). */
+bool ldfi_gen_stopped(const struct ldfi_gen *g);
 /* Whether a candidate must be skipped (tried, a counterexample's superset,
  * or outside the shard). */
 bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n);

@@ -112,11 +112,15 @@ static int random_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 {
 	struct gen_enum *g = (struct gen_enum *)base;
 
+	long polls = 0;
+
 	if (cap < base->space.n_vars)
 		return LDFI_ELIMIT;
 	for (;;) {
 		int rc;
 
+		if (++polls % LDFI_GEN_POLL_EVERY == 0 && ldfi_gen_stopped(base))
+			return LDFI_GEN_STOPPED;
 		if ((double)(ldfi_setset_count(base->tried) + ldfi_setset_count(g->skipped)) >=
 		    g->space_size)
 			return 0;
@@ -165,7 +169,12 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	    (base->space.n_crash ? (conf->crashes < conf->n_nodes ? conf->crashes : conf->n_nodes)
 				 : 0);
 
+	long polls = 0;
+
 	while (g->k <= kmax) {
+		/* Between two combinations: stopping here loses none. */
+		if (++polls % LDFI_GEN_POLL_EVERY == 0 && ldfi_gen_stopped(base))
+			return LDFI_GEN_STOPPED;
 		if (!next_combination(g)) {
 			g->k++;
 			g->started = false;
@@ -174,7 +183,7 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		if (!ldfi_gen_valid(base, g->idx, g->k))
 			continue;
 		if (ldfi_gen_skip(base, g->idx, g->k)) {
-			base->pruned += !ldfi_setset_has(base->tried, g->idx, g->k);
+			ldfi_gen_count_pruned(base, g->idx, g->k);
 			continue;
 		}
 		if (g->k > cap)
@@ -193,12 +202,14 @@ static int enum_learn(struct ldfi_gen *base, const struct ldfi_trace *tr, const 
 	return ldfi_gen_base_learn(base, vars, n, passed);
 }
 
+/* The fault sets of the bounds not run yet: exact up to LDFI_PENDING_MAX,
+ * -1 beyond (a double counts them no longer one by one). */
 static long random_pending(const struct ldfi_gen *base)
 {
 	const struct gen_enum *g = (const struct gen_enum *)base;
 	double left = g->space_size - (double)ldfi_setset_count(base->tried);
 
-	return left > 1e18 ? (long)1e18 : (long)left;
+	return left > (double)LDFI_PENDING_MAX ? -1 : (long)left;
 }
 
 static void enum_destroy(struct ldfi_gen *base)

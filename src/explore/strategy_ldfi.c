@@ -114,9 +114,13 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 		return LDFI_ENOMEM;
 	if (g->base.stop)
 		ldfi_hitset_set_interrupt(h, g->base.stop, g->base.stop_arg);
-	for (int i = 0; !rc && i < o->n_supports; i++)
+	for (int i = 0; !rc && i < o->n_supports; i++) {
+		/* A large run's outcome can have millions of supports. */
+		if (i % LDFI_GEN_POLL_EVERY == LDFI_GEN_POLL_EVERY - 1 && ldfi_gen_stopped(&g->base))
+			return LDFI_GEN_STOPPED;
 		rc = ldfi_hitset_add_conditional(h, o->supports[i].vars, o->supports[i].n,
 						 o->supports[i].neg, o->supports[i].n_neg);
+	}
 	for (int i = 0; !rc && i < n_force; i++)
 		rc = ldfi_hitset_add_conditional(h, &force[i], 1, NULL, 0);
 	/* A shard's cube: its variables in or out of every set (the smallest
@@ -238,6 +242,12 @@ static int stream_solver(struct gen_ldfi *g, struct stream *s, const struct ldfi
 
 		rc = n < 0 ? n : ldfi_hitset_block(s->h, buf, n);
 	}
+	if (rc == LDFI_GEN_STOPPED) {
+		/* Half built: the next call builds it again. */
+		ldfi_hitset_destroy(s->h);
+		s->h = NULL;
+		return rc;
+	}
 	/* Every allowed smaller set is blocked: tried (in blk) or a
 	 * counterexample's superset. */
 	return rc ? rc : ldfi_hitset_start_at(s->h, s->level);
@@ -288,7 +298,9 @@ static int stream_fill(struct gen_ldfi *g, int c, int *buf)
 		s->last = true;
 		s->level = n;
 		if (ldfi_gen_skip(&g->base, s->peek, n)) {
-			s->pruned++;
+			/* As ldfi_gen_count_pruned, into the stream's own
+			 * counter: fills run on several threads. */
+			s->pruned += !ldfi_setset_has(g->base.tried, s->peek, n);
 			if ((rc = stream_note(g, s)))
 				return rc;
 			continue;
@@ -431,6 +443,7 @@ static int cmp_sets(const int *a, int na, const int *b, int nb)
  * tried nor excluded. */
 static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 {
+	long polls = 0;
 	int rc;
 
 	g->rest->stop = g->base.stop;
@@ -438,7 +451,10 @@ static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 	while ((rc = g->rest->ops->next(g->rest, vars, cap, n)) == 1) {
 		if (ldfi_gen_skip(&g->base, vars, *n) ||
 		    ldfi_samerun_same(g->same, g->base.tried, vars, *n)) {
-			g->base.pruned++;
+			ldfi_gen_count_pruned(&g->base, vars, *n);
+			/* This one is settled: stopping here loses nothing. */
+			if (++polls % LDFI_GEN_POLL_EVERY == 0 && ldfi_gen_stopped(&g->base))
+				return LDFI_GEN_STOPPED;
 			continue;
 		}
 		/* Taken: its pending count (an upper bound) goes down. */
@@ -468,8 +484,12 @@ static int ext_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 				continue;
 			}
 			if ((rc = solver_build(g, ldfi_lineage_outcome(g->lin, g->ext_o), f, nf,
-					       &g->ext_h)))
+					       &g->ext_h))) {
+				/* Stopped half built: the next call builds it again. */
+				ldfi_hitset_destroy(g->ext_h);
+				g->ext_h = NULL;
 				return rc;
+			}
 		}
 		rc = ldfi_hitset_next(g->ext_h, vars, cap, n);
 		if (rc == LDFI_HITSET_STOPPED)
@@ -484,7 +504,7 @@ static int ext_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 		}
 		if (!ldfi_gen_skip(&g->base, vars, *n))
 			return 1;
-		g->base.pruned++;
+		ldfi_gen_count_pruned(&g->base, vars, *n);
 	}
 	return 0;
 }
@@ -544,7 +564,9 @@ static int tail_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 static bool needs_rest(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN && conf->checks[i].holds < 0)
+		if ((conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		     conf->checks[i].kind == LDFI_CHECK_PROCESS) &&
+		    conf->checks[i].holds < 0)
 			return true;
 	return false;
 }

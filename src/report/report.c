@@ -180,8 +180,12 @@ static void print_figures(FILE *f, const struct ldfi_explore_result *res)
 	uint64_t seed = res->opts ? res->opts->seed : conf->seed;
 
 	fprintf(f, "executions: %ld (the fault-free run included)\n", res->executions);
-	fprintf(f, "hypotheses: %ld tried, %ld pruned, %ld pending\n", res->tried, res->pruned,
-		res->pending);
+	if (res->pending < 0) /* more fault sets than are counted one by one */
+		fprintf(f, "hypotheses: %ld tried, %ld pruned, over 10^15 pending\n", res->tried,
+			res->pruned);
+	else
+		fprintf(f, "hypotheses: %ld tried, %ld pruned, %ld pending\n", res->tried,
+			res->pruned, res->pending);
 	fprintf(f, "wall time: %.3f s\n", res->wall_s);
 	fprintf(f, "pipeline: %s (eot=%d eff=%d crashes=%d, strategy %s, seed %llu)\n",
 		ldfi_report_conf_path(res), conf->eot, conf->eff, conf->crashes,

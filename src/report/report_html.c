@@ -303,8 +303,12 @@ static void summary(struct page *p)
 	row(f, "strategy", buf, false);
 	snprintf(buf, sizeof(buf), "%ld (the fault-free run included)", res->executions);
 	row(f, "executions", buf, false);
-	snprintf(buf, sizeof(buf), "%ld tried, %ld pruned, %ld pending", res->tried, res->pruned,
-		 res->pending);
+	if (res->pending < 0) /* more fault sets than are counted one by one */
+		snprintf(buf, sizeof(buf), "%ld tried, %ld pruned, over 10^15 pending", res->tried,
+			 res->pruned);
+	else
+		snprintf(buf, sizeof(buf), "%ld tried, %ld pruned, %ld pending", res->tried,
+			 res->pruned, res->pending);
 	row(f, "hypotheses", buf, false);
 	snprintf(buf, sizeof(buf), "%.3f s", res->wall_s);
 	row(f, "wall time", buf, false);

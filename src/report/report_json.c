@@ -157,8 +157,9 @@ static json_t *report_doc(const struct ldfi_explore_result *res)
 	set(doc, "executions", json_integer(res->executions), &bad);
 	set(doc, "shard", shard_json(res), &bad);
 	set(doc, "hypotheses",
-	    json_pack("{s:I, s:I, s:I}", "tried", (json_int_t)res->tried, "pruned",
-		      (json_int_t)res->pruned, "pending", (json_int_t)res->pending),
+	    json_pack("{s:I, s:I, s:o}", "tried", (json_int_t)res->tried, "pruned",
+		      (json_int_t)res->pruned, "pending",
+		      res->pending < 0 ? json_null() : json_integer(res->pending)),
 	    &bad);
 	set(doc, "wall_s", json_real(res->wall_s), &bad);
 	snprintf(reason, sizeof(reason), "%.*s", (int)strnlen(res->reason, sizeof(res->reason)),

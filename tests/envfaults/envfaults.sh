@@ -2,7 +2,8 @@
 # envfaults.sh LDFI - environmental faults (docs/explore.md "Environmental
 # faults"): an unwritable --out, a full disk (file size limit), a locked
 # database, a damaged database, unwritable --db/--json of `ldfi run`, a
-# missing or malformed conf. Each case checks the exit status, a message
+# missing or malformed conf; stdout on a full device, a FIFO as the conf, an
+# empty --out, `ldfi report` on a read-only file system. Each case checks the exit status, a message
 # naming the path and the problem, no crash (status < 128, no sanitizer
 # report) and that runs already recorded are kept. Runs from the source root.
 set -eu
@@ -14,6 +15,7 @@ T=$(mktemp -d)
 LOCKPID=
 cleanup() {
 	if [ -n "$LOCKPID" ]; then kill "$LOCKPID" 2>/dev/null || true; fi
+	umount "$T/rofs" 2>/dev/null || true
 	chmod -R u+w "$T" 2>/dev/null || true
 	rm -rf "$T"
 }
@@ -160,6 +162,66 @@ echo 'garbage here' >bad.conf
 expect malformed-conf 2 'bad.conf:1:' -- "$LDFI" explore bad.conf --out m
 expect run-missing-conf 2 'nosuch.conf: No such file or directory' -- "$LDFI" run nosuch.conf
 expect run-malformed-conf 2 'bad.conf:1:' -- "$LDFI" run bad.conf
+
+# 7. Results that cannot be written to stdout (a full device): exit 4 with
+# a message, for explore --quiet, run and check alike.
+expect stdout-full-explore 4 'cannot write the results to stdout' -- \
+	sh -c 'exec "$0" explore "$1" --out sf --quiet >/dev/full' "$LDFI" "$CONF"
+expect stdout-full-run 4 'cannot write the results to stdout' -- \
+	sh -c 'exec "$0" run "$1" >/dev/full' "$LDFI" "$CONF"
+expect stdout-full-check 4 'cannot write the results to stdout' -- \
+	sh -c 'exec "$0" check "$1" >/dev/full' "$LDFI" "$CONF"
+
+# 8. A FIFO (or any file that is not a regular file) as the conf is refused
+# at once, never waited on (a usage error, as a missing conf).
+mkfifo conf.fifo
+expect fifo-conf 2 'conf.fifo: not a regular file' -- timeout 10 "$LDFI" check conf.fifo
+expect fifo-conf-explore 2 'conf.fifo: not a regular file' -- \
+	timeout 10 "$LDFI" explore conf.fifo --out fifo
+
+# 9. An empty --out (or report path) is a usage error, nothing is run.
+expect empty-out 2 "--out needs a directory" -- "$LDFI" explore "$CONF" --out ""
+expect empty-json 2 "--json needs a file name" -- "$LDFI" explore "$CONF" --json ""
+
+# 10. `ldfi report DB --html` reads the database without writing it: on a
+# read-only file system (a tmpfs remounted read-only, where allowed), or a
+# read-only directory and file (not for root, whom permissions do not stop).
+"$LDFI" explore "$CONF" --out rodb --quiet >/dev/null || true
+mkdir rofs
+if mount -t tmpfs ldfi-envfaults rofs 2>/dev/null; then
+	cp rodb/provenance.db rofs/ && mount -o remount,ro rofs
+	expect report-readonly-fs 0 -- "$LDFI" report rofs/provenance.db --html rohtml
+	grep -q 'index.html' out || fail "report-readonly-fs: $(cat out)"
+	umount rofs
+elif [ "$(id -u)" != 0 ]; then
+	chmod a-w rodb/provenance.db rodb
+	expect report-readonly-file 0 -- "$LDFI" report rodb/provenance.db --html rohtml
+	chmod u+w rodb
+else
+	echo "report-readonly: skipped (root, and no tmpfs can be mounted)"
+fi
+
+# 11. A report path that is the provenance database or one of its files is
+# refused before anything runs (exit 2); the database keeps its runs. The
+# same file by another name, or a database not created yet, too.
+"$LDFI" explore "$CONF" --out keep --max-runs 4 --quiet >/dev/null || true
+for dbp in keep/provenance.db keep/./provenance.db "$T/keep/provenance.db" \
+	keep/provenance.db-wal keep/provenance.db-shm keep/provenance.db-journal; do
+	expect "json-over-db $dbp" 2 'provenance database' -- \
+		"$LDFI" explore "$CONF" --out keep --json "$dbp"
+	expect "junit-over-db $dbp" 2 'provenance database' -- \
+		"$LDFI" explore "$CONF" --out keep --junit "$dbp"
+done
+ln -s keep/provenance.db link.db
+expect json-over-db-symlink 2 'provenance database' -- "$LDFI" explore "$CONF" --out keep --json link.db
+expect json-over-new-db 2 'provenance database' -- \
+	"$LDFI" explore "$CONF" --out new/sub --json new/./sub/../sub/provenance.db
+[ ! -e new ] || fail "json-over-new-db: --out was created"
+[ "$(runs keep/provenance.db)" = 4 ] || fail "report over the database: $(runs keep/provenance.db) runs left"
+integrity keep/provenance.db report-over-db
+cp keep/provenance.db keep/index.html
+expect report-html-over-db 2 'provenance database' -- "$LDFI" report keep/index.html --html keep
+cmp -s keep/index.html keep/provenance.db || fail "report-html-over-db: the database was changed"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2

@@ -137,13 +137,14 @@ expect_status fresh 1
 	fail "fresh: ack-deliv runs remain"
 
 # Nothing is written outside --out (default ldfi-out/) but the files asked
-# for; the database's WAL files are gone once explore ends.
+# for; the database's WAL files are gone once explore ends; the lock file
+# (one process owns an --out at a time) stays.
 case $ldfi in /*) ;; *) ldfi=$PWD/$ldfi ;; esac
 conf=$PWD/$D/simple-deliv.conf
 mkdir "$tmp/cwd"
 (cd "$tmp/cwd" && "$ldfi" explore "$conf" --quiet >/dev/null 2>&1) || true
 [ "$(ls -A "$tmp/cwd")" = ldfi-out ] || fail "default --out: $(ls -A "$tmp/cwd")"
-[ "$(ls -A "$tmp/cwd/ldfi-out" | tr '\n' ' ')" = "provenance.db report.json " ] ||
+[ "$(ls -A "$tmp/cwd/ldfi-out" | tr '\n' ' ')" = "lock provenance.db report.json " ] ||
 	fail "default --out holds: $(ls -A "$tmp/cwd/ldfi-out" | tr '\n' ' ')"
 rm -rf "$tmp/cwd" && mkdir "$tmp/cwd"
 (cd "$tmp/cwd" && "$ldfi" explore "$conf" --out sub/dir --json r.json --quiet >/dev/null 2>&1) ||

@@ -101,4 +101,29 @@ else
 	fail "SIGINT: the explore ended before 20 runs were recorded"
 fi
 
+# A counterexample that is the fault-free run itself is found again on
+# resume (it read back as certified once).
+cat >"$tmp/ff.conf" <<'EOC'
+[explore]
+eot = 1
+eff = 1
+crashes = 0
+[source s]
+node = a
+records = 1
+at = 1
+to = k
+delivery = once
+[sink k]
+nodes = b
+[check d]
+kind = delivered
+sink = k
+EOC
+run "$ldfi" explore "$tmp/ff.conf" --out "$tmp/ff" --quiet
+expect_status "fault-free counterexample" 1
+run "$ldfi" explore "$tmp/ff.conf" --out "$tmp/ff" --quiet
+expect_status "fault-free counterexample, resumed" 1
+[ "$(cat "$tmp/out")" = "counterexample found" ] || fail "resumed: $(cat "$tmp/out")"
+
 finish

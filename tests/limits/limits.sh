@@ -1,7 +1,8 @@
 #!/bin/bash
 # limits.sh LDFI - executions too large to run (docs/explore.md "Limits"):
 # `ldfi run` and `ldfi explore` refuse, before running anything, a conf whose
-# fault-free run would send more than LDFI_MAX_MESSAGES messages, and
+# fault-free run would send more than LDFI_MAX_MESSAGES messages or take more
+# than LDFI_MAX_MEMORY (the estimate in the message), and
 # explore refuses a fault space of more than 100,000 faults; exit 2 with the
 # numbers in the message, within seconds. Runs from the source root.
 set -eu
@@ -67,23 +68,40 @@ CONF
 
 # 100,000 records resent every round to 3 replicas for 1000 rounds.
 conf big.conf 1000 2 100000 repeat "n1, n2, n3"
-# Just over the limit: 11,185 x 3 x 1000 = 33,555,000 > 33,554,432.
-conf edge.conf 1000 2 11185 repeat "n1, n2, n3"
+# Just over the message limit: 1,667 x 3 x 1000 = 5,001,000 > 5,000,000
+# (3.6 GiB of memory for one run: under the memory limit, over the count).
+conf edge.conf 1000 2 1667 repeat "n1, n2, n3"
+# Under the message limit, over the memory limit (docs/explore.md "Limits"):
+# 1,000,000 records x 3 replicas x 4 rounds = 12,000,000 messages, which
+# took 8.6 GB of memory for one run and let an explore run for minutes.
+conf mem.conf 4 2 1000000 repeat "n1, n2, n3"
+# 3,600,000 messages: one run fits (2.6 GiB), an exploration's lineage not.
+conf lin.conf 4 2 300000 repeat "n1, n2, n3"
 # 11 nodes, eot = eff = 1000: 11,000 crashes + 109,890 omissions.
 conf wide.conf 1000 1000 1 once "n1, n02, n03, n04, n05, n06, n07, n08, n09, n10, n11"
 # Small enough in the conf, too large with --eot 1000.
 conf small.conf 10 2 100000 repeat "n1, n2, n3"
 
 expect run-big 2 "ldfi run: the fault-free run of big.conf sends about 300,000,000 messages" \
-	"GiB of trace); the limit is 33,554,432 messages: lower eot or the number of records" \
+	"it would take about 214.6 GiB of memory (768 bytes a message); the limit is 5,000,000 messages and 4.0 GiB of memory: lower eot or the number of records" \
 	-- "$LDFI" run big.conf
-expect run-edge 2 "sends about 33,555,000 messages" "the limit is 33,554,432 messages" \
+expect run-edge 2 "sends about 5,001,000 messages" "about 3.6 GiB of memory" "the limit is 5,000,000 messages" \
 	-- "$LDFI" run edge.conf
 expect explore-big 2 "ldfi explore: the fault-free run of big.conf sends about 300,000,000" \
 	-- "$LDFI" explore big.conf --out big-out
 [ ! -e big-out ] || fail "explore-big: created its --out directory before refusing"
 expect explore-bounds 2 "the fault-free run of small.conf sends about 300,000,000 messages" \
 	-- "$LDFI" explore small.conf --eot 1000 --out small-out
+expect run-memory 2 "ldfi run: the fault-free run of mem.conf sends about 12,000,000 messages" \
+	"it would take about 8.6 GiB of memory (768 bytes a message); the limit is 5,000,000 messages and 4.0 GiB of memory" \
+	-- "$LDFI" run mem.conf
+expect explore-memory 2 "ldfi explore: the fault-free run of mem.conf sends about 12,000,000" \
+	"about 22.9 GiB of memory (2048 bytes a message: the runs and their lineage); the limit is 5,000,000 messages and 4.0 GiB of memory" \
+	-- "$LDFI" explore mem.conf --out mem-out --time-limit 10
+[ ! -e mem-out ] || fail "explore-memory: created its --out directory before refusing"
+expect explore-lineage 2 "the fault-free run of lin.conf sends about 3,600,000 messages" \
+	"about 6.9 GiB of memory (2048 bytes a message: the runs and their lineage)" \
+	-- "$LDFI" explore lin.conf --out lin-out
 expect explore-wide 2 "the fault space of wide.conf has 120890 possible faults" \
 	"11000 crashes: nodes x eot; 109890 omissions" "the limit is 100000: lower eot or eff" \
 	-- "$LDFI" explore wide.conf --out wide-out

@@ -131,10 +131,10 @@ explore_case check none "check 'crashy': killed by SIGSEGV (Segmentation fault)"
 # take as the counterexample is drawn through the page's loader, and must be
 # read back as a run that did not finish (runs.failure), not as an empty
 # trace whose checks fail for want of messages.
-for i in 1 2; do
-	if "$ldfi" run "$tmp/abort.conf" --faults 'omit(a,b,1)' --db "$tmp/two.db" \
+for f in 'omit(a,b,1)' 'omit(a,b,1) omit(a,b,2)'; do # two sets: a set is run once
+	if "$ldfi" run "$tmp/abort.conf" --eff 3 --faults "$f" --db "$tmp/two.db" \
 		>/dev/null 2>&1; then st=0; else st=$?; fi
-	[ "$st" -eq 1 ] || fail "two failed runs: ldfi run $i: exit $st"
+	[ "$st" -eq 1 ] || fail "two failed runs: ldfi run --faults '$f': exit $st"
 done
 "$ldfi" report "$tmp/two.db" --html "$tmp/two-html" >/dev/null 2>"$tmp/two.err" ||
 	fail "two failed runs: ldfi report: $(cat "$tmp/two.err")"
@@ -173,10 +173,51 @@ grep -qF "FAIL the run did not finish: stage 'proc' on node b: killed by SIGSEGV
 n=$(sqlite3 "$tmp/out-segv/provenance.db" "SELECT count(*) FROM runs")
 [ "$n" -eq 2 ] || fail "resume: $n runs, expected 2"
 
-# ldfi killed with SIGKILL while a plugin loops: its run's process dies too.
-"$ldfi" run "$tmp/loop.conf" --faults 'omit(a,b,1)' >/dev/null 2>&1 &
+# A budget or a signal while a plugin loops in an isolated run: ldfi stops
+# within the poll of its wait (100 ms), not at run_timeout (10 minutes
+# here), kills the run's processes and records nothing of the run.
+sed 's/^run_timeout = 1$/run_timeout = 600/' "$tmp/loop.conf" >"$tmp/loop600.conf"
+start=$(date +%s)
+"$ldfi" explore "$tmp/loop600.conf" --out "$tmp/out-loop600" --time-limit 2 >"$tmp/loop600.txt" 2>&1 &&
+	st=0 || st=$?
+took=$(($(date +%s) - start))
+[ "$st" -eq 3 ] || fail "time limit in an isolated run: exit $st: $(cat "$tmp/loop600.txt")"
+grep -q '^inconclusive: time limit 2 s reached after 1 execution' "$tmp/loop600.txt" ||
+	fail "time limit in an isolated run: $(cat "$tmp/loop600.txt")"
+[ "$took" -le 60 ] || fail "time limit in an isolated run: took $took s"
+[ "$(sqlite3 "$tmp/out-loop600/provenance.db" 'SELECT count(*) FROM runs')" = 1 ] ||
+	fail "time limit in an isolated run: the stopped run was recorded"
+left=$(leftovers)
+[ -z "$left" ] || fail "time limit in an isolated run: processes left behind: $left"
+"$ldfi" explore "$tmp/loop600.conf" --out "$tmp/out-loop600b" >"$tmp/loop600.txt" 2>&1 &
 pid=$!
+i=0
+while [ "$(leftovers | wc -l)" -lt 2 ] && [ $i -lt 1500 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
 sleep 0.5
+start=$(date +%s)
+kill -INT "$pid"
+wait "$pid" && st=0 || st=$?
+took=$(($(date +%s) - start))
+[ "$st" -eq 3 ] || fail "SIGINT in an isolated run: exit $st: $(cat "$tmp/loop600.txt")"
+grep -q '^inconclusive: interrupted after 1 execution' "$tmp/loop600.txt" ||
+	fail "SIGINT in an isolated run: $(cat "$tmp/loop600.txt")"
+[ "$took" -le 60 ] || fail "SIGINT in an isolated run: took $took s"
+left=$(leftovers)
+[ -z "$left" ] || fail "SIGINT in an isolated run: processes left behind: $left"
+
+# ldfi killed with SIGKILL while a plugin loops: its run's process dies too.
+# With run_timeout = 600: a loaded machine can take longer than 1 s to
+# fork the run and look at it, and the run must still be looping then.
+"$ldfi" run "$tmp/loop600.conf" --faults 'omit(a,b,1)' >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(leftovers | wc -l)" -lt 2 ] && [ $i -lt 1500 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
 n=$(leftovers | wc -l)
 [ "$n" -eq 2 ] || fail "kill -9: expected ldfi and its run's process, found $n: $(leftovers)"
 kill -9 "$pid"
@@ -185,17 +226,21 @@ sleep 0.2
 left=$(leftovers)
 [ -z "$left" ] || fail "kill -9: processes left behind: $left"
 
-# An old database (schema 2, before runs.failure) is upgraded and resumed.
+# An old database (schema 2, before runs.failure: no run of it is a failed
+# run) is upgraded and resumed: the failing run is run again, and recorded
+# with its reason.
 db="$tmp/out-segv/provenance.db"
-sqlite3 "$db" "ALTER TABLE runs DROP COLUMN failure; UPDATE meta SET value = '2' WHERE
-	key = 'schema_version'; PRAGMA user_version = 2;"
+sqlite3 "$db" "DELETE FROM runs WHERE id = 2; UPDATE sqlite_sequence SET seq = 1 WHERE name = 'runs';
+	ALTER TABLE runs DROP COLUMN failure;
+	UPDATE meta SET value = '2' WHERE key = 'schema_version'; PRAGMA user_version = 2;"
 "$ldfi" explore "$tmp/segv.conf" --out "$tmp/out-segv" >"$tmp/old.txt" 2>&1 && st=0 || st=$?
-# The failure text went with the column: the run is still a failed run.
 [ "$st" -eq 1 ] || fail "schema 2: exit $st: $(cat "$tmp/old.txt")"
+grep -qF "FAIL the run did not finish: stage 'proc' on node b: killed by SIGSEGV" \
+	"$tmp/old.txt" || fail "schema 2: $(cat "$tmp/old.txt")"
 v=$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'schema_version'")
 [ "$v" = 3 ] || fail "schema 2: schema_version $v after the upgrade, expected 3"
 n=$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE failure IS NULL")
-[ "$n" -eq 2 ] || fail "schema 2: runs after the upgrade: $n"
+[ "$n" -eq 1 ] || fail "schema 2: runs after the upgrade: $n"
 
 left=$(leftovers)
 [ -z "$left" ] || fail "processes left behind: $left"

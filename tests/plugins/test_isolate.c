@@ -278,7 +278,7 @@ int main(void)
 	if (db && tr) {
 		CHECK(tr->failure != NULL);
 		CHECK(ldfi_db_record_run(db, tr, NULL, &run) == 0);
-		CHECK(ldfi_db_load_run(db, conf, run, NULL, &back) == 0);
+		CHECK(ldfi_db_load_run(db, conf, run, &back) == 0);
 		CHECK(back && back->failure && tr->failure &&
 		      strcmp(back->failure, tr->failure) == 0);
 		CHECK(back && !back->passed && back->n_checks == 0);

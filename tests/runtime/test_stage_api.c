@@ -875,6 +875,79 @@ static void test_db_round_trip(void)
 	ldfi_conf_destroy(conf);
 }
 
+/* --- causes built by hand, and a failed run (ldfi_stage_cause_message,
+ * ldfi_stage_cause_conditional, ldfi_stage_fail: what process stages use) --- */
+
+static uint32_t seen_a[4];
+static int n_seen_a;
+
+static int hand_msg(struct ldfi_stage *st, const struct ldfi_msg *m)
+{
+	if (is_comp(st, "p") && is_node(st, "a") && n_seen_a < 4)
+		seen_a[n_seen_a++] = m->id;
+	return 0;
+}
+
+static int hand_round(struct ldfi_stage *st, int round)
+{
+	if (!is_comp(st, "p") || !is_node(st, "a") || round != 3)
+		return 0;
+	ldfi_stage_forget_reads(st);
+	/* a message of round 2 to this replica: accepted; one it never got
+	 * (the copy of x sent to p@b, sent right after p@a's) or id 0: refused */
+	CHECK(ldfi_stage_cause_message(st, seen_a[1]) == 0);
+	CHECK(ldfi_stage_cause_message(st, seen_a[0] + 1) == LDFI_EINVAL);
+	CHECK(ldfi_stage_cause_message(st, 0) == LDFI_EINVAL);
+	ldfi_stage_forget_reads(st);
+	CHECK(ldfi_stage_cause_message(st, seen_a[1]) == 0);
+	ldfi_stage_cause_conditional(st);
+	return output_named(st, "hand");
+}
+
+static int fail_round(struct ldfi_stage *st, int round)
+{
+	if (is_comp(st, "p") && is_node(st, "b") && round == 2)
+		return ldfi_stage_fail(st, "boom %d in round %d", 7, round);
+	return 0;
+}
+
+static void test_hand_cause(void)
+{
+	struct ldfi_conf *conf = pipe_conf_new();
+	struct ldfi_faults none = {0};
+	struct ldfi_trace *tr = NULL;
+	int found = 0;
+
+	reset();
+	n_seen_a = 0;
+	hooks.on_message = hand_msg;
+	hooks.on_round = hand_round;
+	CHECK(ldfi_runtime_exec(conf, &none, NULL, &tr) == 0 && tr);
+	CHECK(n_seen_a == 2);
+	for (size_t i = 0; tr && i < tr->n_outs; i++) {
+		const struct ldfi_output *o = &tr->outs[i];
+
+		if (strcmp(tr->recs[o->rec].name, "hand"))
+			continue;
+		found++;
+		CHECK(o->n_parents == 1 && tr->parents[o->parents_off] == seen_a[1]);
+		CHECK(o->conditional == 1);
+	}
+	CHECK(found == 1);
+	ldfi_trace_destroy(tr);
+
+	reset();
+	hooks.on_round = fail_round;
+	tr = NULL;
+	CHECK(ldfi_runtime_exec(conf, &none, NULL, &tr) == 0 && tr);
+	CHECK(tr && tr->failure && !tr->passed && tr->n_msgs == 0);
+	if (tr && tr->failure)
+		CHECK_STR(tr->failure, "stage 'p' on node b: boom 7 in round 2");
+	CHECK(n_init == 4 && n_finish == 4);
+	ldfi_trace_destroy(tr);
+	ldfi_conf_destroy(conf);
+}
+
 int main(void)
 {
 	test_provenance();
@@ -885,6 +958,7 @@ int main(void)
 	test_check_fault_free();
 	test_errors();
 	test_crash();
+	test_hand_cause();
 	test_db_round_trip();
 	return test_done();
 }

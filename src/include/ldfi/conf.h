@@ -36,6 +36,7 @@ enum ldfi_stage_kind {
 	LDFI_KIND_RELAY = 0,
 	LDFI_KIND_PLUGIN,
 	LDFI_KIND_WINDOW_COUNT, /* keyed tumbling-window count (runtime/window.c) */
+	LDFI_KIND_PROCESS,	/* a child process per replica (runtime/process.c) */
 };
 
 enum ldfi_check_kind {
@@ -46,6 +47,7 @@ enum ldfi_check_kind {
 	LDFI_CHECK_ORDERED,
 	LDFI_CHECK_MATCHES_FAULT_FREE,
 	LDFI_CHECK_PLUGIN,
+	LDFI_CHECK_PROCESS, /* a child process (runtime/process.c, docs/process-stages.md) */
 };
 
 enum ldfi_strategy {
@@ -80,6 +82,10 @@ struct ldfi_comp {
 	char *symbol;
 	const void *plugin; /* its struct ldfi_stage_ops, once ldfi_plugins_load ran */
 	int window;	    /* window-count stage: window length in rounds (1..eot); else 0 */
+	/* process stage: `command` as written, and split into words as a shell
+	 * would (NULL-terminated; argv[0] not yet resolved: runtime/process.c) */
+	char *command;
+	char **argv;
 };
 
 struct ldfi_check {
@@ -98,6 +104,9 @@ struct ldfi_check {
 	 * exhaustively before it certifies. */
 	int holds;
 	void *plugin; /* its ldfi_check_fn, once ldfi_plugins_load ran */
+	/* process check: `command` as written and split into words */
+	char *command;
+	char **argv;
 };
 
 struct ldfi_conf {

@@ -155,6 +155,29 @@ int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value);
  * that each item's sends derive from its own reads only. */
 void ldfi_stage_forget_reads(struct ldfi_stage *st);
 
+/* --- building a cause by hand (for kinds whose provenance is declared,
+ * such as process stages, runtime/process.c) --- */
+
+/* Add message `id` to the current cause: a data message this replica
+ * received, this round or earlier. Returns 0, LDFI_EINVAL (no such message
+ * delivered to this replica) or LDFI_ENOMEM. */
+int ldfi_stage_cause_message(struct ldfi_stage *st, uint32_t id);
+
+/* Make the current cause conditional: what follows depends on something
+ * not having happened (as a ldfi_stage_get of an absent entry does). */
+void ldfi_stage_cause_conditional(struct ldfi_stage *st);
+
+/* The system under test failed here (a stage broke its own contract: a
+ * process that crashed or answered nonsense): stop this run and record it
+ * as a failed run whose reason is "stage 'S' on node N: " followed by the
+ * formatted text (docs/plugins.md, Isolation). Returns LDFI_ESUT, which the
+ * callback returns unchanged (or LDFI_ENOMEM). */
+int ldfi_stage_fail(struct ldfi_stage *st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* --- outputs --- */
 
 /* Add `rec` to this replica's outputs: the relation named after the
