@@ -26,6 +26,7 @@
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
 #include "src/explore/explore.h"
+#include "src/explore/strategy.h"
 
 struct merge_opts {
 	struct ldfi_cli_args args; /* dirs point into it */
@@ -306,18 +307,6 @@ static int fault_vars(const struct ldfi_conf *conf, const char *text, int **vars
 	return n;
 }
 
-/* Before in the search's order (strategy ldfi, exhaustive): fewer faults,
- * then lexicographic by variable. */
-static bool before(const int *a, int na, const int *b, int nb)
-{
-	if (na != nb)
-		return na < nb;
-	for (int i = 0; i < na; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i];
-	return false;
-}
-
 /* Copy every shard's runs and find each one's smallest failing run. */
 static int copy_runs(struct merge *m)
 {
@@ -353,7 +342,7 @@ static int copy_runs(struct merge *m)
 			ldfi_db_runs_free(runs, n);
 			return LDFI_EXIT_INTERNAL;
 		}
-		if (!s->best || before(v, nv, s->best_vars, s->best_n)) {
+		if (!s->best || ldfi_gen_cmp_sets(v, nv, s->best_vars, s->best_n) < 0) {
 			free(s->best_vars);
 			s->best_vars = v;
 			s->best = runs[r].id;
@@ -385,7 +374,7 @@ static const struct shard *verdict(struct merge *m, struct ldfi_explore_result *
 		if (s->sum.wall_s > res->wall_s)
 			res->wall_s = s->sum.wall_s;
 		if (s->best &&
-		    (!best || before(s->best_vars, s->best_n, best->best_vars, best->best_n)))
+		    (!best || ldfi_gen_cmp_sets(s->best_vars, s->best_n, best->best_vars, best->best_n) < 0))
 			best = s;
 		if (!s->best && (!s->sum.verdict || strcmp(s->sum.verdict, "certified") != 0) &&
 		    fo)

@@ -402,18 +402,6 @@ static void keep_cex(struct ldfi_explore_result *res, int keep)
 	res->n_cex = 1;
 }
 
-/* Smaller sets first, then lexicographic by variable: the order of the
- * search (strategy ldfi, exhaustive). */
-static int cmp_sets(const int *a, int na, const int *b, int nb)
-{
-	if (na != nb)
-		return na < nb ? -1 : 1;
-	for (int i = 0; i < na; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	return 0;
-}
-
 /* Keep the first counterexample in the search's order only; the best one's
  * variables are left in x->cex_vars (returns its size). */
 static int keep_first_cex(struct explore *x)
@@ -428,7 +416,7 @@ static int keep_first_cex(struct explore *x)
 
 		if (faults_to_vars(&x->gen->space, f, x->tmp_vars))
 			continue;
-		if (i == 0 || cmp_sets(x->tmp_vars, f->n, x->cex_vars, k) < 0) {
+		if (i == 0 || ldfi_gen_cmp_sets(x->tmp_vars, f->n, x->cex_vars, k) < 0) {
 			memcpy(x->cex_vars, x->tmp_vars, (size_t)f->n * sizeof(int));
 			k = f->n;
 			best = i;
@@ -448,7 +436,7 @@ static bool before_cex(struct explore *x, const int *vars, int n)
 {
 	int k = keep_first_cex(x);
 
-	return cmp_sets(vars, n, x->cex_vars, k) < 0;
+	return ldfi_gen_cmp_sets(vars, n, x->cex_vars, k) < 0;
 }
 
 /* A run, its recording or the strategy's learning was stopped: the budget

@@ -97,3 +97,13 @@ void ldfi_gen_count_pruned(struct ldfi_gen *g, const int *vars, int n)
 {
 	g->pruned += !ldfi_setset_has(g->tried, vars, n);
 }
+
+int ldfi_gen_cmp_sets(const int *a, int na, const int *b, int nb)
+{
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	for (int i = 0; i < na; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}

@@ -428,17 +428,6 @@ static int grow_outcomes(struct gen_ldfi *g, int n)
 	return 0;
 }
 
-/* Smaller sets first, then lexicographic by variable. */
-static int cmp_sets(const int *a, int na, const int *b, int nb)
-{
-	if (na != nb)
-		return na < nb ? -1 : 1;
-	for (int i = 0; i < na; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	return 0;
-}
-
 /* The exhaustive completion: its next set that this strategy has neither
  * tried nor excluded. */
 static int rest_next(struct gen_ldfi *g, int *vars, int cap, int *n)
@@ -728,7 +717,7 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 
 		if (s->members && s->has_peek &&
 		    (best < 0 ||
-		     cmp_sets(s->peek, s->n_peek, g->streams[best].peek, g->streams[best].n_peek) < 0))
+		     ldfi_gen_cmp_sets(s->peek, s->n_peek, g->streams[best].peek, g->streams[best].n_peek) < 0))
 			best = c;
 	}
 	if (g->ext1) {
