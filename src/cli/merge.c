@@ -96,18 +96,12 @@ static int parse_opts(int argc, char **argv, struct merge_opts *o)
  * into buf; false when absent. */
 static bool field(const char *d, const char *key, char *buf, size_t len)
 {
-	size_t k = strlen(key);
+	size_t n;
+	const char *v = d ? ldfi_explore_digest_field(d, key, &n) : NULL;
 
-	for (const char *p = d; p && *p;) {
-		size_t n = strcspn(p, " ");
-
-		if (n > k && strncmp(p, key, k) == 0 && p[k] == '=') {
-			snprintf(buf, len, "%.*s", (int)(n - k - 1), p + k + 1);
-			return true;
-		}
-		p += n + (p[n] == ' ');
-	}
-	return false;
+	if (v)
+		snprintf(buf, len, "%.*s", (int)n, v);
+	return v != NULL;
 }
 
 /* Read DIR/provenance.db's summary and its shard field. Returns an exit

@@ -698,9 +698,7 @@ err:
 	return rc;
 }
 
-/* The value of field `key` in digest `d` ("KEY=VALUE ..."), as a pointer
- * into d and its length; NULL when absent. */
-static const char *field(const char *d, const char *key, size_t *len)
+const char *ldfi_explore_digest_field(const char *d, const char *key, size_t *len)
 {
 	size_t k = strlen(key);
 
@@ -722,7 +720,8 @@ static void changed(FILE *out, const char *was, const char *now, const char *key
 		    const char *what, bool show)
 {
 	size_t a = 0, b = 0;
-	const char *x = field(was, key, &a), *y = field(now, key, &b);
+	const char *x = ldfi_explore_digest_field(was, key, &a),
+		   *y = ldfi_explore_digest_field(now, key, &b);
 
 	if (x && y && a == b && strncmp(x, y, a) == 0)
 		return;
@@ -743,8 +742,8 @@ static void changed_plugins(FILE *out, const char *d, const char *other, bool fr
 		const char *x, *y;
 
 		snprintf(key, sizeof(key), "plugin:%.*s", (int)n, name);
-		x = field(d, key, &a);
-		y = field(other, key, &b);
+		x = ldfi_explore_digest_field(d, key, &a);
+		y = ldfi_explore_digest_field(other, key, &b);
 		if (y && a == b && strncmp(x, y, a) == 0)
 			continue;
 		if (y && fresh_side)

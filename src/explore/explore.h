@@ -123,6 +123,10 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
 			char **out, char *err, size_t errlen);
 
+/* The value of field KEY in digest `d` ("KEY=VALUE ..."), as a pointer
+ * into d and its length in *len; NULL when absent. */
+const char *ldfi_explore_digest_field(const char *d, const char *key, size_t *len);
+
 /* Free what the result owns (not the struct itself). */
 void ldfi_explore_result_finish(struct ldfi_explore_result *res);
 
