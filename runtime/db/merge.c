@@ -93,9 +93,9 @@ static int copy_tables(struct ldfi_db *db, int64_t off)
 	char **names = NULL;
 	int n = 0, rc;
 
-	rc = sqlite3_prepare_v2(db->sql,
-				"SELECT name FROM src.sqlite_master WHERE type = 'table' ORDER BY rowid",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+	    db->sql, "SELECT name FROM src.sqlite_master WHERE type = 'table' ORDER BY rowid", -1,
+	    &st, NULL);
 	if (rc != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, "listing the tables of", "the shard");
 	while (sqlite3_step(st) == SQLITE_ROW) {

@@ -42,10 +42,10 @@ struct shard {
 	char *path; /* DIR/provenance.db */
 	struct ldfi_db_summary sum;
 	int index, count;
-	char *base; /* the digest without its shard field */
+	char *base;	/* the digest without its shard field */
 	int64_t offset; /* its run ids in the merged database: id + offset */
-	int64_t best; /* its first failing run in the search's order (merged id), or 0 */
-	int best_n;   /* that run's faults, as ascending fault variables */
+	int64_t best;	/* its first failing run in the search's order (merged id), or 0 */
+	int best_n;	/* that run's faults, as ascending fault variables */
 	int *best_vars;
 };
 
@@ -183,8 +183,9 @@ static int load_conf(struct merge *m)
 	int status = 0;
 
 	if (!path) {
-		fprintf(stderr, "ldfi merge: %s: the runs do not record their pipeline.conf; give "
-				"--conf\n",
+		fprintf(stderr,
+			"ldfi merge: %s: the runs do not record their pipeline.conf; give "
+			"--conf\n",
 			s0->dir);
 		return LDFI_EXIT_USAGE;
 	}
@@ -264,7 +265,8 @@ static int open_out(struct merge *m)
 		rc = ldfi_db_state_open(out, true, &m->db, &m->db_path, err, sizeof(err));
 	}
 	if (!rc && ldfi_db_state_set(m->db, "digest", dg))
-		snprintf(err, sizeof(err), "%s: %s", m->db_path, ldfi_db_errmsg(m->db)), rc = LDFI_EDB;
+		snprintf(err, sizeof(err), "%s: %s", m->db_path, ldfi_db_errmsg(m->db)),
+		    rc = LDFI_EDB;
 	free(dg);
 	if (rc) {
 		fprintf(stderr, "ldfi merge: %s\n", err[0] ? err : ldfi_db_errmsg(m->db));
@@ -321,8 +323,7 @@ static int copy_runs(struct merge *m)
 		struct shard *s = NULL;
 
 		for (int i = 0; i < m->n; i++)
-			if (runs[r].id > m->s[i].offset &&
-			    (!s || m->s[i].offset > s->offset))
+			if (runs[r].id > m->s[i].offset && (!s || m->s[i].offset > s->offset))
 				s = &m->s[i];
 		int *v, nv;
 
@@ -367,11 +368,10 @@ static const struct shard *verdict(struct merge *m, struct ldfi_explore_result *
 		res->pending += s->sum.pending;
 		if (s->sum.wall_s > res->wall_s)
 			res->wall_s = s->sum.wall_s;
-		if (s->best &&
-		    (!best || ldfi_gen_cmp_sets(s->best_vars, s->best_n, best->best_vars, best->best_n) < 0))
+		if (s->best && (!best || ldfi_gen_cmp_sets(s->best_vars, s->best_n, best->best_vars,
+							   best->best_n) < 0))
 			best = s;
-		if (!s->best && (!s->sum.verdict || strcmp(s->sum.verdict, "certified") != 0) &&
-		    fo)
+		if (!s->best && (!s->sum.verdict || strcmp(s->sum.verdict, "certified") != 0) && fo)
 			fprintf(fo, "%s%d/%d", n_unfinished++ ? ", " : "", s->index, m->count);
 	}
 	for (int k = 0; k < m->count && fm; k++) {
@@ -395,13 +395,13 @@ static const struct shard *verdict(struct merge *m, struct ldfi_explore_result *
 
 		res->verdict = LDFI_VERDICT_INCONCLUSIVE;
 		if (n_unfinished)
-			off = (size_t)snprintf(res->reason, sizeof(res->reason),
-					       "shard%s %s did not finish", n_unfinished > 1 ? "s" : "",
-					       unfinished ? unfinished : "");
+			off = (size_t)snprintf(
+			    res->reason, sizeof(res->reason), "shard%s %s did not finish",
+			    n_unfinished > 1 ? "s" : "", unfinished ? unfinished : "");
 		if (n_missing && off < sizeof(res->reason))
 			snprintf(res->reason + off, sizeof(res->reason) - off,
-				 "%sshard%s %s not given", off ? "; " : "", n_missing > 1 ? "s" : "",
-				 missing ? missing : "");
+				 "%sshard%s %s not given", off ? "; " : "",
+				 n_missing > 1 ? "s" : "", missing ? missing : "");
 	}
 	free(missing);
 	free(unfinished);

@@ -29,14 +29,14 @@ struct explore {
 	struct ldfi_gen *gen;
 	int *vars;
 	pthread_t thread; /* the one that runs the explore (and reports progress) */
-	int *cex_vars; /* room for a fault set: the best counterexample's */
-	int *tmp_vars; /* room for a fault set */
+	int *cex_vars;	  /* room for a fault set: the best counterexample's */
+	int *tmp_vars;	  /* room for a fault set */
 	double t0, last_progress;
-	long last_pending;     /* what the last progress report said was pending */
-	long n_resume;	       /* runs the database held when the explore began */
-	bool resume_stopped;   /* a budget ran out while they were read back */
-	bool gen_incomplete;   /* the strategy was stopped while it learned a run */
-	char *err;	       /* the caller's message buffer */
+	long last_pending;   /* what the last progress report said was pending */
+	long n_resume;	     /* runs the database held when the explore began */
+	bool resume_stopped; /* a budget ran out while they were read back */
+	bool gen_incomplete; /* the strategy was stopped while it learned a run */
+	char *err;	     /* the caller's message buffer */
 	size_t errlen;
 };
 
@@ -311,7 +311,8 @@ static int resume(struct explore *x)
 	if (rc)
 		return fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	if (n && strcmp(runs[0].faults, "none") != 0)
-		rc = fail(x, LDFI_EFORMAT, "%s: damaged database: the first run is not the fault-free run",
+		rc = fail(x, LDFI_EFORMAT,
+			  "%s: damaged database: the first run is not the fault-free run",
 			  x->res->db_path);
 	x->n_resume = n;
 	for (int i = 0; i < n && !rc; i++) {
@@ -380,9 +381,8 @@ static bool budget_left(struct explore *x)
 		snprintf(res->reason, sizeof(res->reason), "max-runs %lld reached after %ld %s%s",
 			 o->max_runs, res->executions, ex, left);
 	else if (o->time_limit_s > 0 && elapsed >= o->time_limit_s)
-		snprintf(res->reason, sizeof(res->reason),
-			 "time limit %g s reached after %ld %s%s", o->time_limit_s,
-			 res->executions, ex, left);
+		snprintf(res->reason, sizeof(res->reason), "time limit %g s reached after %ld %s%s",
+			 o->time_limit_s, res->executions, ex, left);
 	else
 		return true;
 	res->verdict = LDFI_VERDICT_INCONCLUSIVE;
@@ -505,7 +505,6 @@ static bool budget_spent(struct explore *x)
 	return interrupted(x) || (o->max_runs && x->res->executions >= o->max_runs) ||
 	       (o->time_limit_s > 0 && now_s() - x->t0 >= o->time_limit_s);
 }
-
 
 /* The next s-subset of positions 0..k-1 after idx[], in lexicographic
  * order; false after the last. */
@@ -651,8 +650,8 @@ static int explore(struct explore *x)
 	ldfi_rt_set_stop(out_of_budget, x);
 	if (!(rc = start(x)) && !x->resume_stopped && x->res->verdict != LDFI_VERDICT_INCONCLUSIVE)
 		rc = loop(x);
-	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex &&
-	    !x->gen_incomplete && !x->resume_stopped)
+	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex && !x->gen_incomplete &&
+	    !x->resume_stopped)
 		rc = shrink(x);
 	ldfi_rt_set_stop(NULL, NULL);
 	progress(x, true);
@@ -666,12 +665,11 @@ static int explore(struct explore *x)
 	return rc;
 }
 
-
 /* What identifies an exploration (docs/explore.md): ldfi's version, the
  * conf's meaning (model/canonical.h), the bounds, the strategy, the seed and
  * every plugin library's contents, as space-separated KEY=VALUE fields. */
-int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
-			char **out, char *err, size_t errlen)
+int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, char **out,
+			char *err, size_t errlen)
 {
 	char *plugins = NULL, shard[32] = "";
 	uint64_t meaning;
@@ -716,8 +714,8 @@ const char *ldfi_explore_digest_field(const char *d, const char *key, size_t *le
 
 /* Append to `out` what differs in field `key` between digests `was` and
  * `now`, worded with `what` ("the seed"); `show` adds both values. */
-static void changed(FILE *out, const char *was, const char *now, const char *key,
-		    const char *what, bool show)
+static void changed(FILE *out, const char *was, const char *now, const char *key, const char *what,
+		    bool show)
 {
 	size_t a = 0, b = 0;
 	const char *x = ldfi_explore_digest_field(was, key, &a),
@@ -749,7 +747,9 @@ static void changed_plugins(FILE *out, const char *d, const char *other, bool fr
 		if (y && fresh_side)
 			continue; /* reported from the other side */
 		fprintf(out, "%splugin library %.*s (%s)", ftell(out) ? ", " : "", (int)n, name,
-			y ? "its file changed" : fresh_side ? "new" : "no longer used");
+			y	     ? "its file changed"
+			: fresh_side ? "new"
+				     : "no longer used");
 	}
 }
 
@@ -796,8 +796,8 @@ static int bind_db(struct explore *x, const char *dg)
 
 	if ((rc = ldfi_db_state_check(x->db)) || (rc = ldfi_db_state_digest(x->db, &old)) ||
 	    (rc = ldfi_db_state_foreign_runs(x->db, ldfi_strategy_name(x->opts->strategy),
-					      x->conf->eot, x->conf->eff, x->conf->crashes,
-					      &foreign))) {
+					     x->conf->eot, x->conf->eff, x->conf->crashes,
+					     &foreign))) {
 		free(old);
 		return fail(x, rc, "%s: %s", path, ldfi_db_errmsg(x->db));
 	}
@@ -808,11 +808,12 @@ static int bind_db(struct explore *x, const char *dg)
 			  "reused: use --fresh to discard them, or another --out",
 			  path, what);
 	} else if (foreign) {
-		rc = fail(x, LDFI_EINVAL,
-			  "%s holds %ld run%s recorded by 'ldfi run --db' or by another exploration, "
-			  "which this exploration cannot reuse: use --fresh to discard %s, or another "
-			  "--out",
-			  path, foreign, foreign == 1 ? "" : "s", foreign == 1 ? "it" : "them");
+		rc = fail(
+		    x, LDFI_EINVAL,
+		    "%s holds %ld run%s recorded by 'ldfi run --db' or by another exploration, "
+		    "which this exploration cannot reuse: use --fresh to discard %s, or another "
+		    "--out",
+		    path, foreign, foreign == 1 ? "" : "s", foreign == 1 ? "it" : "them");
 	} else if (!old && (rc = ldfi_db_state_set(x->db, "digest", dg))) {
 		fail(x, rc, "%s: %s", path, ldfi_db_errmsg(x->db));
 	}
@@ -938,8 +939,7 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 	if (!(rc = explore(&x))) {
 		total_wall(&x);
 		save_state(&x);
-	}
-	else if (!err[0])
+	} else if (!err[0])
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	ldfi_gen_destroy(x.gen);
 	free(x.vars);

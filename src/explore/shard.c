@@ -42,8 +42,7 @@ static int by_score(const void *a, const void *b)
 }
 
 /* The variables of the space, most cutting first. */
-static int rank_vars(const struct ldfi_space *sp, const struct ldfi_trace *ff,
-		     struct scored *v)
+static int rank_vars(const struct ldfi_space *sp, const struct ldfi_trace *ff, struct scored *v)
 {
 	struct ldfi_lineage *lin = ldfi_lineage_create(sp->conf);
 	int rc;
@@ -77,8 +76,7 @@ static int ceil_log2(int n)
 	return k;
 }
 
-int ldfi_shard_init(struct ldfi_shard *s, const struct ldfi_space *sp,
-		    const struct ldfi_trace *ff)
+int ldfi_shard_init(struct ldfi_shard *s, const struct ldfi_space *sp, const struct ldfi_trace *ff)
 {
 	struct scored *v;
 	int lo = 0, n = s->count, rc, level = 0;

@@ -44,8 +44,7 @@ int ldfi_shard_parse(const char *text, int *index, int *count);
  * level's variable and the others do not. Returns 0,
  * LDFI_ENOMEM, or an error of the lineage.
  */
-int ldfi_shard_init(struct ldfi_shard *s, const struct ldfi_space *sp,
-		    const struct ldfi_trace *ff);
+int ldfi_shard_init(struct ldfi_shard *s, const struct ldfi_space *sp, const struct ldfi_trace *ff);
 
 /* Whether the fault set vars[0..n) (ascending variables) is in the part. */
 bool ldfi_shard_has(const struct ldfi_shard *s, const int *vars, int n);

@@ -40,8 +40,8 @@ struct stream {
 	int n_peek;
 	bool has_peek;
 	bool done;
-	bool last; /* peek[] holds the last set returned, not yet in blk */
-	int level; /* size of that set: where a rebuilt solver resumes */
+	bool last;   /* peek[] holds the last set returned, not yet in blk */
+	int level;   /* size of that set: where a rebuilt solver resumes */
 	long pruned; /* candidates this fill skipped, added to base.pruned after it */
 	/* The tried sets (numbers in base.tried) this enumeration returned:
 	 * a rebuilt solver blocks them and resumes where the last one
@@ -116,7 +116,8 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 		ldfi_hitset_set_interrupt(h, g->base.stop, g->base.stop_arg);
 	for (int i = 0; !rc && i < o->n_supports; i++) {
 		/* A large run's outcome can have millions of supports. */
-		if (i % LDFI_GEN_POLL_EVERY == LDFI_GEN_POLL_EVERY - 1 && ldfi_gen_stopped(&g->base))
+		if (i % LDFI_GEN_POLL_EVERY == LDFI_GEN_POLL_EVERY - 1 &&
+		    ldfi_gen_stopped(&g->base))
 			return LDFI_GEN_STOPPED;
 		rc = ldfi_hitset_add_conditional(h, o->supports[i].vars, o->supports[i].n,
 						 o->supports[i].neg, o->supports[i].n_neg);
@@ -716,8 +717,8 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		struct stream *s = &g->streams[c];
 
 		if (s->members && s->has_peek &&
-		    (best < 0 ||
-		     ldfi_gen_cmp_sets(s->peek, s->n_peek, g->streams[best].peek, g->streams[best].n_peek) < 0))
+		    (best < 0 || ldfi_gen_cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
+						   g->streams[best].n_peek) < 0))
 			best = c;
 	}
 	if (g->ext1) {
