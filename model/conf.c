@@ -59,6 +59,9 @@ enum key {
 	K_SOURCE,
 	K_HOLDS,
 	K_WINDOW,
+	K_RESTARTS,
+	K_DOWNTIME,
+	K_DURABLE,
 	K_NKEYS
 };
 
@@ -91,6 +94,9 @@ static const struct {
     [K_SOURCE] = {"source", IN(S_CHECK)},
     [K_HOLDS] = {"holds", IN(S_CHECK)},
     [K_WINDOW] = {"window", IN(S_STAGE)},
+    [K_RESTARTS] = {"restarts", IN(S_EXPLORE)},
+    [K_DOWNTIME] = {"downtime", IN(S_EXPLORE)},
+    [K_DURABLE] = {"durable", IN(S_SOURCE) | IN(S_STAGE) | IN(S_SINK)},
 };
 
 /* Enum values as written in the conf, indexed by the enum. */
@@ -944,6 +950,10 @@ static int set_explore_key(struct parser *p, struct sect *s, int k, const char *
 		return get_int(p, s, k, val, 0, INT_MAX, "eot", &c->eff);
 	case K_CRASHES:
 		return get_int(p, s, k, val, 0, INT_MAX, "(number of nodes)", &c->crashes);
+	case K_RESTARTS:
+		return get_int(p, s, k, val, 0, INT_MAX, "(number of nodes)", &c->restarts);
+	case K_DOWNTIME:
+		return get_int(p, s, k, val, 1, INT_MAX, "eot-1", &c->downtime);
 	case K_MAX_RUNS:
 		if (!(rc = get_num(p, s, k, val, 1, LLONG_MAX, NULL, &v)))
 			c->max_runs = (long long)v;
@@ -998,8 +1008,9 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 		s->comp.delivery = (enum ldfi_delivery)v;
 		return rc;
 	case K_DEDUP:
+	case K_DURABLE:
 		rc = get_enum(p, s, k, val, yes_no, NELEMS(yes_no), &v);
-		s->comp.dedup = v == 0;
+		*(k == K_DEDUP ? &s->comp.dedup : &s->comp.durable) = v == 0;
 		return rc;
 	case K_KIND:
 		return set_kind(p, s, val);
@@ -1142,6 +1153,16 @@ static int check_explore(struct parser *p)
 	if (c->crashes > p->n_nodes)
 		return fail(p, s->key_line[K_CRASHES],
 			    "crashes %d exceeds the number of nodes (%d)", c->crashes, p->n_nodes);
+	if (c->restarts > p->n_nodes)
+		return fail(p, s->key_line[K_RESTARTS],
+			    "restarts %d exceeds the number of nodes (%d)", c->restarts,
+			    p->n_nodes);
+	if (c->restarts > 0 && c->downtime > c->eot - 1)
+		return fail(
+		    p, s->key_line[K_DOWNTIME] ? s->key_line[K_DOWNTIME] : s->key_line[K_RESTARTS],
+		    "downtime %d leaves no round to restart in: restart(n,t) needs "
+		    "t+downtime <= eot (eot %d)",
+		    c->downtime, c->eot);
 	return 0;
 }
 
@@ -1578,6 +1599,7 @@ static struct ldfi_conf *conf_new(const char *path)
 	c->strategy = LDFI_STRATEGY_LDFI;
 	c->seed = 1;
 	c->run_timeout = 10;
+	c->downtime = 1;
 	return c;
 }
 
@@ -1813,17 +1835,50 @@ static int check_comp_bounds(const struct ldfi_conf *conf, const char *eot_name,
 	return 0;
 }
 
-int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, char *err,
-			 size_t errlen)
+/* The restart bounds of a new eot (`en` names it) against the conf. */
+static int check_restart_bounds(const struct ldfi_conf *conf, const struct ldfi_bounds *b,
+				const char *en, int eot, char *err, size_t errlen)
 {
-	int neot = eot == -1 ? conf->eot : eot, neff = eff == -1 ? conf->eff : eff;
-	int ncrashes = crashes == -1 ? conf->crashes : crashes;
+	int restarts = b->restarts == -1 ? conf->restarts : b->restarts;
+	int downtime = b->downtime == -1 ? conf->downtime : b->downtime;
+	char rn[16], dn[16];
+
+	bound_name(b->restarts, "restarts", rn, sizeof(rn));
+	bound_name(b->downtime, "downtime", dn, sizeof(dn));
+	if (restarts < 0) {
+		set_err(err, errlen, "%s %d out of range 0..%d", rn, restarts, conf->n_nodes);
+		return LDFI_EINVAL;
+	}
+	if (restarts > conf->n_nodes) {
+		set_err(err, errlen, "%s %d exceeds the number of nodes (%d)", rn, restarts,
+			conf->n_nodes);
+		return LDFI_EINVAL;
+	}
+	if (downtime < 1) {
+		set_err(err, errlen, "%s %d out of range 1..eot-1", dn, downtime);
+		return LDFI_EINVAL;
+	}
+	if (restarts > 0 && downtime > eot - 1) {
+		set_err(err, errlen,
+			"%s %d leaves no round to restart in: restart(n,t) needs t+downtime <= "
+			"eot (%s %d)",
+			dn, downtime, en, eot);
+		return LDFI_EINVAL;
+	}
+	return 0;
+}
+
+int ldfi_conf_set_bounds_ex(struct ldfi_conf *conf, const struct ldfi_bounds *b, char *err,
+			    size_t errlen)
+{
+	int neot = b->eot == -1 ? conf->eot : b->eot, neff = b->eff == -1 ? conf->eff : b->eff;
+	int ncrashes = b->crashes == -1 ? conf->crashes : b->crashes;
 	char en[8], fn[8], cn[12];
 	int rc;
 
-	bound_name(eot, "eot", en, sizeof(en));
-	bound_name(eff, "eff", fn, sizeof(fn));
-	bound_name(crashes, "crashes", cn, sizeof(cn));
+	bound_name(b->eot, "eot", en, sizeof(en));
+	bound_name(b->eff, "eff", fn, sizeof(fn));
+	bound_name(b->crashes, "crashes", cn, sizeof(cn));
 	if (neot < 1 || neot > LDFI_EOT_MAX) {
 		set_err(err, errlen, "%s %d out of range 1..%d", en, neot, LDFI_EOT_MAX);
 		return LDFI_EINVAL;
@@ -1845,13 +1900,34 @@ int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, 
 			conf->n_nodes);
 		return LDFI_EINVAL;
 	}
-	rc = check_comp_bounds(conf, en, neot, err, errlen);
-	if (rc)
+	if ((rc = check_restart_bounds(conf, b, en, neot, err, errlen)) ||
+	    (rc = check_comp_bounds(conf, en, neot, err, errlen)))
 		return rc;
 	conf->eot = neot;
 	conf->eff = neff;
 	conf->crashes = ncrashes;
+	if (b->restarts != -1)
+		conf->restarts = b->restarts;
+	if (b->downtime != -1)
+		conf->downtime = b->downtime;
 	return 0;
+}
+
+int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, char *err,
+			 size_t errlen)
+{
+	struct ldfi_bounds b = {eot, eff, crashes, -1, -1};
+
+	return ldfi_conf_set_bounds_ex(conf, &b, err, errlen);
+}
+
+int ldfi_conf_bounds_text(const struct ldfi_conf *conf, char *buf, size_t len)
+{
+	if (!conf->restarts)
+		return snprintf(buf, len, "eot=%d eff=%d crashes=%d", conf->eot, conf->eff,
+				conf->crashes);
+	return snprintf(buf, len, "eot=%d eff=%d crashes=%d restarts=%d downtime=%d", conf->eot,
+			conf->eff, conf->crashes, conf->restarts, conf->downtime);
 }
 
 const char *ldfi_delivery_name(enum ldfi_delivery d)
@@ -1885,13 +1961,16 @@ static void print_nodes(FILE *f, const struct ldfi_conf *conf, const int *nodes,
 		fprintf(f, "%s%s", i ? ", " : "", conf->nodes[nodes[i]].name);
 }
 
-static void print_policy(FILE *f, enum ldfi_delivery d, int retry_every, bool dedup)
+/* The hop's policy (a sink's relay), dedup and durability of `c`. */
+static void print_policy(FILE *f, const struct ldfi_comp *c)
 {
-	fprintf(f, "%s", ldfi_delivery_name(d));
-	if (d == LDFI_DELIVERY_ACK)
-		fprintf(f, ", retry every %d", retry_every);
-	if (dedup)
+	fprintf(f, "%s", ldfi_delivery_name(c->delivery));
+	if (c->delivery == LDFI_DELIVERY_ACK)
+		fprintf(f, ", retry every %d", c->retry_every);
+	if (c->dedup)
 		fprintf(f, ", dedup");
+	if (c->durable)
+		fprintf(f, ", durable");
 }
 
 /* Are the records named 1..N (records = N)? */
@@ -1922,7 +2001,7 @@ static void print_source(FILE *f, const struct ldfi_conf *conf, const struct ldf
 	fprintf(f, " on ");
 	print_nodes(f, conf, c->nodes, c->n_nodes);
 	fprintf(f, " at round %d to %s (", c->at, conf->comps[c->to].name);
-	print_policy(f, c->delivery, c->retry_every, false);
+	print_policy(f, c);
 	fprintf(f, ")");
 }
 
@@ -1946,7 +2025,7 @@ static void print_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_
 		fprintf(f, " to %s (", conf->comps[c->to].name);
 	else
 		fprintf(f, " (relay ");
-	print_policy(f, c->delivery, c->retry_every, c->dedup);
+	print_policy(f, c);
 	fprintf(f, ")");
 }
 
@@ -1982,6 +2061,8 @@ void ldfi_conf_summary(const struct ldfi_conf *conf, FILE *f)
 		print_check(f, conf, &conf->checks[i]);
 	}
 	fprintf(f, ". Bounds eot=%d eff=%d crashes=%d", conf->eot, conf->eff, conf->crashes);
+	if (conf->restarts)
+		fprintf(f, " restarts=%d downtime=%d", conf->restarts, conf->downtime);
 	if (conf->max_runs)
 		fprintf(f, " max_runs=%lld", conf->max_runs);
 	fprintf(f, ", strategy %s, seed %" PRIu64 ".\n", ldfi_strategy_name(conf->strategy),

@@ -1036,6 +1036,9 @@ int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fa
 	int rc;
 
 	*out = NULL;
+	for (int i = 0; i < faults->n; i++)
+		if (faults->v[i].kind == LDFI_FAULT_RESTART)
+			return LDFI_EINVAL; /* not supported yet */
 	if (!fault_free && faults->n > 0 && needs_fault_free(conf)) {
 		struct ldfi_faults none = {0};
 

@@ -23,6 +23,36 @@
  * longer ones are sorted in a scratch buffer. */
 #define SMALL_SLICE 16
 
+/* Version 4: what a restart keeps and loses. `memory` holds the memory
+ * tokens (struct ldfi_memtok): id = token index + 1; a negative parent -k in
+ * message_parents, output_parents and memory_parents is token k. */
+/* clang-format off */
+#define RESTART_TABLES \
+	"CREATE TABLE IF NOT EXISTS memory(\n" \
+	"  run INTEGER NOT NULL,\n" \
+	"  id INTEGER NOT NULL,\n" \
+	"  node TEXT NOT NULL,\n" \
+	"  from_round INTEGER NOT NULL,\n" \
+	"  to_round INTEGER NOT NULL,\n" \
+	"  parents TEXT NOT NULL CHECK (parents IN ('all', 'any')),\n" \
+	"  PRIMARY KEY (run, id)\n" \
+	") WITHOUT ROWID;\n" \
+	"CREATE TABLE IF NOT EXISTS memory_parents(\n" \
+	"  run INTEGER NOT NULL,\n" \
+	"  mem INTEGER NOT NULL,\n" \
+	"  parent INTEGER NOT NULL,\n" \
+	"  PRIMARY KEY (run, mem, parent)\n" \
+	") WITHOUT ROWID;\n" \
+	"CREATE TABLE IF NOT EXISTS down_periods(\n" \
+	"  run INTEGER NOT NULL,\n" \
+	"  node TEXT NOT NULL,\n" \
+	"  from_round INTEGER NOT NULL,\n" \
+	"  to_round INTEGER NOT NULL,\n" \
+	"  fault TEXT NOT NULL,\n" \
+	"  PRIMARY KEY (run, node)\n" \
+	") WITHOUT ROWID;\n"
+/* clang-format on */
+
 /* clang-format off */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(\n"
@@ -45,7 +75,9 @@ static const char schema_sql[] =
 	"  eff INTEGER NOT NULL,\n"
 	"  crashes INTEGER NOT NULL,\n"
 	"  conf TEXT NULL,\n"
-	"  failure TEXT NULL\n"
+	"  failure TEXT NULL,\n"
+	"  restarts INTEGER NOT NULL DEFAULT 0,\n"
+	"  downtime INTEGER NOT NULL DEFAULT 1\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS runs_faults ON runs(faults);\n"
 	"CREATE TABLE IF NOT EXISTS messages(\n"
@@ -58,7 +90,7 @@ static const char schema_sql[] =
 	"  dst_stage TEXT NOT NULL,\n"
 	"  send_round INTEGER NOT NULL,\n"
 	"  deliver_round INTEGER NULL,\n"
-	"  fate TEXT NOT NULL CHECK (fate IN ('delivered', 'omitted', 'crashed', 'eot')),\n"
+	"  fate TEXT NOT NULL CHECK (fate IN ('delivered', 'omitted', 'crashed', 'eot', 'down')),\n"
 	"  lost_by TEXT NULL,\n"
 	"  record TEXT NULL,\n"
 	"  delivery TEXT NOT NULL CHECK (delivery IN ('none', 'once', 'repeat', 'ack')),\n"
@@ -123,7 +155,8 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS explore(\n"
 	"  key TEXT PRIMARY KEY,\n"
 	"  value TEXT\n"
-	");\n";
+	");\n"
+	RESTART_TABLES;
 /* clang-format on */
 
 /*
@@ -155,8 +188,10 @@ static const struct {
     [ST_ROLLBACK] = {"ROLLBACK", "ROLLBACK"},
     [ST_RUN] = {"insert into runs",
 		"INSERT INTO runs(faults, n_faults, strategy, passed, verdict, wall_us, "
-		"n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf, failure) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+		"n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf, failure, "
+		"restarts, downtime) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17)"},
     [ST_MSG] = {"insert into messages",
 		"INSERT INTO messages(run, id, kind, src_node, src_stage, dst_node, dst_stage, "
 		"send_round, deliver_round, fate, lost_by, record, delivery, parents, conditional) "
@@ -190,6 +225,7 @@ struct run_ctx {
 	int64_t run;
 	int *node_len, *comp_len, *rec_len;
 	int *crash_fault;   /* per node: index of its crash fault, or -1 */
+	int *restart_fault; /* per node: index of its restart fault, or -1 */
 	struct text *fault; /* per fault its canonical text; [n] the whole set */
 };
 
@@ -287,16 +323,18 @@ static int query_int(sqlite3 *sql, const char *q, long long dflt, long long *out
 	return rc;
 }
 
-/* Text of a meta key in `buf` ("" if absent). */
-static int meta_text(sqlite3 *sql, const char *key, char *buf, size_t len)
+/* The first column of the first row of `q` (with `key` bound to ?1 when
+ * not NULL) as text in `buf` ("" if there is no row). */
+static int text_query(sqlite3 *sql, const char *q, const char *key, char *buf, size_t len)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(sql, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(sql, q, -1, &st, NULL);
 
 	buf[0] = '\0';
 	if (rc != SQLITE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (key)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const unsigned char *v = sqlite3_column_text(st, 0);
@@ -308,6 +346,12 @@ static int meta_text(sqlite3 *sql, const char *key, char *buf, size_t len)
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Text of a meta key in `buf` ("" if absent). */
+static int meta_text(sqlite3 *sql, const char *key, char *buf, size_t len)
+{
+	return text_query(sql, "SELECT value FROM meta WHERE key = ?1", key, buf, len);
 }
 
 /* Create the schema in an empty database, in one transaction. */
@@ -369,9 +413,71 @@ static int add_column(sqlite3 *sql, const char *table, const char *col, const ch
 	return sqlite3_exec(sql, q, NULL, NULL, NULL);
 }
 
+/* Version 3 -> 4, part one: messages.fate may be 'down'. SQLite cannot
+ * alter a CHECK constraint; a change that only widens it (every row still
+ * satisfies it) is made by editing the table's schema text, as SQLite's
+ * documentation of ALTER TABLE describes: O(1), whatever the size. Inside
+ * the upgrade's transaction. */
+static int widen_fate(sqlite3 *sql)
+{
+	static const char edit[] =
+	    "UPDATE sqlite_master SET sql = replace(sql, '''crashed'', ''eot'')', "
+	    "'''crashed'', ''eot'', ''down'')') WHERE type = 'table' AND name = 'messages' "
+	    "AND instr(sql, '''down''') = 0";
+	long long cookie = 0, n = 0;
+	char q[64], ok[16];
+	int rc;
+
+	if ((rc = query_int(sql, "PRAGMA schema_version", 0, &cookie)) != SQLITE_OK)
+		return rc;
+	sqlite3_db_config(sql, SQLITE_DBCONFIG_DEFENSIVE, 0, (int *)NULL);
+	if ((rc = sqlite3_exec(sql, "PRAGMA writable_schema = ON", NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
+	rc = sqlite3_exec(sql, edit, NULL, NULL, NULL);
+	n = sqlite3_changes(sql);
+	snprintf(q, sizeof(q), "PRAGMA schema_version = %lld", cookie + 1);
+	if (rc == SQLITE_OK && n > 0)
+		rc = sqlite3_exec(sql, q, NULL, NULL, NULL);
+	sqlite3_exec(sql, "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = text_query(sql, "PRAGMA quick_check", NULL, ok, sizeof(ok));
+	if (rc == SQLITE_OK && strcmp(ok, "ok") != 0)
+		rc = SQLITE_CORRUPT;
+	return rc;
+}
+
+/* The steps of the upgrade from each version to the next; idempotent. */
+static int upgrade_steps(sqlite3 *sql, const char **what)
+{
+	int rc;
+
+	*what = "upgrade schema to version 2";
+	rc = add_column(sql, "outputs", "conditional",
+			"INTEGER NOT NULL DEFAULT 0 CHECK (conditional IN (0, 1))");
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema to version 3";
+		rc = add_column(sql, "runs", "failure", "TEXT NULL");
+	}
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema to version 4";
+		rc = add_column(sql, "runs", "restarts", "INTEGER NOT NULL DEFAULT 0");
+	}
+	if (rc == SQLITE_OK)
+		rc = add_column(sql, "runs", "downtime", "INTEGER NOT NULL DEFAULT 1");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(sql, RESTART_TABLES, NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema to version 4: messages.fate";
+		rc = widen_fate(sql);
+	}
+	return rc;
+}
+
 /* Schema 1 -> 2: outputs.conditional (plugin outputs derived from an
  * absence); 2 -> 3: runs.failure (a run whose plugin crashed or timed
- * out). Idempotent; one transaction, none when the schema is current. */
+ * out); 3 -> 4: restarts (runs.restarts, runs.downtime, fate 'down', tables
+ * memory, memory_parents, down_periods). Idempotent; one transaction, none
+ * when the schema is current. */
 static int upgrade_schema(sqlite3 *sql, const char **what)
 {
 	long long version = 0;
@@ -392,13 +498,7 @@ static int upgrade_schema(sqlite3 *sql, const char **what)
 	*what = "upgrade schema: BEGIN IMMEDIATE";
 	if ((rc = sqlite3_exec(sql, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
-	*what = "upgrade schema to version 2";
-	rc = add_column(sql, "outputs", "conditional",
-			"INTEGER NOT NULL DEFAULT 0 CHECK (conditional IN (0, 1))");
-	if (rc == SQLITE_OK) {
-		*what = "upgrade schema to version 3";
-		rc = add_column(sql, "runs", "failure", "TEXT NULL");
-	}
+	rc = upgrade_steps(sql, what);
 	if (rc == SQLITE_OK) {
 		*what = "upgrade schema: set the version";
 		rc = sqlite3_exec(sql, ddl, NULL, NULL, NULL);
@@ -607,7 +707,8 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 
 		if (!in_range(f->a, c->n_nodes) ||
 		    (f->kind == LDFI_FAULT_OMIT && !in_range(f->b, c->n_nodes)) ||
-		    (f->kind != LDFI_FAULT_OMIT && f->kind != LDFI_FAULT_CRASH)) {
+		    (f->kind != LDFI_FAULT_OMIT && f->kind != LDFI_FAULT_CRASH &&
+		     f->kind != LDFI_FAULT_RESTART)) {
 			ldfi_db_set_err(db, 0, "malformed trace: fault %d out of range", i);
 			return LDFI_EINVAL;
 		}
@@ -681,7 +782,7 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 	int *ip;
 
 	if (grow((void **)&db->ibuf, &db->ibuf_cap,
-		 (size_t)c->n_nodes * 2 + (size_t)c->n_comps + (size_t)tr->n_recs, sizeof(int)) ||
+		 (size_t)c->n_nodes * 3 + (size_t)c->n_comps + (size_t)tr->n_recs, sizeof(int)) ||
 	    grow((void **)&db->fbuf, &db->fbuf_cap, (size_t)nf + 1, sizeof(struct text)) ||
 	    grow((void **)&db->cbuf, &db->cbuf_cap, 256, 1))
 		goto err_nomem;
@@ -721,20 +822,25 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 	ip += c->n_nodes;
 	x->crash_fault = ip;
 	ip += c->n_nodes;
+	x->restart_fault = ip;
+	ip += c->n_nodes;
 	x->comp_len = ip;
 	ip += c->n_comps;
 	x->rec_len = ip;
 	for (int i = 0; i < c->n_nodes; i++) {
 		x->node_len[i] = (int)strlen(c->nodes[i].name);
-		x->crash_fault[i] = -1;
+		x->crash_fault[i] = x->restart_fault[i] = -1;
 	}
 	for (int i = 0; i < c->n_comps; i++)
 		x->comp_len[i] = (int)strlen(c->comps[i].name);
 	for (int i = 0; i < tr->n_recs; i++)
 		x->rec_len[i] = (int)strlen(tr->recs[i].name);
-	for (int i = 0; i < nf; i++)
+	for (int i = 0; i < nf; i++) {
 		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH)
 			x->crash_fault[tr->faults.v[i].a] = i;
+		else if (tr->faults.v[i].kind == LDFI_FAULT_RESTART)
+			x->restart_fault[tr->faults.v[i].a] = i;
+	}
 	x->fault = db->fbuf;
 	x->tr = tr;
 	x->conf = c;
@@ -867,6 +973,8 @@ static int insert_run(struct ldfi_db *db, struct run_ctx *x, const struct ldfi_r
 		rc |= sqlite3_bind_text(st, 15, tr->failure, -1, SQLITE_STATIC);
 	else
 		rc |= sqlite3_bind_null(st, 15);
+	rc |= sqlite3_bind_int(st, 16, c->restarts);
+	rc |= sqlite3_bind_int(st, 17, c->downtime);
 	rc = exec_st(st, rc);
 	if (rc != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, stmts[ST_RUN].what, NULL);

@@ -20,12 +20,13 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  explore PIPELINE.conf [--strategy ldfi|random|exhaustive] [--eot N] [--eff N]\n"
-    "          [--crashes N] [--max-runs N] [--time-limit S] [--seed N] [--jobs N]\n"
-    "          [--all] [--out DIR] [--json FILE] [--junit FILE] [--html DIR]\n"
-    "          [--quiet] [--progress] [--engine sim|live]\n"
+    "          [--crashes N] [--restarts N] [--downtime N] [--max-runs N]\n"
+    "          [--time-limit S] [--seed N] [--jobs N] [--all] [--out DIR] [--json FILE]\n"
+    "          [--junit FILE] [--html DIR] [--quiet] [--progress] [--engine sim|live]\n"
     "      search the bounded fault space for a counterexample\n"
     "  run PIPELINE.conf [--faults 'crash(c,2) omit(a,b,1)'] [--db FILE] [--json FILE]\n"
-    "          [--eot N] [--eff N] [--crashes N] [--engine sim|live]\n"
+    "          [--eot N] [--eff N] [--crashes N] [--restarts N] [--downtime N]\n"
+    "          [--engine sim|live]\n"
     "      one execution under one fault set; prints each check's result\n"
     "  replay REPORT.json [--engine sim|live]\n"
     "      re-run the counterexample of a report and confirm its checks fail\n"
@@ -66,7 +67,7 @@ long long ldfi_cli_number(const char *cmd, const char *opt, const char *text, lo
 	return v;
 }
 
-struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status)
+struct ldfi_conf *ldfi_cli_load(const char *path, const struct ldfi_bounds *b, int *status)
 {
 	struct ldfi_conf *conf = NULL;
 	char err[1024];
@@ -77,8 +78,9 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 		*status = rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
-	if ((eot >= 0 || eff >= 0 || crashes >= 0) &&
-	    ldfi_conf_set_bounds(conf, eot, eff, crashes, err, sizeof(err))) {
+	if ((b->eot >= 0 || b->eff >= 0 || b->crashes >= 0 || b->restarts >= 0 ||
+	     b->downtime >= 0) &&
+	    ldfi_conf_set_bounds_ex(conf, b, err, sizeof(err))) {
 		fprintf(stderr, "ldfi: %s\n", err);
 		ldfi_conf_destroy(conf);
 		*status = LDFI_EXIT_USAGE;
@@ -105,7 +107,7 @@ int ldfi_cmd_check(int argc, char **argv)
 
 	if (argc != 2)
 		return ldfi_cli_usage_error("check", "expects exactly one PIPELINE.conf");
-	conf = ldfi_cli_load(argv[1], -1, -1, -1, &status);
+	conf = ldfi_cli_load(argv[1], &LDFI_BOUNDS_KEEP, &status);
 	if (!conf)
 		return status;
 	ldfi_conf_summary(conf, stdout);

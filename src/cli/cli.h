@@ -26,10 +26,11 @@ int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
  * returns -1 when it is not one. */
 long long ldfi_cli_number(const char *cmd, const char *opt, const char *text, long long max);
 
-/* Load and validate PATH, then apply command-line bounds (-1 keeps the
- * conf's). On error prints the message and returns NULL; *status receives
- * the exit status (2 for bad input, 4 for I/O). The conf is the caller's. */
-struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status);
+/* Load and validate PATH, then apply command-line bounds `b` (borrowed; -1
+ * keeps the conf's). On error prints the message and returns NULL; *status
+ * receives the exit status (2 for bad input, 4 for I/O). The conf is the
+ * caller's. */
+struct ldfi_conf *ldfi_cli_load(const char *path, const struct ldfi_bounds *b, int *status);
 
 struct ldfi_db;
 struct ldfi_explore_result;

@@ -48,7 +48,7 @@ static void show_progress(void *arg, const struct ldfi_explore_progress *p)
 		fputc('\n', stderr);
 }
 
-static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3],
+static int parse_opts(int argc, char **argv, struct explore_cmd *c, struct ldfi_bounds *bounds,
 		      const char **strategy, const char **seed)
 {
 	static const struct option longopts[] = {
@@ -56,6 +56,8 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 	    {"eot", required_argument, NULL, 'T'},
 	    {"eff", required_argument, NULL, 'E'},
 	    {"crashes", required_argument, NULL, 'C'},
+	    {"restarts", required_argument, NULL, 'R'},
+	    {"downtime", required_argument, NULL, 'D'},
 	    {"max-runs", required_argument, NULL, 'm'},
 	    {"time-limit", required_argument, NULL, 't'},
 	    {"seed", required_argument, NULL, 'S'},
@@ -91,9 +93,15 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 		case 'T':
 		case 'E':
 		case 'C':
+		case 'R':
+		case 'D':
 			if ((v = ldfi_cli_number("explore", opt, optarg, LDFI_EOT_MAX)) < 0)
 				return LDFI_EXIT_USAGE;
-			bounds[ch == 'T' ? 0 : ch == 'E' ? 1 : 2] = (int)v;
+			*(ch == 'T'   ? &bounds->eot
+			  : ch == 'E' ? &bounds->eff
+			  : ch == 'C' ? &bounds->crashes
+			  : ch == 'R' ? &bounds->restarts
+				      : &bounds->downtime) = (int)v;
 			break;
 		case 'm':
 			if ((v = ldfi_cli_number("explore", opt, optarg, 1000000000000LL)) < 1)
@@ -148,7 +156,8 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 		case 'h':
 			printf(
 			    "usage: ldfi explore PIPELINE.conf [--strategy ldfi|random|exhaustive] "
-			    "[--eot N] [--eff N] [--crashes N] [--max-runs N] [--time-limit S] "
+			    "[--eot N] [--eff N] [--crashes N] [--restarts N] [--downtime N] "
+			    "[--max-runs N] [--time-limit S] "
 			    "[--seed N] [--jobs N] [--all] [--out DIR] [--json FILE] "
 			    "[--junit FILE] [--html DIR] [--quiet] [--progress] [--fresh] "
 			    "[--engine sim|live]\n");
@@ -317,16 +326,19 @@ int ldfi_cmd_explore(int argc, char **argv)
 {
 	struct explore_cmd c = {.o = {.out_dir = "ldfi-out", .jobs = 1}};
 	const char *strategy = NULL, *seed = NULL;
-	int bounds[3] = {-1, -1, -1}, status;
+	struct ldfi_bounds bounds = LDFI_BOUNDS_KEEP;
+	int status;
 	struct ldfi_conf *conf;
 
-	status = parse_opts(argc, argv, &c, bounds, &strategy, &seed);
+	status = parse_opts(argc, argv, &c, &bounds, &strategy, &seed);
 	if (status)
 		return status < 0 ? 0 : status;
-	conf = ldfi_cli_load(c.o.conf_path, bounds[0], bounds[1], bounds[2], &status);
+	conf = ldfi_cli_load(c.o.conf_path, &bounds, &status);
 	if (!conf)
 		return status;
 	status = refuse_large(conf);
+	if (!status && conf->restarts > 0)
+		status = ldfi_cli_usage_error("explore", "restart faults are not supported yet");
 	if (!status)
 		status = apply_choices(&c.o, conf, strategy, seed);
 	if (!status)

@@ -173,7 +173,9 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 		*status = LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
-	return ldfi_cli_load(path, r->eot, r->eff, r->crashes, status);
+	struct ldfi_bounds b = {r->eot, r->eff, r->crashes, r->restarts, r->downtime};
+
+	return ldfi_cli_load(path, &b, status);
 }
 
 static int report(const struct report_opts *o, struct ldfi_db *db, const struct ldfi_db_summary *r)

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "runtime/db/db.h"
@@ -24,7 +25,7 @@ struct run_opts {
 	const char *faults;
 	const char *db;
 	const char *json;
-	int eot, eff, crashes;
+	struct ldfi_bounds bounds;
 	enum ldfi_engine engine;
 };
 
@@ -37,13 +38,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	    {"eot", required_argument, NULL, 'T'},
 	    {"eff", required_argument, NULL, 'E'},
 	    {"crashes", required_argument, NULL, 'C'},
+	    {"restarts", required_argument, NULL, 'R'},
+	    {"downtime", required_argument, NULL, 'D'},
 	    {"engine", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct run_opts){NULL, "none", NULL, NULL, -1, -1, -1, LDFI_ENGINE_SIM};
+	*o = (struct run_opts){NULL, "none", NULL, NULL, LDFI_BOUNDS_KEEP, LDFI_ENGINE_SIM};
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -67,15 +70,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'T':
 		case 'E':
 		case 'C':
+		case 'R':
+		case 'D':
 			v = ldfi_cli_number("run", argv[optind - 1], optarg, 1000);
 			if (v < 0)
 				return LDFI_EXIT_USAGE;
-			*(c == 'T' ? &o->eot : c == 'E' ? &o->eff : &o->crashes) = (int)v;
+			*(c == 'T'   ? &o->bounds.eot
+			  : c == 'E' ? &o->bounds.eff
+			  : c == 'C' ? &o->bounds.crashes
+			  : c == 'R' ? &o->bounds.restarts
+				     : &o->bounds.downtime) = (int)v;
 			break;
 		case 'h':
 			printf("usage: ldfi run PIPELINE.conf [--faults 'crash(c,2) omit(a,b,1)'] "
 			       "[--db FILE] [--json FILE] [--eot N] [--eff N] [--crashes N] "
-			       "[--engine sim|live]\n");
+			       "[--restarts N] [--downtime N] [--engine sim|live]\n");
 			return -1;
 		default:
 			return ldfi_cli_usage_error("run", "unknown or incomplete option '%s'",
@@ -164,13 +173,17 @@ int ldfi_cmd_run(int argc, char **argv)
 
 	if (status)
 		return status < 0 ? 0 : status;
-	conf = ldfi_cli_load(o.conf_path, o.eot, o.eff, o.crashes, &status);
+	conf = ldfi_cli_load(o.conf_path, &o.bounds, &status);
 	if (!conf)
 		return status;
 	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
 		fprintf(stderr, "ldfi run: %s\n", msg);
 		ldfi_conf_destroy(conf);
 		return LDFI_EXIT_USAGE;
+	}
+	if (strstr(o.faults, "restart")) {
+		ldfi_conf_destroy(conf);
+		return ldfi_cli_usage_error("run", "restart faults are not supported yet");
 	}
 	status = execute(&o, conf);
 	ldfi_conf_destroy(conf);

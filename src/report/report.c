@@ -43,8 +43,10 @@ void ldfi_report_run_command(FILE *f, const struct ldfi_explore_result *res, con
 
 	fputs("ldfi run ", f);
 	ldfi_report_shell_word(f, ldfi_report_conf_path(res));
-	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
-		conf->crashes);
+	fprintf(f, " --eot %d --eff %d --crashes %d", conf->eot, conf->eff, conf->crashes);
+	if (conf->restarts)
+		fprintf(f, " --restarts %d --downtime %d", conf->restarts, conf->downtime);
+	fputs(" --faults ", f);
 	ldfi_report_shell_word(f, faults);
 	if (res->opts && res->opts->engine == LDFI_ENGINE_LIVE)
 		fputs(" --engine live", f); /* as it was found */
@@ -122,16 +124,16 @@ void ldfi_report_shell_word(FILE *f, const char *s)
 
 static void print_verdict(FILE *f, const struct ldfi_explore_result *res)
 {
-	const struct ldfi_conf *conf = res->conf;
 	int n = (int)strnlen(res->reason, sizeof(res->reason));
+	char bounds[128];
 
 	switch (res->verdict) {
 	case LDFI_VERDICT_COUNTEREXAMPLE:
 		fputs("counterexample found\n", f);
 		break;
 	case LDFI_VERDICT_CERTIFIED:
-		fprintf(f, "certified: no counterexample within eot=%d eff=%d crashes=%d\n",
-			conf->eot, conf->eff, conf->crashes);
+		ldfi_conf_bounds_text(res->conf, bounds, sizeof(bounds));
+		fprintf(f, "certified: no counterexample within %s\n", bounds);
 		break;
 	case LDFI_VERDICT_INCONCLUSIVE:
 		if (n)
@@ -147,14 +149,15 @@ static void print_figures(FILE *f, const struct ldfi_explore_result *res)
 	const struct ldfi_conf *conf = res->conf;
 	enum ldfi_strategy st = res->opts ? res->opts->strategy : conf->strategy;
 	uint64_t seed = res->opts ? res->opts->seed : conf->seed;
+	char bounds[128];
 
+	ldfi_conf_bounds_text(conf, bounds, sizeof(bounds));
 	fprintf(f, "executions: %ld (the fault-free run included)\n", res->executions);
 	fprintf(f, "hypotheses: %ld tried, %ld pruned, %ld pending\n", res->tried, res->pruned,
 		res->pending);
 	fprintf(f, "wall time: %.3f s\n", res->wall_s);
-	fprintf(f, "pipeline: %s (eot=%d eff=%d crashes=%d, strategy %s, seed %llu)\n",
-		ldfi_report_conf_path(res), conf->eot, conf->eff, conf->crashes,
-		ldfi_strategy_name(st), (unsigned long long)seed);
+	fprintf(f, "pipeline: %s (%s, strategy %s, seed %llu)\n", ldfi_report_conf_path(res),
+		bounds, ldfi_strategy_name(st), (unsigned long long)seed);
 	if (res->db_path)
 		fprintf(f, "provenance: %s\n", res->db_path);
 }

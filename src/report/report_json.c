@@ -105,6 +105,17 @@ static json_t *seed_json(uint64_t seed)
 	return json_string(buf);
 }
 
+/* eot, eff, crashes; restarts and downtime only when restarts are on (a
+ * report of a conf without restarts stays as it was). */
+static json_t *bounds_json(const struct ldfi_conf *conf)
+{
+	if (!conf->restarts)
+		return json_pack("{s:i, s:i, s:i}", "eot", conf->eot, "eff", conf->eff, "crashes",
+				 conf->crashes);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i}", "eot", conf->eot, "eff", conf->eff, "crashes",
+			 conf->crashes, "restarts", conf->restarts, "downtime", conf->downtime);
+}
+
 static json_t *report_doc(const struct ldfi_explore_result *res)
 {
 	char *replay;
@@ -126,10 +137,7 @@ static json_t *report_doc(const struct ldfi_explore_result *res)
 	set(doc, "strategy",
 	    json_string(ldfi_strategy_name(opts ? opts->strategy : conf->strategy)), &bad);
 	set(doc, "seed", seed_json(opts ? opts->seed : conf->seed), &bad);
-	set(doc, "bounds",
-	    json_pack("{s:i, s:i, s:i}", "eot", conf->eot, "eff", conf->eff, "crashes",
-		      conf->crashes),
-	    &bad);
+	set(doc, "bounds", bounds_json(conf), &bad);
 	set(doc, "budget",
 	    json_pack("{s:o, s:o}", "max_runs",
 		      opts && opts->max_runs > 0 ? json_integer(opts->max_runs) : json_null(),

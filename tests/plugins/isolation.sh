@@ -171,7 +171,7 @@ sqlite3 "$db" "ALTER TABLE runs DROP COLUMN failure; UPDATE meta SET value = '2'
 # The failure text went with the column: the run is still a failed run.
 [ "$st" -eq 1 ] || fail "schema 2: exit $st: $(cat "$tmp/old.txt")"
 v=$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'schema_version'")
-[ "$v" = 3 ] || fail "schema 2: schema_version $v after the upgrade, expected 3"
+[ "$v" = 4 ] || fail "schema 2: schema_version $v after the upgrade, expected 4"
 n=$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE failure IS NULL")
 [ "$n" -eq 2 ] || fail "schema 2: runs after the upgrade: $n"
 
