@@ -7,6 +7,7 @@
 
 #include "ldfi/ldfi.h"
 #include "lineage/lineage.h"
+#include "model/util.h"
 
 /* The fault space: crash(n,t) for every node and 1 <= t <= eot, then
  * omit(a,b,t) for a != b and 1 <= t < eff; in canonical fault order. */
@@ -258,12 +259,9 @@ const struct ldfi_outcome *ldfi_lineage_outcome(const struct ldfi_lineage *lin, 
 
 static size_t key_hash(const struct okey *k)
 {
-	uint64_t h = 1469598103934665603ull;
-	const int *p = &k->kind;
+	const int v[] = {k->kind, k->rec, k->comp, k->node, k->peer_comp, k->peer_node, k->by};
 
-	for (int i = 0; i < 7; i++)
-		h = (h ^ (uint64_t)(uint32_t)p[i]) * 1099511628211ull;
-	return (size_t)(h ^ (h >> 29));
+	return ldfi_hash_ints(v, sizeof(v) / sizeof(v[0]));
 }
 
 static bool key_eq(const struct ldfi_outcome *o, const struct okey *k)
@@ -362,20 +360,11 @@ static bool implies(const struct ldfi_clause *a, const int *vars, int n, const i
 	       ldfi_vars_subset(a->neg, a->n_neg, neg, n_neg);
 }
 
-static uint32_t hash_vars(const int *v, int n)
-{
-	uint32_t x = 2166136261u;
-
-	for (int i = 0; i < n; i++)
-		x = (x ^ (uint32_t)v[i]) * 16777619u;
-	return x;
-}
-
 /* The slot of v[0..n) in lin->sets: where it is, or the empty one where it
  * goes (cap_sets is a power of two, at most half full). */
 static size_t set_slot(const struct ldfi_lineage *lin, const int *v, int n)
 {
-	size_t mask = lin->cap_sets - 1, i = hash_vars(v, n) & mask;
+	size_t mask = lin->cap_sets - 1, i = ldfi_hash_ints(v, (size_t)n) & mask;
 
 	for (; lin->sets[i]; i = (i + 1) & mask)
 		if (lin->sets[i][0] == n &&
@@ -1119,4 +1108,3 @@ int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr
 		*n_new = added;
 	return rc;
 }
-

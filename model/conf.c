@@ -16,12 +16,14 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
+#include "model/strmap.h"
 
 #define RECORDS_MAX 1000000
 #define FILE_MAX (256u << 20) /* bytes ldfi_conf_load reads at most */
@@ -110,13 +112,6 @@ static const char *const yes_no[] = {"yes", "no"};
 
 #define NELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* Open-addressing table from borrowed strings to ints. */
-struct hash {
-	const char **keys;
-	int *vals;
-	size_t cap, n;
-};
-
 /* A node as first met, before sorting. */
 struct pnode {
 	char *name;
@@ -153,7 +148,7 @@ struct parser {
 	int explore; /* the [explore] section, -1 if none */
 	struct pnode *nodes;
 	int n_nodes, cap_nodes;
-	struct hash node_names, comp_names, check_names;
+	struct ldfi_strmap node_names, comp_names, check_names;
 	char *buf; /* the current line, NUL-terminated */
 	size_t cap_buf;
 	char slots[NSLOTS][SLOT_LEN]; /* quoted text for messages */
@@ -245,80 +240,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-/* --- hash table --- */
-
-static size_t hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return (size_t)h;
-}
-
-static int hash_find(const struct hash *h, const char *key)
-{
-	size_t i;
-
-	if (!h->cap)
-		return -1;
-	for (i = hash_str(key) & (h->cap - 1); h->keys[i]; i = (i + 1) & (h->cap - 1))
-		if (!strcmp(h->keys[i], key))
-			return h->vals[i];
-	return -1;
-}
-
-static void hash_put(const char **keys, int *vals, size_t cap, const char *key, int val)
-{
-	size_t i;
-
-	for (i = hash_str(key) & (cap - 1); keys[i]; i = (i + 1) & (cap - 1))
-		;
-	keys[i] = key;
-	vals[i] = val;
-}
-
-static int hash_grow(struct hash *h)
-{
-	size_t cap = h->cap ? h->cap * 2 : 16, i;
-	const char **keys = calloc(cap, sizeof(*keys));
-	int *vals = malloc(cap * sizeof(*vals));
-
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return LDFI_ENOMEM;
-	}
-	for (i = 0; i < h->cap; i++)
-		if (h->keys[i])
-			hash_put(keys, vals, cap, h->keys[i], h->vals[i]);
-	free(h->keys);
-	free(h->vals);
-	h->keys = keys;
-	h->vals = vals;
-	h->cap = cap;
-	return 0;
-}
-
-/* Add `key` (borrowed: it must outlive the table), known to be absent. */
-static int hash_add(struct hash *h, const char *key, int val)
-{
-	if ((h->n + 1) * 2 > h->cap && hash_grow(h))
-		return LDFI_ENOMEM;
-	hash_put(h->keys, h->vals, h->cap, key, val);
-	h->n++;
-	return 0;
-}
-
-static void hash_free(struct hash *h)
-{
-	free(h->keys);
-	free(h->vals);
-	memset(h, 0, sizeof(*h));
 }
 
 /* --- messages --- */
@@ -457,9 +378,9 @@ static void parser_free(struct parser *p)
 	for (i = 0; i < p->n_nodes; i++)
 		free(p->nodes[i].name);
 	free(p->nodes);
-	hash_free(&p->node_names);
-	hash_free(&p->comp_names);
-	hash_free(&p->check_names);
+	ldfi_strmap_finish(&p->node_names);
+	ldfi_strmap_finish(&p->comp_names);
+	ldfi_strmap_finish(&p->check_names);
 	free(p->buf);
 }
 
@@ -488,7 +409,7 @@ static int add_node(struct parser *p, const char *name, int *idx)
 	struct pnode *n;
 	char *copy;
 
-	*idx = hash_find(&p->node_names, name);
+	*idx = ldfi_strmap_find(&p->node_names, name);
 	if (*idx >= 0)
 		return 0;
 	if (grow((void **)&p->nodes, &p->cap_nodes, p->n_nodes, sizeof(*p->nodes)))
@@ -496,7 +417,7 @@ static int add_node(struct parser *p, const char *name, int *idx)
 	copy = strdup(name);
 	if (!copy)
 		return LDFI_ENOMEM;
-	if (hash_add(&p->node_names, copy, p->n_nodes)) {
+	if (ldfi_strmap_set(&p->node_names, copy, p->n_nodes)) {
 		free(copy);
 		return LDFI_ENOMEM;
 	}
@@ -539,16 +460,16 @@ static int check_new_sect(struct parser *p, enum skind kind, const char *name)
 				    p->sects[p->explore].line);
 		return 0;
 	case S_NODE:
-		i = hash_find(&p->node_names, name);
+		i = ldfi_strmap_find(&p->node_names, name);
 		if (i >= 0 && p->nodes[i].section_line)
 			return fail(p, p->line, "duplicate [node %s] section: first at line %d",
 				    show(p, name), p->nodes[i].section_line);
 		return 0;
 	case S_CHECK:
-		i = hash_find(&p->check_names, name);
+		i = ldfi_strmap_find(&p->check_names, name);
 		break;
 	default:
-		i = hash_find(&p->comp_names, name);
+		i = ldfi_strmap_find(&p->comp_names, name);
 		break;
 	}
 	if (i >= 0)
@@ -572,9 +493,9 @@ static int name_sect(struct parser *p, struct sect *s, int idx)
 		p->nodes[node].section_line = p->line;
 		return 0;
 	case S_CHECK:
-		return hash_add(&p->check_names, s->name, idx);
+		return ldfi_strmap_set(&p->check_names, s->name, idx);
 	default:
-		return hash_add(&p->comp_names, s->name, idx);
+		return ldfi_strmap_set(&p->comp_names, s->name, idx);
 	}
 }
 
@@ -860,7 +781,7 @@ static int set_record_count(struct parser *p, struct sect *s, const char *val)
 	return 0;
 }
 
-static int add_record(struct parser *p, struct sect *s, struct hash *seen, const char *name)
+static int add_record(struct parser *p, struct sect *s, struct ldfi_strmap *seen, const char *name)
 {
 	char *copy;
 	int rc;
@@ -868,20 +789,20 @@ static int add_record(struct parser *p, struct sect *s, struct hash *seen, const
 	rc = check_name(p, s, K_RECORDS, name);
 	if (rc)
 		return rc;
-	if (hash_find(seen, name) >= 0)
+	if (ldfi_strmap_find(seen, name) >= 0)
 		return fail(p, p->line, "duplicate record '%s' in 'records' of %s", show(p, name),
 			    desc(p, s));
 	copy = strdup(name);
 	if (!copy)
 		return LDFI_ENOMEM;
 	s->comp.records[s->comp.n_records++] = copy;
-	return hash_add(seen, copy, 0);
+	return ldfi_strmap_set(seen, copy, 0);
 }
 
 /* records = a, b, c. */
 static int set_record_list(struct parser *p, struct sect *s, char *val)
 {
-	struct hash seen = {0};
+	struct ldfi_strmap seen = {0};
 	char **items = NULL;
 	int n = 0, i, rc;
 
@@ -901,7 +822,7 @@ static int set_record_list(struct parser *p, struct sect *s, char *val)
 	for (i = 0; i < n && !rc; i++)
 		rc = add_record(p, s, &seen, items[i]);
 out:
-	hash_free(&seen);
+	ldfi_strmap_finish(&seen);
 	free(items);
 	return rc;
 }
@@ -1173,7 +1094,7 @@ static int resolve(struct parser *p, struct sect *s, int k, const char *name, un
 	const char *what = want == IN(S_SINK)	  ? "sink"
 			   : want == IN(S_SOURCE) ? "source"
 						  : "stage or sink";
-	int i = hash_find(&p->comp_names, name);
+	int i = ldfi_strmap_find(&p->comp_names, name);
 
 	if (i < 0)
 		return fail(p, s->key_line[k],
@@ -1949,122 +1870,4 @@ const char *ldfi_strategy_name(enum ldfi_strategy s)
 	if ((int)s < 0 || (int)s >= NELEMS(strategy_names))
 		return "?";
 	return strategy_names[s];
-}
-
-/* --- summary --- */
-
-static void print_nodes(FILE *f, const struct ldfi_conf *conf, const int *nodes, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : "", conf->nodes[nodes[i]].name);
-}
-
-/* The hop's policy (a sink's relay), dedup and durability of `c`. */
-static void print_policy(FILE *f, const struct ldfi_comp *c)
-{
-	fprintf(f, "%s", ldfi_delivery_name(c->delivery));
-	if (c->delivery == LDFI_DELIVERY_ACK)
-		fprintf(f, ", retry every %d", c->retry_every);
-	if (c->dedup)
-		fprintf(f, ", dedup");
-	if (c->durable)
-		fprintf(f, ", durable");
-}
-
-/* Are the records named 1..N (records = N)? */
-static bool counted_records(const struct ldfi_comp *c)
-{
-	char name[16];
-	int i;
-
-	for (i = 0; i < c->n_records; i++) {
-		snprintf(name, sizeof(name), "%d", i + 1);
-		if (strcmp(name, c->records[i]))
-			return false;
-	}
-	return true;
-}
-
-static void print_source(FILE *f, const struct ldfi_conf *conf, const struct ldfi_comp *c)
-{
-	int i, shown = c->n_records < 6 ? c->n_records : 5;
-
-	fprintf(f, "source %s emits %d record%s", c->name, c->n_records,
-		c->n_records == 1 ? "" : "s");
-	if (!counted_records(c)) {
-		for (i = 0; i < shown; i++)
-			fprintf(f, "%s%s", i ? ", " : " (", c->records[i]);
-		fprintf(f, "%s)", shown < c->n_records ? ", ..." : "");
-	}
-	fprintf(f, " on ");
-	print_nodes(f, conf, c->nodes, c->n_nodes);
-	fprintf(f, " at round %d to %s (", c->at, conf->comps[c->to].name);
-	print_policy(f, c);
-	fprintf(f, ")");
-}
-
-static void print_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_comp *c)
-{
-	if (c->type == LDFI_COMP_SOURCE) {
-		print_source(f, conf, c);
-		return;
-	}
-	if (c->type == LDFI_COMP_SINK)
-		fprintf(f, "sink %s on ", c->name);
-	else if (c->kind == LDFI_KIND_PLUGIN)
-		fprintf(f, "stage %s runs plugin %s from %s on ", c->name, c->symbol, c->library);
-	else if (c->kind == LDFI_KIND_WINDOW_COUNT)
-		fprintf(f, "stage %s counts by key in windows of %d round%s on ", c->name,
-			c->window, c->window == 1 ? "" : "s");
-	else
-		fprintf(f, "stage %s relays on ", c->name);
-	print_nodes(f, conf, c->nodes, c->n_nodes);
-	if (c->type == LDFI_COMP_STAGE)
-		fprintf(f, " to %s (", conf->comps[c->to].name);
-	else
-		fprintf(f, " (relay ");
-	print_policy(f, c);
-	fprintf(f, ")");
-}
-
-static void print_check(FILE *f, const struct ldfi_conf *conf, const struct ldfi_check *k)
-{
-	fprintf(f, "%s (%s", k->name, ldfi_check_kind_name(k->kind));
-	if (k->kind == LDFI_CHECK_PLUGIN)
-		fprintf(f, " %s from %s", k->symbol, k->library);
-	if (k->sink >= 0)
-		fprintf(f, " on %s", conf->comps[k->sink].name);
-	if (k->source >= 0)
-		fprintf(f, ", source %s", conf->comps[k->source].name);
-	fprintf(f, ")");
-}
-
-void ldfi_conf_summary(const struct ldfi_conf *conf, FILE *f)
-{
-	int i, type;
-
-	fprintf(f, "%s: ok. %d node%s (", conf->path, conf->n_nodes, conf->n_nodes == 1 ? "" : "s");
-	for (i = 0; i < conf->n_nodes; i++)
-		fprintf(f, "%s%s", i ? ", " : "", conf->nodes[i].name);
-	fprintf(f, ")");
-	for (type = LDFI_COMP_SOURCE; type <= LDFI_COMP_SINK; type++)
-		for (i = 0; i < conf->n_comps; i++)
-			if ((int)conf->comps[i].type == type) {
-				fprintf(f, "; ");
-				print_comp(f, conf, &conf->comps[i]);
-			}
-	fprintf(f, "; check%s: ", conf->n_checks == 1 ? "" : "s");
-	for (i = 0; i < conf->n_checks; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		print_check(f, conf, &conf->checks[i]);
-	}
-	fprintf(f, ". Bounds eot=%d eff=%d crashes=%d", conf->eot, conf->eff, conf->crashes);
-	if (conf->restarts)
-		fprintf(f, " restarts=%d downtime=%d", conf->restarts, conf->downtime);
-	if (conf->max_runs)
-		fprintf(f, " max_runs=%lld", conf->max_runs);
-	fprintf(f, ", strategy %s, seed %" PRIu64 ".\n", ldfi_strategy_name(conf->strategy),
-		conf->seed);
 }

@@ -39,6 +39,15 @@ uint32_t ldfi_hash_str(const char *s)
 	return h;
 }
 
+uint32_t ldfi_hash_ints(const int *v, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint32_t)v[i]) * 16777619u;
+	return h;
+}
+
 uint64_t ldfi_hash64(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;

@@ -20,6 +20,10 @@ int ldfi_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first);
 /* FNV-1a hash of a NUL-terminated string (32 bits, for hash tables). */
 uint32_t ldfi_hash_str(const char *s);
 
+/* FNV-1a hash of n ints, a word at a time (32 bits, for hash tables of
+ * variable sets and keys). */
+uint32_t ldfi_hash_ints(const int *v, size_t n);
+
 /* FNV-1a (64 bits) of n bytes, continuing from `h` (start with
  * LDFI_HASH64_INIT): for digests of file contents. */
 #define LDFI_HASH64_INIT 1469598103934665603ull

@@ -3,8 +3,8 @@
  * a plugin that crashes or never returns fails that run instead of taking
  * the caller down (docs/plugins.md, Isolation).
  */
-#ifndef LDFI_ISOLATE_H
-#define LDFI_ISOLATE_H
+#ifndef LDFI_RUNTIME_ISOLATE_H
+#define LDFI_RUNTIME_ISOLATE_H
 
 #include <stddef.h>
 
@@ -14,7 +14,7 @@ struct ldfi_conf;
 struct ldfi_faults;
 
 /*
- * As ldfi_runtime_exec (ldfi/runtime.h), but in a forked child: the child
+ * As ldfi_runtime_exec (runtime/runtime.h), but in a forked child: the child
  * runs the execution and passes the finished trace back through a memfd;
  * the parent waits at most conf->run_timeout seconds, then SIGKILLs the
  * child (and its process group). No process is left behind either way.

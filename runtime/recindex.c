@@ -4,21 +4,13 @@
 #include <string.h>
 
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/recindex.h"
-
-static uint32_t str_hash(const char *k)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
 
 /* The slot of `name`: its record, or the empty slot where it would go. */
 static int *slot_of(const struct ldfi_recindex *ix, const struct ldfi_trace *tr, const char *name)
 {
-	size_t mask = ix->cap - 1, i = str_hash(name) & mask;
+	size_t mask = ix->cap - 1, i = ldfi_hash_str(name) & mask;
 
 	while (ix->slot[i] >= 0 && strcmp(tr->recs[ix->slot[i]].name, name) != 0)
 		i = (i + 1) & mask;

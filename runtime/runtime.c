@@ -19,6 +19,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/recindex.h"
 #include "runtime/runtime.h"
 #include "runtime/stage.h"
@@ -160,23 +161,6 @@ void ldfi_stage_emitted(struct ldfi_stage *st, int rec)
 	st->rt->tr->recs[rec].emitted = true;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return LDFI_ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static int ivec_push(struct ivec *v, int32_t x)
 {
 	if (v->n == v->cap) {
@@ -197,8 +181,8 @@ static int push_parents(struct ldfi_rt *rt, const uint32_t *ids, int n, uint32_t
 {
 	struct ldfi_trace *tr = rt->tr;
 
-	if (grow((void **)&tr->parents, &rt->cap_parents, tr->n_parents + (size_t)n,
-		 sizeof(*tr->parents)))
+	if (ldfi_grow(&tr->parents, &rt->cap_parents, tr->n_parents + (size_t)n,
+		      sizeof(*tr->parents), 16))
 		return LDFI_ENOMEM;
 	*off = (uint32_t)tr->n_parents;
 	if (n)
@@ -273,7 +257,7 @@ static int send_raw(struct ldfi_rt *rt, int src, int dst, enum ldfi_msg_kind kin
 
 	if (tr->n_msgs >= LDFI_MAX_MESSAGES)
 		return LDFI_ELIMIT;
-	if (grow((void **)&tr->msgs, &rt->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs)))
+	if (ldfi_grow(&tr->msgs, &rt->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs), 16))
 		return LDFI_ENOMEM;
 	m = &tr->msgs[tr->n_msgs];
 	m->id = (uint32_t)++tr->n_msgs;
@@ -374,7 +358,7 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 	int32_t p = (int32_t)rt->n_pend;
 	int rc;
 
-	if (grow((void **)&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend)))
+	if (ldfi_grow(&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend), 16))
 		return LDFI_ENOMEM;
 	rt->pend[p] = (struct pend){src,       dst,    rec, rt->round, -1,  parents_off,
 				    n_parents, policy, 0,   held,      cond};
@@ -661,7 +645,7 @@ size_t ldfi_rt_deliveries(const struct ldfi_trace *tr, size_t from, size_t to, u
 /* Collect the messages sent in [from, to) that arrive, in canonical order. */
 static int collect(struct ldfi_rt *rt, size_t from, size_t to, size_t *n)
 {
-	if (grow((void **)&rt->deliv, &rt->cap_deliv, to - from, sizeof(*rt->deliv)))
+	if (ldfi_grow(&rt->deliv, &rt->cap_deliv, to - from, sizeof(*rt->deliv), 16))
 		return LDFI_ENOMEM;
 	*n = ldfi_rt_deliveries(rt->tr, from, to, rt->deliv);
 	return 0;
@@ -726,15 +710,6 @@ static const struct ldfi_stage_ops *ops_for(const struct ldfi_comp *c)
 
 /* --- names of records and state keys --- */
 
-static uint32_t str_hash(const char *k)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
-
 /* Names of records and state keys: 1..255 bytes of printable ASCII. */
 static bool valid_name(const char *name)
 {
@@ -764,7 +739,7 @@ const char *ldfi_stage_record_name(const struct ldfi_stage *st, int rec)
 
 static struct kv *kv_find(struct replica *r, const char *key)
 {
-	size_t mask = r->cap_kv - 1, i = str_hash(key) & mask;
+	size_t mask = r->cap_kv - 1, i = ldfi_hash_str(key) & mask;
 
 	while (r->kv[i].key && strcmp(r->kv[i].key, key) != 0)
 		i = (i + 1) & mask;

@@ -1,12 +1,13 @@
 /*
  * hitset.c - minimal hitting sets, smallest first then lexicographic, on
  * PicoSAT: one clause per support, one binary clause per conditional
- * support between its interned parts, a sequential counter over
- * the relevant variables bounded by assumption level by level, a search on
- * counter cells for the lexicographically first set of a level, blocking
- * clauses.
+ * support between its interned parts, a totalizer over the relevant
+ * variables bounded by assumption level by level, probe clauses for the
+ * lexicographically first set of a level, blocking clauses; solver
+ * variables only for the faults that occur.
  * See solver/hitset.h for the contract and docs/solver.md for the encoding.
  */
+#include "model/util.h"
 #include "solver/hitset.h"
 
 #include <limits.h>
@@ -94,8 +95,23 @@ struct ldfi_hitset {
 	int (*stop)(void *); /* interrupt callback, or NULL */
 	int level;	     /* size of the sets being enumerated */
 
-	int m;		      /* number of relevant variables (positive in some support) */
-	int *rel;	      /* the relevant variables, ascending; "positions" index it */
+	int m;		     /* number of relevant variables (positive in some support) */
+	int *rel;	     /* the relevant variables, ascending; "positions" index it */
+	int *srel;	     /* their solver variables (svar), per position */
+	unsigned char *relv; /* per fault variable: relevant (after start) */
+	/* Per fault variable 1..n_vars: its solver variable, 0 until it
+	 * occurs in a clause. Faults that occur nowhere cost the solver
+	 * nothing (it decides every variable it has), where a lineage formula
+	 * names a few dozen of several hundred faults. */
+	int *svar;
+	/* Blocks given before the first next(), encoded there: those with a
+	 * variable that is in no support are left out (that variable is false
+	 * in every model, so the clause holds). Block i is
+	 * bk_lits[bk_end[i-1] .. bk_end[i]). */
+	int *bk_lits;
+	size_t bk_nlits, bk_lits_cap;
+	size_t *bk_end;
+	size_t n_bk, bk_end_cap;
 	struct totalizer tot; /* over rel */
 
 	unsigned char *model; /* last SAT model, per position */
@@ -113,6 +129,15 @@ struct ldfi_hitset {
 	int *scratch;	      /* 2 (n_vars + 1): a support's parts, sorted */
 	unsigned char *dhit;  /* per dpool set, scratch of conditionals_hold */
 	unsigned char *ffull; /* per fpool set, likewise */
+
+	/* The at-most constraints, encoded at the first next() over their
+	 * relevant variables only: constraint i is "at most am_k[i] of
+	 * am_lits[am_end[i-1] .. am_end[i])" (distinct, ascending). */
+	int *am_lits;
+	size_t am_nlits, am_lits_cap;
+	size_t *am_end;
+	int *am_k;
+	size_t n_am, am_end_cap, am_k_cap;
 
 	unsigned char *mark; /* per variable 1..n_vars, scratch, kept all zero */
 	int *hits;	     /* per support, scratch */
@@ -284,15 +309,6 @@ static void pool_finish(struct pool *p)
 	free(p->slot);
 }
 
-static uint32_t hash_vars(const int *v, int k)
-{
-	uint32_t x = 2166136261u;
-
-	for (int i = 0; i < k; i++)
-		x = (x ^ (uint32_t)v[i]) * 16777619u;
-	return x;
-}
-
 static bool pool_same(const struct pool *p, size_t i, const int *v, int k)
 {
 	size_t from = i ? p->end[i - 1] : 0;
@@ -305,40 +321,20 @@ static bool pool_same(const struct pool *p, size_t i, const int *v, int k)
  * where it goes. */
 static size_t pool_slot(const struct pool *p, const int *v, int k)
 {
-	size_t mask = p->nslot - 1, i = hash_vars(v, k) & mask;
+	size_t mask = p->nslot - 1, i = ldfi_hash_ints(v, (size_t)k) & mask;
 
 	while (p->slot[i] && !pool_same(p, p->slot[i] - 1, v, k))
 		i = (i + 1) & mask;
 	return i;
 }
 
-/* Grows the array *arr (of elements of `size` bytes, *cap of them) to hold
- * `need`, doubling from `first`. Returns 0 or LDFI_ENOMEM (*arr unchanged).
- * arr is the address of the array pointer, of any object pointer type. */
-static int grow(void *arr, size_t *cap, size_t need, size_t size, size_t first)
-{
-	void *a, *p;
-	size_t c = *cap ? *cap : first;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	memcpy(&a, arr, sizeof(a));
-	if (!(p = realloc(a, c * size)))
-		return LDFI_ENOMEM;
-	memcpy(arr, &p, sizeof(p));
-	*cap = c;
-	return 0;
-}
-
 /* Makes room in p for one more set of k variables, so that pool_add
  * cannot fail. Returns 0 or LDFI_ENOMEM (p unchanged but for capacity). */
 static int pool_reserve(struct pool *p, int k)
 {
-	if (grow(&p->lits, &p->lits_cap, p->nlits + (size_t)k, sizeof(*p->lits), 64) ||
-	    grow(&p->end, &p->end_cap, p->n + 1, sizeof(*p->end), 16) ||
-	    grow(&p->aux, &p->aux_cap, p->n + 1, sizeof(*p->aux), 16))
+	if (ldfi_grow(&p->lits, &p->lits_cap, p->nlits + (size_t)k, sizeof(*p->lits), 64) ||
+	    ldfi_grow(&p->end, &p->end_cap, p->n + 1, sizeof(*p->end), 16) ||
+	    ldfi_grow(&p->aux, &p->aux_cap, p->n + 1, sizeof(*p->aux), 16))
 		return LDFI_ENOMEM;
 	if (2 * (p->n + 1) >= p->nslot) {
 		struct pool grown = *p;
@@ -389,6 +385,9 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	h->mark = calloc((size_t)n_vars + 1, 1);
 	if (!h->mark)
 		goto err_mark;
+	h->svar = calloc((size_t)n_vars + 1, sizeof(*h->svar));
+	if (!h->svar)
+		goto err_svar;
 	h->scratch = malloc(2 * ((size_t)n_vars + 1) * sizeof(*h->scratch));
 	if (!h->scratch)
 		goto err_scratch;
@@ -396,15 +395,21 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	if (!h->ps)
 		goto err_ps;
 	picosat_set_seed(h->ps, 0);
+	/* No preprocessing: failed-literal probing sorts every variable
+	 * (scores in software floating point) on each fresh instance, and
+	 * ours are small and short-lived; the answers are unchanged, since the
+	 * lexicographically first model is unique (docs/solver.md). */
+	picosat_set_plain(h->ps, 1);
 	h->n_vars = n_vars;
 	h->max_size = max_size;
-	picosat_adjust(h->ps, n_vars); /* variables 1..n_vars are the faults */
 	h->lex = 1;
 	return h;
 
 err_ps:
 	free(h->scratch);
 err_scratch:
+	free(h->svar);
+err_svar:
 	free(h->mark);
 err_mark:
 	free(h);
@@ -431,6 +436,14 @@ void ldfi_hitset_destroy(struct ldfi_hitset *h)
 	free(h->model);
 	free(h->fix);
 	free(h->set);
+	free(h->svar);
+	free(h->srel);
+	free(h->relv);
+	free(h->bk_lits);
+	free(h->bk_end);
+	free(h->am_lits);
+	free(h->am_end);
+	free(h->am_k);
 	free(h->mark);
 	free(h->hits);
 	free(h);
@@ -460,8 +473,17 @@ static int cmp_int(const void *a, const void *b)
  */
 static int distinct(struct ldfi_hitset *h, const int *vars, int n, int *out, int sort)
 {
-	int k = 0;
+	int k = 1;
 
+	/* Strictly ascending already (the lineage's lists are): a copy. */
+	while (k < n && vars[k - 1] < vars[k])
+		k++;
+	if (k >= n) {
+		if (n > 0)
+			memcpy(out, vars, (size_t)n * sizeof(*out));
+		return n;
+	}
+	k = 0;
 	for (int i = 0; i < n; i++) {
 		if (h->mark[vars[i]])
 			continue;
@@ -475,6 +497,14 @@ static int distinct(struct ldfi_hitset *h, const int *vars, int n, int *out, int
 	return k;
 }
 
+/* The solver variable of fault variable v, made when v first occurs. */
+static int lit(struct ldfi_hitset *h, int v)
+{
+	if (!h->svar[v])
+		h->svar[v] = picosat_inc_max_var(h->ps);
+	return h->svar[v];
+}
+
 /* The solver variable of set v[0..k) of pool p, interned (reserved for)
  * and, if new, encoded: for a positive part "d -> some of v", for a
  * condition "all of v -> a". */
@@ -486,7 +516,7 @@ static int intern(struct ldfi_hitset *h, struct pool *p, const int *v, int k, in
 	if (added) {
 		p->aux[i] = picosat_inc_max_var(h->ps);
 		for (int j = 0; j < k; j++)
-			picosat_add(h->ps, sign * v[j]);
+			picosat_add(h->ps, sign * lit(h, v[j]));
 		picosat_add(h->ps, -sign * p->aux[i]);
 		picosat_add(h->ps, 0);
 	}
@@ -505,7 +535,7 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 		return ldfi_hitset_add_support(h, vars, n);
 	if (h->started)
 		return LDFI_EINVAL;
-	if (picosat_variables(h->ps) > INT_MAX - 3)
+	if (picosat_variables(h->ps) > INT_MAX - 3 - n - n_neg)
 		return LDFI_ELIMIT;
 	pos = h->scratch;
 	cond = h->scratch + h->n_vars + 1;
@@ -513,7 +543,7 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 	kn = distinct(h, neg, n_neg, cond, 1);
 	if ((err = pool_reserve(&h->dpool, k)) || (err = pool_reserve(&h->fpool, kn)))
 		return err;
-	if (grow(&h->pair, &h->pair_cap, 2 * (h->ncond + 1), sizeof(*h->pair), 32))
+	if (ldfi_grow(&h->pair, &h->pair_cap, 2 * (h->ncond + 1), sizeof(*h->pair), 32))
 		return LDFI_ENOMEM;
 	d = intern(h, &h->dpool, pos, k, 1);
 	f = intern(h, &h->fpool, cond, kn, -1);
@@ -533,14 +563,14 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n)
 		return err;
 	if (h->started)
 		return LDFI_EINVAL;
-	if (grow(&h->lits, &h->lits_cap, h->nlits + (size_t)n, sizeof(*h->lits), 64) ||
-	    grow(&h->end, &h->sup_cap, h->nsup + 1, sizeof(*h->end), 16))
+	if (ldfi_grow(&h->lits, &h->lits_cap, h->nlits + (size_t)n, sizeof(*h->lits), 64) ||
+	    ldfi_grow(&h->end, &h->sup_cap, h->nsup + 1, sizeof(*h->end), 16))
 		return LDFI_ENOMEM;
 	k = distinct(h, vars, n, h->lits + h->nlits, 0);
 	if (k == 0)
 		h->done = 1;
 	for (int i = 0; i < k; i++)
-		picosat_add(h->ps, h->lits[h->nlits + i]);
+		picosat_add(h->ps, lit(h, h->lits[h->nlits + i]));
 	if (k > 0)
 		picosat_add(h->ps, 0);
 	h->nlits += (size_t)k;
@@ -550,8 +580,6 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n)
 
 int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
 {
-	struct counter c;
-	int *g;
 	int m, err = check_vars(h, vars, n);
 
 	if (err)
@@ -560,39 +588,82 @@ int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
 		return LDFI_EINVAL;
 	if (k >= n)
 		return 0;
-	g = malloc((size_t)n * sizeof(*g));
-	if (!g) {
-		err = LDFI_ENOMEM;
-		goto err_g;
-	}
-	m = distinct(h, vars, n, g, 1);
+	/* Kept, and encoded at the first next() over the variables that can
+	 * be in a set at all (start()). */
+	if (ldfi_grow(&h->am_lits, &h->am_lits_cap, h->am_nlits + (size_t)n, sizeof(*h->am_lits),
+		      64) ||
+	    ldfi_grow(&h->am_end, &h->am_end_cap, h->n_am + 1, sizeof(*h->am_end), 8) ||
+	    ldfi_grow(&h->am_k, &h->am_k_cap, h->n_am + 1, sizeof(*h->am_k), 8))
+		return LDFI_ENOMEM;
+	m = distinct(h, vars, n, h->am_lits + h->am_nlits, 1);
 	if (k >= m)
-		goto out;
+		return 0;
+	h->am_nlits += (size_t)m;
+	h->am_end[h->n_am] = h->am_nlits;
+	h->am_k[h->n_am++] = k;
+	return 0;
+}
+
+/*
+ * Encodes "at most k of x[0..m)" (distinct): unit clauses when k is 0,
+ * otherwise a forward-only sequential counter with k columns and "x[i] and
+ * k among the ones before is one too many". Returns 0, LDFI_ENOMEM or
+ * LDFI_ELIMIT.
+ */
+static int encode_atmost(struct ldfi_hitset *h, const int *x, int m, int k)
+{
+	struct counter c;
+	int err;
+
+	if (k >= m)
+		return 0;
 	if (k == 0) {
 		for (int i = 0; i < m; i++)
-			clause(h->ps, -g[i], 0, 0);
-		goto out;
+			clause(h->ps, -x[i], 0, 0);
+		return 0;
 	}
-	err = counter_init(&c, g, m);
-	if (err)
-		goto err_c;
+	if ((err = counter_init(&c, x, m)))
+		return err;
 	err = counter_extend(h, &c, k);
-	if (err)
-		goto err_ext;
-	/* x[i] and "k among the ones before" is one too many. */
-	for (int i = k + 1; i <= m; i++)
-		clause(h->ps, -g[i - 1], -cell(&c, i - 1, k), 0);
+	for (int i = k + 1; !err && i <= m; i++)
+		clause(h->ps, -x[i - 1], -cell(&c, i - 1, k), 0);
 	counter_free(&c);
-out:
-	free(g);
-	return 0;
-
-err_ext:
-	counter_free(&c);
-err_c:
-	free(g);
-err_g:
 	return err;
+}
+
+/*
+ * The at-most constraints over the relevant variables (marked in h->mark):
+ * every other variable is fixed false, so counting it changes nothing, and
+ * leaving it out saves most of the counters' cells and clauses (a crash
+ * budget over every node and round, of which one outcome's supports name
+ * a few). Returns 0, LDFI_ENOMEM or LDFI_ELIMIT.
+ */
+static int encode_atmosts(struct ldfi_hitset *h)
+{
+	int *x = h->scratch, err = 0;
+
+	for (size_t i = 0, from = 0; !err && i < h->n_am; from = h->am_end[i], i++) {
+		int m = 0;
+
+		for (size_t j = from; j < h->am_end[i]; j++)
+			if (h->mark[h->am_lits[j]])
+				x[m++] = h->svar[h->am_lits[j]];
+		err = encode_atmost(h, x, m, h->am_k[i]);
+	}
+	return err;
+}
+
+/* The clause of block d[0..k) (distinct fault variables), after start():
+ * none when a variable of it is in no support, since that variable is
+ * false in every model (fixed so when the solver has it at all). */
+static void add_block(struct ldfi_hitset *h, const int *d, int k)
+{
+	for (int i = 0; i < k; i++)
+		if (!h->svar[d[i]] || !h->relv[d[i]])
+			return;
+	for (int i = 0; i < k; i++)
+		picosat_add(h->ps, -h->svar[d[i]]);
+	picosat_add(h->ps, 0);
 }
 
 /* Whether the pending set contains every variable of vars[0..n). */
@@ -626,13 +697,21 @@ int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n)
 		h->done = 1;
 		return 0;
 	}
+	if (!h->started) {
+		/* Kept for start(), which knows which variables matter. */
+		if (ldfi_grow(&h->bk_lits, &h->bk_lits_cap, h->bk_nlits + (size_t)n,
+			      sizeof(*h->bk_lits), 64) ||
+		    ldfi_grow(&h->bk_end, &h->bk_end_cap, h->n_bk + 1, sizeof(*h->bk_end), 16))
+			return LDFI_ENOMEM;
+		h->bk_nlits += (size_t)distinct(h, vars, n, h->bk_lits + h->bk_nlits, 0);
+		h->bk_end[h->n_bk++] = h->bk_nlits;
+		return 0;
+	}
 	d = malloc((size_t)n * sizeof(*d));
 	if (!d)
 		return LDFI_ENOMEM;
 	k = distinct(h, vars, n, d, 0);
-	for (int i = 0; i < k; i++)
-		picosat_add(h->ps, -d[i]);
-	picosat_add(h->ps, 0);
+	add_block(h, d, k);
 	free(d);
 	return 0;
 }
@@ -650,25 +729,36 @@ static int start(struct ldfi_hitset *h)
 	for (int v = 1; v <= h->n_vars; v++)
 		h->m += h->mark[v];
 	h->rel = malloc(((size_t)h->m + 1) * sizeof(*h->rel));
+	h->srel = malloc(((size_t)h->m + 1) * sizeof(*h->srel));
+	h->relv = malloc((size_t)h->n_vars + 1);
 	h->model = calloc((size_t)h->m + 1, 1);
 	h->fix = malloc(((size_t)h->m + 1) * sizeof(*h->fix));
 	h->set = malloc(((size_t)h->m + 1) * sizeof(*h->set));
 	h->hits = malloc(nsup * sizeof(*h->hits));
 	h->dhit = malloc(h->dpool.n + 1);
 	h->ffull = malloc(h->fpool.n + 1);
-	if (!h->rel || !h->model || !h->fix || !h->set || !h->hits || !h->dhit || !h->ffull) {
+	if (!h->rel || !h->srel || !h->relv || !h->model || !h->fix || !h->set || !h->hits ||
+	    !h->dhit || !h->ffull) {
 		err = LDFI_ENOMEM;
 		goto err_clear;
 	}
+	if ((err = encode_atmosts(h)))
+		goto err_clear;
+	memcpy(h->relv, h->mark, (size_t)h->n_vars + 1);
 	h->m = 0;
 	for (int v = 1; v <= h->n_vars; v++) {
-		if (h->mark[v])
+		if (h->mark[v]) {
+			h->srel[h->m] = h->svar[v];
 			h->rel[h->m++] = v;
-		else /* in no minimal hitting set */
-			clause(h->ps, -v, 0, 0);
+		} else if (h->svar[v]) { /* only negated somewhere: in no minimal set */
+			clause(h->ps, -h->svar[v], 0, 0);
+		}
 		h->mark[v] = 0;
 	}
-	err = tot_init(&h->tot, h->rel, h->m);
+	for (size_t i = 0, from = 0; i < h->n_bk; from = h->bk_end[i], i++)
+		add_block(h, h->bk_lits + from, (int)(h->bk_end[i] - from));
+	h->n_bk = h->bk_nlits = 0;
+	err = tot_init(&h->tot, h->srel, h->m);
 	if (err)
 		return err;
 	h->started = 1;
@@ -700,23 +790,23 @@ static int solve(struct ldfi_hitset *h, int nf, int p, int probe_i)
 	if (probe_i > 0) {
 		picosat_push(h->ps);
 		for (int q = p; q < probe_i; q++)
-			picosat_add(h->ps, h->rel[q]);
+			picosat_add(h->ps, h->srel[q]);
 		picosat_add(h->ps, 0);
 	}
 	if (col)
 		picosat_assume(h->ps, -tot_out(&h->tot, col));
 	for (int q = 0; q < p; q++) {
 		if (f < nf && h->fix[f] == q) {
-			picosat_assume(h->ps, h->rel[q]);
+			picosat_assume(h->ps, h->srel[q]);
 			f++;
 		} else {
-			picosat_assume(h->ps, -h->rel[q]);
+			picosat_assume(h->ps, -h->srel[q]);
 		}
 	}
 	r = picosat_sat(h->ps, -1);
 	if (r == PICOSAT_SATISFIABLE) {
 		for (int q = 0; q < h->m; q++)
-			h->model[q] = picosat_deref(h->ps, h->rel[q]) > 0;
+			h->model[q] = picosat_deref(h->ps, h->srel[q]) > 0;
 		/* Learned clauses pile up over a long enumeration; they are
 		 * implied, so dropping most now and then changes no answer
 		 * (the lexicographic first model is unique) and keeps memory
@@ -923,7 +1013,7 @@ static int compute(struct ldfi_hitset *h)
 			h->done = 1;
 		} else {
 			for (int e = 0; e < h->nset; e++)
-				picosat_add(h->ps, -h->set[e]);
+				picosat_add(h->ps, -h->svar[h->set[e]]);
 			picosat_add(h->ps, 0);
 		}
 		h->pending = 1;

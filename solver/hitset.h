@@ -87,12 +87,13 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
  * (duplicates count once; the array is copied). k >= n is no constraint,
  * k == 0 excludes the variables altogether. Typical uses: the crash budget
  * (every crash variable, k = crashes) and one crash per node (that node's
- * crash variables, k = 1). Only before the first ldfi_hitset_next().
+ * crash variables, k = 1). Only before the first ldfi_hitset_next(). The
+ * constraint is encoded at the first next(), over the variables that occur
+ * positively in some support only (the others are in no returned set).
  * Returns 0; LDFI_EINVAL for NULL h, n < 0, k < 0, NULL vars with n > 0, a
- * variable outside 1..n_vars, or a call after next(); LDFI_ENOMEM;
- * LDFI_ELIMIT if the solver would need more than INT_MAX variables.
- * After LDFI_ENOMEM or LDFI_ELIMIT the object may hold part of the
- * constraint; destroy it.
+ * variable outside 1..n_vars, or a call after next(); LDFI_ENOMEM (h is
+ * unchanged). An encoding that would need more than INT_MAX solver
+ * variables makes next() fail with LDFI_ESOLVER.
  */
 int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k);
 

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "ldfi/conf.h"
+#include "model/util.h"
 #include "runtime/db/handle.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
@@ -660,23 +661,6 @@ err_close:
 
 /* ---- recording ---- */
 
-static int grow(void **buf, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 64;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*buf, n * elem);
-	if (!p)
-		return LDFI_ENOMEM;
-	*buf = p;
-	*cap = n;
-	return 0;
-}
-
 static int in_range(int32_t i, int n)
 {
 	return i >= 0 && i < n;
@@ -781,10 +765,11 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 	size_t used = 0;
 	int *ip;
 
-	if (grow((void **)&db->ibuf, &db->ibuf_cap,
-		 (size_t)c->n_nodes * 3 + (size_t)c->n_comps + (size_t)tr->n_recs, sizeof(int)) ||
-	    grow((void **)&db->fbuf, &db->fbuf_cap, (size_t)nf + 1, sizeof(struct text)) ||
-	    grow((void **)&db->cbuf, &db->cbuf_cap, 256, 1))
+	if (ldfi_grow(&db->ibuf, &db->ibuf_cap,
+		      (size_t)c->n_nodes * 3 + (size_t)c->n_comps + (size_t)tr->n_recs, sizeof(int),
+		      64) ||
+	    ldfi_grow(&db->fbuf, &db->fbuf_cap, (size_t)nf + 1, sizeof(struct text), 64) ||
+	    ldfi_grow(&db->cbuf, &db->cbuf_cap, 256, 1, 64))
 		goto err_nomem;
 	/* Texts, NUL-separated in cbuf: every fault, then the set. */
 	for (int i = 0; i <= nf; i++) {
@@ -807,7 +792,7 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 				used += (size_t)n + 1;
 				break;
 			}
-			if (grow((void **)&db->cbuf, &db->cbuf_cap, used + (size_t)n + 1, 1))
+			if (ldfi_grow(&db->cbuf, &db->cbuf_cap, used + (size_t)n + 1, 1, 64))
 				goto err_nomem;
 		}
 	}
@@ -919,7 +904,7 @@ static int unique_parents(struct ldfi_db *db, const uint32_t *p, uint32_t n, con
 			return 0;
 		}
 	}
-	if (grow((void **)&db->pbuf, &db->pbuf_cap, n, sizeof(uint32_t))) {
+	if (ldfi_grow(&db->pbuf, &db->pbuf_cap, n, sizeof(uint32_t), 64)) {
 		ldfi_db_set_err(db, 0, "out of memory");
 		return LDFI_ENOMEM;
 	}

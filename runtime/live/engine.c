@@ -11,6 +11,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/runtime.h"
 #include "runtime/isolate.h"
 #include "runtime/live/frame.h"
@@ -64,22 +65,6 @@ int ldfi_engine_parse(const char *s, enum ldfi_engine *e)
 	return 0;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	if (!(q = realloc(*p, n * size)))
-		return LDFI_ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /* --- records by name, numbered as the simulation numbers them --- */
 
 /* A record a node names: known already (or created this round by it). */
@@ -96,7 +81,7 @@ static int push_parents(struct live *lv, const uint32_t *ids, size_t n, uint32_t
 {
 	struct ldfi_trace *tr = lv->tr;
 
-	if (grow((void **)&tr->parents, &lv->cap_parents, tr->n_parents + n, sizeof(*tr->parents)))
+	if (ldfi_grow(&tr->parents, &lv->cap_parents, tr->n_parents + n, sizeof(*tr->parents), 16))
 		return LDFI_ENOMEM;
 	*off = (uint32_t)tr->n_parents;
 	if (n)
@@ -147,7 +132,7 @@ static int on_frame(void *arg, int node, Ldfi__Live__Frame *f, char *err, size_t
 		ldfi_frame_free(f);
 		return LDFI_EFORMAT;
 	}
-	if (grow((void **)&in->frames, &in->cap, in->n + 1, sizeof(*in->frames))) {
+	if (ldfi_grow(&in->frames, &in->cap, in->n + 1, sizeof(*in->frames), 16)) {
 		ldfi_frame_free(f);
 		snprintf(err, errlen, "out of memory");
 		return LDFI_ENOMEM;
@@ -181,7 +166,7 @@ static int take_send(struct live *lv, int node, const Ldfi__Live__Envelope *e, c
 		return rec;
 	if (tr->n_msgs >= LDFI_MAX_MESSAGES)
 		return LDFI_ELIMIT;
-	if (grow((void **)&tr->msgs, &lv->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs)))
+	if (ldfi_grow(&tr->msgs, &lv->cap_msgs, tr->n_msgs + 1, sizeof(*tr->msgs), 16))
 		return LDFI_ENOMEM;
 	m = &tr->msgs[tr->n_msgs];
 	*m = ldfi_frame_msg(e); /* e->round == lv->round, checked above */
@@ -306,7 +291,7 @@ static int start_round(struct live *lv, size_t from, size_t to, char *err, size_
 	size_t n, j = 0;
 	int rc;
 
-	if (grow((void **)&lv->deliv, &lv->cap_deliv, to - from + 1, sizeof(*lv->deliv)))
+	if (ldfi_grow(&lv->deliv, &lv->cap_deliv, to - from + 1, sizeof(*lv->deliv), 16))
 		return LDFI_ENOMEM;
 	n = ldfi_rt_deliveries(tr, from, to, lv->deliv);
 	for (int node = 0; node < lv->conf->n_nodes; node++) {

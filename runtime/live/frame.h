@@ -9,8 +9,8 @@
  * is refused as soon as the 4 length bytes are in, without waiting for the
  * payload; so is a payload that does not decode or carries no body.
  */
-#ifndef LDFI_LIVE_FRAME_H
-#define LDFI_LIVE_FRAME_H
+#ifndef LDFI_RUNTIME_LIVE_FRAME_H
+#define LDFI_RUNTIME_LIVE_FRAME_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -13,8 +13,8 @@
  * at the start of its crash round, and builds the same trace as
  * ldfi_runtime_exec: same messages, parents, outputs and check results.
  */
-#ifndef LDFI_LIVE_H
-#define LDFI_LIVE_H
+#ifndef LDFI_RUNTIME_LIVE_LIVE_H
+#define LDFI_RUNTIME_LIVE_LIVE_H
 
 #include <stddef.h>
 

@@ -24,8 +24,8 @@
  *
  * Single-threaded: use a supervisor from the thread that started it.
  */
-#ifndef LDFI_LIVE_SUPERVISOR_H
-#define LDFI_LIVE_SUPERVISOR_H
+#ifndef LDFI_RUNTIME_LIVE_SUPERVISOR_H
+#define LDFI_RUNTIME_LIVE_SUPERVISOR_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -100,21 +100,6 @@ struct ldfi_conf *ldfi_cli_load(const char *path, const struct ldfi_bounds *b, i
 	return conf;
 }
 
-int ldfi_cmd_check(int argc, char **argv)
-{
-	struct ldfi_conf *conf;
-	int status;
-
-	if (argc != 2)
-		return ldfi_cli_usage_error("check", "expects exactly one PIPELINE.conf");
-	conf = ldfi_cli_load(argv[1], &LDFI_BOUNDS_KEEP, &status);
-	if (!conf)
-		return status;
-	ldfi_conf_summary(conf, stdout);
-	ldfi_conf_destroy(conf);
-	return 0;
-}
-
 int ldfi_cli_main(int argc, char **argv)
 {
 	static const struct {

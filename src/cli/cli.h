@@ -1,6 +1,6 @@
 /* cli.h - the ldfi command line (SPEC §3): shared pieces of the commands. */
-#ifndef LDFI_SRC_CLI_H
-#define LDFI_SRC_CLI_H
+#ifndef LDFI_SRC_CLI_CLI_H
+#define LDFI_SRC_CLI_CLI_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +17,9 @@ int ldfi_cmd_check(int argc, char **argv);
 int ldfi_cmd_explore(int argc, char **argv);
 int ldfi_cmd_replay(int argc, char **argv);
 int ldfi_cmd_report(int argc, char **argv);
+
+/* Write the one-paragraph summary printed by `ldfi check` to `f`. */
+void ldfi_cli_conf_summary(const struct ldfi_conf *conf, FILE *f);
 
 /* Print "ldfi: <message>" and a usage hint on stderr; returns LDFI_EXIT_USAGE. */
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -9,7 +9,7 @@
  * the wrong type, a report without a counterexample, or a conf/fault set
  * that no longer loads; 4 when the report cannot be read or the run fails.
  *
- * Reading and validating the report is ldfi_report_read() (src/replay.h),
+ * Reading and validating the report is ldfi_report_read() (src/cli/replay.h),
  * on a buffer, so that tests/fuzz/fuzz_report.c can call it.
  */
 #include <errno.h>

@@ -3,8 +3,8 @@
  * `ldfi replay` does: parse and validate a JSON report held in memory.
  * Private to src/ (and tests/fuzz/fuzz_report.c).
  */
-#ifndef LDFI_SRC_REPLAY_H
-#define LDFI_SRC_REPLAY_H
+#ifndef LDFI_SRC_CLI_REPLAY_H
+#define LDFI_SRC_CLI_REPLAY_H
 
 #include <jansson.h>
 #include <stddef.h>

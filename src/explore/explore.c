@@ -384,7 +384,7 @@ static int shrink_size(struct explore *x, const int *cx, int k, int s, int *idx,
  * Make the counterexample minimal: no proper subset of it fails. For
  * strategies whose counterexamples are not minimal by construction
  * (random; ldfi with checks that faults can break by creating outputs,
- * which are not monotone, and its extensions, src/extend.h): the subsets
+ * which are not monotone, and its extensions, src/explore/extend.h): the subsets
  * not run before are run. Sets above
  * LDFI_SHRINK_SUBSETS faults are only made 1-minimal (no single fault can
  * be removed). Not with --all, which reports every counterexample found.

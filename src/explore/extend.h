@@ -11,8 +11,8 @@
  * under faults before the others. Heuristic only: soundness of a
  * certificate rests on the exhaustive completion (strategy_ldfi.c).
  */
-#ifndef LDFI_SRC_EXTEND_H
-#define LDFI_SRC_EXTEND_H
+#ifndef LDFI_SRC_EXPLORE_EXTEND_H
+#define LDFI_SRC_EXPLORE_EXTEND_H
 
 #include <stdbool.h>
 

@@ -12,8 +12,8 @@
  * is the same too. Crashes are never skipped this way: a crashed node also
  * leaves the checks.
  */
-#ifndef LDFI_SRC_SAMERUN_H
-#define LDFI_SRC_SAMERUN_H
+#ifndef LDFI_SRC_EXPLORE_SAMERUN_H
+#define LDFI_SRC_EXPLORE_SAMERUN_H
 
 #include <stdbool.h>
 

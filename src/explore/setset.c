@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "src/explore/strategy.h"
 
 struct ldfi_setset {
@@ -24,11 +25,7 @@ struct ldfi_setset {
 
 static uint32_t hash_set(const int *vars, int n)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)n;
-
-	for (int i = 0; i < n; i++)
-		h = (h ^ (uint64_t)(uint32_t)vars[i]) * 1099511628211ull;
-	return (uint32_t)(h ^ (h >> 32));
+	return ldfi_hash_ints(vars, (size_t)n) ^ (uint32_t)n;
 }
 
 static size_t put(unsigned char *p, uint64_t v)
@@ -126,7 +123,7 @@ static uint32_t *find(const struct ldfi_setset *s, const int *vars, int n, uint3
 	}
 }
 
-static int grow(struct ldfi_setset *s)
+static int rehash(struct ldfi_setset *s)
 {
 	uint32_t *old = s->slots;
 	size_t old_cap = s->cap, mask;
@@ -192,7 +189,7 @@ int ldfi_setset_add(struct ldfi_setset *s, const int *vars, int n)
 	unsigned char *p;
 	int64_t prev = 0;
 
-	if ((size_t)(s->count + 1) * 2 > s->cap && grow(s))
+	if ((size_t)(s->count + 1) * 2 > s->cap && rehash(s))
 		return LDFI_ENOMEM;
 	e = find(s, vars, n, h);
 	if (*e)

@@ -3,7 +3,11 @@
  * minimal fault sets that cut all of its known supports (solver/hitset),
  * smallest first across all outcomes; never one already tried nor a
  * superset of a counterexample. When a run adds supports to an outcome, its
- * enumeration restarts from the new formula.
+ * enumeration restarts from the new formula. Outcomes whose supports are
+ * the same list share one enumeration (a stream): the acked and held
+ * outcomes of different records and of parallel replicas often have
+ * identical lineage, and a stream's next candidate depends only on its
+ * formula, the tried sets and the counterexamples.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +18,26 @@
 #include "src/explore/samerun.h"
 #include "src/explore/strategy.h"
 
-/* One outcome's enumeration and its next candidate. Its solver lives only
- * while it computes a candidate: then it is freed, and rebuilt from the
- * outcome's supports and `blk` when the stream must go on, so at most one
- * solver exists at a time and none keeps a long enumeration's learned
- * clauses (docs/performance.md, memory). */
+/* The enumeration of one formula (the supports of every outcome in the
+ * stream, the same list for each) and its next candidate. Its solver lives
+ * only while it computes a candidate: then it is freed, and rebuilt from the
+ * supports and `blk` when the stream must go on, so at most one solver
+ * exists at a time and none keeps a long enumeration's learned clauses
+ * (docs/performance.md, memory). The next candidate is the first minimal
+ * set of the formula (smallest, then lexicographic) that is neither tried
+ * nor a counterexample's superset, whatever `blk` and `level` hold (they
+ * only save work), so outcomes with equal supports can share it. */
 struct stream {
 	struct ldfi_hitset *h;
-	uint64_t version; /* the outcome's version the enumeration is over */
-	int *peek;	  /* next candidate, valid when has_peek */
+	uint64_t key; /* hash of the supports list (support_key) */
+	int members;  /* outcomes in the stream; 0: the slot is free */
+	int rep;      /* a member whose supports are the formula, or -1: look */
+	int *peek;    /* next candidate, valid when has_peek */
 	int n_peek;
 	bool has_peek;
 	bool done;
-	bool retired; /* solver freed (done, or parked with its candidate) */
-	bool last;    /* peek[] holds the last set returned, not yet in blk */
-	int level;    /* size of that set: where a rebuilt solver resumes */
+	bool last; /* peek[] holds the last set returned, not yet in blk */
+	int level; /* size of that set: where a rebuilt solver resumes */
 	/* The tried sets (numbers in base.tried) this enumeration returned:
 	 * a rebuilt solver blocks them and resumes where the last one
 	 * stopped, with the same sets to come. */
@@ -59,36 +68,31 @@ struct gen_ldfi {
 	int *peek[2], n_peek[2];
 	bool has_peek[2];
 	bool rest_done; /* the completion has no set left */
-	/* One-fault extensions (src/extend.h): beside lineage's hypotheses,
+	/* One-fault extensions (src/explore/extend.h): beside lineage's hypotheses,
 	 * ranked with them, long before the completion. */
 	struct ldfi_ext *ext1;
 	/* What each run sent, so that the completion skips sets that run as
-	 * one already run (src/samerun.h). */
+	 * one already run (src/explore/samerun.h). */
 	struct ldfi_samerun *same;
 	struct ldfi_lineage *lin;
-	struct stream *streams;
+	struct stream *streams; /* slots, free ones with members == 0 */
 	int n_streams;
+	/* Per outcome: its stream (-1 none yet) and the outcome's version
+	 * when it joined it. */
+	int *cls;
+	uint64_t *over;
+	int n_outs;
 	int *buf;	     /* room for a fault set */
 	unsigned char *mark; /* per variable, scratch, kept all zero */
 	int *crash_vars;
 };
 
-static void stream_reset(struct stream *s)
-{
-	ldfi_hitset_destroy(s->h);
-	s->h = NULL;
-	s->has_peek = false;
-	s->done = false;
-	s->retired = false;
-	s->last = false;
-	s->level = 0;
-}
-
 /* Build a solver for outcome `o` with the bounds' crash constraints and the
  * counterexamples blocked. */
 /* A solver for outcome `o` with the bounds' crash constraints, the
  * counterexamples blocked and the faults `force` (n_force of them)
- * required. */
+ * required. The solver is the caller's (ldfi_hitset_destroy), also on
+ * error. */
 static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const int *force,
 			int n_force, struct ldfi_hitset **out)
 {
@@ -154,47 +158,59 @@ static bool satisfies(const struct gen_ldfi *g, const struct ldfi_clause *c)
 	return false;
 }
 
-/* The outcome gained supports: keep in blk the sets its new formula still
+/* Outcome `o` gained supports and leaves stream `from` for the new stream
+ * `s`: s's blk gets the sets of from's blk that o's new formula still
  * allows. Supports only accumulate (one dropped is implied by the one that
  * replaced it), and the newest are last, so a set allowed before needs
- * checking against the supports added since only. Blocking a tried set
- * that the formula allows changes no candidate to come: it excludes that
- * set, tried already, and its proper supersets, none of them minimal. */
-static void stream_refilter(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
+ * checking against the supports added since `over` (o's version when it
+ * joined `from`) only. Blocking a tried set that the formula allows
+ * changes no candidate to come: it excludes that set, tried already, and
+ * its proper supersets, none of them minimal.
+ * s's enumeration may start at from's level, or at the size of the
+ * smallest set dropped if smaller: every set the old formula allowed below
+ * from's level contained a set of from's blk or a counterexample; one the
+ * new formula allows is allowed by the old one, so below that size it
+ * still contains a kept set of blk or a counterexample (a dropped set
+ * inside it would be no larger than it). That skips the proofs that the
+ * smaller sizes are empty, the costly SAT calls of a fresh solver.
+ * Returns 0 or LDFI_ENOMEM. */
+static int stream_inherit(struct gen_ldfi *g, struct stream *s, const struct stream *from,
+			  const struct ldfi_outcome *o, uint64_t over)
 {
-	uint64_t added = o->version - s->version;
-	int from = added < (uint64_t)o->n_supports ? o->n_supports - (int)added : 0, kept = 0;
+	uint64_t added = o->version - over;
+	int first = added < (uint64_t)o->n_supports ? o->n_supports - (int)added : 0;
 
-	for (int b = 0; b < s->n_blk; b++) {
-		int n = ldfi_setset_get(g->base.tried, s->blk[b], g->buf, g->base.space.n_vars + 1);
+	if (from->n_blk > s->cap_blk) {
+		uint32_t *p = realloc(s->blk, (size_t)from->n_blk * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		s->blk = p;
+		s->cap_blk = from->n_blk;
+	}
+	s->n_blk = 0;
+	s->level = from->level;
+	for (int b = 0; b < from->n_blk; b++) {
+		int n =
+		    ldfi_setset_get(g->base.tried, from->blk[b], g->buf, g->base.space.n_vars + 1);
 		bool ok = true;
 
 		for (int k = 0; k < n; k++)
 			g->mark[g->buf[k]] = 1;
-		for (int i = from; ok && i < o->n_supports; i++)
+		for (int i = first; ok && i < o->n_supports; i++)
 			ok = satisfies(g, &o->supports[i]);
 		for (int k = 0; k < n; k++)
 			g->mark[g->buf[k]] = 0;
 		if (ok && n >= 0)
-			s->blk[kept++] = s->blk[b];
+			s->blk[s->n_blk++] = from->blk[b];
+		else if (n < s->level)
+			s->level = n > 0 ? n : 0;
 	}
-	s->n_blk = kept;
-}
-
-static int stream_build(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
-{
-	int rc = stream_note(g, s);
-
-	if (rc)
-		return rc;
-	stream_refilter(g, s, o);
-	stream_reset(s);
-	s->version = o->version;
-	s->retired = true; /* the solver is built when a candidate is wanted */
 	return 0;
 }
 
-/* A solver for `s` that resumes after the sets it returned. */
+/* A solver for `s` (over the supports of outcome `o`, a member) that
+ * resumes after the sets it returned. */
 static int stream_solver(struct gen_ldfi *g, struct stream *s, const struct ldfi_outcome *o)
 {
 	int rc = solver_build(g, o, NULL, 0, &s->h);
@@ -209,18 +225,31 @@ static int stream_solver(struct gen_ldfi *g, struct stream *s, const struct ldfi
 	return rc ? rc : ldfi_hitset_start_at(s->h, s->level);
 }
 
-/* Advance `s` to its next candidate that is neither tried nor excluded. */
-static int stream_fill(struct gen_ldfi *g, struct stream *s)
+/* A member of stream `c` whose supports are its formula: one whose version
+ * is the one it joined with. */
+static int stream_rep(struct gen_ldfi *g, int c)
+{
+	struct stream *s = &g->streams[c];
+
+	for (int i = 0; s->rep < 0 && i < g->n_outs; i++)
+		if (g->cls[i] == c && g->over[i] == ldfi_lineage_outcome(g->lin, i)->version)
+			s->rep = i;
+	return s->rep;
+}
+
+/* Advance stream `c` to its next candidate that is neither tried nor
+ * excluded. */
+static int stream_fill(struct gen_ldfi *g, int c)
 {
 	const struct ldfi_space *sp = &g->base.space;
+	struct stream *s = &g->streams[c];
 	int rc;
 
 	if (s->has_peek || s->done)
 		return 0;
 	if ((rc = stream_note(g, s)))
 		return rc;
-	if (!s->h &&
-	    (rc = stream_solver(g, s, ldfi_lineage_outcome(g->lin, (int)(s - g->streams)))))
+	if (!s->h && (rc = stream_solver(g, s, ldfi_lineage_outcome(g->lin, stream_rep(g, c)))))
 		return rc;
 	while (!s->has_peek && !s->done) {
 		int n;
@@ -245,33 +274,124 @@ static int stream_fill(struct gen_ldfi *g, struct stream *s)
 		}
 		s->has_peek = true;
 	}
-	/* Park (or, exhausted, retire until the outcome changes). */
+	/* Park (or, exhausted, retire until its outcomes change). */
 	ldfi_hitset_destroy(s->h);
 	s->h = NULL;
-	s->retired = true;
 	return 0;
 }
 
-static int grow_streams(struct gen_ldfi *g, int n)
+/* Hash of an outcome's supports list: supports are interned lineage-wide
+ * (lineage.h), so equal lists have equal pointers. */
+static uint64_t support_key(const struct ldfi_outcome *o)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)o->n_supports;
+
+	for (int i = 0; i < o->n_supports; i++) {
+		h = (h ^ (uint64_t)(uintptr_t)o->supports[i].vars) * 1099511628211ull;
+		h = (h ^ (uint64_t)(uintptr_t)o->supports[i].neg) * 1099511628211ull;
+	}
+	return h ^ (h >> 31);
+}
+
+static bool same_supports(const struct ldfi_outcome *a, const struct ldfi_outcome *b)
+{
+	if (a->n_supports != b->n_supports)
+		return false;
+	for (int i = 0; i < a->n_supports; i++)
+		if (a->supports[i].vars != b->supports[i].vars ||
+		    a->supports[i].neg != b->supports[i].neg)
+			return false;
+	return true;
+}
+
+/* A free stream slot, emptied (its peek and blk buffers kept); its index
+ * or LDFI_ENOMEM. */
+static int stream_new(struct gen_ldfi *g)
 {
 	struct stream *s;
+	int c;
 
-	if (n <= g->n_streams)
-		return 0;
-	s = realloc(g->streams, (size_t)n * sizeof(*s));
-	if (!s)
-		return LDFI_ENOMEM;
-	g->streams = s;
-	for (int i = g->n_streams; i < n; i++) {
-		memset(&s[i], 0, sizeof(s[i]));
-		s[i].peek = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
-		if (!s[i].peek) {
-			g->n_streams = i;
+	for (c = 0; c < g->n_streams; c++)
+		if (!g->streams[c].members)
+			break;
+	if (c == g->n_streams) {
+		if (!(s = realloc(g->streams, ((size_t)c + 1) * sizeof(*s))))
 			return LDFI_ENOMEM;
-		}
-		s[i].done = true;
-		g->n_streams = i + 1;
+		g->streams = s;
+		memset(&s[c], 0, sizeof(s[c]));
+		if (!(s[c].peek = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))))
+			return LDFI_ENOMEM;
+		g->n_streams++;
 	}
+	s = &g->streams[c];
+	ldfi_hitset_destroy(s->h);
+	s->h = NULL;
+	s->has_peek = s->done = s->last = false;
+	s->level = 0;
+	s->n_blk = 0;
+	s->rep = -1;
+	return c;
+}
+
+/* Puts outcome `i`, new or with new supports, in the stream of its
+ * supports: an existing one with the same list, or a new one that inherits
+ * the tried sets of its old stream. Returns 0 or LDFI_ENOMEM. */
+static int stream_join(struct gen_ldfi *g, int i)
+{
+	const struct ldfi_outcome *o = ldfi_lineage_outcome(g->lin, i);
+	uint64_t key = support_key(o);
+	int old = g->cls[i], c, rc;
+
+	if (old >= 0 && (rc = stream_note(g, &g->streams[old])))
+		return rc;
+	for (c = 0; c < g->n_streams; c++) {
+		struct stream *s = &g->streams[c];
+
+		if (c != old && s->members && s->key == key && stream_rep(g, c) >= 0 &&
+		    same_supports(o, ldfi_lineage_outcome(g->lin, s->rep)))
+			break;
+	}
+	if (c == g->n_streams) {
+		if ((c = stream_new(g)) < 0)
+			return c;
+		g->streams[c].key = key;
+		if (old >= 0 &&
+		    (rc = stream_inherit(g, &g->streams[c], &g->streams[old], o, g->over[i])))
+			return rc;
+	}
+	if (old >= 0) {
+		struct stream *s = &g->streams[old];
+
+		if (!--s->members) {
+			ldfi_hitset_destroy(s->h);
+			s->h = NULL;
+		}
+		if (s->rep == i)
+			s->rep = -1;
+	}
+	g->cls[i] = c;
+	g->over[i] = o->version;
+	if (g->streams[c].members++ == 0 || g->streams[c].rep < 0)
+		g->streams[c].rep = i;
+	return 0;
+}
+
+static int grow_outcomes(struct gen_ldfi *g, int n)
+{
+	int *c;
+	uint64_t *v;
+
+	if (n <= g->n_outs)
+		return 0;
+	if (!(c = realloc(g->cls, (size_t)n * sizeof(*c))))
+		return LDFI_ENOMEM;
+	g->cls = c;
+	if (!(v = realloc(g->over, (size_t)n * sizeof(*v))))
+		return LDFI_ENOMEM;
+	g->over = v;
+	for (int i = g->n_outs; i < n; i++)
+		g->cls[i] = -1;
+	g->n_outs = n;
 	return 0;
 }
 
@@ -425,22 +545,24 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	struct gen_ldfi *g = (struct gen_ldfi *)base;
 	int n_out = ldfi_lineage_n_outcomes(g->lin), best = -1, rc;
 
-	if ((rc = grow_streams(g, n_out)))
+	if ((rc = grow_outcomes(g, n_out)))
 		return rc;
-	for (int i = 0; i < n_out; i++) {
-		const struct ldfi_outcome *o = ldfi_lineage_outcome(g->lin, i);
-		struct stream *s = &g->streams[i];
-
-		if (((!s->h && !s->retired) || s->version != o->version) &&
-		    (rc = stream_build(g, s, o)))
+	for (int i = 0; i < n_out; i++)
+		if ((g->cls[i] < 0 || g->over[i] != ldfi_lineage_outcome(g->lin, i)->version) &&
+		    (rc = stream_join(g, i)))
 			return rc;
+	for (int c = 0; c < g->n_streams; c++) {
+		struct stream *s = &g->streams[c];
+
+		if (!s->members)
+			continue;
 		if (s->has_peek && ldfi_gen_skip(base, s->peek, s->n_peek))
 			s->has_peek = false;
-		if ((rc = stream_fill(g, s)))
+		if ((rc = stream_fill(g, c)))
 			return rc; /* an error, or LDFI_GEN_STOPPED */
 		if (s->has_peek && (best < 0 || cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
 							 g->streams[best].n_peek) < 0))
-			best = i;
+			best = c;
 	}
 	if (g->ext1) {
 		const int *e;
@@ -488,7 +610,8 @@ static int ldfi_learn(struct ldfi_gen *base, const struct ldfi_trace *tr, const 
 	if (!tr)
 		return LDFI_EINVAL;
 	if ((rc = ldfi_lineage_add_trace(g->lin, tr, NULL)) ||
-	    (g->same && (rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr))))
+	    (g->same &&
+	     (rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr))))
 		return rc;
 	return g->ext1 && n > 0 ? ldfi_ext_add_run(g->ext1, g->lin, base, vars, n) : 0;
 }
@@ -499,9 +622,9 @@ static long ldfi_pending(const struct ldfi_gen *base)
 	struct ldfi_setset *distinct = ldfi_setset_create();
 	long n = 0;
 
-	/* Several outcomes often queue the same set: count it once. */
+	/* Several streams often queue the same set: count it once. */
 	for (int i = 0; i < g->n_streams; i++)
-		if (g->streams[i].has_peek)
+		if (g->streams[i].members && g->streams[i].has_peek)
 			n += distinct ? ldfi_setset_add(distinct, g->streams[i].peek,
 							g->streams[i].n_peek) > 0
 				      : 1;
@@ -510,7 +633,7 @@ static long ldfi_pending(const struct ldfi_gen *base)
 		n += ldfi_ext_count(g->ext1);
 	/* Not the exhaustive completion's sets left: most of them are skipped
 	 * when their turn comes (tried, or the same run as one tried:
-	 * src/samerun.h), and "at least N pending" would overstate it. Only
+	 * src/explore/samerun.h), and "at least N pending" would overstate it. Only
 	 * the next set of the extensions beside it, and one while it is not
 	 * done. */
 	if (g->rest)
@@ -524,9 +647,13 @@ static int ldfi_each_pending(const struct ldfi_gen *base,
 	const struct gen_ldfi *g = (const struct gen_ldfi *)base;
 	int rc = 0;
 
-	for (int i = 0; i < g->n_streams && !rc; i++)
-		if (g->streams[i].has_peek)
-			rc = fn(g->streams[i].peek, g->streams[i].n_peek, arg);
+	/* One per outcome, in outcome order, as when each had a stream. */
+	for (int i = 0; i < g->n_outs && !rc; i++) {
+		const struct stream *s = g->cls[i] >= 0 ? &g->streams[g->cls[i]] : NULL;
+
+		if (s && s->has_peek)
+			rc = fn(s->peek, s->n_peek, arg);
+	}
 	return rc;
 }
 
@@ -540,6 +667,8 @@ static void ldfi_destroy(struct ldfi_gen *base)
 		free(g->streams[i].blk);
 	}
 	free(g->streams);
+	free(g->cls);
+	free(g->over);
 	free(g->buf);
 	free(g->mark);
 	free(g->crash_vars);

@@ -3,8 +3,8 @@
  * html_spacetime.c (spacetime diagrams) and html_lineage.c (lineage graphs
  * and why-not sentences). Private to src/. Layout: docs/html-report.md.
  */
-#ifndef LDFI_SRC_HTML_H
-#define LDFI_SRC_HTML_H
+#ifndef LDFI_SRC_REPORT_HTML_H
+#define LDFI_SRC_REPORT_HTML_H
 
 #include <stdint.h>
 #include <stdio.h>

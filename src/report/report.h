@@ -3,8 +3,8 @@
  * report_junit.c, report_html.c) and `ldfi replay` (replay.c). Private to
  * src/.
  */
-#ifndef LDFI_SRC_REPORT_H
-#define LDFI_SRC_REPORT_H
+#ifndef LDFI_SRC_REPORT_REPORT_H
+#define LDFI_SRC_REPORT_REPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * attribute values escaped for XML 1.0, SVG primitives with numeric
  * coordinates, and a label placer that keeps diagram labels apart.
  */
-#ifndef LDFI_SRC_SVG_H
-#define LDFI_SRC_SVG_H
+#ifndef LDFI_SRC_REPORT_SVG_H
+#define LDFI_SRC_REPORT_SVG_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * test_samerun.c - fault sets that run as a smaller set already run
- * (src/samerun.c), on hand-made runs of three nodes: an omission on a
+ * (src/explore/samerun.c), on hand-made runs of three nodes: an omission on a
  * channel and round the run without it used is never skipped; one it did
  * not use is, also through sets skipped so; a set whose smaller run is not
  * known, or that only differs by a crash, is run.

@@ -1,5 +1,5 @@
 /*
- * test_setset.c - the set of fault sets (src/setset.c): membership, the
+ * test_setset.c - the set of fault sets (src/explore/setset.c): membership, the
  * insertion numbers of ldfi_setset_find and ldfi_setset_get, growth past
  * many rehashes, and sets that are not ascending or hold large variables.
  */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ldfi/conf.h"
+#include "src/cli/cli.h"
 #include "ldfi/ldfi.h"
 #include "test.h"
 
@@ -525,7 +526,7 @@ static void test_fuzz(void)
 		n = mutate(detail, len, buf);
 		rc = ldfi_conf_parse("t.conf", buf, n, &c, err, sizeof(err));
 		if (rc == 0) {
-			ldfi_conf_summary(c, null);
+			ldfi_cli_conf_summary(c, null);
 			ldfi_conf_destroy(c);
 			ok++;
 		} else if (rc != LDFI_EINVAL || strncmp(err, "t.conf:", 7) || c) {

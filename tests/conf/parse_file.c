@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "ldfi/conf.h"
+#include "src/cli/cli.h"
 #include "ldfi/ldfi.h"
 
 int main(int argc, char **argv)
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return rc == LDFI_EINVAL ? 2 : 4;
 	}
-	ldfi_conf_summary(conf, stdout);
+	ldfi_cli_conf_summary(conf, stdout);
 	ldfi_conf_destroy(conf);
 	return 0;
 }

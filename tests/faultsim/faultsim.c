@@ -60,7 +60,7 @@
 /* Regressions (docs/testing.md): the N of each bug found, tried always
  * (with simple-deliv; every N below FS_ALL_BELOW is tried anyway): 292, 299
  * and 306 failed the report paths with exit 4 and no message; 161 of
- * retry-deliv freed the trace's parents twice (lineage/load.c). */
+ * retry-deliv freed the trace's parents twice (runtime/db/load.c). */
 static const long regress_alloc[] = {292, 299, 306, 161};
 static const long regress_write[] = {0};
 

@@ -18,6 +18,7 @@
 
 #include "fuzz.h"
 #include "ldfi/conf.h"
+#include "src/cli/cli.h"
 #include "ldfi/ldfi.h"
 
 #define PATH "fuzz.conf"
@@ -241,7 +242,7 @@ static void check_summary(const struct ldfi_conf *c)
 	FILE *f = open_memstream(&text, &len);
 
 	FUZZ_CHECK(f);
-	ldfi_conf_summary(c, f);
+	ldfi_cli_conf_summary(c, f);
 	FUZZ_CHECK(fclose(f) == 0);
 	FUZZ_CHECK(len == strlen(text));
 	FUZZ_CHECK(!strncmp(text, PATH ": ok. ", strlen(PATH ": ok. ")));

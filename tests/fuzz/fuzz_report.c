@@ -1,6 +1,6 @@
 /*
  * fuzz_report.c - fuzz target of the JSON report reader of `ldfi replay`,
- * ldfi_report_read() (src/replay.c).
+ * ldfi_report_read() (src/cli/replay.c).
  *
  * The input is the report. One that reads must have every field replay uses,
  * with the types and ranges docs/reports.md gives, the structure pointing

@@ -120,7 +120,9 @@ explore_case abort 'omit(a,b,1)' "stage 'proc' on node b: killed by SIGABRT (Abo
 start=$(date +%s)
 explore_case loop 'omit(a,b,1)' "stage 'proc' on node b: timed out after 1 s (run_timeout) in round 3"
 took=$(($(date +%s) - start))
-[ "$took" -le 6 ] || fail "loop: took $took s with run_timeout = 1 (explore, replay and run)"
+# A hang is cut by run_timeout, not by the test's own timeout: a generous bound
+# (three executions of 1 s each), so that a loaded machine does not fail it.
+[ "$took" -le 60 ] || fail "loop: took $took s with run_timeout = 1 (explore, replay and run)"
 explore_case exit 'omit(a,b,1)' "stage 'proc' on node b: exited with status 3 in round 3"
 explore_case always none "stage 'proc' on node b: killed by SIGABRT (Aborted) in round 2"
 explore_case check none "check 'crashy': killed by SIGSEGV (Segmentation fault)"

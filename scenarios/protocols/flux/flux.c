@@ -1,24 +1,23 @@
 /*
  * flux.c - Flux's replica pairing (Molly: flux/flux.ded, flux_buffer.ded,
- * real_heartbeat.ded, flux_partitionpairs.ded) as ldfi plugin stages.
+ * flux_partitionpairs.ded) as an ldfi plugin stage.
  *
  * Stage `flux` (nodes fpp, fps, fcp, fcs: producer primary/secondary,
  * consumer primary/secondary). Each node has a buffer of (sn, data); for
- * every destination D it dispatches, one item per round, the lowest sn not
- * yet advanced for D, while status(D) is ACTIVE and conn(D) is SEND. An item
- * received is put in the receiver's buffer (and, at a consumer, logged: the
- * stage outputs `data:X`). The producers put foo, bar, baz in round 1 and qux
- * in round 2 (each outputs `put:X`).
+ * its destination D it dispatches, one item per round, the lowest sn not
+ * yet advanced for D (status(D) ACTIVE, conn(D) SEND). An item received is
+ * put in the receiver's buffer (and, at a consumer, logged: the stage
+ * outputs `data:X`). The producers put foo, bar, baz in round 1 and qux in
+ * round 2 (each outputs `put:X`).
  *   fpp -> fcp, fps -> fcs, fcp -> fps, fcs -> fpp.
- * Takeover (flux.ded): on fail(D) from the failure detector, status(D)
- * becomes DEAD; if other(D) = O and conn(O) is not RECV, conn(O) becomes
- * RECV and O is told `reverse`, after which O has conn SEND to this node.
  *
- * Stage `zk` (node Z, real_heartbeat.ded): watches every member; sends
- * hb_req each round until the first heartbeat arrives; a member that got
- * hb_req sends heartbeat N (N = 0, 1, ...) every round from the next round
- * on; Z suspects H once S > M + 3 (S = rounds since round 1, M = the highest
- * heartbeat from H) and tells every member fail:H, once.
+ * Not modelled: the heartbeat failure detector Z (real_heartbeat.ded) and
+ * the takeover it triggers (flux.ded's fail/reverse). Molly's fault space
+ * for flux had the four nodes above, and Z cannot change the check: its
+ * first `fail` is sent in round 5 at the earliest (a heartbeat must arrive
+ * first, in round 4), while each producer dispatches every item to its
+ * consumer once, in rounds 1..4, and a takeover only stops dispatching to a
+ * dead node or reverses a connection no node dispatches on (README.md).
  *
  * Check (flux_partitionpairs.ded): pre(X) :- put(_, X, _, _)@1 (X put in
  * round 1); post(X) :- good(X, _) (some consumer logged X). Over live
@@ -47,18 +46,6 @@ static const struct role roles[] = {
     {"fcp", "fps", 0, 1},
     {"fcs", "fpp", 0, 1},
 };
-/* other(H, X, Y) for every host H: the pairs. */
-static const char *other_of(const char *x)
-{
-	static const char *const pairs[][2] = {
-	    {"fpp", "fps"}, {"fps", "fpp"}, {"fcp", "fcs"}, {"fcs", "fcp"}};
-
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
-		if (strcmp(pairs[i][0], x) == 0)
-			return pairs[i][1];
-	return NULL;
-}
-
 static const struct role *role_of(const struct ldfi_stage *st)
 {
 	const char *me = proto_node_name(st, ldfi_stage_node(st));
@@ -105,75 +92,28 @@ static int flux_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
 	const struct role *r = role_of(st);
 	const char *name = ldfi_stage_record_name(st, m->rec);
-	const char *src = proto_node_name(st, m->src_node);
 	char key[300], data[64];
 	int sn, rc;
 
-	if (!r || !name)
+	if (!r || !name || sscanf(name, "d:%d:%63s", &sn, data) != 2)
 		return 0;
-	if (sscanf(name, "d:%d:%63s", &sn, data) == 2) {
-		/* put(H, D, S, 0) :- send(H, _, S, D): into the buffer. */
-		snprintf(key, sizeof(key), "buf:%d", sn);
-		if ((rc = ldfi_stage_put(st, key, 1)))
-			return rc;
-		if (r->consumer) { /* put_log at a consumer: good(X, I) */
-			snprintf(key, sizeof(key), "data:%s", data);
-			return proto_output(st, key);
-		}
-		return 0;
-	}
-	if (strcmp(name, "hb_req") == 0) {
-		/* hb_state(F, H, 0)@next :- hb_req(F, H), notin hb_state(F, H, _) */
-		if ((rc = ldfi_stage_get(st, "hb_from", NULL)) != 0)
-			return rc < 0 ? rc : 0;
-		return ldfi_stage_put(st, "hb_from", ldfi_stage_round(st) + 1);
-	}
-	if (strncmp(name, "fail:", 5) == 0) {
-		const char *dead = name + 5, *o;
-		int64_t st_dead;
-
-		/* event_1(H, D) :- fail(H, D), notin status(H, D, "DEAD") */
-		snprintf(key, sizeof(key), "dead:%s", dead);
-		if ((rc = ldfi_stage_get(st, key, &st_dead)) != 0)
-			return rc < 0 ? rc : 0;
-		if ((rc = ldfi_stage_put(st, key, 1)))
-			return rc;
-		/* event_2(H, O) :- event_1(H, D), other(H, D, O),
-		 * notin conn(H, O, "RECV") */
-		if (!(o = other_of(dead)))
-			return 0;
-		snprintf(key, sizeof(key), "recv:%s", o);
-		if ((rc = ldfi_stage_get(st, key, NULL)) != 0)
-			return rc < 0 ? rc : 0;
-		if ((rc = ldfi_stage_put(st, key, 1)))
-			return rc;
-		/* reverse(O, H)@async */
-		return send_named(st, ldfi_stage_comp(st), o, "reverse");
-	}
-	if (strcmp(name, "reverse") == 0) {
-		/* conn(H, D, "SEND") :- reverse(H, D) */
-		snprintf(key, sizeof(key), "send:%s", src);
-		return ldfi_stage_put(st, key, 1);
+	/* put(H, D, S, 0) :- send(H, _, S, D): into the buffer. */
+	snprintf(key, sizeof(key), "buf:%d", sn);
+	if ((rc = ldfi_stage_put(st, key, 1)))
+		return rc;
+	if (r->consumer) { /* put_log at a consumer: good(X, I) */
+		snprintf(key, sizeof(key), "data:%s", data);
+		return proto_output(st, key);
 	}
 	return 0;
 }
 
 /* dispatch to `dest`: the lowest sn in the buffer not advanced for it. */
-static int dispatch(struct ldfi_stage *st, const char *dest, int initial_send)
+static int dispatch(struct ldfi_stage *st, const char *dest)
 {
 	char key[300], rec[300];
 	int rc;
 
-	/* status(H, D, "ACTIVE"): not DEAD. */
-	snprintf(key, sizeof(key), "dead:%s", dest);
-	if ((rc = ldfi_stage_get(st, key, NULL)) != 0)
-		return rc < 0 ? rc : 0;
-	/* conn(H, D, "SEND"): initial, or after a reverse. */
-	if (!initial_send) {
-		snprintf(key, sizeof(key), "send:%s", dest);
-		if ((rc = ldfi_stage_get(st, key, NULL)) <= 0)
-			return rc;
-	}
 	for (int sn = 1; sn <= N_ITEMS; sn++) {
 		snprintf(key, sizeof(key), "buf:%d", sn);
 		if ((rc = ldfi_stage_get(st, key, NULL)) < 0)
@@ -197,9 +137,8 @@ static int dispatch(struct ldfi_stage *st, const char *dest, int initial_send)
 static int flux_on_round(struct ldfi_stage *st, int round)
 {
 	const struct role *r = role_of(st);
-	int zk = proto_comp(st, "zk"), z = -1, rc;
-	int64_t from;
 	char key[300];
+	int rc;
 
 	if (!r)
 		return 0;
@@ -214,22 +153,7 @@ static int flux_on_round(struct ldfi_stage *st, int round)
 			if ((rc = proto_output(st, key)))
 				return rc;
 		}
-	if ((rc = dispatch(st, r->dest, 1)))
-		return rc;
-	/* heartbeat(H, F, N)@async :- hb_state(F, H, N) */
-	if (zk >= 0 && ldfi_stage_conf(st)->comps[zk].n_nodes > 0)
-		z = ldfi_stage_conf(st)->comps[zk].nodes[0];
-	if (z >= 0 && (rc = ldfi_stage_get(st, "hb_from", &from)) != 0) {
-		char hb[64];
-
-		if (rc < 0)
-			return rc;
-		if (round >= from) {
-			snprintf(hb, sizeof(hb), "hb:%d", (int)(round - from));
-			return proto_send(st, zk, z, hb);
-		}
-	}
-	return 0;
+	return dispatch(st, r->dest);
 }
 
 const struct ldfi_stage_ops flux = {
@@ -237,70 +161,6 @@ const struct ldfi_stage_ops flux = {
     .kind = "flux",
     .on_message = flux_on_message,
     .on_round = flux_on_round,
-};
-
-/* --- the failure detector on Z --- */
-
-static int zk_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
-{
-	const char *name = ldfi_stage_record_name(st, m->rec);
-	char key[300];
-	int n, rc;
-	int64_t max;
-
-	if (!name || sscanf(name, "hb:%d", &n) != 1)
-		return 0;
-	/* hb_log; aggs(H, F, max<N>) */
-	snprintf(key, sizeof(key), "hbmax:%s", proto_node_name(st, m->src_node));
-	if ((rc = ldfi_stage_get(st, key, &max)) < 0)
-		return rc;
-	if (rc && max >= n)
-		return 0;
-	return ldfi_stage_put(st, key, n);
-}
-
-static int zk_on_round(struct ldfi_stage *st, int round)
-{
-	int fl = proto_comp(st, "flux"), rc;
-	const struct ldfi_comp *c;
-	char key[300], rec[300];
-	int64_t max;
-
-	if (fl < 0)
-		return 0;
-	c = &ldfi_stage_conf(st)->comps[fl];
-	for (int i = 0; i < c->n_nodes; i++) {
-		const char *h = proto_node_name(st, c->nodes[i]);
-
-		snprintf(key, sizeof(key), "hbmax:%s", h);
-		if ((rc = ldfi_stage_get(st, key, &max)) < 0)
-			return rc;
-		if (!rc) { /* hb_req(F, H)@async :- watch_state, notin hb_log */
-			if ((rc = proto_send(st, fl, c->nodes[i], "hb_req")))
-				return rc;
-			continue;
-		}
-		/* failed(H, F) :- aggs(H, F, M), watch_state(H, F, S), S > M + 3 */
-		if (round - 1 <= max + 3)
-			continue;
-		/* fail(N, H)@async :- fail_event(Z, N, H), notin fail_log */
-		snprintf(key, sizeof(key), "failed:%s", h);
-		if ((rc = ldfi_stage_get(st, key, NULL)) != 0)
-			return rc < 0 ? rc : 0;
-		if ((rc = ldfi_stage_put(st, key, 1)))
-			return rc;
-		snprintf(rec, sizeof(rec), "fail:%s", h);
-		if ((rc = proto_send_all(st, fl, rec)))
-			return rc;
-	}
-	return 0;
-}
-
-const struct ldfi_stage_ops zk = {
-    .api_version = LDFI_STAGE_API_VERSION,
-    .kind = "flux-zk",
-    .on_message = zk_on_message,
-    .on_round = zk_on_round,
 };
 
 /* --- check --- */

@@ -16,7 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define LDFI_EOT_MAX 1000
 
@@ -190,9 +189,6 @@ int ldfi_conf_comp_index(const struct ldfi_conf *conf, const char *name);
  * through stages (following `to` at least once: false when src == comp;
  * `src` may be any component; false for indices out of range). */
 bool ldfi_conf_upstream(const struct ldfi_conf *conf, int src, int comp);
-
-/* Write the one-paragraph summary printed by `ldfi check` to `f`. */
-void ldfi_conf_summary(const struct ldfi_conf *conf, FILE *f);
 
 /* Names of enum values as written in the conf ("ack", "exactly-once", ...). */
 const char *ldfi_delivery_name(enum ldfi_delivery d);
