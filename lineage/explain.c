@@ -94,7 +94,7 @@ int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struc
 		const struct ldfi_msg *m = &tr->msgs[id - 1];
 		uint32_t n_lost = 0, n_par = 0;
 
-		c->own[id] = ldfi_faults_cut(fs, m, eff);
+		c->own[id] = ldfi_faults_cut(fs, m, tr->conf);
 		for (uint32_t k = 0; k < m->n_parents; k++) {
 			uint32_t p = tr->parents[m->parents_off + k];
 

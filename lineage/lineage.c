@@ -63,19 +63,31 @@ struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var)
 	return f;
 }
 
-bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m, int eff)
+/* Whether restart(n,t) has n down in `round`. */
+static bool down_in(const struct ldfi_fault *f, int downtime, int round)
+{
+	return f->t <= round && round < f->t + downtime;
+}
+
+bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m,
+		     const struct ldfi_conf *conf)
 {
 	if (f->kind == LDFI_FAULT_OMIT)
 		return f->a == m->src_node && f->b == m->dst_node && f->t == m->send_round &&
-		       m->src_node != m->dst_node && m->send_round < eff;
+		       m->src_node != m->dst_node && m->send_round < conf->eff;
+	if (f->kind == LDFI_FAULT_RESTART)
+		return (f->a == m->src_node && down_in(f, conf->downtime, m->send_round)) ||
+		       (f->a == m->dst_node && m->send_round < conf->eot &&
+			down_in(f, conf->downtime, m->send_round + 1));
 	return (f->a == m->src_node && f->t <= m->send_round) ||
 	       (f->a == m->dst_node && f->t <= m->send_round + 1);
 }
 
-int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m, int eff)
+int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m,
+		    const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < fs->n; i++)
-		if (ldfi_fault_cuts(&fs->v[i], m, eff))
+		if (ldfi_fault_cuts(&fs->v[i], m, conf))
 			return i;
 	return -1;
 }
@@ -458,8 +470,9 @@ static int walk_init(struct walk *w, const struct ldfi_trace *tr)
 	w->tr = tr;
 	w->stamp = 0;
 	w->n_stack = 0;
-	w->mark = calloc(tr->n_msgs + 1, sizeof(uint32_t));
-	w->stack = malloc((tr->n_msgs + 1) * sizeof(uint32_t));
+	/* Marks and stack: messages, then memory tokens. */
+	w->mark = calloc(tr->n_msgs + tr->n_mems + 1, sizeof(uint32_t));
+	w->stack = malloc((tr->n_msgs + tr->n_mems + 1) * sizeof(uint32_t));
 	if (!w->mark || !w->stack) {
 		free(w->mark);
 		free(w->stack);
@@ -476,13 +489,18 @@ static void walk_finish(struct walk *w)
 
 static void walk_push(struct walk *w, uint32_t id)
 {
-	if (id >= 1 && id <= w->tr->n_msgs && w->mark[id] != w->stamp) {
-		w->mark[id] = w->stamp;
+	size_t slot = LDFI_IS_MEM(id) ? w->tr->n_msgs + 1 + LDFI_MEM_INDEX(id) : id;
+
+	if (LDFI_IS_MEM(id) ? LDFI_MEM_INDEX(id) >= w->tr->n_mems : id < 1 || id > w->tr->n_msgs)
+		return;
+	if (w->mark[slot] != w->stamp) {
+		w->mark[slot] = w->stamp;
 		w->stack[w->n_stack++] = id;
 	}
 }
 
-/* Visit every ancestor of `ids` (and themselves). */
+/* Visit every ancestor message of `ids` (and themselves), through memory
+ * tokens (which fn does not see). */
 static void walk_run(struct walk *w, const uint32_t *ids, uint32_t n,
 		     void (*fn)(const struct ldfi_msg *m, void *arg), void *arg)
 {
@@ -492,11 +510,18 @@ static void walk_run(struct walk *w, const uint32_t *ids, uint32_t n,
 	for (uint32_t i = n; i > 0; i--)
 		walk_push(w, ids[i - 1]);
 	while (w->n_stack) {
-		const struct ldfi_msg *m = &tr->msgs[w->stack[--w->n_stack] - 1];
+		uint32_t id = w->stack[--w->n_stack], off, np;
 
-		fn(m, arg);
-		for (uint32_t i = m->n_parents; i > 0; i--)
-			walk_push(w, tr->parents[m->parents_off + i - 1]);
+		if (LDFI_IS_MEM(id)) {
+			off = tr->mems[LDFI_MEM_INDEX(id)].parents_off;
+			np = tr->mems[LDFI_MEM_INDEX(id)].n_parents;
+		} else {
+			fn(&tr->msgs[id - 1], arg);
+			off = tr->msgs[id - 1].parents_off;
+			np = tr->msgs[id - 1].n_parents;
+		}
+		for (uint32_t i = np; i > 0; i--)
+			walk_push(w, tr->parents[off + i - 1]);
 	}
 }
 

@@ -37,10 +37,16 @@ static int load_faults(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
 	else
 		rc = rc == SQLITE_DONE ? LDFI_EFORMAT : LDFI_EDB;
 	sqlite3_finalize(st);
-	for (int i = 0; !rc && i < tr->faults.n; i++)
-		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH)
-			tr->crash_round[tr->faults.v[i].a] = tr->faults.v[i].t;
+	if (!rc)
+		ldfi_rt_node_faults(tr);
 	return rc;
+}
+
+/* A stored parent (a message id, or -k for memory token k) as an id of the
+ * trace (trace.h: LDFI_MEM_ID for tokens). */
+static uint32_t trace_parent(int64_t v)
+{
+	return v < 0 ? LDFI_MEM_ID(-v - 1) : (uint32_t)v;
 }
 
 static const char *kind_name(int v)
@@ -168,7 +174,7 @@ static int load_message_parents(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
 		if (m->n_parents == 0)
 			m->parents_off = (uint32_t)tr->n_parents;
 		m->n_parents++;
-		tr->parents[tr->n_parents++] = (uint32_t)sqlite3_column_int64(st, 1);
+		tr->parents[tr->n_parents++] = trace_parent(sqlite3_column_int64(st, 1));
 	}
 	rc = rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
 	sqlite3_finalize(st);
@@ -236,7 +242,7 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run, struct 
 				rc = LDFI_EFORMAT;
 				break;
 			}
-			tr->parents[tr->n_parents++] = (uint32_t)sqlite3_column_int64(st, 5);
+			tr->parents[tr->n_parents++] = trace_parent(sqlite3_column_int64(st, 5));
 			o->n_parents++;
 		}
 	}
@@ -245,8 +251,85 @@ static int load_outputs(sqlite3 *db, struct ldfi_trace *tr, int64_t run, struct 
 	return rc;
 }
 
+/* One memory token row (id, node, from_round, to_round, parents). */
+static int load_mem_row(sqlite3_stmt *st, struct ldfi_trace *tr)
+{
+	struct ldfi_memtok *t = &tr->mems[tr->n_mems];
+
+	*t = (struct ldfi_memtok){ldfi_conf_node_index(tr->conf, col(st, 1)),
+				  sqlite3_column_int(st, 2),
+				  sqlite3_column_int(st, 3),
+				  0,
+				  0,
+				  strcmp(col(st, 4), "any") == 0};
+	if (sqlite3_column_int64(st, 0) != (int64_t)tr->n_mems + 1 || t->node < 0)
+		return LDFI_EFORMAT;
+	tr->n_mems++;
+	return 0;
+}
+
+/* The run's memory tokens (table memory) and their parents (appended to
+ * tr->parents, one slice per token). */
+static int load_memory(sqlite3 *db, struct ldfi_trace *tr, int64_t run)
+{
+	sqlite3_stmt *st;
+	size_t n, np;
+	uint32_t *p;
+	int rc;
+
+	if ((rc = count_rows(db, "SELECT count(*) FROM memory WHERE run = ?", run, &n)) ||
+	    (rc = count_rows(db, "SELECT count(*) FROM memory_parents WHERE run = ?", run, &np)))
+		return rc;
+	if (!(tr->mems = malloc((n + 1) * sizeof(*tr->mems))) ||
+	    !(p = realloc(tr->parents, (tr->n_parents + np + 1) * sizeof(*p))))
+		return LDFI_ENOMEM;
+	tr->parents = p;
+	if ((rc =
+		 prepare(db,
+			 "SELECT id, node, from_round, to_round, parents FROM memory WHERE run = ? "
+			 "ORDER BY id",
+			 run, &st)))
+		return rc;
+	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = tr->n_mems < n ? load_mem_row(st, tr) : LDFI_EFORMAT;
+	rc = rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
+	sqlite3_finalize(st);
+	if (rc || (rc = prepare(db,
+				"SELECT mem, parent FROM memory_parents WHERE run = ? "
+				"ORDER BY mem",
+				run, &st)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t mem = sqlite3_column_int64(st, 0);
+		struct ldfi_memtok *t;
+
+		if (mem < 1 || (size_t)mem > tr->n_mems || np-- == 0) {
+			rc = LDFI_EFORMAT;
+			break;
+		}
+		t = &tr->mems[mem - 1];
+		if (t->n_parents == 0)
+			t->parents_off = (uint32_t)tr->n_parents;
+		t->n_parents++;
+		tr->parents[tr->n_parents++] = trace_parent(sqlite3_column_int64(st, 1));
+	}
+	rc = rc == SQLITE_DONE ? 0 : rc > 0 ? LDFI_EDB : rc;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Every memory token a parent names exists. */
+static int check_tokens(const struct ldfi_trace *tr)
+{
+	for (size_t i = 0; i < tr->n_parents; i++)
+		if (LDFI_IS_MEM(tr->parents[i]) && LDFI_MEM_INDEX(tr->parents[i]) >= tr->n_mems)
+			return LDFI_EFORMAT;
+	return 0;
+}
+
 /* The fault of tr->faults that lost `m`: omit(src,dst,send round), or the
- * receiver's crash by the delivery round; -1 if none (a damaged row). */
+ * receiver's crash by the delivery round, or its restart down then; -1 if
+ * none (a damaged row). */
 static int lost_by(const struct ldfi_trace *tr, const struct ldfi_msg *m)
 {
 	for (int i = 0; i < tr->faults.n; i++) {
@@ -257,6 +340,9 @@ static int lost_by(const struct ldfi_trace *tr, const struct ldfi_msg *m)
 			return i;
 		if (m->fate == LDFI_FATE_CRASHED && f->kind == LDFI_FAULT_CRASH &&
 		    f->a == m->dst_node && f->t <= m->send_round + 1)
+			return i;
+		if (m->fate == LDFI_FATE_DOWN && f->kind == LDFI_FAULT_RESTART &&
+		    f->a == m->dst_node && ldfi_trace_down(tr, f->a, m->send_round + 1))
 			return i;
 	}
 	return -1;
@@ -275,7 +361,8 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 		return LDFI_ENOMEM;
 	if ((rc = ldfi_trace_init(tr, conf)) || (rc = ldfi_recindex_init(&ix, tr)) ||
 	    (rc = load_faults(sq, tr, run)) || (rc = load_messages(sq, tr, run, &ix)) ||
-	    (rc = load_message_parents(sq, tr, run)) || (rc = load_outputs(sq, tr, run, &ix))) {
+	    (rc = load_message_parents(sq, tr, run)) || (rc = load_outputs(sq, tr, run, &ix)) ||
+	    (rc = load_memory(sq, tr, run)) || (rc = check_tokens(tr))) {
 		ldfi_recindex_finish(&ix);
 		ldfi_trace_destroy(tr);
 		if (rc == LDFI_EDB)
@@ -292,20 +379,13 @@ int ldfi_db_load_trace(struct ldfi_db *db, const struct ldfi_conf *conf, int64_t
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		struct ldfi_msg *m = &tr->msgs[i];
 
-		if (m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED)
+		if (m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED ||
+		    m->fate == LDFI_FATE_DOWN)
 			m->fault = lost_by(tr, m);
 	}
-	/* A record is emitted when its source's node is alive in the emission round. */
-	for (int r = 0; r < tr->n_recs; r++) {
-		const struct ldfi_comp *src;
-		int crash;
-
-		if (tr->recs[r].source < 0)
-			continue;
-		src = &conf->comps[tr->recs[r].source];
-		crash = tr->crash_round[src->nodes[0]];
-		tr->recs[r].emitted = crash == 0 || crash > src->at;
-	}
+	for (int r = 0; r < tr->n_recs; r++)
+		if (tr->recs[r].source >= 0)
+			tr->recs[r].emitted = ldfi_rt_emitted(tr, tr->recs[r].source);
 	*out = tr;
 	return 0;
 }

@@ -210,6 +210,14 @@ static const struct {
     [ST_CREC] = {"insert into check_records",
 		 "INSERT INTO check_records(run, check_name, record, sink, node, problem, "
 		 "count, expected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+    [ST_MEM] = {"insert into memory",
+		"INSERT INTO memory(run, id, node, from_round, to_round, parents) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+    [ST_MEMPAR] = {"insert into memory_parents",
+		   "INSERT INTO memory_parents(run, mem, parent) VALUES (?1, ?2, ?3)"},
+    [ST_DOWN] = {"insert into down_periods",
+		 "INSERT INTO down_periods(run, node, from_round, to_round, fault) "
+		 "VALUES (?1, ?2, ?3, ?4, ?5)"},
 };
 
 /* Whether an enum value has a name (its text in the schema): "?" for a
@@ -671,6 +679,16 @@ static int slice_ok(uint32_t off, uint32_t n, size_t total)
 	return (size_t)off <= total && (size_t)n <= total - off;
 }
 
+/* Whether every memory token the parent slice (a valid one) names exists. */
+static int tokens_ok(const struct ldfi_trace *tr, uint32_t off, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (LDFI_IS_MEM(tr->parents[off + i]) &&
+		    LDFI_MEM_INDEX(tr->parents[off + i]) >= tr->n_mems)
+			return 0;
+	return 1;
+}
+
 /* Refuse a trace whose indices would make the recorder read out of bounds;
  * counts the lost messages on the way. Nothing is written before this. */
 static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_lost)
@@ -681,7 +699,7 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 
 	if (tr->n_recs < 0 || tr->n_checks < 0 || nf < 0 || (nf && !tr->faults.v) ||
 	    (tr->n_msgs && !tr->msgs) || (tr->n_parents && !tr->parents) ||
-	    (tr->n_outs && !tr->outs) || (tr->n_recs && !tr->recs) ||
+	    (tr->n_outs && !tr->outs) || (tr->n_recs && !tr->recs) || (tr->n_mems && !tr->mems) ||
 	    (tr->n_checks && !tr->checks)) {
 		ldfi_db_set_err(db, 0, "malformed trace: inconsistent counts");
 		return LDFI_EINVAL;
@@ -712,7 +730,8 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 		    !in_range(m->dst_comp, c->n_comps) ||
 		    (m->rec != -1 && !in_range(m->rec, tr->n_recs)) ||
 		    (m->fault != -1 && !in_range(m->fault, nf)) ||
-		    !slice_ok(m->parents_off, m->n_parents, tr->n_parents)) {
+		    !slice_ok(m->parents_off, m->n_parents, tr->n_parents) ||
+		    !tokens_ok(tr, m->parents_off, m->n_parents)) {
 			ldfi_db_set_err(db, 0,
 					"malformed trace: message %u (index %zu) out of range",
 					m->id, i);
@@ -725,8 +744,19 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 
 		if (!in_range(o->comp, c->n_comps) || !in_range(o->node, c->n_nodes) ||
 		    !in_range(o->rec, tr->n_recs) ||
-		    !slice_ok(o->parents_off, o->n_parents, tr->n_parents)) {
+		    !slice_ok(o->parents_off, o->n_parents, tr->n_parents) ||
+		    !tokens_ok(tr, o->parents_off, o->n_parents)) {
 			ldfi_db_set_err(db, 0, "malformed trace: output %zu out of range", i);
+			return LDFI_EINVAL;
+		}
+	}
+	for (size_t i = 0; i < tr->n_mems; i++) {
+		const struct ldfi_memtok *t = &tr->mems[i];
+
+		if (!in_range(t->node, c->n_nodes) ||
+		    !slice_ok(t->parents_off, t->n_parents, tr->n_parents) ||
+		    !tokens_ok(tr, t->parents_off, t->n_parents)) {
+			ldfi_db_set_err(db, 0, "malformed trace: memory token %zu out of range", i);
 			return LDFI_EINVAL;
 		}
 	}
@@ -870,6 +900,10 @@ static int lost_by(const struct run_ctx *x, const struct ldfi_msg *m)
 		if (x->crash_fault[m->dst_node] >= 0)
 			return x->crash_fault[m->dst_node];
 		return m->fault;
+	case LDFI_FATE_DOWN:
+		if (x->restart_fault[m->dst_node] >= 0)
+			return x->restart_fault[m->dst_node];
+		return m->fault;
 	default:
 		return -1;
 	}
@@ -916,6 +950,12 @@ static int unique_parents(struct ldfi_db *db, const uint32_t *p, uint32_t n, con
 	*out = db->pbuf;
 	*nout = k;
 	return 0;
+}
+
+/* A parent as stored: a message id, or -k for memory token k (1-based). */
+static int64_t sql_parent(uint32_t id)
+{
+	return LDFI_IS_MEM(id) ? -(int64_t)LDFI_MEM_INDEX(id) - 1 : (int64_t)id;
 }
 
 /* Whether the replica's node is alive at eot (no crash_round: none crashed). */
@@ -1027,7 +1067,7 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 		which = ST_MPAR;
 		rc = sqlite3_bind_int64(sp, 2, m->id);
 		for (uint32_t j = 0; j < npar && rc == SQLITE_OK; j++) {
-			rc = sqlite3_bind_int64(sp, 3, par[j]);
+			rc = sqlite3_bind_int64(sp, 3, sql_parent(par[j]));
 			rc = exec_st(sp, rc);
 		}
 		if (rc != SQLITE_OK)
@@ -1084,7 +1124,7 @@ static int insert_outputs(struct ldfi_db *db, const struct run_ctx *x)
 		rc |= sqlite3_bind_text(sp, 3, node, node_len, SQLITE_STATIC);
 		rc |= sqlite3_bind_int(sp, 4, o->pos);
 		for (uint32_t j = 0; j < npar && rc == SQLITE_OK; j++) {
-			rc = sqlite3_bind_int64(sp, 5, par[j]);
+			rc = sqlite3_bind_int64(sp, 5, sql_parent(par[j]));
 			rc = exec_st(sp, rc);
 		}
 		if (rc != SQLITE_OK)
@@ -1101,6 +1141,61 @@ err_sql:
 	else
 		snprintf(detail, sizeof(detail), " (run %lld)", (long long)x->run);
 	return ldfi_db_sql_fail(db, rc, stmts[which].what, detail);
+}
+
+/* The memory tokens of the run and what each holds. */
+static int insert_memory(struct ldfi_db *db, const struct run_ctx *x)
+{
+	const struct ldfi_trace *tr = x->tr;
+	sqlite3_stmt *st = db->st[ST_MEM], *sp = db->st[ST_MEMPAR];
+	const uint32_t *par;
+	uint32_t npar;
+	int rc, ret, which = ST_MEM;
+
+	rc = sqlite3_bind_int64(st, 1, x->run) | sqlite3_bind_int64(sp, 1, x->run);
+	for (size_t i = 0; i < tr->n_mems && rc == SQLITE_OK; i++) {
+		const struct ldfi_memtok *t = &tr->mems[i];
+
+		which = ST_MEM;
+		rc = sqlite3_bind_int64(st, 2, (int64_t)i + 1);
+		rc |= sqlite3_bind_text(st, 3, x->conf->nodes[t->node].name, x->node_len[t->node],
+					SQLITE_STATIC);
+		rc |= sqlite3_bind_int(st, 4, t->from);
+		rc |= sqlite3_bind_int(st, 5, t->to);
+		rc |= sqlite3_bind_text(st, 6, t->parents_any ? "any" : "all", 3, SQLITE_STATIC);
+		if ((rc = exec_st(st, rc)) != SQLITE_OK || !t->n_parents)
+			continue;
+		if ((ret = unique_parents(db, tr->parents + t->parents_off, t->n_parents, &par,
+					  &npar)))
+			return ret;
+		which = ST_MEMPAR;
+		rc = sqlite3_bind_int64(sp, 2, (int64_t)i + 1);
+		for (uint32_t j = 0; j < npar && rc == SQLITE_OK; j++)
+			rc = exec_st(sp, sqlite3_bind_int64(sp, 3, sql_parent(par[j])));
+	}
+	return rc == SQLITE_OK ? 0 : ldfi_db_sql_fail(db, rc, stmts[which].what, NULL);
+}
+
+/* One row per restart of the run: the node's down period and its fault. */
+static int insert_down(struct ldfi_db *db, const struct run_ctx *x)
+{
+	const struct ldfi_trace *tr = x->tr;
+	sqlite3_stmt *st = db->st[ST_DOWN];
+	int rc = sqlite3_bind_int64(st, 1, x->run);
+
+	for (int n = 0; n < x->conf->n_nodes && rc == SQLITE_OK; n++) {
+		int f = x->restart_fault[n];
+
+		if (f < 0)
+			continue;
+		rc =
+		    sqlite3_bind_text(st, 2, x->conf->nodes[n].name, x->node_len[n], SQLITE_STATIC);
+		rc |= sqlite3_bind_int(st, 3, tr->faults.v[f].t);
+		rc |= sqlite3_bind_int(st, 4, tr->faults.v[f].t + tr->downtime - 1);
+		rc |= sqlite3_bind_text(st, 5, x->fault[f].s, x->fault[f].len, SQLITE_STATIC);
+		rc = exec_st(st, rc);
+	}
+	return rc == SQLITE_OK ? 0 : ldfi_db_sql_fail(db, rc, stmts[ST_DOWN].what, NULL);
 }
 
 static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
@@ -1206,6 +1301,8 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 		goto err_rollback;
 	ret = insert_outputs(db, &x);
 	if (ret)
+		goto err_rollback;
+	if ((ret = insert_memory(db, &x)) || (ret = insert_down(db, &x)))
 		goto err_rollback;
 	ret = insert_checks(db, &x);
 	if (ret)

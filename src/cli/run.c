@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "runtime/db/db.h"
@@ -181,9 +180,10 @@ int ldfi_cmd_run(int argc, char **argv)
 		ldfi_conf_destroy(conf);
 		return LDFI_EXIT_USAGE;
 	}
-	if (strstr(o.faults, "restart")) {
+	if (o.engine == LDFI_ENGINE_LIVE && conf->restarts > 0) {
 		ldfi_conf_destroy(conf);
-		return ldfi_cli_usage_error("run", "restart faults are not supported yet");
+		return ldfi_cli_usage_error(
+		    "run", "restart faults are not supported by the live engine yet");
 	}
 	status = execute(&o, conf);
 	ldfi_conf_destroy(conf);
