@@ -10,7 +10,8 @@
 #include "model/util.h"
 
 /* The fault space: crash(n,t) for every node and 1 <= t <= eot, then
- * omit(a,b,t) for a != b and 1 <= t < eff; in canonical fault order. */
+ * omit(a,b,t) for a != b and 1 <= t < eff, then restart(n,t) for every node
+ * and 1 <= t <= eot - downtime; in canonical fault order. */
 void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf)
 {
 	int n = conf->n_nodes, rounds = conf->eff > 1 ? conf->eff - 1 : 0;
@@ -18,7 +19,9 @@ void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf)
 	sp->conf = conf;
 	sp->n_crash = conf->crashes > 0 ? n * conf->eot : 0;
 	sp->n_omit = n * (n - 1) * rounds;
-	sp->n_vars = sp->n_crash + sp->n_omit;
+	sp->rrounds = conf->restarts > 0 ? conf->eot - conf->downtime : 0;
+	sp->n_restart = sp->rrounds > 0 ? n * sp->rrounds : 0;
+	sp->n_vars = sp->n_crash + sp->n_omit + sp->n_restart;
 }
 
 int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f)
@@ -32,6 +35,11 @@ int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f)
 		if (!sp->n_crash || f->t > conf->eot)
 			return 0;
 		return 1 + f->a * conf->eot + (conf->eot - f->t);
+	}
+	if (f->kind == LDFI_FAULT_RESTART) {
+		if (!sp->n_restart || f->t > sp->rrounds)
+			return 0;
+		return 1 + sp->n_crash + sp->n_omit + f->a * sp->rrounds + (sp->rrounds - f->t);
 	}
 	if (f->b < 0 || f->b >= n || f->b == f->a || f->t >= conf->eff)
 		return 0;
@@ -53,6 +61,14 @@ struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var)
 		return f;
 	}
 	i -= sp->n_crash;
+	if (i >= sp->n_omit) {
+		i -= sp->n_omit;
+		f.kind = LDFI_FAULT_RESTART;
+		f.a = i / sp->rrounds;
+		f.b = -1;
+		f.t = sp->rrounds - i % sp->rrounds;
+		return f;
+	}
 	f.kind = LDFI_FAULT_OMIT;
 	f.t = i % rounds + 1;
 	i /= rounds;
@@ -61,6 +77,16 @@ struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var)
 	if (f.b >= f.a)
 		f.b++;
 	return f;
+}
+
+bool ldfi_space_is_omit(const struct ldfi_space *sp, int var)
+{
+	return var > sp->n_crash && var <= sp->n_crash + sp->n_omit;
+}
+
+int ldfi_space_node(const struct ldfi_space *sp, int var)
+{
+	return ldfi_space_is_omit(sp, var) ? -1 : ldfi_space_fault(sp, var).a;
 }
 
 /* Whether restart(n,t) has n down in `round`. */

@@ -37,12 +37,15 @@
 #include "ldfi/trace.h"
 
 /* The bounded fault space: variables 1..n_vars; crashes first (a node's
- * latest round first), then omissions. */
+ * latest round first), then omissions, then restarts (a node's latest
+ * round first): the canonical order of faults. */
 struct ldfi_space {
 	const struct ldfi_conf *conf;
 	int n_omit;
 	int n_crash;
 	int n_vars;
+	int n_restart; /* restarts > 0: nodes x rrounds, else 0 */
+	int rrounds;   /* a restart's rounds: 1..eot-downtime */
 };
 
 void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf);
@@ -52,6 +55,12 @@ int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f);
 
 /* Fault of variable `var` (1..n_vars). */
 struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var);
+
+/* Whether variable `var` is an omission. */
+bool ldfi_space_is_omit(const struct ldfi_space *sp, int var);
+
+/* The node of a crash or restart variable; -1 for an omission. */
+int ldfi_space_node(const struct ldfi_space *sp, int var);
 
 /* Whether every variable of a[0..na) is in b[0..nb) (both ascending). */
 bool ldfi_vars_subset(const int *a, int na, const int *b, int nb);

@@ -304,15 +304,18 @@ static int refuse_large(struct ldfi_conf *conf)
 {
 	long long n = conf->n_nodes, crash = conf->crashes > 0 ? n * conf->eot : 0;
 	long long omit = n * (n - 1) * (conf->eff > 1 ? conf->eff - 1 : 0);
-	char msg[512];
+	long long restart = conf->restarts > 0 ? n * (conf->eot - conf->downtime) : 0;
+	char msg[512], more[128] = "";
 
-	if (crash + omit > LDFI_MAX_VARS) {
+	if (restart)
+		snprintf(more, sizeof(more), "; %lld restarts: nodes x (eot - downtime)", restart);
+	if (crash + omit + restart > LDFI_MAX_VARS) {
 		fprintf(
 		    stderr,
 		    "ldfi explore: the fault space of %s has %lld possible faults (%lld crashes: "
-		    "nodes x eot; %lld omissions: node pairs x (eff - 1)); the limit is %d: lower "
-		    "eot or eff\n",
-		    conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
+		    "nodes x eot; %lld omissions: node pairs x (eff - 1)%s); the limit is %d: "
+		    "lower eot or eff\n",
+		    conf->path, crash + omit + restart, crash, omit, more, LDFI_MAX_VARS);
 		return LDFI_EXIT_USAGE;
 	}
 	if (ldfi_rt_too_large(conf, msg, sizeof(msg))) {
@@ -337,10 +340,15 @@ int ldfi_cmd_explore(int argc, char **argv)
 	if (!conf)
 		return status;
 	status = refuse_large(conf);
-	if (!status && conf->restarts > 0)
-		status = ldfi_cli_usage_error("explore", "restart faults are not supported yet");
+	if (!status && c.o.engine == LDFI_ENGINE_LIVE && conf->restarts > 0)
+		status = ldfi_cli_usage_error(
+		    "explore", "restart faults are not supported by the live engine yet");
 	if (!status)
 		status = apply_choices(&c.o, conf, strategy, seed);
+	if (!status && conf->restarts > 0 && c.o.strategy == LDFI_STRATEGY_LDFI)
+		status = ldfi_cli_usage_error("explore",
+					      "strategy ldfi does not take restart faults yet (use "
+					      "--strategy exhaustive or random)");
 	if (!status)
 		status = run_explore(&c, conf);
 	ldfi_conf_destroy(conf);

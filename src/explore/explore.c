@@ -208,8 +208,8 @@ static int resume_run(struct explore *x, const struct ldfi_db_run *r)
 	if (ldfi_faults_parse(x->conf, r->faults, &fs, err, sizeof(err)) ||
 	    faults_to_vars(&x->gen->space, &fs, x->vars)) {
 		ldfi_faults_finish(&fs);
-		return fail(x, LDFI_EFORMAT, "%s: run %lld: %s", x->res->db_path,
-			    (long long)r->id, err);
+		return fail(x, LDFI_EFORMAT, "%s: run %lld: %s", x->res->db_path, (long long)r->id,
+			    err);
 	}
 	if (!(rc = resume_trace(x, r, &tr)) &&
 	    (rc = x->gen->ops->learn(x->gen, tr, x->vars, fs.n, r->passed)))
@@ -465,7 +465,6 @@ static int explore(struct explore *x)
 	return rc;
 }
 
-
 /* What identifies an exploration: the conf's bytes, bounds, strategy, seed. */
 static char *digest(const char *path, const struct ldfi_conf *conf,
 		    const struct ldfi_explore_opts *o)
@@ -484,6 +483,15 @@ static char *digest(const char *path, const struct ldfi_conf *conf,
 		     (unsigned long long)h, conf->eot, conf->eff, conf->crashes,
 		     ldfi_strategy_name(o->strategy), (unsigned long long)o->seed) < 0)
 		return NULL;
+	/* Only with restarts: explorations of other confs keep their digest. */
+	if (conf->restarts > 0) {
+		char *t = s;
+
+		if (asprintf(&s, "%s restarts=%d downtime=%d", t, conf->restarts, conf->downtime) <
+		    0)
+			s = NULL;
+		free(t);
+	}
 	return s;
 }
 

@@ -90,8 +90,8 @@ void ldfi_gen_base_finish(struct ldfi_gen *g);
 int ldfi_gen_base_learn(struct ldfi_gen *g, const int *vars, int n, bool passed);
 /* Whether a candidate must be skipped (tried, or a counterexample's superset). */
 bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n);
-/* Whether `vars` is a valid fault set of the bounds (crash budget, one crash
- * per node). */
+/* Whether `vars` is a valid fault set of the bounds (crash and restart
+ * budgets, at most one crash or restart per node). */
 bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n);
 
 #endif
