@@ -345,10 +345,6 @@ int ldfi_cmd_explore(int argc, char **argv)
 		    "explore", "restart faults are not supported by the live engine yet");
 	if (!status)
 		status = apply_choices(&c.o, conf, strategy, seed);
-	if (!status && conf->restarts > 0 && c.o.strategy == LDFI_STRATEGY_LDFI)
-		status = ldfi_cli_usage_error("explore",
-					      "strategy ldfi does not take restart faults yet (use "
-					      "--strategy exhaustive or random)");
 	if (!status)
 		status = run_explore(&c, conf);
 	ldfi_conf_destroy(conf);

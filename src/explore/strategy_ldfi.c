@@ -87,6 +87,38 @@ struct gen_ldfi {
 	int *crash_vars;
 };
 
+/* The crash and restart budgets, and at most one crash or restart per
+ * node. */
+static int node_constraints(struct gen_ldfi *g, struct ldfi_hitset *h)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	const struct ldfi_conf *conf = g->base.conf;
+	int rc = 0, first = sp->n_crash + sp->n_omit + 1, *v = g->crash_vars;
+
+	if (sp->n_crash) {
+		for (int i = 0; i < sp->n_crash; i++)
+			v[i] = i + 1;
+		rc = ldfi_hitset_add_atmost(h, v, sp->n_crash, conf->crashes);
+		for (int node = 0; !rc && !sp->n_restart && node < conf->n_nodes; node++)
+			rc = ldfi_hitset_add_atmost(h, v + node * conf->eot, conf->eot, 1);
+	}
+	if (!sp->n_restart || rc)
+		return rc;
+	for (int i = 0; i < sp->n_restart; i++)
+		v[i] = first + i;
+	rc = ldfi_hitset_add_atmost(h, v, sp->n_restart, conf->restarts);
+	for (int node = 0; !rc && node < conf->n_nodes; node++) {
+		int n = 0;
+
+		for (int t = 0; sp->n_crash && t < conf->eot; t++)
+			v[n++] = 1 + node * conf->eot + t;
+		for (int t = 0; t < sp->rrounds; t++)
+			v[n++] = first + node * sp->rrounds + t;
+		rc = ldfi_hitset_add_atmost(h, v, n, 1);
+	}
+	return rc;
+}
+
 /* Build a solver for outcome `o` with the bounds' crash constraints and the
  * counterexamples blocked. */
 /* A solver for outcome `o` with the bounds' crash constraints, the
@@ -97,7 +129,6 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 			int n_force, struct ldfi_hitset **out)
 {
 	const struct ldfi_space *sp = &g->base.space;
-	const struct ldfi_conf *conf = g->base.conf;
 	struct ldfi_hitset *h = ldfi_hitset_create(sp->n_vars, 0);
 	int rc = 0;
 
@@ -110,14 +141,8 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 						 o->supports[i].neg, o->supports[i].n_neg);
 	for (int i = 0; !rc && i < n_force; i++)
 		rc = ldfi_hitset_add_conditional(h, &force[i], 1, NULL, 0);
-	if (!rc && sp->n_crash) {
-		for (int v = 0; v < sp->n_crash; v++)
-			g->crash_vars[v] = v + 1;
-		rc = ldfi_hitset_add_atmost(h, g->crash_vars, sp->n_crash, conf->crashes);
-		for (int node = 0; !rc && node < conf->n_nodes; node++)
-			rc = ldfi_hitset_add_atmost(h, g->crash_vars + node * conf->eot, conf->eot,
-						    1);
-	}
+	if (!rc)
+		rc = node_constraints(g, h);
 	for (int i = 0; !rc && i < g->base.n_cex; i++)
 		rc = ldfi_hitset_block(h, g->base.cex[i], g->base.cex_n[i]);
 	return rc;
@@ -518,6 +543,38 @@ static int tail_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 	return 1;
 }
 
+/* Whether a component forgets at a restart what kept it from processing a
+ * copy again: a relay or window-count with volatile dedup memory (a second
+ * forward or count), or a plugin stage (its state invisible to lineage when
+ * it suppresses): the extra copies it then makes have no suppressor
+ * outcome in the lineage (docs/lineage.md, Restarts). */
+static bool forgets_dedup(const struct ldfi_comp *c)
+{
+	return c->type == LDFI_COMP_STAGE &&
+	       (c->kind == LDFI_KIND_PLUGIN || (c->dedup && !c->durable));
+}
+
+/* With restarts, whether a check that counts copies reads a sink with such
+ * a component upstream: strategy ldfi then completes its search
+ * exhaustively before it certifies, as for plugin checks. */
+static bool restart_creates_copies(const struct ldfi_conf *conf)
+{
+	if (conf->restarts <= 0)
+		return false;
+	for (int i = 0; i < conf->n_checks; i++) {
+		const struct ldfi_check *k = &conf->checks[i];
+
+		if ((k->kind != LDFI_CHECK_NO_DUPLICATES && k->kind != LDFI_CHECK_EXACTLY_ONCE &&
+		     k->kind != LDFI_CHECK_MATCHES_FAULT_FREE) ||
+		    k->sink < 0)
+			continue;
+		for (int c = 0; c < conf->n_comps; c++)
+			if (forgets_dedup(&conf->comps[c]) && ldfi_conf_upstream(conf, c, k->sink))
+				return true;
+	}
+	return false;
+}
+
 /* Whether some check can fail other than by losing records (a plugin
  * check with no `holds`). */
 static bool needs_rest(const struct ldfi_conf *conf)
@@ -525,7 +582,7 @@ static bool needs_rest(const struct ldfi_conf *conf)
 	for (int i = 0; i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN && conf->checks[i].holds < 0)
 			return true;
-	return false;
+	return restart_creates_copies(conf);
 }
 
 /* Whether a one-fault extension e (n_e faults) goes before lineage's best
@@ -704,14 +761,15 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	if (ldfi_gen_base_init(&g->base, &ldfi_ops, conf, all))
 		goto err;
 	g->lin = ldfi_lineage_create(conf);
-	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
+	g->crash_vars =
+	    malloc(((size_t)g->base.space.n_crash + g->base.space.n_restart + 1) * sizeof(int));
 	g->buf = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
 	g->mark = calloc((size_t)g->base.space.n_vars + 1, 1);
 	if (!g->lin || !g->crash_vars || !g->buf || !g->mark)
 		goto err;
 	/* Over checks about records held, a smaller failing set would cut
 	 * every known support of the lost outcome and so come first. */
-	g->base.minimal_cex = !needs_rest(conf);
+	g->base.minimal_cex = !needs_rest(conf) && !g->base.space.n_restart;
 	g->base.learns_from_traces = true;
 	if (needs_rest(conf) &&
 	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||

@@ -43,10 +43,12 @@ run "$ldfi" explore "$tmp/durable.conf" --restarts 4
 expect_status "--restarts 4" 2
 grep -q 'restarts 4 exceeds the number of nodes (3)' "$tmp/err" || fail "--restarts 4: $(cat "$tmp/err")"
 
-# Strategy ldfi does not take restarts yet.
+# Strategy ldfi finds it too, from the lineage of the good runs.
 run "$ldfi" explore $conf --out "$tmp/ldfi"
-expect_status "ldfi" 2
-grep -q 'strategy ldfi does not take restart faults yet' "$tmp/err" || fail "ldfi: $(cat "$tmp/err")"
+expect_status "ldfi" 1
+grep -qx 'faults: restart(b,4)' "$tmp/out" || fail "ldfi: not restart(b,4): $(grep faults: "$tmp/out")"
+run "$ldfi" explore "$tmp/durable.conf" --out "$tmp/ldfi-dur"
+expect_status "ldfi durable" 0
 
 # Resume after --max-runs: the same runs, then the rest.
 run "$ldfi" explore "$tmp/durable.conf" --strategy exhaustive --out "$tmp/res" --max-runs 4
