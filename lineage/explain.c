@@ -69,10 +69,51 @@ int ldfi_explain_copy(const struct ldfi_trace *tr, const struct ldfi_output *o,
 
 void ldfi_cuts_finish(struct ldfi_cuts *c)
 {
+	free(c->tok);
 	free(c->own);
 	free(c->lost);
 	free(c->mark);
 	free(c->stack);
+}
+
+/* Whether memory token i is lost under c's faults: a restart of its node
+ * after it was written and by the time it was read (its `own` fault), or
+ * its parents lost (all-of: any; any-of: all). Messages below `below` are
+ * known already; memoised in c->tok. */
+static bool tok_lost(struct ldfi_cuts *c, uint32_t i, uint32_t below)
+{
+	const struct ldfi_trace *tr = c->tr;
+	const struct ldfi_memtok *t = &tr->mems[i];
+	struct ldfi_cuts_tok *ct = &c->tok[i];
+	uint32_t n_par = 0, n_lost = 0;
+
+	if (ct->state)
+		return ct->state == 2;
+	ct->state = 1; /* a cycle (not in a valid trace) reads as kept */
+	ct->own = -1;
+	for (int k = 0; k < c->fs->n; k++) {
+		const struct ldfi_fault *f = &c->fs->v[k];
+
+		if (f->kind == LDFI_FAULT_RESTART && f->a == t->node && t->from < f->t &&
+		    f->t <= t->to) {
+			ct->own = k;
+			break;
+		}
+	}
+	for (uint32_t k = 0; k < t->n_parents; k++) {
+		uint32_t p = tr->parents[t->parents_off + k];
+
+		if (LDFI_IS_MEM(p) && LDFI_MEM_INDEX(p) < tr->n_mems) {
+			n_par++;
+			n_lost += tok_lost(c, LDFI_MEM_INDEX(p), below);
+		} else if (p >= 1 && p < below) {
+			n_par++;
+			n_lost += c->lost[p];
+		}
+	}
+	if (ct->own >= 0 || (t->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0))
+		ct->state = 2;
+	return ct->state == 2;
 }
 
 int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struct ldfi_faults *fs,
@@ -89,28 +130,47 @@ int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struc
 		ldfi_cuts_finish(c);
 		return LDFI_ENOMEM;
 	}
+	if (tr->n_mems && !(c->tok = calloc(tr->n_mems, sizeof(*c->tok)))) {
+		ldfi_cuts_finish(c);
+		return LDFI_ENOMEM;
+	}
 	c->own[0] = -1;
 	for (uint32_t id = 1; id < n; id++) {
 		const struct ldfi_msg *m = &tr->msgs[id - 1];
 		uint32_t n_lost = 0, n_par = 0;
+		int tok_fault = -1;
 
 		c->own[id] = ldfi_faults_cut(fs, m, tr->conf);
 		for (uint32_t k = 0; k < m->n_parents; k++) {
 			uint32_t p = tr->parents[m->parents_off + k];
 
-			if (p >= 1 && p < id) {
+			if (LDFI_IS_MEM(p) && LDFI_MEM_INDEX(p) < tr->n_mems) {
+				bool l = tok_lost(c, LDFI_MEM_INDEX(p), id);
+
+				n_par++;
+				n_lost += l;
+				if (l && tok_fault < 0)
+					tok_fault = c->tok[LDFI_MEM_INDEX(p)].own;
+			} else if (p >= 1 && p < id) {
 				n_par++;
 				n_lost += c->lost[p];
 			}
 		}
 		c->lost[id] =
 		    c->own[id] >= 0 || (m->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0);
+		/* Lost through memory its sender's restart emptied: the
+		 * restart is what cut it. */
+		if (c->lost[id] && c->own[id] < 0 && tok_fault >= 0)
+			c->own[id] = tok_fault;
 	}
 	return 0;
 }
 
 bool ldfi_cuts_lost(const struct ldfi_cuts *c, uint32_t id)
 {
+	if (LDFI_IS_MEM(id))
+		return c->tok && LDFI_MEM_INDEX(id) < c->tr->n_mems &&
+		       c->tok[LDFI_MEM_INDEX(id)].state == 2;
 	return id >= 1 && id <= c->tr->n_msgs && c->lost[id];
 }
 
@@ -141,6 +201,31 @@ static int why_add(struct ldfi_why *w, uint32_t id)
 	return 0;
 }
 
+/* Push onto c->stack the lost messages (below `x`) that lost token i, going
+ * through the tokens among its parents; returns the new stack size. A token
+ * cut by its own restart never gets here: the message reading it carries
+ * that restart as its own cut. */
+static size_t push_token(struct ldfi_cuts *c, uint32_t i, uint32_t x, size_t n)
+{
+	const struct ldfi_memtok *t = &c->tr->mems[i];
+
+	for (uint32_t k = 0; k < t->n_parents; k++) {
+		uint32_t p = c->tr->parents[t->parents_off + k];
+
+		if (!ldfi_cuts_lost(c, p))
+			continue;
+		if (LDFI_IS_MEM(p))
+			n = push_token(c, LDFI_MEM_INDEX(p), x, n);
+		else if (p < x && c->mark[p] != c->stamp) {
+			c->mark[p] = c->stamp;
+			c->stack[n++] = p;
+		}
+		if (!t->parents_any)
+			break;
+	}
+	return n;
+}
+
 /* Add to `w` what cuts lost message `id`: itself when a fault cuts it,
  * else what cuts its first lost parent (or, for parents_any, all of them). */
 static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
@@ -152,8 +237,12 @@ static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
 	if (!ldfi_cuts_lost(c, id))
 		return 0;
 	c->stamp++;
-	c->mark[id] = c->stamp;
-	c->stack[n++] = id;
+	if (LDFI_IS_MEM(id)) {
+		n = push_token(c, LDFI_MEM_INDEX(id), UINT32_MAX, n);
+	} else {
+		c->mark[id] = c->stamp;
+		c->stack[n++] = id;
+	}
 	while (n && !rc) {
 		uint32_t x = c->stack[--n];
 		const struct ldfi_msg *m = &tr->msgs[x - 1];
@@ -165,9 +254,11 @@ static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
 		for (uint32_t k = 0; k < m->n_parents; k++) {
 			uint32_t p = tr->parents[m->parents_off + k];
 
-			if (!ldfi_cuts_lost(c, p) || p >= x)
+			if (!ldfi_cuts_lost(c, p) || (!LDFI_IS_MEM(p) && p >= x))
 				continue;
-			if (c->mark[p] != c->stamp) {
+			if (LDFI_IS_MEM(p))
+				n = push_token(c, LDFI_MEM_INDEX(p), x, n);
+			else if (c->mark[p] != c->stamp) {
 				c->mark[p] = c->stamp;
 				c->stack[n++] = p;
 			}

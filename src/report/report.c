@@ -26,6 +26,7 @@
 #define MAX_ACKS 8     /* lost acks listed per duplicated record */
 #define MAX_EVENTS 12  /* events shown per derivation (the last ones) */
 #define CRASHED_CELL "** crashed **"
+#define DOWN_CELL "~~ down ~~"
 #define MAX_WIDTH 118 /* of a diagram line, as long as cells can shrink */
 #define MAX_CELL 40   /* characters of a cell line */
 #define MIN_CELL 16   /* ... when the diagram has to shrink */
@@ -179,7 +180,7 @@ static int key_fate(const struct ldfi_msg *m)
 {
 	if (m->fate == LDFI_FATE_OMITTED)
 		return 1;
-	if (m->fate == LDFI_FATE_CRASHED)
+	if (m->fate == LDFI_FATE_CRASHED || m->fate == LDFI_FATE_DOWN)
 		return 3 + m->fault;
 	return 0;
 }
@@ -287,15 +288,17 @@ static char *group_head(struct grid *g, const struct ldfi_msg *ms, const uint32_
 	return stream_done(f, &s);
 }
 
-/* "", " X omit" or " X crash(c,2)": how the messages of a group were lost. */
+/* "", " X omit", " X crash(c,2)" or " X restart(c,2)": how the messages of
+ * a group were lost. */
 static char *group_tail(const struct ldfi_trace *tr, const struct ldfi_msg *m)
 {
-	char fb[128] = "crash", *t;
+	char fb[128], *t;
 
 	if (m->fate == LDFI_FATE_OMITTED)
 		return strdup(" X omit");
-	if (m->fate != LDFI_FATE_CRASHED)
+	if (m->fate != LDFI_FATE_CRASHED && m->fate != LDFI_FATE_DOWN)
 		return strdup("");
+	snprintf(fb, sizeof(fb), "%s", m->fate == LDFI_FATE_DOWN ? "restart" : "crash");
 	if (m->fault >= 0 && m->fault < tr->faults.n)
 		ldfi_fault_format(tr->conf, &tr->faults.v[m->fault], fb, sizeof(fb));
 	return asprintf(&t, " X %s", fb) < 0 ? NULL : t;
@@ -470,11 +473,40 @@ err:
 	return rc;
 }
 
-static bool cell_crashed(const struct grid *g, int row, int col)
-{
-	int c = g->tr->crash_round[col];
+/* What a node is in a round: up, crashed, down (restart), or back up in
+ * its recovery round. */
+enum cell_state { CELL_UP, CELL_CRASHED, CELL_DOWN, CELL_RECOVERY };
 
-	return c && row + 1 >= c;
+static enum cell_state cell_state(const struct grid *g, int row, int col)
+{
+	const struct ldfi_trace *tr = g->tr;
+	int c = tr->crash_round[col], t = tr->restart_round ? tr->restart_round[col] : 0;
+
+	if (c && row + 1 >= c)
+		return CELL_CRASHED;
+	if (t && row + 1 >= t && row + 1 < t + tr->downtime)
+		return CELL_DOWN;
+	if (t && row + 1 == t + tr->downtime)
+		return CELL_RECOVERY;
+	return CELL_UP;
+}
+
+static bool cell_blank(const struct grid *g, int row, int col)
+{
+	enum cell_state st = cell_state(g, row, col);
+
+	return st == CELL_CRASHED || st == CELL_DOWN;
+}
+
+/* "^ up (restart(w,3))": the first line of a node's recovery cell. */
+static void up_label(const struct ldfi_trace *tr, int node, char *buf, size_t len)
+{
+	struct ldfi_fault f = {LDFI_FAULT_RESTART, node, -1,
+			       tr->restart_round ? tr->restart_round[node] : 0};
+	char fb[128];
+
+	ldfi_fault_format(tr->conf, &f, fb, sizeof(fb));
+	snprintf(buf, len, "^ up (%s)", fb);
 }
 
 /* Whether rows r and q read the same: each round of a range is alike. */
@@ -484,7 +516,7 @@ static bool rows_alike(const struct grid *g, int r, int q)
 		size_t x = (size_t)r * (size_t)g->cols + (size_t)c;
 		size_t y = (size_t)q * (size_t)g->cols + (size_t)c;
 
-		if (cell_crashed(g, r, c) != cell_crashed(g, q, c) || g->count[x] != g->count[y])
+		if (cell_state(g, r, c) != cell_state(g, q, c) || g->count[x] != g->count[y])
 			return false;
 		for (int k = 0; k < g->count[x]; k++)
 			if (strcmp(g->items[g->first[x] + (size_t)k],
@@ -503,27 +535,41 @@ struct layout {
 	long hidden; /* items not shown */
 };
 
-/* Text of line `k` of a cell into `out` (width w); returns its length. */
+/* Text of line `k` of a cell into `out` (width w); returns its length. A
+ * recovery cell has the "^ up" line first, then its items. */
 static int cell_line(const struct grid *g, struct layout *L, int row, int col, int k, char *out)
 {
 	size_t cell = (size_t)row * (size_t)g->cols + (size_t)col;
 	int n = g->count[cell], w = L->w[col];
+	enum cell_state st = cell_state(g, row, col);
+	int maxl = L->maxl, len;
 	const char *s;
-	char more[32];
-	int len;
+	char more[32], up[160];
 
-	if (cell_crashed(g, row, col)) {
+	if (st == CELL_RECOVERY) {
+		if (k == 0) {
+			up_label(g->tr, col, up, sizeof(up));
+			s = up;
+			goto out;
+		}
+		k--;
+		maxl--;
+	}
+	if (st == CELL_CRASHED) {
 		s = k == 0 ? CRASHED_CELL : "";
+	} else if (st == CELL_DOWN) {
+		s = k == 0 ? DOWN_CELL : "";
 	} else if (n == 0) {
-		s = k == 0 ? "." : "";
-	} else if (k >= n || k >= L->maxl) {
+		s = k == 0 && st != CELL_RECOVERY ? "." : "";
+	} else if (k >= n || k >= maxl) {
 		s = "";
-	} else if (n > L->maxl && k == L->maxl - 1) {
+	} else if (n > maxl && k == maxl - 1) {
 		snprintf(more, sizeof(more), "+%d more", n - k);
 		s = more;
 	} else {
 		s = g->items[g->first[cell] + (size_t)k];
 	}
+out:
 	len = (int)strlen(s);
 	if (len > w) {
 		memcpy(out, s, (size_t)w - 1);
@@ -541,17 +587,18 @@ static void print_row(FILE *f, const struct grid *g, struct layout *L, int r0, i
 
 	for (int c = 0; c < g->cols; c++) {
 		size_t cell = (size_t)r0 * (size_t)g->cols + (size_t)c;
-		int n = g->count[cell];
+		bool rec = cell_state(g, r0, c) == CELL_RECOVERY;
+		int n = g->count[cell], maxl = L->maxl - rec;
 
-		if (cell_crashed(g, r0, c))
+		if (cell_blank(g, r0, c))
 			continue;
-		if (n > lines)
-			lines = n < L->maxl ? n : L->maxl;
-		if (n > L->maxl)
-			L->hidden += n - (L->maxl - 1);
-		for (int k = 0; k < n && k < L->maxl; k++)
+		if (n + rec > lines)
+			lines = (n < maxl ? n : maxl) + rec;
+		if (n > maxl)
+			L->hidden += n - (maxl - 1);
+		for (int k = 0; k < n && k < maxl; k++)
 			if ((int)strlen(g->items[g->first[cell] + (size_t)k]) > L->w[c] &&
-			    !(n > L->maxl && k == L->maxl - 1))
+			    !(n > maxl && k == maxl - 1))
 				L->cut++;
 	}
 	for (int k = 0; k < lines; k++) {
@@ -601,6 +648,13 @@ static int print_spacetime(FILE *f, const struct ldfi_trace *tr)
 
 		if (tr->crash_round[c] && w < (int)strlen(CRASHED_CELL))
 			w = (int)strlen(CRASHED_CELL);
+		if (tr->restart_round && tr->restart_round[c]) {
+			char up[160];
+
+			up_label(tr, c, up, sizeof(up));
+			if (w < (int)strlen(up))
+				w = (int)strlen(up);
+		}
 		for (int r = 0; r < g.rows; r++) {
 			size_t cell = (size_t)r * (size_t)g.cols + (size_t)c;
 
@@ -782,7 +836,7 @@ static bool same_hop(const struct ldfi_msg *x, const struct ldfi_msg *y)
 
 /*
  * "a->b@1 was lost (omit(a,b,1)), a->b@2, a->b@3 were lost (crash(a,2)) and
- * c->b@2 was lost (omit(c,b,2))": the messages of `w` (in send order) by
+ * c->b@2 was lost (c was down: restart(c,2))": the messages of `w` (in send order) by
  * the fault that cut them, faults in order of their first message.
  */
 static void print_lost(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why *w)
@@ -824,6 +878,11 @@ static void print_lost(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why
 		if (n > MAX_WHY)
 			fprintf(f, " and %d more", n - MAX_WHY);
 		fprintf(f, " %s lost (", n == 1 ? "was" : "were");
+		if (k >= 0 && k < c->fs->n && c->fs->v[k].kind == LDFI_FAULT_RESTART)
+			fprintf(f, "%s %s: ", ff->conf->nodes[c->fs->v[k].a].name,
+				ldfi_fault_cuts(&c->fs->v[k], &ff->msgs[w->v[j] - 1], ff->conf)
+				    ? "was down"
+				    : "lost what it was sent from");
 		print_fault(f, ff->conf, c->fs, k);
 		fputc(')', f);
 	}

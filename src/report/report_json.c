@@ -73,6 +73,30 @@ static void set(json_t *obj, const char *key, json_t *val, bool *bad)
 		*bad = true;
 }
 
+/* [{"node": "w", "from": 3, "to": 4, "fault": "restart(w,3)"}]: the down
+ * periods of the run's restarts, in fault order. */
+static json_t *down_periods_json(const struct ldfi_trace *tr)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < tr->faults.n; i++) {
+		const struct ldfi_fault *f = &tr->faults.v[i];
+		char buf[128];
+
+		if (f->kind != LDFI_FAULT_RESTART)
+			continue;
+		ldfi_fault_format(tr->conf, f, buf, sizeof(buf));
+		if (json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "node",
+						       tr->conf->nodes[f->a].name, "from", f->t,
+						       "to", f->t + tr->downtime - 1, "fault",
+						       buf))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *cex_json(const struct ldfi_cex *cx)
 {
 	const struct ldfi_trace *tr = cx->trace;
@@ -87,6 +111,8 @@ static json_t *cex_json(const struct ldfi_cex *cx)
 	set(o, "execution", json_integer(cx->execution), &bad);
 	set(o, "run", json_integer(cx->run_id), &bad);
 	set(o, "outputs", ldfi_json_outputs(tr), &bad);
+	if (tr->conf->restarts) /* absent without restarts: reports as before */
+		set(o, "down_periods", down_periods_json(tr), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
