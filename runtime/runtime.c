@@ -44,6 +44,8 @@ struct pend {
 	uint8_t cond;	     /* the first send was conditional (SEND_COND) */
 	uint8_t durable;     /* survives a restart of its node */
 	uint8_t recover_due; /* resend once in this recovery round */
+	int32_t dround;	     /* round it became durable (its first send, or a
+			      * checkpoint); INT32_MAX: volatile */
 };
 
 /* Flags of a send: how its parents combine and whether it is conditional. */
@@ -92,7 +94,9 @@ struct replica {
 	struct ldfi_output *outs;
 	int n_outs, cap_outs;
 	uint8_t dur_kv, dur_pend, dur_rcpt; /* durable state entries, sends, receipts */
-	void *saved;			    /* ldfi_stage_save: always durable */
+	int32_t ckpt; /* round of the last ldfi_stage_checkpoint: receipts of copies
+		       * received by then are durable; 0: none */
+	void *saved;  /* ldfi_stage_save: always durable */
 	size_t n_saved;
 };
 
@@ -442,7 +446,9 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 		return LDFI_ENOMEM;
 	rt->pend[p] = (struct pend){src,       dst,    rec, rt->round, -1,   parents_off,
 				    n_parents, policy, 0,   held,      cond, rt->rep[src].dur_pend,
-				    0};
+				    0,	       INT32_MAX};
+	if (rt->pend[p].durable)
+		rt->pend[p].dround = rt->round;
 	rt->n_pend++;
 	if ((rc = ivec_push(&rt->rep[src].active, p)))
 		return rc;
@@ -495,9 +501,18 @@ static int receipts_reserve(struct ldfi_rt *rt, int s, int rec)
 	return 0;
 }
 
+/* The last round of the volatile span of a copy replica `s` received in
+ * round `w`, as read now: a checkpoint since made it durable then. */
+static int rcpt_to(const struct ldfi_rt *rt, int s, int w)
+{
+	int c = rt->rep[s].ckpt;
+
+	return w <= c && c < rt->round ? c : rt->round;
+}
+
 /* The receipts of replica `s`, each a memory token over the rounds since it
- * arrived when a restart could lose it (volatile receipts only), as a new
- * slice of tr->parents. */
+ * arrived (to a checkpoint that covered it) when a restart could lose it
+ * (volatile receipts only), as a new slice of tr->parents. */
 static int receipts_tokens(struct ldfi_rt *rt, int s, const struct receipts *r, uint32_t *off)
 {
 	int rc = 0;
@@ -506,11 +521,12 @@ static int receipts_tokens(struct ldfi_rt *rt, int s, const struct receipts *r, 
 		return LDFI_ENOMEM;
 	for (int i = 0; i < r->n && !rc; i++) {
 		uint32_t one;
+		int to = rcpt_to(rt, s, r->round[i]);
 
 		rt->scratch[i] = r->ids[i];
-		if (can_lose(rt, r->round[i], rt->round) &&
+		if (can_lose(rt, r->round[i], to) &&
 		    !(rc = push_parents(rt, &r->ids[i], 1, &one)))
-			rc = mem_token(rt, rt->st[s].node, r->round[i], rt->round, one, 1, false,
+			rc = mem_token(rt, rt->st[s].node, r->round[i], to, one, 1, false,
 				       &rt->scratch[i]);
 	}
 	return rc ? rc : push_parents(rt, rt->scratch, r->n, off);
@@ -522,7 +538,7 @@ static bool receipts_lose(const struct ldfi_rt *rt, int s, const struct receipts
 	if (rt->rep[s].dur_rcpt)
 		return false;
 	for (int i = 0; i < r->n; i++)
-		if (can_lose(rt, r->round[i], rt->round))
+		if (can_lose(rt, r->round[i], rcpt_to(rt, s, r->round[i])))
 			return true;
 	return false;
 }
@@ -754,10 +770,16 @@ static int resend_parents(struct ldfi_rt *rt, int s, const struct pend *pd, uint
 	uint32_t id;
 	int rc;
 
-	if ((pd->durable && (pd->policy != LDFI_DELIVERY_ACK || re == 1)) ||
-	    !can_lose(rt, pd->start, rt->round))
+	/* Volatile until dround (a checkpoint, or never): lost by a restart
+	 * before then. Durable under ack every 2 rounds or more: re-timed by
+	 * any restart since the schedule started. */
+	int to = pd->policy == LDFI_DELIVERY_ACK && re > 1 ? rt->round
+		 : pd->dround < rt->round		  ? pd->dround
+							  : rt->round;
+
+	if (!can_lose(rt, pd->start, to))
 		return 0;
-	if ((rc = mem_token(rt, rt->st[s].node, pd->start, rt->round, *off, *n,
+	if ((rc = mem_token(rt, rt->st[s].node, pd->start, to, *off, *n,
 			    (*flags & SEND_ANY) != 0, &id)) ||
 	    (rc = push_parents(rt, &id, 1, off)))
 		return rc;
@@ -969,6 +991,38 @@ static int kv_grow(struct replica *r)
 	return 0;
 }
 
+int ldfi_stage_put_durable(struct ldfi_stage *st, const char *key, int64_t value)
+{
+	int rc = ldfi_stage_put(st, key, value);
+	struct kv *e;
+
+	if (rc)
+		return rc;
+	e = kv_find(&st->rt->rep[st->index], key);
+	e->dround = e->wround;
+	return 0;
+}
+
+int ldfi_stage_checkpoint(struct ldfi_stage *st)
+{
+	struct ldfi_rt *rt = st->rt;
+	struct replica *r = &rt->rep[st->index];
+
+	for (size_t i = 0; i < r->cap_kv; i++)
+		if (r->kv[i].key && r->kv[i].dround == INT32_MAX)
+			r->kv[i].dround = rt->round;
+	for (int i = 0; i < r->active.n; i++) {
+		struct pend *pd = &rt->pend[r->active.v[i]];
+
+		if (!pd->settled && !pd->durable) {
+			pd->durable = 1;
+			pd->dround = rt->round;
+		}
+	}
+	r->ckpt = rt->round;
+	return 0;
+}
+
 int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value)
 {
 	struct ldfi_rt *rt = st->rt;
@@ -1149,8 +1203,19 @@ static void drop_volatile(struct ldfi_rt *rt, int s)
 	}
 	if (r->dur_rcpt)
 		return;
-	for (int i = 0; i < r->n_rcpt; i++)
-		r->rcpt[i].n = r->rcpt[i].n_pushed = 0;
+	for (int i = 0; i < r->n_rcpt; i++) {
+		struct receipts *q = &r->rcpt[i];
+		int kept = 0;
+
+		/* Copies a checkpoint covered stay (they arrived in order). */
+		for (int k = 0; k < q->n; k++)
+			if (q->round[k] <= r->ckpt) {
+				q->ids[kept] = q->ids[k];
+				q->round[kept++] = q->round[k];
+			}
+		q->n = kept;
+		q->n_pushed = 0;
+	}
 }
 
 /* The recovery of `node` at the start of this round, before it receives:

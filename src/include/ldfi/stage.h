@@ -62,7 +62,8 @@
 /* Bumped when the layout of ldfi_stage_ops or a signature below changes.
  * Stages built for any version from LDFI_STAGE_API_OLDEST load
  * (docs/plugins.md, Versions). Version 2: restarts (on_recover,
- * ldfi_stage_received, ldfi_stage_save, ldfi_stage_saved). */
+ * ldfi_stage_received, ldfi_stage_save, ldfi_stage_saved,
+ * ldfi_stage_put_durable, ldfi_stage_checkpoint). */
 #define LDFI_STAGE_API_VERSION 2
 #define LDFI_STAGE_API_OLDEST 1
 
@@ -187,6 +188,20 @@ int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value);
  * handles independent items one after another (each key of a window), so
  * that each item's sends derive from its own reads only. */
 void ldfi_stage_forget_reads(struct ldfi_stage *st);
+
+/* ldfi_stage_put whose value survives a restart of the replica's node
+ * (version 2). A later ldfi_stage_put of the same key replaces it with a
+ * volatile value: a restart before the next durable write or checkpoint
+ * then loses the key (no older value comes back). With `durable = yes` in
+ * the conf every ldfi_stage_put is durable, and so is every write in init
+ * (init runs again at a recovery). Returns as ldfi_stage_put. */
+int ldfi_stage_put_durable(struct ldfi_stage *st, const char *key, int64_t value);
+
+/* A checkpoint (version 2): the current value of every state entry of this
+ * replica, its pending sends and its receipts so far become durable, as if
+ * written durably now. Writes, sends and receipts after it are volatile
+ * again (unless `durable = yes`). Returns 0. */
+int ldfi_stage_checkpoint(struct ldfi_stage *st);
 
 /* Durable private bytes (version 2): a cache of durable state the replica
  * wants back after a restart (the order of a window's keys), kept across
