@@ -749,7 +749,7 @@ int main(int argc, char **argv)
 	}
 	if (UNDER_ASAN) {
 		scenario_space_max /= 4;
-		matrix_every *= 4;
+		matrix_every *= 16;
 	}
 	if (make_tmp_base())
 		return 1;
