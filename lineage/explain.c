@@ -69,18 +69,58 @@ int ldfi_explain_copy(const struct ldfi_trace *tr, const struct ldfi_output *o,
 
 void ldfi_cuts_finish(struct ldfi_cuts *c)
 {
+	free(c->tok);
 	free(c->own);
 	free(c->lost);
 	free(c->mark);
 	free(c->stack);
 }
 
-int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struct ldfi_faults *fs,
-		   int eff)
+/* Whether memory token i is lost under c's faults: a restart of its node
+ * after it was written and by the time it was read (its `own` fault), or
+ * its parents lost (all-of: any; any-of: all). Messages below `below` are
+ * known already; memoised in c->tok. */
+static bool tok_lost(struct ldfi_cuts *c, uint32_t i, uint32_t below)
+{
+	const struct ldfi_trace *tr = c->tr;
+	const struct ldfi_memtok *t = &tr->mems[i];
+	struct ldfi_cuts_tok *ct = &c->tok[i];
+	uint32_t n_par = 0, n_lost = 0;
+
+	if (ct->state)
+		return ct->state == 2;
+	ct->state = 1; /* a cycle (not in a valid trace) reads as kept */
+	ct->own = -1;
+	for (int k = 0; k < c->fs->n; k++) {
+		const struct ldfi_fault *f = &c->fs->v[k];
+
+		if (f->kind == LDFI_FAULT_RESTART && f->a == t->node && t->from < f->t &&
+		    f->t <= t->to) {
+			ct->own = k;
+			break;
+		}
+	}
+	for (uint32_t k = 0; k < t->n_parents; k++) {
+		uint32_t p = tr->parents[t->parents_off + k];
+
+		if (LDFI_IS_MEM(p) && LDFI_MEM_INDEX(p) < tr->n_mems) {
+			n_par++;
+			n_lost += tok_lost(c, LDFI_MEM_INDEX(p), below);
+		} else if (p >= 1 && p < below) {
+			n_par++;
+			n_lost += c->lost[p];
+		}
+	}
+	if (ct->own >= 0 || (t->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0))
+		ct->state = 2;
+	return ct->state == 2;
+}
+
+int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struct ldfi_faults *fs)
 {
 	size_t n = tr->n_msgs + 1;
 
-	*c = (struct ldfi_cuts){.tr = tr, .fs = fs, .eff = eff};
+	*c = (struct ldfi_cuts){.tr = tr, .fs = fs};
 	c->own = malloc(n * sizeof(*c->own));
 	c->lost = calloc(n, sizeof(*c->lost));
 	c->mark = calloc(n, sizeof(*c->mark));
@@ -89,28 +129,47 @@ int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struc
 		ldfi_cuts_finish(c);
 		return LDFI_ENOMEM;
 	}
+	if (tr->n_mems && !(c->tok = calloc(tr->n_mems, sizeof(*c->tok)))) {
+		ldfi_cuts_finish(c);
+		return LDFI_ENOMEM;
+	}
 	c->own[0] = -1;
 	for (uint32_t id = 1; id < n; id++) {
 		const struct ldfi_msg *m = &tr->msgs[id - 1];
 		uint32_t n_lost = 0, n_par = 0;
+		int tok_fault = -1;
 
-		c->own[id] = ldfi_faults_cut(fs, m, eff);
+		c->own[id] = ldfi_faults_cut(fs, m, tr->conf);
 		for (uint32_t k = 0; k < m->n_parents; k++) {
 			uint32_t p = tr->parents[m->parents_off + k];
 
-			if (p >= 1 && p < id) {
+			if (LDFI_IS_MEM(p) && LDFI_MEM_INDEX(p) < tr->n_mems) {
+				bool l = tok_lost(c, LDFI_MEM_INDEX(p), id);
+
+				n_par++;
+				n_lost += l;
+				if (l && tok_fault < 0)
+					tok_fault = c->tok[LDFI_MEM_INDEX(p)].own;
+			} else if (p >= 1 && p < id) {
 				n_par++;
 				n_lost += c->lost[p];
 			}
 		}
 		c->lost[id] =
 		    c->own[id] >= 0 || (m->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0);
+		/* Lost through memory its sender's restart emptied: the
+		 * restart is what cut it. */
+		if (c->lost[id] && c->own[id] < 0 && tok_fault >= 0)
+			c->own[id] = tok_fault;
 	}
 	return 0;
 }
 
 bool ldfi_cuts_lost(const struct ldfi_cuts *c, uint32_t id)
 {
+	if (LDFI_IS_MEM(id))
+		return c->tok && LDFI_MEM_INDEX(id) < c->tr->n_mems &&
+		       c->tok[LDFI_MEM_INDEX(id)].state == 2;
 	return id >= 1 && id <= c->tr->n_msgs && c->lost[id];
 }
 
@@ -141,30 +200,77 @@ static int why_add(struct ldfi_why *w, uint32_t id)
 	return 0;
 }
 
+/* Whether memory token i is lost through its parents (any one of them lost,
+ * or, for parents_any, every one), not by a restart of its own node. */
+static bool token_through_parents(const struct ldfi_cuts *c, uint32_t i)
+{
+	const struct ldfi_memtok *t = &c->tr->mems[i];
+	uint32_t n_lost = 0;
+
+	for (uint32_t k = 0; k < t->n_parents; k++)
+		n_lost += ldfi_cuts_lost(c, c->tr->parents[t->parents_off + k]);
+	return t->parents_any ? t->n_parents > 0 && n_lost == t->n_parents : n_lost > 0;
+}
+
 /* Whether lost message `x` is lost through its parents (any one of them
- * lost, or, for parents_any, every one), not only by its own cut. */
-static bool lost_through_parents(const struct ldfi_cuts *c, uint32_t x)
+ * lost, or, for parents_any, every one), not only by its own cut; a memory
+ * token among them counts when it is lost through its own parents. *own_mem
+ * says whether a parent token was lost by a restart of its own node (x then
+ * carries that restart as its own cut). */
+static bool lost_through_parents(const struct ldfi_cuts *c, uint32_t x, bool *own_mem)
 {
 	const struct ldfi_trace *tr = c->tr;
 	const struct ldfi_msg *m = &tr->msgs[x - 1];
-	uint32_t n_par = 0, n_lost = 0;
+	uint32_t n_par = 0, n_lost = 0, via = 0;
 
+	*own_mem = false;
 	for (uint32_t k = 0; k < m->n_parents; k++) {
 		uint32_t p = tr->parents[m->parents_off + k];
 
-		if (p >= 1 && p < x) {
-			n_par++;
-			n_lost += ldfi_cuts_lost(c, p);
-		}
+		if (!LDFI_IS_MEM(p) && (p < 1 || p >= x))
+			continue;
+		n_par++;
+		if (!ldfi_cuts_lost(c, p))
+			continue;
+		n_lost++;
+		if (!LDFI_IS_MEM(p) || token_through_parents(c, LDFI_MEM_INDEX(p)))
+			via++;
+		else
+			*own_mem = true;
 	}
-	return m->parents_any ? n_par > 0 && n_lost == n_par : n_lost > 0;
+	return m->parents_any ? n_lost == n_par && via > 0 : via > 0;
+}
+
+/* Push onto c->stack the lost messages (below `x`) that lost token i, going
+ * through the tokens among its parents; returns the new stack size. A token
+ * cut by its own restart pushes nothing: the message reading it carries
+ * that restart as its own cut. */
+static size_t push_token(struct ldfi_cuts *c, uint32_t i, uint32_t x, size_t n)
+{
+	const struct ldfi_memtok *t = &c->tr->mems[i];
+
+	for (uint32_t k = 0; k < t->n_parents; k++) {
+		uint32_t p = c->tr->parents[t->parents_off + k];
+
+		if (!ldfi_cuts_lost(c, p))
+			continue;
+		if (LDFI_IS_MEM(p))
+			n = push_token(c, LDFI_MEM_INDEX(p), x, n);
+		else if (p < x && c->mark[p] != c->stamp) {
+			c->mark[p] = c->stamp;
+			c->stack[n++] = p;
+		}
+		if (!t->parents_any)
+			break;
+	}
+	return n;
 }
 
 /* Add to `w` the first events the faults cut on the way to lost message
- * `id`: a message lost through its parents is explained by them (its first
- * lost parent, or, for parents_any, all of them), one lost only by its own
- * cut by itself. So a crash is named where it first cut the chain, not on
- * a later hop that would have been lost anyway. */
+ * (or memory token) `id`: a message lost through its parents is explained
+ * by them (its first lost parent, or, for parents_any, all of them), one
+ * lost only by its own cut by itself. So a crash is named where it first
+ * cut the chain, not on a later hop that would have been lost anyway. */
 static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
 {
 	const struct ldfi_trace *tr = c->tr;
@@ -174,21 +280,28 @@ static int explain(struct ldfi_cuts *c, uint32_t id, struct ldfi_why *w)
 	if (!ldfi_cuts_lost(c, id))
 		return 0;
 	c->stamp++;
-	c->mark[id] = c->stamp;
-	c->stack[n++] = id;
+	if (LDFI_IS_MEM(id)) {
+		n = push_token(c, LDFI_MEM_INDEX(id), UINT32_MAX, n);
+	} else {
+		c->mark[id] = c->stamp;
+		c->stack[n++] = id;
+	}
 	while (n && !rc) {
 		uint32_t x = c->stack[--n];
+		bool own_mem, via = lost_through_parents(c, x, &own_mem);
 
-		if (!lost_through_parents(c, x)) {
+		if (!via || own_mem)
 			rc = why_add(w, x); /* the first cut event on this path */
+		if (!via || rc)
 			continue;
-		}
 		for (uint32_t k = 0; k < tr->msgs[x - 1].n_parents; k++) {
 			uint32_t p = tr->parents[tr->msgs[x - 1].parents_off + k];
 
-			if (!ldfi_cuts_lost(c, p) || p >= x)
+			if (!ldfi_cuts_lost(c, p) || (!LDFI_IS_MEM(p) && p >= x))
 				continue;
-			if (c->mark[p] != c->stamp) {
+			if (LDFI_IS_MEM(p))
+				n = push_token(c, LDFI_MEM_INDEX(p), x, n);
+			else if (c->mark[p] != c->stamp) {
 				c->mark[p] = c->stamp;
 				c->stack[n++] = p;
 			}

@@ -57,24 +57,33 @@ void ldfi_idset_finish(struct ldfi_idset *s);
  * (parents_any), all of them lost. Parents are sent before their children,
  * so one pass in id order decides every message.
  */
+/* What c's faults do to a memory token (runs with restarts). */
+struct ldfi_cuts_tok {
+	uint8_t state; /* 0 not computed yet, 1 kept, 2 lost */
+	int own;       /* the restart of `fs` that empties it, or -1 */
+};
+
 struct ldfi_cuts {
 	const struct ldfi_trace *tr;
 	const struct ldfi_faults *fs;
-	int eff;
-	int *own;	/* per message id: the fault of `fs` that cuts it, or -1 */
+	/* per message id: the fault of `fs` that cuts it (its event, or the
+	 * memory it was sent from), or -1 */
+	int *own;
+	struct ldfi_cuts_tok *tok; /* per memory token, NULL when the trace has none */
 	bool *lost;	/* per message id */
 	uint32_t *mark; /* per message id: stamp of the last explanation that saw it */
 	uint32_t stamp;
 	uint32_t *stack;
 };
 
-/* Fill *c (the caller's memory; borrows tr and fs) for fault set `fs` at
- * omission bound `eff`. Returns 0 or LDFI_ENOMEM (c is then finished). */
-int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struct ldfi_faults *fs,
-		   int eff);
+/* Fill *c (the caller's memory; borrows tr and fs) for fault set `fs`
+ * under the bounds of tr->conf. Returns 0 or LDFI_ENOMEM (c is then
+ * finished). */
+int ldfi_cuts_init(struct ldfi_cuts *c, const struct ldfi_trace *tr, const struct ldfi_faults *fs);
 void ldfi_cuts_finish(struct ldfi_cuts *c);
 
-/* Whether message `id` is lost (false for an id out of range). */
+/* Whether message or memory token `id` is lost (false for an id out of
+ * range). */
 bool ldfi_cuts_lost(const struct ldfi_cuts *c, uint32_t id);
 
 /* Whether output copy `o` of c's trace is lost: one of its parents is. */

@@ -11,7 +11,8 @@
 #include "runtime/runtime.h"
 
 /* The fault space: crash(n,t) for every node and 1 <= t <= eot, then
- * omit(a,b,t) for a != b and 1 <= t < eff; in canonical fault order. */
+ * omit(a,b,t) for a != b and 1 <= t < eff, then restart(n,t) for every node
+ * and 1 <= t <= eot - downtime; in canonical fault order. */
 void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf)
 {
 	int n = conf->n_nodes, rounds = conf->eff > 1 ? conf->eff - 1 : 0;
@@ -19,7 +20,9 @@ void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf)
 	sp->conf = conf;
 	sp->n_crash = conf->crashes > 0 ? n * conf->eot : 0;
 	sp->n_omit = n * (n - 1) * rounds;
-	sp->n_vars = sp->n_crash + sp->n_omit;
+	sp->rrounds = conf->restarts > 0 ? conf->eot - conf->downtime : 0;
+	sp->n_restart = sp->rrounds > 0 ? n * sp->rrounds : 0;
+	sp->n_vars = sp->n_crash + sp->n_omit + sp->n_restart;
 }
 
 int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f)
@@ -33,6 +36,11 @@ int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f)
 		if (!sp->n_crash || f->t > conf->eot)
 			return 0;
 		return 1 + f->a * conf->eot + (conf->eot - f->t);
+	}
+	if (f->kind == LDFI_FAULT_RESTART) {
+		if (!sp->n_restart || f->t > sp->rrounds)
+			return 0;
+		return 1 + sp->n_crash + sp->n_omit + f->a * sp->rrounds + (sp->rrounds - f->t);
 	}
 	if (f->b < 0 || f->b >= n || f->b == f->a || f->t >= conf->eff)
 		return 0;
@@ -54,6 +62,14 @@ struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var)
 		return f;
 	}
 	i -= sp->n_crash;
+	if (i >= sp->n_omit) {
+		i -= sp->n_omit;
+		f.kind = LDFI_FAULT_RESTART;
+		f.a = i / sp->rrounds;
+		f.b = -1;
+		f.t = sp->rrounds - i % sp->rrounds;
+		return f;
+	}
 	f.kind = LDFI_FAULT_OMIT;
 	f.t = i % rounds + 1;
 	i /= rounds;
@@ -64,19 +80,41 @@ struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var)
 	return f;
 }
 
-bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m, int eff)
+bool ldfi_space_is_omit(const struct ldfi_space *sp, int var)
+{
+	return var > sp->n_crash && var <= sp->n_crash + sp->n_omit;
+}
+
+int ldfi_space_node(const struct ldfi_space *sp, int var)
+{
+	return ldfi_space_is_omit(sp, var) ? -1 : ldfi_space_fault(sp, var).a;
+}
+
+/* Whether restart(n,t) has n down in `round`. */
+static bool down_in(const struct ldfi_fault *f, int downtime, int round)
+{
+	return f->t <= round && round < f->t + downtime;
+}
+
+bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m,
+		     const struct ldfi_conf *conf)
 {
 	if (f->kind == LDFI_FAULT_OMIT)
 		return f->a == m->src_node && f->b == m->dst_node && f->t == m->send_round &&
-		       m->src_node != m->dst_node && m->send_round < eff;
+		       m->src_node != m->dst_node && m->send_round < conf->eff;
+	if (f->kind == LDFI_FAULT_RESTART)
+		return (f->a == m->src_node && down_in(f, conf->downtime, m->send_round)) ||
+		       (f->a == m->dst_node && m->send_round < conf->eot &&
+			down_in(f, conf->downtime, m->send_round + 1));
 	return (f->a == m->src_node && f->t <= m->send_round) ||
 	       (f->a == m->dst_node && f->t <= m->send_round + 1);
 }
 
-int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m, int eff)
+int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m,
+		    const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < fs->n; i++)
-		if (ldfi_fault_cuts(&fs->v[i], m, eff))
+		if (ldfi_fault_cuts(&fs->v[i], m, conf))
 			return i;
 	return -1;
 }
@@ -99,6 +137,9 @@ struct ldfi_lineage {
 	struct quorum *quorums; /* plugin checks with `holds = K` */
 	int n_quorums;
 	struct ldfi_space space;
+	/* Per node: a restart of it can create something earlier than the
+	 * runs without it had it (docs/lineage.md, Restarts: preemption). */
+	bool *creating;
 	struct ldfi_outcome *outs;
 	int n_outs, cap_outs;
 	int *slots; /* outcome index + 1, 0 = empty */
@@ -168,6 +209,33 @@ static int add_quorums_conf(struct ldfi_lineage *lin)
 	return 0;
 }
 
+/* Whether a restart of a node hosting `c` can make a copy, an ack or a
+ * state entry appear earlier than it did without it: a durable sender under
+ * ack (its recovery resends at once), a relay that forgets what it
+ * forwarded (it forwards a later copy again), any plugin stage (on_recover
+ * and a second init are arbitrary code). Volatile senders stop, repeat
+ * senders keep their every-round schedule, catch-up emissions come later. */
+static bool creates(const struct ldfi_comp *c)
+{
+	if (c->type == LDFI_COMP_STAGE && c->kind == LDFI_KIND_PLUGIN)
+		return true;
+	if (c->type == LDFI_COMP_STAGE && c->kind == LDFI_KIND_RELAY && c->dedup && !c->durable)
+		return true;
+	return c->durable && c->delivery == LDFI_DELIVERY_ACK;
+}
+
+static int set_creating(struct ldfi_lineage *lin)
+{
+	const struct ldfi_conf *conf = lin->conf;
+
+	if (!(lin->creating = calloc((size_t)conf->n_nodes + 1, sizeof(bool))))
+		return LDFI_ENOMEM;
+	for (int c = 0; c < conf->n_comps; c++)
+		for (int i = 0; creates(&conf->comps[c]) && i < conf->comps[c].n_nodes; i++)
+			lin->creating[conf->comps[c].nodes[i]] = true;
+	return 0;
+}
+
 struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 {
 	struct ldfi_lineage *lin = calloc(1, sizeof(*lin));
@@ -217,7 +285,7 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		    !conf->comps[c->sink].dedup)
 			lin->count_sink[c->sink] = lin->counts = true;
 	}
-	if (add_quorums_conf(lin)) {
+	if (add_quorums_conf(lin) || set_creating(lin)) {
 		ldfi_lineage_destroy(lin);
 		return NULL;
 	}
@@ -238,6 +306,7 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin)
 	free(lin->held_sink);
 	free(lin->count_sink);
 	free(lin->held_out);
+	free(lin->creating);
 	for (int i = 0; lin->quorums && i < lin->n_quorums; i++)
 		free(lin->quorums[i].masks);
 	free(lin->quorums);
@@ -463,8 +532,9 @@ static int walk_init(struct walk *w, const struct ldfi_trace *tr)
 	w->tr = tr;
 	w->stamp = 0;
 	w->n_stack = 0;
-	w->mark = calloc(tr->n_msgs + 1, sizeof(uint32_t));
-	w->stack = malloc((tr->n_msgs + 1) * sizeof(uint32_t));
+	/* Marks and stack: messages, then memory tokens. */
+	w->mark = calloc(tr->n_msgs + tr->n_mems + 1, sizeof(uint32_t));
+	w->stack = malloc((tr->n_msgs + tr->n_mems + 1) * sizeof(uint32_t));
 	if (!w->mark || !w->stack) {
 		free(w->mark);
 		free(w->stack);
@@ -481,13 +551,18 @@ static void walk_finish(struct walk *w)
 
 static void walk_push(struct walk *w, uint32_t id)
 {
-	if (id >= 1 && id <= w->tr->n_msgs && w->mark[id] != w->stamp) {
-		w->mark[id] = w->stamp;
+	size_t slot = LDFI_IS_MEM(id) ? w->tr->n_msgs + 1 + LDFI_MEM_INDEX(id) : id;
+
+	if (LDFI_IS_MEM(id) ? LDFI_MEM_INDEX(id) >= w->tr->n_mems : id < 1 || id > w->tr->n_msgs)
+		return;
+	if (w->mark[slot] != w->stamp) {
+		w->mark[slot] = w->stamp;
 		w->stack[w->n_stack++] = id;
 	}
 }
 
-/* Visit every ancestor of `ids` (and themselves). */
+/* Visit every ancestor message of `ids` (and themselves), through memory
+ * tokens (which fn does not see). */
 static void walk_run(struct walk *w, const uint32_t *ids, uint32_t n,
 		     void (*fn)(const struct ldfi_msg *m, void *arg), void *arg)
 {
@@ -497,11 +572,18 @@ static void walk_run(struct walk *w, const uint32_t *ids, uint32_t n,
 	for (uint32_t i = n; i > 0; i--)
 		walk_push(w, ids[i - 1]);
 	while (w->n_stack) {
-		const struct ldfi_msg *m = &tr->msgs[w->stack[--w->n_stack] - 1];
+		uint32_t id = w->stack[--w->n_stack], off, np;
 
-		fn(m, arg);
-		for (uint32_t i = m->n_parents; i > 0; i--)
-			walk_push(w, tr->parents[m->parents_off + i - 1]);
+		if (LDFI_IS_MEM(id)) {
+			off = tr->mems[LDFI_MEM_INDEX(id)].parents_off;
+			np = tr->mems[LDFI_MEM_INDEX(id)].n_parents;
+		} else {
+			fn(&tr->msgs[id - 1], arg);
+			off = tr->msgs[id - 1].parents_off;
+			np = tr->msgs[id - 1].n_parents;
+		}
+		for (uint32_t i = np; i > 0; i--)
+			walk_push(w, tr->parents[off + i - 1]);
 	}
 }
 
@@ -529,11 +611,13 @@ int ldfi_trace_ancestors(const struct ldfi_trace *tr, uint32_t msg,
  */
 #define MAX_CLAUSES 64
 
-/* A clause of a message's CNF; cond: through a conditional message. */
+/* A clause of a message's CNF; cond: through a conditional message, the
+ * latest of which was sent (or output) in cond_round. */
 struct cclause {
 	int *vars;
 	int n;
 	bool cond;
+	int cond_round;
 };
 
 struct cnf {
@@ -546,11 +630,14 @@ struct cnfs {
 	struct ldfi_lineage *lin;
 	const struct ldfi_trace *tr;
 	struct cnf *m; /* by message id */
+	struct cnf *t; /* by memory token index */
 	int *tmp;      /* scratch clause */
 	int *neg;      /* the run's faults, as variables: the condition */
 	int n_neg;
 	unsigned long steps; /* messages and supports handled: the stop request
 			      * (runtime.h) is polled every LDFI_STOP_EVERY */
+	int *pre;      /* scratch: the preemption variables of a clause */
+	bool *faulted; /* per node: it crashes or restarts in the run's faults */
 };
 
 /* Whether to stop now: a budget ran out or a signal came (the explore loop
@@ -567,6 +654,40 @@ static void cnf_free(struct cnf *c)
 	free(c->c);
 	c->c = NULL;
 	c->n = 0;
+}
+
+/* Append restart(node,t) for t from `hi` down to `lo` (within the space's
+ * rounds; descending rounds are ascending variables) to out[n...]. */
+static int restart_vars(const struct ldfi_space *sp, int node, int lo, int hi, int *out, int n)
+{
+	if (hi > sp->rrounds)
+		hi = sp->rrounds;
+	for (int t = hi; t >= (lo < 1 ? 1 : lo) && sp->n_restart; t--) {
+		struct ldfi_fault f = {LDFI_FAULT_RESTART, node, -1, t};
+
+		out[n++] = ldfi_space_var(sp, &f);
+	}
+	return n;
+}
+
+/* The restarts that lose m's event: its sender down in the send round, its
+ * receiver down in the delivery round (both, for a message within a node:
+ * down in either round). */
+static int event_restarts(const struct ldfi_lineage *lin, const struct ldfi_msg *m, int *out, int n)
+{
+	int s = m->send_round, d = lin->conf->downtime, lo = s - d + 1, hi = s + 1;
+
+	if (m->send_round >= lin->conf->eot)
+		hi = s; /* never delivered */
+	if (m->src_node == m->dst_node)
+		return restart_vars(&lin->space, m->src_node, lo, hi, out, n);
+	for (int node = 0; node < lin->conf->n_nodes; node++) {
+		if (node == m->src_node)
+			n = restart_vars(&lin->space, node, lo, s, out, n);
+		else if (node == m->dst_node && hi > s)
+			n = restart_vars(&lin->space, node, s + 2 - d, hi, out, n);
+	}
+	return n;
 }
 
 /* The faults that lose m's own event, ascending. */
@@ -596,7 +717,7 @@ static int event_vars(const struct ldfi_lineage *lin, const struct ldfi_msg *m, 
 
 		out[n++] = ldfi_space_var(&lin->space, &f);
 	}
-	return n;
+	return event_restarts(lin, m, out, n);
 }
 
 /* out = a | b (sorted, no duplicates); returns the length. */
@@ -616,8 +737,9 @@ static int merge(const int *a, int na, const int *b, int nb, int *out)
 }
 
 /* Add a clause to a CNF under construction, with subsumption (a conditional
- * clause never stands for an unconditional one) and the cap. */
-static int cnf_add(struct cnf *c, const int *vars, int n, bool cond)
+ * clause never stands for an unconditional one) and the cap. Dropping a
+ * clause only weakens the formula (each is a support of its own). */
+static int cnf_add(struct cnf *c, const int *vars, int n, bool cond, int cond_round)
 {
 	int kept = 0;
 	int *copy;
@@ -644,21 +766,32 @@ static int cnf_add(struct cnf *c, const int *vars, int n, bool cond)
 		return LDFI_ENOMEM;
 	if (n)
 		memcpy(copy, vars, (size_t)n * sizeof(int));
-	c->c[c->n++] = (struct cclause){copy, n, cond};
+	c->c[c->n++] = (struct cclause){copy, n, cond, cond ? cond_round : 0};
 	return 0;
+}
+
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
 }
 
 static int cnf_of(struct cnfs *x, uint32_t id);
 
+/* The memoised CNF of message or memory token `id`. */
+static const struct cnf *cnf_at(const struct cnfs *x, uint32_t id)
+{
+	return LDFI_IS_MEM(id) ? &x->t[LDFI_MEM_INDEX(id)] : &x->m[id];
+}
+
 /* all-of parents: the product of the parents' CNFs, each clause joined with
- * E (which may be empty). */
+ * E (which may be empty); cond/cond_round: E's. */
 static int cnf_product(struct cnfs *x, const uint32_t *parents, uint32_t n, struct cnf *out,
-		       const int *e, int ne, bool cond)
+		       const int *e, int ne, bool cond, int cond_round)
 {
 	struct cnf cur = {NULL, 0, false};
 	int *buf = x->tmp + x->lin->space.n_vars + 1, rc;
 
-	if ((rc = cnf_add(&cur, e, ne, cond)))
+	if ((rc = cnf_add(&cur, e, ne, cond, cond_round)))
 		return rc;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct cnf *p;
@@ -666,13 +799,14 @@ static int cnf_product(struct cnfs *x, const uint32_t *parents, uint32_t n, stru
 
 		if ((rc = cnf_of(x, parents[i])))
 			goto out;
-		p = &x->m[parents[i]];
+		p = cnf_at(x, parents[i]);
 		for (int a = 0; a < cur.n && !rc; a++)
 			for (int b = 0; b < p->n && !rc; b++)
 				rc = cnf_add(
 				    &next, buf,
 				    merge(cur.c[a].vars, cur.c[a].n, p->c[b].vars, p->c[b].n, buf),
-				    cur.c[a].cond || p->c[b].cond);
+				    cur.c[a].cond || p->c[b].cond,
+				    max_int(cur.c[a].cond_round, p->c[b].cond_round));
 		cnf_free(&cur);
 		cur = next;
 		if (rc)
@@ -685,23 +819,59 @@ out:
 	return rc;
 }
 
-/* any-of parents: every parent's clauses, each joined with E. */
-static int cnf_any(struct cnfs *x, const struct ldfi_msg *m, struct cnf *out, const int *e, int ne,
-		   bool cond)
+/* any-of parents (slice off, n of tr->parents): every parent's clauses,
+ * each joined with E. */
+static int cnf_any(struct cnfs *x, uint32_t off, uint32_t n, struct cnf *out, const int *e, int ne,
+		   bool cond, int cond_round)
 {
 	int *buf = x->tmp + x->lin->space.n_vars + 1, rc = 0;
 
-	for (uint32_t i = 0; i < m->n_parents && !rc; i++) {
+	for (uint32_t i = 0; i < n && !rc; i++) {
 		const struct cnf *p;
 
-		if ((rc = cnf_of(x, x->tr->parents[m->parents_off + i])))
+		if ((rc = cnf_of(x, x->tr->parents[off + i])))
 			break;
-		p = &x->m[x->tr->parents[m->parents_off + i]];
+		p = cnf_at(x, x->tr->parents[off + i]);
 		for (int b = 0; b < p->n && !rc; b++)
 			rc = cnf_add(out, buf, merge(e, ne, p->c[b].vars, p->c[b].n, buf),
-				     cond || p->c[b].cond);
+				     cond || p->c[b].cond, max_int(cond_round, p->c[b].cond_round));
 	}
 	return rc;
+}
+
+/* The CNF of a derivation step whose own event is lost by e[0..ne) and
+ * whose parents are the slice (off, n), all or any of them. */
+static int cnf_step(struct cnfs *x, uint32_t off, uint32_t n, bool any, struct cnf *c, const int *e,
+		    int ne, bool cond, int cond_round)
+{
+	if (n == 0)
+		return cnf_add(c, e, ne, cond, cond_round);
+	if (any)
+		return cnf_any(x, off, n, c, e, ne, cond, cond_round);
+	return cnf_product(x, x->tr->parents + off, n, c, e, ne, cond, cond_round);
+}
+
+/* lost(T) for memory token T(node, from, to): a restart of its node after
+ * the memory was written and by the round it was read (the memory rule,
+ * docs/lineage.md), or its parents lost. */
+static int cnf_of_token(struct cnfs *x, uint32_t i)
+{
+	const struct ldfi_memtok *t = &x->tr->mems[i];
+	struct cnf c = {NULL, 0, false};
+	int *e = malloc(((size_t)x->lin->space.n_vars + 1) * sizeof(int)), ne, rc;
+
+	if (!e)
+		return LDFI_ENOMEM;
+	ne = restart_vars(&x->lin->space, t->node, t->from + 1, t->to, e, 0);
+	rc = cnf_step(x, t->parents_off, t->n_parents, t->parents_any, &c, e, ne, false, 0);
+	free(e);
+	if (rc) {
+		cnf_free(&c);
+		return rc;
+	}
+	c.done = true;
+	x->t[i] = c;
+	return 0;
 }
 
 static int cnf_of(struct cnfs *x, uint32_t id)
@@ -710,6 +880,11 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 	struct cnf c = {NULL, 0, false};
 	int *e, ne, rc;
 
+	if (LDFI_IS_MEM(id)) {
+		if (LDFI_MEM_INDEX(id) >= x->tr->n_mems)
+			return LDFI_EFORMAT;
+		return x->t[LDFI_MEM_INDEX(id)].done ? 0 : cnf_of_token(x, LDFI_MEM_INDEX(id));
+	}
 	if (id < 1 || id > x->tr->n_msgs)
 		return LDFI_EFORMAT;
 	if (x->m[id].done)
@@ -721,13 +896,8 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 	if (!e)
 		return LDFI_ENOMEM;
 	ne = event_vars(x->lin, m, e);
-	if (m->n_parents == 0)
-		rc = cnf_add(&c, e, ne, m->conditional);
-	else if (m->parents_any)
-		rc = cnf_any(x, m, &c, e, ne, m->conditional);
-	else
-		rc = cnf_product(x, x->tr->parents + m->parents_off, m->n_parents, &c, e, ne,
-				 m->conditional);
+	rc = cnf_step(x, m->parents_off, m->n_parents, m->parents_any, &c, e, ne, m->conditional,
+		      m->send_round);
 	free(e);
 	if (rc) {
 		cnf_free(&c);
@@ -738,13 +908,31 @@ static int cnf_of(struct cnfs *x, uint32_t id)
 	return 0;
 }
 
+/* The preemption variables of a conditional support seen in this run whose
+ * latest conditional step was at round `cond_round` (docs/lineage.md,
+ * Restarts): every restart(n,t) of a creating node n without a crash or
+ * restart in the run's faults that brings n back up in time for what it
+ * creates to arrive by then: t + downtime + 1 <= cond_round. Ascending, in
+ * x->pre; returns how many. */
+static int preempt_vars(const struct cnfs *x, int cond_round)
+{
+	const struct ldfi_lineage *lin = x->lin;
+	int n = 0, hi = cond_round - lin->conf->downtime - 1;
+
+	for (int node = 0; node < lin->conf->n_nodes && hi >= 1; node++)
+		if (lin->creating[node] && !x->faulted[node])
+			n = restart_vars(&lin->space, node, 1, hi, x->pre, n);
+	return n;
+}
+
 /* Add the clauses of `c` as supports of outcome `k`, whose own node is
  * `self` (its crashes are dropped: they only remove the replica from the
- * checks). */
+ * checks; its restarts stay: a restarted replica is live). A conditional
+ * clause also lists its preemption variables (preempt_vars). */
 static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, int self, int *n_new)
 {
 	struct ldfi_lineage *lin = x->lin;
-	int lo = 0, hi = -1, rc;
+	int lo = 0, hi = -1, rc, *vars = x->tmp;
 
 	if (lin->space.n_crash && self >= 0) {
 		struct ldfi_fault f = {LDFI_FAULT_CRASH, self, -1, lin->conf->eot};
@@ -764,9 +952,14 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 				x->tmp[n++] = cl->vars[j];
 		if (stop_now(x))
 			return LDFI_ESTOPPED;
+		vars = x->tmp;
+		if (cl->cond && lin->space.n_restart) {
+			vars = x->tmp + lin->space.n_vars + 1;
+			n = merge(x->tmp, n, x->pre, preempt_vars(x, cl->cond_round), vars);
+		}
 		if (!(o = outcome(lin, k)))
 			return LDFI_ENOMEM;
-		if ((rc = add_support(lin, o, x->tmp, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
+		if ((rc = add_support(lin, o, vars, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
 			return rc;
 		*n_new += rc;
 	}
@@ -778,7 +971,7 @@ static int add_message(struct cnfs *x, const struct okey *k, uint32_t id, int se
 {
 	int rc = cnf_of(x, id);
 
-	return rc ? rc : add_cnf(x, k, &x->m[id], self, n_new);
+	return rc ? rc : add_cnf(x, k, cnf_at(x, id), self, n_new);
 }
 
 /* The outcome key of record `rec` of `tr`: source records keep their index
@@ -846,7 +1039,7 @@ static int add_outputs(struct cnfs *x, int *n_new)
 		if ((k.rec = rec_key(x->lin, tr, o->rec)) < 0)
 			return k.rec;
 		rc = cnf_product(x, tr->parents + o->parents_off, o->n_parents, &c, NULL, 0,
-				 o->conditional);
+				 o->conditional, o->round);
 		if (!rc)
 			rc = add_cnf(x, &k, &c, o->node, n_new);
 		cnf_free(&c);
@@ -870,7 +1063,7 @@ static int with_crashes(struct cnfs *x, const struct cnf *c, int node, struct cn
 	}
 	for (int i = 0; i < c->n && !rc; i++)
 		rc = cnf_add(out, x->tmp, merge(c->c[i].vars, c->c[i].n, crash, n, x->tmp),
-			     c->c[i].cond);
+			     c->c[i].cond, c->c[i].cond_round);
 	return rc;
 }
 
@@ -931,7 +1124,8 @@ static int add_quorums(struct cnfs *x, int *n_new)
 		    !quorum_comp(x->lin, m->dst_comp))
 			continue;
 		if (!(rc = cnf_of(x, m->id)))
-			rc = add_holder(x, m->dst_comp, m->dst_node, m->rec, &x->m[m->id], n_new);
+			rc = add_holder(x, m->dst_comp, m->dst_node, m->rec, cnf_at(x, m->id),
+					n_new);
 	}
 	for (size_t i = 0; i < tr->n_outs && !rc; i++) {
 		const struct ldfi_output *o = &tr->outs[i];
@@ -941,7 +1135,7 @@ static int add_quorums(struct cnfs *x, int *n_new)
 		    !ldfi_trace_alive(tr, o->node) || !quorum_comp(x->lin, o->comp))
 			continue;
 		rc = cnf_product(x, tr->parents + o->parents_off, o->n_parents, &c, NULL, 0,
-				 o->conditional);
+				 o->conditional, o->round);
 		if (!rc)
 			rc = add_holder(x, o->comp, o->node, o->rec, &c, n_new);
 		cnf_free(&c);
@@ -1106,7 +1300,7 @@ static int add_counts(struct cnfs *x, int *n_new)
 			struct cnf c = {NULL, 0, false};
 			int self = o->node;
 
-			rc = cnf_product(x, ids, (uint32_t)n, &c, NULL, 0, false);
+			rc = cnf_product(x, ids, (uint32_t)n, &c, NULL, 0, false, 0);
 			if (!rc)
 				rc = add_cnf(x, &k, &c, self, n_new);
 			cnf_free(&c);
@@ -1131,26 +1325,52 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 	return rc;
 }
 
+/* The scratch of one trace's supports; 0 or LDFI_ENOMEM. */
+static int cnfs_init(struct cnfs *x, struct ldfi_lineage *lin, const struct ldfi_trace *tr)
+{
+	const struct ldfi_faults *fs = &tr->faults;
+
+	*x = (struct cnfs){.lin = lin, .tr = tr};
+	x->m = calloc(tr->n_msgs + 1, sizeof(*x->m));
+	x->t = calloc(tr->n_mems + 1, sizeof(*x->t));
+	x->tmp = malloc(2 * ((size_t)lin->space.n_vars + 1) * sizeof(int));
+	x->pre = malloc(((size_t)lin->space.n_restart + 1) * sizeof(int));
+	x->neg = malloc(((size_t)fs->n + 1) * sizeof(int));
+	x->faulted = calloc((size_t)lin->conf->n_nodes + 1, sizeof(bool));
+	if (!x->m || !x->t || !x->tmp || !x->pre || !x->neg || !x->faulted)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < fs->n; i++) {
+		if ((x->neg[x->n_neg] = ldfi_space_var(&lin->space, &fs->v[i])))
+			x->n_neg++;
+		if (fs->v[i].kind != LDFI_FAULT_OMIT)
+			x->faulted[fs->v[i].a] = true;
+	}
+	qsort(x->neg, (size_t)x->n_neg, sizeof(int), cmp_int);
+	return 0;
+}
+
+static void cnfs_finish(struct cnfs *x)
+{
+	for (size_t i = 0; x->m && i <= x->tr->n_msgs; i++)
+		cnf_free(&x->m[i]);
+	for (size_t i = 0; x->t && i < x->tr->n_mems; i++)
+		cnf_free(&x->t[i]);
+	free(x->m);
+	free(x->t);
+	free(x->tmp);
+	free(x->pre);
+	free(x->neg);
+	free(x->faulted);
+}
+
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new)
 {
-	struct cnfs x = {lin, tr, NULL, NULL, NULL, 0, 0};
-	int added = 0, rc = LDFI_ENOMEM;
+	struct cnfs x;
+	int added = 0, rc = cnfs_init(&x, lin, tr);
 
-	x.m = calloc(tr->n_msgs + 1, sizeof(*x.m));
-	x.tmp = malloc(2 * ((size_t)lin->space.n_vars + 1) * sizeof(int));
-	x.neg = malloc(((size_t)tr->faults.n + 1) * sizeof(int));
-	for (int i = 0; x.neg && i < tr->faults.n; i++)
-		if ((x.neg[x.n_neg] = ldfi_space_var(&lin->space, &tr->faults.v[i])))
-			x.n_neg++;
-	if (x.neg)
-		qsort(x.neg, (size_t)x.n_neg, sizeof(int), cmp_int);
-	if (x.m && x.tmp && x.neg)
+	if (!rc)
 		rc = add_outcomes(&x, &added);
-	for (size_t i = 0; x.m && i <= tr->n_msgs; i++)
-		cnf_free(&x.m[i]);
-	free(x.m);
-	free(x.tmp);
-	free(x.neg);
+	cnfs_finish(&x);
 	if (n_new)
 		*n_new = added;
 	return rc;

@@ -7,10 +7,10 @@
  * message within one node only by a crash of that node at or before t+1.
  *
  * The lineage reads each run's trace (the runtime's, or one read back from
- * the provenance database on resume) and collects, for every good outcome, its supports: the alternative derivations that
- * made it happen, each turned into a clause (the faults any one of which
- * cuts that derivation). An outcome is falsified by a fault set that hits
- * every clause. Outcomes:
+ * the provenance database on resume) and collects, for every good outcome, its supports: the
+ * alternative derivations that made it happen, each turned into a clause (the faults any one of
+ * which cuts that derivation). An outcome is falsified by a fault set that hits every clause.
+ * Outcomes:
  *   - held:  record r is held by the live sink replica (sink, node); one
  *            support per copy, through every ancestor message;
  *   - acked: replica (comp, node) received peer's ack for r by round R,
@@ -37,12 +37,15 @@
 #include "ldfi/trace.h"
 
 /* The bounded fault space: variables 1..n_vars; crashes first (a node's
- * latest round first), then omissions. */
+ * latest round first), then omissions, then restarts (a node's latest
+ * round first): the canonical order of faults. */
 struct ldfi_space {
 	const struct ldfi_conf *conf;
 	int n_omit;
 	int n_crash;
 	int n_vars;
+	int n_restart; /* restarts > 0: nodes x rrounds, else 0 */
+	int rrounds;   /* a restart's rounds: 1..eot-downtime */
 };
 
 void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf);
@@ -53,14 +56,24 @@ int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f);
 /* Fault of variable `var` (1..n_vars). */
 struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var);
 
+/* Whether variable `var` is an omission. */
+bool ldfi_space_is_omit(const struct ldfi_space *sp, int var);
+
+/* The node of a crash or restart variable; -1 for an omission. */
+int ldfi_space_node(const struct ldfi_space *sp, int var);
+
 /* Whether every variable of a[0..na) is in b[0..nb) (both ascending). */
 bool ldfi_vars_subset(const int *a, int na, const int *b, int nb);
 
-/* Whether fault `f` loses message `m` (the rule above). */
-bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m, int eff);
+/* Whether fault `f` loses message `m` (the rule above; restart(n,t): n is
+ * its sender, down in the send round, or its receiver, down in the
+ * delivery round) under the bounds of `conf`. */
+bool ldfi_fault_cuts(const struct ldfi_fault *f, const struct ldfi_msg *m,
+		     const struct ldfi_conf *conf);
 
 /* Whether any fault of `fs` loses `m`; returns the fault's index or -1. */
-int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m, int eff);
+int ldfi_faults_cut(const struct ldfi_faults *fs, const struct ldfi_msg *m,
+		    const struct ldfi_conf *conf);
 
 enum ldfi_outcome_kind {
 	LDFI_OUTCOME_HELD = 0,

@@ -64,6 +64,9 @@ enum key {
 	K_HOLDS,
 	K_WINDOW,
 	K_COMMAND,
+	K_RESTARTS,
+	K_DOWNTIME,
+	K_DURABLE,
 	K_NKEYS
 };
 
@@ -97,6 +100,9 @@ static const struct {
     [K_HOLDS] = {"holds", IN(S_CHECK)},
     [K_WINDOW] = {"window", IN(S_STAGE)},
     [K_COMMAND] = {"command", IN(S_STAGE) | IN(S_CHECK)},
+    [K_RESTARTS] = {"restarts", IN(S_EXPLORE)},
+    [K_DOWNTIME] = {"downtime", IN(S_EXPLORE)},
+    [K_DURABLE] = {"durable", IN(S_SOURCE) | IN(S_STAGE) | IN(S_SINK)},
 };
 
 /* Enum values as written in the conf, indexed by the enum. */
@@ -889,6 +895,10 @@ static int set_explore_key(struct parser *p, struct sect *s, int k, const char *
 		return get_int(p, s, k, val, 0, INT_MAX, "eot", &c->eff);
 	case K_CRASHES:
 		return get_int(p, s, k, val, 0, INT_MAX, "(number of nodes)", &c->crashes);
+	case K_RESTARTS:
+		return get_int(p, s, k, val, 0, INT_MAX, "(number of nodes)", &c->restarts);
+	case K_DOWNTIME:
+		return get_int(p, s, k, val, 1, INT_MAX, "eot-1", &c->downtime);
 	case K_MAX_RUNS:
 		if (!(rc = get_num(p, s, k, val, 1, LLONG_MAX, NULL, &v)))
 			c->max_runs = (long long)v;
@@ -945,8 +955,9 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 		s->comp.delivery = (enum ldfi_delivery)v;
 		return rc;
 	case K_DEDUP:
+	case K_DURABLE:
 		rc = get_enum(p, s, k, val, yes_no, NELEMS(yes_no), &v);
-		s->comp.dedup = v == 0;
+		*(k == K_DEDUP ? &s->comp.dedup : &s->comp.durable) = v == 0;
 		return rc;
 	case K_KIND:
 		return set_kind(p, s, val);
@@ -1091,6 +1102,16 @@ static int check_explore(struct parser *p)
 	if (c->crashes > p->n_nodes)
 		return fail(p, s->key_line[K_CRASHES],
 			    "crashes %d exceeds the number of nodes (%d)", c->crashes, p->n_nodes);
+	if (c->restarts > p->n_nodes)
+		return fail(p, s->key_line[K_RESTARTS],
+			    "restarts %d exceeds the number of nodes (%d)", c->restarts,
+			    p->n_nodes);
+	if (c->restarts > 0 && c->downtime > c->eot - 1)
+		return fail(
+		    p, s->key_line[K_DOWNTIME] ? s->key_line[K_DOWNTIME] : s->key_line[K_RESTARTS],
+		    "downtime %d leaves no round to restart in: restart(n,t) needs "
+		    "t+downtime <= eot (eot %d)",
+		    c->downtime, c->eot);
 	return 0;
 }
 
@@ -1548,6 +1569,7 @@ static struct ldfi_conf *conf_new(const char *path)
 	c->strategy = LDFI_STRATEGY_LDFI;
 	c->seed = 1;
 	c->run_timeout = 10;
+	c->downtime = 1;
 	return c;
 }
 
@@ -1800,17 +1822,50 @@ static int check_comp_bounds(const struct ldfi_conf *conf, const char *eot_name,
 	return 0;
 }
 
-int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, char *err,
-			 size_t errlen)
+/* The restart bounds of a new eot (`en` names it) against the conf. */
+static int check_restart_bounds(const struct ldfi_conf *conf, const struct ldfi_bounds *b,
+				const char *en, int eot, char *err, size_t errlen)
 {
-	int neot = eot == -1 ? conf->eot : eot, neff = eff == -1 ? conf->eff : eff;
-	int ncrashes = crashes == -1 ? conf->crashes : crashes;
+	int restarts = b->restarts == -1 ? conf->restarts : b->restarts;
+	int downtime = b->downtime == -1 ? conf->downtime : b->downtime;
+	char rn[16], dn[16];
+
+	bound_name(b->restarts, "restarts", rn, sizeof(rn));
+	bound_name(b->downtime, "downtime", dn, sizeof(dn));
+	if (restarts < 0) {
+		set_err(err, errlen, "%s %d out of range 0..%d", rn, restarts, conf->n_nodes);
+		return LDFI_EINVAL;
+	}
+	if (restarts > conf->n_nodes) {
+		set_err(err, errlen, "%s %d exceeds the number of nodes (%d)", rn, restarts,
+			conf->n_nodes);
+		return LDFI_EINVAL;
+	}
+	if (downtime < 1) {
+		set_err(err, errlen, "%s %d out of range 1..eot-1", dn, downtime);
+		return LDFI_EINVAL;
+	}
+	if (restarts > 0 && downtime > eot - 1) {
+		set_err(err, errlen,
+			"%s %d leaves no round to restart in: restart(n,t) needs t+downtime <= "
+			"eot (%s %d)",
+			dn, downtime, en, eot);
+		return LDFI_EINVAL;
+	}
+	return 0;
+}
+
+int ldfi_conf_set_bounds_ex(struct ldfi_conf *conf, const struct ldfi_bounds *b, char *err,
+			    size_t errlen)
+{
+	int neot = b->eot == -1 ? conf->eot : b->eot, neff = b->eff == -1 ? conf->eff : b->eff;
+	int ncrashes = b->crashes == -1 ? conf->crashes : b->crashes;
 	char en[8], fn[8], cn[12];
 	int rc;
 
-	bound_name(eot, "eot", en, sizeof(en));
-	bound_name(eff, "eff", fn, sizeof(fn));
-	bound_name(crashes, "crashes", cn, sizeof(cn));
+	bound_name(b->eot, "eot", en, sizeof(en));
+	bound_name(b->eff, "eff", fn, sizeof(fn));
+	bound_name(b->crashes, "crashes", cn, sizeof(cn));
 	if (neot < 1 || neot > LDFI_EOT_MAX) {
 		set_err(err, errlen, "%s %d out of range 1..%d", en, neot, LDFI_EOT_MAX);
 		return LDFI_EINVAL;
@@ -1832,13 +1887,34 @@ int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, 
 			conf->n_nodes);
 		return LDFI_EINVAL;
 	}
-	rc = check_comp_bounds(conf, en, neot, err, errlen);
-	if (rc)
+	if ((rc = check_restart_bounds(conf, b, en, neot, err, errlen)) ||
+	    (rc = check_comp_bounds(conf, en, neot, err, errlen)))
 		return rc;
 	conf->eot = neot;
 	conf->eff = neff;
 	conf->crashes = ncrashes;
+	if (b->restarts != -1)
+		conf->restarts = b->restarts;
+	if (b->downtime != -1)
+		conf->downtime = b->downtime;
 	return 0;
+}
+
+int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, char *err,
+			 size_t errlen)
+{
+	struct ldfi_bounds b = {eot, eff, crashes, -1, -1};
+
+	return ldfi_conf_set_bounds_ex(conf, &b, err, errlen);
+}
+
+int ldfi_conf_bounds_text(const struct ldfi_conf *conf, char *buf, size_t len)
+{
+	if (!conf->restarts)
+		return snprintf(buf, len, "eot=%d eff=%d crashes=%d", conf->eot, conf->eff,
+				conf->crashes);
+	return snprintf(buf, len, "eot=%d eff=%d crashes=%d restarts=%d downtime=%d", conf->eot,
+			conf->eff, conf->crashes, conf->restarts, conf->downtime);
 }
 
 const char *ldfi_delivery_name(enum ldfi_delivery d)

@@ -3,6 +3,7 @@
  * checking against a conf's bounds (docs/semantics.md).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +111,10 @@ int ldfi_faults_subset(const struct ldfi_faults *sub, const struct ldfi_faults *
 int ldfi_fault_format(const struct ldfi_conf *conf, const struct ldfi_fault *f, char *buf,
 		      size_t len)
 {
-	if (f->kind == LDFI_FAULT_CRASH)
-		return snprintf(buf, len, "crash(%s,%d)", conf->nodes[f->a].name, f->t);
+	if (f->kind == LDFI_FAULT_CRASH || f->kind == LDFI_FAULT_RESTART)
+		return snprintf(buf, len, "%s(%s,%d)",
+				f->kind == LDFI_FAULT_CRASH ? "crash" : "restart",
+				conf->nodes[f->a].name, f->t);
 	return snprintf(buf, len, "omit(%s,%s,%d)", conf->nodes[f->a].name, conf->nodes[f->b].name,
 			f->t);
 }
@@ -266,18 +269,31 @@ static int parse_round(struct cursor *c, int *t)
 	return 0;
 }
 
+/* crash(NODE,ROUND) or restart(NODE,ROUND), after its name. */
+static int parse_node_fault(struct cursor *c, const struct ldfi_conf *conf, struct ldfi_fault *f,
+			    enum ldfi_fault_kind kind)
+{
+	int rc;
+
+	f->kind = kind;
+	f->b = -1;
+	if ((rc = expect(c, '(')) || (rc = parse_node(c, conf, &f->a)) || (rc = expect(c, ',')) ||
+	    (rc = parse_round(c, &f->t)) || (rc = expect(c, ')')))
+		return rc;
+	return 0;
+}
+
 static int parse_fault(struct cursor *c, const struct ldfi_conf *conf, struct ldfi_fault *f)
 {
 	int rc;
 
 	if (strncmp(c->s + c->pos, "crash", 5) == 0) {
 		c->pos += 5;
-		f->kind = LDFI_FAULT_CRASH;
-		f->b = -1;
-		if ((rc = expect(c, '(')) || (rc = parse_node(c, conf, &f->a)) ||
-		    (rc = expect(c, ',')) || (rc = parse_round(c, &f->t)) || (rc = expect(c, ')')))
-			return rc;
-		return 0;
+		return parse_node_fault(c, conf, f, LDFI_FAULT_CRASH);
+	}
+	if (strncmp(c->s + c->pos, "restart", 7) == 0) {
+		c->pos += 7;
+		return parse_node_fault(c, conf, f, LDFI_FAULT_RESTART);
 	}
 	if (strncmp(c->s + c->pos, "omit", 4) == 0) {
 		c->pos += 4;
@@ -288,7 +304,7 @@ static int parse_fault(struct cursor *c, const struct ldfi_conf *conf, struct ld
 			return rc;
 		return 0;
 	}
-	return fail(c, "expected crash(NODE,ROUND) or omit(FROM,TO,ROUND)");
+	return fail(c, "expected crash(NODE,ROUND), omit(FROM,TO,ROUND) or restart(NODE,ROUND)");
 }
 
 int ldfi_faults_parse(const struct ldfi_conf *conf, const char *text, struct ldfi_faults *out,
@@ -335,46 +351,92 @@ out:
 	return 0;
 }
 
+static int check_omit(const struct ldfi_conf *conf, const struct ldfi_fault *f, const char *text,
+		      char *err, size_t errlen)
+{
+	if (f->a == f->b) {
+		snprintf(err, errlen, "%s: omission needs two different nodes", text);
+		return LDFI_EINVAL;
+	}
+	if (f->t < 1 || f->t >= conf->eff) {
+		snprintf(err, errlen, "%s: omission round must be in 1..eff-1 (eff=%d)", text,
+			 conf->eff);
+		return LDFI_EINVAL;
+	}
+	return 0;
+}
+
+/* The round of a crash is in 1..eot; a restart must leave its node up
+ * again by eot: t + downtime <= eot. */
+static int check_node_round(const struct ldfi_conf *conf, const struct ldfi_fault *f,
+			    const char *text, char *err, size_t errlen)
+{
+	if (f->kind == LDFI_FAULT_CRASH && (f->t < 1 || f->t > conf->eot)) {
+		snprintf(err, errlen, "%s: crash round must be in 1..eot=%d", text, conf->eot);
+		return LDFI_EINVAL;
+	}
+	if (f->kind == LDFI_FAULT_RESTART && (f->t < 1 || f->t + conf->downtime > conf->eot)) {
+		snprintf(err, errlen,
+			 "%s: restart round must be in 1..eot-downtime=%d (eot=%d, downtime=%d)",
+			 text, conf->eot - conf->downtime, conf->eot, conf->downtime);
+		return LDFI_EINVAL;
+	}
+	return 0;
+}
+
+/* At most one crash or restart per node (the set is sorted: a crash comes
+ * before a restart of the same node, but not always right before it). */
+static int check_one_per_node(const struct ldfi_conf *conf, const struct ldfi_faults *fs, int i,
+			      const char *text, char *err, size_t errlen)
+{
+	const struct ldfi_fault *f = &fs->v[i];
+
+	for (int j = 0; j < i; j++) {
+		const struct ldfi_fault *g = &fs->v[j];
+
+		if (g->kind == LDFI_FAULT_OMIT || g->a != f->a)
+			continue;
+		snprintf(err, errlen, "%s: node %s %s", text, conf->nodes[f->a].name,
+			 g->kind != f->kind	       ? "crashes and restarts"
+			 : f->kind == LDFI_FAULT_CRASH ? "crashes twice"
+						       : "restarts twice");
+		return LDFI_EINVAL;
+	}
+	return 0;
+}
+
+/* The crash and restart budgets, for the `n`-th fault of its kind. */
+static int check_budget(const struct ldfi_conf *conf, const struct ldfi_fault *f, int n,
+			const char *text, char *err, size_t errlen)
+{
+	bool crash = f->kind == LDFI_FAULT_CRASH;
+
+	if (n <= (crash ? conf->crashes : conf->restarts))
+		return 0;
+	snprintf(err, errlen, "%s: more than %s=%d %s faults", text, crash ? "crashes" : "restarts",
+		 crash ? conf->crashes : conf->restarts, crash ? "crash" : "restart");
+	return LDFI_EINVAL;
+}
+
 int ldfi_faults_check(const struct ldfi_conf *conf, const struct ldfi_faults *fs, char *err,
 		      size_t errlen)
 {
-	int crashes = 0;
+	int crashes = 0, restarts = 0, rc = 0;
 
-	for (int i = 0; i < fs->n; i++) {
+	for (int i = 0; i < fs->n && !rc; i++) {
 		const struct ldfi_fault *f = &fs->v[i];
 		char buf[300];
+		int n;
 
 		ldfi_fault_format(conf, f, buf, sizeof(buf));
-		if (f->kind == LDFI_FAULT_CRASH) {
-			if (f->t < 1 || f->t > conf->eot) {
-				snprintf(err, errlen, "%s: crash round must be in 1..eot=%d", buf,
-					 conf->eot);
-				return LDFI_EINVAL;
-			}
-			if (i > 0 && fs->v[i - 1].kind == LDFI_FAULT_CRASH &&
-			    fs->v[i - 1].a == f->a) {
-				snprintf(err, errlen, "%s: node %s crashes twice", buf,
-					 conf->nodes[f->a].name);
-				return LDFI_EINVAL;
-			}
-			if (++crashes > conf->crashes) {
-				snprintf(err, errlen, "%s: more than crashes=%d crash faults", buf,
-					 conf->crashes);
-				return LDFI_EINVAL;
-			}
-		} else {
-			if (f->a == f->b) {
-				snprintf(err, errlen, "%s: omission needs two different nodes",
-					 buf);
-				return LDFI_EINVAL;
-			}
-			if (f->t < 1 || f->t >= conf->eff) {
-				snprintf(err, errlen,
-					 "%s: omission round must be in 1..eff-1 (eff=%d)", buf,
-					 conf->eff);
-				return LDFI_EINVAL;
-			}
+		if (f->kind == LDFI_FAULT_OMIT) {
+			rc = check_omit(conf, f, buf, err, errlen);
+			continue;
 		}
+		n = f->kind == LDFI_FAULT_CRASH ? ++crashes : ++restarts;
+		if (!(rc = check_node_round(conf, f, buf, err, errlen)) &&
+		    !(rc = check_one_per_node(conf, fs, i, buf, err, errlen)))
+			rc = check_budget(conf, f, n, buf, err, errlen);
 	}
-	return 0;
+	return rc;
 }

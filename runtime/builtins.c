@@ -1,6 +1,9 @@
 /*
  * builtins.c - the built-in stage kinds: source, relay and sink, written
- * against the public stage API (ldfi/stage.h) that plugins use.
+ * against the public stage API (ldfi/stage.h) that plugins use. Relays and
+ * sinks remember what they received in the runtime's receipts
+ * (ldfi_stage_received), which survive a restart exactly when SPEC §1.1
+ * says: always for a sink, with `durable = yes` for a relay.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,79 +13,17 @@
 #include "ldfi/stage.h"
 #include "runtime/stage.h"
 
-/* State shared by relay and sink: which records this replica has seen.
- * Grows: plugins may name new records during the run. */
-struct seen {
-	unsigned char *bits;
-	size_t n_bytes;
-};
-
-static int seen_init(struct ldfi_stage *st)
+static const struct ldfi_comp *comp_of(const struct ldfi_stage *st)
 {
-	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
-	struct seen *s;
-	int rc;
-
-	/* Relays that forward what they hold get their provenance from receipts. */
-	if ((c->type == LDFI_COMP_SINK ? c->delivery != LDFI_DELIVERY_NONE : c->dedup) &&
-	    (rc = ldfi_stage_track_receipts(st)))
-		return rc;
-	s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return LDFI_ENOMEM;
-	s->n_bytes = (size_t)ldfi_stage_n_records(st) / 8 + 1;
-	s->bits = calloc(s->n_bytes, 1);
-	if (!s->bits) {
-		free(s);
-		return LDFI_ENOMEM;
-	}
-	ldfi_stage_set_data(st, s);
-	return 0;
+	return &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
 }
 
-static void seen_finish(struct ldfi_stage *st)
+/* source: every record, in order, downstream. */
+static int emit_all(struct ldfi_stage *st)
 {
-	struct seen *s = ldfi_stage_data(st);
+	int comp = ldfi_stage_comp(st), first = ldfi_stage_first_record(st, comp);
 
-	if (s)
-		free(s->bits);
-	free(s);
-	ldfi_stage_set_data(st, NULL);
-}
-
-/* Marks `rec` seen; returns whether it was seen before (1, 0), or
- * LDFI_ENOMEM. */
-static int seen_test_and_set(struct seen *s, int rec)
-{
-	unsigned char bit = (unsigned char)(1u << (rec % 8));
-	int was;
-
-	if ((size_t)rec / 8 >= s->n_bytes) {
-		size_t n = 2 * ((size_t)rec / 8 + 1);
-		unsigned char *b = realloc(s->bits, n);
-
-		if (!b)
-			return LDFI_ENOMEM;
-		memset(b + s->n_bytes, 0, n - s->n_bytes);
-		s->bits = b;
-		s->n_bytes = n;
-	}
-	was = (s->bits[rec / 8] & bit) != 0;
-	s->bits[rec / 8] |= bit;
-	return was;
-}
-
-/* source: in its emission round, emits every record, in order, downstream. */
-static int source_on_round(struct ldfi_stage *st, int round)
-{
-	int comp = ldfi_stage_comp(st);
-	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[comp];
-	int first = ldfi_stage_first_record(st, comp);
-
-	if (round != c->at)
-		return 0;
-	for (int i = 0; i < c->n_records; i++) {
+	for (int i = 0; i < comp_of(st)->n_records; i++) {
 		int rc;
 
 		ldfi_stage_emitted(st, first + i);
@@ -92,24 +33,54 @@ static int source_on_round(struct ldfi_stage *st, int round)
 	return 0;
 }
 
+/* source: emits in its emission round. */
+static int source_on_round(struct ldfi_stage *st, int round)
+{
+	return round == comp_of(st)->at ? emit_all(st) : 0;
+}
+
+/* source, back up after a restart: a durable one (a replayable log) emits
+ * now what it would have emitted while down; its unacknowledged sends are
+ * resent by the runtime. A volatile one has forgotten everything. */
+static int source_on_recover(struct ldfi_stage *st, int round, int down_from)
+{
+	const struct ldfi_comp *c = comp_of(st);
+
+	if (!c->durable || c->at < down_from || c->at >= round)
+		return 0;
+	return emit_all(st);
+}
+
 /* Nothing is ever addressed to a source. */
 const struct ldfi_stage_ops ldfi_source_ops = {
     .api_version = LDFI_STAGE_API_VERSION,
     .kind = "source",
     .on_round = source_on_round,
+    .on_recover = source_on_recover,
 };
 
-/* relay: forwards each copy it receives (only the first with dedup). */
+/* Relays that forward what they hold, and sinks that relay or deduplicate,
+ * track their receipts: their memory of what they received. */
+static int receipts_init(struct ldfi_stage *st)
+{
+	const struct ldfi_comp *c = comp_of(st);
+
+	if (c->type == LDFI_COMP_SINK ? c->delivery != LDFI_DELIVERY_NONE || c->dedup : c->dedup)
+		return ldfi_stage_track_receipts(st);
+	return 0;
+}
+
+/* relay: forwards each copy it receives (only the first with dedup, as far
+ * as it remembers: a volatile relay forgets at a restart). */
 static int relay_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
-	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
-	int seen = seen_test_and_set(ldfi_stage_data(st), m->rec);
+	int n;
 
-	if (seen < 0)
-		return seen;
-	if (!c->dedup)
+	if (!comp_of(st)->dedup)
 		return ldfi_stage_send(st, LDFI_HOP_DOWNSTREAM, m->rec);
-	if (seen)
+	if ((n = ldfi_stage_received(st, m->rec)) < 0)
+		return n;
+	if (n > 1)
 		return 0;
 	return ldfi_stage_send_held(st, LDFI_HOP_DOWNSTREAM, m->rec);
 }
@@ -117,8 +88,7 @@ static int relay_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 const struct ldfi_stage_ops ldfi_relay_ops = {
     .api_version = LDFI_STAGE_API_VERSION,
     .kind = "relay",
-    .init = seen_init,
-    .finish = seen_finish,
+    .init = receipts_init,
     .on_message = relay_on_message,
 };
 
@@ -126,17 +96,17 @@ const struct ldfi_stage_ops ldfi_relay_ops = {
  * of a record, relays it to the sink's other replicas if configured. */
 static int sink_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
-	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
-	int seen = seen_test_and_set(ldfi_stage_data(st), m->rec), first = !seen;
+	const struct ldfi_comp *c = comp_of(st);
+	int n = c->delivery != LDFI_DELIVERY_NONE || c->dedup ? ldfi_stage_received(st, m->rec) : 1;
 	int rc;
 
-	if (seen < 0)
-		return seen;
-	if (first || !c->dedup) {
+	if (n < 0)
+		return n;
+	if (n == 1 || !c->dedup) {
 		if ((rc = ldfi_stage_output(st, m->rec)))
 			return rc;
 	}
-	if (first && c->delivery != LDFI_DELIVERY_NONE && c->n_nodes > 1)
+	if (n == 1 && c->delivery != LDFI_DELIVERY_NONE && c->n_nodes > 1)
 		return ldfi_stage_send_held(st, LDFI_HOP_RELAY, m->rec);
 	return 0;
 }
@@ -144,7 +114,6 @@ static int sink_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 const struct ldfi_stage_ops ldfi_sink_ops = {
     .api_version = LDFI_STAGE_API_VERSION,
     .kind = "sink",
-    .init = seen_init,
-    .finish = seen_finish,
+    .init = receipts_init,
     .on_message = sink_on_message,
 };

@@ -59,6 +59,7 @@ enum where {
 	W_ROUND,
 	W_FINISH,
 	W_CHECK,
+	W_RECOVER, /* on_recover */
 	W_SENDING, /* the run is over; the child is writing its answer */
 	W_DONE,	   /* the answer is written: the child only exits */
 };
@@ -123,6 +124,14 @@ static int w_on_round(struct ldfi_stage *st, int round)
 	return rc;
 }
 
+static int w_on_recover(struct ldfi_stage *st, int round, int down_from)
+{
+	int rc = enter(st, W_RECOVER, round)->on_recover(st, round, down_from);
+
+	leave();
+	return rc;
+}
+
 static int w_check(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
 		   struct ldfi_check_result *res)
 {
@@ -157,6 +166,7 @@ static int wrap_plugins(struct ldfi_conf *conf)
 		w->finish = r->finish ? w_finish : NULL;
 		w->on_message = r->on_message ? w_on_message : NULL;
 		w->on_round = r->on_round ? w_on_round : NULL;
+		w->on_recover = r->on_recover ? w_on_recover : NULL;
 		c->plugin = w;
 	}
 	for (int i = 0; i < conf->n_checks; i++) {
@@ -239,6 +249,22 @@ static void put_outs(FILE *f, const struct ldfi_output *v, size_t n)
 	}
 }
 
+static void put_mems(FILE *f, const struct ldfi_memtok *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ldfi_memtok t;
+
+		memset(&t, 0, sizeof(t));
+		t.node = v[i].node;
+		t.from = v[i].from;
+		t.to = v[i].to;
+		t.parents_off = v[i].parents_off;
+		t.n_parents = v[i].n_parents;
+		t.parents_any = v[i].parents_any;
+		put(f, &t, sizeof(t));
+	}
+}
+
 static void write_trace(FILE *f, const struct ldfi_trace *tr)
 {
 	const struct ldfi_conf *conf = tr->conf;
@@ -248,6 +274,9 @@ static void write_trace(FILE *f, const struct ldfi_trace *tr)
 	put_u32(f, (uint32_t)conf->n_nodes);
 	for (int i = 0; i < conf->n_nodes; i++)
 		put_i32(f, tr->crash_round ? tr->crash_round[i] : 0);
+	for (int i = 0; i < conf->n_nodes; i++)
+		put_i32(f, tr->restart_round ? tr->restart_round[i] : 0);
+	put_i32(f, tr->downtime);
 	put_u32(f, (uint32_t)tr->n_recs);
 	for (int i = 0; i < tr->n_recs; i++) {
 		const struct ldfi_record *r = &tr->recs[i];
@@ -265,6 +294,8 @@ static void write_trace(FILE *f, const struct ldfi_trace *tr)
 	put(f, tr->parents, tr->n_parents * sizeof(*tr->parents));
 	put_u64(f, tr->n_outs);
 	put_outs(f, tr->outs, tr->n_outs);
+	put_u64(f, tr->n_mems);
+	put_mems(f, tr->mems, tr->n_mems);
 	put_u32(f, (uint32_t)tr->n_checks);
 	for (int i = 0; i < tr->n_checks; i++) {
 		const struct ldfi_check_result *r = &tr->checks[i];
@@ -343,9 +374,13 @@ static int read_trace(struct reader *rd, struct ldfi_trace *tr)
 	if (get_u32(rd) != (uint32_t)conf->n_nodes)
 		rd->bad = true;
 	tr->crash_round = calloc((size_t)conf->n_nodes + 1, sizeof(int));
-	nomem |= !tr->crash_round;
+	tr->restart_round = calloc((size_t)conf->n_nodes + 1, sizeof(int));
+	nomem |= !tr->crash_round || !tr->restart_round;
 	for (int i = 0; !rd->bad && !nomem && i < conf->n_nodes; i++)
 		get(rd, &tr->crash_round[i], sizeof(int));
+	for (int i = 0; !rd->bad && !nomem && i < conf->n_nodes; i++)
+		get(rd, &tr->restart_round[i], sizeof(int));
+	get(rd, &tr->downtime, sizeof(int));
 	n = get_u32(rd);
 	if (!rd->bad && !nomem && n > (uint32_t)(rd->end - rd->p) / 16)
 		rd->bad = true;
@@ -383,6 +418,9 @@ static int read_trace(struct reader *rd, struct ldfi_trace *tr)
 		k = get_u64(rd);
 		tr->outs = get_array(rd, k, sizeof(*tr->outs), &nomem);
 		tr->n_outs = tr->outs ? (size_t)k : 0;
+		k = get_u64(rd);
+		tr->mems = get_array(rd, k, sizeof(*tr->mems), &nomem);
+		tr->n_mems = tr->mems ? (size_t)k : 0;
 		n = get_u32(rd);
 		if (!rd->bad && n > (uint32_t)(rd->end - rd->p) / 12)
 			rd->bad = true;
@@ -684,6 +722,7 @@ static char *describe(const struct ldfi_conf *conf, const struct progress *p, co
 	case W_INIT:
 	case W_MESSAGE:
 	case W_ROUND:
+	case W_RECOVER:
 	case W_FINISH:
 		if (comp >= 0 && comp < conf->n_comps && node >= 0 && node < conf->n_nodes)
 			snprintf(who, sizeof(who),
@@ -693,6 +732,8 @@ static char *describe(const struct ldfi_conf *conf, const struct progress *p, co
 			snprintf(when, sizeof(when), " in init");
 		else if (where == W_FINISH)
 			snprintf(when, sizeof(when), " in finish");
+		else if (where == W_RECOVER)
+			snprintf(when, sizeof(when), " in on_recover, round %d", round);
 		else
 			snprintf(when, sizeof(when), " in round %d", round);
 		break;

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,19 @@ static int resolve(const struct ldfi_conf *conf, int line, const char *what, con
 	return 0;
 }
 
+/* The ops of a stage built for an older API version: a full table (this
+ * version's layout) with the fields that version has copied from `ops` and
+ * the newer ones NULL; reading past the old table would be undefined. Kept
+ * for the life of the process, like the libraries. NULL on ENOMEM. */
+static const struct ldfi_stage_ops *upgrade_ops(const struct ldfi_stage_ops *ops)
+{
+	struct ldfi_stage_ops *full = calloc(1, sizeof(*full));
+
+	if (full) /* version 1 ends before on_recover */
+		memcpy(full, ops, offsetof(struct ldfi_stage_ops, on_recover));
+	return full;
+}
+
 int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen)
 {
 	char what[300];
@@ -128,14 +142,17 @@ int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen)
 		if ((rc = resolve(conf, c->line, what, c->library, c->symbol, &sym, err, errlen)))
 			return rc;
 		ops = sym;
-		if (ops->api_version != LDFI_STAGE_API_VERSION) {
+		if (ops->api_version < LDFI_STAGE_API_OLDEST ||
+		    ops->api_version > LDFI_STAGE_API_VERSION) {
 			snprintf(err, errlen,
 				 "%s:%d: stage '%s': '%s' in '%s' is built for stage API version "
-				 "%d; this ldfi has version %d (rebuild the plugin)",
+				 "%d; this ldfi loads versions %d to %d (rebuild the plugin)",
 				 conf->path, c->line, c->name, c->symbol, c->library,
-				 ops->api_version, LDFI_STAGE_API_VERSION);
+				 ops->api_version, LDFI_STAGE_API_OLDEST, LDFI_STAGE_API_VERSION);
 			return LDFI_EINVAL;
 		}
+		if (ops->api_version < LDFI_STAGE_API_VERSION && !(ops = upgrade_ops(ops)))
+			return LDFI_ENOMEM;
 		c->plugin = ops;
 	}
 	for (int i = 0; i < conf->n_checks; i++) {

@@ -6,8 +6,13 @@
  * stage, send sequence), then runs each of its replicas' per-round step:
  * retransmissions of pending repeat/ack sends, then the stage's own step.
  * A message's fate is decided when it is sent: omitted by an omit fault,
- * lost to a receiver that has crashed by the delivery round, or never
- * delivered when sent in round eot.
+ * lost to a receiver that has crashed by the delivery round or is down
+ * (restarted) in it, or never delivered when sent in round eot.
+ *
+ * A restarted node skips its down rounds; in its recovery round it gets
+ * back only its durable state (recover_node) before it receives. With
+ * restarts in the conf, derivations through memory a restart would lose
+ * go through memory tokens (struct ldfi_memtok, mem_token).
  */
 #include <assert.h>
 #include <stdarg.h>
@@ -29,13 +34,19 @@
 struct pend {
 	int32_t src, dst; /* replica indices */
 	int32_t rec;
-	int32_t start; /* round of the first send */
-	int32_t next;  /* next pend with the same (src, dst, rec), or -1 */
+	/* Round the schedule counts from: the first send, or the recovery
+	 * round after a restart (the retry timer is re-armed). */
+	int32_t start;
+	int32_t next; /* next pend with the same (src, dst, rec), or -1 */
 	uint32_t parents_off, n_parents;
 	uint8_t policy;
 	uint8_t settled;
-	uint8_t held; /* resends take their parents from the replica's receipts */
-	uint8_t cond; /* the first send was conditional (SEND_COND) */
+	uint8_t held;	     /* resends take their parents from the replica's receipts */
+	uint8_t cond;	     /* the first send was conditional (SEND_COND) */
+	uint8_t durable;     /* survives a restart of its node */
+	uint8_t recover_due; /* resend once in this recovery round */
+	int32_t dround;	     /* round it became durable (its first send, or a
+			      * checkpoint); INT32_MAX: volatile */
 };
 
 /* Flags of a send: how its parents combine and whether it is conditional. */
@@ -49,10 +60,11 @@ struct ivec {
 	int n, cap;
 };
 
-/* Copies of one record a replica received, and the last parent slice made
- * of them (reused while no copy arrives). */
+/* Copies of one record a replica received (with their delivery rounds),
+ * and the last parent slice made of them (reused while no copy arrives). */
 struct receipts {
 	uint32_t *ids;
+	int32_t *round;
 	int n, cap;
 	uint32_t off;
 	int n_pushed;
@@ -66,9 +78,14 @@ struct kv {
 	uint32_t off, n; /* a slice of tr->parents */
 	uint8_t cond;
 	uint8_t changed; /* its value was ever replaced by a different one */
+	int32_t wround;	 /* round of the last write */
+	int32_t dround;	 /* round it became durable; INT32_MAX: volatile */
+	uint32_t tok;	 /* the memory token readers of round tok_round got */
+	int32_t tok_round;
 };
 
-/* Per replica: receipts, state, pending sends still active, and outputs. */
+/* Per replica: receipts, state, pending sends still active, outputs, and
+ * what survives a restart (docs/semantics.md, Restarts). */
 struct replica {
 	struct receipts *rcpt; /* per record, when the stage tracks receipts */
 	int n_rcpt;
@@ -77,6 +94,11 @@ struct replica {
 	struct ivec active;
 	struct ldfi_output *outs;
 	int n_outs, cap_outs;
+	uint8_t dur_kv, dur_pend, dur_rcpt; /* durable state entries, sends, receipts */
+	int32_t ckpt; /* round of the last ldfi_stage_checkpoint: receipts of copies
+		       * received by then are durable; 0: none */
+	void *saved;  /* ldfi_stage_save: always durable */
+	size_t n_saved;
 };
 
 /* (src, dst, rec) -> first pend of that key; open addressing. */
@@ -105,6 +127,7 @@ struct ldfi_rt {
 	uint32_t *cause;	 /* parents of what the current handler sends */
 	int n_cause, cap_cause;
 	uint8_t cause_cond;	   /* the handler read a state entry that was absent */
+	uint8_t cond_base;	   /* 1 in on_recover: all it does is conditional */
 	int cause_base;		   /* 1 while a message is handled: cause[0] is it */
 	struct ldfi_recindex recs; /* tr->recs by name */
 	uint32_t *deliv;	   /* message indices being delivered this round */
@@ -112,6 +135,12 @@ struct ldfi_rt {
 	int node; /* ldfi_rt_node_open: the one node this runtime runs */
 	char *failure;	 /* ldfi_stage_fail: why the run failed */
 	uint64_t serial; /* which runtime of this process (ldfi_rt_serial) */
+	/* Restarts: rounds a restart can start in (1..rrounds; 0 when the
+	 * conf allows none), and room for tokens and slices built of them. */
+	int rrounds;
+	size_t cap_mems;
+	uint32_t *scratch;
+	size_t cap_scratch;
 };
 
 uint64_t ldfi_rt_serial(const struct ldfi_rt *rt)
@@ -199,6 +228,33 @@ static int push_parents(struct ldfi_rt *rt, const uint32_t *ids, int n, uint32_t
 	return 0;
 }
 
+/* --- memory a restart loses --- */
+
+/* Whether what a node kept in memory from round `from` to round `to` can be
+ * lost by a restart of the bounds: restart(n,t) with from < t <= to. */
+static bool can_lose(const struct ldfi_rt *rt, int from, int to)
+{
+	return from < (to < rt->rrounds ? to : rt->rrounds);
+}
+
+/* A memory token (trace.h): node `node` kept the parent slice (off, n) of
+ * tr->parents, all of it or (any) any one, from round `from` to `to`. Its
+ * id in *id. Returns 0, LDFI_ENOMEM or LDFI_ELIMIT (tokens count as
+ * messages towards LDFI_MAX_MESSAGES). */
+static int mem_token(struct ldfi_rt *rt, int node, int from, int to, uint32_t off, uint32_t n,
+		     bool any, uint32_t *id)
+{
+	struct ldfi_trace *tr = rt->tr;
+
+	if (tr->n_msgs + tr->n_mems >= LDFI_MAX_MESSAGES)
+		return LDFI_ELIMIT;
+	if (ldfi_grow(&tr->mems, &rt->cap_mems, tr->n_mems + 1, sizeof(*tr->mems), 64))
+		return LDFI_ENOMEM;
+	tr->mems[tr->n_mems] = (struct ldfi_memtok){node, from, to, off, n, any};
+	*id = LDFI_MEM_ID(tr->n_mems++);
+	return 0;
+}
+
 static int crashed_by(const struct ldfi_rt *rt, int node, int round)
 {
 	int c = rt->tr->crash_round[node];
@@ -235,7 +291,36 @@ void ldfi_rt_fate(const struct ldfi_trace *tr, const unsigned char *omit, struct
 
 		m->fate = LDFI_FATE_CRASHED;
 		m->fault = fault_index(tr, f);
+	} else if (ldfi_trace_down(tr, m->dst_node, t + 1)) {
+		struct ldfi_fault f = {LDFI_FAULT_RESTART, m->dst_node, -1,
+				       tr->restart_round[m->dst_node]};
+
+		m->fate = LDFI_FATE_DOWN;
+		m->fault = fault_index(tr, f);
 	}
+}
+
+void ldfi_rt_node_faults(struct ldfi_trace *tr)
+{
+	for (int i = 0; i < tr->faults.n; i++) {
+		const struct ldfi_fault *f = &tr->faults.v[i];
+
+		if (f->kind == LDFI_FAULT_CRASH)
+			tr->crash_round[f->a] = f->t;
+		else if (f->kind == LDFI_FAULT_RESTART)
+			tr->restart_round[f->a] = f->t;
+	}
+}
+
+bool ldfi_rt_emitted(const struct ldfi_trace *tr, int comp)
+{
+	const struct ldfi_comp *src = &tr->conf->comps[comp];
+	int node = src->nodes[0], crash = tr->crash_round[node];
+
+	if (crash && crash <= src->at)
+		return false;
+	/* Down in its round: a durable source emits when it is back up. */
+	return !ldfi_trace_down(tr, node, src->at) || src->durable;
 }
 
 unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr)
@@ -246,12 +331,11 @@ unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr)
 
 	if (!omit)
 		return NULL;
+	ldfi_rt_node_faults(tr);
 	for (int i = 0; i < tr->faults.n; i++) {
 		const struct ldfi_fault *f = &tr->faults.v[i];
 
-		if (f->kind == LDFI_FAULT_CRASH)
-			tr->crash_round[f->a] = f->t;
-		else if (f->t < conf->eff)
+		if (f->kind == LDFI_FAULT_OMIT && f->t < conf->eff)
 			omit[((size_t)f->t * n + (size_t)f->a) * n + (size_t)f->b] = 1;
 	}
 	return omit;
@@ -370,8 +454,11 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 
 	if (ldfi_grow(&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend), 16))
 		return LDFI_ENOMEM;
-	rt->pend[p] = (struct pend){src,       dst,    rec, rt->round, -1,  parents_off,
-				    n_parents, policy, 0,   held,      cond};
+	rt->pend[p] = (struct pend){src,       dst,    rec, rt->round, -1,   parents_off,
+				    n_parents, policy, 0,   held,      cond, rt->rep[src].dur_pend,
+				    0,	       INT32_MAX};
+	if (rt->pend[p].durable)
+		rt->pend[p].dround = rt->round;
 	rt->n_pend++;
 	if ((rc = ivec_push(&rt->rep[src].active, p)))
 		return rc;
@@ -424,6 +511,48 @@ static int receipts_reserve(struct ldfi_rt *rt, int s, int rec)
 	return 0;
 }
 
+/* The last round of the volatile span of a copy replica `s` received in
+ * round `w`, as read now: a checkpoint since made it durable then. */
+static int rcpt_to(const struct ldfi_rt *rt, int s, int w)
+{
+	int c = rt->rep[s].ckpt;
+
+	return w <= c && c < rt->round ? c : rt->round;
+}
+
+/* The receipts of replica `s`, each a memory token over the rounds since it
+ * arrived (to a checkpoint that covered it) when a restart could lose it
+ * (volatile receipts only), as a new slice of tr->parents. */
+static int receipts_tokens(struct ldfi_rt *rt, int s, const struct receipts *r, uint32_t *off)
+{
+	int rc = 0;
+
+	if (ldfi_grow(&rt->scratch, &rt->cap_scratch, (size_t)r->n + 1, sizeof(*rt->scratch), 16))
+		return LDFI_ENOMEM;
+	for (int i = 0; i < r->n && !rc; i++) {
+		uint32_t one;
+		int to = rcpt_to(rt, s, r->round[i]);
+
+		rt->scratch[i] = r->ids[i];
+		if (can_lose(rt, r->round[i], to) &&
+		    !(rc = push_parents(rt, &r->ids[i], 1, &one)))
+			rc = mem_token(rt, rt->st[s].node, r->round[i], to, one, 1, false,
+				       &rt->scratch[i]);
+	}
+	return rc ? rc : push_parents(rt, rt->scratch, r->n, off);
+}
+
+/* Whether a receipt of `r` needs a token now (see receipts_tokens). */
+static bool receipts_lose(const struct ldfi_rt *rt, int s, const struct receipts *r)
+{
+	if (rt->rep[s].dur_rcpt)
+		return false;
+	for (int i = 0; i < r->n; i++)
+		if (can_lose(rt, r->round[i], rcpt_to(rt, s, r->round[i])))
+			return true;
+	return false;
+}
+
 /* The parent slice "any copy of `rec` replica `s` received so far". */
 static int receipts_slice(struct ldfi_rt *rt, int s, int rec, uint32_t *off, uint32_t *n)
 {
@@ -433,15 +562,23 @@ static int receipts_slice(struct ldfi_rt *rt, int s, int rec, uint32_t *off, uin
 	if ((rc = receipts_reserve(rt, s, rec)))
 		return rc;
 	r = &rt->rep[s].rcpt[rec];
-
+	*n = (uint32_t)r->n;
+	if (receipts_lose(rt, s, r))
+		return receipts_tokens(rt, s, r, off);
 	if (r->n_pushed != r->n) {
 		if ((rc = push_parents(rt, r->ids, r->n, &r->off)))
 			return rc;
 		r->n_pushed = r->n;
 	}
 	*off = r->off;
-	*n = (uint32_t)r->n;
 	return 0;
+}
+
+/* Sends are refused in init when the conf allows restarts: init runs again
+ * at every recovery (ldfi/stage.h). */
+static bool sending_in_init(const struct ldfi_rt *rt)
+{
+	return rt->round == 0 && rt->conf->restarts > 0;
 }
 
 static int send_to_hop(struct ldfi_stage *st, enum ldfi_hop hop, int rec, bool held)
@@ -455,7 +592,7 @@ static int send_to_hop(struct ldfi_stage *st, enum ldfi_hop hop, int rec, bool h
 
 	if (target < 0 || (hop == LDFI_HOP_RELAY && c->type != LDFI_COMP_SINK) ||
 	    (hop != LDFI_HOP_RELAY && hop != LDFI_HOP_DOWNSTREAM) || rec < 0 ||
-	    rec >= rt->tr->n_recs)
+	    rec >= rt->tr->n_recs || sending_in_init(rt))
 		return LDFI_EINVAL;
 	tc = &rt->conf->comps[target];
 	if (held)
@@ -492,6 +629,38 @@ int ldfi_stage_track_receipts(struct ldfi_stage *st)
 	return receipts_reserve(st->rt, st->index, st->rt->tr->n_recs);
 }
 
+int ldfi_stage_received(const struct ldfi_stage *st, int rec)
+{
+	const struct replica *r = &st->rt->rep[st->index];
+
+	if (!r->rcpt || rec < 0 || rec >= st->rt->tr->n_recs)
+		return LDFI_EINVAL;
+	return rec < r->n_rcpt ? r->rcpt[rec].n : 0;
+}
+
+int ldfi_stage_save(struct ldfi_stage *st, const void *data, size_t len)
+{
+	struct replica *r = &st->rt->rep[st->index];
+	void *p = len ? malloc(len) : NULL;
+
+	if (len && !p)
+		return LDFI_ENOMEM;
+	if (len)
+		memcpy(p, data, len);
+	free(r->saved);
+	r->saved = p;
+	r->n_saved = len;
+	return 0;
+}
+
+const void *ldfi_stage_saved(const struct ldfi_stage *st, size_t *len)
+{
+	const struct replica *r = &st->rt->rep[st->index];
+
+	*len = r->n_saved;
+	return r->saved;
+}
+
 int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec)
 {
 	struct ldfi_rt *rt = st->rt;
@@ -500,7 +669,8 @@ int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec)
 	int dst, rc;
 
 	if (comp < 0 || comp >= conf->n_comps || node < 0 || node >= conf->n_nodes || rec < 0 ||
-	    rec >= rt->tr->n_recs || conf->comps[comp].type == LDFI_COMP_SOURCE)
+	    rec >= rt->tr->n_recs || conf->comps[comp].type == LDFI_COMP_SOURCE ||
+	    sending_in_init(rt))
 		return LDFI_EINVAL;
 	if ((dst = rt->st_of[comp * conf->n_nodes + node]) < 0)
 		return LDFI_EINVAL;
@@ -522,12 +692,17 @@ static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
 	if (r->n == r->cap) {
 		int cap = r->cap ? 2 * r->cap : 4;
 		uint32_t *p = realloc(r->ids, (size_t)cap * sizeof(*p));
+		int32_t *q;
 
 		if (!p)
 			return LDFI_ENOMEM;
 		r->ids = p;
+		if (!(q = realloc(r->round, (size_t)cap * sizeof(*q))))
+			return LDFI_ENOMEM;
+		r->round = q;
 		r->cap = cap;
 	}
+	r->round[r->n] = rt->round;
 	r->ids[r->n++] = m->id;
 	return 0;
 }
@@ -593,6 +768,48 @@ static int deliver(struct ldfi_rt *rt, struct ldfi_msg m)
 	return rc;
 }
 
+/* The parents of a retransmission of `pd` by replica `s` in this round,
+ * (*off, *n) on entry: a memory token over them instead when a restart of
+ * the bounds could lose the pending send (volatile) or re-time it (durable
+ * under ack: the recovery resends at once and re-arms the retry timer), so
+ * that this very copy would not be sent (docs/lineage.md, Restarts). */
+static int resend_parents(struct ldfi_rt *rt, int s, const struct pend *pd, uint32_t *off,
+			  uint32_t *n, int *flags)
+{
+	int re = rt->conf->comps[rt->st[s].comp].retry_every;
+	uint32_t id;
+	int rc;
+
+	/* Volatile until dround (a checkpoint, or never): lost by a restart
+	 * before then. Durable under ack every 2 rounds or more: re-timed by
+	 * any restart since the schedule started. */
+	int to = pd->policy == LDFI_DELIVERY_ACK && re > 1 ? rt->round
+		 : pd->dround < rt->round		  ? pd->dround
+							  : rt->round;
+
+	if (!can_lose(rt, pd->start, to))
+		return 0;
+	if ((rc = mem_token(rt, rt->st[s].node, pd->start, to, *off, *n,
+			    (*flags & SEND_ANY) != 0, &id)) ||
+	    (rc = push_parents(rt, &id, 1, off)))
+		return rc;
+	*n = 1;
+	*flags &= ~SEND_ANY;
+	return 0;
+}
+
+/* Whether pending send `pd` of replica `s` is resent this round: in the
+ * recovery round of a restart once, else as its policy says from `start`. */
+static bool resend_due(const struct ldfi_rt *rt, int s, const struct pend *pd)
+{
+	if (pd->recover_due)
+		return true;
+	if (rt->round <= pd->start)
+		return false;
+	return pd->policy == LDFI_DELIVERY_REPEAT ||
+	       (rt->round - pd->start) % rt->conf->comps[rt->st[s].comp].retry_every == 0;
+}
+
 /* Retransmit the pending sends of replica `s` that are due this round. */
 static int retransmit(struct ldfi_rt *rt, int s)
 {
@@ -602,24 +819,23 @@ static int retransmit(struct ldfi_rt *rt, int s)
 	for (int i = 0; i < a->n; i++) {
 		int32_t p = a->v[i];
 		struct pend pd = rt->pend[p];
-		int due;
+		/* An ack-policy resend exists only because no ack came yet. */
+		int flags = (pd.held ? SEND_ANY : 0) |
+			    (pd.policy == LDFI_DELIVERY_ACK || pd.cond ? SEND_COND : 0);
 
 		if (pd.settled)
 			continue;
 		a->v[kept++] = p;
-		if (rc || rt->round <= pd.start)
+		if (rc || !resend_due(rt, s, &pd))
 			continue;
-		due = pd.policy == LDFI_DELIVERY_REPEAT ||
-		      (rt->round - pd.start) % rt->conf->comps[rt->st[s].comp].retry_every == 0;
-		if (due && pd.held)
+		rt->pend[p].recover_due = 0;
+		if (pd.held)
 			rc = receipts_slice(rt, s, pd.rec, &pd.parents_off, &pd.n_parents);
-		/* An ack-policy resend exists only because no ack came yet. */
-		if (due && !rc)
-			rc = send_raw(
-			    rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy, pd.parents_off,
-			    pd.n_parents,
-			    (pd.held ? SEND_ANY : 0) |
-				(pd.policy == LDFI_DELIVERY_ACK || pd.cond ? SEND_COND : 0));
+		if (!rc)
+			rc = resend_parents(rt, s, &pd, &pd.parents_off, &pd.n_parents, &flags);
+		if (!rc)
+			rc = send_raw(rt, s, pd.dst, LDFI_MSG_DATA, pd.rec, pd.policy,
+				      pd.parents_off, pd.n_parents, flags);
 	}
 	a->n = kept;
 	return rc;
@@ -680,6 +896,16 @@ static int step_node(struct ldfi_rt *rt, int node)
 	return 0;
 }
 
+static int recover_node(struct ldfi_rt *rt, int node);
+
+/* Whether `node` comes back up this round after a restart. */
+static bool recovers(const struct ldfi_rt *rt, int node)
+{
+	int t = rt->tr->restart_round[node];
+
+	return t && rt->round == t + rt->tr->downtime;
+}
+
 static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
 {
 	const struct ldfi_conf *conf = rt->conf;
@@ -691,11 +917,13 @@ static int run_round(struct ldfi_rt *rt, size_t from, size_t to)
 	if (ldfi_rt_stop_requested())
 		return LDFI_ESTOPPED;
 	for (int node = 0; node < conf->n_nodes; node++) {
-		if (crashed_by(rt, node, rt->round)) {
+		if (crashed_by(rt, node, rt->round) || ldfi_trace_down(rt->tr, node, rt->round)) {
 			while (k < n && rt->tr->msgs[rt->deliv[k]].dst_node == node)
 				k++;
 			continue;
 		}
+		if (recovers(rt, node) && (rc = recover_node(rt, node)))
+			return rc;
 		for (; k < n && rt->tr->msgs[rt->deliv[k]].dst_node == node; k++)
 			if ((rc = deliver(rt, rt->tr->msgs[rt->deliv[k]])))
 				return rc;
@@ -776,6 +1004,38 @@ static int kv_grow(struct replica *r)
 	return 0;
 }
 
+int ldfi_stage_put_durable(struct ldfi_stage *st, const char *key, int64_t value)
+{
+	int rc = ldfi_stage_put(st, key, value);
+	struct kv *e;
+
+	if (rc)
+		return rc;
+	e = kv_find(&st->rt->rep[st->index], key);
+	e->dround = e->wround;
+	return 0;
+}
+
+int ldfi_stage_checkpoint(struct ldfi_stage *st)
+{
+	struct ldfi_rt *rt = st->rt;
+	struct replica *r = &rt->rep[st->index];
+
+	for (size_t i = 0; i < r->cap_kv; i++)
+		if (r->kv[i].key && r->kv[i].dround == INT32_MAX)
+			r->kv[i].dround = rt->round;
+	for (int i = 0; i < r->active.n; i++) {
+		struct pend *pd = &rt->pend[r->active.v[i]];
+
+		if (!pd->settled && !pd->durable) {
+			pd->durable = 1;
+			pd->dround = rt->round;
+		}
+	}
+	r->ckpt = rt->round;
+	return 0;
+}
+
 int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value)
 {
 	struct ldfi_rt *rt = st->rt;
@@ -807,6 +1067,11 @@ int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value)
 	e->off = off;
 	e->n = (uint32_t)rt->n_cause;
 	e->cond = e->changed | rt->cause_cond;
+	/* Written in init, an entry is durable by construction: init runs
+	 * again at every recovery. */
+	e->wround = rt->round;
+	e->dround = r->dur_kv || rt->round == 0 ? rt->round : INT32_MAX;
+	e->tok_round = -1;
 	return 0;
 }
 
@@ -832,7 +1097,29 @@ static int cause_add(struct ldfi_rt *rt, uint32_t id)
 void ldfi_stage_forget_reads(struct ldfi_stage *st)
 {
 	st->rt->n_cause = st->rt->cause_base;
-	st->rt->cause_cond = 0;
+	st->rt->cause_cond = st->rt->cond_base;
+}
+
+/* Add what entry `e` of replica `s` derives from to the cause: through a
+ * memory token when a restart could have lost it between its write and
+ * this read (from its write to the round it became durable). */
+static int cause_add_entry(struct ldfi_rt *rt, int s, struct kv *e)
+{
+	int to = e->dround < rt->round ? e->dround : rt->round, rc;
+
+	if (!can_lose(rt, e->wround, to)) {
+		for (uint32_t i = 0; i < e->n; i++)
+			if ((rc = cause_add(rt, rt->tr->parents[e->off + i])))
+				return rc;
+		return 0;
+	}
+	if (e->tok_round != rt->round) {
+		if ((rc = mem_token(rt, rt->st[s].node, e->wround, to, e->off, e->n, false,
+				    &e->tok)))
+			return rc;
+		e->tok_round = rt->round;
+	}
+	return cause_add(rt, e->tok);
 }
 
 int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value)
@@ -849,9 +1136,8 @@ int ldfi_stage_get(struct ldfi_stage *st, const char *key, int64_t *value)
 		rt->cause_cond = 1; /* what follows depends on an absence */
 		return 0;
 	}
-	for (uint32_t i = 0; i < e->n; i++)
-		if ((rc = cause_add(rt, rt->tr->parents[e->off + i])))
-			return rc;
+	if ((rc = cause_add_entry(rt, st->index, e)))
+		return rc;
 	rt->cause_cond |= e->cond;
 	if (value)
 		*value = e->value;
@@ -904,6 +1190,122 @@ int ldfi_stage_fail(struct ldfi_stage *st, const char *fmt, ...)
 	return LDFI_ESUT;
 }
 
+/* --- recovery after a restart (docs/semantics.md, Restarts) --- */
+
+/* Put entry `e` into the table of `r` over any entry of its key, taking its
+ * key string (left to the caller on error). */
+static int kv_restore(struct replica *r, struct kv *e)
+{
+	struct kv *slot;
+	int rc;
+
+	if (2 * (r->n_kv + 1) > r->cap_kv && (rc = kv_grow(r)))
+		return rc;
+	slot = kv_find(r, e->key);
+	if (slot->key)
+		free(slot->key);
+	else
+		r->n_kv++;
+	*slot = *e;
+	e->key = NULL;
+	return 0;
+}
+
+/* Replica `s` starts afresh: finish, then init (in round 0, as at the start)
+ * with an empty state table, then its durable entries of `old` put back
+ * over what init stored; the others are lost. */
+static int reinit_replica(struct ldfi_rt *rt, int s)
+{
+	struct ldfi_stage *st = &rt->st[s];
+	struct replica *r = &rt->rep[s];
+	struct kv *old = r->kv;
+	size_t cap = r->cap_kv;
+	int round = rt->round, rc = 0;
+
+	r->kv = NULL;
+	r->cap_kv = r->n_kv = 0;
+	if (st->ops->finish)
+		st->ops->finish(st);
+	st->data = NULL;
+	rt->round = 0;
+	if (st->ops->init)
+		rc = st->ops->init(st);
+	rt->round = round;
+	for (size_t i = 0; i < cap; i++) {
+		if (old[i].key && !rc && old[i].dround != INT32_MAX)
+			rc = kv_restore(r, &old[i]);
+		free(old[i].key);
+	}
+	free(old);
+	return rc;
+}
+
+/* What replica `s` loses besides its state entries: volatile pending sends
+ * stop (an ack that comes later settles nothing); durable ones are resent
+ * once in this round, their retry timer re-armed; volatile receipts are
+ * forgotten. */
+static void drop_volatile(struct ldfi_rt *rt, int s)
+{
+	struct replica *r = &rt->rep[s];
+
+	for (int i = 0; i < r->active.n; i++) {
+		struct pend *pd = &rt->pend[r->active.v[i]];
+
+		if (pd->settled)
+			continue;
+		if (!pd->durable) {
+			pd->settled = 1;
+		} else {
+			pd->start = rt->round;
+			pd->recover_due = 1;
+		}
+	}
+	if (r->dur_rcpt)
+		return;
+	for (int i = 0; i < r->n_rcpt; i++) {
+		struct receipts *q = &r->rcpt[i];
+		int kept = 0;
+
+		/* Copies a checkpoint covered stay (they arrived in order). */
+		for (int k = 0; k < q->n; k++)
+			if (q->round[k] <= r->ckpt) {
+				q->ids[kept] = q->ids[k];
+				q->round[kept++] = q->round[k];
+			}
+		q->n = kept;
+		q->n_pushed = 0;
+	}
+}
+
+/* The recovery of `node` at the start of this round, before it receives:
+ * each replica keeps only its durable state and starts afresh, then each
+ * is told (on_recover), its cause conditional: what it does exists only
+ * because of the restart. */
+static int recover_node(struct ldfi_rt *rt, int node)
+{
+	int down_from = rt->tr->restart_round[node], rc;
+
+	for (int i = rt->node_st_off[node]; i < rt->node_st_off[node + 1]; i++) {
+		drop_volatile(rt, rt->node_st[i]);
+		if ((rc = reinit_replica(rt, rt->node_st[i])))
+			return rc;
+	}
+	for (int i = rt->node_st_off[node]; i < rt->node_st_off[node + 1]; i++) {
+		struct ldfi_stage *st = &rt->st[rt->node_st[i]];
+
+		if (!st->ops->on_recover)
+			continue;
+		rt->n_cause = rt->cause_base = 0;
+		rt->cause_cond = rt->cond_base = 1;
+		rc = st->ops->on_recover(st, rt->round, down_from);
+		rt->n_cause = 0;
+		rt->cause_cond = rt->cond_base = 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int index_records(struct ldfi_rt *rt)
 {
 	const struct ldfi_conf *conf = rt->conf;
@@ -915,6 +1317,18 @@ static int index_records(struct ldfi_rt *rt)
 			n += conf->comps[c].n_records;
 	}
 	return 0;
+}
+
+/* What a replica of component `c` keeps across a restart (SPEC §1.1): a
+ * source its pending sends when durable; a relay, window-count or plugin
+ * stage its state entries, pending sends and receipts when durable; a sink
+ * its receipts always (with what it holds) and its relay sends when
+ * durable. */
+static void set_durability(struct replica *r, const struct ldfi_comp *c)
+{
+	r->dur_pend = c->durable;
+	r->dur_kv = c->type == LDFI_COMP_STAGE && c->durable;
+	r->dur_rcpt = c->type == LDFI_COMP_SINK || r->dur_kv;
 }
 
 static int setup_replicas(struct ldfi_rt *rt)
@@ -944,6 +1358,7 @@ static int setup_replicas(struct ldfi_rt *rt)
 
 			*st = (struct ldfi_stage){rt,	    ops, c, conf->comps[c].nodes[i],
 						  rt->n_st, NULL};
+			set_durability(&rt->rep[rt->n_st], &conf->comps[c]);
 			rt->st_of[c * conf->n_nodes + st->node] = rt->n_st;
 			rt->node_st_off[st->node + 1]++;
 			/* Counted before init: finish runs even if init fails midway. */
@@ -999,8 +1414,11 @@ static void rt_finish(struct ldfi_rt *rt)
 			rt->st[s].ops->finish(&rt->st[s]);
 		free(rt->rep[s].active.v);
 		free(rt->rep[s].outs);
-		for (int r = 0; r < rt->rep[s].n_rcpt; r++)
+		for (int r = 0; r < rt->rep[s].n_rcpt; r++) {
 			free(rt->rep[s].rcpt[r].ids);
+			free(rt->rep[s].rcpt[r].round);
+		}
+		free(rt->rep[s].saved);
 		free(rt->rep[s].rcpt);
 		for (size_t i = 0; i < rt->rep[s].cap_kv; i++)
 			free(rt->rep[s].kv[i].key);
@@ -1020,6 +1438,7 @@ static void rt_finish(struct ldfi_rt *rt)
 	free(rt->deliv);
 	free(rt->failure);
 	rt->failure = NULL;
+	free(rt->scratch);
 }
 
 /* Everything before round 1: trace, faults, records, every replica's init. */
@@ -1032,6 +1451,7 @@ static int rt_setup(struct ldfi_rt *rt, const struct ldfi_faults *faults)
 	rt->rec_first = calloc((size_t)rt->conf->n_comps, sizeof(int));
 	rt->cause = malloc(sizeof(*rt->cause));
 	rt->cap_cause = 1;
+	rt->rrounds = rt->conf->restarts > 0 ? rt->conf->eot - rt->conf->downtime : 0;
 	if (!rt->rec_first || !rt->cause)
 		return LDFI_ENOMEM;
 	if ((rc = ldfi_trace_init(rt->tr, rt->conf)) || (rc = setup_faults(rt, faults)) ||
@@ -1329,16 +1749,9 @@ int ldfi_rt_failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *f
 		ldfi_trace_destroy(tr);
 		return rc;
 	}
-	for (int i = 0; i < faults->n; i++)
-		if (faults->v[i].kind == LDFI_FAULT_CRASH)
-			tr->crash_round[faults->v[i].a] = faults->v[i].t;
-	/* A record is emitted when its source's node is alive in the emission round. */
-	for (int r = 0; r < tr->n_recs; r++) {
-		const struct ldfi_comp *src = &conf->comps[tr->recs[r].source];
-		int crash = tr->crash_round[src->nodes[0]];
-
-		tr->recs[r].emitted = crash == 0 || crash > src->at;
-	}
+	ldfi_rt_node_faults(tr);
+	for (int r = 0; r < tr->n_recs; r++)
+		tr->recs[r].emitted = ldfi_rt_emitted(tr, tr->recs[r].source);
 	tr->passed = false;
 	*out = tr;
 	return 0;

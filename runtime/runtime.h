@@ -180,9 +180,18 @@ void ldfi_rt_limit_text(char *buf, size_t len);
 const struct ldfi_conf *ldfi_rt_conf(const struct ldfi_rt *rt);
 
 /* The faults of a run as both engines apply them (docs/semantics.md): from
- * tr->faults, fills tr->crash_round and returns the omission matrix
- * [t][a][b] for t < eff (free it), or NULL when out of memory. */
+ * tr->faults, fills tr->crash_round and tr->restart_round and returns the
+ * omission matrix [t][a][b] for t < eff (free it), or NULL when out of
+ * memory. */
 unsigned char *ldfi_rt_plan_faults(struct ldfi_trace *tr);
+
+/* Fill tr->crash_round and tr->restart_round from tr->faults. */
+void ldfi_rt_node_faults(struct ldfi_trace *tr);
+
+/* Whether the records of source component `comp` are emitted in run `tr`
+ * (its node rounds filled): its node is alive in the source's `at` round,
+ * or, a durable source down then, it emits them when it is back up. */
+bool ldfi_rt_emitted(const struct ldfi_trace *tr, int comp);
 
 /*
  * A run of `faults` that did not finish (a plugin or node process that
@@ -196,8 +205,9 @@ int ldfi_rt_failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *f
 		       char *failure, struct ldfi_trace **out);
 
 /* The fate of message `m` (its nodes and send round set) under tr's faults:
- * omitted, lost to a receiver crashed by the delivery round, never
- * delivered (sent in round eot) or delivered; m->fault names the fault. */
+ * omitted, lost to a receiver crashed by the delivery round or down
+ * (restarted) in it, never delivered (sent in round eot) or delivered;
+ * m->fault names the fault. */
 void ldfi_rt_fate(const struct ldfi_trace *tr, const unsigned char *omit, struct ldfi_msg *m);
 
 /* The messages sent in [from, to) of tr->msgs that arrive, as indices into

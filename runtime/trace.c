@@ -16,8 +16,10 @@ int ldfi_trace_init(struct ldfi_trace *tr, const struct ldfi_conf *conf)
 		if (conf->comps[c].type == LDFI_COMP_SOURCE)
 			n += conf->comps[c].n_records;
 	tr->crash_round = calloc((size_t)conf->n_nodes + 1, sizeof(int));
+	tr->restart_round = calloc((size_t)conf->n_nodes + 1, sizeof(int));
 	tr->recs = calloc((size_t)n + 1, sizeof(*tr->recs));
-	if (!tr->crash_round || !tr->recs)
+	tr->downtime = conf->downtime;
+	if (!tr->crash_round || !tr->restart_round || !tr->recs)
 		return LDFI_ENOMEM;
 	for (int c = 0; c < conf->n_comps; c++) {
 		const struct ldfi_comp *sc = &conf->comps[c];
@@ -79,6 +81,8 @@ void ldfi_trace_destroy(struct ldfi_trace *tr)
 		return;
 	ldfi_faults_finish(&tr->faults);
 	free(tr->crash_round);
+	free(tr->restart_round);
+	free(tr->mems);
 	for (int i = 0; i < tr->n_recs; i++)
 		free(tr->recs[i].name);
 	free(tr->recs);
@@ -97,15 +101,21 @@ bool ldfi_trace_alive(const struct ldfi_trace *tr, int node)
 	return tr->crash_round[node] == 0;
 }
 
+bool ldfi_trace_down(const struct ldfi_trace *tr, int node, int round)
+{
+	int t = tr->restart_round ? tr->restart_round[node] : 0;
+
+	return t && t <= round && round < t + tr->downtime;
+}
+
 /* The names of the trace's enums, indexed by value: the texts of the
  * provenance database too (docs/provenance.md). */
 static const char *const msg_kind_names[] = {"data", "ack"};
-static const char *const fate_names[] = {"delivered", "omitted", "crashed", "eot"};
+static const char *const fate_names[] = {"delivered", "omitted", "crashed", "eot", "down"};
 static const char *const problem_names[] = {"missing", "duplicated", "out-of-order",
 					    "unexpected-count"};
 
-#define NAME(table, v)                                                                             \
-	((unsigned)(v) < sizeof(table) / sizeof((table)[0]) ? (table)[v] : "?")
+#define NAME(table, v) ((unsigned)(v) < sizeof(table) / sizeof((table)[0]) ? (table)[v] : "?")
 
 const char *ldfi_msg_kind_name(enum ldfi_msg_kind k)
 {

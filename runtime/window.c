@@ -28,6 +28,12 @@
  *
  * Private data (not provenance): the list of keys met in the current
  * window, to know what to emit; a cache of state, never a fact on its own.
+ *
+ * Restarts (docs/semantics.md, Restarts): a volatile replica loses its
+ * counts and marks with its private data. A durable one (`durable = yes`)
+ * keeps its state entries; it saves the current window and its key list
+ * (ldfi_stage_save) whenever they change, gets them back in on_recover,
+ * and emits there a window that closed while it was down.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -119,6 +125,62 @@ static int remember_key(struct window *w, const char *key)
 	return 0;
 }
 
+/* The current window and its keys as saved bytes: int32 cur, int32 n, then
+ * each key as int32 length and bytes. Only for a durable replica. */
+static int save_window(struct ldfi_stage *st, const struct window *w)
+{
+	size_t len = 8, off = 0;
+	char *buf;
+	int32_t v;
+	int rc;
+
+	if (!ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)].durable)
+		return 0;
+	for (int i = 0; i < w->n_keys; i++)
+		len += 4 + strlen(w->keys[i]);
+	if (!(buf = malloc(len)))
+		return LDFI_ENOMEM;
+	v = w->cur;
+	memcpy(buf + off, &v, 4), off += 4;
+	v = w->n_keys;
+	memcpy(buf + off, &v, 4), off += 4;
+	for (int i = 0; i < w->n_keys; i++) {
+		v = (int32_t)strlen(w->keys[i]);
+		memcpy(buf + off, &v, 4), off += 4;
+		memcpy(buf + off, w->keys[i], (size_t)v), off += (size_t)v;
+	}
+	rc = ldfi_stage_save(st, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* The window and keys save_window saved, into `w` (fresh from init). */
+static int restore_window(struct ldfi_stage *st, struct window *w)
+{
+	size_t len = 0, off = 8;
+	const char *buf = ldfi_stage_saved(st, &len);
+	char key[KEY_MAX + 1];
+	int32_t cur, n, k;
+	int rc;
+
+	if (!buf || len < 8)
+		return 0;
+	memcpy(&cur, buf, 4);
+	memcpy(&n, buf + 4, 4);
+	w->cur = cur;
+	for (int i = 0; i < n; i++) {
+		if (off + 4 > len || (memcpy(&k, buf + off, 4), k < 0) || k > KEY_MAX ||
+		    off + 4 + (size_t)k > len)
+			return LDFI_ESTAGE;
+		memcpy(key, buf + off + 4, (size_t)k);
+		key[k] = '\0';
+		off += 4 + (size_t)k;
+		if ((rc = remember_key(w, key)))
+			return rc;
+	}
+	return 0;
+}
+
 static int window_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
 	const struct ldfi_comp *c = &ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)];
@@ -144,19 +206,16 @@ static int window_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 	snprintf(sk, sizeof(sk), "c:%d:%s", win, key);
 	if ((rc = ldfi_stage_get(st, sk, &count)) < 0)
 		return rc;
-	if ((rc = ldfi_stage_put(st, sk, count + 1)))
+	if ((rc = ldfi_stage_put(st, sk, count + 1)) || (rc = remember_key(w, key)))
 		return rc;
-	return remember_key(w, key);
+	return save_window(st, w);
 }
 
-static int window_on_round(struct ldfi_stage *st, int round)
+/* Send window `win`'s count of each key, keys in first-met order. */
+static int emit_window(struct ldfi_stage *st, struct window *w, int win)
 {
-	struct window *w = ldfi_stage_data(st);
-	int size = window_size(st), win = (round - 1) / size;
 	char sk[KEY_MAX + 64], rname[KEY_MAX + 64];
 
-	if (round % size != 0 || w->cur != win)
-		return 0;
 	for (int i = 0; i < w->n_keys; i++) {
 		int64_t count = 0;
 		int rc, rec;
@@ -174,7 +233,33 @@ static int window_on_round(struct ldfi_stage *st, int round)
 			return rc;
 	}
 	clear_keys(w);
-	return 0;
+	return save_window(st, w);
+}
+
+static int window_on_round(struct ldfi_stage *st, int round)
+{
+	struct window *w = ldfi_stage_data(st);
+	int size = window_size(st), win = (round - 1) / size;
+
+	if (round % size != 0 || w->cur != win)
+		return 0;
+	return emit_window(st, w, win);
+}
+
+/* Back up in round `round` after being down since `down_from`: a durable
+ * replica takes its window and keys back, and emits now the window that
+ * closed while it was down. A volatile one starts from nothing (init). */
+static int window_on_recover(struct ldfi_stage *st, int round, int down_from)
+{
+	struct window *w = ldfi_stage_data(st);
+	int size = window_size(st), rc, end;
+
+	if (!ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)].durable)
+		return 0;
+	if ((rc = restore_window(st, w)) || w->cur < 0 || !w->n_keys)
+		return rc;
+	end = (w->cur + 1) * size;
+	return end >= down_from && end < round ? emit_window(st, w, w->cur) : 0;
 }
 
 const struct ldfi_stage_ops ldfi_window_count_ops = {
@@ -184,4 +269,5 @@ const struct ldfi_stage_ops ldfi_window_count_ops = {
     .finish = window_finish,
     .on_message = window_on_message,
     .on_round = window_on_round,
+    .on_recover = window_on_recover,
 };

@@ -19,7 +19,7 @@
 
 /* The schema version this build writes (meta.schema_version). A database
  * with a newer version is refused by ldfi_db_open. */
-#define LDFI_DB_SCHEMA_VERSION 3
+#define LDFI_DB_SCHEMA_VERSION 4
 
 /* Default time a write waits for another connection's lock, milliseconds. */
 #define LDFI_DB_BUSY_TIMEOUT_MS 5000
@@ -143,6 +143,7 @@ int ldfi_db_merge_runs(struct ldfi_db *db, const char *path, int64_t *offset);
 struct ldfi_db_summary {
 	char *conf;			 /* runs.conf of the first run */
 	int eot, eff, crashes;		 /* the first run's bounds */
+	int restarts, downtime;		 /* (0 and 1 before restarts) */
 	char *strategy;			 /* the first run's */
 	char *digest, *verdict, *reason; /* the `explore` table */
 	int64_t ff_run, cex_run;	 /* first fault-free and first failing run, or 0 */

@@ -26,6 +26,9 @@ enum {
 	ST_OPAR,
 	ST_CHECK,
 	ST_CREC,
+	ST_MEM,
+	ST_MEMPAR,
+	ST_DOWN,
 	ST_COUNT
 };
 

@@ -7,7 +7,8 @@
  * lineage recurse without end): the counts the runs row records are the
  * rows found; every name is the conf's; rounds are within the bounds; each
  * message's fate is the one the run's faults give it; a parent is an
- * earlier message, sent in an earlier round; a message or output that the
+ * earlier message, sent in an earlier round, or a memory token read by then
+ * (its own parents earlier still); a message or output that the
  * runtime always derives from another has a parent; the check results are
  * one per check of the conf and agree with runs.passed. A database that
  * fails any of this is damaged: LDFI_EFORMAT, and ldfi_db_errmsg says
@@ -82,7 +83,7 @@ static int run_row(struct load *l, sqlite3_stmt *st)
 {
 	const struct ldfi_conf *c = l->conf;
 	struct ldfi_trace *tr = l->tr;
-	int64_t passed, eot, eff, crashes;
+	int64_t passed, eot, eff, crashes, restarts, downtime;
 	char err[256];
 
 	if (!int_in(st, 1, 0, LDFI_MAX_MESSAGES, &l->n_messages) ||
@@ -94,13 +95,16 @@ static int run_row(struct load *l, sqlite3_stmt *st)
 			       (long long)sqlite3_column_int64(st, 4),
 			       (long long)sqlite3_column_int64(st, 5),
 			       (long long)sqlite3_column_int64(st, 6));
+	if (!int_in(st, 7, c->restarts, c->restarts, &restarts) ||
+	    !int_in(st, 8, c->downtime, c->downtime, &downtime))
+		return damaged(l, "bounds restarts=%lld downtime=%lld, not the conf's",
+			       (long long)sqlite3_column_int64(st, 7),
+			       (long long)sqlite3_column_int64(st, 8));
 	l->passed = passed != 0;
 	if (sqlite3_column_type(st, 0) != SQLITE_TEXT ||
 	    ldfi_faults_parse(c, col(st, 0), &tr->faults, err, sizeof(err)))
 		return damaged(l, "fault set '%s' does not fit the conf", col(st, 0));
-	for (int i = 0; i < tr->faults.n; i++)
-		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH)
-			tr->crash_round[tr->faults.v[i].a] = tr->faults.v[i].t;
+	ldfi_rt_node_faults(tr);
 	return 0;
 }
 
@@ -110,8 +114,8 @@ static int load_run_row(struct load *l)
 	int rc;
 
 	if ((rc = prepare(l,
-			  "SELECT faults, n_messages, n_outputs, passed, eot, eff, crashes FROM runs "
-			  "WHERE id = ?",
+			  "SELECT faults, n_messages, n_outputs, passed, eot, eff, crashes, restarts, "
+			  "downtime FROM runs WHERE id = ?",
 			  &st)))
 		return rc;
 	rc = sqlite3_step(st);
@@ -121,6 +125,15 @@ static int load_run_row(struct load *l)
 		rc = rc == SQLITE_DONE ? damaged(l, "no such run") : LDFI_EDB;
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* A stored parent (a message id, or -k for memory token k) as an id of the
+ * trace (trace.h: LDFI_MEM_ID for tokens); 0 when it is neither. */
+static uint32_t trace_parent(int64_t v)
+{
+	if (v < 0)
+		return v >= -(int64_t)LDFI_MAX_MESSAGES ? LDFI_MEM_ID(-v - 1) : 0;
+	return v <= (int64_t)LDFI_MAX_MESSAGES ? (uint32_t)v : 0;
 }
 
 /* ---- messages ---- */
@@ -259,7 +272,8 @@ static int check_fates(struct load *l)
 /* ---- parent links ---- */
 
 /* Message `msg`'s parent `p`, both 1-based ids: an earlier message sent in
- * an earlier round (so that lineage, which follows parents, ends). */
+ * an earlier round (so that lineage, which follows parents, ends), or a
+ * memory token (-k: token k). */
 static int parent_ok(struct load *l, int64_t msg, int64_t p)
 {
 	const struct ldfi_trace *tr = l->tr;
@@ -267,6 +281,8 @@ static int parent_ok(struct load *l, int64_t msg, int64_t p)
 	if (msg < 1 || msg > (int64_t)tr->n_msgs)
 		return damaged(l, "a parent link of message %lld, which does not exist",
 			       (long long)msg);
+	if (p < 0 && trace_parent(p)) /* a memory token: check_tokens, once they are read */
+		return 0;
 	if (p < 1 || p >= msg || tr->msgs[p - 1].send_round >= tr->msgs[msg - 1].send_round)
 		return damaged(l, "message %lld's parent %lld is not an earlier message",
 			       (long long)msg, (long long)p);
@@ -302,7 +318,7 @@ static int load_message_parents(struct load *l)
 		if (m->n_parents == 0)
 			m->parents_off = (uint32_t)tr->n_parents;
 		m->n_parents++;
-		tr->parents[tr->n_parents++] = (uint32_t)p;
+		tr->parents[tr->n_parents++] = trace_parent(p);
 	}
 	if (rc == SQLITE_ROW)
 		rc = damaged(l, "a parent link that is not two message ids");
@@ -391,12 +407,12 @@ static int output_parent(struct load *l, sqlite3_stmt *st, size_t *cap)
 
 	if (sqlite3_column_type(st, 5) == SQLITE_NULL)
 		return 0;
-	if (!is_int(st, 5) || p < 1 || p > (int64_t)tr->n_msgs)
+	if (!is_int(st, 5) || (p < 0 ? !trace_parent(p) : p < 1 || p > (int64_t)tr->n_msgs))
 		return damaged(l, "an output's parent %lld is not a message of the run",
 			       (long long)p);
 	if (ldfi_grow(&tr->parents, cap, tr->n_parents + 1, sizeof(*tr->parents), 64))
 		return LDFI_ENOMEM;
-	tr->parents[tr->n_parents++] = (uint32_t)p;
+	tr->parents[tr->n_parents++] = trace_parent(p);
 	tr->outs[tr->n_outs - 1].n_parents++;
 	return 0;
 }
@@ -457,23 +473,142 @@ static int load_outputs(struct load *l)
 	return 0;
 }
 
-/* ---- the whole trace ---- */
+/* ---- memory tokens (runs of a conf with restarts) ---- */
 
-/* A record is emitted when its source's node is alive in the emission
- * round. */
-static void mark_emitted(struct ldfi_trace *tr)
+/* One memory token row (id, node, from_round, to_round, parents). */
+static int mem_row(struct load *l, sqlite3_stmt *st)
 {
-	for (int r = 0; r < tr->n_recs; r++) {
-		const struct ldfi_comp *src;
-		int crash;
+	struct ldfi_trace *tr = l->tr;
+	struct ldfi_memtok *t = &tr->mems[tr->n_mems];
+	int64_t id, from, to;
+	const char *any = col(st, 4);
 
-		if (tr->recs[r].source < 0)
-			continue;
-		src = &tr->conf->comps[tr->recs[r].source];
-		crash = tr->crash_round[src->nodes[0]];
-		tr->recs[r].emitted = crash == 0 || crash > src->at;
-	}
+	if (!int_in(st, 0, (int64_t)tr->n_mems + 1, (int64_t)tr->n_mems + 1, &id) ||
+	    !int_in(st, 2, 0, l->conf->eot, &from) || !int_in(st, 3, from, l->conf->eot, &to) ||
+	    (strcmp(any, "all") && strcmp(any, "any")))
+		return damaged(l, "memory token %zu is missing or out of range", tr->n_mems + 1);
+	*t = (struct ldfi_memtok){ldfi_conf_node_index(l->conf, col(st, 1)),
+				  (int32_t)from,
+				  (int32_t)to,
+				  0,
+				  0,
+				  any[1] == 'n'};
+	if (t->node < 0)
+		return damaged(l, "memory token %lld names a node the conf does not have",
+			       (long long)id);
+	tr->n_mems++;
+	return 0;
 }
+
+static int load_mem_rows(struct load *l, int64_t n)
+{
+	struct ldfi_trace *tr = l->tr;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!(tr->mems = malloc(((size_t)n + 1) * sizeof(*tr->mems))))
+		return LDFI_ENOMEM;
+	if ((rc = prepare(l,
+			  "SELECT id, node, from_round, to_round, parents FROM memory WHERE run = ? "
+			  "ORDER BY id",
+			  &st)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = (int64_t)tr->n_mems < n ? mem_row(l, st)
+						   : damaged(l, "memory tokens counted twice")))
+			break;
+	sqlite3_finalize(st);
+	return end_rows(rc);
+}
+
+/* Token `t`'s parent `p` (a trace id): a message sent before the round the
+ * token was read in, or an earlier token, so that lineage ends. */
+static bool token_parent_ok(const struct ldfi_trace *tr, uint32_t t, uint32_t p)
+{
+	if (LDFI_IS_MEM(p))
+		return LDFI_MEM_INDEX(p) < t;
+	return p >= 1 && p <= tr->n_msgs && tr->msgs[p - 1].send_round < tr->mems[t].to;
+}
+
+/* The run's memory tokens (table memory) and their parents (appended to
+ * tr->parents, one slice per token). */
+static int load_memory(struct load *l)
+{
+	struct ldfi_trace *tr = l->tr;
+	size_t cap = tr->n_parents;
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int rc;
+
+	if ((rc = prepare(l, "SELECT count(*) FROM memory WHERE run = ?", &st)))
+		return rc;
+	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : LDFI_EDB;
+	if (!rc && !int_in(st, 0, 0, LDFI_MAX_MESSAGES, &n))
+		rc = damaged(l, "too many memory tokens");
+	sqlite3_finalize(st);
+	if (rc || (rc = load_mem_rows(l, n)) ||
+	    (rc = prepare(l, "SELECT mem, parent FROM memory_parents WHERE run = ? ORDER BY mem",
+			  &st)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t mem = sqlite3_column_int64(st, 0);
+		uint32_t p = trace_parent(sqlite3_column_int64(st, 1));
+		struct ldfi_memtok *t;
+
+		if (!is_int(st, 0) || !is_int(st, 1) || mem < 1 || mem > (int64_t)tr->n_mems ||
+		    !token_parent_ok(tr, (uint32_t)(mem - 1), p)) {
+			rc = damaged(l, "memory token %lld's parent is not earlier", (long long)mem);
+			break;
+		}
+		if (ldfi_grow(&tr->parents, &cap, tr->n_parents + 1, sizeof(*tr->parents), 64)) {
+			rc = LDFI_ENOMEM;
+			break;
+		}
+		t = &tr->mems[mem - 1];
+		if (t->n_parents == 0)
+			t->parents_off = (uint32_t)tr->n_parents;
+		else if (t->parents_off + t->n_parents != tr->n_parents) {
+			rc = damaged(l, "memory token %lld's parents out of order", (long long)mem);
+			break;
+		}
+		t->n_parents++;
+		tr->parents[tr->n_parents++] = p;
+	}
+	sqlite3_finalize(st);
+	return end_rows(rc);
+}
+
+/* Every memory token a message or output names exists, and a message's
+ * token was read by its round at the latest. */
+static int check_tokens(struct load *l)
+{
+	const struct ldfi_trace *tr = l->tr;
+
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		for (uint32_t k = 0; k < m->n_parents; k++) {
+			uint32_t p = tr->parents[m->parents_off + k];
+
+			if (LDFI_IS_MEM(p) && (LDFI_MEM_INDEX(p) >= tr->n_mems ||
+					       tr->mems[LDFI_MEM_INDEX(p)].to > m->send_round))
+				return damaged(l, "message %u's memory parent is not a token of "
+						  "the run",
+					       m->id);
+		}
+	}
+	for (size_t i = 0; i < tr->n_outs; i++)
+		for (uint32_t k = 0; k < tr->outs[i].n_parents; k++) {
+			uint32_t p = tr->parents[tr->outs[i].parents_off + k];
+
+			if (LDFI_IS_MEM(p) && LDFI_MEM_INDEX(p) >= tr->n_mems)
+				return damaged(l, "an output's memory parent is not a token of "
+						  "the run");
+		}
+	return 0;
+}
+
+/* ---- the whole trace ---- */
 
 static int load_all(struct load *l)
 {
@@ -481,9 +616,12 @@ static int load_all(struct load *l)
 
 	if ((rc = ldfi_trace_init(l->tr, l->conf)) || (rc = ldfi_recindex_init(&l->ix, l->tr)) ||
 	    (rc = load_run_row(l)) || (rc = load_messages(l)) || (rc = check_fates(l)) ||
-	    (rc = load_message_parents(l)) || (rc = check_derived(l)) || (rc = load_outputs(l)))
+	    (rc = load_message_parents(l)) || (rc = check_derived(l)) || (rc = load_outputs(l)) ||
+	    (rc = load_memory(l)) || (rc = check_tokens(l)))
 		return rc;
-	mark_emitted(l->tr);
+	for (int r = 0; r < l->tr->n_recs; r++)
+		if (l->tr->recs[r].source >= 0)
+			l->tr->recs[r].emitted = ldfi_rt_emitted(l->tr, l->tr->recs[r].source);
 	l->tr->passed = l->passed;
 	return 0;
 }

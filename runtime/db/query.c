@@ -131,7 +131,9 @@ static int first_run(struct ldfi_db *db, struct ldfi_db_summary *s)
 	int rc;
 
 	if ((rc = sqlite3_prepare_v2(
-		 db->sql, "SELECT conf, eot, eff, crashes, strategy FROM runs ORDER BY id LIMIT 1",
+		 db->sql,
+		 "SELECT conf, eot, eff, crashes, strategy, restarts, downtime FROM runs "
+		 "ORDER BY id LIMIT 1",
 		 -1, &st, NULL)) != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, "read the first run", NULL);
 	rc = sqlite3_step(st);
@@ -141,6 +143,8 @@ static int first_run(struct ldfi_db *db, struct ldfi_db_summary *s)
 		s->eot = sqlite3_column_int(st, 1);
 		s->eff = sqlite3_column_int(st, 2);
 		s->crashes = sqlite3_column_int(st, 3);
+		s->restarts = sqlite3_column_int(st, 5);
+		s->downtime = sqlite3_column_int(st, 6);
 		s->strategy = strdup(col(st, 4));
 		rc = !s->strategy || (sqlite3_column_type(st, 0) != SQLITE_NULL && !s->conf)
 			 ? ldfi_db_set_err(db, LDFI_ENOMEM, "out of memory")

@@ -27,6 +27,36 @@
  * longer ones are sorted in a scratch buffer. */
 #define SMALL_SLICE 16
 
+/* Version 4: what a restart keeps and loses. `memory` holds the memory
+ * tokens (struct ldfi_memtok): id = token index + 1; a negative parent -k in
+ * message_parents, output_parents and memory_parents is token k. */
+/* clang-format off */
+#define RESTART_TABLES \
+	"CREATE TABLE IF NOT EXISTS memory(\n" \
+	"  run INTEGER NOT NULL,\n" \
+	"  id INTEGER NOT NULL,\n" \
+	"  node TEXT NOT NULL,\n" \
+	"  from_round INTEGER NOT NULL,\n" \
+	"  to_round INTEGER NOT NULL,\n" \
+	"  parents TEXT NOT NULL CHECK (parents IN ('all', 'any')),\n" \
+	"  PRIMARY KEY (run, id)\n" \
+	") WITHOUT ROWID;\n" \
+	"CREATE TABLE IF NOT EXISTS memory_parents(\n" \
+	"  run INTEGER NOT NULL,\n" \
+	"  mem INTEGER NOT NULL,\n" \
+	"  parent INTEGER NOT NULL,\n" \
+	"  PRIMARY KEY (run, mem, parent)\n" \
+	") WITHOUT ROWID;\n" \
+	"CREATE TABLE IF NOT EXISTS down_periods(\n" \
+	"  run INTEGER NOT NULL,\n" \
+	"  node TEXT NOT NULL,\n" \
+	"  from_round INTEGER NOT NULL,\n" \
+	"  to_round INTEGER NOT NULL,\n" \
+	"  fault TEXT NOT NULL,\n" \
+	"  PRIMARY KEY (run, node)\n" \
+	") WITHOUT ROWID;\n"
+/* clang-format on */
+
 /* clang-format off */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(\n"
@@ -49,7 +79,9 @@ static const char schema_sql[] =
 	"  eff INTEGER NOT NULL,\n"
 	"  crashes INTEGER NOT NULL,\n"
 	"  conf TEXT NULL,\n"
-	"  failure TEXT NULL\n"
+	"  failure TEXT NULL,\n"
+	"  restarts INTEGER NOT NULL DEFAULT 0,\n"
+	"  downtime INTEGER NOT NULL DEFAULT 1\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS runs_faults ON runs(faults);\n"
 	"CREATE TABLE IF NOT EXISTS messages(\n"
@@ -62,7 +94,7 @@ static const char schema_sql[] =
 	"  dst_stage TEXT NOT NULL,\n"
 	"  send_round INTEGER NOT NULL,\n"
 	"  deliver_round INTEGER NULL,\n"
-	"  fate TEXT NOT NULL CHECK (fate IN ('delivered', 'omitted', 'crashed', 'eot')),\n"
+	"  fate TEXT NOT NULL CHECK (fate IN ('delivered', 'omitted', 'crashed', 'eot', 'down')),\n"
 	"  lost_by TEXT NULL,\n"
 	"  record TEXT NULL,\n"
 	"  delivery TEXT NOT NULL CHECK (delivery IN ('none', 'once', 'repeat', 'ack')),\n"
@@ -127,7 +159,8 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS explore(\n"
 	"  key TEXT PRIMARY KEY,\n"
 	"  value TEXT\n"
-	");\n";
+	");\n"
+	RESTART_TABLES;
 /* clang-format on */
 
 /*
@@ -159,8 +192,10 @@ static const struct {
     [ST_ROLLBACK] = {"ROLLBACK", "ROLLBACK"},
     [ST_RUN] = {"insert into runs",
 		"INSERT INTO runs(faults, n_faults, strategy, passed, verdict, wall_us, "
-		"n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf, failure) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+		"n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf, failure, "
+		"restarts, downtime) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17)"},
     [ST_MSG] = {"insert into messages",
 		"INSERT INTO messages(run, id, kind, src_node, src_stage, dst_node, dst_stage, "
 		"send_round, deliver_round, fate, lost_by, record, delivery, parents, conditional) "
@@ -178,6 +213,14 @@ static const struct {
     [ST_CREC] = {"insert into check_records",
 		 "INSERT INTO check_records(run, check_name, record, sink, node, problem, "
 		 "count, expected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+    [ST_MEM] = {"insert into memory",
+		"INSERT INTO memory(run, id, node, from_round, to_round, parents) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+    [ST_MEMPAR] = {"insert into memory_parents",
+		   "INSERT INTO memory_parents(run, mem, parent) VALUES (?1, ?2, ?3)"},
+    [ST_DOWN] = {"insert into down_periods",
+		 "INSERT INTO down_periods(run, node, from_round, to_round, fault) "
+		 "VALUES (?1, ?2, ?3, ?4, ?5)"},
 };
 
 /* Whether an enum value has a name (its text in the schema): "?" for a
@@ -194,6 +237,7 @@ struct run_ctx {
 	int64_t run;
 	int *node_len, *comp_len, *rec_len;
 	int *crash_fault;   /* per node: index of its crash fault, or -1 */
+	int *restart_fault; /* per node: index of its restart fault, or -1 */
 	struct text *fault; /* per fault its canonical text; [n] the whole set */
 };
 
@@ -291,16 +335,18 @@ static int query_int(sqlite3 *sql, const char *q, long long dflt, long long *out
 	return rc;
 }
 
-/* Text of a meta key in `buf` ("" if absent). */
-static int meta_text(sqlite3 *sql, const char *key, char *buf, size_t len)
+/* The first column of the first row of `q` (with `key` bound to ?1 when
+ * not NULL) as text in `buf` ("" if there is no row). */
+static int text_query(sqlite3 *sql, const char *q, const char *key, char *buf, size_t len)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(sql, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(sql, q, -1, &st, NULL);
 
 	buf[0] = '\0';
 	if (rc != SQLITE_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (key)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const unsigned char *v = sqlite3_column_text(st, 0);
@@ -312,6 +358,12 @@ static int meta_text(sqlite3 *sql, const char *key, char *buf, size_t len)
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Text of a meta key in `buf` ("" if absent). */
+static int meta_text(sqlite3 *sql, const char *key, char *buf, size_t len)
+{
+	return text_query(sql, "SELECT value FROM meta WHERE key = ?1", key, buf, len);
 }
 
 /* Create the schema in an empty database, in one transaction. */
@@ -373,9 +425,71 @@ static int add_column(sqlite3 *sql, const char *table, const char *col, const ch
 	return sqlite3_exec(sql, q, NULL, NULL, NULL);
 }
 
+/* Version 3 -> 4, part one: messages.fate may be 'down'. SQLite cannot
+ * alter a CHECK constraint; a change that only widens it (every row still
+ * satisfies it) is made by editing the table's schema text, as SQLite's
+ * documentation of ALTER TABLE describes: O(1), whatever the size. Inside
+ * the upgrade's transaction. */
+static int widen_fate(sqlite3 *sql)
+{
+	static const char edit[] =
+	    "UPDATE sqlite_master SET sql = replace(sql, '''crashed'', ''eot'')', "
+	    "'''crashed'', ''eot'', ''down'')') WHERE type = 'table' AND name = 'messages' "
+	    "AND instr(sql, '''down''') = 0";
+	long long cookie = 0, n = 0;
+	char q[64], ok[16];
+	int rc;
+
+	if ((rc = query_int(sql, "PRAGMA schema_version", 0, &cookie)) != SQLITE_OK)
+		return rc;
+	sqlite3_db_config(sql, SQLITE_DBCONFIG_DEFENSIVE, 0, (int *)NULL);
+	if ((rc = sqlite3_exec(sql, "PRAGMA writable_schema = ON", NULL, NULL, NULL)) != SQLITE_OK)
+		return rc;
+	rc = sqlite3_exec(sql, edit, NULL, NULL, NULL);
+	n = sqlite3_changes(sql);
+	snprintf(q, sizeof(q), "PRAGMA schema_version = %lld", cookie + 1);
+	if (rc == SQLITE_OK && n > 0)
+		rc = sqlite3_exec(sql, q, NULL, NULL, NULL);
+	sqlite3_exec(sql, "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = text_query(sql, "PRAGMA quick_check", NULL, ok, sizeof(ok));
+	if (rc == SQLITE_OK && strcmp(ok, "ok") != 0)
+		rc = SQLITE_CORRUPT;
+	return rc;
+}
+
+/* The steps of the upgrade from each version to the next; idempotent. */
+static int upgrade_steps(sqlite3 *sql, const char **what)
+{
+	int rc;
+
+	*what = "upgrade schema to version 2";
+	rc = add_column(sql, "outputs", "conditional",
+			"INTEGER NOT NULL DEFAULT 0 CHECK (conditional IN (0, 1))");
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema to version 3";
+		rc = add_column(sql, "runs", "failure", "TEXT NULL");
+	}
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema to version 4";
+		rc = add_column(sql, "runs", "restarts", "INTEGER NOT NULL DEFAULT 0");
+	}
+	if (rc == SQLITE_OK)
+		rc = add_column(sql, "runs", "downtime", "INTEGER NOT NULL DEFAULT 1");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(sql, RESTART_TABLES, NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		*what = "upgrade schema to version 4: messages.fate";
+		rc = widen_fate(sql);
+	}
+	return rc;
+}
+
 /* Schema 1 -> 2: outputs.conditional (plugin outputs derived from an
  * absence); 2 -> 3: runs.failure (a run whose plugin crashed or timed
- * out). Idempotent; one transaction, none when the schema is current. */
+ * out); 3 -> 4: restarts (runs.restarts, runs.downtime, fate 'down', tables
+ * memory, memory_parents, down_periods). Idempotent; one transaction, none
+ * when the schema is current. */
 static int upgrade_schema(sqlite3 *sql, const char **what)
 {
 	long long version = 0;
@@ -396,13 +510,7 @@ static int upgrade_schema(sqlite3 *sql, const char **what)
 	*what = "upgrade schema: BEGIN IMMEDIATE";
 	if ((rc = sqlite3_exec(sql, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
-	*what = "upgrade schema to version 2";
-	rc = add_column(sql, "outputs", "conditional",
-			"INTEGER NOT NULL DEFAULT 0 CHECK (conditional IN (0, 1))");
-	if (rc == SQLITE_OK) {
-		*what = "upgrade schema to version 3";
-		rc = add_column(sql, "runs", "failure", "TEXT NULL");
-	}
+	rc = upgrade_steps(sql, what);
 	if (rc == SQLITE_OK) {
 		*what = "upgrade schema: set the version";
 		rc = sqlite3_exec(sql, ddl, NULL, NULL, NULL);
@@ -665,6 +773,16 @@ static int slice_ok(uint32_t off, uint32_t n, size_t total)
 	return (size_t)off <= total && (size_t)n <= total - off;
 }
 
+/* Whether every memory token the parent slice (a valid one) names exists. */
+static int tokens_ok(const struct ldfi_trace *tr, uint32_t off, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (LDFI_IS_MEM(tr->parents[off + i]) &&
+		    LDFI_MEM_INDEX(tr->parents[off + i]) >= tr->n_mems)
+			return 0;
+	return 1;
+}
+
 /* Refuse a trace whose indices would make the recorder read out of bounds;
  * counts the lost messages on the way. Nothing is written before this. */
 static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_lost)
@@ -675,7 +793,7 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 
 	if (tr->n_recs < 0 || tr->n_checks < 0 || nf < 0 || (nf && !tr->faults.v) ||
 	    (tr->n_msgs && !tr->msgs) || (tr->n_parents && !tr->parents) ||
-	    (tr->n_outs && !tr->outs) || (tr->n_recs && !tr->recs) ||
+	    (tr->n_outs && !tr->outs) || (tr->n_recs && !tr->recs) || (tr->n_mems && !tr->mems) ||
 	    (tr->n_checks && !tr->checks)) {
 		ldfi_db_set_err(db, 0, "malformed trace: inconsistent counts");
 		return LDFI_EINVAL;
@@ -685,7 +803,8 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 
 		if (!in_range(f->a, c->n_nodes) ||
 		    (f->kind == LDFI_FAULT_OMIT && !in_range(f->b, c->n_nodes)) ||
-		    (f->kind != LDFI_FAULT_OMIT && f->kind != LDFI_FAULT_CRASH)) {
+		    (f->kind != LDFI_FAULT_OMIT && f->kind != LDFI_FAULT_CRASH &&
+		     f->kind != LDFI_FAULT_RESTART)) {
 			ldfi_db_set_err(db, 0, "malformed trace: fault %d out of range", i);
 			return LDFI_EINVAL;
 		}
@@ -705,7 +824,8 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 		    !in_range(m->dst_comp, c->n_comps) ||
 		    (m->rec != -1 && !in_range(m->rec, tr->n_recs)) ||
 		    (m->fault != -1 && !in_range(m->fault, nf)) ||
-		    !slice_ok(m->parents_off, m->n_parents, tr->n_parents)) {
+		    !slice_ok(m->parents_off, m->n_parents, tr->n_parents) ||
+		    !tokens_ok(tr, m->parents_off, m->n_parents)) {
 			ldfi_db_set_err(db, 0,
 					"malformed trace: message %u (index %zu) out of range",
 					m->id, i);
@@ -718,8 +838,19 @@ static int validate(struct ldfi_db *db, const struct ldfi_trace *tr, int64_t *n_
 
 		if (!in_range(o->comp, c->n_comps) || !in_range(o->node, c->n_nodes) ||
 		    !in_range(o->rec, tr->n_recs) ||
-		    !slice_ok(o->parents_off, o->n_parents, tr->n_parents)) {
+		    !slice_ok(o->parents_off, o->n_parents, tr->n_parents) ||
+		    !tokens_ok(tr, o->parents_off, o->n_parents)) {
 			ldfi_db_set_err(db, 0, "malformed trace: output %zu out of range", i);
+			return LDFI_EINVAL;
+		}
+	}
+	for (size_t i = 0; i < tr->n_mems; i++) {
+		const struct ldfi_memtok *t = &tr->mems[i];
+
+		if (!in_range(t->node, c->n_nodes) ||
+		    !slice_ok(t->parents_off, t->n_parents, tr->n_parents) ||
+		    !tokens_ok(tr, t->parents_off, t->n_parents)) {
+			ldfi_db_set_err(db, 0, "malformed trace: memory token %zu out of range", i);
 			return LDFI_EINVAL;
 		}
 	}
@@ -759,7 +890,7 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 	int *ip;
 
 	if (ldfi_grow(&db->ibuf, &db->ibuf_cap,
-		      (size_t)c->n_nodes * 2 + (size_t)c->n_comps + (size_t)tr->n_recs, sizeof(int),
+		      (size_t)c->n_nodes * 3 + (size_t)c->n_comps + (size_t)tr->n_recs, sizeof(int),
 		      64) ||
 	    ldfi_grow(&db->fbuf, &db->fbuf_cap, (size_t)nf + 1, sizeof(struct text), 64) ||
 	    ldfi_grow(&db->cbuf, &db->cbuf_cap, 256, 1, 64))
@@ -800,20 +931,25 @@ static int prepare_ctx(struct ldfi_db *db, const struct ldfi_trace *tr, struct r
 	ip += c->n_nodes;
 	x->crash_fault = ip;
 	ip += c->n_nodes;
+	x->restart_fault = ip;
+	ip += c->n_nodes;
 	x->comp_len = ip;
 	ip += c->n_comps;
 	x->rec_len = ip;
 	for (int i = 0; i < c->n_nodes; i++) {
 		x->node_len[i] = (int)strlen(c->nodes[i].name);
-		x->crash_fault[i] = -1;
+		x->crash_fault[i] = x->restart_fault[i] = -1;
 	}
 	for (int i = 0; i < c->n_comps; i++)
 		x->comp_len[i] = (int)strlen(c->comps[i].name);
 	for (int i = 0; i < tr->n_recs; i++)
 		x->rec_len[i] = (int)strlen(tr->recs[i].name);
-	for (int i = 0; i < nf; i++)
+	for (int i = 0; i < nf; i++) {
 		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH)
 			x->crash_fault[tr->faults.v[i].a] = i;
+		else if (tr->faults.v[i].kind == LDFI_FAULT_RESTART)
+			x->restart_fault[tr->faults.v[i].a] = i;
+	}
 	x->fault = db->fbuf;
 	x->tr = tr;
 	x->conf = c;
@@ -857,6 +993,10 @@ static int lost_by(const struct run_ctx *x, const struct ldfi_msg *m)
 	case LDFI_FATE_CRASHED:
 		if (x->crash_fault[m->dst_node] >= 0)
 			return x->crash_fault[m->dst_node];
+		return m->fault;
+	case LDFI_FATE_DOWN:
+		if (x->restart_fault[m->dst_node] >= 0)
+			return x->restart_fault[m->dst_node];
 		return m->fault;
 	default:
 		return -1;
@@ -906,6 +1046,12 @@ static int unique_parents(struct ldfi_db *db, const uint32_t *p, uint32_t n, con
 	return 0;
 }
 
+/* A parent as stored: a message id, or -k for memory token k (1-based). */
+static int64_t sql_parent(uint32_t id)
+{
+	return LDFI_IS_MEM(id) ? -(int64_t)LDFI_MEM_INDEX(id) - 1 : (int64_t)id;
+}
+
 /* Whether the replica's node is alive at eot (no crash_round: none crashed). */
 static int node_alive(const struct ldfi_trace *tr, int node)
 {
@@ -946,6 +1092,8 @@ static int insert_run(struct ldfi_db *db, struct run_ctx *x, const struct ldfi_r
 		rc |= sqlite3_bind_text(st, 15, tr->failure, -1, SQLITE_STATIC);
 	else
 		rc |= sqlite3_bind_null(st, 15);
+	rc |= sqlite3_bind_int(st, 16, c->restarts);
+	rc |= sqlite3_bind_int(st, 17, c->downtime);
 	rc = exec_st(st, rc);
 	if (rc != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, stmts[ST_RUN].what, NULL);
@@ -1016,7 +1164,7 @@ static int insert_messages(struct ldfi_db *db, const struct run_ctx *x)
 		which = ST_MPAR;
 		rc = sqlite3_bind_int64(sp, 2, m->id);
 		for (uint32_t j = 0; j < npar && rc == SQLITE_OK; j++) {
-			rc = sqlite3_bind_int64(sp, 3, par[j]);
+			rc = sqlite3_bind_int64(sp, 3, sql_parent(par[j]));
 			rc = exec_st(sp, rc);
 		}
 		if (rc != SQLITE_OK)
@@ -1077,7 +1225,7 @@ static int insert_outputs(struct ldfi_db *db, const struct run_ctx *x)
 		rc |= sqlite3_bind_text(sp, 3, node, node_len, SQLITE_STATIC);
 		rc |= sqlite3_bind_int(sp, 4, o->pos);
 		for (uint32_t j = 0; j < npar && rc == SQLITE_OK; j++) {
-			rc = sqlite3_bind_int64(sp, 5, par[j]);
+			rc = sqlite3_bind_int64(sp, 5, sql_parent(par[j]));
 			rc = exec_st(sp, rc);
 		}
 		if (rc != SQLITE_OK)
@@ -1094,6 +1242,61 @@ err_sql:
 	else
 		snprintf(detail, sizeof(detail), " (run %lld)", (long long)x->run);
 	return ldfi_db_sql_fail(db, rc, stmts[which].what, detail);
+}
+
+/* The memory tokens of the run and what each holds. */
+static int insert_memory(struct ldfi_db *db, const struct run_ctx *x)
+{
+	const struct ldfi_trace *tr = x->tr;
+	sqlite3_stmt *st = db->st[ST_MEM], *sp = db->st[ST_MEMPAR];
+	const uint32_t *par;
+	uint32_t npar;
+	int rc, ret, which = ST_MEM;
+
+	rc = sqlite3_bind_int64(st, 1, x->run) | sqlite3_bind_int64(sp, 1, x->run);
+	for (size_t i = 0; i < tr->n_mems && rc == SQLITE_OK; i++) {
+		const struct ldfi_memtok *t = &tr->mems[i];
+
+		which = ST_MEM;
+		rc = sqlite3_bind_int64(st, 2, (int64_t)i + 1);
+		rc |= sqlite3_bind_text(st, 3, x->conf->nodes[t->node].name, x->node_len[t->node],
+					SQLITE_STATIC);
+		rc |= sqlite3_bind_int(st, 4, t->from);
+		rc |= sqlite3_bind_int(st, 5, t->to);
+		rc |= sqlite3_bind_text(st, 6, t->parents_any ? "any" : "all", 3, SQLITE_STATIC);
+		if ((rc = exec_st(st, rc)) != SQLITE_OK || !t->n_parents)
+			continue;
+		if ((ret = unique_parents(db, tr->parents + t->parents_off, t->n_parents, &par,
+					  &npar)))
+			return ret;
+		which = ST_MEMPAR;
+		rc = sqlite3_bind_int64(sp, 2, (int64_t)i + 1);
+		for (uint32_t j = 0; j < npar && rc == SQLITE_OK; j++)
+			rc = exec_st(sp, sqlite3_bind_int64(sp, 3, sql_parent(par[j])));
+	}
+	return rc == SQLITE_OK ? 0 : ldfi_db_sql_fail(db, rc, stmts[which].what, NULL);
+}
+
+/* One row per restart of the run: the node's down period and its fault. */
+static int insert_down(struct ldfi_db *db, const struct run_ctx *x)
+{
+	const struct ldfi_trace *tr = x->tr;
+	sqlite3_stmt *st = db->st[ST_DOWN];
+	int rc = sqlite3_bind_int64(st, 1, x->run);
+
+	for (int n = 0; n < x->conf->n_nodes && rc == SQLITE_OK; n++) {
+		int f = x->restart_fault[n];
+
+		if (f < 0)
+			continue;
+		rc =
+		    sqlite3_bind_text(st, 2, x->conf->nodes[n].name, x->node_len[n], SQLITE_STATIC);
+		rc |= sqlite3_bind_int(st, 3, tr->faults.v[f].t);
+		rc |= sqlite3_bind_int(st, 4, tr->faults.v[f].t + tr->downtime - 1);
+		rc |= sqlite3_bind_text(st, 5, x->fault[f].s, x->fault[f].len, SQLITE_STATIC);
+		rc = exec_st(st, rc);
+	}
+	return rc == SQLITE_OK ? 0 : ldfi_db_sql_fail(db, rc, stmts[ST_DOWN].what, NULL);
 }
 
 static int insert_checks(struct ldfi_db *db, const struct run_ctx *x)
@@ -1200,6 +1403,8 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 		goto err_rollback;
 	ret = insert_outputs(db, &x);
 	if (ret)
+		goto err_rollback;
+	if ((ret = insert_memory(db, &x)) || (ret = insert_down(db, &x)))
 		goto err_rollback;
 	ret = insert_checks(db, &x);
 	if (ret)

@@ -69,8 +69,8 @@ int ldfi_db_state_digest(struct ldfi_db *db, char **out)
 	return ldfi_db_state_get(db, "digest", out);
 }
 
-int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy, int eot, int eff,
-			       int crashes, long *n)
+int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy,
+			       const struct ldfi_bounds *b, long *n)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -78,13 +78,16 @@ int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy, int eot
 	*n = 0;
 	if ((rc = sqlite3_prepare_v2(db->sql,
 				     "SELECT count(*) FROM runs WHERE strategy IS NOT ?1 OR eot IS NOT "
-				     "?2 OR eff IS NOT ?3 OR crashes IS NOT ?4",
+				     "?2 OR eff IS NOT ?3 OR crashes IS NOT ?4 OR restarts IS NOT ?5 "
+				     "OR downtime IS NOT ?6",
 				     -1, &st, NULL)) != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, "count the runs of other explorations", NULL);
 	sqlite3_bind_text(st, 1, strategy, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, eot);
-	sqlite3_bind_int(st, 3, eff);
-	sqlite3_bind_int(st, 4, crashes);
+	sqlite3_bind_int(st, 2, b->eot);
+	sqlite3_bind_int(st, 3, b->eff);
+	sqlite3_bind_int(st, 4, b->crashes);
+	sqlite3_bind_int(st, 5, b->restarts);
+	sqlite3_bind_int(st, 6, b->downtime);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = (long)sqlite3_column_int64(st, 0);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ldfi/conf.h"
 #include "runtime/db/db.h"
 
 /*
@@ -50,10 +51,11 @@ int ldfi_db_state_get(struct ldfi_db *db, const char *key, char **value);
 int ldfi_db_state_digest(struct ldfi_db *db, char **digest);
 
 /* How many recorded runs are not runs of an exploration with this strategy
- * and these bounds (runs of `ldfi run`, strategy "run"; runs of another
- * exploration), in *n. Returns 0 or LDFI_EDB. */
-int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy, int eot, int eff,
-			       int crashes, long *n);
+ * and these bounds `b` (borrowed; all five compared) (runs of `ldfi run`,
+ * strategy "run"; runs of another exploration), in *n. Returns 0 or
+ * LDFI_EDB. */
+int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy,
+			       const struct ldfi_bounds *b, long *n);
 
 /* Check what an exploration's runs table promises, before anything is read
  * back: run ids 1..N, the AUTOINCREMENT counter at N, no fault set twice,

@@ -550,6 +550,10 @@ int ldfi_engine_exec(enum ldfi_engine e, const struct ldfi_conf *conf,
 {
 	int rc;
 
+	if (e == LDFI_ENGINE_LIVE && conf->restarts > 0) {
+		snprintf(err, errlen, "restart faults are not supported by the live engine yet");
+		return LDFI_EINVAL;
+	}
 	if (e == LDFI_ENGINE_LIVE)
 		return ldfi_live_exec(conf, faults, fault_free, out, err, errlen);
 	if (ldfi_conf_has_plugins(conf)) /* a crashing plugin fails the run, not ldfi */

@@ -60,6 +60,7 @@ int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fault
 
 /* Either engine: ldfi_runtime_exec or ldfi_live_exec, with the reason of a
  * failure in `err` (for the simulation, ldfi_strerror of the code). The
+ * live engine does not run a conf with restarts yet (LDFI_EINVAL). The
  * simulation of a conf with plugins runs in a child process
  * (ldfi_isolated_exec, runtime/isolate.h): a plugin that crashes or runs
  * past run_timeout gives a failed run (tr->failure), not an error. */

@@ -22,13 +22,16 @@ static void print_nodes(FILE *f, const struct ldfi_conf *conf, const int *nodes,
 		fprintf(f, "%s%s", i ? ", " : "", conf->nodes[nodes[i]].name);
 }
 
-static void print_policy(FILE *f, enum ldfi_delivery d, int retry_every, bool dedup)
+/* The hop's policy (a sink's relay), dedup and durability of `c`. */
+static void print_policy(FILE *f, const struct ldfi_comp *c)
 {
-	fprintf(f, "%s", ldfi_delivery_name(d));
-	if (d == LDFI_DELIVERY_ACK)
-		fprintf(f, ", retry every %d", retry_every);
-	if (dedup)
+	fprintf(f, "%s", ldfi_delivery_name(c->delivery));
+	if (c->delivery == LDFI_DELIVERY_ACK)
+		fprintf(f, ", retry every %d", c->retry_every);
+	if (c->dedup)
 		fprintf(f, ", dedup");
+	if (c->durable)
+		fprintf(f, ", durable");
 }
 
 /* Are the records named 1..N (records = N)? */
@@ -59,7 +62,7 @@ static void print_source(FILE *f, const struct ldfi_conf *conf, const struct ldf
 	fprintf(f, " on ");
 	print_nodes(f, conf, c->nodes, c->n_nodes);
 	fprintf(f, " at round %d to %s (", c->at, conf->comps[c->to].name);
-	print_policy(f, c->delivery, c->retry_every, false);
+	print_policy(f, c);
 	fprintf(f, ")");
 }
 
@@ -87,7 +90,7 @@ static void print_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_
 		fprintf(f, " (");
 	else
 		fprintf(f, " (relay ");
-	print_policy(f, c->delivery, c->retry_every, c->dedup);
+	print_policy(f, c);
 	fprintf(f, ")");
 }
 
@@ -123,6 +126,8 @@ void ldfi_cli_conf_summary(const struct ldfi_conf *conf, FILE *f)
 		print_check(f, conf, &conf->checks[i]);
 	}
 	fprintf(f, ". Bounds eot=%d eff=%d crashes=%d", conf->eot, conf->eff, conf->crashes);
+	if (conf->restarts)
+		fprintf(f, " restarts=%d downtime=%d", conf->restarts, conf->downtime);
 	if (conf->max_runs)
 		fprintf(f, " max_runs=%lld", conf->max_runs);
 	fprintf(f, ", strategy %s, seed %" PRIu64 ".\n", ldfi_strategy_name(conf->strategy),
@@ -141,7 +146,7 @@ int ldfi_cmd_check(int argc, char **argv)
 		;
 	if (id != LDFI_CLI_END)
 		return id == LDFI_CLI_HELP ? 0 : LDFI_EXIT_USAGE;
-	conf = ldfi_cli_load(a.pos[0], -1, -1, -1, &status);
+	conf = ldfi_cli_load(a.pos[0], &LDFI_BOUNDS_KEEP, &status);
 	if (!conf)
 		return status;
 	{

@@ -27,7 +27,7 @@ int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return LDFI_EXIT_USAGE;
 }
 
-struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status)
+struct ldfi_conf *ldfi_cli_load(const char *path, const struct ldfi_bounds *b, int *status)
 {
 	struct ldfi_conf *conf = NULL;
 	char err[1024];
@@ -38,8 +38,9 @@ struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes,
 		*status = rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
-	if ((eot >= 0 || eff >= 0 || crashes >= 0) &&
-	    ldfi_conf_set_bounds(conf, eot, eff, crashes, err, sizeof(err))) {
+	if ((b->eot >= 0 || b->eff >= 0 || b->crashes >= 0 || b->restarts >= 0 ||
+	     b->downtime >= 0) &&
+	    ldfi_conf_set_bounds_ex(conf, b, err, sizeof(err))) {
 		fprintf(stderr, "ldfi: %s\n", err);
 		ldfi_conf_destroy(conf);
 		*status = LDFI_EXIT_USAGE;
@@ -71,6 +72,13 @@ int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
 		fprintf(stderr,
 			"ldfi %s: %s: a conf with both plugin stages or checks and process stages "
 			"is not supported yet (docs/process-stages.md, Limits)\n",
+			cmd, conf->path);
+		return LDFI_EXIT_USAGE;
+	}
+	if (conf->restarts > 0) {
+		fprintf(stderr,
+			"ldfi %s: %s: restart faults with process stages are not supported yet "
+			"(docs/process-stages.md, Limits)\n",
 			cmd, conf->path);
 		return LDFI_EXIT_USAGE;
 	}

@@ -29,10 +29,11 @@ void ldfi_cli_conf_summary(const struct ldfi_conf *conf, FILE *f);
 int ldfi_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Load and validate PATH, then apply command-line bounds (-1 keeps the
- * conf's). On error prints the message and returns NULL; *status receives
- * the exit status (2 for bad input, 4 for I/O). The conf is the caller's. */
-struct ldfi_conf *ldfi_cli_load(const char *path, int eot, int eff, int crashes, int *status);
+/* Load and validate PATH, then apply command-line bounds `b` (borrowed; -1
+ * keeps the conf's). On error prints the message and returns NULL; *status
+ * receives the exit status (2 for bad input, 4 for I/O). The conf is the
+ * caller's. */
+struct ldfi_conf *ldfi_cli_load(const char *path, const struct ldfi_bounds *b, int *status);
 
 /* Refuse (print a usage error, return LDFI_EXIT_USAGE) a report `path`
  * given as option `opt` that is the database `db` or its -wal, -shm or

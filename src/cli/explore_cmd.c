@@ -66,7 +66,7 @@ static int strategy_of(const char *s)
 	return -1;
 }
 
-static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3])
+static int parse_opts(int argc, char **argv, struct explore_cmd *c, struct ldfi_bounds *bounds)
 {
 	struct ldfi_cli_args a = {.cmd = ldfi_cli_find("explore"), .argc = argc, .argv = argv};
 	struct ldfi_explore_opts *o = &c->o;
@@ -92,9 +92,15 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, int bounds[3
 		case OPT_EOT:
 		case OPT_EFF:
 		case OPT_CRASHES:
+		case OPT_RESTARTS:
+		case OPT_DOWNTIME:
 			if ((v = ldfi_cli_int(&a, 0, LDFI_EOT_MAX)) < 0)
 				return LDFI_EXIT_USAGE;
-			bounds[id == OPT_EOT ? 0 : id == OPT_EFF ? 1 : 2] = (int)v;
+			*(id == OPT_EOT	       ? &bounds->eot
+			  : id == OPT_EFF      ? &bounds->eff
+			  : id == OPT_CRASHES  ? &bounds->crashes
+			  : id == OPT_RESTARTS ? &bounds->restarts
+					       : &bounds->downtime) = (int)v;
 			break;
 		case OPT_MAX_RUNS:
 			if ((v = ldfi_cli_int(&a, 1, 1000000000000LL)) < 0)
@@ -230,15 +236,18 @@ static int refuse_large(struct ldfi_conf *conf, enum ldfi_strategy strategy)
 {
 	long long n = conf->n_nodes, crash = conf->crashes > 0 ? n * conf->eot : 0;
 	long long omit = n * (n - 1) * (conf->eff > 1 ? conf->eff - 1 : 0);
-	char msg[512];
+	long long restart = conf->restarts > 0 ? n * (conf->eot - conf->downtime) : 0;
+	char msg[512], more[128] = "";
 
-	if (crash + omit > LDFI_MAX_VARS) {
+	if (restart)
+		snprintf(more, sizeof(more), "; %lld restarts: nodes x (eot - downtime)", restart);
+	if (crash + omit + restart > LDFI_MAX_VARS) {
 		fprintf(
 		    stderr,
 		    "ldfi explore: the fault space of %s has %lld possible faults (%lld crashes: "
-		    "nodes x eot; %lld omissions: node pairs x (eff - 1)); the limit is %d: lower "
-		    "eot or eff\n",
-		    conf->path, crash + omit, crash, omit, LDFI_MAX_VARS);
+		    "nodes x eot; %lld omissions: node pairs x (eff - 1)%s); the limit is %d: "
+		    "lower eot or eff\n",
+		    conf->path, crash + omit + restart, crash, omit, more, LDFI_MAX_VARS);
 		return LDFI_EXIT_USAGE;
 	}
 	if (ldfi_rt_too_large(conf,
@@ -289,19 +298,23 @@ int ldfi_cmd_explore(int argc, char **argv)
 {
 	struct explore_cmd c = {
 	    .o = {.out_dir = "ldfi-out", .jobs = default_jobs(), .program = ldfi_cli_program}};
-	int bounds[3] = {-1, -1, -1}, status;
+	struct ldfi_bounds bounds = LDFI_BOUNDS_KEEP;
+	int status;
 	struct ldfi_conf *conf;
 
-	status = parse_opts(argc, argv, &c, bounds);
+	status = parse_opts(argc, argv, &c, &bounds);
 	if (status)
 		return status < 0 ? 0 : status;
 	if ((status = refuse_clobber(&c)))
 		return status;
-	conf = ldfi_cli_load(c.o.conf_path, bounds[0], bounds[1], bounds[2], &status);
+	conf = ldfi_cli_load(c.o.conf_path, &bounds, &status);
 	if (!conf)
 		return status;
 	apply_choices(&c, conf);
 	status = refuse_large(conf, c.o.strategy);
+	if (!status && c.o.engine == LDFI_ENGINE_LIVE && conf->restarts > 0)
+		status = ldfi_cli_usage_error(
+		    "explore", "restart faults are not supported by the live engine yet");
 	if (!status && ldfi_conf_has_processes(conf)) {
 		char *logs = NULL;
 

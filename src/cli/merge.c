@@ -189,7 +189,10 @@ static int load_conf(struct merge *m)
 			s0->dir);
 		return LDFI_EXIT_USAGE;
 	}
-	m->conf = ldfi_cli_load(path, s0->sum.eot, s0->sum.eff, s0->sum.crashes, &status);
+	m->conf = ldfi_cli_load(path,
+			        &(struct ldfi_bounds){s0->sum.eot, s0->sum.eff, s0->sum.crashes,
+						      s0->sum.restarts, s0->sum.downtime},
+			        &status);
 	if (!m->conf)
 		return status;
 	m->eo.conf_path = path;
@@ -246,7 +249,7 @@ static int open_out(struct merge *m)
 	if (!rc)
 		rc = ldfi_db_state_digest(m->db, &old);
 	if (!rc)
-		rc = ldfi_db_state_foreign_runs(m->db, "", -1, -1, -1, &runs); /* all runs */
+		rc = ldfi_db_state_foreign_runs(m->db, "", &LDFI_BOUNDS_KEEP, &runs); /* all runs */
 	if (!rc && ((old && strcmp(old, dg) != 0) || (!old && runs > 0))) {
 		fprintf(stderr,
 			"ldfi merge: %s holds an exploration, not this merge; give another --out\n",

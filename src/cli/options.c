@@ -20,8 +20,10 @@
 #define BOUNDS                                                                                     \
 	{"eot", "N", OPT_EOT, "rounds 1..N (overrides [explore] eot)"},                            \
 	    {"eff", "N", OPT_EFF, "messages can be lost in rounds 1..N-1 (overrides eff)"},        \
+	    {"crashes", "N", OPT_CRASHES, "at most N crash faults (overrides crashes)"},           \
+	    {"restarts", "N", OPT_RESTARTS, "at most N restart faults (overrides restarts)"},      \
 	{                                                                                          \
-		"crashes", "N", OPT_CRASHES, "at most N crash faults (overrides crashes)"          \
+		"downtime", "N", OPT_DOWNTIME, "rounds a restarted node is down (overrides downtime)"  \
 	}
 #define ENGINE                                                                                     \
 	{                                                                                          \

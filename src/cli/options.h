@@ -56,6 +56,8 @@ enum {
 	OPT_DB,
 	OPT_CONF,
 	OPT_SHARD,
+	OPT_RESTARTS,
+	OPT_DOWNTIME,
 };
 
 /* The most positional arguments a command takes (merge: one per shard). */

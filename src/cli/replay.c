@@ -119,6 +119,14 @@ static int need_int(struct reader *rd, json_t *obj, const char *where, const cha
 	return 0;
 }
 
+/* need_int for a key reports before restart faults lack: `dflt` when absent. */
+static int opt_int(struct reader *rd, json_t *obj, const char *where, const char *key, int max,
+		   int dflt, int *out)
+{
+	*out = dflt;
+	return json_object_get(obj, key) ? need_int(rd, obj, where, key, max, out) : 0;
+}
+
 /* Every failed check: name, kind and records, each record with the fields
  * ldfi_json_check writes. */
 static int check_failed(struct reader *rd, json_t *failed)
@@ -191,7 +199,9 @@ static int read_doc(struct reader *rd, json_t *doc, struct ldfi_report_in *rp)
 	if ((rc = need(rd, doc, "", "bounds", JSON_OBJECT, &bounds)) ||
 	    (rc = need_int(rd, bounds, "bounds", "eot", LDFI_EOT_MAX, &rp->eot)) ||
 	    (rc = need_int(rd, bounds, "bounds", "eff", LDFI_EOT_MAX, &rp->eff)) ||
-	    (rc = need_int(rd, bounds, "bounds", "crashes", LDFI_EOT_MAX, &rp->crashes)))
+	    (rc = need_int(rd, bounds, "bounds", "crashes", LDFI_EOT_MAX, &rp->crashes)) ||
+	    (rc = opt_int(rd, bounds, "bounds", "restarts", LDFI_EOT_MAX, 0, &rp->restarts)) ||
+	    (rc = opt_int(rd, bounds, "bounds", "downtime", LDFI_EOT_MAX, 1, &rp->downtime)))
 		return rc;
 	if ((rc = need(rd, cex, "counterexample", "faults", JSON_STRING, &v)))
 		return rc;
@@ -355,11 +365,13 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 	char err[1024];
 	int status, rc;
 
+	struct ldfi_bounds b = {rp->eot, rp->eff, rp->crashes, rp->restarts, rp->downtime};
+
 	/* The conf explored, from wherever the report is replayed; as given
 	 * (relative to here) when that file is gone (a report from elsewhere). */
 	conf =
 	    ldfi_cli_load(rp->conf_abs && access(rp->conf_abs, R_OK) == 0 ? rp->conf_abs : rp->conf,
-			  rp->eot, rp->eff, rp->crashes, &status);
+			  &b, &status);
 	if (!conf)
 		return status;
 	ldfi_faults_init(&fs);
@@ -370,8 +382,11 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 	}
 	if ((status = ldfi_cli_processes("replay", conf, engine == LDFI_ENGINE_LIVE, NULL)))
 		goto out;
-	printf("replaying %s under %s (eot=%d eff=%d crashes=%d)\n", rp->conf, rp->faults,
-	       conf->eot, conf->eff, conf->crashes);
+	printf("replaying %s under %s (eot=%d eff=%d crashes=%d", rp->conf, rp->faults, conf->eot,
+	       conf->eff, conf->crashes);
+	if (conf->restarts)
+		printf(" restarts=%d downtime=%d", conf->restarts, conf->downtime);
+	printf(")\n");
 	rc = ldfi_engine_exec(engine, conf, &fs, NULL, &tr, err, sizeof(err));
 	if (rc == LDFI_ELIMIT) {
 		ldfi_rt_limit_text(err, sizeof(err));

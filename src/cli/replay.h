@@ -13,10 +13,11 @@
  * from `doc`, which the structure owns (ldfi_report_in_free). */
 struct ldfi_report_in {
 	json_t *doc;
-	const char *conf;      /* non-empty, as given to explore */
-	const char *conf_abs;  /* conf_absolute: its absolute path, or NULL */
-	int eot, eff, crashes; /* each in 0..LDFI_EOT_MAX */
-	const char *faults;    /* counterexample.faults, not yet parsed */
+	const char *conf;	/* non-empty, as given to explore */
+	const char *conf_abs;	/* conf_absolute: its absolute path, or NULL */
+	int eot, eff, crashes;	/* each in 0..LDFI_EOT_MAX */
+	int restarts, downtime; /* absent: 0 and 1 (reports from before restarts) */
+	const char *faults;	/* counterexample.faults, not yet parsed */
 	/* counterexample.failed_checks: an array of objects, each with string
 	 * `name` and `kind` and an array `records` of objects with string
 	 * `record`, `sink`, `node`, `problem` and integer `count`, `expected` */

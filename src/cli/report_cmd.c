@@ -166,6 +166,7 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 				       int *status)
 {
 	const char *path = o->conf ? o->conf : r->conf;
+	struct ldfi_bounds b = {r->eot, r->eff, r->crashes, r->restarts, r->downtime};
 	struct ldfi_conf *conf;
 	char err[1024];
 	int rc;
@@ -183,7 +184,7 @@ static struct ldfi_conf *recorded_conf(const struct report_opts *o, const struct
 		*status = LDFI_EXIT_INTERNAL;
 		return NULL;
 	}
-	conf = ldfi_cli_load(path, r->eot, r->eff, r->crashes, status);
+	conf = ldfi_cli_load(path, &b, status);
 	/* Process checks are asked again about the runs read back. */
 	if (conf && ldfi_conf_has_processes(conf) &&
 	    (rc = ldfi_process_start(conf, NULL, err, sizeof(err)))) {

@@ -23,7 +23,7 @@ struct run_opts {
 	const char *faults;
 	const char *db;
 	const char *json;
-	int eot, eff, crashes;
+	struct ldfi_bounds bounds;
 	enum ldfi_engine engine;
 };
 
@@ -33,7 +33,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	long long v;
 	int id;
 
-	*o = (struct run_opts){NULL, "none", NULL, NULL, -1, -1, -1, LDFI_ENGINE_SIM};
+	*o = (struct run_opts){NULL, "none", NULL, NULL, LDFI_BOUNDS_KEEP, LDFI_ENGINE_SIM};
 	while ((id = ldfi_cli_next(&a)) > 0) {
 		switch (id) {
 		case OPT_FAULTS:
@@ -53,9 +53,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_EOT:
 		case OPT_EFF:
 		case OPT_CRASHES:
+		case OPT_RESTARTS:
+		case OPT_DOWNTIME:
 			if ((v = ldfi_cli_int(&a, 0, LDFI_EOT_MAX)) < 0)
 				return LDFI_EXIT_USAGE;
-			*(id == OPT_EOT ? &o->eot : id == OPT_EFF ? &o->eff : &o->crashes) = (int)v;
+			*(id == OPT_EOT	      ? &o->bounds.eot
+			  : id == OPT_EFF     ? &o->bounds.eff
+			  : id == OPT_CRASHES ? &o->bounds.crashes
+			  : id == OPT_RESTARTS ? &o->bounds.restarts
+					      : &o->bounds.downtime) = (int)v;
 			break;
 		}
 	}
@@ -141,13 +147,18 @@ int ldfi_cmd_run(int argc, char **argv)
 
 	if (status)
 		return status < 0 ? 0 : status;
-	conf = ldfi_cli_load(o.conf_path, o.eot, o.eff, o.crashes, &status);
+	conf = ldfi_cli_load(o.conf_path, &o.bounds, &status);
 	if (!conf)
 		return status;
 	if (ldfi_rt_too_large(conf, LDFI_BYTES_PER_MSG_RUN, msg, sizeof(msg))) {
 		fprintf(stderr, "ldfi run: %s\n", msg);
 		ldfi_conf_destroy(conf);
 		return LDFI_EXIT_USAGE;
+	}
+	if (o.engine == LDFI_ENGINE_LIVE && conf->restarts > 0) {
+		ldfi_conf_destroy(conf);
+		return ldfi_cli_usage_error(
+		    "run", "restart faults are not supported by the live engine yet");
 	}
 	status = ldfi_cli_processes("run", conf, o.engine == LDFI_ENGINE_LIVE, NULL);
 	if (!status)

@@ -671,7 +671,7 @@ static int explore(struct explore *x)
 int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, char **out,
 			char *err, size_t errlen)
 {
-	char *plugins = NULL, shard[32] = "";
+	char *plugins = NULL, shard[32] = "", restarts[48] = "";
 	uint64_t meaning;
 	int rc;
 
@@ -682,10 +682,15 @@ int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_
 	/* Only with several shards: an unsharded digest stays what it was. */
 	if (o->shard_count > 1)
 		snprintf(shard, sizeof(shard), " shard=%d/%d", o->shard_index, o->shard_count);
-	if (asprintf(out, "ldfi=%s conf=%016llx eot=%d eff=%d crashes=%d strategy=%s seed=%llu%s%s",
+	/* Only with restarts: explorations of other confs keep their digest. */
+	if (conf->restarts > 0)
+		snprintf(restarts, sizeof(restarts), " restarts=%d downtime=%d", conf->restarts,
+			 conf->downtime);
+	if (asprintf(out,
+		     "ldfi=%s conf=%016llx eot=%d eff=%d crashes=%d%s strategy=%s seed=%llu%s%s",
 		     ldfi_version(), (unsigned long long)meaning, conf->eot, conf->eff,
-		     conf->crashes, ldfi_strategy_name(o->strategy), (unsigned long long)o->seed,
-		     shard, plugins) < 0) {
+		     conf->crashes, restarts, ldfi_strategy_name(o->strategy),
+		     (unsigned long long)o->seed, shard, plugins) < 0) {
 		*out = NULL;
 		rc = LDFI_ENOMEM;
 	}
@@ -774,6 +779,8 @@ static void describe_change(const char *was, const char *now, char *buf, size_t 
 		changed(out, was, now, "eot", "eot", true);
 		changed(out, was, now, "eff", "eff", true);
 		changed(out, was, now, "crashes", "crashes", true);
+		changed(out, was, now, "restarts", "restarts", true);
+		changed(out, was, now, "downtime", "downtime", true);
 		changed(out, was, now, "strategy", "the strategy", true);
 		changed(out, was, now, "seed", "the seed", true);
 		changed_plugins(out, was, now, false);
@@ -795,9 +802,11 @@ static int bind_db(struct explore *x, const char *dg)
 	int rc;
 
 	if ((rc = ldfi_db_state_check(x->db)) || (rc = ldfi_db_state_digest(x->db, &old)) ||
-	    (rc = ldfi_db_state_foreign_runs(x->db, ldfi_strategy_name(x->opts->strategy),
-					     x->conf->eot, x->conf->eff, x->conf->crashes,
-					     &foreign))) {
+	    (rc = ldfi_db_state_foreign_runs(
+		 x->db, ldfi_strategy_name(x->opts->strategy),
+		 &(struct ldfi_bounds){x->conf->eot, x->conf->eff, x->conf->crashes,
+				       x->conf->restarts, x->conf->downtime},
+		 &foreign))) {
 		free(old);
 		return fail(x, rc, "%s: %s", path, ldfi_db_errmsg(x->db));
 	}

@@ -109,14 +109,17 @@ static const unsigned char *run_of(struct ldfi_samerun *sr, const struct ldfi_se
 }
 
 /* The noted run of a smaller set that s[0..n) runs as: s without one of its
- * omissions o, whose run sent nothing on o. Omissions are the largest
- * variables; the latest are tried first. */
+ * omissions o, whose run sent nothing on o. The latest omissions are tried
+ * first. Only omissions: a crash or a restart acts even on a node that
+ * sends nothing (a restart empties its memory), so neither is skipped. */
 static const unsigned char *same_as(struct ldfi_samerun *sr, const struct ldfi_setset *tried,
 				    const int *s, int n, int *buf)
 {
 	for (int k = n - 1; k >= 0 && s[k] > sr->sp->n_crash; k--) {
 		const unsigned char *u;
 
+		if (!ldfi_space_is_omit(sr->sp, s[k]))
+			continue;
 		memcpy(buf, s, (size_t)k * sizeof(int));
 		memcpy(buf + k, s + k + 1, (size_t)(n - 1 - k) * sizeof(int));
 		u = run_of(sr, tried, buf, n - 1, buf + n);

@@ -74,18 +74,26 @@ bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n)
 
 bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n)
 {
-	int crashes = 0, last_node = -1;
+	const struct ldfi_space *sp = &g->space;
+	int crashes = 0, restarts = 0;
 
-	/* Crash variables come first and are grouped by node. */
-	for (int i = 0; i < n && vars[i] <= g->space.n_crash; i++) {
-		struct ldfi_fault f = ldfi_space_fault(&g->space, vars[i]);
+	for (int i = 0; i < n; i++) {
+		int node;
 
-		if (f.a == last_node)
+		if (ldfi_space_is_omit(sp, vars[i]))
+			continue;
+		if (vars[i] <= sp->n_crash ? ++crashes > g->conf->crashes
+					   : ++restarts > g->conf->restarts)
 			return false;
-		last_node = f.a;
-		crashes++;
+		/* At most one crash or restart per node (not adjacent in the
+		 * variable order when one of each). */
+		node = ldfi_space_node(sp, vars[i]);
+		for (int j = 0; j < i; j++)
+			if (!ldfi_space_is_omit(sp, vars[j]) &&
+			    ldfi_space_node(sp, vars[j]) == node)
+				return false;
 	}
-	return crashes <= g->conf->crashes;
+	return true;
 }
 
 bool ldfi_gen_stopped(const struct ldfi_gen *g)

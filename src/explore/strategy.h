@@ -119,8 +119,8 @@ bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n);
 /* The search's order of fault sets (ascending variable arrays): fewer
  * faults first, then lexicographic by variable. <0, 0 or >0. */
 int ldfi_gen_cmp_sets(const int *a, int na, const int *b, int nb);
-/* Whether `vars` is a valid fault set of the bounds (crash budget, one crash
- * per node). */
+/* Whether `vars` is a valid fault set of the bounds (crash and restart
+ * budgets, at most one crash or restart per node). */
 bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n);
 
 #endif

@@ -15,6 +15,7 @@ struct gen_enum {
 	struct ldfi_gen base;
 	uint64_t rng;
 	double space_size; /* number of fault sets in the bounds */
+	double configs;	   /* of crashes and restarts (space_size without omissions) */
 	int k;		   /* exhaustive: current size */
 	int *idx;	   /* exhaustive: current combination (variables), k entries */
 	bool started;
@@ -51,19 +52,38 @@ static double choose(int n, int k)
 	return c;
 }
 
-/* Crash configurations with exactly k crashes: C(N,k) * eot^k. */
-static double crash_configs(const struct ldfi_conf *conf, int k)
+/* Node fault configurations with exactly k crashes and j restarts:
+ * C(N,k) * C(N-k,j) * eot^k * rrounds^j (at most one per node). */
+static double node_configs(const struct ldfi_gen *g, int k, int j)
 {
-	return choose(conf->n_nodes, k) * pow(conf->eot, k);
+	int n = g->conf->n_nodes;
+
+	return choose(n, k) * choose(n - k, j) * pow(g->conf->eot, k) * pow(g->space.rrounds, j);
 }
 
-static double space_size(const struct ldfi_gen *g)
+/* The most crashes and restarts a fault set has. */
+static int max_crashes(const struct ldfi_gen *g)
 {
-	double crashes = 0;
+	return g->conf->crashes < g->conf->n_nodes ? g->conf->crashes : g->conf->n_nodes;
+}
 
-	for (int k = 0; k <= g->conf->crashes && k <= g->conf->n_nodes; k++)
-		crashes += crash_configs(g->conf, k);
-	return ldexp(crashes, g->space.n_omit);
+static int max_restarts(const struct ldfi_gen *g, int k)
+{
+	int left = g->conf->n_nodes - k;
+
+	return !g->space.n_restart ? 0 : g->conf->restarts < left ? g->conf->restarts : left;
+}
+
+/* The crash and restart configurations of the bounds (the fault sets
+ * without their omissions). */
+static double all_configs(const struct ldfi_gen *g)
+{
+	double configs = 0;
+
+	for (int k = 0; k <= max_crashes(g); k++)
+		for (int j = 0; j <= max_restarts(g, k); j++)
+			configs += node_configs(g, k, j);
+	return configs;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -73,35 +93,51 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One uniform draw from the fault space. */
-static int draw(struct gen_enum *g, int *vars)
+/* The first `want` entries of g->tmp after entry `from`: distinct nodes
+ * (partial Fisher-Yates), each with a uniform round in 1..rounds, as
+ * variables of faults of `kind` into vars[*n...]. */
+static void draw_nodes(struct gen_enum *g, int from, int want, enum ldfi_fault_kind kind,
+		       int rounds, int *vars, int *n)
 {
-	const struct ldfi_conf *conf = g->base.conf;
-	const struct ldfi_space *sp = &g->base.space;
-	double total = 0, pick;
-	int n = 0, k = 0;
+	int nodes = g->base.conf->n_nodes;
 
-	for (int i = 0; i <= conf->crashes && i <= conf->n_nodes; i++)
-		total += crash_configs(conf, i);
-	pick = (double)(splitmix64(&g->rng) >> 11) * 0x1.0p-53 * total;
-	while (k < conf->crashes && k < conf->n_nodes && pick >= crash_configs(conf, k)) {
-		pick -= crash_configs(conf, k);
-		k++;
-	}
-	/* k distinct nodes (partial Fisher-Yates), each with a uniform round. */
-	for (int i = 0; i < conf->n_nodes; i++)
-		g->tmp[i] = i;
-	for (int i = 0; i < k; i++) {
-		int j = i + (int)below(&g->rng, (uint64_t)(conf->n_nodes - i)), t = g->tmp[i];
-		struct ldfi_fault f = {LDFI_FAULT_CRASH, 0, -1, 0};
+	for (int i = from; i < from + want; i++) {
+		int j = i + (int)below(&g->rng, (uint64_t)(nodes - i)), t = g->tmp[i];
+		struct ldfi_fault f = {kind, 0, -1, 0};
 
 		g->tmp[i] = g->tmp[j];
 		g->tmp[j] = t;
 		f.a = g->tmp[i];
-		f.t = 1 + (int)below(&g->rng, (uint64_t)conf->eot);
-		vars[n++] = ldfi_space_var(sp, &f);
+		f.t = 1 + (int)below(&g->rng, (uint64_t)rounds);
+		vars[(*n)++] = ldfi_space_var(&g->base.space, &f);
 	}
-	for (int v = sp->n_crash + 1; v <= sp->n_vars; v++)
+}
+
+/* One uniform draw from the fault space: the numbers of crashes and
+ * restarts weighted by their configurations, then their nodes and rounds,
+ * then each omission with probability 1/2. */
+static int draw(struct gen_enum *g, int *vars)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	double pick = (double)(splitmix64(&g->rng) >> 11) * 0x1.0p-53 * g->configs;
+	int n = 0, k = 0, j = 0;
+
+	while (pick >= node_configs(&g->base, k, j)) {
+		pick -= node_configs(&g->base, k, j);
+		if (j < max_restarts(&g->base, k)) {
+			j++;
+		} else if (k < max_crashes(&g->base)) {
+			k++;
+			j = 0;
+		} else {
+			break; /* rounding: the last configuration */
+		}
+	}
+	for (int i = 0; i < g->base.conf->n_nodes; i++)
+		g->tmp[i] = i;
+	draw_nodes(g, 0, k, LDFI_FAULT_CRASH, g->base.conf->eot, vars, &n);
+	draw_nodes(g, k, j, LDFI_FAULT_RESTART, sp->rrounds, vars, &n);
+	for (int v = sp->n_crash + 1; v <= sp->n_crash + sp->n_omit; v++)
 		if (splitmix64(&g->rng) >> 63)
 			vars[n++] = v;
 	qsort(vars, (size_t)n, sizeof(int), cmp_int);
@@ -163,11 +199,11 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 {
 	struct gen_enum *g = (struct gen_enum *)base;
 	const struct ldfi_conf *conf = base->conf;
-	/* No valid set is larger than every omission plus the crash budget. */
-	int kmax =
-	    base->space.n_omit +
-	    (base->space.n_crash ? (conf->crashes < conf->n_nodes ? conf->crashes : conf->n_nodes)
-				 : 0);
+	/* No valid set is larger than every omission plus one crash or
+	 * restart per node within the budgets. */
+	int node_faults = (base->space.n_crash ? conf->crashes : 0) +
+			  (base->space.n_restart ? conf->restarts : 0);
+	int kmax = base->space.n_omit + (node_faults < conf->n_nodes ? node_faults : conf->n_nodes);
 
 	long polls = 0;
 
@@ -248,7 +284,8 @@ static struct ldfi_gen *enum_create(const struct ldfi_conf *conf, const struct l
 		goto err;
 	g->rng = seed;
 	g->k = 1;
-	g->space_size = space_size(&g->base);
+	g->configs = all_configs(&g->base);
+	g->space_size = ldexp(g->configs, g->base.space.n_omit);
 	g->idx = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
 	g->tmp = malloc(((size_t)conf->n_nodes + 1) * sizeof(int));
 	g->skipped = ldfi_setset_create();

@@ -89,12 +89,37 @@ struct gen_ldfi {
 	int n_outs;
 	int *buf;	     /* room for a fault set */
 	unsigned char *mark; /* per variable, scratch, kept all zero */
-	int *crash_vars;     /* 1..n_crash: read only once created */
+	/* Read only once created (fills of several threads share them): the
+	 * crash variables 1..n_crash, the restart variables, and per node its
+	 * crash and restart variables (per_node of them each). */
+	int *crash_vars, *restart_vars, *node_vars, per_node;
 	/* Fills of one step (fill_all): the streams to fill, a room for a
 	 * fault set per worker, and each fill's result. */
 	int *todo, *todo_rc, cap_todo;
 	int **wbuf, n_wbuf;
 };
+
+/* The crash and restart budgets, and at most one crash or restart per
+ * node. */
+static int node_constraints(const struct gen_ldfi *g, struct ldfi_hitset *h)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	const struct ldfi_conf *conf = g->base.conf;
+	int rc = 0;
+
+	if (sp->n_crash) {
+		rc = ldfi_hitset_add_atmost(h, g->crash_vars, sp->n_crash, conf->crashes);
+		for (int node = 0; !rc && !sp->n_restart && node < conf->n_nodes; node++)
+			rc = ldfi_hitset_add_atmost(h, g->crash_vars + node * conf->eot, conf->eot,
+						    1);
+	}
+	if (!sp->n_restart || rc)
+		return rc;
+	rc = ldfi_hitset_add_atmost(h, g->restart_vars, sp->n_restart, conf->restarts);
+	for (int node = 0; !rc && node < conf->n_nodes; node++)
+		rc = ldfi_hitset_add_atmost(h, g->node_vars + node * g->per_node, g->per_node, 1);
+	return rc;
+}
 
 /* Build a solver for outcome `o` with the bounds' crash constraints and the
  * counterexamples blocked. */
@@ -106,7 +131,6 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 			int n_force, struct ldfi_hitset **out)
 {
 	const struct ldfi_space *sp = &g->base.space;
-	const struct ldfi_conf *conf = g->base.conf;
 	struct ldfi_hitset *h = ldfi_hitset_create(sp->n_vars, 0);
 	int rc = 0;
 
@@ -134,12 +158,8 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 	}
 	if (!rc && g->base.shard && g->base.shard->empty)
 		rc = ldfi_hitset_block(h, NULL, 0);
-	if (!rc && sp->n_crash) {
-		rc = ldfi_hitset_add_atmost(h, g->crash_vars, sp->n_crash, conf->crashes);
-		for (int node = 0; !rc && node < conf->n_nodes; node++)
-			rc = ldfi_hitset_add_atmost(h, g->crash_vars + node * conf->eot, conf->eot,
-						    1);
-	}
+	if (!rc)
+		rc = node_constraints(g, h);
 	for (int i = 0; !rc && i < g->base.n_cex; i++)
 		rc = ldfi_hitset_block(h, g->base.cex[i], g->base.cex_n[i]);
 	return rc;
@@ -549,6 +569,38 @@ static int tail_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 	return 1;
 }
 
+/* Whether a component forgets at a restart what kept it from processing a
+ * copy again: a relay or window-count with volatile dedup memory (a second
+ * forward or count), or a plugin stage (its state invisible to lineage when
+ * it suppresses): the extra copies it then makes have no suppressor
+ * outcome in the lineage (docs/lineage.md, Restarts). */
+static bool forgets_dedup(const struct ldfi_comp *c)
+{
+	return c->type == LDFI_COMP_STAGE &&
+	       (c->kind == LDFI_KIND_PLUGIN || (c->dedup && !c->durable));
+}
+
+/* With restarts, whether a check that counts copies reads a sink with such
+ * a component upstream: strategy ldfi then completes its search
+ * exhaustively before it certifies, as for plugin checks. */
+static bool restart_creates_copies(const struct ldfi_conf *conf)
+{
+	if (conf->restarts <= 0)
+		return false;
+	for (int i = 0; i < conf->n_checks; i++) {
+		const struct ldfi_check *k = &conf->checks[i];
+
+		if ((k->kind != LDFI_CHECK_NO_DUPLICATES && k->kind != LDFI_CHECK_EXACTLY_ONCE &&
+		     k->kind != LDFI_CHECK_MATCHES_FAULT_FREE) ||
+		    k->sink < 0)
+			continue;
+		for (int c = 0; c < conf->n_comps; c++)
+			if (forgets_dedup(&conf->comps[c]) && ldfi_conf_upstream(conf, c, k->sink))
+				return true;
+	}
+	return false;
+}
+
 /* Whether some check can fail other than by losing records (a plugin
  * check with no `holds`). */
 static bool needs_rest(const struct ldfi_conf *conf)
@@ -558,7 +610,7 @@ static bool needs_rest(const struct ldfi_conf *conf)
 		     conf->checks[i].kind == LDFI_CHECK_PROCESS) &&
 		    conf->checks[i].holds < 0)
 			return true;
-	return false;
+	return restart_creates_copies(conf);
 }
 
 /* Whether a one-fault extension e (n_e faults) goes before lineage's best
@@ -829,6 +881,8 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	free(g->buf);
 	free(g->mark);
 	free(g->crash_vars);
+	free(g->restart_vars);
+	free(g->node_vars);
 	free(g->todo);
 	free(g->todo_rc);
 	for (int i = 0; i < g->n_wbuf; i++)
@@ -857,6 +911,32 @@ static const struct ldfi_gen_ops ldfi_ops = {
     .destroy = ldfi_destroy,
 };
 
+/* The variable lists node_constraints reads: g->crash_vars, restart_vars
+ * and node_vars. Returns 0 or LDFI_ENOMEM. */
+static int node_vars_init(struct gen_ldfi *g)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	int first = sp->n_crash + sp->n_omit + 1, n_nodes = g->base.conf->n_nodes;
+
+	g->per_node = (sp->n_crash ? g->base.conf->eot : 0) + sp->rrounds;
+	g->crash_vars = malloc(((size_t)sp->n_crash + 1) * sizeof(int));
+	g->restart_vars = malloc(((size_t)sp->n_restart + 1) * sizeof(int));
+	g->node_vars = malloc(((size_t)n_nodes * g->per_node + 1) * sizeof(int));
+	if (!g->crash_vars || !g->restart_vars || !g->node_vars)
+		return LDFI_ENOMEM;
+	for (int v = 0; v < sp->n_crash; v++)
+		g->crash_vars[v] = v + 1;
+	for (int i = 0; i < sp->n_restart; i++)
+		g->restart_vars[i] = first + i;
+	for (int node = 0, n = 0; sp->n_restart && node < n_nodes; node++) {
+		for (int t = 0; sp->n_crash && t < g->base.conf->eot; t++)
+			g->node_vars[n++] = 1 + node * g->base.conf->eot + t;
+		for (int t = 0; t < sp->rrounds; t++)
+			g->node_vars[n++] = first + node * sp->rrounds + t;
+	}
+	return 0;
+}
+
 struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 {
 	struct gen_ldfi *g = calloc(1, sizeof(*g));
@@ -866,16 +946,13 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	if (ldfi_gen_base_init(&g->base, &ldfi_ops, conf, all))
 		goto err;
 	g->lin = ldfi_lineage_create(conf);
-	g->crash_vars = malloc(((size_t)g->base.space.n_crash + 1) * sizeof(int));
 	g->buf = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
 	g->mark = calloc((size_t)g->base.space.n_vars + 1, 1);
-	if (!g->lin || !g->crash_vars || !g->buf || !g->mark)
+	if (!g->lin || !g->buf || !g->mark || node_vars_init(g))
 		goto err;
-	for (int v = 0; v < g->base.space.n_crash; v++)
-		g->crash_vars[v] = v + 1;
 	/* Over checks about records held, a smaller failing set would cut
 	 * every known support of the lost outcome and so come first. */
-	g->base.minimal_cex = !needs_rest(conf);
+	g->base.minimal_cex = !needs_rest(conf) && !g->base.space.n_restart;
 	g->base.learns_from_traces = true;
 	if (needs_rest(conf) &&
 	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||

@@ -153,13 +153,13 @@ static int list_nodes(struct lg *g)
 
 /* The marks of the run drawn: for a missing record, what the
  * counterexample's faults cut in the fault-free run; else what was lost. */
-static int marks(struct lg *g, int eff)
+static int marks(struct lg *g)
 {
 	const struct ldfi_trace *tr = g->tr;
 
 	if (g->oc->missing) {
 		struct ldfi_cuts c;
-		int rc = ldfi_cuts_init(&c, tr, &g->cx->faults, eff);
+		int rc = ldfi_cuts_init(&c, tr, &g->cx->faults);
 
 		if (rc)
 			return rc;
@@ -505,7 +505,7 @@ static int graph(FILE *f, const struct ldfi_explore_result *res, const struct ld
 	rc = g.idx && g.to_out && g.unkept ? 0 : LDFI_ENOMEM;
 	for (size_t i = 0; !rc && i <= tr->n_msgs; i++)
 		g.idx[i] = -1;
-	if (!rc && !(rc = collect(&g)) && !(rc = marks(&g, res->conf->eff))) {
+	if (!rc && !(rc = collect(&g)) && !(rc = marks(&g))) {
 		add_lost_acks(&g);
 		rc = list_nodes(&g);
 	}

@@ -59,6 +59,9 @@ int ldfi_html_lost_by(const struct ldfi_trace *tr, const struct ldfi_msg *m)
 		if (m->fate == LDFI_FATE_CRASHED && f->kind == LDFI_FAULT_CRASH &&
 		    f->a == m->dst_node)
 			return i;
+		if (m->fate == LDFI_FATE_DOWN && f->kind == LDFI_FAULT_RESTART &&
+		    f->a == m->dst_node)
+			return i;
 	}
 	return -1;
 }
@@ -90,7 +93,8 @@ static int cmp_hop(const void *x, const void *y, void *arg)
 
 static bool lost(const struct ldfi_msg *m)
 {
-	return m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED;
+	return m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED ||
+	       m->fate == LDFI_FATE_DOWN;
 }
 
 /* slot[]: the sends of one node in one round are drawn STEP apart (to the
@@ -148,11 +152,11 @@ static int layout_rows(struct st *s)
 	return 0;
 }
 
-/* The fault of `tr` that crashed `node`, or -1. */
-static int crash_fault(const struct ldfi_trace *tr, int node)
+/* The fault of `tr` of kind `kind` (crash, restart) on `node`, or -1. */
+static int node_fault(const struct ldfi_trace *tr, int node, enum ldfi_fault_kind kind)
 {
 	for (int i = 0; i < tr->faults.n; i++)
-		if (tr->faults.v[i].kind == LDFI_FAULT_CRASH && tr->faults.v[i].a == node)
+		if (tr->faults.v[i].kind == kind && tr->faults.v[i].a == node)
 			return i;
 	return -1;
 }
@@ -209,6 +213,46 @@ static void fit(char *buf, double colw)
 		}
 }
 
+/* The round `node` went down in (a restart), or 0. */
+static int down_from(const struct st *s, int node)
+{
+	int t = s->tr->restart_round ? s->tr->restart_round[node] : 0;
+
+	return t >= 1 && t + s->tr->downtime <= s->eot ? t : 0;
+}
+
+/* A restarted node's down period: a hatched band over its down rounds
+ * (inline style: the page's style sheet is the same with or without
+ * restarts) and an up-arrow with the fault at its recovery round. */
+static int draw_down(struct st *s, int node)
+{
+	FILE *f = s->f;
+	int t = down_from(s, node), u = t + s->tr->downtime;
+	double x = xnode(s, node), w;
+	char buf[256], fb[128];
+
+	fault_text(s->tr, node_fault(s->tr, node, LDFI_FAULT_RESTART), fb, sizeof(fb));
+	fprintf(f, "<g class=\"down\" data-from=\"%d\" data-to=\"%d\"", t, u - 1);
+	ldfi_xml_attr(f, "data-node", s->conf->nodes[node].name);
+	ldfi_xml_attr(f, "data-fault", fb);
+	fputs(">\n", f);
+	snprintf(buf, sizeof(buf), "%s: node %s is down in rounds %d..%d and recovers in round %d",
+		 fb, s->conf->nodes[node].name, t, u - 1, u);
+	ldfi_svg_title(f, buf);
+	fprintf(f,
+		"<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"%.1f\" "
+		"style=\"fill:#999;fill-opacity:0.25;stroke:#999;stroke-dasharray:3 3\"/>\n",
+		x - 6, s->y[t], s->y[u] - s->y[t]);
+	fprintf(f,
+		"<path d=\"M%.1f %.1f l-5 8 h10 z\" style=\"fill:#2a7\"/>\n", x,
+		s->y[u] - 4);
+	snprintf(buf, sizeof(buf), "\xe2\x86\x91 up (%s)", fb);
+	ldfi_svg_text(f, x - 10, s->y[u] + 4, "crash-label", "end", buf);
+	fputs("</g>\n", f);
+	w = ldfi_utf8_width(buf) * LDFI_SVG_CHAR_W + 14;
+	return ldfi_svg_block(&s->L, x - w - 2, s->y[u] - 7, x + 8, s->y[u] + 7) ? LDFI_ENOMEM : 0;
+}
+
 static int draw_lifeline(struct st *s, int node)
 {
 	FILE *f = s->f;
@@ -228,13 +272,21 @@ static int draw_lifeline(struct st *s, int node)
 	if (c >= 1 && c <= s->eot) {
 		ldfi_svg_line(f, x, TOP - 6, x, s->y[c], "alive");
 		ldfi_svg_line(f, x, s->y[c], x, end, "dead");
+	} else if (down_from(s, node)) {
+		int t = down_from(s, node), u = t + s->tr->downtime;
+
+		ldfi_svg_line(f, x, TOP - 6, x, s->y[t], "alive");
+		ldfi_svg_line(f, x, s->y[t], x, s->y[u], "dead");
+		ldfi_svg_line(f, x, s->y[u], x, end, "alive");
 	} else {
 		ldfi_svg_line(f, x, TOP - 6, x, end, "alive");
 	}
 	fputs("</g>\n", f);
+	if (down_from(s, node))
+		return draw_down(s, node);
 	if (c < 1 || c > s->eot)
 		return 0;
-	fault_text(s->tr, crash_fault(s->tr, node), fb, sizeof(fb));
+	fault_text(s->tr, node_fault(s->tr, node, LDFI_FAULT_CRASH), fb, sizeof(fb));
 	fprintf(f, "<g class=\"crash\" data-round=\"%d\"", c);
 	ldfi_xml_attr(f, "data-node", s->conf->nodes[node].name);
 	ldfi_xml_attr(f, "data-fault", fb);
@@ -267,7 +319,7 @@ static void geometry(const struct st *s, size_t i, struct geo *g)
 	g->y2 = s->y[r + 1] + RECV_Y + s->slot[i] * STEP;
 	g->loop = m->src_node == m->dst_node;
 	g->t_end = 1;
-	if (m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED)
+	if (lost(m))
 		g->t_end = X_AT;
 	else if (m->fate == LDFI_FATE_EOT || r == s->eot)
 		g->t_end = (s->y[s->eot + 1] - g->y1) / (g->y2 - g->y1);
@@ -276,10 +328,8 @@ static void geometry(const struct st *s, size_t i, struct geo *g)
 static const char *msg_class(const struct ldfi_msg *m, bool loop)
 {
 	static char buf[64];
-	bool lost = m->fate == LDFI_FATE_OMITTED || m->fate == LDFI_FATE_CRASHED;
-
 	snprintf(buf, sizeof(buf), "msg %s%s%s%s", m->kind == LDFI_MSG_ACK ? "ack" : "data",
-		 lost ? " lost" : "", m->fate == LDFI_FATE_EOT ? " eot" : "", loop ? " self" : "");
+		 lost(m) ? " lost" : "", m->fate == LDFI_FATE_EOT ? " eot" : "", loop ? " self" : "");
 	return buf;
 }
 

@@ -26,6 +26,7 @@
 #define MAX_ACKS 8     /* lost acks listed per duplicated record */
 #define MAX_EVENTS 12  /* events shown per derivation (the last ones) */
 #define CRASHED_CELL "** crashed **"
+#define DOWN_CELL "~~ down ~~"
 /* Characters of a cell line: a column is as wide as its longest line up to
  * this (the diagram widens with the pipeline rather than cutting names). */
 #define MAX_CELL 80
@@ -63,8 +64,10 @@ void ldfi_report_run_command(FILE *f, const struct ldfi_explore_result *res, con
 	ldfi_report_shell_word(f, ldfi_report_program(res));
 	fputs(" run ", f);
 	ldfi_report_shell_word(f, ldfi_report_conf_path(res));
-	fprintf(f, " --eot %d --eff %d --crashes %d --faults ", conf->eot, conf->eff,
-		conf->crashes);
+	fprintf(f, " --eot %d --eff %d --crashes %d", conf->eot, conf->eff, conf->crashes);
+	if (conf->restarts)
+		fprintf(f, " --restarts %d --downtime %d", conf->restarts, conf->downtime);
+	fputs(" --faults ", f);
 	ldfi_report_shell_word(f, faults);
 	if (res->opts && res->opts->engine == LDFI_ENGINE_LIVE)
 		fputs(" --engine live", f); /* as it was found */
@@ -148,16 +151,16 @@ void ldfi_report_shell_word(FILE *f, const char *s)
 
 static void print_verdict(FILE *f, const struct ldfi_explore_result *res)
 {
-	const struct ldfi_conf *conf = res->conf;
 	int n = (int)strnlen(res->reason, sizeof(res->reason));
+	char bounds[128];
 
 	switch (res->verdict) {
 	case LDFI_VERDICT_COUNTEREXAMPLE:
 		fputs("counterexample found\n", f);
 		break;
 	case LDFI_VERDICT_CERTIFIED:
-		fprintf(f, "certified: no counterexample within eot=%d eff=%d crashes=%d",
-			conf->eot, conf->eff, conf->crashes);
+		ldfi_conf_bounds_text(res->conf, bounds, sizeof(bounds));
+		fprintf(f, "certified: no counterexample within %s", bounds);
 		/* A shard's certificate covers its part only: say so on the line
 		 * a CI log shows. */
 		if (res->shard.count > 1 && res->shard.index >= 0)
@@ -178,7 +181,9 @@ static void print_figures(FILE *f, const struct ldfi_explore_result *res)
 	const struct ldfi_conf *conf = res->conf;
 	enum ldfi_strategy st = res->opts ? res->opts->strategy : conf->strategy;
 	uint64_t seed = res->opts ? res->opts->seed : conf->seed;
+	char bounds[128];
 
+	ldfi_conf_bounds_text(conf, bounds, sizeof(bounds));
 	fprintf(f, "executions: %ld (the fault-free run included)\n", res->executions);
 	if (res->pending < 0) /* more fault sets than are counted one by one */
 		fprintf(f, "hypotheses: %ld tried, %ld pruned, over 10^15 pending\n", res->tried,
@@ -187,9 +192,8 @@ static void print_figures(FILE *f, const struct ldfi_explore_result *res)
 		fprintf(f, "hypotheses: %ld tried, %ld pruned, %ld pending\n", res->tried,
 			res->pruned, res->pending);
 	fprintf(f, "wall time: %.3f s\n", res->wall_s);
-	fprintf(f, "pipeline: %s (eot=%d eff=%d crashes=%d, strategy %s, seed %llu)\n",
-		ldfi_report_conf_path(res), conf->eot, conf->eff, conf->crashes,
-		ldfi_strategy_name(st), (unsigned long long)seed);
+	fprintf(f, "pipeline: %s (%s, strategy %s, seed %llu)\n", ldfi_report_conf_path(res),
+		bounds, ldfi_strategy_name(st), (unsigned long long)seed);
 	if (res->db_path)
 		fprintf(f, "provenance: %s\n", res->db_path);
 	if (res->shard.count > 1) {
@@ -217,7 +221,7 @@ static int key_fate(const struct ldfi_msg *m)
 {
 	if (m->fate == LDFI_FATE_OMITTED)
 		return 1;
-	if (m->fate == LDFI_FATE_CRASHED)
+	if (m->fate == LDFI_FATE_CRASHED || m->fate == LDFI_FATE_DOWN)
 		return 3 + m->fault;
 	return 0;
 }
@@ -325,15 +329,17 @@ static char *group_head(struct grid *g, const struct ldfi_msg *ms, const uint32_
 	return stream_done(f, &s);
 }
 
-/* "", " X omit" or " X crash(c,2)": how the messages of a group were lost. */
+/* "", " X omit", " X crash(c,2)" or " X restart(c,2)": how the messages of
+ * a group were lost. */
 static char *group_tail(const struct ldfi_trace *tr, const struct ldfi_msg *m)
 {
-	char fb[128] = "crash", *t;
+	char fb[128], *t;
 
 	if (m->fate == LDFI_FATE_OMITTED)
 		return strdup(" X omit");
-	if (m->fate != LDFI_FATE_CRASHED)
+	if (m->fate != LDFI_FATE_CRASHED && m->fate != LDFI_FATE_DOWN)
 		return strdup("");
+	snprintf(fb, sizeof(fb), "%s", m->fate == LDFI_FATE_DOWN ? "restart" : "crash");
 	if (m->fault >= 0 && m->fault < tr->faults.n)
 		ldfi_fault_format(tr->conf, &tr->faults.v[m->fault], fb, sizeof(fb));
 	return asprintf(&t, " X %s", fb) < 0 ? NULL : t;
@@ -508,11 +514,40 @@ err:
 	return rc;
 }
 
-static bool cell_crashed(const struct grid *g, int row, int col)
-{
-	int c = g->tr->crash_round[col];
+/* What a node is in a round: up, crashed, down (restart), or back up in
+ * its recovery round. */
+enum cell_state { CELL_UP, CELL_CRASHED, CELL_DOWN, CELL_RECOVERY };
 
-	return c && row + 1 >= c;
+static enum cell_state cell_state(const struct grid *g, int row, int col)
+{
+	const struct ldfi_trace *tr = g->tr;
+	int c = tr->crash_round[col], t = tr->restart_round ? tr->restart_round[col] : 0;
+
+	if (c && row + 1 >= c)
+		return CELL_CRASHED;
+	if (t && row + 1 >= t && row + 1 < t + tr->downtime)
+		return CELL_DOWN;
+	if (t && row + 1 == t + tr->downtime)
+		return CELL_RECOVERY;
+	return CELL_UP;
+}
+
+static bool cell_blank(const struct grid *g, int row, int col)
+{
+	enum cell_state st = cell_state(g, row, col);
+
+	return st == CELL_CRASHED || st == CELL_DOWN;
+}
+
+/* "^ up (restart(w,3))": the first line of a node's recovery cell. */
+static void up_label(const struct ldfi_trace *tr, int node, char *buf, size_t len)
+{
+	struct ldfi_fault f = {LDFI_FAULT_RESTART, node, -1,
+			       tr->restart_round ? tr->restart_round[node] : 0};
+	char fb[128];
+
+	ldfi_fault_format(tr->conf, &f, fb, sizeof(fb));
+	snprintf(buf, len, "^ up (%s)", fb);
 }
 
 /* Whether rows r and q read the same: each round of a range is alike. */
@@ -522,7 +557,7 @@ static bool rows_alike(const struct grid *g, int r, int q)
 		size_t x = (size_t)r * (size_t)g->cols + (size_t)c;
 		size_t y = (size_t)q * (size_t)g->cols + (size_t)c;
 
-		if (cell_crashed(g, r, c) != cell_crashed(g, q, c) || g->count[x] != g->count[y])
+		if (cell_state(g, r, c) != cell_state(g, q, c) || g->count[x] != g->count[y])
 			return false;
 		for (int k = 0; k < g->count[x]; k++)
 			if (strcmp(g->items[g->first[x] + (size_t)k],
@@ -541,27 +576,41 @@ struct layout {
 	long hidden; /* items not shown */
 };
 
-/* Text of line `k` of a cell into `out` (width w); returns its length. */
+/* Text of line `k` of a cell into `out` (width w); returns its length. A
+ * recovery cell has the "^ up" line first, then its items. */
 static int cell_line(const struct grid *g, struct layout *L, int row, int col, int k, char *out)
 {
 	size_t cell = (size_t)row * (size_t)g->cols + (size_t)col;
 	int n = g->count[cell], w = L->w[col];
+	enum cell_state st = cell_state(g, row, col);
+	int maxl = L->maxl, len;
 	const char *s;
-	char more[32];
-	int len;
+	char more[32], up[160];
 
-	if (cell_crashed(g, row, col)) {
+	if (st == CELL_RECOVERY) {
+		if (k == 0) {
+			up_label(g->tr, col, up, sizeof(up));
+			s = up;
+			goto out;
+		}
+		k--;
+		maxl--;
+	}
+	if (st == CELL_CRASHED) {
 		s = k == 0 ? CRASHED_CELL : "";
+	} else if (st == CELL_DOWN) {
+		s = k == 0 ? DOWN_CELL : "";
 	} else if (n == 0) {
-		s = k == 0 ? "." : "";
-	} else if (k >= n || k >= L->maxl) {
+		s = k == 0 && st != CELL_RECOVERY ? "." : "";
+	} else if (k >= n || k >= maxl) {
 		s = "";
-	} else if (n > L->maxl && k == L->maxl - 1) {
+	} else if (n > maxl && k == maxl - 1) {
 		snprintf(more, sizeof(more), "+%d more", n - k);
 		s = more;
 	} else {
 		s = g->items[g->first[cell] + (size_t)k];
 	}
+out:
 	len = (int)strlen(s);
 	if (len > w) {
 		memcpy(out, s, (size_t)w - 1);
@@ -579,17 +628,18 @@ static void print_row(FILE *f, const struct grid *g, struct layout *L, int r0, i
 
 	for (int c = 0; c < g->cols; c++) {
 		size_t cell = (size_t)r0 * (size_t)g->cols + (size_t)c;
-		int n = g->count[cell];
+		bool rec = cell_state(g, r0, c) == CELL_RECOVERY;
+		int n = g->count[cell], maxl = L->maxl - rec;
 
-		if (cell_crashed(g, r0, c))
+		if (cell_blank(g, r0, c))
 			continue;
-		if (n > lines)
-			lines = n < L->maxl ? n : L->maxl;
-		if (n > L->maxl)
-			L->hidden += n - (L->maxl - 1);
-		for (int k = 0; k < n && k < L->maxl; k++)
+		if (n + rec > lines)
+			lines = (n < maxl ? n : maxl) + rec;
+		if (n > maxl)
+			L->hidden += n - (maxl - 1);
+		for (int k = 0; k < n && k < maxl; k++)
 			if ((int)strlen(g->items[g->first[cell] + (size_t)k]) > L->w[c] &&
-			    !(n > L->maxl && k == L->maxl - 1))
+			    !(n > maxl && k == maxl - 1))
 				L->cut++;
 	}
 	for (int k = 0; k < lines; k++) {
@@ -639,6 +689,13 @@ static int print_spacetime(FILE *f, const struct ldfi_trace *tr)
 
 		if (tr->crash_round[c] && w < (int)strlen(CRASHED_CELL))
 			w = (int)strlen(CRASHED_CELL);
+		if (tr->restart_round && tr->restart_round[c]) {
+			char up[160];
+
+			up_label(tr, c, up, sizeof(up));
+			if (w < (int)strlen(up))
+				w = (int)strlen(up);
+		}
 		for (int r = 0; r < g.rows; r++) {
 			size_t cell = (size_t)r * (size_t)g.cols + (size_t)c;
 
@@ -808,7 +865,7 @@ static bool same_hop(const struct ldfi_msg *x, const struct ldfi_msg *y)
 
 /*
  * "a->b@1 was lost (omit(a,b,1)), a->b@2, a->b@3 were lost (crash(a,2)) and
- * c->b@2 was lost (omit(c,b,2))": the messages of `w` (in send order) by
+ * c->b@2 was lost (c was down: restart(c,2))": the messages of `w` (in send order) by
  * the fault that cut them, faults in order of their first message.
  */
 static void print_lost(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why *w)
@@ -850,6 +907,11 @@ static void print_lost(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why
 		if (n > MAX_WHY)
 			fprintf(f, " and %d more", n - MAX_WHY);
 		fprintf(f, " %s lost (", n == 1 ? "was" : "were");
+		if (k >= 0 && k < c->fs->n && c->fs->v[k].kind == LDFI_FAULT_RESTART)
+			fprintf(f, "%s %s: ", ff->conf->nodes[c->fs->v[k].a].name,
+				ldfi_fault_cuts(&c->fs->v[k], &ff->msgs[w->v[j] - 1], ff->conf)
+				    ? "was down"
+				    : "lost what it was sent from");
 		print_fault(f, ff->conf, c->fs, k);
 		fputc(')', f);
 	}
@@ -1184,7 +1246,7 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 	if (!tr->faults.n)
 		fputs("  the fault-free run itself breaks the checks: no fault is needed\n", f);
 	if (res->fault_free &&
-	    (rc = ldfi_cuts_init(&c, res->fault_free, &tr->faults, res->conf->eff)))
+	    (rc = ldfi_cuts_init(&c, res->fault_free, &tr->faults)))
 		return rc;
 	for (int i = 0; i < n && !rc; i++) {
 		if (v[i].cls == OC_MISSING && !res->fault_free) {
@@ -1239,7 +1301,7 @@ static int why_missing_text(FILE *f, const struct ldfi_explore_result *res,
 		fprintf(f, "%s was not in the fault-free run either", cx->recs[b->rec].name);
 		return 0;
 	}
-	if ((rc = ldfi_cuts_init(&c, ff, &cx->faults, res->conf->eff)))
+	if ((rc = ldfi_cuts_init(&c, ff, &cx->faults)))
 		return rc;
 	kept = calloc(ff->n_msgs + 1, sizeof(*kept));
 	rc = kept ? ldfi_explain_missing(&c, HELD(&fb), kept, &w, &n_copies) : LDFI_ENOMEM;

@@ -241,6 +241,7 @@ static void row(FILE *f, const char *th, const char *td, bool code)
 static void verdict_line(FILE *f, const struct ldfi_explore_result *res)
 {
 	const struct ldfi_conf *conf = res->conf;
+	char bounds[128];
 
 	fprintf(f, "<p class=\"verdict %s\">", ldfi_verdict_name(res->verdict));
 	switch (res->verdict) {
@@ -248,8 +249,8 @@ static void verdict_line(FILE *f, const struct ldfi_explore_result *res)
 		fputs("counterexample found", f);
 		break;
 	case LDFI_VERDICT_CERTIFIED:
-		fprintf(f, "certified: no counterexample within eot=%d eff=%d crashes=%d",
-			conf->eot, conf->eff, conf->crashes);
+		ldfi_conf_bounds_text(conf, bounds, sizeof(bounds));
+		fprintf(f, "certified: no counterexample within %s", bounds);
 		if (res->shard.count > 1 && res->shard.index >= 0)
 			fprintf(f, " in shard %d/%d", res->shard.index, res->shard.count);
 		break;
@@ -297,7 +298,7 @@ static void summary(struct page *p)
 	verdict_line(f, res);
 	fputs("<table class=\"summary\">\n", f);
 	row(f, "pipeline", ldfi_report_conf_path(res), true);
-	snprintf(buf, sizeof(buf), "eot=%d eff=%d crashes=%d", conf->eot, conf->eff, conf->crashes);
+	ldfi_conf_bounds_text(conf, buf, sizeof(buf));
 	row(f, "bounds", buf, true);
 	snprintf(buf, sizeof(buf), "%s, seed %llu", ldfi_strategy_name(st), seed);
 	row(f, "strategy", buf, false);

@@ -73,6 +73,30 @@ static void set(json_t *obj, const char *key, json_t *val, bool *bad)
 		*bad = true;
 }
 
+/* [{"node": "w", "from": 3, "to": 4, "fault": "restart(w,3)"}]: the down
+ * periods of the run's restarts, in fault order. */
+static json_t *down_periods_json(const struct ldfi_trace *tr)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < tr->faults.n; i++) {
+		const struct ldfi_fault *f = &tr->faults.v[i];
+		char buf[128];
+
+		if (f->kind != LDFI_FAULT_RESTART)
+			continue;
+		ldfi_fault_format(tr->conf, f, buf, sizeof(buf));
+		if (json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "node",
+						       tr->conf->nodes[f->a].name, "from", f->t,
+						       "to", f->t + tr->downtime - 1, "fault",
+						       buf))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *cex_json(const struct ldfi_cex *cx)
 {
 	const struct ldfi_trace *tr = cx->trace;
@@ -87,6 +111,8 @@ static json_t *cex_json(const struct ldfi_cex *cx)
 	set(o, "execution", json_integer(cx->execution), &bad);
 	set(o, "run", json_integer(cx->run_id), &bad);
 	set(o, "outputs", ldfi_json_outputs(tr), &bad);
+	if (tr->conf->restarts) /* absent without restarts: reports as before */
+		set(o, "down_periods", down_periods_json(tr), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -119,6 +145,17 @@ static json_t *seed_json(uint64_t seed)
 	return json_string(buf);
 }
 
+/* eot, eff, crashes; restarts and downtime only when restarts are on (a
+ * report of a conf without restarts stays as it was). */
+static json_t *bounds_json(const struct ldfi_conf *conf)
+{
+	if (!conf->restarts)
+		return json_pack("{s:i, s:i, s:i}", "eot", conf->eot, "eff", conf->eff, "crashes",
+				 conf->crashes);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i}", "eot", conf->eot, "eff", conf->eff, "crashes",
+			 conf->crashes, "restarts", conf->restarts, "downtime", conf->downtime);
+}
+
 static json_t *report_doc(const struct ldfi_explore_result *res)
 {
 	char *replay, *abs;
@@ -144,10 +181,7 @@ static json_t *report_doc(const struct ldfi_explore_result *res)
 	set(doc, "strategy",
 	    json_string(ldfi_strategy_name(opts ? opts->strategy : conf->strategy)), &bad);
 	set(doc, "seed", seed_json(opts ? opts->seed : conf->seed), &bad);
-	set(doc, "bounds",
-	    json_pack("{s:i, s:i, s:i}", "eot", conf->eot, "eff", conf->eff, "crashes",
-		      conf->crashes),
-	    &bad);
+	set(doc, "bounds", bounds_json(conf), &bad);
 	set(doc, "budget",
 	    json_pack("{s:o, s:o}", "max_runs",
 		      opts && opts->max_runs > 0 ? json_integer(opts->max_runs) : json_null(),

@@ -125,6 +125,7 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 	char *stem = conf_stem(path);
 	const struct ldfi_cex *crash = unfinished(res);
 	int failures = crash != NULL, skipped = 0;
+	char bounds[128];
 
 	if (!stem)
 		return LDFI_ENOMEM;
@@ -142,8 +143,8 @@ static int write_suite(FILE *f, const struct ldfi_explore_result *res)
 	fputs("  <properties>\n", f);
 	fprintf(f, "    <property name=\"verdict\" value=\"%s\"/>\n",
 		ldfi_verdict_name(res->verdict));
-	fprintf(f, "    <property name=\"bounds\" value=\"eot=%d eff=%d crashes=%d\"/>\n",
-		conf->eot, conf->eff, conf->crashes);
+	ldfi_conf_bounds_text(conf, bounds, sizeof(bounds));
+	fprintf(f, "    <property name=\"bounds\" value=\"%s\"/>\n", bounds);
 	fprintf(f, "    <property name=\"executions\" value=\"%ld\"/>\n", res->executions);
 	fprintf(f, "    <property name=\"strategy\" value=\"%s\"/>\n",
 		ldfi_strategy_name(res->opts ? res->opts->strategy : conf->strategy));

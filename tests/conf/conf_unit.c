@@ -321,6 +321,48 @@ static void test_set_bounds(void)
 	ldfi_conf_destroy(c);
 }
 
+static void expect_bounds_ex(struct ldfi_conf *c, struct ldfi_bounds b, const char *msg)
+{
+	char err[256] = "";
+	int eot = c->eot, restarts = c->restarts, downtime = c->downtime;
+
+	CHECK(ldfi_conf_set_bounds_ex(c, &b, err, sizeof(err)) == LDFI_EINVAL);
+	CHECK_STR(err, msg);
+	CHECK(c->eot == eot && c->restarts == restarts && c->downtime == downtime);
+}
+
+/* --restarts and --downtime: validated with the new eot. */
+static void test_set_restart_bounds(void)
+{
+	struct ldfi_bounds b = LDFI_BOUNDS_KEEP;
+	struct ldfi_conf *c;
+	char err[256];
+
+	c = parse(detail, err, sizeof(err));
+	if (!c)
+		return;
+	CHECK(c->restarts == 0 && c->downtime == 1);
+	b.restarts = 2;
+	b.downtime = 6;
+	CHECK(ldfi_conf_set_bounds_ex(c, &b, err, sizeof(err)) == 0);
+	CHECK(c->restarts == 2 && c->downtime == 6 && c->eot == 7);
+	expect_bounds_ex(c, (struct ldfi_bounds){-1, -1, -1, 6, -1},
+			 "--restarts 6 exceeds the number of nodes (5)");
+	expect_bounds_ex(c, (struct ldfi_bounds){-1, -1, -1, -1, 0},
+			 "--downtime 0 out of range 1..eot-1");
+	expect_bounds_ex(c, (struct ldfi_bounds){-1, -1, -1, -1, 7},
+			 "--downtime 7 leaves no round to restart in: restart(n,t) needs "
+			 "t+downtime <= eot (eot 7)");
+	expect_bounds_ex(c, (struct ldfi_bounds){6, -1, -1, -1, -1},
+			 "downtime 6 leaves no round to restart in: restart(n,t) needs "
+			 "t+downtime <= eot (--eot 6)");
+	/* Without restarts a downtime above eot - 1 is kept unused. */
+	CHECK(ldfi_conf_set_bounds_ex(c, &(struct ldfi_bounds){6, -1, -1, 0, 9}, err,
+				      sizeof(err)) == 0);
+	CHECK(c->restarts == 0 && c->downtime == 9 && c->eot == 6);
+	ldfi_conf_destroy(c);
+}
+
 /* Inputs no checked-in .conf holds well. */
 static void test_odd_inputs(void)
 {
@@ -658,6 +700,7 @@ int main(void)
 	test_defaults();
 	test_names();
 	test_set_bounds();
+	test_set_restart_bounds();
 	test_odd_inputs();
 	test_small_buffers();
 	test_huge_lines();

@@ -5,7 +5,7 @@
  * verdicts, and re-runs every counterexample to confirm that it breaks a
  * check. See docs/testing.md.
  *
- * usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--scenarios DIR]...
+ * usage: crosscheck [N] [--plugins|--restarts] [--start S] [--seed S] [--scenarios DIR]...
  *                   [--regressions DIR] [-v] [FILE.conf]...
  *        crosscheck --print S
  *   N               random pipelines of seeds S..S+N-1 (default 200, S = 1);
@@ -14,6 +14,11 @@
  *   --plugins       seeds are random protocols of interpreted plugin stages
  *                   (gen_plugin.c; before --seed/--print); saved confs with
  *                   "#%" lines are run by the same interpreter
+ *   --restarts      seeds are random pipelines with restart faults, durable
+ *                   and volatile components and window-counts
+ *                   (gen_pipeline_restart; before --seed/--print)
+ *   --restart-matrix K  the restart matrix (gen_matrix), every K-th of its
+ *                   distinct confs (1: all), starting at the --start'th
  *   --seed S        print pipeline S, then cross-check it alone
  *   --print S       print pipeline S's conf and exit
  *   --space-max N   skip scenario bounds whose space exceeds N fault sets
@@ -64,13 +69,19 @@
  * 6-round window (scenarios/stream/wallaroo-*.conf). */
 static const int scenario_bounds[][3] = {{4, 2, 0}, {4, 2, 1}, {5, 3, 0}, {5, 2, 1},
 					 {3, 2, 1}, {5, 1, 1}, {8, 3, 0}, {8, 2, 1}};
+/* With --restarts: {eot, eff, crashes, restarts, downtime}, space cap 5000. */
+static const int scenario_restart_bounds[][5] = {{6, 2, 0, 1, 1}, {8, 2, 0, 1, 1}, {10, 1, 0, 1, 2}};
+#define SCENARIO_RESTART_SPACE_MAX 5000.0
 #define SCENARIO_SPACE_MAX 5000.0
 static double scenario_space_max = SCENARIO_SPACE_MAX; /* --space-max */
+static bool space_max_given;				/* --space-max: for the restart rows too */
 
 static char *tmp_base; /* this process's temporary directory */
 static bool verbose;
-static bool stop;    /* an exploration was interrupted (SIGINT, SIGTERM): skip the rest */
-static bool plugins; /* --plugins: seeds are interpreted plugin protocols (gen_plugin.c) */
+static bool stop;	  /* an exploration was interrupted (SIGINT, SIGTERM): skip the rest */
+static bool plugins;	  /* --plugins: seeds are interpreted plugin protocols (gen_plugin.c) */
+static bool restarts;	  /* --restarts: seeds are pipelines with restarts */
+static long matrix_every; /* --restart-matrix K */
 
 static struct {
 	int cases, passed, failed;
@@ -101,6 +112,14 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 static void rm_tree(const char *path)
 {
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The conf text of seed `seed` in the current mode (caller frees). */
+static char *seed_text(uint64_t seed)
+{
+	return plugins	  ? gen_plugin_pipeline(seed)
+	       : restarts ? gen_pipeline_restart(seed)
+			  : gen_pipeline(seed);
 }
 
 /* A new empty directory under tmp_base, or NULL. */
@@ -429,8 +448,8 @@ static void crosscheck(const char *label, const char *path, const char *text,
 	if (shards > 1 && !shards_agree(label, path, conf, &l, &e))
 		ok = false;
 	if (verbose)
-		printf("%s: eot=%d eff=%d crashes=%d: ldfi %s; exhaustive %s\n", label, conf->eot,
-		       conf->eff, conf->crashes, dl, de);
+		printf("%s: eot=%d eff=%d crashes=%d restarts=%d: ldfi %s; exhaustive %s\n", label,
+		       conf->eot, conf->eff, conf->crashes, conf->restarts, dl, de);
 	if (e.res.verdict == LDFI_VERDICT_INCONCLUSIVE ||
 	    l.res.verdict == LDFI_VERDICT_INCONCLUSIVE) {
 		printf("FAIL %s: inconclusive without a budget: ldfi: %s; exhaustive: %s\n", label,
@@ -438,9 +457,11 @@ static void crosscheck(const char *label, const char *path, const char *text,
 		stop = true;
 		ok = false;
 	} else if (l.res.verdict != e.res.verdict) {
-		printf("MISMATCH %s (eot=%d eff=%d crashes=%d)\n  ldfi:       %s\n  exhaustive: "
-		       "%s\n",
-		       label, conf->eot, conf->eff, conf->crashes, dl, de);
+		printf(
+		    "MISMATCH %s (eot=%d eff=%d crashes=%d restarts=%d downtime=%d)\n  ldfi:     "
+		    "  %s\n  exhaustive: %s\n",
+		    label, conf->eot, conf->eff, conf->crashes, conf->restarts, conf->downtime, dl,
+		    de);
 		tot.mismatches++;
 		ok = false;
 	} else if (l.res.n_cex && e.res.n_cex &&
@@ -526,12 +547,70 @@ static void fail_setup(const char *label, const char *what)
 	tot.failed++;
 }
 
+/* A conf given as text: written to a file (explore hashes the file),
+ * parsed, cross-checked under `label`. */
+static void run_text(const char *label, const char *text)
+{
+	char err[512], *dir = make_dir("conf"), *path = NULL;
+	struct ldfi_conf *conf = NULL;
+
+	if (!dir || asprintf(&path, "%s/m.conf", dir) < 0 || !write_text(path, text)) {
+		fail_setup(label, "cannot write the conf");
+	} else if (ldfi_conf_parse(path, text, strlen(text), &conf, err, sizeof(err))) {
+		printf("FAIL %s: conf does not parse: %s\n%s", label, err, text);
+		tot.cases++;
+		tot.failed++;
+	} else {
+		crosscheck(label, path, text, conf, -1);
+	}
+	ldfi_conf_destroy(conf);
+	if (dir)
+		rm_tree(dir);
+	free(dir);
+	free(path);
+}
+
+/* Every `every`-th distinct conf of the restart matrix, from the
+ * `start`-th (identical texts are run once). */
+static void run_matrix(long every, long start)
+{
+	long n = gen_matrix_count(), distinct = 0, cap = 1024, n_seen = 0;
+	uint64_t *seen = malloc((size_t)cap * sizeof(*seen));
+
+	for (long i = 0; i < n && seen && !stop; i++) {
+		char *text = gen_matrix(i), label[64];
+		uint64_t h = 1469598103934665603ull;
+		bool dup = false;
+
+		for (const char *c = text; c && *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ull;
+		for (long k = 0; k < n_seen && !dup; k++)
+			dup = seen[k] == h;
+		if (text && !dup) {
+			uint64_t *grown = n_seen == cap
+					      ? realloc(seen, (size_t)(cap *= 2) * sizeof(*seen))
+					      : seen;
+
+			if (grown) {
+				seen = grown;
+				seen[n_seen++] = h;
+			}
+			if (distinct++ % every == start % every) {
+				snprintf(label, sizeof(label), "matrix %ld", i);
+				run_text(label, text);
+			}
+		}
+		free(text);
+	}
+	free(seen);
+}
+
 /* Pipeline `seed`: generated, written to a file (explore hashes the file),
  * parsed, cross-checked. */
 static void run_seed(uint64_t seed, bool show)
 {
 	char label[64], err[512], *dir = NULL, *path = NULL;
-	char *text = plugins ? gen_plugin_pipeline(seed) : gen_pipeline(seed);
+	char *text = seed_text(seed);
 	struct ldfi_conf *conf = NULL;
 
 	snprintf(label, sizeof(label), "seed %llu", (unsigned long long)seed);
@@ -624,7 +703,33 @@ static void free_list(char **names, int n)
 	free(names);
 }
 
-/* Every .conf file in DIR (in name order) at each of scenario_bounds. */
+/* The bounds of row b of the scenario table in use (scenario_bounds, or
+ * scenario_restart_bounds with --restarts) and its space cap; false past
+ * the last row. */
+static bool scenario_row(size_t b, struct ldfi_bounds *bd, double *space_max)
+{
+	size_t n = restarts ? sizeof(scenario_restart_bounds) / sizeof(*scenario_restart_bounds)
+			    : sizeof(scenario_bounds) / sizeof(*scenario_bounds);
+
+	if (b >= n)
+		return false;
+	if (restarts) {
+		const int *r = scenario_restart_bounds[b];
+
+		*bd = (struct ldfi_bounds){r[0], r[1], r[2], r[3], r[4]};
+		*space_max = space_max_given ? scenario_space_max
+				 : SCENARIO_RESTART_SPACE_MAX / (UNDER_ASAN ? 4 : 1);
+	} else {
+		const int *r = scenario_bounds[b];
+
+		*bd = (struct ldfi_bounds){r[0], r[1], r[2], 0, 1};
+		*space_max = scenario_space_max;
+	}
+	return true;
+}
+
+/* Every .conf file in DIR (in name order) at each row of the scenario
+ * bounds. */
 static void run_scenarios(const char *dirpath)
 {
 	char **names;
@@ -634,17 +739,21 @@ static void run_scenarios(const char *dirpath)
 		fail_setup(dirpath, n < 0 ? strerror(errno) : "no .conf files");
 	for (int i = 0; i < n && !stop; i++) {
 		char *text = read_text(names[i]);
+		struct ldfi_bounds bd;
+		double space_max;
 
 		if (!text)
 			fail_setup(names[i], "cannot read");
-		for (size_t b = 0; text && b < sizeof(scenario_bounds) / sizeof(*scenario_bounds);
-		     b++) {
-			const int *bd = scenario_bounds[b];
+		for (size_t b = 0; text && scenario_row(b, &bd, &space_max); b++) {
 			struct ldfi_conf *conf = NULL;
 			char label[512], err[512] = "";
 
-			snprintf(label, sizeof(label), "%s at %d/%d/%d", names[i], bd[0], bd[1],
-				 bd[2]);
+			if (restarts)
+				snprintf(label, sizeof(label), "%s at %d/%d/%d/%d/%d", names[i],
+					 bd.eot, bd.eff, bd.crashes, bd.restarts, bd.downtime);
+			else
+				snprintf(label, sizeof(label), "%s at %d/%d/%d", names[i], bd.eot,
+					 bd.eff, bd.crashes);
 			if (ldfi_conf_parse(names[i], text, strlen(text), &conf, err,
 					    sizeof(err)) ||
 			    ldfi_plugins_load(conf, err, sizeof(err))) {
@@ -652,9 +761,9 @@ static void run_scenarios(const char *dirpath)
 				ldfi_conf_destroy(conf);
 				break;
 			}
-			if (ldfi_conf_set_bounds(conf, bd[0], bd[1], bd[2], err, sizeof(err)) ||
-			    gen_space_size(conf->n_nodes, bd[0], bd[1], bd[2]) >
-				scenario_space_max) {
+			if (ldfi_conf_set_bounds_ex(conf, &bd, err, sizeof(err)) ||
+			    gen_restart_space_size(conf->n_nodes, bd.eot, bd.eff, bd.crashes,
+						   bd.restarts, bd.downtime) > space_max) {
 				if (verbose)
 					printf("%s: skipped (%s)\n", label,
 					       *err ? err : "fault space too large");
@@ -693,7 +802,8 @@ static void check_listed(const char *dirpath, int argc, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: crosscheck [N] [--plugins] [--start S] [--seed S] [--space-max N] "
+	fprintf(stderr, "usage: crosscheck [N] [--plugins|--restarts] [--restart-matrix K] "
+			"[--start S] [--seed S] [--space-max N] "
 			"[--scenarios DIR]... "
 			"[--regressions DIR] [--jobs J] [--shards N] [-v] [FILE.conf]...\n"
 			"       crosscheck --print S\n");
@@ -725,12 +835,19 @@ int main(int argc, char **argv)
 			verbose = true;
 		} else if (strcmp(argv[i], "--plugins") == 0) {
 			plugins = true;
+		} else if (strcmp(argv[i], "--restarts") == 0) {
+			restarts = true;
+		} else if (strcmp(argv[i], "--restart-matrix") == 0) {
+			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v) || v == 0)
+				return usage();
+			matrix_every = (long)v;
+			i++;
 		} else if (strcmp(argv[i], "--print") == 0) {
 			char *text;
 
 			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v))
 				return usage();
-			text = plugins ? gen_plugin_pipeline(v) : gen_pipeline(v);
+			text = seed_text(v);
 			if (!text)
 				return 1;
 			fputs(text, stdout);
@@ -754,6 +871,7 @@ int main(int argc, char **argv)
 			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v))
 				return usage();
 			scenario_space_max = (double)v;
+			space_max_given = true;
 			i++;
 		} else if (strcmp(argv[i], "--shards") == 0) {
 			if (i + 1 >= argc || !parse_u64(argv[i + 1], &v) || v < 2 || v > 64)
@@ -777,8 +895,10 @@ int main(int argc, char **argv)
 	} else if (UNDER_ASAN) {
 		n /= plugins ? 10 : 4; /* plugin runs fork a child each */
 	}
-	if (UNDER_ASAN)
+	if (UNDER_ASAN) {
 		scenario_space_max /= 4;
+		matrix_every *= 16;
+	}
 	if (make_tmp_base())
 		return 1;
 	if (have_one) {
@@ -787,10 +907,12 @@ int main(int argc, char **argv)
 	}
 	for (unsigned long long s = start; s < start + n && !stop; s++)
 		run_seed(s, false);
+	if (matrix_every)
+		run_matrix(matrix_every, (long)start - 1);
 	for (int i = 1; i < argc && !stop; i++) {
 		if (strcmp(argv[i], "--seed") == 0 || strcmp(argv[i], "--start") == 0 ||
 		    strcmp(argv[i], "--space-max") == 0 || strcmp(argv[i], "--jobs") == 0 ||
-		    strcmp(argv[i], "--shards") == 0)
+		    strcmp(argv[i], "--shards") == 0 || strcmp(argv[i], "--restart-matrix") == 0)
 			i++;
 		else if (strcmp(argv[i], "--scenarios") == 0)
 			run_scenarios(argv[++i]);

@@ -227,7 +227,7 @@ static void test_record_and_read(const char *path)
 	CHECK_STR(ldfi_db_errmsg(db), "");
 	s = db->sql;
 	CHECK(s != NULL);
-	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
 	CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'application'"), "ldfi");
 	CHECK_STR(q(s, "PRAGMA journal_mode"), "wal");
 	CHECK_STR(q(s, "PRAGMA application_id"), "1279542857");
@@ -459,9 +459,9 @@ static void test_refused(const char *ldfi_path)
 	sqlite3_close(s);
 	CHECK(ldfi_db_open(ldfi_path, &db, err, sizeof(err)) == LDFI_EDB);
 	CHECK(db == NULL);
-	CHECK(strstr(err, "schema version 99 is newer than this ldfi supports (3)") != NULL);
+	CHECK(strstr(err, "schema version 99 is newer than this ldfi supports (4)") != NULL);
 	CHECK(sqlite3_open(ldfi_path, &s) == SQLITE_OK);
-	CHECK_STR(q(s, "UPDATE meta SET value = '3' WHERE key = 'schema_version'"), "");
+	CHECK_STR(q(s, "UPDATE meta SET value = '4' WHERE key = 'schema_version'"), "");
 	sqlite3_close(s);
 
 	/* A path that cannot be created. */
@@ -473,6 +473,79 @@ static void test_refused(const char *ldfi_path)
 	/* NULL handles. */
 	ldfi_db_close(NULL);
 	CHECK(ldfi_db_errmsg(NULL) != NULL);
+}
+
+/* The text of a file, or NULL (malloc'd). */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
+		buf[n] = '\0';
+	else if (buf) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* A database of schema version 3 (tests/db/data/schema-v3.sql) is upgraded
+ * in place when opened: the new columns and tables, fate 'down' allowed,
+ * old rows intact; opening it again changes nothing. */
+static void test_upgrade_v3(void)
+{
+	char path[128], err[256] = "", *sql = read_file("tests/db/data/schema-v3.sql");
+	struct ldfi_db *db = NULL;
+	sqlite3 *s;
+
+	CHECK(sql != NULL);
+	path_in_dir(path, sizeof(path), "v3.db");
+	CHECK(sqlite3_open(path, &s) == SQLITE_OK);
+	CHECK(sql && sqlite3_exec(s, sql, NULL, NULL, NULL) == SQLITE_OK);
+	free(sql);
+	CHECK_STR(q(s, "PRAGMA user_version"), "3");
+	sqlite3_close(s);
+	for (int i = 0; i < 2; i++) {
+		CHECK(ldfi_db_open(path, &db, err, sizeof(err)) == 0);
+		if (!db) {
+			fprintf(stderr, "upgrade: %s\n", err);
+			return;
+		}
+		s = db->sql;
+		CHECK_STR(q(s, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+		CHECK_STR(q(s, "PRAGMA user_version"), "4");
+		CHECK_STR(q(s, "PRAGMA quick_check"), "ok");
+		CHECK_STR(q(s, "SELECT instr(sql, '''eot'', ''down''') > 0 FROM sqlite_master "
+			       "WHERE name = 'messages'"),
+			  "1");
+		CHECK_STR(
+		    q(s, "SELECT id, faults, eot, eff, crashes, restarts, downtime FROM runs"),
+		    "1|omit(a,c,1)|4|2|0|0|1");
+		CHECK_STR(q(s, "SELECT id, fate, lost_by FROM messages ORDER BY id"),
+			  "1|delivered|NULL\n2|delivered|NULL\n3|omitted|omit(a,c,1)");
+		CHECK_STR(q(s, "SELECT count(*) FROM memory"), "0");
+		CHECK_STR(q(s, "SELECT count(*) FROM memory_parents"), "0");
+		CHECK_STR(q(s, "SELECT count(*) FROM down_periods"), "0");
+		ldfi_db_close(db);
+	}
+	/* A message lost to a restart can be stored now. */
+	CHECK(sqlite3_open(path, &s) == SQLITE_OK);
+	CHECK_STR(q(s, "INSERT INTO messages VALUES(1, 4, 'data', 'a', 'bcast', 'b', 'log', 2, "
+		       "NULL, 'down', 'restart(b,3)', 'bcast:1', 'once', 'all', 0)"),
+		  "");
+	CHECK_STR(q(s, "SELECT fate FROM messages WHERE id = 4"), "down");
+	CHECK_STR(q(s, "INSERT INTO messages VALUES(1, 5, 'data', 'a', 'bcast', 'b', 'log', 2, "
+		       "NULL, 'lost', NULL, 'bcast:1', 'once', 'all', 0)"),
+		  "SQL error: CHECK constraint failed: fate IN ('delivered', 'omitted', 'crashed', "
+		  "'eot', 'down')");
+	sqlite3_close(s);
+	unlink(path);
 }
 
 int main(void)
@@ -490,6 +563,7 @@ int main(void)
 	test_failures(path);
 	test_reopen(path);
 	test_refused(path);
+	test_upgrade_v3();
 	/* Still usable after the refusals. */
 	{
 		struct ldfi_db *db = NULL;

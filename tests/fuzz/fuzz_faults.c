@@ -4,12 +4,15 @@
  *
  * A fixed conf (nodes a, ab, b, c, z.9_- and a 305-byte "long-xxx...")
  * gets its bounds from the input's first three bytes: eot = 1 +
- * (byte0 & 0x7f) % 12, eff = byte1 % (eot + 1), crashes = byte2 % 7.
+ * (byte0 & 0x7f) % 12, eff = byte1 % (eot + 1), crashes = byte2 % 7,
+ * restarts = (byte2 / 7) % 4 and downtime = 1 + (byte2 / 28) % 3 (no
+ * restarts when that downtime leaves no round to restart in).
  * With byte0 < 0x80 the rest of the input is fault-set text: a set that
  * parses must be sorted, within the bounds, and format to a canonical
  * string that parses to the same set and formats to itself; a text that
  * does not parse leaves the output untouched and gives a one-line message.
- * With byte0 >= 0x80 the rest is read as 4-byte faults (kind, a, b, t): a
+ * With byte0 >= 0x80 the rest is read as 4-byte faults (kind: bit 0 omit,
+ * else bit 1 restart, else crash; a, b, t): a
  * set that ldfi_faults_check() accepts must format to a string that parses
  * back to it.
  */
@@ -66,7 +69,7 @@ static void load_conf(void)
 /* A set as the parser must leave it: sorted, distinct, within the bounds. */
 static void check_set(const struct ldfi_faults *fs)
 {
-	int crashes = 0;
+	int crashes = 0, restarts = 0;
 	char err[256];
 
 	FUZZ_CHECK(fs->n >= 0 && fs->n <= fs->cap && (fs->n == 0 || fs->v));
@@ -74,12 +77,17 @@ static void check_set(const struct ldfi_faults *fs)
 		const struct ldfi_fault *f = &fs->v[i];
 
 		FUZZ_CHECK(f->a >= 0 && f->a < conf->n_nodes);
-		if (f->kind == LDFI_FAULT_CRASH) {
+		if (f->kind == LDFI_FAULT_CRASH || f->kind == LDFI_FAULT_RESTART) {
 			FUZZ_CHECK(f->b == -1);
-			FUZZ_CHECK(f->t >= 1 && f->t <= conf->eot);
-			crashes++;
+			if (f->kind == LDFI_FAULT_CRASH)
+				FUZZ_CHECK(f->t >= 1 && f->t <= conf->eot);
+			else
+				FUZZ_CHECK(f->t >= 1 && f->t + conf->downtime <= conf->eot);
+			crashes += f->kind == LDFI_FAULT_CRASH;
+			restarts += f->kind == LDFI_FAULT_RESTART;
+			/* one crash or restart per node */
 			for (int j = 0; j < i; j++)
-				FUZZ_CHECK(fs->v[j].kind != LDFI_FAULT_CRASH || fs->v[j].a != f->a);
+				FUZZ_CHECK(fs->v[j].kind == LDFI_FAULT_OMIT || fs->v[j].a != f->a);
 		} else {
 			FUZZ_CHECK(f->kind == LDFI_FAULT_OMIT);
 			FUZZ_CHECK(f->b >= 0 && f->b < conf->n_nodes && f->b != f->a);
@@ -87,7 +95,7 @@ static void check_set(const struct ldfi_faults *fs)
 		}
 		FUZZ_CHECK(i == 0 || ldfi_fault_cmp(&fs->v[i - 1], f) < 0);
 	}
-	FUZZ_CHECK(crashes <= conf->crashes);
+	FUZZ_CHECK(crashes <= conf->crashes && restarts <= conf->restarts);
 	FUZZ_CHECK(ldfi_faults_check(conf, fs, err, sizeof(err)) == 0);
 }
 
@@ -185,9 +193,11 @@ static void fuzz_set(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 4 <= size; i += 4) {
 		struct ldfi_fault f;
 
-		f.kind = data[i] & 1 ? LDFI_FAULT_OMIT : LDFI_FAULT_CRASH;
+		f.kind = data[i] & 1   ? LDFI_FAULT_OMIT
+			 : data[i] & 2 ? LDFI_FAULT_RESTART
+				       : LDFI_FAULT_CRASH;
 		f.a = data[i + 1] % conf->n_nodes;
-		f.b = f.kind == LDFI_FAULT_CRASH ? -1 : data[i + 2] % conf->n_nodes;
+		f.b = f.kind != LDFI_FAULT_OMIT ? -1 : data[i + 2] % conf->n_nodes;
 		f.t = data[i + 3] % (conf->eot + 2);
 		FUZZ_CHECK(ldfi_faults_add(&fs, f) == 0);
 	}
@@ -204,16 +214,20 @@ static void fuzz_set(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct ldfi_bounds b;
 	char err[256];
-	int eot, eff, crashes;
 
 	load_conf();
 	if (size < 3)
 		return 0;
-	eot = 1 + (data[0] & 0x7f) % 12;
-	eff = data[1] % (eot + 1);
-	crashes = data[2] % 7;
-	FUZZ_CHECK(ldfi_conf_set_bounds(conf, eot, eff, crashes, err, sizeof(err)) == 0);
+	b.eot = 1 + (data[0] & 0x7f) % 12;
+	b.eff = data[1] % (b.eot + 1);
+	b.crashes = data[2] % 7;
+	b.restarts = (data[2] / 7) % 4;
+	b.downtime = 1 + (data[2] / 28) % 3;
+	if (b.downtime > b.eot - 1)
+		b.restarts = 0;
+	FUZZ_CHECK(ldfi_conf_set_bounds_ex(conf, &b, err, sizeof(err)) == 0);
 	if (data[0] & 0x80)
 		fuzz_set(data + 3, size - 3);
 	else

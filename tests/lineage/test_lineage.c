@@ -227,10 +227,41 @@ static void test_cut_rule(void)
 	for (size_t i = 0; i < sizeof(cut_rows) / sizeof(cut_rows[0]); i++) {
 		const struct cut_row *r = &cut_rows[i];
 		struct ldfi_msg m = cut_msg(r->src, r->dst, r->round, r->ack);
+		struct ldfi_conf c = {.eot = 10, .eff = r->eff, .downtime = 1};
 
-		if (ldfi_fault_cuts(&r->f, &m, r->eff) != r->cuts)
+		if (ldfi_fault_cuts(&r->f, &m, &c) != r->cuts)
 			fprintf(stderr, "cut row %zu: expected %d\n", i, r->cuts);
-		CHECK(ldfi_fault_cuts(&r->f, &m, r->eff) == r->cuts);
+		CHECK(ldfi_fault_cuts(&r->f, &m, &c) == r->cuts);
+	}
+}
+
+#define RESTART(x, t) LDFI_FAULT_RESTART, x, -1, t
+
+/* The rule for restart(n,t) with downtime 2 (n down in rounds t and t+1):
+ * its node as sender, down in the send round, or as receiver, down in the
+ * delivery round (send round + 1, before eot). Worked out by hand. */
+static void test_restart_cut_rule(void)
+{
+	static const struct cut_row rows[] = {
+	    {{RESTART(B, 3)}, A, B, 1, 0, false, false}, /* delivered in 2, up */
+	    {{RESTART(B, 3)}, A, B, 2, 0, false, true},	 /* due in 3: down */
+	    {{RESTART(B, 3)}, A, B, 3, 0, false, true},	 /* due in 4: down */
+	    {{RESTART(B, 3)}, A, B, 4, 0, false, false}, /* due in 5: back up */
+	    {{RESTART(B, 3)}, B, A, 2, 0, true, false},	 /* sent before going down */
+	    {{RESTART(B, 3)}, B, A, 3, 0, true, true},	 /* a down node sends nothing */
+	    {{RESTART(B, 3)}, B, A, 4, 0, false, true},
+	    {{RESTART(B, 3)}, B, A, 5, 0, false, false}, /* its recovery round */
+	    {{RESTART(B, 3)}, A, C, 3, 0, false, false}, /* another node's messages */
+	    {{RESTART(B, 5)}, A, B, 5, 0, false, false}, /* sent in eot: never due */
+	};
+	struct ldfi_conf c = {.eot = 5, .eff = 0, .downtime = 2};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ldfi_msg m = cut_msg(rows[i].src, rows[i].dst, rows[i].round, rows[i].ack);
+
+		if (ldfi_fault_cuts(&rows[i].f, &m, &c) != rows[i].cuts)
+			fprintf(stderr, "restart cut row %zu: expected %d\n", i, rows[i].cuts);
+		CHECK(ldfi_fault_cuts(&rows[i].f, &m, &c) == rows[i].cuts);
 	}
 }
 
@@ -255,8 +286,8 @@ static void test_faults_cut(void)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct ldfi_msg m = cut_msg(rows[i].src, rows[i].dst, rows[i].round, false);
 
-		CHECK(ldfi_faults_cut(&fs, &m, conf->eff) == rows[i].index);
-		CHECK(ldfi_faults_cut(&none, &m, conf->eff) == -1);
+		CHECK(ldfi_faults_cut(&fs, &m, conf) == rows[i].index);
+		CHECK(ldfi_faults_cut(&none, &m, conf) == -1);
 	}
 	ldfi_faults_finish(&fs);
 	ldfi_conf_destroy(conf);
@@ -530,7 +561,7 @@ static void support_is_cut_rule(void)
 				if (f.kind == LDFI_FAULT_CRASH && f.a == m->dst_node)
 					CHECK(!in);
 				else
-					CHECK(in == ldfi_fault_cuts(&f, m, conf->eff));
+					CHECK(in == ldfi_fault_cuts(&f, m, conf));
 			}
 			CHECK(k == o->supports[0].n);
 		}
@@ -852,6 +883,7 @@ int main(void)
 {
 	test_space();
 	test_cut_rule();
+	test_restart_cut_rule();
 	test_faults_cut();
 	test_supports();
 	return test_done();

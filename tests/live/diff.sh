@@ -78,6 +78,11 @@ for conf in scenarios/*/*.conf scenarios/*/*/*.conf; do
 	fi
 	# Bounds wide enough for every fault set below; both engines get the same.
 	bounds="--eff 3 --crashes 2"
+	# The live engine does not run restart faults yet (issue 16, step 7):
+	# confs that allow them are compared without.
+	if grep -q '^[[:space:]]*restarts[[:space:]]*=[[:space:]]*[1-9]' "$conf"; then
+		bounds="$bounds --restarts 0"
+	fi
 	rm -rf "$tmp/x"
 	# A budget: plugin checks without `holds` make explore complete the space
 	# exhaustively, which these bounds do not need to.

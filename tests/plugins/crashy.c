@@ -11,6 +11,8 @@
  *   exit_if_lost     exit(3)
  *   abort_always     abort() in round 2 of every run, fault-free included
  *   old_api          built for stage API version 0 (refused at load)
+ *   v1_relay         relay, built for stage API version 1 (before restarts):
+ *                    its table ends before on_recover, and it loads
  *
  * Checks: check_ok always passes; check_segv crashes whenever it runs.
  */
@@ -109,6 +111,23 @@ STAGE(abort_always, abort_in_round2);
 const struct ldfi_stage_ops old_api = {
     .api_version = 0,
     .kind = "old",
+    .on_message = forward,
+};
+
+/* The table as stage API version 1 laid it out: no on_recover after
+ * on_round. ldfi must read no further. */
+struct stage_ops_v1 {
+	int api_version;
+	const char *kind;
+	int (*init)(struct ldfi_stage *st);
+	void (*finish)(struct ldfi_stage *st);
+	int (*on_message)(struct ldfi_stage *st, const struct ldfi_msg *m);
+	int (*on_round)(struct ldfi_stage *st, int round);
+};
+
+const struct stage_ops_v1 v1_relay = {
+    .api_version = 1,
+    .kind = "v1_relay",
     .on_message = forward,
 };
 

@@ -76,7 +76,7 @@ echo "not a library" >"$tmp/notelf.so"
 
 case_ nolib "cannot load library 'nosuch.so' of stage 'proc': not found (a bare name is looked for in \$LDFI_PLUGIN_PATH, the conf's directory,"
 case_ nosym "stage 'proc': library 'crashy.so' has no symbol 'nosuch'"
-case_ oldapi "stage 'proc': 'old_api' in 'crashy.so' is built for stage API version 0; this ldfi has version 1 (rebuild the plugin)"
+case_ oldapi "stage 'proc': 'old_api' in 'crashy.so' is built for stage API version 0; this ldfi loads versions 1 to 2 (rebuild the plugin)"
 case_ notelf "cannot load library 'notelf.so' of stage 'proc': $tmp/notelf.so: "
 
 # An explore that went well, then the same explore without its library
@@ -94,5 +94,18 @@ env -u LD_LIBRARY_PATH "$ldfi" explore "$tmp/good.conf" --out "$tmp/out" >"$tmp/
 after=$(sqlite3 "$tmp/out/provenance.db" "SELECT id, faults, verdict FROM runs ORDER BY id")
 [ "$before" = "$after" ] || fail "the database changed: '$before' -> '$after'"
 echo "good, then without its library: $(cat "$tmp/err.txt")"
+
+# A stage built for stage API version 1 (before restarts) still loads and
+# runs, restarts included: its node restarted, it starts afresh (init) and
+# forgets what it stored; it is not told (no on_recover in version 1).
+conf v1 crashy.so v1_relay
+for faults in none 'restart(b,1)' 'restart(b,3)' 'restart(b,2)'; do
+	LDFI_PLUGIN_PATH=$plugins "$ldfi" run "$tmp/v1.conf" --restarts 1 --faults "$faults" \
+		>"$tmp/out.txt" 2>"$tmp/err.txt" && st=0 || st=$?
+	want=0
+	[ "$faults" = 'restart(b,2)' ] && want=1 # the copy due in round 2 is lost
+	[ "$st" -eq "$want" ] || fail "v1 under $faults: exit $st, expected $want: $(cat "$tmp/err.txt")"
+done
+echo "v1_relay loads and runs under restarts"
 
 [ "$fails" -eq 0 ]

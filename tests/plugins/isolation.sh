@@ -238,7 +238,7 @@ sqlite3 "$db" "DELETE FROM runs WHERE id = 2; UPDATE sqlite_sequence SET seq = 1
 grep -qF "FAIL the run did not finish: stage 'proc' on node b: killed by SIGSEGV" \
 	"$tmp/old.txt" || fail "schema 2: $(cat "$tmp/old.txt")"
 v=$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'schema_version'")
-[ "$v" = 3 ] || fail "schema 2: schema_version $v after the upgrade, expected 3"
+[ "$v" = 4 ] || fail "schema 2: schema_version $v after the upgrade, expected 4"
 n=$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE failure IS NULL")
 [ "$n" -eq 1 ] || fail "schema 2: runs after the upgrade: $n"
 

@@ -20,7 +20,8 @@ static const struct {
 } tables[] = {
     {"runs", "id", "wall_us"},	   {"messages", NULL, NULL},	   {"message_parents", NULL, NULL},
     {"outputs", NULL, NULL},	   {"output_parents", NULL, NULL}, {"checks", NULL, NULL},
-    {"check_records", NULL, NULL},
+    {"check_records", NULL, NULL}, {"memory", NULL, NULL},	   {"memory_parents", NULL, NULL},
+    {"down_periods", NULL, NULL},
 };
 
 /* One integer from a query (-1 on error). */
@@ -126,8 +127,47 @@ static const char *golden_conf = "[explore]\n"
 				 "kind = ordered\n"
 				 "sink = k\n";
 
+/* Restarts: a durable ack log, a relay whose dedup memory is volatile, a
+ * window-count whose counts are, a sink that relays under ack. */
+static const char *restart_conf = "[explore]\n"
+				  "eot = 8\n"
+				  "eff = 3\n"
+				  "crashes = 1\n"
+				  "restarts = 2\n"
+				  "downtime = 2\n"
+				  "[source s]\n"
+				  "node = a\n"
+				  "records = u.x, u.y, v.z\n"
+				  "to = r\n"
+				  "delivery = ack\n"
+				  "retry_every = 2\n"
+				  "durable = yes\n"
+				  "[stage r]\n"
+				  "nodes = b, c\n"
+				  "to = w\n"
+				  "dedup = yes\n"
+				  "delivery = repeat\n"
+				  "[stage w]\n"
+				  "kind = window-count\n"
+				  "window = 3\n"
+				  "nodes = c\n"
+				  "to = k\n"
+				  "delivery = ack\n"
+				  "retry_every = 2\n"
+				  "[sink k]\n"
+				  "nodes = b, d\n"
+				  "relay = ack\n"
+				  "retry_every = 2\n"
+				  "durable = yes\n"
+				  "[check golden]\n"
+				  "kind = matches-fault-free\n"
+				  "sink = k\n"
+				  "[check once]\n"
+				  "kind = exactly-once\n"
+				  "sink = k\n";
+
 static const struct {
-	const char *conf; /* a file, or NULL for golden_conf */
+	const char *conf; /* a file, NULL for golden_conf, "=" for restart_conf */
 	const char *faults;
 } cases[] = {
     {"scenarios/delivery/simple-deliv.conf", "none"},
@@ -142,13 +182,21 @@ static const struct {
     {NULL, "none"},
     {NULL, "omit(a,b,1) omit(b,d,2)"},
     {NULL, "crash(c,2) omit(a,c,1) omit(b,a,2)"},
+    {"=", "none"},
+    {"=", "restart(a,2)"},
+    {"=", "omit(a,b,1) restart(b,3) restart(c,2)"},
+    {"=", "crash(d,4) omit(b,a,2) restart(a,3) restart(c,4)"},
 };
 
 static void one_case(const char *dir, int k)
 {
-	struct ldfi_conf *conf =
-	    cases[k].conf ? rt_conf_file(cases[k].conf) : rt_conf("golden.conf", golden_conf);
-	const char *name = cases[k].conf ? cases[k].conf : "golden.conf";
+	bool restarts = cases[k].conf && strcmp(cases[k].conf, "=") == 0;
+	struct ldfi_conf *conf = restarts	 ? rt_conf("restart.conf", restart_conf)
+				 : cases[k].conf ? rt_conf_file(cases[k].conf)
+						 : rt_conf("golden.conf", golden_conf);
+	const char *name = restarts	   ? "restart.conf"
+			   : cases[k].conf ? cases[k].conf
+					   : "golden.conf";
 	struct ldfi_trace *tr[2] = {NULL, NULL};
 	struct ldfi_db *db = NULL;
 	char path[600], err[512], cols[1024];
@@ -202,6 +250,10 @@ static void one_case(const char *dir, int k)
 	CHECK(rows(s, 0, run[0]) == 1);
 	CHECK(rows(s, 1, run[0]) == (long long)tr[0]->n_msgs && tr[0]->n_msgs > 0);
 	CHECK(rows(s, 5, run[0]) == conf->n_checks);
+	if (restarts) {
+		CHECK(tr[0]->n_mems == tr[1]->n_mems && tr[0]->n_mems > 0);
+		CHECK(rows(s, 7, run[0]) == (long long)tr[0]->n_mems);
+	}
 out:
 	ldfi_trace_destroy(tr[0]);
 	ldfi_trace_destroy(tr[1]);

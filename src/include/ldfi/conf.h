@@ -72,8 +72,12 @@ struct ldfi_comp {
 	/* Source/stage: policy of the hop to `to`. Sink: policy of the relay
 	 * between its replicas (LDFI_DELIVERY_NONE: no relay). */
 	enum ldfi_delivery delivery;
-	int retry_every;	   /* >= 1, for LDFI_DELIVERY_ACK */
-	bool dedup;		   /* stage, sink */
+	int retry_every; /* >= 1, for LDFI_DELIVERY_ACK */
+	bool dedup;	 /* stage, sink */
+	/* `durable = yes`: source, stage or sink state that survives a restart
+	 * of its node (docs/semantics.md, Restarts). In the padding after
+	 * `dedup`: the layout of the structure is unchanged. */
+	bool durable;
 	enum ldfi_stage_kind kind; /* stage */
 	char **records;		   /* source: record names in emission order */
 	int n_records;
@@ -124,6 +128,11 @@ struct ldfi_conf {
 	int n_comps;
 	struct ldfi_check *checks; /* in conf order */
 	int n_checks;
+	/* Appended (stage API 2): restart faults, SPEC §1. At most `restarts`
+	 * restart faults per fault set; a restarted node is down for
+	 * `downtime` rounds (>= 1). */
+	int restarts;
+	int downtime;
 };
 
 /*
@@ -156,6 +165,30 @@ int ldfi_conf_load(const char *path, struct ldfi_conf **out, char *err, size_t e
  */
 int ldfi_conf_set_bounds(struct ldfi_conf *conf, int eot, int eff, int crashes, char *err,
 			 size_t errlen);
+
+/* The bounds of the fault space, as the command line overrides them: -1
+ * keeps the conf's value. */
+struct ldfi_bounds {
+	int eot, eff, crashes, restarts, downtime;
+};
+
+/* LDFI_BOUNDS_KEEP: every bound kept. */
+#define LDFI_BOUNDS_KEEP ((struct ldfi_bounds){-1, -1, -1, -1, -1})
+
+/*
+ * ldfi_conf_set_bounds with the restart bounds too: 0 <= restarts <= n_nodes,
+ * downtime >= 1 and, when restarts > 0, downtime <= eot - 1 (a restart
+ * needs t + downtime <= eot). Messages name the option ("--downtime 8
+ * leaves no round to restart in: ..."). Returns 0, or LDFI_EINVAL with the
+ * conf unchanged.
+ */
+int ldfi_conf_set_bounds_ex(struct ldfi_conf *conf, const struct ldfi_bounds *b, char *err,
+			    size_t errlen);
+
+/* The bounds as every report writes them: "eot=6 eff=3 crashes=1", with
+ * " restarts=1 downtime=2" after it when restarts are on. Returns the
+ * length the full text needs, as snprintf (buf always NUL-terminated). */
+int ldfi_conf_bounds_text(const struct ldfi_conf *conf, char *buf, size_t len);
 
 /* Free a configuration; NULL is accepted. */
 void ldfi_conf_destroy(struct ldfi_conf *conf);

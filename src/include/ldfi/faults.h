@@ -1,9 +1,10 @@
 /*
  * faults.h - fault sets and their one canonical text form (docs/semantics.md).
  *
- * Canonical form: faults sorted (crash before omit; then by node names in
- * conf order, which is name order; then by round, numerically), separated by
- * one space; the empty set is "none". Example: "crash(c,2) omit(a,b,1)".
+ * Canonical form: faults sorted (crash before omit before restart; then by
+ * node names in conf order, which is name order; then by round,
+ * numerically), separated by one space; the empty set is "none". Example:
+ * "crash(c,2) omit(a,b,1) restart(w,3)".
  */
 #ifndef LDFI_FAULTS_H
 #define LDFI_FAULTS_H
@@ -15,13 +16,16 @@ struct ldfi_conf;
 enum ldfi_fault_kind {
 	LDFI_FAULT_CRASH = 0,
 	LDFI_FAULT_OMIT = 1,
+	/* restart(n,t): n is down in rounds t..t+downtime-1, then up again
+	 * with its durable state only (docs/semantics.md, Restarts). */
+	LDFI_FAULT_RESTART = 2,
 };
 
 struct ldfi_fault {
 	enum ldfi_fault_kind kind;
-	int a; /* crash: the node; omit: the sender */
-	int b; /* omit: the receiver; crash: -1 */
-	int t; /* round */
+	int a; /* crash, restart: the node; omit: the sender */
+	int b; /* omit: the receiver; crash, restart: -1 */
+	int t; /* round (restart: the first round the node is down) */
 };
 
 /* A set of faults, kept sorted and free of duplicates. Initialise with
@@ -50,10 +54,11 @@ int ldfi_faults_cmp(const struct ldfi_faults *x, const struct ldfi_faults *y);
 int ldfi_faults_subset(const struct ldfi_faults *sub, const struct ldfi_faults *super);
 
 /*
- * Parse `text` ("crash(c,2) omit(a,b,1)", "none" or empty; whitespace and
- * commas between faults are accepted) into `out` (initialised by the caller,
- * replaced on success) and check it against the conf's nodes and bounds
- * (eot, eff, crashes, one crash per node, a != b).
+ * Parse `text` ("crash(c,2) omit(a,b,1) restart(w,3)", "none" or empty;
+ * whitespace and commas between faults are accepted) into `out`
+ * (initialised by the caller, replaced on success) and check it against the
+ * conf's nodes and bounds (eot, eff, crashes, restarts, downtime, at most
+ * one crash or restart per node, a != b).
  * Returns 0, LDFI_EINVAL with a message in `err`, or LDFI_ENOMEM.
  */
 int ldfi_faults_parse(const struct ldfi_conf *conf, const char *text, struct ldfi_faults *out,

@@ -4,14 +4,21 @@
  * A stage kind is a table of callbacks (struct ldfi_stage_ops). The runtime
  * creates one instance per replica (a stage on one node) and calls it:
  *
- *   init                      once, before round 1 (also on crashed nodes)
- *   for each round 1..eot, while the node is alive:
+ *   init                      once, before round 1 (also on crashed nodes);
+ *                             again in the recovery round of a restart
+ *                             (after finish: fresh private data)
+ *   for each round 1..eot, while the node is up (not crashed, not down):
+ *     on_recover              in the recovery round of a restart only, after
+ *                             init ran again and the durable state was
+ *                             restored, before any delivery (version 2)
  *     on_message              for each message delivered this round, in
  *                             canonical order (sender node, sender stage,
  *                             send sequence)
  *     on_round                once, after this round's deliveries
  *   finish                    once, after the run (always, even after an
- *                             error or if init failed midway)
+ *                             error or if init failed midway); also when a
+ *                             restart takes the node down (run before the
+ *                             recovery round's init)
  *
  * A stage sees only what is delivered to it and its own state; it never
  * reads the clock or unseeded randomness, so every run is deterministic. It
@@ -45,14 +52,20 @@
 #ifndef LDFI_STAGE_H
 #define LDFI_STAGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
 
-/* Bumped when the layout of ldfi_stage_ops or a signature below changes. */
-#define LDFI_STAGE_API_VERSION 1
+/* Bumped when the layout of ldfi_stage_ops or a signature below changes.
+ * Stages built for any version from LDFI_STAGE_API_OLDEST load
+ * (docs/plugins.md, Versions). Version 2: restarts (on_recover,
+ * ldfi_stage_received, ldfi_stage_save, ldfi_stage_saved,
+ * ldfi_stage_put_durable, ldfi_stage_checkpoint). */
+#define LDFI_STAGE_API_VERSION 2
+#define LDFI_STAGE_API_OLDEST 1
 
 /* One replica: a stage on one node. Opaque; owned by the runtime. */
 struct ldfi_stage;
@@ -70,6 +83,16 @@ struct ldfi_stage_ops {
 	int (*on_message)(struct ldfi_stage *st, const struct ldfi_msg *m);
 	/* The per-round step, after this round's deliveries. May be NULL. */
 	int (*on_round)(struct ldfi_stage *st, int round);
+	/* Version 2 (read only when api_version >= 2). The replica's node is
+	 * up again in round `round` after a restart that took it down in
+	 * round `down_from` (rounds down_from..round-1 were lost). init has run
+	 * again (private data is fresh) and the runtime has restored what is
+	 * durable: with `durable = yes` its state entries, pending sends and
+	 * receipts; a sink's receipts always; outputs and saved bytes always.
+	 * Called before this round's deliveries. What it sends, outputs or
+	 * stores exists only because of the restart (conditional). May be
+	 * NULL. */
+	int (*on_recover)(struct ldfi_stage *st, int round, int down_from);
 };
 
 /* --- where the replica is --- */
@@ -105,6 +128,10 @@ void ldfi_stage_emitted(struct ldfi_stage *st, int rec);
 
 /* --- sending --- */
 
+/* Sending is for on_message, on_round and on_recover. In init it is
+ * refused (LDFI_EINVAL) when the conf allows restarts: init runs again at
+ * every recovery, where what it sent would be a send of no round. */
+
 /* Hops configured in the conf. */
 enum ldfi_hop {
 	LDFI_HOP_DOWNSTREAM = 0, /* to every replica of the component's `to` */
@@ -126,6 +153,13 @@ int ldfi_stage_send_held(struct ldfi_stage *st, enum ldfi_hop hop, int rec);
 /* Remember every copy this replica receives, for ldfi_stage_send_held. Call
  * from init. Returns 0 or LDFI_ENOMEM. */
 int ldfi_stage_track_receipts(struct ldfi_stage *st);
+
+/* Copies of `rec` in this replica's receipts (ldfi_stage_track_receipts):
+ * every copy received, the one being handled included; after a restart
+ * only those received since, unless the receipts are durable (sinks, and
+ * replicas with `durable = yes`). Version 2. Returns a count >= 0, or
+ * LDFI_EINVAL (receipts not tracked, or a bad record). */
+int ldfi_stage_received(const struct ldfi_stage *st, int rec);
 
 /* Send `rec` once, now, to the replica of component `comp` on node `node`
  * (any component with a replica there, including this one's peers). It is
@@ -177,6 +211,28 @@ int ldfi_stage_fail(struct ldfi_stage *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* ldfi_stage_put whose value survives a restart of the replica's node
+ * (version 2). A later ldfi_stage_put of the same key replaces it with a
+ * volatile value: a restart before the next durable write or checkpoint
+ * then loses the key (no older value comes back). With `durable = yes` in
+ * the conf every ldfi_stage_put is durable, and so is every write in init
+ * (init runs again at a recovery). Returns as ldfi_stage_put. */
+int ldfi_stage_put_durable(struct ldfi_stage *st, const char *key, int64_t value);
+
+/* A checkpoint (version 2): the current value of every state entry of this
+ * replica, its pending sends and its receipts so far become durable, as if
+ * written durably now. Writes, sends and receipts after it are volatile
+ * again (unless `durable = yes`). Returns 0. */
+int ldfi_stage_checkpoint(struct ldfi_stage *st);
+
+/* Durable private bytes (version 2): a cache of durable state the replica
+ * wants back after a restart (the order of a window's keys), kept across
+ * restarts whatever `durable` says. Not provenance: never keep facts of
+ * your own here. ldfi_stage_save copies `len` bytes (replacing what was
+ * saved) and returns 0 or LDFI_ENOMEM; ldfi_stage_saved returns the last
+ * bytes saved (valid until the next save), or NULL with *len 0. */
+int ldfi_stage_save(struct ldfi_stage *st, const void *data, size_t len);
+const void *ldfi_stage_saved(const struct ldfi_stage *st, size_t *len);
 
 /* --- outputs --- */
 

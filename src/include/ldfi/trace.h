@@ -26,6 +26,7 @@ enum ldfi_fate {
 	LDFI_FATE_OMITTED, /* lost by omit(src,dst,send_round); `fault` names it */
 	LDFI_FATE_CRASHED, /* the receiver had crashed by the delivery round */
 	LDFI_FATE_EOT,	   /* sent in round eot: never delivered */
+	LDFI_FATE_DOWN,	   /* the receiver was down (restart) in the delivery round */
 };
 
 /* A message. Ids are 1-based and follow send order. */
@@ -47,8 +48,33 @@ struct ldfi_msg {
 	int32_t send_round;
 	int32_t rec;   /* record index in ldfi_trace.recs */
 	int32_t fault; /* index in ldfi_trace.faults of the fault that lost it, or -1 */
-	uint32_t parents_off, n_parents; /* slice of ldfi_trace.parents (message ids) */
+	/* Slice of ldfi_trace.parents: message ids, and (in runs of a conf with
+	 * restarts) memory tokens, LDFI_MEM_ID(i). */
+	uint32_t parents_off, n_parents;
 };
+
+/*
+ * A memory token: "node `node` kept what its parents gave it from round
+ * `from` to round `to`, in memory a restart loses" (docs/lineage.md,
+ * Restarts): a state entry written in `from` and read in `to`, a pending
+ * send made (or re-armed) in `from` and resent in `to`, a copy received in
+ * `from` that the replica relays in `to`. restart(node,t) with
+ * from < t <= to cuts every derivation through it. Parent slices refer to
+ * token i as LDFI_MEM_ID(i); only runs of a conf with restarts > 0 have
+ * tokens. Walkers of tr->parents must tell them from message ids
+ * (ldfi_trace_ancestors goes through them).
+ */
+struct ldfi_memtok {
+	int32_t node;
+	int32_t from, to;
+	uint32_t parents_off, n_parents; /* slice of ldfi_trace.parents */
+	uint8_t parents_any;		 /* 1: any one parent suffices */
+};
+
+#define LDFI_MEM_BIT 0x80000000u
+#define LDFI_IS_MEM(id) (((uint32_t)(id)&LDFI_MEM_BIT) != 0)
+#define LDFI_MEM_ID(i) (LDFI_MEM_BIT | (uint32_t)(i))
+#define LDFI_MEM_INDEX(id) ((uint32_t)(id) & ~LDFI_MEM_BIT)
 
 /* One record copy held by a sink replica at eot. */
 struct ldfi_output {
@@ -56,7 +82,7 @@ struct ldfi_output {
 	int32_t pos;	    /* 0-based position in that replica's contents */
 	int32_t rec;
 	int32_t round;			 /* round it was stored */
-	uint32_t parents_off, n_parents; /* the message(s) it derives from */
+	uint32_t parents_off, n_parents; /* the message(s) (or tokens) it derives from */
 	/* 1: derived through the absence of a state entry (ldfi_stage_get), so
 	 * known to hold only under the faults of the run that showed it. */
 	uint8_t conditional;
@@ -112,12 +138,17 @@ struct ldfi_trace {
 	 * (Segmentation fault) in round 3". Such a run failed (passed is false)
 	 * and has no messages, outputs or check results. */
 	char *failure;
+	/* Appended (stage API 2): restarts. Per node, the round its
+	 * restart(n,t) took it down, or 0; down in t..t+downtime-1. */
+	int *restart_round;
+	int downtime;
+	struct ldfi_memtok *mems; /* memory tokens (see above) */
+	size_t n_mems;
 };
 
 /* Initialise an empty trace of `conf` (borrowed) in caller-zeroed memory:
- * crash rounds all 0, the records of every source in component order, none
- * emitted. Returns 0 or LDFI_ENOMEM (the trace is then still safe to
- * destroy). */
+ * crash and restart rounds all 0, downtime the conf's, the records of every source in component
+ * order, none emitted. Returns 0 or LDFI_ENOMEM (the trace is then still safe to destroy). */
 int ldfi_trace_init(struct ldfi_trace *tr, const struct ldfi_conf *conf);
 
 /* Index of the record named "source:name", or -1. Linear; for bulk
@@ -138,8 +169,12 @@ int ldfi_trace_same_record(const struct ldfi_trace *to, const struct ldfi_trace 
 /* Free a trace; NULL is accepted. */
 void ldfi_trace_destroy(struct ldfi_trace *tr);
 
-/* Whether node `n` is alive at the end of the run. */
+/* Whether node `n` is alive at the end of the run: it has not crashed (a
+ * restarted node is up again by eot). */
 bool ldfi_trace_alive(const struct ldfi_trace *tr, int node);
+
+/* Whether node `n` is down in `round` because of a restart. */
+bool ldfi_trace_down(const struct ldfi_trace *tr, int node, int round);
 
 /* Names of the enums ("data", "omitted", "out-of-order", ...), the texts of
  * reports and of the provenance database; "?" for a value out of range. */
