@@ -24,6 +24,14 @@ static const char *name_of(const struct ldfi_conf *conf, int comp)
 	return comp >= 0 && comp < conf->n_comps ? conf->comps[comp].name : "-";
 }
 
+/* A process stage's or check's command, a word a line (words may hold
+ * spaces once split). */
+static void write_argv(FILE *f, char *const *argv)
+{
+	for (int i = 0; argv && argv[i]; i++)
+		fprintf(f, "argv %d %s\n", i, argv[i]);
+}
+
 static void write_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_comp *c)
 {
 	fprintf(f, "comp %s type=%d kind=%d nodes=", c->name, (int)c->type, (int)c->kind);
@@ -32,8 +40,10 @@ static void write_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_
 	fprintf(f, " to=%s delivery=%s retry_every=%d dedup=%d at=%d window=%d", name_of(conf, c->to),
 		ldfi_delivery_name(c->delivery), c->retry_every, c->dedup ? 1 : 0, c->at,
 		c->window);
+	fprintf(f, " durable=%d acks=%s", c->durable ? 1 : 0, c->manual_acks ? "manual" : "auto");
 	fprintf(f, " library=%s symbol=%s records=%d\n", text_or_dash(c->library),
 		text_or_dash(c->symbol), c->n_records);
+	write_argv(f, c->argv);
 	for (int i = 0; i < c->n_records; i++)
 		fprintf(f, "record %s\n", c->records[i]);
 }
@@ -43,6 +53,7 @@ static void write_check(FILE *f, const struct ldfi_conf *conf, const struct ldfi
 	fprintf(f, "check %s kind=%s sink=%s source=%s holds=%d library=%s symbol=%s\n", k->name,
 		ldfi_check_kind_name(k->kind), name_of(conf, k->sink), name_of(conf, k->source),
 		k->holds, text_or_dash(k->library), text_or_dash(k->symbol));
+	write_argv(f, k->argv);
 }
 
 int ldfi_conf_canonical(const struct ldfi_conf *conf, char **text, size_t *len)

@@ -67,6 +67,7 @@ enum key {
 	K_RESTARTS,
 	K_DOWNTIME,
 	K_DURABLE,
+	K_ACKS,
 	K_NKEYS
 };
 
@@ -103,6 +104,7 @@ static const struct {
     [K_RESTARTS] = {"restarts", IN(S_EXPLORE)},
     [K_DOWNTIME] = {"downtime", IN(S_EXPLORE)},
     [K_DURABLE] = {"durable", IN(S_SOURCE) | IN(S_STAGE) | IN(S_SINK)},
+    [K_ACKS] = {"acks", IN(S_STAGE)},
 };
 
 /* Enum values as written in the conf, indexed by the enum. */
@@ -114,6 +116,7 @@ static const char *const check_kind_names[] = {"delivered",    "agreement", "no-
 					       "exactly-once", "ordered",   "matches-fault-free",
 					       "plugin",       "process"};
 static const char *const yes_no[] = {"yes", "no"};
+static const char *const auto_manual[] = {"auto", "manual"};
 
 #define NELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -959,6 +962,10 @@ static int set_key(struct parser *p, struct sect *s, int k, char *val)
 		rc = get_enum(p, s, k, val, yes_no, NELEMS(yes_no), &v);
 		*(k == K_DEDUP ? &s->comp.dedup : &s->comp.durable) = v == 0;
 		return rc;
+	case K_ACKS:
+		rc = get_enum(p, s, k, val, auto_manual, NELEMS(auto_manual), &v);
+		s->comp.manual_acks = v == 1;
+		return rc;
 	case K_KIND:
 		return set_kind(p, s, val);
 	case K_TO:
@@ -1212,6 +1219,9 @@ static int check_stage(struct parser *p, struct sect *s)
 		rc = check_command_key(p, s);
 	if (!rc)
 		rc = check_window_key(p, s);
+	if (!rc && !plugin && s->key_line[K_ACKS])
+		rc = fail(p, s->key_line[K_ACKS], "'acks' in %s is only for kind = plugin",
+			  desc(p, s));
 	if (!rc)
 		rc = within_eot(p, s, K_RETRY_EVERY, s->comp.retry_every);
 	if (!rc)

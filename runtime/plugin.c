@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ldfi/conf.h"
@@ -226,6 +227,56 @@ static int write_libs(FILE *f, const struct lib_file *v, int n, char *err, size_
 	return 0;
 }
 
+/* " process:WORD=HASH" into f for each word of `argv` that names a regular
+ * file (from the conf's folder `dir` unless absolute), once per word: the
+ * scripts a process stage or check runs. argv[0] without a '/' is a program
+ * found in PATH (an interpreter), not hashed. */
+static int write_scripts(FILE *f, const char *dir, char *const *argv, char *err, size_t errlen)
+{
+	for (int i = 0; argv && argv[i]; i++) {
+		const char *w = argv[i];
+		char *path = NULL;
+		struct stat sb;
+		uint64_t h;
+
+		if (i == 0 && !strchr(w, '/'))
+			continue;
+		if (asprintf(&path, "%s%s%s", w[0] == '/' ? "" : dir, w[0] == '/' ? "" : "/", w) < 0)
+			return LDFI_ENOMEM;
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			if (ldfi_hash_file(path, &h)) {
+				snprintf(err, errlen, "%s: cannot read '%s': %s", path, w,
+					 strerror(errno));
+				free(path);
+				return LDFI_EIO;
+			}
+			fprintf(f, " process:%s=%016llx", w, (unsigned long long)h);
+		}
+		free(path);
+	}
+	return 0;
+}
+
+/* The scripts of every process stage and check (write_scripts). */
+static int write_processes(FILE *f, const struct ldfi_conf *conf, char *err, size_t errlen)
+{
+	char *dir = realpath(conf->path, NULL), *slash;
+	int rc = 0;
+
+	if (!dir)
+		return 0; /* no conf file (a conf built in memory): nothing to hash */
+	if ((slash = strrchr(dir, '/')))
+		*slash = 0;
+	for (int i = 0; !rc && i < conf->n_comps; i++)
+		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PROCESS)
+			rc = write_scripts(f, dir, conf->comps[i].argv, err, errlen);
+	for (int i = 0; !rc && i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PROCESS)
+			rc = write_scripts(f, dir, conf->checks[i].argv, err, errlen);
+	free(dir);
+	return rc;
+}
+
 int ldfi_plugins_digest(const struct ldfi_conf *conf, char **out, char *err, size_t errlen)
 {
 	struct lib_file *v = calloc((size_t)conf->n_comps + (size_t)conf->n_checks + 1, sizeof(*v));
@@ -250,6 +301,8 @@ int ldfi_plugins_digest(const struct ldfi_conf *conf, char **out, char *err, siz
 	qsort(v, (size_t)n, sizeof(*v), cmp_lib);
 	if (!rc)
 		rc = write_libs(f, v, n, err, errlen);
+	if (!rc)
+		rc = write_processes(f, conf, err, errlen);
 	if ((fclose(f) || !*out) && !rc) {
 		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ENOMEM));
 		rc = LDFI_ENOMEM;

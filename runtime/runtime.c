@@ -680,6 +680,24 @@ int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec)
 			(uint32_t)rt->n_cause, rt->cause_cond ? SEND_COND : 0);
 }
 
+int ldfi_stage_ack(struct ldfi_stage *st, int comp, int node, int rec)
+{
+	struct ldfi_rt *rt = st->rt;
+	const struct ldfi_conf *conf = rt->conf;
+	uint32_t off;
+	int up, rc;
+
+	if (!conf->comps[st->comp].manual_acks || comp < 0 || comp >= conf->n_comps || node < 0 ||
+	    node >= conf->n_nodes || rec < 0 || rec >= rt->tr->n_recs || rt->round == 0 ||
+	    conf->comps[comp].to != st->comp || conf->comps[comp].delivery != LDFI_DELIVERY_ACK ||
+	    (up = rt->st_of[comp * conf->n_nodes + node]) < 0)
+		return LDFI_EINVAL;
+	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
+		return rc;
+	return send_raw(rt, st->index, up, LDFI_MSG_ACK, rec, LDFI_DELIVERY_ONCE, off,
+			(uint32_t)rt->n_cause, rt->cause_cond ? SEND_COND : 0);
+}
+
 static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
 {
 	struct receipts *r;
@@ -747,7 +765,7 @@ static int deliver(struct ldfi_rt *rt, struct ldfi_msg m)
 		ack_settle(rt, dst, src, m.rec);
 		return 0;
 	}
-	if (m.delivery == LDFI_DELIVERY_ACK) {
+	if (m.delivery == LDFI_DELIVERY_ACK && !rt->conf->comps[m.dst_comp].manual_acks) {
 		uint32_t off;
 
 		if ((rc = push_parents(rt, &m.id, 1, &off)) ||

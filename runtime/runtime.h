@@ -58,8 +58,11 @@ int ldfi_plugins_load(struct ldfi_conf *conf, char *err, size_t errlen);
  * " plugin:LIBRARY=HASH" for each library the conf names (as written, in
  * name order), HASH the FNV-1a 64 of the contents of the file it was loaded
  * from (dladdr of its symbol), in *out (malloc'd, the caller's; "" when
- * the conf has no plugin, or only plugins linked into the program). Read
- * once per call: a rebuilt library gives another text. Returns 0,
+ * the conf has no plugin, or only plugins linked into the program); then
+ * " process:WORD=HASH" for each word of a process stage's or check's
+ * command that names a file (its script; from the conf's folder). Read
+ * once per call: a rebuilt library or an edited script gives another text.
+ * Returns 0,
  * LDFI_ENOMEM, LDFI_EIO (the file cannot be read) or LDFI_EINVAL (a plugin
  * not loaded), with a message in `err`.
  */

@@ -343,7 +343,7 @@ static bool is_plugin(const struct ldfi_conf *conf, int comp)
 /* What the runtime always derives from a message has a parent: an ack
  * (from the copy it acknowledges) and what a built-in stage or sink sends
  * (from what it received). Sources emit without one; plugin and process
- * stages may. */
+ * stages may, and so may the acks of a stage with `acks = manual`. */
 static int check_derived(struct load *l)
 {
 	const struct ldfi_trace *tr = l->tr;
@@ -352,7 +352,7 @@ static int check_derived(struct load *l)
 		const struct ldfi_msg *m = &tr->msgs[i];
 
 		if (m->n_parents == 0 &&
-		    (m->kind == LDFI_MSG_ACK ||
+		    ((m->kind == LDFI_MSG_ACK && !l->conf->comps[m->src_comp].manual_acks) ||
 		     (!is_source(l->conf, m->src_comp) && !is_plugin(l->conf, m->src_comp))))
 			return damaged(l, "message %u has lost its parent links", m->id);
 	}

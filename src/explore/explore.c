@@ -734,24 +734,29 @@ static void changed(FILE *out, const char *was, const char *now, const char *key
 			y ? (int)b : 4, y ? y : "none");
 }
 
-/* The plugin:NAME fields of `d` that differ in `other`, worded as
- * "plugin library NAME" with `how` ("changed", "added"...). */
-static void changed_plugins(FILE *out, const char *d, const char *other, bool fresh_side)
+/* The KIND:NAME fields of `d` (kind "plugin" or "process") that differ in
+ * `other`, worded as "WHAT NAME (how)": "plugin library gate.so (its file
+ * changed)", "process script enrich.py (new)". */
+static void changed_files(FILE *out, const char *d, const char *other, const char *kind,
+			  const char *what, bool fresh_side)
 {
-	for (const char *p = strstr(d, " plugin:"); p; p = strstr(p + 1, " plugin:")) {
-		const char *name = p + strlen(" plugin:");
+	char pat[16];
+
+	snprintf(pat, sizeof(pat), " %s:", kind);
+	for (const char *p = strstr(d, pat); p; p = strstr(p + 1, pat)) {
+		const char *name = p + strlen(pat);
 		size_t n = strcspn(name, "="), a = 0, b = 0;
 		char key[300];
 		const char *x, *y;
 
-		snprintf(key, sizeof(key), "plugin:%.*s", (int)n, name);
+		snprintf(key, sizeof(key), "%s:%.*s", kind, (int)n, name);
 		x = ldfi_explore_digest_field(d, key, &a);
 		y = ldfi_explore_digest_field(other, key, &b);
 		if (y && a == b && strncmp(x, y, a) == 0)
 			continue;
 		if (y && fresh_side)
 			continue; /* reported from the other side */
-		fprintf(out, "%splugin library %.*s (%s)", ftell(out) ? ", " : "", (int)n, name,
+		fprintf(out, "%s%s %.*s (%s)", ftell(out) ? ", " : "", what, (int)n, name,
 			y	     ? "its file changed"
 			: fresh_side ? "new"
 				     : "no longer used");
@@ -783,8 +788,10 @@ static void describe_change(const char *was, const char *now, char *buf, size_t 
 		changed(out, was, now, "downtime", "downtime", true);
 		changed(out, was, now, "strategy", "the strategy", true);
 		changed(out, was, now, "seed", "the seed", true);
-		changed_plugins(out, was, now, false);
-		changed_plugins(out, now, was, true);
+		changed_files(out, was, now, "plugin", "plugin library", false);
+		changed_files(out, now, was, "plugin", "plugin library", true);
+		changed_files(out, was, now, "process", "process script", false);
+		changed_files(out, now, was, "process", "process script", true);
 	}
 	fclose(out);
 	snprintf(buf, len, "%s", text && *text ? text : "its digest");

@@ -78,6 +78,10 @@ struct ldfi_comp {
 	 * of its node (docs/semantics.md, Restarts). In the padding after
 	 * `dedup`: the layout of the structure is unchanged. */
 	bool durable;
+	/* `acks = manual` (plugin stages): the runtime sends no ack for what
+	 * the stage receives on an ack hop; ldfi_stage_ack does. In the same
+	 * padding. */
+	bool manual_acks;
 	enum ldfi_stage_kind kind; /* stage */
 	char **records;		   /* source: record names in emission order */
 	int n_records;

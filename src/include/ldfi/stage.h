@@ -63,7 +63,7 @@
  * Stages built for any version from LDFI_STAGE_API_OLDEST load
  * (docs/plugins.md, Versions). Version 2: restarts (on_recover,
  * ldfi_stage_received, ldfi_stage_save, ldfi_stage_saved,
- * ldfi_stage_put_durable, ldfi_stage_checkpoint). */
+ * ldfi_stage_put_durable, ldfi_stage_checkpoint, ldfi_stage_ack). */
 #define LDFI_STAGE_API_VERSION 2
 #define LDFI_STAGE_API_OLDEST 1
 
@@ -224,6 +224,18 @@ int ldfi_stage_put_durable(struct ldfi_stage *st, const char *key, int64_t value
  * written durably now. Writes, sends and receipts after it are volatile
  * again (unless `durable = yes`). Returns 0. */
 int ldfi_stage_checkpoint(struct ldfi_stage *st);
+
+/* For a stage with `acks = manual` in the conf (version 2): acknowledge
+ * record `rec` to the replica of component `comp` on node `node`, which
+ * sends to this stage on an `ack` hop: an ack message, delivered next round
+ * unless lost, that settles that replica's pending sends of `rec` to this
+ * replica. It derives from the current cause (what the callback handles,
+ * what it read), as a send does. The runtime sends no ack of its own for
+ * deliveries to such a stage, so a stage that never calls this is resent
+ * to forever. Not in init. Returns 0, LDFI_EINVAL (acks not manual, `comp`
+ * does not send to this stage on an ack hop, no such replica or record, in
+ * init), LDFI_ENOMEM or LDFI_ELIMIT. */
+int ldfi_stage_ack(struct ldfi_stage *st, int comp, int node, int rec);
 
 /* Durable private bytes (version 2): a cache of durable state the replica
  * wants back after a restart (the order of a window's keys), kept across
