@@ -1076,8 +1076,28 @@ static int trace_missing(FILE *f, const struct ldfi_explore_result *res, struct 
 
 /* "log@b held bcast:1 2 times (1 in the fault-free run): 1 ack on its way
  * was lost, so its sender sent it again", without prefix or newline. */
+/* When one of the lost acks marked in on[] was lost because its receiver
+ * was down, " (the ack came while NODE was down: restart(NODE,T))" for the
+ * first. */
+static void restart_ack_clause(FILE *f, const struct ldfi_explore_result *res,
+			       const struct ldfi_trace *tr, const bool *on)
+{
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		if (m->fate != LDFI_FATE_DOWN || m->fault < 0 || m->fault >= tr->faults.n ||
+		    !ldfi_explain_lost_ack(tr, m, on))
+			continue;
+		fprintf(f, " (the ack came while %s was down: ", res->conf->nodes[m->dst_node].name);
+		print_fault(f, res->conf, &tr->faults, m->fault);
+		fputc(')', f);
+		return;
+	}
+}
+
 static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
-			   const struct ldfi_trace *tr, const struct broken *b, int n_acks)
+			   const struct ldfi_trace *tr, const struct broken *b, int n_acks,
+			   const bool *on)
 {
 	int ff = -1;
 
@@ -1097,6 +1117,7 @@ static void extra_sentence(FILE *f, const struct ldfi_explore_result *res,
 		fprintf(f, ": %d ack%s on its way %s lost, so %s sender%s sent it again", n_acks,
 			n_acks == 1 ? "" : "s", n_acks == 1 ? "was" : "were",
 			n_acks == 1 ? "its" : "their", n_acks == 1 ? "" : "s");
+		restart_ack_clause(f, res, tr, on);
 	} else if (b->count > 1) {
 		fputs(": no ack on its way was lost; it arrived along several derivations "
 		      "(see the copies above)",
@@ -1169,7 +1190,7 @@ static int trace_extra(FILE *f, const struct ldfi_explore_result *res, const str
 	if (n_acks > MAX_ACKS)
 		fprintf(f, "      (%d more lost acks not shown)\n", n_acks - MAX_ACKS);
 	fputs("  why: ", f);
-	extra_sentence(f, res, tr, b, n_acks);
+	extra_sentence(f, res, tr, b, n_acks, on);
 	fputc('\n', f);
 out:
 	free(on);
@@ -1322,7 +1343,7 @@ static int why_extra_text(FILE *f, const struct ldfi_explore_result *res,
 	    rc = on ? ldfi_explain_lost_acks(cx, HELD(b), &s, on, &n_acks) : LDFI_ENOMEM;
 
 	if (!rc)
-		extra_sentence(f, res, cx, b, n_acks);
+		extra_sentence(f, res, cx, b, n_acks, on);
 	free(s.v);
 	free(on);
 	return rc;

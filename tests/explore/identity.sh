@@ -4,7 +4,8 @@
 # `ldfi run --db`, another pipeline, other bounds or seed, a rebuilt plugin
 # library or another ldfi are never adopted: explore refuses with exit 2,
 # says what changed and names --fresh, which then gives the verdict of a
-# fresh exploration. Editing a comment, spacing, the order of sections and
+# fresh exploration; so are a changed `durable` and an edited process
+# script. Editing a comment, spacing, the order of sections and
 # keys, or spelling out a default changes nothing: the exploration resumes.
 # GATE_DIR holds gate_pass.so and gate_fail.so (gate.c). Run from the source
 # root.
@@ -139,5 +140,26 @@ rm -f "$tmp/gate.so"
 cp "$gates/gate_pass.so" "$tmp/gate.so"
 run "$ldfi" explore "$tmp/gate.conf" --out "$tmp/g" --quiet
 refused "plugin rebuilt back" "plugin library ./gate.so (its file changed)"
+
+# 4. Keys of the crash-recovery model are part of the conf's meaning:
+# wallaroo-restart's durable worker made volatile is another pipeline.
+W=scenarios/stream/wallaroo-restart
+run "$ldfi" explore $W/durable.conf --out "$tmp/w" --quiet --max-runs 2
+expect_status "durable.conf --max-runs 2" 3
+sed 's/^durable = yes$/durable = no/' $W/durable.conf >"$tmp/volatile.conf"
+run "$ldfi" explore "$tmp/volatile.conf" --out "$tmp/w" --quiet
+refused "durable = no" "the pipeline (its conf's meaning)"
+
+# 5. A process check's script (scenarios/process/orders/check.conf, its
+# Python files copied): editing count_once.py, even a comment, is a change.
+if command -v python3 >/dev/null 2>&1; then
+	mkdir "$tmp/orders"
+	cp scenarios/process/orders/check.conf scenarios/process/orders/*.py "$tmp/orders/"
+	run "$ldfi" explore "$tmp/orders/check.conf" --out "$tmp/p" --quiet --max-runs 2
+	expect_status "process check --max-runs 2" 3
+	echo "# edited" >>"$tmp/orders/count_once.py"
+	run "$ldfi" explore "$tmp/orders/check.conf" --out "$tmp/p" --quiet
+	refused "edited script" "process script count_once.py (its file changed)"
+fi
 
 finish

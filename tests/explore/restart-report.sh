@@ -34,6 +34,12 @@ grep -qx 'faults: restart(w,6)' "$tmp/out" || fail "volatile-worker: $(grep faul
 grep -q 'w->out@6 was lost (w was down: restart(w,6))' "$tmp/out" ||
 	fail "volatile-worker: why-not: $(grep 'why not' "$tmp/out")"
 
+# A duplicate made by a recovery resend: the ack came while w was down.
+run "$ldfi" explore scenarios/stream/wallaroo-restart/no-sink-dedup.conf --out "$tmp/d"
+expect_status "no-sink-dedup" 1
+grep -q 'so its sender sent it again (the ack came while w was down: restart(w,7))' "$tmp/out" ||
+	fail "no-sink-dedup: why: $(grep 'why:' "$tmp/out")"
+
 # Without restarts in the conf: no down_periods key.
 run "$ldfi" explore scenarios/delivery/simple-deliv.conf --eot 6 --eff 2 --out "$tmp/n" --json "$tmp/n.json"
 expect_status "no restarts" 1
