@@ -114,16 +114,35 @@ static int resolve(const struct ldfi_conf *conf, int line, const char *what, con
 	return 0;
 }
 
+/* The full tables made by upgrade_ops, one per old table: kept for the
+ * life of the process, like the libraries (reachable from here, and made
+ * once however often a conf is loaded). Loading happens on one thread. */
+static struct upgraded {
+	const struct ldfi_stage_ops *from;
+	struct ldfi_stage_ops *full;
+} *upgraded;
+static size_t n_upgraded;
+
 /* The ops of a stage built for an older API version: a full table (this
  * version's layout) with the fields that version has copied from `ops` and
- * the newer ones NULL; reading past the old table would be undefined. Kept
- * for the life of the process, like the libraries. NULL on ENOMEM. */
+ * the newer ones NULL; reading past the old table would be undefined. NULL
+ * on ENOMEM. */
 static const struct ldfi_stage_ops *upgrade_ops(const struct ldfi_stage_ops *ops)
 {
-	struct ldfi_stage_ops *full = calloc(1, sizeof(*full));
+	struct ldfi_stage_ops *full;
+	struct upgraded *v;
 
-	if (full) /* version 1 ends before on_recover */
-		memcpy(full, ops, offsetof(struct ldfi_stage_ops, on_recover));
+	for (size_t i = 0; i < n_upgraded; i++)
+		if (upgraded[i].from == ops)
+			return upgraded[i].full;
+	if (!(v = realloc(upgraded, (n_upgraded + 1) * sizeof(*v))))
+		return NULL;
+	upgraded = v;
+	if (!(full = calloc(1, sizeof(*full))))
+		return NULL;
+	/* version 1 ends before on_recover */
+	memcpy(full, ops, offsetof(struct ldfi_stage_ops, on_recover));
+	upgraded[n_upgraded++] = (struct upgraded){ops, full};
 	return full;
 }
 
