@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "runtime/runtime.h"
+#include "ldfi/stage.h"
 #include "ldfi/trace.h"
 #include "tests/test.h"
 
@@ -51,6 +54,33 @@ static inline struct ldfi_conf *rt_conf(const char *name, const char *text)
 }
 
 /* A conf from a file (relative to the source root, where the tests run). */
+/* A plugin check that always holds. */
+static inline int rt_check_holds(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
+				 struct ldfi_check_result *res)
+{
+	(void)tr;
+	(void)ff;
+	(void)check;
+	res->passed = true;
+	return 0;
+}
+
+/* rt_conf, then every plugin stage runs `ops` and every plugin check holds
+ * (rt_check_holds): tests whose plugins are linked in, not loaded. */
+static inline struct ldfi_conf *rt_conf_plugin(const char *name, const char *text,
+					       const struct ldfi_stage_ops *ops)
+{
+	struct ldfi_conf *conf = rt_conf(name, text);
+
+	for (int i = 0; conf && i < conf->n_comps; i++)
+		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PLUGIN)
+			conf->comps[i].plugin = ops;
+	for (int i = 0; conf && i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)
+			conf->checks[i].plugin = (void *)(uintptr_t)rt_check_holds;
+	return conf;
+}
+
 static inline struct ldfi_conf *rt_conf_file(const char *path)
 {
 	struct ldfi_conf *conf = NULL;

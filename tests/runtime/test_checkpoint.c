@@ -72,26 +72,9 @@ static const struct ldfi_stage_ops p_ops = {
     .on_round = p_round,
 };
 
-static int c_check(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check,
-		   struct ldfi_check_result *res)
-{
-	(void)tr;
-	(void)ff;
-	(void)check;
-	res->passed = true;
-	return 0;
-}
-
 static struct ldfi_conf *make_conf(void)
 {
-	struct ldfi_conf *conf = rt_conf("checkpoint.conf", conf_text);
-
-	for (int i = 0; conf && i < conf->n_comps; i++)
-		if (conf->comps[i].type == LDFI_COMP_STAGE)
-			conf->comps[i].plugin = &p_ops;
-	for (int i = 0; conf && i < conf->n_checks; i++)
-		conf->checks[i].plugin = (void *)(uintptr_t)c_check;
-	return conf;
+	return rt_conf_plugin("checkpoint.conf", conf_text, &p_ops);
 }
 
 /* The outputs of p, "vol dur" in output order. */
