@@ -37,9 +37,9 @@ static void write_comp(FILE *f, const struct ldfi_conf *conf, const struct ldfi_
 	fprintf(f, "comp %s type=%d kind=%d nodes=", c->name, (int)c->type, (int)c->kind);
 	for (int i = 0; i < c->n_nodes; i++)
 		fprintf(f, "%s%s", i ? "," : "", conf->nodes[c->nodes[i]].name);
-	fprintf(f, " to=%s delivery=%s retry_every=%d dedup=%d at=%d window=%d", name_of(conf, c->to),
-		ldfi_delivery_name(c->delivery), c->retry_every, c->dedup ? 1 : 0, c->at,
-		c->window);
+	fprintf(f, " to=%s delivery=%s retry_every=%d dedup=%d at=%d window=%d",
+		name_of(conf, c->to), ldfi_delivery_name(c->delivery), c->retry_every,
+		c->dedup ? 1 : 0, c->at, c->window);
 	fprintf(f, " durable=%d acks=%s", c->durable ? 1 : 0, c->manual_acks ? "manual" : "auto");
 	fprintf(f, " library=%s symbol=%s records=%d\n", text_or_dash(c->library),
 		text_or_dash(c->symbol), c->n_records);

@@ -120,7 +120,7 @@ static int resolve(const struct ldfi_conf *conf, int line, const char *what, con
 static struct upgraded {
 	const struct ldfi_stage_ops *from;
 	struct ldfi_stage_ops *full;
-} *upgraded;
+} * upgraded;
 static size_t n_upgraded;
 
 /* The ops of a stage built for an older API version: a full table (this
@@ -260,7 +260,8 @@ static int write_scripts(FILE *f, const char *dir, char *const *argv, char *err,
 
 		if (i == 0 && !strchr(w, '/'))
 			continue;
-		if (asprintf(&path, "%s%s%s", w[0] == '/' ? "" : dir, w[0] == '/' ? "" : "/", w) < 0)
+		if (asprintf(&path, "%s%s%s", w[0] == '/' ? "" : dir, w[0] == '/' ? "" : "/", w) <
+		    0)
 			return LDFI_ENOMEM;
 		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			if (ldfi_hash_file(path, &h)) {
@@ -287,7 +288,8 @@ static int write_processes(FILE *f, const struct ldfi_conf *conf, char *err, siz
 	if ((slash = strrchr(dir, '/')))
 		*slash = 0;
 	for (int i = 0; !rc && i < conf->n_comps; i++)
-		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PROCESS)
+		if (conf->comps[i].type == LDFI_COMP_STAGE &&
+		    conf->comps[i].kind == LDFI_KIND_PROCESS)
 			rc = write_scripts(f, dir, conf->comps[i].argv, err, errlen);
 	for (int i = 0; !rc && i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_PROCESS)
@@ -310,7 +312,8 @@ int ldfi_plugins_digest(const struct ldfi_conf *conf, char **out, char *err, siz
 		return LDFI_ENOMEM;
 	}
 	for (int i = 0; !rc && i < conf->n_comps; i++)
-		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PLUGIN)
+		if (conf->comps[i].type == LDFI_COMP_STAGE &&
+		    conf->comps[i].kind == LDFI_KIND_PLUGIN)
 			rc = note_lib(v, &n, conf->comps[i].library, conf->comps[i].plugin);
 	for (int i = 0; !rc && i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)

@@ -132,7 +132,7 @@ struct ldfi_rt {
 	struct ldfi_recindex recs; /* tr->recs by name */
 	uint32_t *deliv;	   /* message indices being delivered this round */
 	size_t cap_deliv;
-	int node; /* ldfi_rt_node_open: the one node this runtime runs */
+	int node;	 /* ldfi_rt_node_open: the one node this runtime runs */
 	char *failure;	 /* ldfi_stage_fail: why the run failed */
 	uint64_t serial; /* which runtime of this process (ldfi_rt_serial) */
 	/* Restarts: rounds a restart can start in (1..rrounds; 0 when the
@@ -454,9 +454,10 @@ static int add_pend(struct ldfi_rt *rt, int src, int dst, int rec, uint8_t polic
 
 	if (ldfi_grow(&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend), 16))
 		return LDFI_ENOMEM;
-	rt->pend[p] = (struct pend){src,       dst,    rec, rt->round, -1,   parents_off,
-				    n_parents, policy, 0,   held,      cond, rt->rep[src].dur_pend,
-				    0,	       INT32_MAX};
+	rt->pend[p] =
+	    (struct pend){src,	     dst,      rec, rt->round, -1,   parents_off,
+			  n_parents, policy,   0,   held,      cond, rt->rep[src].dur_pend,
+			  0,	     INT32_MAX};
 	if (rt->pend[p].durable)
 		rt->pend[p].dround = rt->round;
 	rt->n_pend++;
@@ -534,8 +535,7 @@ static int receipts_tokens(struct ldfi_rt *rt, int s, const struct receipts *r, 
 		int to = rcpt_to(rt, s, r->round[i]);
 
 		rt->scratch[i] = r->ids[i];
-		if (can_lose(rt, r->round[i], to) &&
-		    !(rc = push_parents(rt, &r->ids[i], 1, &one)))
+		if (can_lose(rt, r->round[i], to) && !(rc = push_parents(rt, &r->ids[i], 1, &one)))
 			rc = mem_token(rt, rt->st[s].node, r->round[i], to, one, 1, false,
 				       &rt->scratch[i]);
 	}
@@ -802,13 +802,13 @@ static int resend_parents(struct ldfi_rt *rt, int s, const struct pend *pd, uint
 	 * before then. Durable under ack every 2 rounds or more: re-timed by
 	 * any restart since the schedule started. */
 	int to = pd->policy == LDFI_DELIVERY_ACK && re > 1 ? rt->round
-		 : pd->dround < rt->round		  ? pd->dround
-							  : rt->round;
+		 : pd->dround < rt->round		   ? pd->dround
+							   : rt->round;
 
 	if (!can_lose(rt, pd->start, to))
 		return 0;
-	if ((rc = mem_token(rt, rt->st[s].node, pd->start, to, *off, *n,
-			    (*flags & SEND_ANY) != 0, &id)) ||
+	if ((rc = mem_token(rt, rt->st[s].node, pd->start, to, *off, *n, (*flags & SEND_ANY) != 0,
+			    &id)) ||
 	    (rc = push_parents(rt, &id, 1, off)))
 		return rc;
 	*n = 1;

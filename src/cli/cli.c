@@ -114,7 +114,7 @@ int ldfi_cli_main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 	    {"explore", ldfi_cmd_explore}, {"run", ldfi_cmd_run},	{"replay", ldfi_cmd_replay},
-	    {"check", ldfi_cmd_check},	   {"report", ldfi_cmd_report},	{"merge", ldfi_cmd_merge},
+	    {"check", ldfi_cmd_check},	   {"report", ldfi_cmd_report}, {"merge", ldfi_cmd_merge},
 	};
 
 	if (argc > 0 && argv[0] && argv[0][0])

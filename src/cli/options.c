@@ -23,7 +23,8 @@
 	    {"crashes", "N", OPT_CRASHES, "at most N crash faults (overrides crashes)"},           \
 	    {"restarts", "N", OPT_RESTARTS, "at most N restart faults (overrides restarts)"},      \
 	{                                                                                          \
-		"downtime", "N", OPT_DOWNTIME, "rounds a restarted node is down (overrides downtime)"  \
+		"downtime", "N", OPT_DOWNTIME,                                                     \
+		    "rounds a restarted node is down (overrides downtime)"                         \
 	}
 #define ENGINE                                                                                     \
 	{                                                                                          \
@@ -38,7 +39,8 @@ static const struct ldfi_cli_opt explore_opts[] = {
     {"max-runs", "N", OPT_MAX_RUNS, "stop, inconclusive, after N executions"},
     {"time-limit", "S", OPT_TIME_LIMIT, "stop, inconclusive, after S seconds (fractions allowed)"},
     {"seed", "N", OPT_SEED, "seed of strategy random and of tie-breaking (default: the conf's)"},
-    {"jobs", "N", OPT_JOBS, "threads for the solver (default: cores, at most 8); results do not depend on it"},
+    {"jobs", "N", OPT_JOBS,
+     "threads for the solver (default: cores, at most 8); results do not depend on it"},
     {"all", NULL, OPT_ALL, "keep going after a counterexample and report every one"},
     {"out", "DIR", OPT_OUT, "state and reports: DIR/provenance.db, DIR/report.json (ldfi-out)"},
     {"json", "FILE", OPT_JSON, "also write the JSON report to FILE"},

@@ -57,11 +57,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_DOWNTIME:
 			if ((v = ldfi_cli_int(&a, 0, LDFI_EOT_MAX)) < 0)
 				return LDFI_EXIT_USAGE;
-			*(id == OPT_EOT	      ? &o->bounds.eot
-			  : id == OPT_EFF     ? &o->bounds.eff
-			  : id == OPT_CRASHES ? &o->bounds.crashes
+			*(id == OPT_EOT	       ? &o->bounds.eot
+			  : id == OPT_EFF      ? &o->bounds.eff
+			  : id == OPT_CRASHES  ? &o->bounds.crashes
 			  : id == OPT_RESTARTS ? &o->bounds.restarts
-					      : &o->bounds.downtime) = (int)v;
+					       : &o->bounds.downtime) = (int)v;
 			break;
 		}
 	}

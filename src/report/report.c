@@ -1088,7 +1088,8 @@ static void restart_ack_clause(FILE *f, const struct ldfi_explore_result *res,
 		if (m->fate != LDFI_FATE_DOWN || m->fault < 0 || m->fault >= tr->faults.n ||
 		    !ldfi_explain_lost_ack(tr, m, on))
 			continue;
-		fprintf(f, " (the ack came while %s was down: ", res->conf->nodes[m->dst_node].name);
+		fprintf(f,
+			" (the ack came while %s was down: ", res->conf->nodes[m->dst_node].name);
 		print_fault(f, res->conf, &tr->faults, m->fault);
 		fputc(')', f);
 		return;
@@ -1266,8 +1267,7 @@ static int print_lineage(FILE *f, const struct ldfi_explore_result *res, const s
 	      f);
 	if (!tr->faults.n)
 		fputs("  the fault-free run itself breaks the checks: no fault is needed\n", f);
-	if (res->fault_free &&
-	    (rc = ldfi_cuts_init(&c, res->fault_free, &tr->faults)))
+	if (res->fault_free && (rc = ldfi_cuts_init(&c, res->fault_free, &tr->faults)))
 		return rc;
 	for (int i = 0; i < n && !rc; i++) {
 		if (v[i].cls == OC_MISSING && !res->fault_free) {

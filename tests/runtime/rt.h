@@ -73,7 +73,8 @@ static inline struct ldfi_conf *rt_conf_plugin(const char *name, const char *tex
 	struct ldfi_conf *conf = rt_conf(name, text);
 
 	for (int i = 0; conf && i < conf->n_comps; i++)
-		if (conf->comps[i].type == LDFI_COMP_STAGE && conf->comps[i].kind == LDFI_KIND_PLUGIN)
+		if (conf->comps[i].type == LDFI_COMP_STAGE &&
+		    conf->comps[i].kind == LDFI_KIND_PLUGIN)
 			conf->comps[i].plugin = ops;
 	for (int i = 0; conf && i < conf->n_checks; i++)
 		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN)

@@ -115,8 +115,8 @@ static const char *ack_parents(const struct ldfi_trace *tr)
 	return buf;
 }
 
-static void run_case(const struct ldfi_conf *conf, bool receipt, int when,
-		     const char *want_data, const char *want_acks, const char *want_parents)
+static void run_case(const struct ldfi_conf *conf, bool receipt, int when, const char *want_data,
+		     const char *want_acks, const char *want_parents)
 {
 	struct ldfi_trace *tr;
 

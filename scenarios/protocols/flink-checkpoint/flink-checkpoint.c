@@ -90,9 +90,8 @@ static int on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 	if (rc == 1) {
 		/* A copy again: a checkpoint covered it, so its ack was lost -
 		 * acknowledge it again; taken and not yet covered - wait. */
-		return is_taken(op, m->rec)
-			   ? 0
-			   : ldfi_stage_ack(st, m->src_comp, m->src_node, m->rec);
+		return is_taken(op, m->rec) ? 0
+					    : ldfi_stage_ack(st, m->src_comp, m->src_node, m->rec);
 	}
 	if ((rc = mark(st, m->rec, NULL)))
 		return rc;
