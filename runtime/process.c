@@ -52,6 +52,7 @@
 #include "ldfi/ldfi.h"
 #include "ldfi/stage.h"
 #include "model/util.h"
+#include "runtime/process.h"
 #include "runtime/runtime.h"
 #include "runtime/stage.h"
 
@@ -593,9 +594,9 @@ static void io_reason(struct slot *s, enum io e, const char *where, char *out, s
 }
 
 /* A JSON line from the process, checked as an envelope from it:
- * {"src": its address, "dest": ..., "body": {"type": ...}}. Returns the
- * parsed line (json_decref it) or NULL with the reason in `why`. */
-static json_t *parse_line(const struct slot *s, const char *line, size_t n, const char *where,
+ * {"src": its address `addr`, "dest": ..., "body": {"type": ...}}. Returns
+ * the parsed line (json_decref it) or NULL with the reason in `why`. */
+static json_t *parse_line(const char *addr, const char *line, size_t n, const char *where,
 			  char *why, size_t len)
 {
 	char q[QUOTE_MAX * 4 + 40];
@@ -614,7 +615,7 @@ static json_t *parse_line(const struct slot *s, const char *line, size_t n, cons
 	    !json_is_string(json_object_get(body, "type")) || !json_is_string(src) ||
 	    !json_is_string(json_object_get(j, "dest")))
 		bad = "a line is an object {\"src\", \"dest\", \"body\": {\"type\", ...}}";
-	else if (strcmp(json_string_value(src), s->addr) != 0)
+	else if (strcmp(json_string_value(src), addr) != 0)
 		bad = "its src is not this replica's address";
 	if (bad) {
 		snprintf(why, len, "wrote a malformed line %s: '%s' (%s)", where, q, bad);
@@ -768,7 +769,7 @@ static int slot_read_init(struct slot *s, int64_t deadline, char *why, size_t le
 		io_reason(s, e, "in init", why, len);
 		return LDFI_EINVAL;
 	}
-	if (!(j = parse_line(s, line, n, "in init", why, len)))
+	if (!(j = parse_line(s->addr, line, n, "in init", why, len)))
 		return LDFI_EINVAL;
 	body = json_object_get(j, "body");
 	t = type_of(j);
@@ -1107,10 +1108,10 @@ static int proc_fail(struct ldfi_stage *st, const char *why)
 	return ldfi_stage_fail(st, "%s", why);
 }
 
-static bool in_inbox(const struct proc *p, size_t n, uint32_t id)
+static bool in_inbox(const uint32_t *inbox, size_t n, uint32_t id)
 {
 	for (size_t i = 0; i < n; i++)
-		if (p->inbox[i] == id)
+		if (inbox[i] == id)
 			return true;
 	return false;
 }
@@ -1125,40 +1126,34 @@ static bool valid_name(const char *s)
 	return s && n > 0;
 }
 
-/* Build the cause of one action: declared (`derives_from`) or
- * conservative (every delivery so far, this round's up to `handled`).
- * `*held` is set for "held". `upto` is how many inbox entries precede this
- * round's plus how many of this round's there are. */
-static int action_cause(struct ldfi_stage *st, json_t *body, size_t base, size_t upto,
-			bool *held, const char *where, const char *q, char *why, size_t len)
+/* Check the cause of one action: declared (`derives_from`, into
+ * out->derives_from, or out->held for "held") or conservative (every
+ * delivery so far, this round's up to `handled`: out->upto). */
+static int check_cause(const struct ldfi_process_answer *a, json_t *body,
+		       struct ldfi_process_action *out, const char *q, char *why, size_t len)
 {
-	struct proc *p = ldfi_stage_data(st);
 	json_t *df = json_object_get(body, "derives_from"), *h = json_object_get(body, "handled");
+	const char *where = a->where;
 	size_t i;
 	json_t *item;
 	int rc;
 
-	*held = false;
-	ldfi_stage_forget_reads(st);
+	out->held = false;
+	out->derives_from = NULL;
+	out->upto = a->upto;
 	if (!df) {
-		size_t n = upto;
-
 		if (h) {
 			if (!json_is_integer(h) || json_integer_value(h) < 0 ||
-			    (size_t)json_integer_value(h) > upto - base) {
+			    (size_t)json_integer_value(h) > a->upto - a->base) {
 				snprintf(why, len, "wrote 'handled' out of range %s: '%s'", where, q);
 				return LDFI_EINVAL;
 			}
-			n = base + (size_t)json_integer_value(h);
+			out->upto = a->base + (size_t)json_integer_value(h);
 		}
-		for (i = 0; i < n; i++)
-			if ((rc = ldfi_stage_cause_message(st, p->inbox[i])))
-				return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
-		ldfi_stage_cause_conditional(st);
 		return 0;
 	}
 	if (json_is_string(df) && strcmp(json_string_value(df), "held") == 0) {
-		*held = true;
+		out->held = true;
 		return 0;
 	}
 	if (!json_is_array(df)) {
@@ -1173,29 +1168,32 @@ static int action_cause(struct ldfi_stage *st, json_t *body, size_t base, size_t
 		if (json_is_integer(item)) {
 			json_int_t id = json_integer_value(item);
 
-			if (id <= 0 || id > UINT32_MAX || !in_inbox(p, upto, (uint32_t)id)) {
+			if (id <= 0 || id > UINT32_MAX ||
+			    !in_inbox(a->inbox, a->upto, (uint32_t)id)) {
 				snprintf(why, len,
 					 "derives_from names message %lld, which was not delivered "
 					 "to this replica since it started, %s: '%s'",
 					 (long long)id, where, q);
 				return LDFI_EINVAL;
 			}
-			if ((rc = ldfi_stage_cause_message(st, (uint32_t)id)))
-				return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
 		} else if (json_is_object(item) && json_is_string(k = json_object_get(item, "state"))) {
 			if (!valid_name(json_string_value(k)) ||
-			    (rc = ldfi_stage_get(st, json_string_value(k), NULL)) == 0) {
-				snprintf(why, len,
-					 "derives_from names state '%.255s', which this replica does "
-					 "not hold, %s: '%s'",
-					 json_string_value(k), where, q);
+			    (rc = a->holds(a->arg, json_string_value(k))) == 0) {
+				char kq[QUOTE_MAX * 4 + 40];
+
+				quote(kq, sizeof(kq), json_string_value(k),
+				      strlen(json_string_value(k)));
+				snprintf(
+				    why, len,
+				    "derives_from names state '%.255s', which this replica does "
+				    "not hold, %s: '%s'",
+				    kq, where, q);
 				return LDFI_EINVAL;
 			}
 			if (rc < 0)
 				return rc;
-		} else if (json_is_object(item) && json_is_string(json_object_get(item, "absent"))) {
-			ldfi_stage_cause_conditional(st);
-		} else {
+		} else if (!json_is_object(item) ||
+			   !json_is_string(json_object_get(item, "absent"))) {
 			snprintf(why, len,
 				 "wrote a bad derives_from item %s: '%s' (a message id, "
 				 "{\"state\": KEY} or {\"absent\": KEY})",
@@ -1203,6 +1201,7 @@ static int action_cause(struct ldfi_stage *st, json_t *body, size_t base, size_t
 			return LDFI_EINVAL;
 		}
 	}
+	out->derives_from = df;
 	return 0;
 }
 
@@ -1234,19 +1233,65 @@ static int text_version(struct proc *p, const char *key, char *value, int64_t *v
 	return 0;
 }
 
-/* Apply one action line of the answer. */
-static int apply(struct ldfi_stage *st, json_t *j, const char *line, size_t n, size_t base,
-		 size_t upto, const char *where, char *why, size_t len)
+/* A send to `dest`, which is neither the hop nor a replica: the reason. */
+static int bad_dest(const struct ldfi_process_answer *a, const char *dest, bool held, char *why,
+		    size_t len)
 {
-	const struct ldfi_conf *conf = ldfi_stage_conf(st);
-	const struct ldfi_comp *c = &conf->comps[ldfi_stage_comp(st)];
-	struct proc *p = ldfi_stage_data(st);
+	const struct ldfi_conf *conf = a->conf;
+	const struct ldfi_comp *c = &conf->comps[a->comp];
+	char dq[QUOTE_MAX * 4 + 40];
+
+	quote(dq, sizeof(dq), dest, strlen(dest));
+	snprintf(why, len, "sent to '%.200s', which is not its hop (%s) nor a replica%s %s", dq,
+		 c->to >= 0 ? conf->comps[c->to].name : "none",
+		 held ? " (\"held\" is only for hop sends)" : "", a->where);
+	return LDFI_EINVAL;
+}
+
+/* Index of the component whose name is the `n` bytes at `s` (no NUL among
+ * them), or -1: ldfi_conf_comp_index() on a name that is not terminated
+ * (conf names have no length limit). */
+static int comp_index_n(const struct ldfi_conf *conf, const char *s, size_t n)
+{
+	int lo = 0, hi = conf->n_comps - 1, mid, cmp;
+
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		cmp = strncmp(s, conf->comps[mid].name, n);
+		if (!cmp && conf->comps[mid].name[n])
+			cmp = -1; /* a proper prefix of the component's name */
+		if (!cmp)
+			return mid;
+		if (cmp < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* Is `node` one of the nodes of component `comp`? */
+static bool is_replica(const struct ldfi_conf *conf, int comp, int node)
+{
+	for (int i = 0; i < conf->comps[comp].n_nodes; i++)
+		if (conf->comps[comp].nodes[i] == node)
+			return true;
+	return false;
+}
+
+int ldfi_process_parse_action(const struct ldfi_process_answer *a, json_t *j, const char *line,
+			      size_t n, struct ldfi_process_action *out, char *why, size_t len)
+{
+	const struct ldfi_conf *conf = a->conf;
+	const struct ldfi_comp *c = &conf->comps[a->comp];
 	json_t *body = json_object_get(j, "body");
 	const char *t = type_of(j), *dest = json_string_value(json_object_get(j, "dest"));
-	char q[QUOTE_MAX * 4 + 40];
-	bool held;
-	int rc, rec = -1;
+	const char *where = a->where;
+	char q[QUOTE_MAX * 4 + 40], tq[QUOTE_MAX * 4 + 40];
+	int rc;
 
+	*out = (struct ldfi_process_action){
+	    .type = t, .rec = -1, .dest = dest, .comp = -1, .node = -1};
 	quote(q, sizeof(q), line, n);
 	if (strcmp(t, "send") == 0 || strcmp(t, "output") == 0) {
 		const char *name = json_string_value(json_object_get(body, "record"));
@@ -1257,61 +1302,187 @@ static int apply(struct ldfi_stage *st, json_t *j, const char *line, size_t n, s
 				 t, where, q);
 			return LDFI_EINVAL;
 		}
-		if ((rec = ldfi_stage_record(st, name)) < 0)
-			return rec;
+		if ((out->rec = a->record(a->arg, name)) < 0)
+			return out->rec;
 	}
-	if ((rc = action_cause(st, body, base, upto, &held, where, q, why, len)))
+	if ((rc = check_cause(a, body, out, q, why, len)))
 		return rc;
 	if (strcmp(t, "output") == 0) {
-		if (held) {
+		if (out->held) {
 			snprintf(why, len, "\"held\" is only for hop sends %s: '%s'", where, q);
 			return LDFI_EINVAL;
 		}
-		return ldfi_stage_output(st, rec);
+		return 0;
 	}
 	if (strcmp(t, "send") == 0) {
 		const char *at = strchr(dest, '@');
 
 		if (!at && c->to >= 0 && strcmp(dest, conf->comps[c->to].name) == 0)
-			return held ? ldfi_stage_send_held(st, LDFI_HOP_DOWNSTREAM, rec)
-				    : ldfi_stage_send(st, LDFI_HOP_DOWNSTREAM, rec);
-		if (at && !held) {
-			char comp[256];
-			int k, node;
+			return 0;
+		if (at && !out->held) {
+			int k = comp_index_n(conf, dest, (size_t)(at - dest));
+			int node = ldfi_conf_node_index(conf, at + 1);
 
-			snprintf(comp, sizeof(comp), "%.*s", (int)(at - dest), dest);
-			k = ldfi_conf_comp_index(conf, comp);
-			node = ldfi_conf_node_index(conf, at + 1);
 			if (k >= 0 && node >= 0 && conf->comps[k].type != LDFI_COMP_SOURCE &&
-			    ldfi_stage_send_to(st, k, node, rec) == 0)
+			    is_replica(conf, k, node)) {
+				out->comp = k;
+				out->node = node;
 				return 0;
+			}
 		}
-		snprintf(why, len, "sent to '%.200s', which is not its hop (%s) nor a replica%s %s",
-			 dest, c->to >= 0 ? conf->comps[c->to].name : "none",
-			 held ? " (\"held\" is only for hop sends)" : "", where);
-		return LDFI_EINVAL;
+		return bad_dest(a, dest, out->held, why, len);
 	}
 	if (strcmp(t, "write") == 0) {
 		const char *key = json_string_value(json_object_get(body, "key"));
 		json_t *value = json_object_get(body, "value");
-		char *text;
-		int64_t version;
 
-		if (!valid_name(key) || strncmp(key, "ldfi.", 5) == 0 || !value || held) {
+		if (!valid_name(key) || strncmp(key, "ldfi.", 5) == 0 || !value || out->held) {
 			snprintf(why, len,
 				 "wrote a bad state entry %s: '%s' (key: 1..255 printable ASCII, "
 				 "no space, not ldfi.*; a value; no \"held\")",
 				 where, q);
 			return LDFI_EINVAL;
 		}
-		if (!(text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
-			return LDFI_ENOMEM;
-		if ((rc = text_version(p, key, text, &version)))
-			return rc;
-		return ldfi_stage_put(st, key, version);
+		out->key = key;
+		out->value = value;
+		return 0;
 	}
-	snprintf(why, len, "wrote a line of unexpected type '%.60s' %s: '%s'", t, where, q);
+	quote(tq, sizeof(tq), t, strlen(t));
+	snprintf(why, len, "wrote a line of unexpected type '%.60s' %s: '%s'", tq, where, q);
 	return LDFI_EINVAL;
+}
+
+int ldfi_process_parse_line(const struct ldfi_process_answer *a, size_t n_acts, const char *line,
+			    size_t n, json_t **action, char *why, size_t len)
+{
+	char q[QUOTE_MAX * 4 + 40], tq[QUOTE_MAX * 4 + 40];
+	json_t *j, *body;
+	const char *t;
+	int rc = LDFI_EINVAL;
+
+	*action = NULL;
+	if (!(j = parse_line(a->addr, line, n, a->where, why, len)))
+		return LDFI_EINVAL;
+	body = json_object_get(j, "body");
+	t = type_of(j);
+	quote(q, sizeof(q), line, n);
+	if (strcmp(t, "error") == 0) {
+		const char *text = json_string_value(json_object_get(body, "text"));
+
+		quote(tq, sizeof(tq), text ? text : "", text ? strlen(text) : 0);
+		snprintf(why, len, "reported an error %s: '%s'", a->where, tq);
+	} else if (strcmp(t, a->ok) == 0) {
+		json_t *v = json_object_get(body, a->field), *k = json_object_get(body, "actions");
+
+		if (!json_is_integer(v) || json_integer_value(v) != a->value)
+			snprintf(why, len, "answered %s for %s %lld instead of %s %lld: '%s'",
+				 a->ok, a->field,
+				 json_is_integer(v) ? (long long)json_integer_value(v) : -1LL,
+				 a->field, (long long)a->value, q);
+		else if (a->actions &&
+			 (!json_is_integer(k) || (size_t)json_integer_value(k) != n_acts))
+			snprintf(why, len, "answered %s with %lld actions, but wrote %zu %s: '%s'",
+				 a->ok,
+				 json_is_integer(k) ? (long long)json_integer_value(k) : -1LL,
+				 n_acts, a->where, q);
+		else
+			rc = 1;
+	} else if (!a->actions ||
+		   (strcmp(t, "send") && strcmp(t, "output") && strcmp(t, "write"))) {
+		quote(tq, sizeof(tq), t, strlen(t));
+		snprintf(why, len, "wrote a line of unexpected type '%.60s' %s: '%s'", tq, a->where,
+			 q);
+	} else {
+		*action = j;
+		return 0;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* The callbacks of an answer in a run: the stage API (`arg` is the stage). */
+static int stage_record(void *arg, const char *name)
+{
+	return ldfi_stage_record(arg, name);
+}
+
+static int stage_holds(void *arg, const char *key)
+{
+	return ldfi_stage_get(arg, key, NULL);
+}
+
+/* Build the cause of a checked action: what it declares, or every
+ * delivery it was given (inbox[0..upto)), conditionally. */
+static int action_cause(struct ldfi_stage *st, const struct ldfi_process_action *act)
+{
+	struct proc *p = ldfi_stage_data(st);
+	size_t i;
+	json_t *item, *k;
+	int rc;
+
+	ldfi_stage_forget_reads(st);
+	if (act->held)
+		return 0;
+	if (!act->derives_from) {
+		for (i = 0; i < act->upto; i++)
+			if ((rc = ldfi_stage_cause_message(st, p->inbox[i])))
+				return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
+		ldfi_stage_cause_conditional(st);
+		return 0;
+	}
+	json_array_foreach(act->derives_from, i, item)
+	{
+		if (json_is_integer(item)) {
+			if ((rc = ldfi_stage_cause_message(st, (uint32_t)json_integer_value(item))))
+				return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
+		} else if (json_is_string(k = json_object_get(item, "state"))) {
+			if ((rc = ldfi_stage_get(st, json_string_value(k), NULL)) < 0)
+				return rc;
+		} else {
+			ldfi_stage_cause_conditional(st);
+		}
+	}
+	return 0;
+}
+
+/* Apply one action line of the answer. */
+static int apply(struct ldfi_stage *st, json_t *j, const char *line, size_t n, size_t base,
+		 size_t upto, const char *where, char *why, size_t len)
+{
+	struct proc *p = ldfi_stage_data(st);
+	struct ldfi_process_answer a = {.conf = ldfi_stage_conf(st),
+					.comp = ldfi_stage_comp(st),
+					.addr = p->slot->addr,
+					.where = where,
+					.inbox = p->inbox,
+					.base = base,
+					.upto = upto,
+					.record = stage_record,
+					.holds = stage_holds,
+					.arg = st};
+	struct ldfi_process_action act;
+	char *text;
+	int64_t version;
+	int rc;
+
+	if ((rc = ldfi_process_parse_action(&a, j, line, n, &act, why, len)) ||
+	    (rc = action_cause(st, &act)))
+		return rc;
+	if (strcmp(act.type, "output") == 0)
+		return ldfi_stage_output(st, act.rec);
+	if (strcmp(act.type, "send") == 0) {
+		if (act.comp < 0)
+			return act.held ? ldfi_stage_send_held(st, LDFI_HOP_DOWNSTREAM, act.rec)
+					: ldfi_stage_send(st, LDFI_HOP_DOWNSTREAM, act.rec);
+		if (ldfi_stage_send_to(st, act.comp, act.node, act.rec) == 0)
+			return 0;
+		return bad_dest(&a, act.dest, false, why, len);
+	}
+	if (!(text = json_dumps(act.value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
+		return LDFI_ENOMEM;
+	if ((rc = text_version(p, act.key, text, &version)))
+		return rc;
+	return ldfi_stage_put(st, act.key, version);
 }
 
 /* Read the answer to one request up to its closing line `ok` (echoing
@@ -1321,64 +1492,32 @@ static int read_answer(struct ldfi_stage *st, const char *ok, const char *field,
 		       const char *where, char *why, size_t len)
 {
 	struct proc *p = ldfi_stage_data(st);
+	struct ldfi_process_answer a = {.conf = ldfi_stage_conf(st),
+					.comp = ldfi_stage_comp(st),
+					.addr = p->slot->addr,
+					.where = where,
+					.ok = ok,
+					.field = field,
+					.value = value,
+					.actions = apply_them};
 	json_t **acts = NULL;
 	char **lines = NULL;
 	size_t n_acts = 0, cap = 0, cap2 = 0;
 	int rc = 0;
 
 	for (;;) {
-		char *line, q[QUOTE_MAX * 4 + 40];
+		char *line;
 		size_t n;
 		enum io e = slot_read_line(p->slot, deadline, &line, &n);
-		json_t *j, *body;
-		const char *t;
+		json_t *j;
 
 		if (e) {
 			io_reason(p->slot, e, where, why, len);
 			rc = LDFI_EINVAL;
 			break;
 		}
-		if (!(j = parse_line(p->slot, line, n, where, why, len))) {
-			rc = LDFI_EINVAL;
-			break;
-		}
-		body = json_object_get(j, "body");
-		t = type_of(j);
-		quote(q, sizeof(q), line, n);
-		if (strcmp(t, "error") == 0) {
-			const char *text = json_string_value(json_object_get(body, "text"));
-			char tq[QUOTE_MAX * 4 + 40];
-
-			quote(tq, sizeof(tq), text ? text : "", text ? strlen(text) : 0);
-			snprintf(why, len, "reported an error %s: '%s'", where, tq);
-			json_decref(j);
-			rc = LDFI_EINVAL;
-			break;
-		}
-		if (strcmp(t, ok) == 0) {
-			json_t *v = json_object_get(body, field), *a = json_object_get(body, "actions");
-
-			if (!json_is_integer(v) || json_integer_value(v) != value) {
-				snprintf(why, len, "answered %s for %s %lld instead of %s %lld: '%s'",
-					 ok, field,
-					 json_is_integer(v) ? (long long)json_integer_value(v) : -1LL,
-					 field, (long long)value, q);
-				rc = LDFI_EINVAL;
-			} else if (apply_them &&
-				   (!json_is_integer(a) || (size_t)json_integer_value(a) != n_acts)) {
-				snprintf(why, len, "answered %s with %lld actions, but wrote %zu %s: '%s'",
-					 ok, json_is_integer(a) ? (long long)json_integer_value(a) : -1LL,
-					 n_acts, where, q);
-				rc = LDFI_EINVAL;
-			}
-			json_decref(j);
-			break;
-		}
-		if (!apply_them || (strcmp(t, "send") && strcmp(t, "output") && strcmp(t, "write"))) {
-			snprintf(why, len, "wrote a line of unexpected type '%.60s' %s: '%s'", t, where,
-				 q);
-			json_decref(j);
-			rc = LDFI_EINVAL;
+		if ((rc = ldfi_process_parse_line(&a, n_acts, line, n, &j, why, len))) {
+			rc = rc == 1 ? 0 : rc; /* 1: the closing line */
 			break;
 		}
 		if (n_acts >= LDFI_MAX_MESSAGES ||
@@ -1763,14 +1902,12 @@ static int offence(struct ldfi_trace *tr, json_t *body, struct ldfi_check_result
 	const char *prob = json_string_value(json_object_get(body, "problem"));
 	json_t *count = json_object_get(body, "count"), *expected = json_object_get(body, "expected");
 	const char *sep = at ? strchr(at, '@') : NULL;
-	char comp[256];
 	int c, node, p = -1, rec;
 
 	if (!valid_name(name) || !sep || !prob || (count && !json_is_integer(count)) ||
 	    (expected && !json_is_integer(expected)))
 		return LDFI_EINVAL;
-	snprintf(comp, sizeof(comp), "%.*s", (int)(sep - at), at);
-	c = ldfi_conf_comp_index(conf, comp);
+	c = comp_index_n(conf, at, (size_t)(sep - at));
 	node = ldfi_conf_node_index(conf, sep + 1);
 	for (int i = 0; i < 4; i++)
 		if (strcmp(prob, problems[i]) == 0)
@@ -1853,7 +1990,7 @@ int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_fre
 			io_reason(s, io, "in check", why, sizeof(why));
 			return check_fail(s, why);
 		}
-		if (!(j = parse_line(s, line, len, "in check", why, sizeof(why))))
+		if (!(j = parse_line(s->addr, line, len, "in check", why, sizeof(why))))
 			return check_fail(s, why);
 		body = json_object_get(j, "body");
 		t = type_of(j);
@@ -1898,8 +2035,11 @@ int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_fre
 			quote(tq, sizeof(tq), text ? text : "", text ? strlen(text) : 0);
 			snprintf(why, sizeof(why), "reported an error in check: '%s'", tq);
 		} else {
-			snprintf(why, sizeof(why), "wrote a line of unexpected type '%.60s' in check: '%s'",
-				 t, q);
+			char tq[QUOTE_MAX * 4 + 40];
+
+			quote(tq, sizeof(tq), t, strlen(t));
+			snprintf(why, sizeof(why),
+				 "wrote a line of unexpected type '%.60s' in check: '%s'", tq, q);
 		}
 		json_decref(j);
 		return check_fail(s, why);
