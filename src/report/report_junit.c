@@ -65,6 +65,21 @@ static const struct ldfi_check_result *result_of(const struct ldfi_trace *tr, in
 	return NULL;
 }
 
+/* "down: w in rounds 6-7 (restart(w,6))", a line per restart of the run. */
+static void write_down(FILE *b, const struct ldfi_trace *tr)
+{
+	for (int k = 0; k < tr->faults.n; k++) {
+		const struct ldfi_fault *f = &tr->faults.v[k];
+		char buf[128];
+
+		if (f->kind != LDFI_FAULT_RESTART)
+			continue;
+		ldfi_fault_format(tr->conf, f, buf, sizeof(buf));
+		fprintf(b, "down: %s in rounds %d-%d (%s)\n", tr->conf->nodes[f->a].name, f->t,
+			f->t + tr->downtime - 1, buf);
+	}
+}
+
 /* Build the failure's message (one line) and body (several) as text. */
 static int failure_text(const struct ldfi_explore_result *res, const struct ldfi_cex *cx, int i,
 			char **msg, char **body)
@@ -88,6 +103,7 @@ static int failure_text(const struct ldfi_explore_result *res, const struct ldfi
 			fprintf(m, " (and %d more)", r->n_offs - 1);
 	}
 	fprintf(b, "faults: %s\nexecution: %ld\n", fs, cx->execution);
+	write_down(b, tr);
 	if (i < 0 && tr->failure)
 		fprintf(b, "failure: %s\n", tr->failure);
 	for (int k = 0; r && k < r->n_offs; k++) {

@@ -28,8 +28,11 @@ grep -q '<g class="down" data-from="2" data-to="3" data-node="a" data-fault="res
 grep -q 'data-fate="down"' "$tmp/c.html/index.html" || fail "classic: no message of fate down in the HTML"
 
 # A volatile worker down when its window closes.
-run "$ldfi" explore scenarios/stream/wallaroo-restart/volatile-worker.conf --out "$tmp/v"
+run "$ldfi" explore scenarios/stream/wallaroo-restart/volatile-worker.conf --out "$tmp/v" \
+	--junit "$tmp/v.xml"
 expect_status "volatile-worker" 1
+grep -q '^down: w in rounds 6-7 (restart(w,6))$' "$tmp/v.xml" ||
+	fail "volatile-worker: JUnit without the down period: $(cat "$tmp/v.xml")"
 grep -qx 'faults: restart(w,6)' "$tmp/out" || fail "volatile-worker: $(grep faults: "$tmp/out")"
 grep -q 'w->out@6 was lost (w was down: restart(w,6))' "$tmp/out" ||
 	fail "volatile-worker: why-not: $(grep 'why not' "$tmp/out")"
