@@ -917,10 +917,25 @@ static void print_lost(FILE *f, const struct ldfi_cuts *c, const struct ldfi_why
 	}
 }
 
+/* A restart that cut no message: nothing was sent to its node while down,
+ * but what it kept in volatile memory (a pending resend, dedup marks,
+ * counts) is gone, and the sends that memory would have made never exist. */
+static void print_restart_effect(FILE *f, const struct ldfi_trace *cx, const struct ldfi_fault *ft)
+{
+	fprintf(f, ": %s was down in round %d", cx->conf->nodes[ft->a].name, ft->t);
+	if (cx->downtime > 1)
+		fprintf(f, "-%d", ft->t + cx->downtime - 1);
+	fprintf(f,
+		" and came back in round %d with only its durable state (what it had pending or "
+		"counted in volatile memory was lost)",
+		ft->t + cx->downtime);
+}
+
 /* What fault i of the counterexample run `cx` did, after its text: ":
  * in the counterexample run it cut a->b@2, b->c@3" (messages of record
  * `rec` of cx, else any it lost: an ack another record needed), ": c
- * crashed in round 3 and sent nothing more", or ": it cut no message". */
+ * crashed in round 3 and sent nothing more", what a restart lost, or ": it
+ * cut no message". */
 static void print_effect(FILE *f, const struct ldfi_trace *cx, int i, int rec)
 {
 	const struct ldfi_conf *conf = cx->conf;
@@ -949,6 +964,8 @@ static void print_effect(FILE *f, const struct ldfi_trace *cx, int i, int rec)
 	else if (!n && ft->kind == LDFI_FAULT_CRASH)
 		fprintf(f, ": %s crashed in round %d and sent nothing more",
 			conf->nodes[ft->a].name, ft->t);
+	else if (!n && ft->kind == LDFI_FAULT_RESTART)
+		print_restart_effect(f, cx, ft);
 	else if (!n)
 		fputs(": it cut no message", f);
 }

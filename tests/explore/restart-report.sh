@@ -43,6 +43,46 @@ expect_status "no-sink-dedup" 1
 grep -q 'so its sender sent it again (the ack came while w was down: restart(w,7))' "$tmp/out" ||
 	fail "no-sink-dedup: why: $(grep 'why:' "$tmp/out")"
 
+# A volatile relay acks on receipt, its forward is lost, and a restart
+# empties its pending resend: the restart cut no message, and the why-not
+# says what it lost instead.
+cat >"$tmp/relay.conf" <<'EOF'
+[explore]
+eot = 8
+eff = 3
+restarts = 1
+downtime = 1
+
+[source orders]
+node = src
+records = o1
+to = enrich
+delivery = ack
+retry_every = 2
+durable = yes
+
+[stage enrich]
+kind = relay
+nodes = w
+to = store
+delivery = ack
+retry_every = 2
+dedup = yes
+
+[sink store]
+nodes = db
+dedup = yes
+
+[check once]
+kind = exactly-once
+sink = store
+EOF
+run "$ldfi" explore "$tmp/relay.conf" --out "$tmp/r"
+expect_status "volatile relay" 1
+grep -qx 'faults: omit(w,db,2) restart(w,4)' "$tmp/out" || fail "volatile relay: $(grep faults: "$tmp/out")"
+grep -q 'also restart(w,4): w was down in round 4 and came back in round 5 with only its durable state' "$tmp/out" ||
+	fail "volatile relay: why-not: $(grep 'why not' "$tmp/out")"
+
 # Without restarts in the conf: no down_periods key.
 run "$ldfi" explore scenarios/delivery/simple-deliv.conf --eot 6 --eff 2 --out "$tmp/n" --json "$tmp/n.json"
 expect_status "no restarts" 1
