@@ -110,8 +110,7 @@ static const struct {
 /* Enum values as written in the conf, indexed by the enum. */
 static const char *const delivery_names[] = {"none", "once", "repeat", "ack"};
 static const char *const strategy_names[] = {"ldfi", "random", "exhaustive"};
-static const char *const stage_kind_names[] = {"relay", "plugin", "window-count",
-							"process"};
+static const char *const stage_kind_names[] = {"relay", "plugin", "window-count", "process"};
 static const char *const check_kind_names[] = {"delivered",    "agreement", "no-duplicates",
 					       "exactly-once", "ordered",   "matches-fault-free",
 					       "plugin",       "process"};
@@ -1186,8 +1185,8 @@ static int check_command_key(struct parser *p, struct sect *s)
 			       : s->comp.kind == LDFI_KIND_PROCESS)
 		return require(p, s, K_COMMAND, " (required for kind = process)");
 	if (s->key_line[K_COMMAND])
-		return fail(p, s->key_line[K_COMMAND],
-			    "'command' in %s is only for kind = process", desc(p, s));
+		return fail(p, s->key_line[K_COMMAND], "'command' in %s is only for kind = process",
+			    desc(p, s));
 	return 0;
 }
 
@@ -1403,8 +1402,9 @@ static int check_counts(struct parser *p)
 
 	for (i = 0; i < p->n_sects; i++) {
 		count[p->sects[i].kind]++;
-		plugins += p->sects[i].kind == S_STAGE && (p->sects[i].comp.kind == LDFI_KIND_PLUGIN ||
-							   p->sects[i].comp.kind == LDFI_KIND_PROCESS);
+		plugins +=
+		    p->sects[i].kind == S_STAGE && (p->sects[i].comp.kind == LDFI_KIND_PLUGIN ||
+						    p->sects[i].comp.kind == LDFI_KIND_PROCESS);
 	}
 	/* Plugin stages can start a run (on_round) and keep outputs, standing
 	 * in for a source and a sink. */
@@ -1738,13 +1738,21 @@ void ldfi_conf_destroy(struct ldfi_conf *conf)
 	free(conf);
 }
 
-int ldfi_conf_node_index(const struct ldfi_conf *conf, const char *name)
+/* Index of the element named by the `n` bytes at `s` among `count` elements
+ * of `size` bytes from `base`, sorted by name, each beginning with its
+ * `char *name` (struct ldfi_node and struct ldfi_comp); -1 when none. */
+static int bisect_name(const void *base, size_t size, int count, const char *s, size_t n)
 {
-	int lo = 0, hi = conf->n_nodes - 1, mid, c;
+	int lo = 0, hi = count - 1, mid, c;
 
 	while (lo <= hi) {
+		const char *name;
+
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, conf->nodes[mid].name);
+		memcpy(&name, (const char *)base + (size_t)mid * size, sizeof(name));
+		c = strncmp(s, name, n);
+		if (!c && name[n])
+			c = -1; /* a proper prefix of the element's name */
 		if (!c)
 			return mid;
 		if (c < 0)
@@ -1755,21 +1763,24 @@ int ldfi_conf_node_index(const struct ldfi_conf *conf, const char *name)
 	return -1;
 }
 
+int ldfi_conf_node_index_n(const struct ldfi_conf *conf, const char *s, size_t n)
+{
+	return bisect_name(conf->nodes, sizeof(*conf->nodes), conf->n_nodes, s, n);
+}
+
+int ldfi_conf_comp_index_n(const struct ldfi_conf *conf, const char *s, size_t n)
+{
+	return bisect_name(conf->comps, sizeof(*conf->comps), conf->n_comps, s, n);
+}
+
+int ldfi_conf_node_index(const struct ldfi_conf *conf, const char *name)
+{
+	return ldfi_conf_node_index_n(conf, name, strlen(name));
+}
+
 int ldfi_conf_comp_index(const struct ldfi_conf *conf, const char *name)
 {
-	int lo = 0, hi = conf->n_comps - 1, mid, c;
-
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, conf->comps[mid].name);
-		if (!c)
-			return mid;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	return ldfi_conf_comp_index_n(conf, name, strlen(name));
 }
 
 bool ldfi_conf_upstream(const struct ldfi_conf *conf, int src, int comp)

@@ -198,27 +198,6 @@ static int is_name_char(int ch)
 	return isalnum(ch) || ch == '_' || ch == '.' || ch == '-';
 }
 
-/* Index of the node whose name is the `n` bytes at `s` (no NUL among
- * them), or -1: ldfi_conf_node_index() on a name that is not terminated. */
-static int node_index_n(const struct ldfi_conf *conf, const char *s, size_t n)
-{
-	int lo = 0, hi = conf->n_nodes - 1, mid, cmp;
-
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		cmp = strncmp(s, conf->nodes[mid].name, n);
-		if (!cmp && conf->nodes[mid].name[n])
-			cmp = -1; /* a proper prefix of the node's name */
-		if (!cmp)
-			return mid;
-		if (cmp < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return -1;
-}
-
 /* A node name, of any length (conf names have no limit). */
 static int parse_node(struct cursor *c, const struct ldfi_conf *conf, int *node)
 {
@@ -231,7 +210,7 @@ static int parse_node(struct cursor *c, const struct ldfi_conf *conf, int *node)
 		c->pos++;
 	if (c->pos == start)
 		return fail(c, "expected a node name");
-	*node = node_index_n(conf, c->s + start, c->pos - start);
+	*node = ldfi_conf_node_index_n(conf, c->s + start, c->pos - start);
 	if (*node < 0) {
 		snprintf(c->err, c->errlen, "fault set, column %zu: unknown node '%.*s'", start + 1,
 			 (int)(c->pos - start < 256 ? c->pos - start : 256), c->s + start);

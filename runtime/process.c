@@ -242,8 +242,8 @@ static void slot_kill(struct slot *s)
 }
 
 /* The child's side of a fork: never returns. */
-static void child(const struct pool *p, const struct slot *s, const char *exe, char **argv,
-		  int in, int out, int log_fd, int err_fd, pid_t parent)
+static void child(const struct pool *p, const struct slot *s, const char *exe, char **argv, int in,
+		  int out, int log_fd, int err_fd, pid_t parent)
 {
 	sigset_t none;
 	int e;
@@ -450,7 +450,8 @@ static enum io slot_write(struct slot *s, const char *b, size_t n, int64_t deadl
 
 			if (left <= 0)
 				return IO_TIMEOUT;
-			poll(pf, s->pidfd >= 0 ? 2 : 1, (int)(left > 10 && s->pidfd < 0 ? 10 : left));
+			poll(pf, s->pidfd >= 0 ? 2 : 1,
+			     (int)(left > 10 && s->pidfd < 0 ? 10 : left));
 			if (slot_reaped(s))
 				return IO_ENDED;
 		}
@@ -589,8 +590,8 @@ static void io_reason(struct slot *s, enum io e, const char *where, char *out, s
 	last[0] = 0;
 	if (e == IO_ENDED)
 		last_log_line(s, last, sizeof(last));
-	snprintf(out, len, "%s %s%s%s%s%s", what, where, part, last[0] ? "; last stderr line: '" : "",
-		 last, last[0] ? "'" : "");
+	snprintf(out, len, "%s %s%s%s%s%s", what, where, part,
+		 last[0] ? "; last stderr line: '" : "", last, last[0] ? "'" : "");
 }
 
 /* A JSON line from the process, checked as an envelope from it:
@@ -661,12 +662,12 @@ static json_t *check_init_body(const struct pool *p, const struct slot *s)
 {
 	const struct ldfi_check *k = &p->conf->checks[s->check];
 	char *conf_abs = realpath(p->conf->path, NULL);
-	json_t *b = json_pack("{s:s, s:i, s:[i], s:s, s:s, s:o, s:o, s:s, s:s}", "type", "init",
-			      "protocol", PROTOCOL, "protocols", PROTOCOL, "node_id", s->addr, "check",
-			      k->name, "relation",
-			      k->sink >= 0 ? json_string(p->conf->comps[k->sink].name) : json_null(),
-			      "holds", k->holds >= 0 ? json_integer(k->holds) : json_null(), "dir",
-			      p->dir, "conf", conf_abs ? conf_abs : p->conf->path);
+	json_t *b = json_pack(
+	    "{s:s, s:i, s:[i], s:s, s:s, s:o, s:o, s:s, s:s}", "type", "init", "protocol", PROTOCOL,
+	    "protocols", PROTOCOL, "node_id", s->addr, "check", k->name, "relation",
+	    k->sink >= 0 ? json_string(p->conf->comps[k->sink].name) : json_null(), "holds",
+	    k->holds >= 0 ? json_integer(k->holds) : json_null(), "dir", p->dir, "conf",
+	    conf_abs ? conf_abs : p->conf->path);
 
 	free(conf_abs);
 	return b;
@@ -695,8 +696,9 @@ static json_t *init_body(const struct pool *p, const struct slot *s)
 		    reps, json_sprintf("%s@%s", c->name, conf->nodes[c->nodes[i]].name));
 	for (int k = 0; k < conf->n_comps; k++)
 		for (int i = 0; i < conf->comps[k].n_nodes; i++)
-			json_array_append_new(all, json_sprintf("%s@%s", conf->comps[k].name,
-								conf->nodes[conf->comps[k].nodes[i]].name));
+			json_array_append_new(
+			    all, json_sprintf("%s@%s", conf->comps[k].name,
+					      conf->nodes[conf->comps[k].nodes[i]].name));
 	if (c->to >= 0) {
 		const struct ldfi_comp *t = &conf->comps[c->to];
 		json_t *tr = json_array();
@@ -717,7 +719,8 @@ static json_t *init_body(const struct pool *p, const struct slot *s)
 	json_object_set_new(b, "stage", json_string(c->name));
 	json_object_set_new(b, "replicas", reps);
 	json_object_set_new(b, "node_ids", all);
-	json_object_set_new(b, "to", c->to >= 0 ? json_string(conf->comps[c->to].name) : json_null());
+	json_object_set_new(b, "to",
+			    c->to >= 0 ? json_string(conf->comps[c->to].name) : json_null());
 	json_object_set_new(b, "hops", hops);
 	json_object_set_new(b, "eot", json_integer(conf->eot));
 	json_object_set_new(b, "dir", json_string(p->dir));
@@ -780,7 +783,8 @@ static int slot_read_init(struct slot *s, int64_t deadline, char *why, size_t le
 
 		quote(q, sizeof(q), text ? text : "", text ? strlen(text) : 0);
 		if (code == 2)
-			snprintf(why, len, "its process speaks no protocol this ldfi speaks (%d): '%s'",
+			snprintf(why, len,
+				 "its process speaks no protocol this ldfi speaks (%d): '%s'",
 				 PROTOCOL, q);
 		else
 			snprintf(why, len, "reported an error in init: '%s'", q);
@@ -909,8 +913,7 @@ static void stop_at_exit(void)
 	ldfi_process_stop();
 }
 
-int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err,
-		       size_t errlen)
+int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err, size_t errlen)
 {
 	static bool registered;
 	char why[1024], *slash;
@@ -926,7 +929,8 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 		registered = atexit(stop_at_exit) == 0;
 	pool->conf = conf;
 	for (int c = 0; c < conf->n_comps; c++)
-		if (conf->comps[c].type == LDFI_COMP_STAGE && conf->comps[c].kind == LDFI_KIND_PROCESS)
+		if (conf->comps[c].type == LDFI_COMP_STAGE &&
+		    conf->comps[c].kind == LDFI_KIND_PROCESS)
 			n += conf->comps[c].n_nodes;
 	for (int i = 0; i < conf->n_checks; i++)
 		n += conf->checks[i].kind == LDFI_CHECK_PROCESS;
@@ -952,11 +956,18 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 		for (int i = 0; i < cp->n_nodes; i++, k++) {
 			struct slot *s = &pool->slots[k];
 
-			*s = (struct slot){.comp = c, .node = cp->nodes[i], .check = -1,
-					   .argv = cp->argv, .command = cp->command,
-					   .line = cp->line, .pidfd = -1, .in_fd = -1, .out_fd = -1};
+			*s = (struct slot){.comp = c,
+					   .node = cp->nodes[i],
+					   .check = -1,
+					   .argv = cp->argv,
+					   .command = cp->command,
+					   .line = cp->line,
+					   .pidfd = -1,
+					   .in_fd = -1,
+					   .out_fd = -1};
 			pool->n_slots++;
-			if (asprintf(&s->addr, "%s@%s", cp->name, conf->nodes[cp->nodes[i]].name) < 0 ||
+			if (asprintf(&s->addr, "%s@%s", cp->name, conf->nodes[cp->nodes[i]].name) <
+				0 ||
 			    asprintf(&s->desc, "stage '%s' on node %s", cp->name,
 				     conf->nodes[cp->nodes[i]].name) < 0) {
 				rc = LDFI_ENOMEM;
@@ -972,9 +983,15 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 			k--;
 			continue;
 		}
-		*s = (struct slot){.comp = -1, .node = -1, .check = i, .argv = ck->argv,
-				   .command = ck->command, .line = ck->line, .pidfd = -1,
-				   .in_fd = -1, .out_fd = -1};
+		*s = (struct slot){.comp = -1,
+				   .node = -1,
+				   .check = i,
+				   .argv = ck->argv,
+				   .command = ck->command,
+				   .line = ck->line,
+				   .pidfd = -1,
+				   .in_fd = -1,
+				   .out_fd = -1};
 		pool->n_slots++;
 		if (asprintf(&s->addr, "check:%s", ck->name) < 0 ||
 		    asprintf(&s->desc, "check '%s'", ck->name) < 0) {
@@ -1145,7 +1162,8 @@ static int check_cause(const struct ldfi_process_answer *a, json_t *body,
 		if (h) {
 			if (!json_is_integer(h) || json_integer_value(h) < 0 ||
 			    (size_t)json_integer_value(h) > a->upto - a->base) {
-				snprintf(why, len, "wrote 'handled' out of range %s: '%s'", where, q);
+				snprintf(why, len, "wrote 'handled' out of range %s: '%s'", where,
+					 q);
 				return LDFI_EINVAL;
 			}
 			out->upto = a->base + (size_t)json_integer_value(h);
@@ -1176,7 +1194,8 @@ static int check_cause(const struct ldfi_process_answer *a, json_t *body,
 					 (long long)id, where, q);
 				return LDFI_EINVAL;
 			}
-		} else if (json_is_object(item) && json_is_string(k = json_object_get(item, "state"))) {
+		} else if (json_is_object(item) &&
+			   json_is_string(k = json_object_get(item, "state"))) {
 			if (!valid_name(json_string_value(k)) ||
 			    (rc = a->holds(a->arg, json_string_value(k))) == 0) {
 				char kq[QUOTE_MAX * 4 + 40];
@@ -1248,28 +1267,6 @@ static int bad_dest(const struct ldfi_process_answer *a, const char *dest, bool 
 	return LDFI_EINVAL;
 }
 
-/* Index of the component whose name is the `n` bytes at `s` (no NUL among
- * them), or -1: ldfi_conf_comp_index() on a name that is not terminated
- * (conf names have no length limit). */
-static int comp_index_n(const struct ldfi_conf *conf, const char *s, size_t n)
-{
-	int lo = 0, hi = conf->n_comps - 1, mid, cmp;
-
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		cmp = strncmp(s, conf->comps[mid].name, n);
-		if (!cmp && conf->comps[mid].name[n])
-			cmp = -1; /* a proper prefix of the component's name */
-		if (!cmp)
-			return mid;
-		if (cmp < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return -1;
-}
-
 /* Is `node` one of the nodes of component `comp`? */
 static bool is_replica(const struct ldfi_conf *conf, int comp, int node)
 {
@@ -1297,9 +1294,10 @@ int ldfi_process_parse_action(const struct ldfi_process_answer *a, json_t *j, co
 		const char *name = json_string_value(json_object_get(body, "record"));
 
 		if (!valid_name(name)) {
-			snprintf(why, len,
-				 "%s of a bad record name %s: '%s' (1..255 printable ASCII, no space)",
-				 t, where, q);
+			snprintf(
+			    why, len,
+			    "%s of a bad record name %s: '%s' (1..255 printable ASCII, no space)",
+			    t, where, q);
 			return LDFI_EINVAL;
 		}
 		if ((out->rec = a->record(a->arg, name)) < 0)
@@ -1320,7 +1318,7 @@ int ldfi_process_parse_action(const struct ldfi_process_answer *a, json_t *j, co
 		if (!at && c->to >= 0 && strcmp(dest, conf->comps[c->to].name) == 0)
 			return 0;
 		if (at && !out->held) {
-			int k = comp_index_n(conf, dest, (size_t)(at - dest));
+			int k = ldfi_conf_comp_index_n(conf, dest, (size_t)(at - dest));
 			int node = ldfi_conf_node_index(conf, at + 1);
 
 			if (k >= 0 && node >= 0 && conf->comps[k].type != LDFI_COMP_SOURCE &&
@@ -1585,7 +1583,8 @@ static int proc_on_round(struct ldfi_stage *st, int round)
 
 			if (asprintf(&path, "%s/%s.log", pool->log_dir, s->addr) >= 0 &&
 			    (f = fopen(path, "a"))) {
-				fprintf(f, "== execution %llu ==\n", (unsigned long long)pool->execution);
+				fprintf(f, "== execution %llu ==\n",
+					(unsigned long long)pool->execution);
 				fclose(f);
 			}
 			free(path);
@@ -1596,11 +1595,10 @@ static int proc_on_round(struct ldfi_stage *st, int round)
 	}
 	for (size_t i = 0; i < p->n_q && !rc; i++) {
 		const struct queued *m = &p->q[i];
-		json_t *env =
-		    json_pack("{s:s++, s:s, s:{s:s, s:I, s:s}}", "src", conf->comps[m->src_comp].name,
-			      "@", conf->nodes[m->src_node].name, "dest", s->addr, "body", "type",
-			      "record", "msg_id", (json_int_t)m->id, "record",
-			      ldfi_stage_record_name(st, m->rec));
+		json_t *env = json_pack(
+		    "{s:s++, s:s, s:{s:s, s:I, s:s}}", "src", conf->comps[m->src_comp].name, "@",
+		    conf->nodes[m->src_node].name, "dest", s->addr, "body", "type", "record",
+		    "msg_id", (json_int_t)m->id, "record", ldfi_stage_record_name(st, m->rec));
 		char *text = env ? json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		size_t k = text ? strlen(text) : 0;
 
@@ -1616,8 +1614,8 @@ static int proc_on_round(struct ldfi_stage *st, int round)
 	}
 	if (!rc)
 		rc = emit(&b, &n, &cap, s->addr,
-			  json_pack("{s:s, s:i, s:I}", "type", "round", "round", round, "deliveries",
-				    (json_int_t)p->n_q));
+			  json_pack("{s:s, s:i, s:I}", "type", "round", "round", round,
+				    "deliveries", (json_int_t)p->n_q));
 	p->n_q = 0;
 	if (rc) {
 		free(b);
@@ -1665,7 +1663,8 @@ static const char *rec_name(const struct ldfi_trace *tr, int rec)
 static bool same_parents(const struct ldfi_trace *a, uint32_t ao, uint32_t an,
 			 const struct ldfi_trace *b, uint32_t bo, uint32_t bn)
 {
-	return an == bn && (!an || memcmp(a->parents + ao, b->parents + bo, an * sizeof(uint32_t)) == 0);
+	return an == bn &&
+	       (!an || memcmp(a->parents + ao, b->parents + bo, an * sizeof(uint32_t)) == 0);
 }
 
 /* What differs between messages x (of a) and y (of b), or NULL. */
@@ -1721,11 +1720,12 @@ static int compare(const struct ldfi_conf *conf, const struct ldfi_trace *a,
 
 	if ((a->failure == NULL) != (b->failure == NULL) ||
 	    (a->failure && strcmp(a->failure, b->failure))) {
-		snprintf(err, errlen,
-			 "the fault-free execution is not deterministic: run twice, it %s the first "
-			 "time and %s the second. %s",
-			 a->failure ? a->failure : "finished", b->failure ? b->failure : "finished",
-			 RULES);
+		snprintf(
+		    err, errlen,
+		    "the fault-free execution is not deterministic: run twice, it %s the first "
+		    "time and %s the second. %s",
+		    a->failure ? a->failure : "finished", b->failure ? b->failure : "finished",
+		    RULES);
 		return LDFI_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1763,32 +1763,40 @@ static int compare(const struct ldfi_conf *conf, const struct ldfi_trace *a,
 		const struct ldfi_output *x = &a->outs[i], *y = &b->outs[i];
 
 		if (x->comp != y->comp || x->node != y->node || x->round != y->round ||
-		    x->conditional != y->conditional || strcmp(rec_name(a, x->rec), rec_name(b, y->rec)) ||
-		    !same_parents(a, x->parents_off, x->n_parents, b, y->parents_off, y->n_parents)) {
-			snprintf(err, errlen,
-				 "%s%s%s%s%s not deterministic: run twice, the fault-free execution "
-				 "first differs at output %d of %s@%s: '%s' in round %d the first time, "
-				 "'%s' in round %d the second (or its provenance differs). %s",
-				 conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? "stage '" : "",
-				 conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? conf->comps[x->comp].name : "the fault-free execution",
-				 conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? "' on node " : "",
-				 conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? conf->nodes[x->node].name : "",
-				 conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? " is" : " is",
-				 x->pos + 1, conf->comps[x->comp].name, conf->nodes[x->node].name,
-				 rec_name(a, x->rec), x->round, rec_name(b, y->rec), y->round, RULES);
+		    x->conditional != y->conditional ||
+		    strcmp(rec_name(a, x->rec), rec_name(b, y->rec)) ||
+		    !same_parents(a, x->parents_off, x->n_parents, b, y->parents_off,
+				  y->n_parents)) {
+			snprintf(
+			    err, errlen,
+			    "%s%s%s%s%s not deterministic: run twice, the fault-free execution "
+			    "first differs at output %d of %s@%s: '%s' in round %d the first time, "
+			    "'%s' in round %d the second (or its provenance differs). %s",
+			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? "stage '" : "",
+			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS
+				? conf->comps[x->comp].name
+				: "the fault-free execution",
+			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? "' on node " : "",
+			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS
+				? conf->nodes[x->node].name
+				: "",
+			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? " is" : " is",
+			    x->pos + 1, conf->comps[x->comp].name, conf->nodes[x->node].name,
+			    rec_name(a, x->rec), x->round, rec_name(b, y->rec), y->round, RULES);
 			return LDFI_EINVAL;
 		}
 	}
 	for (int i = 0; i < a->n_checks && i < b->n_checks; i++)
 		if (a->checks[i].passed != b->checks[i].passed ||
 		    a->checks[i].n_offs != b->checks[i].n_offs) {
-			snprintf(err, errlen,
-				 "check '%s' is not deterministic: run twice on the same fault-free "
-				 "execution, it %s with %d offences the first time and %s with %d the "
-				 "second. A check must be a function of the runs it is given.",
-				 conf->checks[i].name, a->checks[i].passed ? "passed" : "failed",
-				 a->checks[i].n_offs, b->checks[i].passed ? "passed" : "failed",
-				 b->checks[i].n_offs);
+			snprintf(
+			    err, errlen,
+			    "check '%s' is not deterministic: run twice on the same fault-free "
+			    "execution, it %s with %d offences the first time and %s with %d the "
+			    "second. A check must be a function of the runs it is given.",
+			    conf->checks[i].name, a->checks[i].passed ? "passed" : "failed",
+			    a->checks[i].n_offs, b->checks[i].passed ? "passed" : "failed",
+			    b->checks[i].n_offs);
 			return LDFI_EINVAL;
 		}
 	return 0;
@@ -1863,10 +1871,12 @@ static json_t *run_facts(const struct ldfi_trace *tr)
 		      (cp->kind == LDFI_KIND_PLUGIN || cp->kind == LDFI_KIND_PROCESS)))
 			continue;
 		for (int i = 0; i < cp->n_nodes; i++) {
-			snprintf(addr, sizeof(addr), "%s@%s", cp->name, conf->nodes[cp->nodes[i]].name);
+			snprintf(addr, sizeof(addr), "%s@%s", cp->name,
+				 conf->nodes[cp->nodes[i]].name);
 			if (json_object_set_new(reps, addr,
 						json_pack("{s:b, s:[]}", "alive",
-							  ldfi_trace_alive(tr, cp->nodes[i]), "held")))
+							  ldfi_trace_alive(tr, cp->nodes[i]),
+							  "held")))
 				goto err;
 		}
 	}
@@ -1890,8 +1900,7 @@ err:
 	return NULL;
 }
 
-static const char *const problems[] = {"missing", "duplicated", "out-of-order",
-				       "unexpected-count"};
+static const char *const problems[] = {"missing", "duplicated", "out-of-order", "unexpected-count"};
 
 /* One offence line: its record, replica, problem and counts, into res. */
 static int offence(struct ldfi_trace *tr, json_t *body, struct ldfi_check_result *res)
@@ -1900,14 +1909,15 @@ static int offence(struct ldfi_trace *tr, json_t *body, struct ldfi_check_result
 	const char *name = json_string_value(json_object_get(body, "record"));
 	const char *at = json_string_value(json_object_get(body, "at"));
 	const char *prob = json_string_value(json_object_get(body, "problem"));
-	json_t *count = json_object_get(body, "count"), *expected = json_object_get(body, "expected");
+	json_t *count = json_object_get(body, "count"),
+	       *expected = json_object_get(body, "expected");
 	const char *sep = at ? strchr(at, '@') : NULL;
 	int c, node, p = -1, rec;
 
 	if (!valid_name(name) || !sep || !prob || (count && !json_is_integer(count)) ||
 	    (expected && !json_is_integer(expected)))
 		return LDFI_EINVAL;
-	c = comp_index_n(conf, at, (size_t)(sep - at));
+	c = ldfi_conf_comp_index_n(conf, at, (size_t)(sep - at));
 	node = ldfi_conf_node_index(conf, sep + 1);
 	for (int i = 0; i < 4; i++)
 		if (strcmp(prob, problems[i]) == 0)
@@ -1999,11 +2009,12 @@ int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_fre
 			rc = offence(tr, body, res);
 			json_decref(j);
 			if (rc == LDFI_EINVAL) {
-				snprintf(why, sizeof(why),
-					 "wrote a bad offence in check: '%s' (record: a name; at: a "
-					 "replica of a relation, \"rel@node\"; problem: missing, "
-					 "duplicated, out-of-order or unexpected-count)",
-					 q);
+				snprintf(
+				    why, sizeof(why),
+				    "wrote a bad offence in check: '%s' (record: a name; at: a "
+				    "replica of a relation, \"rel@node\"; problem: missing, "
+				    "duplicated, out-of-order or unexpected-count)",
+				    q);
 				return check_fail(s, why);
 			}
 			if (rc)
@@ -2012,11 +2023,13 @@ int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_fre
 			continue;
 		}
 		if (strcmp(t, "check_ok") == 0) {
-			json_t *ex = json_object_get(body, "execution"), *p = json_object_get(body, "passed");
+			json_t *ex = json_object_get(body, "execution"),
+			       *p = json_object_get(body, "passed");
 			json_t *o = json_object_get(body, "offences");
 
 			if (!json_is_integer(ex) || json_integer_value(ex) != e)
-				snprintf(why, sizeof(why), "answered check_ok for another request: '%s'", q);
+				snprintf(why, sizeof(why),
+					 "answered check_ok for another request: '%s'", q);
 			else if (!json_is_boolean(p) || json_is_true(p) != (n_offs == 0) ||
 				 !json_is_integer(o) || json_integer_value(o) != n_offs)
 				snprintf(why, sizeof(why),

@@ -200,6 +200,10 @@ void ldfi_conf_destroy(struct ldfi_conf *conf);
 /* Index of the node or component named `name`, or -1. */
 int ldfi_conf_node_index(const struct ldfi_conf *conf, const char *name);
 int ldfi_conf_comp_index(const struct ldfi_conf *conf, const char *name);
+/* The same for the name in the `n` bytes at `s`, not NUL-terminated (no
+ * NUL among them): a name inside a longer text. */
+int ldfi_conf_node_index_n(const struct ldfi_conf *conf, const char *s, size_t n);
+int ldfi_conf_comp_index_n(const struct ldfi_conf *conf, const char *s, size_t n);
 
 /* True if source component `src` feeds sink (or stage) `comp`, directly or
  * through stages (following `to` at least once: false when src == comp;
