@@ -603,6 +603,29 @@ static bool restart_creates_copies(const struct ldfi_conf *conf)
 
 /* Whether some check can fail other than by losing records (a plugin
  * check with no `holds`). */
+/* Whether a check that fails on a record the fault-free run did not hold
+ * (matches-fault-free, agreement) reads a sink fed by a window-count stage
+ * of several replicas. A delay moves a copy into a later window at one
+ * replica: it emits an aggregate no good run held, while another replica
+ * still delivers the original, so no outcome is lost and lineage has no
+ * support to cut (docs/lineage.md, Why a certificate can be trusted). */
+static bool window_creates_records(const struct ldfi_conf *conf)
+{
+	for (int i = 0; i < conf->n_checks; i++) {
+		const struct ldfi_check *k = &conf->checks[i];
+
+		if ((k->kind != LDFI_CHECK_MATCHES_FAULT_FREE && k->kind != LDFI_CHECK_AGREEMENT) ||
+		    k->sink < 0)
+			continue;
+		for (int c = 0; c < conf->n_comps; c++)
+			if (conf->comps[c].type == LDFI_COMP_STAGE &&
+			    conf->comps[c].kind == LDFI_KIND_WINDOW_COUNT &&
+			    conf->comps[c].n_nodes > 1 && ldfi_conf_upstream(conf, c, k->sink))
+				return true;
+	}
+	return false;
+}
+
 static bool needs_rest(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
@@ -610,7 +633,7 @@ static bool needs_rest(const struct ldfi_conf *conf)
 		     conf->checks[i].kind == LDFI_CHECK_PROCESS) &&
 		    conf->checks[i].holds < 0)
 			return true;
-	return restart_creates_copies(conf);
+	return restart_creates_copies(conf) || window_creates_records(conf);
 }
 
 /* Whether a one-fault extension e (n_e faults) goes before lineage's best
