@@ -252,3 +252,12 @@ err_words:
 	free(w);
 	return rc;
 }
+
+char *ldfi_dir_of(const char *path)
+{
+	char *dir = realpath(path, NULL), *slash;
+
+	if (dir && (slash = strrchr(dir, '/')))
+		*slash = slash == dir ? (slash[1] = 0, '/') : 0;
+	return dir;
+}

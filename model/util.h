@@ -43,6 +43,11 @@ int ldfi_hash_file(const char *path, uint64_t *h);
  */
 bool ldfi_same_file(const char *a, const char *b);
 
+/* The absolute directory of the file at `path` ("/" for a file at the
+ * root), malloc'd (the caller's), or NULL with errno set (no such file,
+ * ENOMEM): where a conf's relative paths are taken from. */
+char *ldfi_dir_of(const char *path);
+
 /* mkdir -p: create `dir` and its missing parents (mode 0777 & ~umask).
  * Returns 0, or -1 with errno set (ENAMETOOLONG for a path over 4095
  * bytes, ENOENT for ""). */

@@ -260,8 +260,7 @@ static int write_scripts(FILE *f, const char *dir, char *const *argv, char *err,
 
 		if (i == 0 && !strchr(w, '/'))
 			continue;
-		if (asprintf(&path, "%s%s%s", w[0] == '/' ? "" : dir, w[0] == '/' ? "" : "/", w) <
-		    0)
+		if (w[0] == '/' ? !(path = strdup(w)) : asprintf(&path, "%s/%s", dir, w) < 0)
 			return LDFI_ENOMEM;
 		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			if (ldfi_hash_file(path, &h)) {
@@ -280,13 +279,11 @@ static int write_scripts(FILE *f, const char *dir, char *const *argv, char *err,
 /* The scripts of every process stage and check (write_scripts). */
 static int write_processes(FILE *f, const struct ldfi_conf *conf, char *err, size_t errlen)
 {
-	char *dir = realpath(conf->path, NULL), *slash;
+	char *dir = ldfi_dir_of(conf->path);
 	int rc = 0;
 
 	if (!dir)
 		return 0; /* no conf file (a conf built in memory): nothing to hash */
-	if ((slash = strrchr(dir, '/')))
-		*slash = 0;
 	for (int i = 0; !rc && i < conf->n_comps; i++)
 		if (conf->comps[i].type == LDFI_COMP_STAGE &&
 		    conf->comps[i].kind == LDFI_KIND_PROCESS)

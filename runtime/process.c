@@ -181,13 +181,11 @@ static char *resolve_exe(const char *dir, const char *name)
 
 int ldfi_process_resolve(const struct ldfi_conf *conf, char *err, size_t errlen)
 {
-	char *dir = realpath(conf->path, NULL), *slash;
+	char *dir = ldfi_dir_of(conf->path);
 	int rc = 0;
 
 	if (!dir)
 		return 0; /* reported when the processes start */
-	if ((slash = strrchr(dir, '/')))
-		*slash = slash == dir ? (slash[1] = 0, '/') : 0;
 	for (int c = 0; c < conf->n_comps + conf->n_checks && !rc; c++) {
 		bool check = c >= conf->n_comps;
 		const struct ldfi_comp *cp = check ? NULL : &conf->comps[c];
@@ -916,7 +914,7 @@ static void stop_at_exit(void)
 int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err, size_t errlen)
 {
 	static bool registered;
-	char why[1024], *slash;
+	char why[1024];
 	int64_t deadline;
 	int n = 0, rc = 0, k = 0, bad = 0;
 
@@ -935,9 +933,7 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 	for (int i = 0; i < conf->n_checks; i++)
 		n += conf->checks[i].kind == LDFI_CHECK_PROCESS;
 	pool->slots = calloc((size_t)n, sizeof(*pool->slots));
-	pool->dir = realpath(conf->path, NULL);
-	if (pool->dir && (slash = strrchr(pool->dir, '/')))
-		*slash = slash == pool->dir ? (slash[1] = 0, '/') : 0;
+	pool->dir = ldfi_dir_of(conf->path);
 	if (log_dir)
 		pool->log_dir = strdup(log_dir);
 	pool->helper_dir = find_helper_dir();
