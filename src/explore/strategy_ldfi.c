@@ -580,29 +580,42 @@ static bool forgets_dedup(const struct ldfi_comp *c)
 	       (c->kind == LDFI_KIND_PLUGIN || (c->dedup && !c->durable));
 }
 
-/* With restarts, whether a check that counts copies reads a sink with such
- * a component upstream: strategy ldfi then completes its search
- * exhaustively before it certifies, as for plugin checks. */
-static bool restart_creates_copies(const struct ldfi_conf *conf)
+/* Whether a check of one of the kinds in `kinds` (a bit per enum
+ * ldfi_check_kind) reads a sink that a component `feeds` accepts is
+ * upstream of. */
+static bool feeds_check(const struct ldfi_conf *conf, unsigned kinds,
+			bool (*feeds)(const struct ldfi_comp *))
 {
-	if (conf->restarts <= 0)
-		return false;
 	for (int i = 0; i < conf->n_checks; i++) {
 		const struct ldfi_check *k = &conf->checks[i];
 
-		if ((k->kind != LDFI_CHECK_NO_DUPLICATES && k->kind != LDFI_CHECK_EXACTLY_ONCE &&
-		     k->kind != LDFI_CHECK_MATCHES_FAULT_FREE) ||
-		    k->sink < 0)
+		if (!(kinds & 1u << k->kind) || k->sink < 0)
 			continue;
 		for (int c = 0; c < conf->n_comps; c++)
-			if (forgets_dedup(&conf->comps[c]) && ldfi_conf_upstream(conf, c, k->sink))
+			if (feeds(&conf->comps[c]) && ldfi_conf_upstream(conf, c, k->sink))
 				return true;
 	}
 	return false;
 }
 
-/* Whether some check can fail other than by losing records (a plugin
- * check with no `holds`). */
+/* With restarts, whether a check that counts copies reads a sink with such
+ * a component upstream: strategy ldfi then completes its search
+ * exhaustively before it certifies, as for plugin checks. */
+static bool restart_creates_copies(const struct ldfi_conf *conf)
+{
+	return conf->restarts > 0 &&
+	       feeds_check(conf,
+			   1u << LDFI_CHECK_NO_DUPLICATES | 1u << LDFI_CHECK_EXACTLY_ONCE |
+			       1u << LDFI_CHECK_MATCHES_FAULT_FREE,
+			   forgets_dedup);
+}
+
+/* A window-count stage of several replicas. */
+static bool replicated_window(const struct ldfi_comp *c)
+{
+	return c->type == LDFI_COMP_STAGE && c->kind == LDFI_KIND_WINDOW_COUNT && c->n_nodes > 1;
+}
+
 /* Whether a check that fails on a record the fault-free run did not hold
  * (matches-fault-free, agreement) reads a sink fed by a window-count stage
  * of several replicas. A delay moves a copy into a later window at one
@@ -611,21 +624,14 @@ static bool restart_creates_copies(const struct ldfi_conf *conf)
  * support to cut (docs/lineage.md, Why a certificate can be trusted). */
 static bool window_creates_records(const struct ldfi_conf *conf)
 {
-	for (int i = 0; i < conf->n_checks; i++) {
-		const struct ldfi_check *k = &conf->checks[i];
-
-		if ((k->kind != LDFI_CHECK_MATCHES_FAULT_FREE && k->kind != LDFI_CHECK_AGREEMENT) ||
-		    k->sink < 0)
-			continue;
-		for (int c = 0; c < conf->n_comps; c++)
-			if (conf->comps[c].type == LDFI_COMP_STAGE &&
-			    conf->comps[c].kind == LDFI_KIND_WINDOW_COUNT &&
-			    conf->comps[c].n_nodes > 1 && ldfi_conf_upstream(conf, c, k->sink))
-				return true;
-	}
-	return false;
+	return feeds_check(conf, 1u << LDFI_CHECK_MATCHES_FAULT_FREE | 1u << LDFI_CHECK_AGREEMENT,
+			   replicated_window);
 }
 
+/* Whether some check can fail other than by losing records, so that
+ * strategy ldfi completes its search exhaustively before it certifies: a
+ * plugin or process check with no `holds`, copies a restart creates, or
+ * records a replicated window creates. */
 static bool needs_rest(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
