@@ -27,120 +27,14 @@
 #include "ldfi/ldfi.h"
 #include "model/util.h"
 #include "runtime/recindex.h"
+#include "runtime/rtstate.h"
 #include "runtime/runtime.h"
 #include "runtime/stage.h"
-
-/* A send that is repeated: `repeat` forever, `ack` until acknowledged. */
-struct pend {
-	int32_t src, dst; /* replica indices */
-	int32_t rec;
-	/* Round the schedule counts from: the first send, or the recovery
-	 * round after a restart (the retry timer is re-armed). */
-	int32_t start;
-	int32_t next; /* next pend with the same (src, dst, rec), or -1 */
-	uint32_t parents_off, n_parents;
-	uint8_t policy;
-	uint8_t settled;
-	uint8_t held;	     /* resends take their parents from the replica's receipts */
-	uint8_t cond;	     /* the first send was conditional (SEND_COND) */
-	uint8_t durable;     /* survives a restart of its node */
-	uint8_t recover_due; /* resend once in this recovery round */
-	int32_t dround;	     /* round it became durable (its first send, or a
-			      * checkpoint); INT32_MAX: volatile */
-};
 
 /* Flags of a send: how its parents combine and whether it is conditional. */
 enum {
 	SEND_ANY = 1,  /* any one parent suffices */
 	SEND_COND = 2, /* exists only because something did not happen */
-};
-
-struct ivec {
-	int32_t *v;
-	int n, cap;
-};
-
-/* Copies of one record a replica received (with their delivery rounds),
- * and the last parent slice made of them (reused while no copy arrives). */
-struct receipts {
-	uint32_t *ids;
-	int32_t *round;
-	int n, cap;
-	uint32_t off;
-	int n_pushed;
-};
-
-/* One entry of a replica's state (ldfi_stage_put): its value and what it
- * derives from. */
-struct kv {
-	char *key; /* NULL: empty slot */
-	int64_t value;
-	uint32_t off, n; /* a slice of tr->parents */
-	uint8_t cond;
-	uint8_t changed; /* its value was ever replaced by a different one */
-	int32_t wround;	 /* round of the last write */
-	int32_t dround;	 /* round it became durable; INT32_MAX: volatile */
-	uint32_t tok;	 /* the memory token readers of round tok_round got */
-	int32_t tok_round;
-};
-
-/* Per replica: receipts, state, pending sends still active, outputs, and
- * what survives a restart (docs/semantics.md, Restarts). */
-struct replica {
-	struct receipts *rcpt; /* per record, when the stage tracks receipts */
-	int n_rcpt;
-	struct kv *kv; /* open addressing; cap_kv is 0 or a power of two */
-	size_t n_kv, cap_kv;
-	struct ivec active;
-	struct ldfi_output *outs;
-	int n_outs, cap_outs;
-	uint8_t dur_kv, dur_pend, dur_rcpt; /* durable state entries, sends, receipts */
-	int32_t ckpt; /* round of the last ldfi_stage_checkpoint: receipts of copies
-		       * received by then are durable; 0: none */
-	void *saved;  /* ldfi_stage_save: always durable */
-	size_t n_saved;
-};
-
-/* (src, dst, rec) -> first pend of that key; open addressing. */
-struct ack_slot {
-	int32_t src, dst, rec;
-	int32_t head; /* -1: empty slot */
-};
-
-struct ldfi_rt {
-	const struct ldfi_conf *conf;
-	struct ldfi_trace *tr;
-	int round;
-	struct ldfi_stage *st; /* replicas, ordered by (component, node) */
-	struct replica *rep;
-	int n_st;
-	int *st_of;	     /* comp * n_nodes + node -> replica index or -1 */
-	int *node_st;	     /* replicas of each node, in component order */
-	int *node_st_off;    /* n_nodes + 1 offsets into node_st */
-	int *rec_first;	     /* per component: first record index (sources) */
-	unsigned char *omit; /* [t][a][b] for 1 <= t < eff */
-	size_t cap_msgs, cap_parents;
-	struct pend *pend;
-	size_t n_pend, cap_pend;
-	struct ack_slot *acks;
-	size_t n_acks, cap_acks; /* cap is a power of two */
-	uint32_t *cause;	 /* parents of what the current handler sends */
-	int n_cause, cap_cause;
-	uint8_t cause_cond;	   /* the handler read a state entry that was absent */
-	uint8_t cond_base;	   /* 1 in on_recover: all it does is conditional */
-	int cause_base;		   /* 1 while a message is handled: cause[0] is it */
-	struct ldfi_recindex recs; /* tr->recs by name */
-	uint32_t *deliv;	   /* message indices being delivered this round */
-	size_t cap_deliv;
-	int node;	 /* ldfi_rt_node_open: the one node this runtime runs */
-	char *failure;	 /* ldfi_stage_fail: why the run failed */
-	uint64_t serial; /* which runtime of this process (ldfi_rt_serial) */
-	/* Restarts: rounds a restart can start in (1..rrounds; 0 when the
-	 * conf allows none), and room for tokens and slices built of them. */
-	int rrounds;
-	size_t cap_mems;
-	uint32_t *scratch;
-	size_t cap_scratch;
 };
 
 uint64_t ldfi_rt_serial(const struct ldfi_rt *rt)
@@ -698,14 +592,15 @@ int ldfi_stage_ack(struct ldfi_stage *st, int comp, int node, int rec)
 			(uint32_t)rt->n_cause, rt->cause_cond ? SEND_COND : 0);
 }
 
-static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
+/* Replica `s` received a copy of `rec`, message `id`, in round `round`. */
+static int add_receipt(struct ldfi_rt *rt, int s, int rec, uint32_t id, int round)
 {
 	struct receipts *r;
 	int rc;
 
-	if ((rc = receipts_reserve(rt, s, m->rec)))
+	if ((rc = receipts_reserve(rt, s, rec)))
 		return rc;
-	r = &rt->rep[s].rcpt[m->rec];
+	r = &rt->rep[s].rcpt[rec];
 
 	if (r->n == r->cap) {
 		int cap = r->cap ? 2 * r->cap : 4;
@@ -720,9 +615,14 @@ static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
 		r->round = q;
 		r->cap = cap;
 	}
-	r->round[r->n] = rt->round;
-	r->ids[r->n++] = m->id;
+	r->round[r->n] = round;
+	r->ids[r->n++] = id;
 	return 0;
+}
+
+static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
+{
+	return add_receipt(rt, s, m->rec, m->id, rt->round);
 }
 
 int ldfi_stage_output(struct ldfi_stage *st, int rec)
@@ -1585,12 +1485,20 @@ int ldfi_rt_node_open(const struct ldfi_conf *conf, int node, struct ldfi_rt **o
 	return 0;
 }
 
-int ldfi_rt_node_round(struct ldfi_rt *rt, int round, const struct ldfi_msg *deliv, size_t n)
+int ldfi_rt_node_round(struct ldfi_rt *rt, int round, int down_from, const struct ldfi_msg *deliv,
+		       size_t n)
 {
 	int rc;
 
 	rt->round = round;
 	rt->tr->n_msgs = 0;
+	if (down_from > 0) {
+		if (down_from >= round)
+			return LDFI_EINVAL;
+		rt->tr->restart_round[rt->node] = down_from;
+		if ((rc = recover_node(rt, rt->node)))
+			return rc;
+	}
 	for (size_t k = 0; k < n; k++) {
 		const struct ldfi_msg *m = &deliv[k];
 
@@ -1605,6 +1513,101 @@ int ldfi_rt_node_round(struct ldfi_rt *rt, int round, const struct ldfi_msg *del
 			return rc;
 	}
 	return step_node(rt, rt->node);
+}
+
+/* --- a node's durable state put back (rtstate.h, runtime/live/journal.c) --- */
+
+static bool own_replica(const struct ldfi_rt *rt, int s)
+{
+	return s >= 0 && s < rt->n_st && rt->st[s].node == rt->node;
+}
+
+int ldfi_rt_restore_entry(struct ldfi_rt *rt, int s, const struct kv *e, const uint32_t *parents)
+{
+	struct kv k = *e;
+	int rc;
+
+	if (!own_replica(rt, s) || !valid_name(e->key) || e->dround == INT32_MAX)
+		return LDFI_EINVAL;
+	if ((rc = push_parents(rt, parents, (int)e->n, &k.off)))
+		return rc;
+	if (!(k.key = strdup(e->key)))
+		return LDFI_ENOMEM;
+	k.tok_round = -1;
+	if ((rc = kv_restore(&rt->rep[s], &k)))
+		free(k.key);
+	return rc;
+}
+
+int ldfi_rt_restore_receipt(struct ldfi_rt *rt, int s, int rec, uint32_t id, int round)
+{
+	if (!own_replica(rt, s) || !rt->rep[s].rcpt || rec < 0 || rec >= rt->tr->n_recs)
+		return LDFI_EINVAL;
+	return add_receipt(rt, s, rec, id, round);
+}
+
+int ldfi_rt_restore_output(struct ldfi_rt *rt, int s, const struct ldfi_output *o,
+			   const uint32_t *parents)
+{
+	struct ldfi_output w = *o;
+	struct replica *r;
+	int rc;
+
+	if (!own_replica(rt, s) || o->rec < 0 || o->rec >= rt->tr->n_recs)
+		return LDFI_EINVAL;
+	r = &rt->rep[s];
+	if (r->n_outs == r->cap_outs) {
+		int cap = r->cap_outs ? 2 * r->cap_outs : 16;
+		struct ldfi_output *p = realloc(r->outs, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return LDFI_ENOMEM;
+		r->outs = p;
+		r->cap_outs = cap;
+	}
+	if ((rc = push_parents(rt, parents, (int)o->n_parents, &w.parents_off)))
+		return rc;
+	w.comp = rt->st[s].comp;
+	w.node = rt->node;
+	w.pos = r->n_outs;
+	r->outs[r->n_outs++] = w;
+	return 0;
+}
+
+int ldfi_rt_restore_send(struct ldfi_rt *rt, const struct pend *pd, const uint32_t *parents)
+{
+	int32_t p = (int32_t)rt->n_pend;
+	int rc;
+
+	if (!own_replica(rt, pd->src) || pd->dst < 0 || pd->dst >= rt->n_st || pd->rec < 0 ||
+	    pd->rec >= rt->tr->n_recs || !pd->durable || pd->settled ||
+	    (pd->policy != LDFI_DELIVERY_REPEAT && pd->policy != LDFI_DELIVERY_ACK))
+		return LDFI_EINVAL;
+	if (ldfi_grow(&rt->pend, &rt->cap_pend, rt->n_pend + 1, sizeof(*rt->pend), 16))
+		return LDFI_ENOMEM;
+	rt->pend[p] = *pd;
+	rt->pend[p].next = -1;
+	if ((rc = push_parents(rt, parents, (int)pd->n_parents, &rt->pend[p].parents_off)))
+		return rc;
+	rt->n_pend++;
+	if ((rc = ivec_push(&rt->rep[pd->src].active, p)))
+		return rc;
+	return pd->policy == LDFI_DELIVERY_ACK ? ack_register(rt, p) : 0;
+}
+
+int ldfi_rt_restore_tokens(struct ldfi_rt *rt, size_t n)
+{
+	struct ldfi_trace *tr = rt->tr;
+
+	if (n < tr->n_mems || n >= LDFI_MAX_MESSAGES)
+		return LDFI_EINVAL;
+	if (ldfi_grow(&tr->mems, &rt->cap_mems, n + 1, sizeof(*tr->mems), 64))
+		return LDFI_ENOMEM;
+	/* Placeholders: the coordinator has the tokens themselves; the node
+	 * only needs its numbering to go on where the old process left it. */
+	while (tr->n_mems < n)
+		tr->mems[tr->n_mems++] = (struct ldfi_memtok){rt->node, 0, 0, 0, 0, 0};
+	return 0;
 }
 
 struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt)

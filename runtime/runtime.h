@@ -230,7 +230,11 @@ size_t ldfi_rt_deliveries(const struct ldfi_trace *tr, size_t from, size_t to, u
  * replicas ever receive or step. Returns 0 and the runtime in *out
  * (ldfi_rt_node_close), or LDFI_ENOMEM / the stage's error.
  *
- * ldfi_rt_node_round() runs round `round` of the node: delivers `deliv`
+ * ldfi_rt_node_round() runs round `round` of the node: when `down_from` is
+ * not 0, the node is back up in this round after restart(node, down_from)
+ * and first recovers (each replica keeps only its durable state, put back
+ * beforehand from the node's journal, rtstate.h, and its on_recover runs, as
+ * in a whole run); then it delivers `deliv`
  * (messages to this node, in canonical order, with their global ids and
  * `rec` the runtime's own record indices, see ldfi_rt_record), then steps
  * every replica. Afterwards ldfi_rt_trace(rt)->msgs[0 .. n_msgs) are the
@@ -241,7 +245,8 @@ size_t ldfi_rt_deliveries(const struct ldfi_trace *tr, size_t from, size_t to, u
  * stages' error.
  */
 int ldfi_rt_node_open(const struct ldfi_conf *conf, int node, struct ldfi_rt **out);
-int ldfi_rt_node_round(struct ldfi_rt *rt, int round, const struct ldfi_msg *deliv, size_t n);
+int ldfi_rt_node_round(struct ldfi_rt *rt, int round, int down_from, const struct ldfi_msg *deliv,
+		       size_t n);
 /* The runtime's trace (owned by `rt`). */
 struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt);
 /* Index of the record named `name`, created if new (as ldfi_stage_record). */

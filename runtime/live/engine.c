@@ -3,10 +3,12 @@
  * the rounds in lockstep, numbers and routes every message, and builds the
  * trace exactly as the simulation does (runtime/runtime.c).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
@@ -24,7 +26,14 @@
 struct inbox {
 	Ldfi__Live__Frame **frames; /* Sent and Outputs frames, then RoundDone */
 	size_t n, cap;
-	size_t n_sent, n_outputs; /* counted, checked against RoundDone */
+	size_t n_sent, n_outputs, n_tokens; /* counted, checked against RoundDone */
+};
+
+/* A node's memory tokens, k-th (counted over all its processes) -> the
+ * trace's index. */
+struct tokmap {
+	uint32_t *g;
+	size_t n, cap;
 };
 
 struct outvec {
@@ -47,6 +56,11 @@ struct live {
 	size_t cap_deliv;
 	Ldfi__Live__Envelope *env; /* LDFI_LIVE_BATCH, for Deliver frames */
 	Ldfi__Live__Envelope **penv;
+	/* Restarts: the nodes' journals (a fresh folder per run) and tokens. */
+	char *jdir;
+	struct tokmap *tok; /* per node */
+	size_t cap_mems;
+	struct ldfi_live_node_arg narg;
 };
 
 const char *ldfi_engine_name(enum ldfi_engine e)
@@ -77,15 +91,29 @@ static int rec_lookup(struct live *lv, const char *name, char *err, size_t errle
 	return r < 0 ? LDFI_EFORMAT : r;
 }
 
-static int push_parents(struct live *lv, const uint32_t *ids, size_t n, uint32_t *off)
+/* Append the parent ids node `node` gave `what`, its own memory tokens
+ * renumbered as the trace's, checking that each names a message sent
+ * before or a token the node reported; *off receives where. */
+static int push_parents(struct live *lv, int node, const uint32_t *ids, size_t n, uint32_t *off,
+			const char *what, char *err, size_t errlen)
 {
 	struct ldfi_trace *tr = lv->tr;
+	const struct tokmap *tm = &lv->tok[node];
 
 	if (ldfi_grow(&tr->parents, &lv->cap_parents, tr->n_parents + n, sizeof(*tr->parents), 16))
 		return LDFI_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = ids[i];
+
+		if (LDFI_IS_MEM(id) ? LDFI_MEM_INDEX(id) >= tm->n : id == 0 || id > tr->n_msgs) {
+			snprintf(err, errlen, "%s derived from unknown %s %u", what,
+				 LDFI_IS_MEM(id) ? "memory token" : "message", LDFI_MEM_INDEX(id));
+			return LDFI_EFORMAT;
+		}
+		tr->parents[tr->n_parents + i] =
+		    LDFI_IS_MEM(id) ? LDFI_MEM_ID(tm->g[LDFI_MEM_INDEX(id)]) : id;
+	}
 	*off = (uint32_t)tr->n_parents;
-	if (n)
-		memcpy(tr->parents + tr->n_parents, ids, n * sizeof(*ids));
 	tr->n_parents += n;
 	return 0;
 }
@@ -112,16 +140,20 @@ static int on_frame(void *arg, int node, Ldfi__Live__Frame *f, char *err, size_t
 	case LDFI__LIVE__FRAME__BODY_OUTPUTS:
 		in->n_outputs += f->outputs->n_outs;
 		break;
+	case LDFI__LIVE__FRAME__BODY_TOKENS:
+		in->n_tokens += f->tokens->n_toks;
+		break;
 	case LDFI__LIVE__FRAME__BODY_ROUND_DONE:
 		if (f->round_done->round != (uint32_t)lv->round ||
 		    f->round_done->n_sent != in->n_sent ||
-		    f->round_done->n_outputs != in->n_outputs) {
-			snprintf(
-			    err, errlen,
-			    "round done for round %u with %u sends and %u outputs, but %zu and "
-			    "%zu came",
-			    f->round_done->round, f->round_done->n_sent, f->round_done->n_outputs,
-			    in->n_sent, in->n_outputs);
+		    f->round_done->n_outputs != in->n_outputs ||
+		    f->round_done->n_tokens != in->n_tokens) {
+			snprintf(err, errlen,
+				 "round done for round %u with %u sends, %u outputs and %u "
+				 "tokens, but %zu, %zu and %zu came",
+				 f->round_done->round, f->round_done->n_sent,
+				 f->round_done->n_outputs, f->round_done->n_tokens, in->n_sent,
+				 in->n_outputs, in->n_tokens);
 			ldfi_frame_free(f);
 			return LDFI_EFORMAT;
 		}
@@ -156,12 +188,6 @@ static int take_send(struct live *lv, int node, const Ldfi__Live__Envelope *e, c
 		snprintf(err, errlen, "a send that does not fit the pipeline");
 		return LDFI_EFORMAT;
 	}
-	for (size_t i = 0; i < e->n_parent_ids; i++)
-		if (e->parent_ids[i] == 0 || e->parent_ids[i] > tr->n_msgs) {
-			snprintf(err, errlen, "a send derived from unknown message %u",
-				 e->parent_ids[i]);
-			return LDFI_EFORMAT;
-		}
 	if ((rec = rec_lookup(lv, e->record, err, errlen)) < 0)
 		return rec;
 	if (tr->n_msgs >= LDFI_MAX_MESSAGES)
@@ -173,7 +199,8 @@ static int take_send(struct live *lv, int node, const Ldfi__Live__Envelope *e, c
 	m->id = (uint32_t)tr->n_msgs + 1;
 	m->rec = rec;
 	m->n_parents = (uint32_t)e->n_parent_ids;
-	if ((rc = push_parents(lv, e->parent_ids, e->n_parent_ids, &m->parents_off)))
+	if ((rc = push_parents(lv, node, e->parent_ids, e->n_parent_ids, &m->parents_off, "a send",
+			       err, errlen)))
 		return rc;
 	ldfi_rt_fate(lv->tr, lv->omit, m);
 	tr->n_msgs++;
@@ -196,12 +223,6 @@ static int take_output(struct live *lv, int node, const Ldfi__Live__Output *o, c
 		snprintf(err, errlen, "output at position %u, expected %d", o->pos, v->n);
 		return LDFI_EFORMAT;
 	}
-	for (size_t i = 0; i < o->n_parent_ids; i++)
-		if (o->parent_ids[i] == 0 || o->parent_ids[i] > lv->tr->n_msgs) {
-			snprintf(err, errlen, "an output derived from unknown message %u",
-				 o->parent_ids[i]);
-			return LDFI_EFORMAT;
-		}
 	if ((rec = rec_lookup(lv, o->record, err, errlen)) < 0)
 		return rec;
 	if (v->n == v->cap) {
@@ -216,9 +237,39 @@ static int take_output(struct live *lv, int node, const Ldfi__Live__Output *o, c
 	w = &v->v[v->n];
 	*w = (struct ldfi_output){(int32_t)o->stage,	     node,	    v->n, rec, lv->round, 0,
 				  (uint32_t)o->n_parent_ids, o->conditional};
-	if ((rc = push_parents(lv, o->parent_ids, o->n_parent_ids, &w->parents_off)))
+	if ((rc = push_parents(lv, node, o->parent_ids, o->n_parent_ids, &w->parents_off,
+			       "an output", err, errlen)))
 		return rc;
 	v->n++;
+	return 0;
+}
+
+/* A memory token node `node` made: the trace's next, in the order the
+ * simulation makes them (nodes in name order, each node's in its order). */
+static int take_token(struct live *lv, int node, const Ldfi__Live__Token *t, char *err,
+		      size_t errlen)
+{
+	struct ldfi_trace *tr = lv->tr;
+	struct tokmap *tm = &lv->tok[node];
+	struct ldfi_memtok *m;
+	int rc;
+
+	if (t->from < 0 || t->from > t->to || t->to > lv->round) {
+		snprintf(err, errlen, "a memory token from round %d to %d", t->from, t->to);
+		return LDFI_EFORMAT;
+	}
+	if (tr->n_msgs + tr->n_mems >= LDFI_MAX_MESSAGES)
+		return LDFI_ELIMIT;
+	if (ldfi_grow(&tr->mems, &lv->cap_mems, tr->n_mems + 1, sizeof(*tr->mems), 64) ||
+	    ldfi_grow(&tm->g, &tm->cap, tm->n + 1, sizeof(*tm->g), 16))
+		return LDFI_ENOMEM;
+	m = &tr->mems[tr->n_mems];
+	*m = (struct ldfi_memtok){node,		 t->from, t->to, 0, (uint32_t)t->n_parent_ids,
+				  t->parents_any};
+	if ((rc = push_parents(lv, node, t->parent_ids, t->n_parent_ids, &m->parents_off,
+			       "a memory token", err, errlen)))
+		return rc;
+	tm->g[tm->n++] = (uint32_t)tr->n_mems++;
 	return 0;
 }
 
@@ -236,7 +287,11 @@ static int take_answer(struct live *lv, int node, char *err, size_t errlen)
 	for (size_t i = 0; i + 1 < in->n; i++) {
 		const Ldfi__Live__Frame *f = in->frames[i];
 
-		if (f->body_case == LDFI__LIVE__FRAME__BODY_SENT) {
+		if (f->body_case == LDFI__LIVE__FRAME__BODY_TOKENS) {
+			for (size_t k = 0; k < f->tokens->n_toks; k++)
+				if ((rc = take_token(lv, node, f->tokens->toks[k], err, errlen)))
+					return rc;
+		} else if (f->body_case == LDFI__LIVE__FRAME__BODY_SENT) {
 			for (size_t k = 0; k < f->sent->n_msgs; k++)
 				if ((rc = take_send(lv, node, f->sent->msgs[k], err, errlen)))
 					return rc;
@@ -258,7 +313,7 @@ static void inbox_clear(struct inbox *in)
 {
 	for (size_t i = 0; i < in->n; i++)
 		ldfi_frame_free(in->frames[i]);
-	in->n = in->n_sent = in->n_outputs = 0;
+	in->n = in->n_sent = in->n_outputs = in->n_tokens = 0;
 }
 
 static int send_frame(struct live *lv, int node, Ldfi__Live__Frame *f, char *err, size_t errlen)
@@ -281,6 +336,15 @@ static int flush_deliver(struct live *lv, int node, size_t k, char *err, size_t 
 	f.body_case = LDFI__LIVE__FRAME__BODY_DELIVER;
 	f.deliver = &d;
 	return send_frame(lv, node, &f, err, errlen);
+}
+
+/* Whether `node` comes back up this round after restart(node, t). */
+static bool back_up(const struct live *lv, int node)
+{
+	const struct ldfi_trace *tr = lv->tr;
+	int t = tr->restart_round[node], c = tr->crash_round[node];
+
+	return t && lv->round == t + tr->downtime && !(c && c <= lv->round);
 }
 
 /* Start round `lv->round` on every running node, with the messages sent in
@@ -306,6 +370,8 @@ static int start_round(struct live *lv, size_t from, size_t to, char *err, size_
 			continue;
 		}
 		sr.round = (uint32_t)lv->round;
+		if (back_up(lv, node))
+			sr.down_from = (uint32_t)tr->restart_round[node];
 		f.body_case = LDFI__LIVE__FRAME__BODY_START_ROUND;
 		f.start_round = &sr;
 		if ((rc = send_frame(lv, node, &f, err, errlen)))
@@ -338,11 +404,18 @@ static int run_round(struct live *lv, size_t from, size_t to, char *err, size_t 
 	const struct ldfi_conf *conf = lv->conf;
 	int rc = 0;
 
-	/* A crash in this round: the node's process dies now, by SIGKILL. */
-	for (int node = 0; node < conf->n_nodes; node++)
-		if (lv->tr->crash_round[node] == lv->round && ldfi_sup_running(lv->sup, node))
+	/* A crash or a restart in this round: the node's process dies now, by
+	 * SIGKILL; a restarted one back up gets a new process, which reads
+	 * its journal (StartRound's down_from). */
+	for (int node = 0; node < conf->n_nodes && !rc; node++) {
+		if ((lv->tr->crash_round[node] == lv->round ||
+		     lv->tr->restart_round[node] == lv->round) &&
+		    ldfi_sup_running(lv->sup, node))
 			ldfi_sup_kill(lv->sup, node);
-	if ((rc = start_round(lv, from, to, err, errlen)) ||
+		if (back_up(lv, node))
+			rc = ldfi_sup_respawn(lv->sup, node, err, errlen);
+	}
+	if (rc || (rc = start_round(lv, from, to, err, errlen)) ||
 	    (rc = ldfi_sup_barrier(lv->sup, lv->round, err, errlen)))
 		goto out;
 	for (int node = 0; node < conf->n_nodes && !rc; node++) {
@@ -385,7 +458,8 @@ static int setup(struct live *lv, const struct ldfi_faults *faults)
 	lv->replica = calloc((size_t)conf->n_comps * n + 1, sizeof(*lv->replica));
 	lv->env = malloc(LDFI_LIVE_BATCH * sizeof(*lv->env));
 	lv->penv = malloc(LDFI_LIVE_BATCH * sizeof(*lv->penv));
-	if (!lv->omit || !lv->in || !lv->outs || !lv->replica || !lv->env || !lv->penv)
+	lv->tok = calloc(n + 1, sizeof(*lv->tok));
+	if (!lv->omit || !lv->in || !lv->outs || !lv->replica || !lv->env || !lv->penv || !lv->tok)
 		return LDFI_ENOMEM;
 	for (int i = 0; i < LDFI_LIVE_BATCH; i++)
 		lv->penv[i] = &lv->env[i];
@@ -426,6 +500,9 @@ static void live_finish(struct live *lv)
 	}
 	for (size_t i = 0; lv->outs && i < k; i++)
 		free(lv->outs[i].v);
+	for (int i = 0; lv->tok && i < lv->conf->n_nodes; i++)
+		free(lv->tok[i].g);
+	free(lv->tok);
 	free(lv->in);
 	free(lv->outs);
 	free(lv->replica);
@@ -444,12 +521,50 @@ static int time_limit_ms(void)
 	return v > 0 && v <= 86400000 ? (int)v : LDFI_LIVE_TIME_LIMIT_MS;
 }
 
+/* With restarts, a fresh folder for the nodes' journals (journal.h). */
+static int make_journal_dir(struct live *lv, char *err, size_t errlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+
+	if (lv->conf->restarts <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/ldfi-live.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(path)) {
+		snprintf(err, errlen, "cannot create a folder for the journals (%s): %s", path,
+			 strerror(errno));
+		return LDFI_EIO;
+	}
+	if (!(lv->jdir = strdup(path))) {
+		rmdir(path);
+		return LDFI_ENOMEM;
+	}
+	lv->narg.journal_dir = lv->jdir;
+	return 0;
+}
+
+/* Once every node process is gone: the journals and their folder. */
+static void remove_journal_dir(struct live *lv)
+{
+	char path[4096];
+
+	if (!lv->jdir)
+		return;
+	for (int i = 0; i < lv->conf->n_nodes; i++) {
+		snprintf(path, sizeof(path), "%s/%s.journal", lv->jdir, lv->conf->nodes[i].name);
+		unlink(path);
+	}
+	rmdir(lv->jdir);
+	free(lv->jdir);
+	lv->jdir = NULL;
+}
+
 /* Fork the nodes, run rounds 1..eot, shut the nodes down. */
 static int run_nodes(struct live *lv, char *err, size_t errlen)
 {
 	const struct ldfi_conf *conf = lv->conf;
 	const char **names = malloc(((size_t)conf->n_nodes + 1) * sizeof(*names));
-	struct ldfi_sup_opts o = {conf->n_nodes, names, ldfi_live_node_main, (void *)conf,
+	struct ldfi_sup_opts o = {conf->n_nodes, names, ldfi_live_node_main, &lv->narg,
 				  on_frame,	 lv,	time_limit_ms(),     LDFI_LIVE_GRACE_MS};
 	size_t from = 0, to = 0;
 	char cerr[512] = "";
@@ -457,9 +572,15 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 
 	if (!names)
 		return LDFI_ENOMEM;
+	lv->narg.conf = conf;
+	if ((rc = make_journal_dir(lv, err, errlen))) {
+		free(names);
+		return rc;
+	}
 	for (int i = 0; i < conf->n_nodes; i++)
 		names[i] = conf->nodes[i].name;
 	if ((rc = ldfi_sup_start(&o, &lv->sup, err, errlen))) {
+		remove_journal_dir(lv);
 		free(names);
 		return rc;
 	}
@@ -480,6 +601,7 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", cerr);
 	}
 	lv->sup = NULL;
+	remove_journal_dir(lv);
 	free(names);
 	return rc;
 }
@@ -550,10 +672,6 @@ int ldfi_engine_exec(enum ldfi_engine e, const struct ldfi_conf *conf,
 {
 	int rc;
 
-	if (e == LDFI_ENGINE_LIVE && conf->restarts > 0) {
-		snprintf(err, errlen, "restart faults are not supported by the live engine yet");
-		return LDFI_EINVAL;
-	}
 	if (e == LDFI_ENGINE_LIVE)
 		return ldfi_live_exec(conf, faults, fault_free, out, err, errlen);
 	if (ldfi_conf_has_plugins(conf)) /* a crashing plugin fails the run, not ldfi */

@@ -12,6 +12,9 @@
  * the delivered ones to their node the next round, SIGKILLs a crashed node
  * at the start of its crash round, and builds the same trace as
  * ldfi_runtime_exec: same messages, parents, outputs and check results.
+ * A restarted node is SIGKILLed at the start of its restart round and a new
+ * process, which reads the node's journal of durable state (journal.h),
+ * takes its place when it is back up.
  */
 #ifndef LDFI_RUNTIME_LIVE_LIVE_H
 #define LDFI_RUNTIME_LIVE_LIVE_H
@@ -60,7 +63,6 @@ int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fault
 
 /* Either engine: ldfi_runtime_exec or ldfi_live_exec, with the reason of a
  * failure in `err` (for the simulation, ldfi_strerror of the code). The
- * live engine does not run a conf with restarts yet (LDFI_EINVAL). The
  * simulation of a conf with plugins runs in a child process
  * (ldfi_isolated_exec, runtime/isolate.h): a plugin that crashes or runs
  * past run_timeout gives a failed run (tr->failure), not an error. */
@@ -68,8 +70,15 @@ int ldfi_engine_exec(enum ldfi_engine e, const struct ldfi_conf *conf,
 		     const struct ldfi_faults *faults, const struct ldfi_trace *fault_free,
 		     struct ldfi_trace **out, char *err, size_t errlen);
 
-/* The node process (node.c): serve node `node` of `conf` on socket `fd`
- * until shutdown. Returns the process's exit status. */
-int ldfi_live_node_main(void *conf, int node, int fd);
+/* What a node process is given (borrowed from the coordinator). */
+struct ldfi_live_node_arg {
+	const struct ldfi_conf *conf;
+	const char *journal_dir; /* the run's journals (journal.h); NULL without restarts */
+};
+
+/* The node process (node.c): serve node `node` of `arg` (a struct
+ * ldfi_live_node_arg) on socket `fd` until shutdown. Returns the process's
+ * exit status. */
+int ldfi_live_node_main(void *arg, int node, int fd);
 
 #endif

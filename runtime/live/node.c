@@ -10,16 +10,21 @@
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
 #include "runtime/live/frame.h"
+#include "runtime/live/journal.h"
 #include "runtime/live/live.h"
 #include "runtime/live/supervisor.h"
 #include "runtime/runtime.h"
 
 struct node {
 	const struct ldfi_conf *conf;
+	const char *jdir; /* where journals go; NULL without restarts */
 	int node;
 	struct ldfi_rt *rt;
 	int open_rc; /* ldfi_rt_node_open's failure, reported at round 1 */
 	int round;
+	int down_from; /* this round: back up after restart(node, down_from) */
+	struct ldfi_journal *journal;
+	size_t mems_sent;	/* memory tokens reported */
 	struct ldfi_msg *deliv; /* this round's deliveries, in arrival (canonical) order */
 	size_t n_deliv, cap_deliv;
 	int *outs_sent;		     /* per component: outputs of our replica reported */
@@ -31,6 +36,8 @@ struct node {
 	Ldfi__Live__Envelope **penv;
 	Ldfi__Live__Output *out;
 	Ldfi__Live__Output **pout;
+	Ldfi__Live__Token *tok;
+	Ldfi__Live__Token **ptok;
 };
 
 static int take_delivery(struct node *nd, const Ldfi__Live__Envelope *e, char *err, size_t errlen)
@@ -90,7 +97,49 @@ static int flush_outputs(struct evbuffer *reply, Ldfi__Live__Output **pout, size
 	return ldfi_frame_put(reply, &f);
 }
 
-/* After the round: every send, every new output, then RoundDone. */
+static int flush_tokens(struct evbuffer *reply, Ldfi__Live__Token **ptok, size_t n)
+{
+	Ldfi__Live__Frame f = LDFI__LIVE__FRAME__INIT;
+	Ldfi__Live__Tokens t = LDFI__LIVE__TOKENS__INIT;
+
+	t.n_toks = n;
+	t.toks = ptok;
+	f.body_case = LDFI__LIVE__FRAME__BODY_TOKENS;
+	f.tokens = &t;
+	return ldfi_frame_put(reply, &f);
+}
+
+/* The memory tokens made this round, before the sends that name them. */
+static int report_tokens(struct node *nd, struct evbuffer *reply, size_t *n_toks)
+{
+	const struct ldfi_trace *tr = ldfi_rt_trace(nd->rt);
+	size_t k = 0;
+	int rc = 0;
+
+	*n_toks = tr->n_mems - nd->mems_sent;
+	for (size_t i = nd->mems_sent; i < tr->n_mems && !rc; i++) {
+		const struct ldfi_memtok *m = &tr->mems[i];
+		Ldfi__Live__Token *w = &nd->tok[k];
+
+		*w = (Ldfi__Live__Token)LDFI__LIVE__TOKEN__INIT;
+		w->from = m->from;
+		w->to = m->to;
+		w->n_parent_ids = m->n_parents;
+		w->parent_ids = tr->parents + m->parents_off;
+		w->parents_any = m->parents_any;
+		if (++k == LDFI_LIVE_BATCH) {
+			rc = flush_tokens(reply, nd->ptok, k);
+			k = 0;
+		}
+	}
+	if (!rc && k)
+		rc = flush_tokens(reply, nd->ptok, k);
+	nd->mems_sent = tr->n_mems;
+	return rc;
+}
+
+/* After the round: every token, every send, every new output, then
+ * RoundDone. */
 static int report(struct node *nd, struct evbuffer *reply)
 {
 	const struct ldfi_conf *conf = nd->conf;
@@ -98,8 +147,8 @@ static int report(struct node *nd, struct evbuffer *reply)
 	Ldfi__Live__Frame f = LDFI__LIVE__FRAME__INIT;
 	Ldfi__Live__RoundDone d = LDFI__LIVE__ROUND_DONE__INIT;
 	char **emitted = NULL, **created = NULL;
-	size_t k = 0, n_outs = 0;
-	int rc = 0;
+	size_t k = 0, n_outs = 0, n_toks = 0;
+	int rc = report_tokens(nd, reply, &n_toks);
 
 	for (size_t i = 0; i < tr->n_msgs && !rc; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
@@ -167,6 +216,7 @@ static int report(struct node *nd, struct evbuffer *reply)
 	d.round = (uint32_t)nd->round;
 	d.n_sent = (uint32_t)tr->n_msgs;
 	d.n_outputs = (uint32_t)n_outs;
+	d.n_tokens = (uint32_t)n_toks;
 	d.emitted = emitted;
 	d.created = created;
 	f.body_case = LDFI__LIVE__FRAME__BODY_ROUND_DONE;
@@ -176,6 +226,45 @@ err_:
 	free(emitted);
 	free(created);
 	return rc;
+}
+
+/* Nothing of the outputs and tokens the journal put back is news to the
+ * coordinator. */
+static void restored(struct node *nd)
+{
+	const struct ldfi_conf *conf = nd->conf;
+
+	for (int c = 0; c < conf->n_comps; c++) {
+		const struct ldfi_output *o;
+
+		nd->outs_sent[c] = ldfi_rt_outputs(nd->rt, c, nd->node, &o);
+	}
+	nd->mems_sent = ldfi_rt_trace(nd->rt)->n_mems;
+}
+
+/* With restarts: open the node's journal in the first round this process
+ * runs, after reading it back when the process is a restarted node's. */
+static int start_journal(struct node *nd, char *err, size_t errlen)
+{
+	char path[4096];
+	int rc;
+
+	if (nd->down_from && (!nd->jdir || nd->journal)) {
+		snprintf(err, errlen, "told to recover in round %d, but %s", nd->round,
+			 nd->jdir ? "this process has run before" : "the run keeps no journal");
+		return LDFI_EFORMAT;
+	}
+	if (!nd->jdir || nd->journal)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s.journal", nd->jdir, nd->conf->nodes[nd->node].name);
+	if (nd->down_from) {
+		if ((rc = ldfi_journal_recover(path, nd->rt, nd->down_from, err, errlen)))
+			return rc;
+		restored(nd);
+	}
+	if (!(nd->journal = ldfi_journal_open(path, err, errlen)))
+		return LDFI_EIO;
+	return 0;
 }
 
 static int on_frame(void *arg, const Ldfi__Live__Frame *f, struct evbuffer *reply, char *err,
@@ -192,8 +281,9 @@ static int on_frame(void *arg, const Ldfi__Live__Frame *f, struct evbuffer *repl
 			return nd->open_rc;
 		}
 		nd->round = (int)f->start_round->round;
+		nd->down_from = (int)f->start_round->down_from;
 		nd->n_deliv = 0;
-		return 0;
+		return start_journal(nd, err, errlen);
 	case LDFI__LIVE__FRAME__BODY_DELIVER:
 		for (size_t i = 0; i < f->deliver->n_msgs; i++)
 			if ((rc = take_delivery(nd, f->deliver->msgs[i], err, errlen)))
@@ -206,10 +296,15 @@ static int on_frame(void *arg, const Ldfi__Live__Frame *f, struct evbuffer *repl
 				 f->end_deliveries->round, f->end_deliveries->count, nd->n_deliv);
 			return LDFI_EFORMAT;
 		}
-		if ((rc = ldfi_rt_node_round(nd->rt, nd->round, nd->deliv, nd->n_deliv))) {
+		if ((rc = ldfi_rt_node_round(nd->rt, nd->round, nd->down_from, nd->deliv,
+					     nd->n_deliv))) {
 			snprintf(err, errlen, "%s", ldfi_strerror(rc));
 			return rc;
 		}
+		/* Durable before the answer (and so any effect of the round)
+		 * leaves the node. */
+		if (nd->journal && (rc = ldfi_journal_write(nd->journal, nd->rt, err, errlen)))
+			return rc;
 		return report(nd, reply);
 	default:
 		snprintf(err, errlen, "unexpected frame (%d) from the coordinator", f->body_case);
@@ -217,30 +312,36 @@ static int on_frame(void *arg, const Ldfi__Live__Frame *f, struct evbuffer *repl
 	}
 }
 
-int ldfi_live_node_main(void *conf, int node, int fd)
+int ldfi_live_node_main(void *arg, int node, int fd)
 {
+	const struct ldfi_live_node_arg *a = arg;
 	struct node nd = {0};
 	int rc;
 
 	/* Inherited from the explore loop: budgets are ldfi's to look at, the
 	 * node answers its rounds (it is killed when ldfi stops). */
 	ldfi_rt_set_stop(NULL, NULL);
-	nd.conf = conf;
+	nd.conf = a->conf;
+	nd.jdir = a->journal_dir;
 	nd.node = node;
 	nd.outs_sent = calloc((size_t)nd.conf->n_comps + 1, sizeof(int));
 	nd.env = malloc(LDFI_LIVE_BATCH * sizeof(*nd.env));
 	nd.penv = malloc(LDFI_LIVE_BATCH * sizeof(*nd.penv));
 	nd.out = malloc(LDFI_LIVE_BATCH * sizeof(*nd.out));
 	nd.pout = malloc(LDFI_LIVE_BATCH * sizeof(*nd.pout));
-	if (!nd.outs_sent || !nd.env || !nd.penv || !nd.out || !nd.pout)
+	nd.tok = malloc(LDFI_LIVE_BATCH * sizeof(*nd.tok));
+	nd.ptok = malloc(LDFI_LIVE_BATCH * sizeof(*nd.ptok));
+	if (!nd.outs_sent || !nd.env || !nd.penv || !nd.out || !nd.pout || !nd.tok || !nd.ptok)
 		nd.open_rc = LDFI_ENOMEM;
 	else
 		nd.open_rc = ldfi_rt_node_open(nd.conf, node, &nd.rt);
-	for (int i = 0; nd.penv && nd.pout && nd.env && nd.out && i < LDFI_LIVE_BATCH; i++) {
+	for (int i = 0; !nd.open_rc && i < LDFI_LIVE_BATCH; i++) {
 		nd.penv[i] = &nd.env[i];
 		nd.pout[i] = &nd.out[i];
+		nd.ptok[i] = &nd.tok[i];
 	}
 	rc = ldfi_sup_serve(fd, on_frame, &nd);
+	ldfi_journal_close(nd.journal);
 	ldfi_rt_node_close(nd.rt);
 	free(nd.deliv);
 	free(nd.outs_sent);
@@ -249,5 +350,7 @@ int ldfi_live_node_main(void *conf, int node, int fd)
 	free(nd.penv);
 	free(nd.out);
 	free(nd.pout);
+	free(nd.tok);
+	free(nd.ptok);
 	return rc < 0 ? 2 : rc;
 }

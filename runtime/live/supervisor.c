@@ -401,6 +401,48 @@ err_:
 	return rc;
 }
 
+int ldfi_sup_respawn(struct ldfi_sup *s, int node, char *err, size_t errlen)
+{
+	struct proc *p;
+	int sv[2];
+	pid_t pid, self = getpid();
+
+	if (node < 0 || node >= s->o.n_nodes || s->p[node].state != PROC_GONE || s->closing)
+		return LDFI_EINVAL;
+	p = &s->p[node];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return LDFI_EIO;
+	}
+	if ((pid = fork()) < 0) {
+		snprintf(err, errlen, "fork (node %s): %s", name_of(s, node), strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return LDFI_EIO;
+	}
+	if (pid == 0)
+		child_main(s, node, sv[1], self);
+	close(sv[1]);
+	p->pid = pid;
+	p->state = PROC_RUNNING;
+	if (evutil_make_socket_nonblocking(sv[0]) ||
+	    !(p->bev = bufferevent_socket_new(s->base, sv[0], BEV_OPT_CLOSE_ON_FREE))) {
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		reap(p, 0);
+		snprintf(err, errlen, "bufferevent for node %s failed", name_of(s, node));
+		return LDFI_EIO;
+	}
+	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
+	if (bufferevent_enable(p->bev, EV_READ | EV_WRITE)) {
+		kill(pid, SIGKILL);
+		reap(p, 0);
+		snprintf(err, errlen, "bufferevent_enable for node %s failed", name_of(s, node));
+		return LDFI_EIO;
+	}
+	return 0;
+}
+
 int ldfi_sup_send(struct ldfi_sup *s, int node, const Ldfi__Live__Frame *f)
 {
 	if (node < 0 || node >= s->o.n_nodes || !s->p[node].bev)

@@ -88,6 +88,12 @@ int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen);
  * LDFI_EINVAL if it is not running. */
 int ldfi_sup_kill(struct ldfi_sup *s, int node);
 
+/* Start a new process for node `node`, which is gone (killed with
+ * ldfi_sup_kill: a restart fault), with a new socket, as ldfi_sup_start
+ * started the first. Returns 0, LDFI_EINVAL (the node is running, or the
+ * supervisor is closing) or LDFI_EIO with the reason in `err`. */
+int ldfi_sup_respawn(struct ldfi_sup *s, int node, char *err, size_t errlen);
+
 /* Whether node `node` is still running (started, not killed, not seen dead). */
 bool ldfi_sup_running(const struct ldfi_sup *s, int node);
 

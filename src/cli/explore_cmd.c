@@ -312,9 +312,6 @@ int ldfi_cmd_explore(int argc, char **argv)
 		return status;
 	apply_choices(&c, conf);
 	status = refuse_large(conf, c.o.strategy);
-	if (!status && c.o.engine == LDFI_ENGINE_LIVE && conf->restarts > 0)
-		status = ldfi_cli_usage_error(
-		    "explore", "restart faults are not supported by the live engine yet");
 	if (!status && ldfi_conf_has_processes(conf)) {
 		char *logs = NULL;
 

@@ -155,11 +155,6 @@ int ldfi_cmd_run(int argc, char **argv)
 		ldfi_conf_destroy(conf);
 		return LDFI_EXIT_USAGE;
 	}
-	if (o.engine == LDFI_ENGINE_LIVE && conf->restarts > 0) {
-		ldfi_conf_destroy(conf);
-		return ldfi_cli_usage_error(
-		    "run", "restart faults are not supported by the live engine yet");
-	}
 	status = ldfi_cli_processes("run", conf, o.engine == LDFI_ENGINE_LIVE, NULL);
 	if (!status)
 		status = execute(&o, conf);

@@ -35,7 +35,10 @@ dump() {
 		SELECT * FROM outputs ORDER BY run, sink, node, pos;
 		SELECT * FROM output_parents ORDER BY run, sink, node, pos, parent;
 		SELECT * FROM checks ORDER BY run, name;
-		SELECT * FROM check_records ORDER BY run, check_name, rowid;"
+		SELECT * FROM check_records ORDER BY run, check_name, rowid;
+		SELECT * FROM memory ORDER BY run, id;
+		SELECT * FROM memory_parents ORDER BY run, mem, parent;
+		SELECT * FROM down_periods ORDER BY 1, 2, 3;"
 }
 
 # one CONF BOUNDS FAULTS: run both engines, compare databases and stdout.
@@ -78,10 +81,9 @@ for conf in scenarios/*/*.conf scenarios/*/*/*.conf; do
 	fi
 	# Bounds wide enough for every fault set below; both engines get the same.
 	bounds="--eff 3 --crashes 2"
-	# The live engine does not run restart faults yet (issue 16, step 7):
-	# confs that allow them are compared without.
+	restarts=no
 	if grep -q '^[[:space:]]*restarts[[:space:]]*=[[:space:]]*[1-9]' "$conf"; then
-		bounds="$bounds --restarts 0"
+		restarts=yes
 	fi
 	rm -rf "$tmp/x"
 	# A budget: plugin checks without `holds` make explore complete the space
@@ -105,6 +107,7 @@ for conf in scenarios/*/*.conf scenarios/*/*/*.conf; do
 		omits="$omits omit($p,1)"
 	done
 	first=$(echo "$nodes" | sed -n 1p)
+	last=$(echo "$nodes" | tail -n 1)
 	one "$conf" "$bounds" none
 	one "$conf" "$bounds" "$cex"
 	for n in $nodes; do
@@ -113,9 +116,23 @@ for conf in scenarios/*/*.conf scenarios/*/*/*.conf; do
 	one "$conf" "$bounds" "crash($first,1)"
 	if [ -n "$omits" ]; then
 		one "$conf" "$bounds" "$omits"
-		last=$(echo "$nodes" | tail -n 1)
 		one "$conf" "$bounds" "crash($last,3) $omits"
 	fi
+	# Restarts: each node's process killed and started again, early and
+	# late, alone and with omissions and a crash; and two at once.
+	[ "$restarts" = yes ] || continue
+	rbounds="$bounds --restarts 2"
+	for n in $nodes; do
+		one "$conf" "$rbounds" "restart($n,2)"
+		one "$conf" "$rbounds" "restart($n,4)"
+	done
+	one "$conf" "$rbounds" "restart($first,1)"
+	if [ -n "$omits" ]; then
+		one "$conf" "$rbounds" "restart($last,2) $omits"
+		one "$conf" "$rbounds" "restart($first,3) crash($last,5) $omits"
+	fi
+	second=$(echo "$nodes" | sed -n 2p)
+	one "$conf" "$rbounds" "restart($first,3) restart($second,3)"
 done
 echo "$cases cases, $fails failed"
 [ "$fails" -eq 0 ]

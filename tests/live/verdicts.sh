@@ -1,7 +1,9 @@
 #!/bin/sh
 # verdicts.sh LDFI - `ldfi explore --engine live` against `--engine sim` on
-# the delivery family: for every row of tests/scenarios/verdicts.txt about
-# scenarios/delivery/, both engines must give the same exit status, the
+# the delivery family and the crash-recovery scenarios: for every row of
+# tests/scenarios/verdicts.txt about scenarios/delivery/ and
+# scenarios/stream/wallaroo-restart/ (restart faults: every node process a
+# restart kills comes back as a new process that reads its journal), both engines must give the same exit status, the
 # same verdict line, the same counterexample, and the same exploration
 # database (every run with its messages, parents, outputs and checks, the
 # hypotheses, the explorer's state; runs.wall_us and explore.wall_s aside). Run from the
@@ -27,11 +29,15 @@ dump() {
 		SELECT * FROM output_parents ORDER BY run, sink, node, pos, parent;
 		SELECT * FROM checks ORDER BY run, name;
 		SELECT * FROM check_records ORDER BY run, check_name, rowid;
+		SELECT * FROM memory ORDER BY run, id;
+		SELECT * FROM memory_parents ORDER BY run, mem, parent;
+		SELECT * FROM down_periods ORDER BY 1, 2, 3;
 		SELECT * FROM hypotheses ORDER BY id;
 		SELECT * FROM explore WHERE key <> 'wall_s' ORDER BY key;"
 }
 
-grep '^scenarios/delivery/' tests/scenarios/verdicts.txt | while read -r conf eot eff crashes expected max; do
+grep -e '^scenarios/delivery/' -e '^scenarios/stream/wallaroo-restart/' \
+	tests/scenarios/verdicts.txt | while read -r conf eot eff crashes expected max; do
 	for e in sim live; do
 		rm -rf "$tmp/$e"
 		if "$ldfi" explore "$conf" --eot "$eot" --eff "$eff" --crashes "$crashes" \
