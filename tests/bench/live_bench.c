@@ -35,6 +35,10 @@ static const struct {
     {"scenarios/delivery/redun-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
     {"scenarios/delivery/ack-deliv.conf", {"none", "crash(a,2) omit(a,b,1)"}},
     {"scenarios/stream/replicated-relay.conf", {"none", "crash(w1,2) omit(src,w2,1)"}},
+    /* Restarts: every node journals its durable state each round; the
+     * restarted worker is a new process that reads its journal back. */
+    {"scenarios/stream/wallaroo-restart/durable.conf", {"none", "restart(w,6)"}},
+    {"scenarios/stream/wallaroo-restart/volatile-worker.conf", {"none", "restart(w,6)"}},
 };
 
 static double now_s(void)
