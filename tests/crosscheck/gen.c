@@ -1,8 +1,9 @@
 /*
  * gen.c - seeded random pipelines for the cross-check: 2-4 nodes, 1-2
- * sources, 0-2 relay stages chained without cycles, 1-2 sinks, 1-3 checks,
- * and bounds whose fault space stays under GEN_SPACE_MAX. Everything comes
- * from one splitmix64 stream seeded with the pipeline's seed.
+ * sources, 0-2 stages chained without cycles (relays, one in three a
+ * window-count, on 1-3 replicas), 1-2 sinks, 1-3 checks, and bounds whose
+ * fault space stays under GEN_SPACE_MAX. Everything comes from one
+ * splitmix64 stream seeded with the pipeline's seed.
  *
  * gen_pipeline_restart draws the same, then restarts: durable yes/no on
  * every component, a window-count stage one time in three (records named
@@ -271,6 +272,16 @@ static void draw_restart_bounds(uint64_t *s, struct model *m)
 			m->comps[i].window = range(s, 1, m->eot);
 }
 
+/* Without restarts: one stage in three a window-count, its window in
+ * 1..eot. Drawn after everything else, so a seed's pipeline is the one it
+ * was before window-counts were drawn, some relays made window-counts. */
+static void draw_windows(uint64_t *s, struct model *m)
+{
+	for (int i = m->n_src; i < m->n_src + m->n_stage; i++)
+		if (range(s, 0, 2) == 0)
+			m->comps[i].window = range(s, 1, m->eot);
+}
+
 static void print_nodes(FILE *f, const char *key, unsigned nodes)
 {
 	const char *sep = "";
@@ -377,6 +388,7 @@ static char *generate(uint64_t seed, bool restarts)
 		draw_restart_bounds(&s, &m);
 	} else {
 		draw_bounds(&s, &m);
+		draw_windows(&s, &m);
 	}
 	f = open_memstream(&text, &len);
 	if (!f)
