@@ -36,6 +36,8 @@ echo "|---|---|---|---|---|"
 for conf in scenarios/stream/wallaroo-restart/durable.conf \
 	scenarios/stream/wallaroo-restart/volatile-worker.conf \
 	scenarios/stream/wallaroo-restart/no-sink-dedup.conf \
+	scenarios/stream/dedup-restart/durable-dedup.conf \
+	scenarios/stream/dedup-restart/volatile-dedup.conf \
 	scenarios/protocols/flink-checkpoint/checkpoint.conf \
 	scenarios/protocols/flink-checkpoint/ack-on-receipt.conf; do
 	set -- $(explore "$conf")

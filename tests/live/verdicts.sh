@@ -2,7 +2,7 @@
 # verdicts.sh LDFI - `ldfi explore --engine live` against `--engine sim` on
 # the delivery family and the crash-recovery scenarios: for every row of
 # tests/scenarios/verdicts.txt about scenarios/delivery/ and
-# scenarios/stream/wallaroo-restart/ (restart faults: every node process a
+# scenarios/stream/wallaroo-restart/ and dedup-restart/ (restart faults: every node process a
 # restart kills comes back as a new process that reads its journal), both engines must give the same exit status, the
 # same verdict line, the same counterexample, and the same exploration
 # database (every run with its messages, parents, outputs and checks, the
@@ -37,6 +37,7 @@ dump() {
 }
 
 grep -e '^scenarios/delivery/' -e '^scenarios/stream/wallaroo-restart/' \
+	-e '^scenarios/stream/dedup-restart/' \
 	tests/scenarios/verdicts.txt | while read -r conf eot eff crashes expected max; do
 	for e in sim live; do
 		rm -rf "$tmp/$e"
