@@ -625,11 +625,12 @@ static int note_receipt(struct ldfi_rt *rt, int s, const struct ldfi_msg *m)
 	return add_receipt(rt, s, m->rec, m->id, rt->round);
 }
 
-int ldfi_stage_output(struct ldfi_stage *st, int rec)
+/* Append a copy of `rec` to replica `s`'s outputs, stored in `round`, derived
+ * from `n` parents. */
+static int add_output(struct ldfi_rt *rt, int s, int rec, int round, const uint32_t *parents,
+		      uint32_t n, uint8_t cond)
 {
-	struct ldfi_rt *rt = st->rt;
-	struct replica *r = &rt->rep[st->index];
-	struct ldfi_output *o;
+	struct replica *r = &rt->rep[s];
 	uint32_t off;
 	int rc;
 
@@ -642,16 +643,22 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec)
 		r->outs = p;
 		r->cap_outs = cap;
 	}
-	if (rec < 0 || rec >= rt->tr->n_recs)
-		return LDFI_EINVAL;
-	if ((rc = push_parents(rt, rt->cause, rt->n_cause, &off)))
+	if ((rc = push_parents(rt, parents, (int)n, &off)))
 		return rc;
-	o = &r->outs[r->n_outs];
-	*o = (struct ldfi_output){
-	    st->comp,	   st->node, r->n_outs, rec, rt->round, off, (uint32_t)rt->n_cause,
-	    rt->cause_cond};
+	r->outs[r->n_outs] = (struct ldfi_output){
+	    rt->st[s].comp, rt->st[s].node, r->n_outs, rec, round, off, n, cond};
 	r->n_outs++;
 	return 0;
+}
+
+int ldfi_stage_output(struct ldfi_stage *st, int rec)
+{
+	struct ldfi_rt *rt = st->rt;
+
+	if (rec < 0 || rec >= rt->tr->n_recs)
+		return LDFI_EINVAL;
+	return add_output(rt, st->index, rec, rt->round, rt->cause, (uint32_t)rt->n_cause,
+			  rt->cause_cond);
 }
 
 /* Deliver `m` (a copy: handlers append to tr->msgs, which may move). */
@@ -1549,29 +1556,9 @@ int ldfi_rt_restore_receipt(struct ldfi_rt *rt, int s, int rec, uint32_t id, int
 int ldfi_rt_restore_output(struct ldfi_rt *rt, int s, const struct ldfi_output *o,
 			   const uint32_t *parents)
 {
-	struct ldfi_output w = *o;
-	struct replica *r;
-	int rc;
-
 	if (!own_replica(rt, s) || o->rec < 0 || o->rec >= rt->tr->n_recs)
 		return LDFI_EINVAL;
-	r = &rt->rep[s];
-	if (r->n_outs == r->cap_outs) {
-		int cap = r->cap_outs ? 2 * r->cap_outs : 16;
-		struct ldfi_output *p = realloc(r->outs, (size_t)cap * sizeof(*p));
-
-		if (!p)
-			return LDFI_ENOMEM;
-		r->outs = p;
-		r->cap_outs = cap;
-	}
-	if ((rc = push_parents(rt, parents, (int)o->n_parents, &w.parents_off)))
-		return rc;
-	w.comp = rt->st[s].comp;
-	w.node = rt->node;
-	w.pos = r->n_outs;
-	r->outs[r->n_outs++] = w;
-	return 0;
+	return add_output(rt, s, o->rec, o->round, parents, o->n_parents, o->conditional);
 }
 
 int ldfi_rt_restore_send(struct ldfi_rt *rt, const struct pend *pd, const uint32_t *parents)

@@ -9,6 +9,7 @@
 # databases must hold the same rows (as diff.sh compares them). Run from the
 # source root.
 set -eu
+. "$(dirname "$0")/lib.sh"
 ldfi=$1 crosscheck=$2 first=$3 count=$4 runs=${5:-12}
 # Odd seeds take their fault sets from an exhaustive search (every single
 # fault, then pairs: most of them restarts), even ones from LDFI's.
@@ -16,19 +17,6 @@ strategy=ldfi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-live-rdiff.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fails=0 cases=0 restarts=0
-
-dump() {
-	sqlite3 "$1" "SELECT id, faults, passed, verdict, n_messages FROM runs ORDER BY id;
-		SELECT * FROM messages ORDER BY run, id;
-		SELECT * FROM message_parents ORDER BY run, msg, parent;
-		SELECT * FROM outputs ORDER BY run, sink, node, pos;
-		SELECT * FROM output_parents ORDER BY run, sink, node, pos, parent;
-		SELECT * FROM checks ORDER BY run, name;
-		SELECT * FROM check_records ORDER BY run, check_name, rowid;
-		SELECT * FROM memory ORDER BY run, id;
-		SELECT * FROM memory_parents ORDER BY run, mem, parent;
-		SELECT * FROM down_periods ORDER BY 1, 2, 3;"
-}
 
 seed=$first
 while [ "$seed" -lt $((first + count)) ]; do

@@ -9,6 +9,7 @@
 # the provenance database, timing columns (runs.wall_us) aside. Run from the
 # source root.
 set -eu
+. "$(dirname "$0")/lib.sh"
 ldfi=$1
 plugins=${2:-}
 if [ -n "$plugins" ]; then
@@ -23,22 +24,6 @@ cases=0
 fail() {
 	echo "FAIL: $*" >&2
 	fails=$((fails + 1))
-}
-
-# dump DB: every table, every column but the timing ones, in key order.
-dump() {
-	runs_cols=$(sqlite3 "$1" "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')
-		WHERE name <> 'wall_us'")
-	sqlite3 -header "$1" "SELECT $runs_cols FROM runs ORDER BY id;
-		SELECT * FROM messages ORDER BY run, id;
-		SELECT * FROM message_parents ORDER BY run, msg, parent;
-		SELECT * FROM outputs ORDER BY run, sink, node, pos;
-		SELECT * FROM output_parents ORDER BY run, sink, node, pos, parent;
-		SELECT * FROM checks ORDER BY run, name;
-		SELECT * FROM check_records ORDER BY run, check_name, rowid;
-		SELECT * FROM memory ORDER BY run, id;
-		SELECT * FROM memory_parents ORDER BY run, mem, parent;
-		SELECT * FROM down_periods ORDER BY 1, 2, 3;"
 }
 
 # one CONF BOUNDS FAULTS: run both engines, compare databases and stdout.

@@ -9,6 +9,7 @@
 # hypotheses, the explorer's state; runs.wall_us and explore.wall_s aside). Run from the
 # source root.
 set -eu
+. "$(dirname "$0")/lib.sh"
 ldfi=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-live-verdicts.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -19,20 +20,9 @@ fail() {
 	fails=$((fails + 1))
 }
 
-dump() {
-	runs_cols=$(sqlite3 "$1" "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')
-		WHERE name <> 'wall_us'")
-	sqlite3 -header "$1" "SELECT $runs_cols FROM runs ORDER BY id;
-		SELECT * FROM messages ORDER BY run, id;
-		SELECT * FROM message_parents ORDER BY run, msg, parent;
-		SELECT * FROM outputs ORDER BY run, sink, node, pos;
-		SELECT * FROM output_parents ORDER BY run, sink, node, pos, parent;
-		SELECT * FROM checks ORDER BY run, name;
-		SELECT * FROM check_records ORDER BY run, check_name, rowid;
-		SELECT * FROM memory ORDER BY run, id;
-		SELECT * FROM memory_parents ORDER BY run, mem, parent;
-		SELECT * FROM down_periods ORDER BY 1, 2, 3;
-		SELECT * FROM hypotheses ORDER BY id;
+# dump DB: the run tables (lib.sh), the hypotheses and the explorer's state.
+dump_explore() {
+	dump "$1" "SELECT * FROM hypotheses ORDER BY id;
 		SELECT * FROM explore WHERE key <> 'wall_s' ORDER BY key;"
 }
 
@@ -55,8 +45,8 @@ grep -e '^scenarios/delivery/' -e '^scenarios/stream/wallaroo-restart/' \
 	cmp -s "$tmp/sim.out" "$tmp/live.out" ||
 		fail "$what: live says '$(cat "$tmp/live.out")', sim '$(cat "$tmp/sim.out")'"
 	if [ "$l" -le 1 ]; then
-		dump "$tmp/sim/provenance.db" >"$tmp/sim.dump"
-		dump "$tmp/live/provenance.db" >"$tmp/live.dump"
+		dump_explore "$tmp/sim/provenance.db" >"$tmp/sim.dump"
+		dump_explore "$tmp/live/provenance.db" >"$tmp/live.dump"
 		if ! cmp -s "$tmp/sim.dump" "$tmp/live.dump"; then
 			fail "$what: the explorations differ:"
 			diff "$tmp/sim.dump" "$tmp/live.dump" | head -20 >&2
