@@ -28,11 +28,12 @@ leftovers() {
 	ps -eo pid=,args= | grep -F "$conf" | grep -v grep || true
 }
 
-# case HOW STATUS MESSAGE
+# case HOW STATUS MESSAGE [RUN OPTIONS]
 case_() {
 	how=$1 want=$2 msg=$3
+	shift 3
 	if LDFI_TEST_MISBEHAVE=$how LDFI_LIVE_TIME_LIMIT_MS=700 "$ldfi" run "$conf" \
-		--engine live >"$tmp/out" 2>"$tmp/err"; then st=0; else st=$?; fi
+		--engine live "$@" >"$tmp/out" 2>"$tmp/err"; then st=0; else st=$?; fi
 	[ "$st" -eq "$want" ] || fail "$how: exit $st, expected $want ($(cat "$tmp/err"))"
 	if [ -n "$msg" ]; then
 		cat "$tmp/out" "$tmp/err" | grep -qF "$msg" ||
@@ -49,6 +50,9 @@ case_ abort 1 "FAIL the run did not finish: node b was killed by signal 6 (Abort
 case_ exit 1 "FAIL the run did not finish: node b exited with status 7 in round 2"
 case_ hang 1 "FAIL the run did not finish: node b did not answer round 2 within the time limit of 700 ms"
 case_ error 4 "ldfi run: execution failed: node b failed in round 2: stage failure"
+# The new process of a restarted node dies in its recovery (round 3).
+case_ recover-abort 1 "FAIL the run did not finish: node b was killed by signal 6 (Aborted) in round 3" \
+	--restarts 1 --faults 'restart(b,2)'
 
 # explore: the failed run is the counterexample, recorded with its reason,
 # and replays as a failure.

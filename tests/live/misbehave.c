@@ -2,7 +2,9 @@
  * misbehave.c - a plugin stage for tests/live/failures.sh: a relay that, on
  * node b in round 2, does what $LDFI_TEST_MISBEHAVE says: "abort" (dies by
  * SIGABRT), "exit" (exits with status 7), "hang" (never answers the round),
- * "error" (returns LDFI_ESTAGE), anything else: nothing. It forwards every
+ * "error" (returns LDFI_ESTAGE), anything else: nothing; and
+ * "recover-abort": dies by SIGABRT when node b is back up after a restart
+ * (on_recover, in the new process of the live engine). It forwards every
  * record it receives downstream.
  */
 #include <signal.h>
@@ -36,9 +38,23 @@ static int on_round(struct ldfi_stage *st, int round)
 	return 0;
 }
 
+static int on_recover(struct ldfi_stage *st, int round, int down_from)
+{
+	const char *how = getenv("LDFI_TEST_MISBEHAVE");
+	const struct ldfi_conf *conf = ldfi_stage_conf(st);
+
+	(void)round;
+	(void)down_from;
+	if (how && strcmp(how, "recover-abort") == 0 &&
+	    strcmp(conf->nodes[ldfi_stage_node(st)].name, "b") == 0)
+		abort();
+	return 0;
+}
+
 const struct ldfi_stage_ops misbehave = {
     .api_version = LDFI_STAGE_API_VERSION,
     .kind = "misbehave",
     .on_message = on_message,
     .on_round = on_round,
+    .on_recover = on_recover,
 };
