@@ -24,7 +24,7 @@
 
 /* What one node sent during the current round's barrier. */
 struct inbox {
-	Ldfi__Live__Frame **frames; /* Sent and Outputs frames, then RoundDone */
+	Ldfi__Live__Frame **frames; /* Tokens, Sent and Outputs frames, then RoundDone */
 	size_t n, cap;
 	size_t n_sent, n_outputs, n_tokens; /* counted, checked against RoundDone */
 };
