@@ -119,7 +119,12 @@ def stage_source(rng, records, reactive, tracked, restarts=False):
         pool.update(REACTIVE)
     if restarts:
         pool.update(STATEFUL)
-    names = rng.sample(sorted(pool), rng.choice([1, 1, 2]))
+    names = sorted(pool)
+    if restarts:  # the rules with memory twice as often
+        names += sorted(STATEFUL)
+    names = rng.sample(names, rng.choice([1, 1, 2]))
+    if len(names) == 2 and names[0] == names[1]:
+        names = names[:1]
     store = rng.choice(["self.durable", "self.state"]) if restarts else "self.state"
     body = []
     for name in names:
@@ -127,7 +132,7 @@ def stage_source(rng, records, reactive, tracked, restarts=False):
         a, b = (rng.sample(records, 2) if len(records) > 1 else (records[0], records[0]))
         for line in pool[name]:
             body.append("        " + line.format(K=k, A=a, B=b, S=store))
-    recover = rng.choice([None, None, "replay", "announce"]) if restarts else None
+    recover = rng.choice([None, "replay", "announce"]) if restarts else None
     release = rng.choice([2, 3, 4]) if restarts else 0
     rounds = [line.format(S=store, R=release) for name in names for line in ROUND.get(name, [])]
     timer = rng.random() < 0.25
@@ -202,7 +207,8 @@ def draw(seed, reactive, restarts=False):
         stages.append(name)
     sink_nodes = sorted(rng.sample(NODES, rng.choice([1, 2])))
     conf += ["[sink out]", "nodes = %s" % ", ".join(sink_nodes),
-             "dedup = %s" % rng.choice(["yes", "no"])] + durable(rng, restarts) + [""]
+             "dedup = %s" % rng.choice(["yes", "no", "no"] if restarts else ["yes", "no"])]
+    conf += durable(rng, restarts) + [""]
     kind = rng.choice(["delivered", "no-duplicates", "exactly-once", "matches-fault-free",
                        "matches-fault-free", "agreement"])
     conf += ["[check c]", "kind = %s" % kind, "sink = out", ""]
