@@ -182,8 +182,9 @@ class Stage:
     def on_recover(self, round, down_from):
         """The node is up again in `round` after a restart that took it down
         in `down_from` (rounds down_from..round-1 were lost). This is a new
-        instance: __init__ ran, `self.durable` (and `self.saved`) are back,
-        nothing else is. Called before this round's deliveries; what it
+        instance: __init__ ran, `self.durable` and `self.saved` are back (and
+        `self.state` with `durable = yes`), nothing else is. Called before
+        this round's deliveries; what it
         sends, outputs or writes exists only because of the restart."""
         pass
 
