@@ -191,25 +191,28 @@ EOC
 # volatile entries and attributes do not (unless the stage is durable), and
 # what it sends in on_recover derives from the entries it got back (the
 # messages they were written from: s:1 and s:2 to p@b), conditionally.
-rconf recover "python3 recover.py"
-"$ldfi" run recover.conf --faults 'restart(b,3)' --json r.json --db r.db >out 2>err
-st=$?
-back='back:r4:from3:d=d:s:1+d:s:2:v=0:plain=0:saved=2'
-[ "$st" -eq 0 ] && grep -qF "\"$back\"" r.json ||
-	fail "recover: exit $st, no $back: $(cat out err r.json | head -c 900)"
-sent="select id from messages where run = 1 and record = '$back' and src_stage = 'p' and
-   send_round = 4"
-q="select group_concat(parent, ' ') from (select parent from message_parents where run = 1 and
-   msg = ($sent) order by parent)"
-want="select group_concat(id, ' ') from (select id from messages where run = 1 and
-   src_stage = 's' and dst_stage = 'p' and fate = 'delivered' order by id)"
-got=$(sqlite3 r.db "$q") exp=$(sqlite3 r.db "$want")
-[ -n "$got" ] && [ "$got" = "$exp" ] ||
-	fail "recover: the recovery's send derives from '$got', expected '$exp'"
-[ "$(sqlite3 r.db "select conditional from messages where run = 1 and id = ($sent)")" = 1 ] ||
-	fail "recover: the recovery's send is not conditional"
-leftovers recover
-echo "ok: recover: $back from messages $got, conditional"
+for mode in conservative tracked; do
+	rconf recover "python3 recover.py $mode"
+	rm -f r.db
+	"$ldfi" run recover.conf --faults 'restart(b,3)' --json r.json --db r.db >out 2>err
+	st=$?
+	back='back:r4:from3:d=d:s:1+d:s:2:v=0:plain=0:saved=2'
+	[ "$st" -eq 0 ] && grep -qF "\"$back\"" r.json ||
+		fail "recover $mode: exit $st, no $back: $(cat out err r.json | head -c 900)"
+	sent="select id from messages where run = 1 and record = '$back' and src_stage = 'p' and
+	   send_round = 4"
+	q="select group_concat(parent, ' ') from (select parent from message_parents where
+	   run = 1 and msg = ($sent) order by parent)"
+	want="select group_concat(id, ' ') from (select id from messages where run = 1 and
+	   src_stage = 's' and dst_stage = 'p' and fate = 'delivered' order by id)"
+	got=$(sqlite3 r.db "$q") exp=$(sqlite3 r.db "$want")
+	[ -n "$got" ] && [ "$got" = "$exp" ] ||
+		fail "recover $mode: the recovery's send derives from '$got', expected '$exp'"
+	[ "$(sqlite3 r.db "select conditional from messages where run = 1 and id = ($sent)")" = 1 ] ||
+		fail "recover $mode: the recovery's send is not conditional"
+	leftovers recover
+	echo "ok: recover ($mode provenance): $back from messages $got, conditional"
+done
 rconf recover-durable "python3 recover.py" 30 "durable = yes"
 "$ldfi" run recover-durable.conf --faults 'restart(b,3)' --json r.json >out 2>err
 st=$?

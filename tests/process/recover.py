@@ -6,12 +6,19 @@ and saved (self.save). On a recovery it sends one record saying what came
 back: back:rROUND:fromDOWN:d=KEYS:v=N:plain=N:saved=N, so that the test can
 read that the durable entries and the saved value were handed back and the
 volatile ones (self.state, unless the stage is durable = yes, and the plain
-attribute) were not.
+attribute) were not. Conservative provenance, or tracked with an argument
+`tracked`: either way the recovery's send derives from the messages the
+durable entries were written from.
 """
+import sys
+
 import ldfi_stage
 
 
 class Recover(ldfi_stage.Stage):
+    # `python3 recover.py tracked`: declared provenance, the same parents.
+    provenance = "tracked" if sys.argv[1:] == ["tracked"] else "conservative"
+
     def __init__(self):
         self.plain = 0
 
