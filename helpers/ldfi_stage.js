@@ -1,7 +1,7 @@
 'use strict';
 /*
  * ldfi_stage.js - write an ldfi process stage or check in JavaScript
- * (Node, no dependencies; protocol 1, docs/process-stages.md).
+ * (Node, no dependencies; protocols 1 and 2, docs/process-stages.md).
  *
  *   const ldfi = require('./ldfi_stage');
  *   class Enrich extends ldfi.Stage {
@@ -10,15 +10,16 @@
  *   if (require.main === module) ldfi.run(Enrich);
  *
  * The same rules as the Python helper (ldfi_stage.py): a stage is a function
- * of what it receives; a new instance per execution and after a restart;
+ * of what it receives; a new instance per execution and after a restart
+ * (onRecover(round, downFrom), with this.durable and this.saved back);
  * durable state in this.durable; provenance "conservative" by default,
  * "tracked" (static provenance = 'tracked') to declare the handled message
  * and the state entries read; derivesFrom: [...] on any action to name
  * sources yourself. stdout belongs to the protocol: use this.log().
  */
 
-const PROTOCOLS = [1];
-const HELPER = 'ldfi_stage.js/1';
+const PROTOCOLS = [1, 2]; // 2: recover (restarts), save, init's "durable"
+const HELPER = 'ldfi_stage.js/2';
 const E_BAD_REQUEST = 1;
 const E_PROTOCOL = 2;
 const E_STAGE = 10;
@@ -105,12 +106,29 @@ class Stage {
     this.durable = new State(this, true);
   }
 
-  // Override: onMessage(msg), onRound(round), onRecover(round).
+  // Override: onMessage(msg), onRound(round), onRecover(round, downFrom).
   onMessage(msg) {}
 
   onRound(round) {}
 
-  onRecover(round) {}
+  // The node is up again in `round` after a restart that took it down in
+  // `downFrom`: a new instance, with this.durable and this.saved back.
+  onRecover(round, downFrom) {}
+
+  // this.durable.set(key, value) when durable, else this.state.set.
+  put(key, value, durable = false) {
+    (durable ? this.durable : this.state).set(key, value);
+    return this;
+  }
+
+  // Keep `value` across restarts as this.saved: a cache, never facts
+  // derived from messages (ldfi cannot see them there).
+  save(value) {
+    if (!this._ready) throw new LdfiError('save belongs in handlers, not in the constructor');
+    const text = canon(value);
+    this.saved = JSON.parse(text);
+    this._out.push(line(this.address, 'ldfi', { type: 'save', value: JSON.parse(text) }));
+  }
 
   send(record, opts = {}) {
     let to = opts.to;
@@ -166,7 +184,7 @@ class Stage {
   }
 
   _write(key, text, durable) {
-    if (!durable && !this._tracked) return;
+    if (!durable && !this._tracked && !this.confDurable) return;
     const c = this._cause(DEFAULT);
     const body = { type: 'write', key, durable, value: JSON.parse(text) };
     if (c !== null) body.derives_from = c;
@@ -248,6 +266,7 @@ function serve(cls, role) {
         node: conf.node, stage: conf.stage, address,
         replicas: conf.replicas || [], peers: (conf.replicas || []).filter((r) => r !== address),
         hops: conf.hops || {}, to: conf.to || null, eot: conf.eot, dir: conf.dir, round: 0,
+        saved: null, confDurable: conf.durable === true,
         _tracked: cls.provenance === 'tracked', _msg: null, _handled: null, _reads: new Map(),
         _out: [], _ready: false,
       });
@@ -324,12 +343,14 @@ function serve(cls, role) {
       needInit();
       inst = null;
       pending = [];
-      const obj = newInstance();
+      const obj = newInstance(); // its volatile state gone, as a fresh process's
       obj.durable._load(body.durable);
+      obj.state._load(body.state); // a durable = yes stage's
+      obj.saved = body.saved === undefined ? null : body.saved;
       obj.round = body.round;
       obj._handled = 0;
       inst = obj;
-      obj.onRecover(body.round);
+      obj.onRecover(body.round, body.down_from === undefined ? body.round - 1 : body.down_from);
       const out = obj._out;
       obj._out = [];
       out.push(line(address, 'ldfi', { type: 'recover_ok', round: body.round, actions: out.length }));

@@ -1,4 +1,4 @@
-"""ldfi_stage - write an ldfi process stage or check in Python (protocol 1).
+"""ldfi_stage - write an ldfi process stage or check in Python (protocols 1, 2).
 
 Standard library only. A stage is a class; ldfi runs one long-lived process
 per replica and talks to it over stdin/stdout in JSON lines
@@ -20,10 +20,14 @@ Rules (docs/process-stages.md, "Rules"):
   order depends on the hash seed. ldfi runs the fault-free execution twice
   and stops (exit 2) at the first difference.
 * A new instance of your class is made for every execution (reset) and
-  after every restart (recover): keep state on `self`, never in module
-  globals.
-* Durable state (what survives a restart) lives in `self.durable`; plain
-  attributes and `self.state` are volatile.
+  after every restart of its node (recover): keep state on `self`, never in
+  module globals.
+* Durable state (what survives a restart) lives in `self.durable`
+  (`self.durable[key] = value`, or `self.put(key, value, durable=True)`);
+  plain attributes and `self.state` are volatile (with `durable = yes` on
+  the stage in the conf, `self.state` survives too). After a restart the
+  new instance has its durable entries back, and `self.saved`, before
+  `on_recover(round, down_from)` is called.
 * Provenance: by default (`provenance = "conservative"`) nothing is
   declared and ldfi assumes every send, output and durable write derives
   from everything this replica was given so far: always sound. With
@@ -41,9 +45,9 @@ import json
 import sys
 
 
-PROTOCOL = 1
-PROTOCOLS = (1,)
-HELPER = "ldfi_stage.py/1"
+PROTOCOL = 2
+PROTOCOLS = (1, 2)  # 2: recover (restarts), save, init's "durable"
+HELPER = "ldfi_stage.py/2"
 
 # error codes (body.code of an "error" line)
 E_BAD_REQUEST = 1  # ldfi sent something this helper does not understand
@@ -157,14 +161,15 @@ class State:
 class Stage:
     """Base class of a process stage. Override `on_message(msg)`,
     `on_round(round)` (only if the stage acts without deliveries: timers,
-    emissions, retries of its own) and `on_recover(round)`.
+    emissions, retries of its own) and `on_recover(round, down_from)`.
 
     Set by the helper before __init__ runs: `node`, `stage`, `address`
     ("stage@node"), `replicas` (addresses of this stage's replicas),
     `peers` (the others), `to` (the downstream stage or sink, or None),
     `hops` ({stage: {"replicas": [...], "delivery": ..}}), `eot`, `dir`
     (the conf's folder), `round` (the current round; 0 before round 1),
-    `state`, `durable`."""
+    `state`, `durable`, `saved` (the last value given to `save`, or None),
+    `conf_durable` (`durable = yes` on the stage in the conf)."""
 
     provenance = "conservative"  # or "tracked"
 
@@ -174,8 +179,32 @@ class Stage:
     def on_round(self, round):
         pass
 
-    def on_recover(self, round):
+    def on_recover(self, round, down_from):
+        """The node is up again in `round` after a restart that took it down
+        in `down_from` (rounds down_from..round-1 were lost). This is a new
+        instance: __init__ ran, `self.durable` and `self.saved` are back (and
+        `self.state` with `durable = yes`), nothing else is. Called before
+        this round's deliveries; what it
+        sends, outputs or writes exists only because of the restart."""
         pass
+
+    # -- state --
+    def put(self, key, value, durable=False):
+        """`self.durable[key] = value` when durable, else `self.state[key] = value`."""
+        (self.durable if durable else self.state)[key] = value
+
+    def save(self, value):
+        """Keep `value` (anything JSON can carry) across restarts, as
+        `self.saved`: a cache for rebuilding what on_recover needs (an order
+        of keys), never facts derived from messages, which ldfi cannot see
+        there (keep those in self.durable). Replaces what was saved."""
+        if not self._ready:
+            raise LdfiError("save belongs in handlers (on_message, on_round, on_recover), "
+                            "not in __init__")
+        text = _dumps(value)
+        self.saved = json.loads(text)
+        self._out.append('{"body":{"type":"save","value":%s},"dest":"ldfi","src":%s}'
+                         % (text, _dumps(self.address)))
 
     # -- actions --
     def send(self, record, to=None, derives_from=_DEFAULT):
@@ -248,8 +277,9 @@ class Stage:
         self._out.append(_line(self.address, dest, body))
 
     def _write(self, key, text, durable):
-        # Volatile writes matter to ldfi only when provenance is declared.
-        if not (durable or self._tracked):
+        # Volatile writes matter to ldfi only when provenance is declared,
+        # or when the stage is durable (ldfi hands them back after a restart).
+        if not (durable or self._tracked or self.conf_durable):
             return
         c = self._cause(_DEFAULT)
         line = ('{"body":{%s"durable":%s,"key":%s,"type":"write","value":%s},"dest":"ldfi","src":%s}'
@@ -360,6 +390,8 @@ class _Loop:
             inst.eot = c.get("eot")
             inst.dir = c.get("dir")
             inst.round = 0
+            inst.saved = None
+            inst.conf_durable = bool(c.get("durable"))
             inst._tracked = getattr(self.cls, "provenance", "conservative") == "tracked"
             inst._msg = None
             inst._handled = None
@@ -455,8 +487,10 @@ class _Loop:
         self.need_init()
         self.inst = None
         self.pending = []
-        inst = self.new_instance()  # as a fresh process would
+        inst = self.new_instance()  # its volatile state gone, as a fresh process's
         inst.durable._load(body.get("durable", {}))
+        inst.state._load(body.get("state", {}))  # a durable = yes stage's
+        inst.saved = body.get("saved")
         r = body["round"]
         inst.round = r
         inst._msg = None
@@ -464,7 +498,7 @@ class _Loop:
         inst._reads = {}
         inst._out = []
         self.inst = inst
-        inst.on_recover(r)
+        inst.on_recover(r, body.get("down_from", r - 1))
         out = inst._out
         inst._out = []
         out.append(_line(self.address, "ldfi", {"type": "recover_ok", "round": r, "actions": len(out)}))

@@ -212,12 +212,14 @@ static int add_quorums_conf(struct ldfi_lineage *lin)
 /* Whether a restart of a node hosting `c` can make a copy, an ack or a
  * state entry appear earlier than it did without it: a durable sender under
  * ack (its recovery resends at once), a relay that forgets what it
- * forwarded (it forwards a later copy again), any plugin stage (on_recover
- * and a second init are arbitrary code). Volatile senders stop, repeat
- * senders keep their every-round schedule, catch-up emissions come later. */
+ * forwarded (it forwards a later copy again), any plugin or process stage
+ * (on_recover and a second init, or a process's recover, are arbitrary
+ * code). Volatile senders stop, repeat senders keep their every-round
+ * schedule, catch-up emissions come later. */
 static bool creates(const struct ldfi_comp *c)
 {
-	if (c->type == LDFI_COMP_STAGE && c->kind == LDFI_KIND_PLUGIN)
+	if (c->type == LDFI_COMP_STAGE &&
+	    (c->kind == LDFI_KIND_PLUGIN || c->kind == LDFI_KIND_PROCESS))
 		return true;
 	if (c->type == LDFI_COMP_STAGE && c->kind == LDFI_KIND_RELAY && c->dedup && !c->durable)
 		return true;

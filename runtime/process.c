@@ -1,6 +1,6 @@
 /*
  * process.c - `kind = process` stages: one long-lived child process per
- * replica, spoken to in JSON lines on its stdin/stdout (protocol 1,
+ * replica, spoken to in JSON lines on its stdin/stdout (protocols 1 and 2,
  * docs/process-stages.md).
  *
  * The pool (ldfi_process_start) starts every replica's process once, with
@@ -14,9 +14,24 @@
  *   on_round    writes the round (reset if first, the queued `record`s,
  *               the `round` tick), reads the answer up to `round_ok`, then
  *               applies its actions with ldfi_stage_send / _send_to /
- *               _output / _put, each under the cause it declares
- *               (`derives_from`) or, when it declares none, everything this
- *               replica was given so far (conservative provenance).
+ *               _output / _put / _put_durable, each under the cause it
+ *               declares (`derives_from`) or, when it declares none,
+ *               everything this replica was given so far (conservative
+ *               provenance).
+ *   finish      with restarts in the conf, saves (ldfi_stage_save) the
+ *               values of the entries a restart keeps and the process's
+ *               own saved value: finish runs when a restart takes the
+ *               node down, before the recovery's init
+ *   on_recover  (protocol 2) the `recover` request: the process makes a
+ *               fresh instance of its stage, given back only its durable
+ *               entries (and saved value); what it answers is applied
+ *               under the recovery's conditional cause.
+ *
+ * With restarts in the conf, what a process remembers of a message in its
+ * own variables is memory a restart loses: each delivery is also a volatile
+ * state entry `ldfi.m.ID` (ldfi_stage_put_volatile), and a cause names a
+ * message of an earlier round by reading that entry, so that the runtime
+ * puts a memory token in between exactly as for a plugin's volatile state.
  *
  * Anything a process does wrong (exit, signal, hang past run_timeout, a
  * malformed or unexpected line, an action ldfi refuses) fails the run
@@ -56,7 +71,8 @@
 #include "runtime/runtime.h"
 #include "runtime/stage.h"
 
-#define PROTOCOL 1
+#define PROTOCOL 2		     /* the newest: what ldfi offers first */
+#define PROTOCOL_OLDEST 1	     /* protocol 1 has no recover: no restarts */
 #define LINE_MAX_BYTES (1024 * 1024) /* LDFI_PROCESS_LINE_MAX */
 #define QUOTE_MAX 120		     /* bytes of an offending line quoted */
 
@@ -76,6 +92,7 @@ struct slot {
 	char *buf;  /* bytes read, not yet a whole line */
 	size_t n_buf, cap_buf;
 	bool every_round; /* init_ok.ticks = "every-round" */
+	int protocol;	  /* init_ok.protocol */
 	uint64_t serial;  /* the runtime (execution) it was last reset for */
 	int exited;	  /* reaped: its wait status is `status` */
 	int status;
@@ -262,7 +279,7 @@ static void child(const struct pool *p, const struct slot *s, const char *exe, c
 			signal(sig, SIG_DFL);
 	if (chdir(p->dir) < 0)
 		goto fail;
-	setenv("LDFI_PROTOCOL", "1", 1);
+	setenv("LDFI_PROTOCOL", "2", 1);
 	if (s->check >= 0) {
 		setenv("LDFI_CHECK", p->conf->checks[s->check].name, 1);
 	} else {
@@ -661,10 +678,10 @@ static json_t *check_init_body(const struct pool *p, const struct slot *s)
 	const struct ldfi_check *k = &p->conf->checks[s->check];
 	char *conf_abs = realpath(p->conf->path, NULL);
 	json_t *b = json_pack(
-	    "{s:s, s:i, s:[i], s:s, s:s, s:o, s:o, s:s, s:s}", "type", "init", "protocol", PROTOCOL,
-	    "protocols", PROTOCOL, "node_id", s->addr, "check", k->name, "relation",
-	    k->sink >= 0 ? json_string(p->conf->comps[k->sink].name) : json_null(), "holds",
-	    k->holds >= 0 ? json_integer(k->holds) : json_null(), "dir", p->dir, "conf",
+	    "{s:s, s:i, s:[i, i], s:s, s:s, s:o, s:o, s:s, s:s}", "type", "init", "protocol",
+	    PROTOCOL, "protocols", PROTOCOL_OLDEST, PROTOCOL, "node_id", s->addr, "check", k->name,
+	    "relation", k->sink >= 0 ? json_string(p->conf->comps[k->sink].name) : json_null(),
+	    "holds", k->holds >= 0 ? json_integer(k->holds) : json_null(), "dir", p->dir, "conf",
 	    conf_abs ? conf_abs : p->conf->path);
 
 	free(conf_abs);
@@ -711,7 +728,7 @@ static json_t *init_body(const struct pool *p, const struct slot *s)
 	}
 	json_object_set_new(b, "type", json_string("init"));
 	json_object_set_new(b, "protocol", json_integer(PROTOCOL));
-	json_object_set_new(b, "protocols", json_pack("[i]", PROTOCOL));
+	json_object_set_new(b, "protocols", json_pack("[i, i]", PROTOCOL_OLDEST, PROTOCOL));
 	json_object_set_new(b, "node_id", json_string(s->addr));
 	json_object_set_new(b, "node", json_string(conf->nodes[s->node].name));
 	json_object_set_new(b, "stage", json_string(c->name));
@@ -721,6 +738,9 @@ static json_t *init_body(const struct pool *p, const struct slot *s)
 			    c->to >= 0 ? json_string(conf->comps[c->to].name) : json_null());
 	json_object_set_new(b, "hops", hops);
 	json_object_set_new(b, "eot", json_integer(conf->eot));
+	/* Protocol 2: every write is kept across a restart (runtime.c
+	 * set_durability), so a helper writes its volatile entries too. */
+	json_object_set_new(b, "durable", json_boolean(c->durable));
 	json_object_set_new(b, "dir", json_string(p->dir));
 	json_object_set_new(b, "conf", json_string(conf_abs ? conf_abs : conf->path));
 	free(conf_abs);
@@ -765,6 +785,7 @@ static int slot_read_init(struct slot *s, int64_t deadline, char *why, size_t le
 	enum io e = slot_read_line(s, deadline, &line, &n);
 	json_t *j, *body;
 	const char *t, *ticks;
+	json_int_t protocol;
 
 	if (e) {
 		io_reason(s, e, "in init", why, len);
@@ -782,20 +803,31 @@ static int slot_read_init(struct slot *s, int64_t deadline, char *why, size_t le
 		quote(q, sizeof(q), text ? text : "", text ? strlen(text) : 0);
 		if (code == 2)
 			snprintf(why, len,
-				 "its process speaks no protocol this ldfi speaks (%d): '%s'",
-				 PROTOCOL, q);
+				 "its process speaks no protocol this ldfi speaks (%d to %d): '%s'",
+				 PROTOCOL_OLDEST, PROTOCOL, q);
 		else
 			snprintf(why, len, "reported an error in init: '%s'", q);
 		json_decref(j);
 		return LDFI_EINVAL;
 	}
-	if (strcmp(t, "init_ok") != 0 ||
-	    json_integer_value(json_object_get(body, "protocol")) != PROTOCOL) {
+	protocol = json_integer_value(json_object_get(body, "protocol"));
+	if (strcmp(t, "init_ok") != 0 || protocol < PROTOCOL_OLDEST || protocol > PROTOCOL) {
 		char q[QUOTE_MAX * 4 + 40];
 
 		quote(q, sizeof(q), line, n);
-		snprintf(why, len, "answered init with '%s' (expected init_ok for protocol %d)", q,
-			 PROTOCOL);
+		snprintf(why, len,
+			 "answered init with '%s' (expected init_ok for protocol %d to %d)", q,
+			 PROTOCOL_OLDEST, PROTOCOL);
+		json_decref(j);
+		return LDFI_EINVAL;
+	}
+	s->protocol = (int)protocol;
+	if (s->check < 0 && protocol < 2 && pool->conf->restarts > 0) {
+		snprintf(why, len,
+			 "its process speaks protocol %d, which has no recover request: restart "
+			 "faults (restarts = %d) need protocol 2 (docs/process-stages.md, section "
+			 "8; the helpers of this ldfi speak it)",
+			 s->protocol, pool->conf->restarts);
 		json_decref(j);
 		return LDFI_EINVAL;
 	}
@@ -1036,10 +1068,12 @@ struct queued {
 
 /* A state entry's value as the process wrote it (canonical JSON), and the
  * version number put in the runtime's state: it changes exactly when the
- * text does, so the runtime's "a changed value is conditional" rule holds. */
+ * text does, so the runtime's "a changed value is conditional" rule holds.
+ * `durable`: its last write said "durable": true (ldfi_stage_put_durable). */
 struct text {
 	char *key, *value;
 	int64_t version;
+	bool durable;
 };
 
 /* Per replica, for one execution. */
@@ -1051,6 +1085,8 @@ struct proc {
 	size_t n_q, cap_q;
 	struct text *texts;
 	size_t n_texts, cap_texts;
+	char *saved;	/* the process's last `save` (canonical JSON), or NULL */
+	bool recovered; /* entry "ldfi.recovered": what a recovery handed back */
 };
 
 static struct slot *find_slot(int comp, int node)
@@ -1082,32 +1118,94 @@ static int proc_init(struct ldfi_stage *st)
 	return ldfi_stage_track_receipts(st);
 }
 
+/* Whether the conf allows restarts: then messages are remembered through
+ * volatile entries and finish saves what a recovery hands back. */
+static bool restarts(const struct ldfi_stage *st)
+{
+	return ldfi_stage_conf(st)->restarts > 0;
+}
+
+/* Whether a restart keeps entry `t` of replica `st`: the runtime's rule
+ * (runtime.c, ldfi_stage_put and set_durability): its last write was
+ * durable, or the stage is `durable = yes` (every write is). */
+static bool text_kept(const struct ldfi_stage *st, const struct text *t)
+{
+	return t->durable || ldfi_stage_conf(st)->comps[ldfi_stage_comp(st)].durable;
+}
+
+/* What a recovery hands back, saved with the runtime (ldfi_stage_save,
+ * which a restart keeps): {"entries": [[KEY, VERSION, VALUE, DURABLE],
+ * ...], "saved": VALUE}, values as canonical JSON text. Out of memory, a
+ * lone "!" is saved instead, and the recovery fails with LDFI_ENOMEM. */
+static void save_durable(struct ldfi_stage *st, const struct proc *p)
+{
+	json_t *all = json_object(), *es = json_array();
+	char *text = NULL;
+	int bad = !all || !es || json_object_set(all, "entries", es);
+
+	for (size_t i = 0; i < p->n_texts && !bad; i++) {
+		const struct text *t = &p->texts[i];
+
+		if (text_kept(st, t))
+			bad = json_array_append_new(es, json_pack("[s, I, s, b]", t->key,
+								  (json_int_t)t->version, t->value,
+								  t->durable));
+	}
+	if (!bad && p->saved)
+		bad = json_object_set_new(all, "saved", json_string(p->saved));
+	if (!bad)
+		bad = !(text = json_dumps(all, JSON_COMPACT));
+	if (bad || ldfi_stage_save(st, text, strlen(text)))
+		ldfi_stage_save(st, "!", 1);
+	free(text);
+	json_decref(es);
+	json_decref(all);
+}
+
 static void proc_finish(struct ldfi_stage *st)
 {
 	struct proc *p = ldfi_stage_data(st);
 
 	if (!p)
 		return;
+	if (restarts(st))
+		save_durable(st, p);
 	for (size_t i = 0; i < p->n_texts; i++) {
 		free(p->texts[i].key);
 		free(p->texts[i].value);
 	}
 	free(p->texts);
+	free(p->saved);
 	free(p->inbox);
 	free(p->q);
 	free(p);
 	ldfi_stage_set_data(st, NULL);
 }
 
+/* The entry that remembers message `id` ("ldfi.m.ID", with restarts). */
+static void msg_key(char *key, size_t len, uint32_t id)
+{
+	snprintf(key, len, "ldfi.m.%u", id);
+}
+
 static int proc_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
 	struct proc *p = ldfi_stage_data(st);
+	char key[32];
+	int rc;
 
 	if (ldfi_grow(&p->q, &p->cap_q, p->n_q + 1, sizeof(*p->q), 8) ||
 	    ldfi_grow(&p->inbox, &p->cap_inbox, p->n_inbox + 1, sizeof(*p->inbox), 16))
 		return LDFI_ENOMEM;
 	p->q[p->n_q++] = (struct queued){m->id, m->src_comp, m->src_node, m->rec};
 	p->inbox[p->n_inbox++] = m->id;
+	if (!restarts(st))
+		return 0;
+	/* What the process will remember of it, derived from it (the cause
+	 * of on_message), lost at a restart. */
+	msg_key(key, sizeof(key), m->id);
+	if ((rc = ldfi_stage_put_volatile(st, key, 1)))
+		return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
 	return 0;
 }
 
@@ -1220,8 +1318,10 @@ static int check_cause(const struct ldfi_process_answer *a, json_t *body,
 	return 0;
 }
 
-/* The version to put for `key` now holding `value` (taken). */
-static int text_version(struct proc *p, const char *key, char *value, int64_t *version)
+/* The version to put for `key` now holding `value` (taken), written
+ * durably or not. */
+static int text_version(struct proc *p, const char *key, char *value, bool durable,
+			int64_t *version)
 {
 	for (size_t i = 0; i < p->n_texts; i++) {
 		struct text *t = &p->texts[i];
@@ -1231,6 +1331,7 @@ static int text_version(struct proc *p, const char *key, char *value, int64_t *v
 				t->version++;
 			free(t->value);
 			t->value = value;
+			t->durable = durable;
 			*version = t->version;
 			return 0;
 		}
@@ -1239,7 +1340,7 @@ static int text_version(struct proc *p, const char *key, char *value, int64_t *v
 		free(value);
 		return LDFI_ENOMEM;
 	}
-	p->texts[p->n_texts] = (struct text){strdup(key), value, 1};
+	p->texts[p->n_texts] = (struct text){strdup(key), value, 1, durable};
 	if (!p->texts[p->n_texts].key) {
 		free(value);
 		return LDFI_ENOMEM;
@@ -1286,6 +1387,19 @@ int ldfi_process_parse_action(const struct ldfi_process_answer *a, json_t *j, co
 	*out = (struct ldfi_process_action){
 	    .type = t, .rec = -1, .dest = dest, .comp = -1, .node = -1};
 	quote(q, sizeof(q), line, n);
+	if (strcmp(t, "save") == 0) {
+		/* Not provenance: a cache the process wants back after a
+		 * restart (ldfi_stage_save), never facts of its own. */
+		if (!(out->value = json_object_get(body, "value")) ||
+		    json_object_get(body, "derives_from") || json_object_get(body, "handled")) {
+			snprintf(why, len,
+				 "wrote a bad save %s: '%s' (a value; no derives_from or handled: "
+				 "what is saved is not provenance)",
+				 where, q);
+			return LDFI_EINVAL;
+		}
+		return 0;
+	}
 	if (strcmp(t, "send") == 0 || strcmp(t, "output") == 0) {
 		const char *name = json_string_value(json_object_get(body, "record"));
 
@@ -1329,16 +1443,20 @@ int ldfi_process_parse_action(const struct ldfi_process_answer *a, json_t *j, co
 	if (strcmp(t, "write") == 0) {
 		const char *key = json_string_value(json_object_get(body, "key"));
 		json_t *value = json_object_get(body, "value");
+		json_t *durable = json_object_get(body, "durable");
 
-		if (!valid_name(key) || strncmp(key, "ldfi.", 5) == 0 || !value || out->held) {
+		if (!valid_name(key) || strncmp(key, "ldfi.", 5) == 0 || !value || out->held ||
+		    (durable && !json_is_boolean(durable))) {
 			snprintf(why, len,
 				 "wrote a bad state entry %s: '%s' (key: 1..255 printable ASCII, "
-				 "no space, not ldfi.*; a value; no \"held\")",
+				 "no space, not ldfi.*; a value; durable true or false; no "
+				 "\"held\")",
 				 where, q);
 			return LDFI_EINVAL;
 		}
 		out->key = key;
 		out->value = value;
+		out->durable = json_is_true(durable);
 		return 0;
 	}
 	quote(tq, sizeof(tq), t, strlen(t));
@@ -1381,8 +1499,8 @@ int ldfi_process_parse_line(const struct ldfi_process_answer *a, size_t n_acts, 
 				 n_acts, a->where, q);
 		else
 			rc = 1;
-	} else if (!a->actions ||
-		   (strcmp(t, "send") && strcmp(t, "output") && strcmp(t, "write"))) {
+	} else if (!a->actions || (strcmp(t, "send") && strcmp(t, "output") && strcmp(t, "write") &&
+				   strcmp(t, "save"))) {
 		quote(tq, sizeof(tq), t, strlen(t));
 		snprintf(why, len, "wrote a line of unexpected type '%.60s' %s: '%s'", tq, a->where,
 			 q);
@@ -1405,8 +1523,28 @@ static int stage_holds(void *arg, const char *key)
 	return ldfi_stage_get(arg, key, NULL);
 }
 
+/* Add message `id`, delivered to this replica since it (re)started, to
+ * the cause. With restarts, through its entry "ldfi.m.ID": the runtime
+ * puts a memory token in between when it was delivered in an earlier
+ * round and a restart could have made the process forget it. */
+static int msg_cause(struct ldfi_stage *st, uint32_t id)
+{
+	char key[32];
+	int rc;
+
+	if (!restarts(st))
+		rc = ldfi_stage_cause_message(st, id);
+	else {
+		msg_key(key, sizeof(key), id);
+		rc = ldfi_stage_get(st, key, NULL);
+		rc = rc == 1 ? 0 : rc == 0 ? LDFI_EINVAL : rc;
+	}
+	return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
+}
+
 /* Build the cause of a checked action: what it declares, or every
- * delivery it was given (inbox[0..upto)), conditionally. */
+ * delivery it was given (inbox[0..upto)) and, after a recovery, every
+ * entry the recovery handed back, conditionally. */
 static int action_cause(struct ldfi_stage *st, const struct ldfi_process_action *act)
 {
 	struct proc *p = ldfi_stage_data(st);
@@ -1419,16 +1557,18 @@ static int action_cause(struct ldfi_stage *st, const struct ldfi_process_action 
 		return 0;
 	if (!act->derives_from) {
 		for (i = 0; i < act->upto; i++)
-			if ((rc = ldfi_stage_cause_message(st, p->inbox[i])))
-				return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
+			if ((rc = msg_cause(st, p->inbox[i])))
+				return rc;
+		if (p->recovered && (rc = ldfi_stage_get(st, "ldfi.recovered", NULL)) != 1)
+			return rc < 0 ? rc : LDFI_ESTAGE;
 		ldfi_stage_cause_conditional(st);
 		return 0;
 	}
 	json_array_foreach(act->derives_from, i, item)
 	{
 		if (json_is_integer(item)) {
-			if ((rc = ldfi_stage_cause_message(st, (uint32_t)json_integer_value(item))))
-				return rc == LDFI_EINVAL ? LDFI_ESTAGE : rc;
+			if ((rc = msg_cause(st, (uint32_t)json_integer_value(item))))
+				return rc;
 		} else if (json_is_string(k = json_object_get(item, "state"))) {
 			if ((rc = ldfi_stage_get(st, json_string_value(k), NULL)) < 0)
 				return rc;
@@ -1459,8 +1599,17 @@ static int apply(struct ldfi_stage *st, json_t *j, const char *line, size_t n, s
 	int64_t version;
 	int rc;
 
-	if ((rc = ldfi_process_parse_action(&a, j, line, n, &act, why, len)) ||
-	    (rc = action_cause(st, &act)))
+	if ((rc = ldfi_process_parse_action(&a, j, line, n, &act, why, len)))
+		return rc;
+	if (strcmp(act.type, "save") == 0) {
+		if (!(text =
+			  json_dumps(act.value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
+			return LDFI_ENOMEM;
+		free(p->saved);
+		p->saved = text;
+		return 0;
+	}
+	if ((rc = action_cause(st, &act)))
 		return rc;
 	if (strcmp(act.type, "output") == 0)
 		return ldfi_stage_output(st, act.rec);
@@ -1474,9 +1623,10 @@ static int apply(struct ldfi_stage *st, json_t *j, const char *line, size_t n, s
 	}
 	if (!(text = json_dumps(act.value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
 		return LDFI_ENOMEM;
-	if ((rc = text_version(p, act.key, text, &version)))
+	if ((rc = text_version(p, act.key, text, act.durable, &version)))
 		return rc;
-	return ldfi_stage_put(st, act.key, version);
+	return act.durable ? ldfi_stage_put_durable(st, act.key, version)
+			   : ldfi_stage_put(st, act.key, version);
 }
 
 /* Read the answer to one request up to its closing line `ok` (echoing
@@ -1536,58 +1686,115 @@ static int read_answer(struct ldfi_stage *st, const char *ok, const char *field,
 	return rc;
 }
 
-static int proc_on_round(struct ldfi_stage *st, int round)
+/* Before a request of this execution to the replica's process: the
+ * execution's deadline (at its first request to any process), the process
+ * started again if a failure killed it, and into *b the `reset` it needs
+ * before its first request of the execution (*reset then true). Returns
+ * 0, or what fails the run. */
+static int request_begin(struct ldfi_stage *st, char **b, size_t *n, size_t *cap, bool *reset)
 {
-	const struct ldfi_conf *conf = ldfi_stage_conf(st);
 	struct proc *p = ldfi_stage_data(st);
 	struct slot *s = p->slot;
-	uint64_t serial = ldfi_rt_serial(st->rt);
-	bool reset = s->serial != serial;
-	char where[64], why[2048], *b = NULL;
-	size_t n = 0, cap = 0, base = p->n_inbox - p->n_q, upto = p->n_inbox;
-	int64_t deadline;
-	enum io e;
-	int rc = 0;
+	char why[2048];
+	int rc;
 
-	if (pool->serial != serial) { /* the first request of an execution */
-		pool->serial = serial;
-		pool->execution++;
-		pool->deadline_ms = now_ms() + (int64_t)conf->run_timeout * 1000;
-	}
-	snprintf(where, sizeof(where), "in round %d", round);
-	if (!s->every_round && p->n_q == 0)
-		return 0;
+	*reset = false;
 	if (!s->pid) {
 		/* Started again after a failure: the start does not count
 		 * against the execution's run_timeout. */
 		int64_t t0 = now_ms();
 
-		if ((rc = slot_start(pool, s, why, sizeof(why)))) {
-			p->n_q = 0;
+		if ((rc = slot_start(pool, s, why, sizeof(why))))
 			return rc == LDFI_EINVAL
 				   ? ldfi_stage_fail(st, "could not be started again: %s", why)
 				   : rc;
-		}
 		pool->deadline_ms += now_ms() - t0;
 	}
-	deadline = pool->deadline_ms;
-	if (reset) {
-		if (pool->log_dir) {
-			/* A marker in its log: which execution its stderr is about. */
-			char *path = NULL;
-			FILE *f;
+	if (s->serial == ldfi_rt_serial(st->rt))
+		return 0;
+	*reset = true;
+	if (pool->log_dir) {
+		/* A marker in its log: which execution its stderr is about. */
+		char *path = NULL;
+		FILE *f;
 
-			if (asprintf(&path, "%s/%s.log", pool->log_dir, s->addr) >= 0 &&
-			    (f = fopen(path, "a"))) {
-				fprintf(f, "== execution %llu ==\n",
-					(unsigned long long)pool->execution);
-				fclose(f);
-			}
-			free(path);
+		if (asprintf(&path, "%s/%s.log", pool->log_dir, s->addr) >= 0 &&
+		    (f = fopen(path, "a"))) {
+			fprintf(f, "== execution %llu ==\n", (unsigned long long)pool->execution);
+			fclose(f);
 		}
-		rc = emit(&b, &n, &cap, s->addr,
-			  json_pack("{s:s, s:I}", "type", "reset", "execution",
-				    (json_int_t)pool->execution));
+		free(path);
+	}
+	return emit(
+	    b, n, cap, s->addr,
+	    json_pack("{s:s, s:I}", "type", "reset", "execution", (json_int_t)pool->execution));
+}
+
+/* Write the request `b` (n bytes), read reset_ok first when it begins with
+ * a reset, then the answer up to `ok` (echoing `field` = `value`), applying
+ * its actions. Takes `b`. Returns 0, or what fails the run. */
+static int request(struct ldfi_stage *st, char *b, size_t n, bool reset, const char *ok,
+		   const char *field, json_int_t value, size_t base, size_t upto, const char *where)
+{
+	struct proc *p = ldfi_stage_data(st);
+	struct slot *s = p->slot;
+	int64_t deadline = pool->deadline_ms;
+	char why[2048];
+	enum io e;
+	int rc;
+
+	e = slot_write(s, b, n, deadline);
+	free(b);
+	if (e) {
+		io_reason(s, e, where, why, sizeof(why));
+		return proc_fail(st, why);
+	}
+	if (reset) {
+		rc = read_answer(st, "reset_ok", "execution", (json_int_t)pool->execution, deadline,
+				 false, base, upto, "in reset", why, sizeof(why));
+		if (rc == LDFI_EINVAL)
+			return proc_fail(st, why);
+		if (rc)
+			return rc;
+		s->serial = ldfi_rt_serial(st->rt);
+	}
+	rc = read_answer(st, ok, field, value, deadline, true, base, upto, where, why, sizeof(why));
+	ldfi_stage_forget_reads(st);
+	if (rc == LDFI_EINVAL)
+		return proc_fail(st, why);
+	return rc;
+}
+
+/* The first request of an execution to any process starts its clock. */
+static void note_execution(const struct ldfi_stage *st)
+{
+	uint64_t serial = ldfi_rt_serial(st->rt);
+
+	if (pool->serial != serial) {
+		pool->serial = serial;
+		pool->execution++;
+		pool->deadline_ms = now_ms() + (int64_t)ldfi_stage_conf(st)->run_timeout * 1000;
+	}
+}
+
+static int proc_on_round(struct ldfi_stage *st, int round)
+{
+	const struct ldfi_conf *conf = ldfi_stage_conf(st);
+	struct proc *p = ldfi_stage_data(st);
+	struct slot *s = p->slot;
+	char where[64], *b = NULL;
+	size_t n = 0, cap = 0, base = p->n_inbox - p->n_q, upto = p->n_inbox;
+	bool reset;
+	int rc = 0;
+
+	note_execution(st);
+	snprintf(where, sizeof(where), "in round %d", round);
+	if (!s->every_round && p->n_q == 0)
+		return 0;
+	if ((rc = request_begin(st, &b, &n, &cap, &reset))) {
+		free(b);
+		p->n_q = 0;
+		return rc;
 	}
 	for (size_t i = 0; i < p->n_q && !rc; i++) {
 		const struct queued *m = &p->q[i];
@@ -1617,27 +1824,127 @@ static int proc_on_round(struct ldfi_stage *st, int round)
 		free(b);
 		return rc;
 	}
-	e = slot_write(s, b, n, deadline);
-	free(b);
-	if (e) {
-		io_reason(s, e, where, why, sizeof(why));
-		return proc_fail(st, why);
+	return request(st, b, n, reset, "round_ok", "round", round, base, upto, where);
+}
+
+/* Restore what the last finish saved (save_durable) into the new replica's
+ * texts and saved value; into the recover request, the entries written
+ * durable (`durable`) and the others (`state`: a `durable = yes` stage),
+ * and what the process saved (`saved`, when it saved anything). Each entry
+ * must be the runtime's, with its version: the runtime restored it. */
+static int restore_durable(struct ldfi_stage *st, json_t *body)
+{
+	struct proc *p = ldfi_stage_data(st);
+	json_t *durable = json_object(), *state = json_object(), *all = NULL, *item;
+	size_t len, i;
+	const char *blob = ldfi_stage_saved(st, &len);
+	int rc = 0;
+
+	if (!durable || !state)
+		goto err_nomem;
+	json_object_set(body, "durable", durable);
+	json_object_set(body, "state", state);
+	if (len == 1 && blob[0] == '!')
+		goto err_nomem; /* save_durable ran out of memory */
+	if (!len)
+		goto out;
+	if (!(all = json_loadb(blob, len, 0, NULL))) {
+		rc = LDFI_ESTAGE;
+		goto out;
 	}
-	if (reset) {
-		rc = read_answer(st, "reset_ok", "execution", (json_int_t)pool->execution, deadline,
-				 false, base, upto, "in reset", why, sizeof(why));
-		if (rc == LDFI_EINVAL)
-			return proc_fail(st, why);
-		if (rc)
-			return rc;
-		s->serial = serial;
+	json_array_foreach(json_object_get(all, "entries"), i, item)
+	{
+		const char *key = json_string_value(json_array_get(item, 0));
+		json_int_t version = json_integer_value(json_array_get(item, 1));
+		const char *text = json_string_value(json_array_get(item, 2));
+		bool dur = json_is_true(json_array_get(item, 3));
+		json_t *value = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+		char *copy = text ? strdup(text) : NULL;
+		int64_t v = 0, got = 0;
+
+		if (!key || !value || !copy) {
+			json_decref(value);
+			free(copy);
+			rc = !key || !text ? LDFI_ESTAGE : LDFI_ENOMEM;
+			goto out;
+		}
+		if (json_object_set_new(dur ? durable : state, key, value) ||
+		    (rc = text_version(p, key, copy, dur, &v))) {
+			rc = rc ? rc : LDFI_ENOMEM;
+			goto out;
+		}
+		/* The runtime kept the entry, with this version: read it (the
+		 * cause of "ldfi.recovered" below). */
+		if ((rc = ldfi_stage_get(st, key, &got)) != 1 || got != version || v != 1) {
+			rc = rc < 0 ? rc : LDFI_ESTAGE;
+			goto out;
+		}
+		p->texts[p->n_texts - 1].version = version;
+		rc = 0;
 	}
-	rc = read_answer(st, "round_ok", "round", round, deadline, true, base, upto, where, why,
-			 sizeof(why));
+	if (json_is_string(json_object_get(all, "saved"))) {
+		const char *text = json_string_value(json_object_get(all, "saved"));
+		json_t *value = json_loads(text, JSON_DECODE_ANY, NULL);
+
+		if (!value || !(p->saved = strdup(text)) ||
+		    json_object_set_new(body, "saved", value)) {
+			rc = value ? LDFI_ENOMEM : LDFI_ESTAGE;
+			goto out;
+		}
+	}
+	/* What the process knows from now on derives from what it was handed
+	 * back: one volatile entry over all of it, which conservative causes
+	 * read (action_cause). */
+	if (p->n_texts) {
+		if ((rc = ldfi_stage_put_volatile(st, "ldfi.recovered", 1)))
+			goto out;
+		p->recovered = true;
+	}
+out:
 	ldfi_stage_forget_reads(st);
-	if (rc == LDFI_EINVAL)
-		return proc_fail(st, why);
+	json_decref(all);
+	json_decref(durable);
+	json_decref(state);
 	return rc;
+
+err_nomem:
+	rc = LDFI_ENOMEM;
+	goto out;
+}
+
+/* Protocol 2: the node is up again in `round` after a restart that took it
+ * down in `down_from`. init ran again (a fresh struct proc) and the runtime
+ * restored the durable entries; the process makes a fresh instance of its
+ * stage from what it is handed back, and what it answers is conditional
+ * (the runtime's cause in on_recover). Sent even to a process asked only
+ * in rounds with deliveries: it must forget its volatile state now. */
+static int proc_on_recover(struct ldfi_stage *st, int round, int down_from)
+{
+	struct proc *p = ldfi_stage_data(st);
+	json_t *body =
+	    json_pack("{s:s, s:i, s:i}", "type", "recover", "round", round, "down_from", down_from);
+	char where[64], *b = NULL;
+	size_t n = 0, cap = 0;
+	bool reset;
+	int rc;
+
+	if (!body)
+		return LDFI_ENOMEM;
+	note_execution(st);
+	snprintf(where, sizeof(where), "in recover in round %d", round);
+	if ((rc = restore_durable(st, body))) {
+		json_decref(body);
+		return rc;
+	}
+	if ((rc = request_begin(st, &b, &n, &cap, &reset)))
+		json_decref(body);
+	else
+		rc = emit(&b, &n, &cap, p->slot->addr, body); /* takes body */
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	return request(st, b, n, reset, "recover_ok", "round", round, 0, 0, where);
 }
 
 const struct ldfi_stage_ops ldfi_process_ops = {
@@ -1647,6 +1954,7 @@ const struct ldfi_stage_ops ldfi_process_ops = {
     .finish = proc_finish,
     .on_message = proc_on_message,
     .on_round = proc_on_round,
+    .on_recover = proc_on_recover,
 };
 
 /* --- the determinism check --- */

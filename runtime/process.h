@@ -22,8 +22,8 @@ struct ldfi_process_answer {
 	const struct ldfi_conf *conf;
 	int comp;	   /* the replica's stage: its `to` is the hop */
 	const char *addr;  /* "stage@node": the src of every line */
-	const char *where; /* "in round 2", "in reset": for the reasons */
-	const char *ok;	   /* the closing line's type: "round_ok", "reset_ok" */
+	const char *where; /* "in round 2", "in reset", "in recover in round 5" */
+	const char *ok;	   /* the closing line's type: "round_ok", "recover_ok", ... */
 	const char *field; /* the field it echoes: "round", "execution" */
 	json_int_t value;  /* with this value */
 	bool actions;	   /* actions may come before it, counted in its "actions" */
@@ -45,7 +45,7 @@ struct ldfi_process_answer {
  * One line of an answer (`n` bytes, no newline), the answer having had
  * `n_acts` action lines so far: a JSON envelope from a->addr whose type is
  * a->ok (echoing a->field = a->value and, when a->actions, "actions" =
- * n_acts) or, when a->actions, an action (send, output, write).
+ * n_acts) or, when a->actions, an action (send, output, write, save).
  *
  * Returns 1 for the closing line (*action NULL), 0 for an action line
  * (*action: the parsed line, the caller's to json_decref), or LDFI_EINVAL
@@ -58,7 +58,7 @@ int ldfi_process_parse_line(const struct ldfi_process_answer *a, size_t n_acts, 
 /* An action line, checked: what applying it does. The strings and JSON
  * point into the action line (valid while it is). */
 struct ldfi_process_action {
-	const char *type;     /* "send", "output" or "write" */
+	const char *type;     /* "send", "output", "write" or "save" */
 	int rec;	      /* send, output: the record (a->record's); else -1 */
 	bool held;	      /* derives_from "held": a hop send */
 	json_t *derives_from; /* declared (checked) provenance, or NULL: */
@@ -66,7 +66,8 @@ struct ldfi_process_action {
 	const char *dest;     /* send: the envelope's dest */
 	int comp, node;	      /* send to one replica (a stage or sink); -1: the hop */
 	const char *key;      /* write: the entry */
-	json_t *value;	      /* and its value */
+	json_t *value;	      /* and its value; save: the value saved */
+	bool durable;	      /* write: "durable": true (ldfi_stage_put_durable) */
 };
 
 /*
@@ -74,7 +75,8 @@ struct ldfi_process_action {
  * quoted in reasons): its record name, `handled`, `derives_from` (message
  * ids in a->inbox, entries a->holds, "held" on hop sends only), a send's
  * destination (the hop, or a replica of a stage or sink of a->conf), a
- * write's key and value. Calls a->record for the record of a send or output
+ * write's key, value and `durable`, a save's value (and no cause: saved
+ * values are not provenance). Calls a->record for the record of a send or output
  * and a->holds for each {"state": KEY}, in the order of the line.
  *
  * Returns 0 with *out filled, LDFI_EINVAL with the reason in `why` (one

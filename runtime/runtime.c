@@ -1764,3 +1764,15 @@ int ldfi_rt_failed_run(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	*out = tr;
 	return 0;
 }
+
+/* --- for kinds that keep memory of their own (runtime/stage.h) --- */
+
+int ldfi_stage_put_volatile(struct ldfi_stage *st, const char *key, int64_t value)
+{
+	int rc = ldfi_stage_put(st, key, value);
+
+	if (rc)
+		return rc;
+	kv_find(&st->rt->rep[st->index], key)->dround = INT32_MAX;
+	return 0;
+}

@@ -39,4 +39,13 @@ char *ldfi_process_take_failure(void);
  * tells a kind that a new execution began. */
 uint64_t ldfi_rt_serial(const struct ldfi_rt *rt);
 
+/* ldfi_stage_put of an entry that never survives a restart of the
+ * replica's node, whatever its `durable` (runtime/runtime.c): for a kind
+ * whose own memory holds facts, which a restart always loses (a process
+ * stage's variables, runtime/process.c). A read of it in a later round goes
+ * through a memory token whenever a restart of the bounds could fall in
+ * between (unless an ldfi_stage_checkpoint covered it). Returns as
+ * ldfi_stage_put. */
+int ldfi_stage_put_volatile(struct ldfi_stage *st, const char *key, int64_t value);
+
 #endif

@@ -75,13 +75,6 @@ int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
 			cmd, conf->path);
 		return LDFI_EXIT_USAGE;
 	}
-	if (conf->restarts > 0) {
-		fprintf(stderr,
-			"ldfi %s: %s: restart faults with process stages are not supported yet "
-			"(docs/process-stages.md, Limits)\n",
-			cmd, conf->path);
-		return LDFI_EXIT_USAGE;
-	}
 	if (live) {
 		fprintf(stderr,
 			"ldfi %s: %s: --engine live does not run process stages yet "

@@ -571,13 +571,14 @@ static int tail_next(struct gen_ldfi *g, int *vars, int cap, int *n)
 
 /* Whether a component forgets at a restart what kept it from processing a
  * copy again: a relay or window-count with volatile dedup memory (a second
- * forward or count), or a plugin stage (its state invisible to lineage when
- * it suppresses): the extra copies it then makes have no suppressor
- * outcome in the lineage (docs/lineage.md, Restarts). */
+ * forward or count), or a plugin or process stage (its state invisible to
+ * lineage when it suppresses): the extra copies it then makes have no
+ * suppressor outcome in the lineage (docs/lineage.md, Restarts). */
 static bool forgets_dedup(const struct ldfi_comp *c)
 {
 	return c->type == LDFI_COMP_STAGE &&
-	       (c->kind == LDFI_KIND_PLUGIN || (c->dedup && !c->durable));
+	       (c->kind == LDFI_KIND_PLUGIN || c->kind == LDFI_KIND_PROCESS ||
+		(c->dedup && !c->durable));
 }
 
 /* Whether a check of one of the kinds in `kinds` (a bit per enum

@@ -20,8 +20,9 @@
  * order, up to the first refused: one accepted has exactly what applying it
  * needs (its record, the parsed record name; a cause naming only messages
  * delivered and entries held; a send's destination the hop, or exactly the
- * address of a replica of a stage or sink), and a send refused for its
- * destination names neither. A record or state key named "nomem" makes the
+ * address of a replica of a stage or sink; a write's `durable` as its
+ * line says; a save only its value, with no cause), and a send refused for
+ * its destination names neither. A record or state key named "nomem" makes the
  * callbacks fail with LDFI_ENOMEM, which must be passed back.
  */
 #include <stdbool.h>
@@ -214,6 +215,14 @@ static void check_action(const struct ldfi_process_answer *a, struct replica *r,
 
 	FUZZ_CHECK(t && act->type && !strcmp(act->type, t));
 	FUZZ_CHECK(dest && act->dest == dest);
+	if (!strcmp(t, "save")) {
+		FUZZ_CHECK(act->value && act->value == json_object_get(body, "value"));
+		FUZZ_CHECK(act->rec == -1 && !act->key && !act->held && !act->derives_from);
+		FUZZ_CHECK(act->comp == -1 && act->node == -1);
+		FUZZ_CHECK(!json_object_get(body, "derives_from") &&
+			   !json_object_get(body, "handled"));
+		return;
+	}
 	if (!strcmp(t, "send") || !strcmp(t, "output")) {
 		const char *name = json_string_value(json_object_get(body, "record"));
 
@@ -227,6 +236,7 @@ static void check_action(const struct ldfi_process_answer *a, struct replica *r,
 		FUZZ_CHECK(act->key == json_string_value(json_object_get(body, "key")));
 		FUZZ_CHECK(act->value && act->value == json_object_get(body, "value"));
 		FUZZ_CHECK(!act->held);
+		FUZZ_CHECK(act->durable == json_is_true(json_object_get(body, "durable")));
 	}
 	if (!strcmp(t, "send")) {
 		if (act->comp < 0) {
@@ -302,7 +312,8 @@ static void check_actions(const struct ldfi_process_answer *a, struct replica *r
 		FUZZ_CHECK(act.derives_from == again.derives_from && act.upto == again.upto);
 		FUZZ_CHECK(act.dest == again.dest && act.comp == again.comp &&
 			   act.node == again.node);
-		FUZZ_CHECK(act.key == again.key && act.value == again.value);
+		FUZZ_CHECK(act.key == again.key && act.value == again.value &&
+			   act.durable == again.durable);
 		check_action(a, r, acts[i], &act);
 		if (!strcmp(act.type, "write"))
 			names_add(&r->keys, act.key);
@@ -356,7 +367,7 @@ static void read_answer(const uint8_t *data, size_t size, bool round)
 
 			FUZZ_CHECK(j && round && t);
 			FUZZ_CHECK(!strcmp(t, "send") || !strcmp(t, "output") ||
-				   !strcmp(t, "write"));
+				   !strcmp(t, "write") || !strcmp(t, "save"));
 			FUZZ_CHECK(!strcmp(json_string_value(json_object_get(j, "src")), "p@a"));
 			acts[n_acts] = j;
 			lines[n_acts] = line;

@@ -20,6 +20,12 @@ Forwards every record downstream; on node NODE (default b) in round ROUND
   badhop      sends to a stage that is not its hop
   badref      names a message it never received in derives_from
   grandchild  starts a grandchild that keeps stdout open and sleeps, then exits
+
+and, with a restart of its node, in answer to `recover` (any node, any round):
+  recover-raise     raises ZeroDivisionError in on_recover
+  recover-wrongok   writes a round_ok line, as if it answered a round
+  recover-badround  writes recover_ok for another round
+  recover-hang      sleeps for an hour
 """
 import os
 import random
@@ -42,7 +48,7 @@ class Misbehave(ldfi_stage.Stage):
         EXECUTIONS += 1
 
     def on_message(self, msg):
-        if self.node != NODE or self.round != ROUND or MODE == "ok":
+        if self.node != NODE or self.round != ROUND or MODE == "ok" or MODE.startswith("recover-"):
             self.send(msg.record)
             return
         out = sys.stdout
@@ -83,6 +89,22 @@ class Misbehave(ldfi_stage.Stage):
         elif MODE == "grandchild":
             subprocess.Popen(["sleep", "3600"])   # inherits our stdout
             os._exit(4)
+
+
+    def on_recover(self, round, down_from):
+        out = sys.stdout
+        if MODE == "recover-raise":
+            1 / 0
+        elif MODE == "recover-wrongok":
+            out.write('{"src":"%s","dest":"ldfi","body":{"type":"round_ok","round":%d,"actions":0}}\n'
+                      % (self.address, round))
+            out.flush()
+        elif MODE == "recover-badround":
+            out.write('{"src":"%s","dest":"ldfi","body":{"type":"recover_ok","round":%d,"actions":0}}\n'
+                      % (self.address, round + 5))
+            out.flush()
+        elif MODE == "recover-hang":
+            time.sleep(3600)
 
 
 if __name__ == "__main__":

@@ -6,14 +6,19 @@
 # stages stop `ldfi run` with exit 2 at the first differing message; start-up
 # errors (no such interpreter, another protocol, a bad command) are
 # configuration errors (exit 2, FILE:LINE). A failed run found by explore is
-# recorded and replays the same. After each command no process of the test is
-# left (grandchildren included). Run from the source root.
+# recorded and replays the same. Under a restart (protocol 2), a conforming
+# stage gets back exactly its durable state and its recovery's sends derive
+# from it; a stage that answers `recover` badly fails the run; a protocol-1
+# stage runs without restarts and is refused with them. After each command
+# no process of the test is left (grandchildren included). Run from the
+# source root.
 set -u
 ldfi=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-proto.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-cp "$here/misbehave.py" "$here/wrongversion.py" "$here/badcheck.py" "$tmp/"
+cp "$here/misbehave.py" "$here/wrongversion.py" "$here/badcheck.py" "$here/recover.py" \
+	"$here/rawv1.py" "$tmp/"
 cd "$tmp" || exit 1
 fails=0
 
@@ -146,6 +151,102 @@ st=$?
 	fail "replay: exit $st: $(cat out err | head -c 600)"
 [ -f x/logs/p@b.log ] || fail "explore: no log x/logs/p@b.log"
 leftovers explore
+
+# Restarts (protocol 2): the stage p on b restarted in round 3 is up again in
+# round 4, where it is asked `recover`.
+rconf() { # rconf NAME COMMAND [RUN_TIMEOUT [STAGE_KEY]]
+	cat >"$1.conf" <<EOC
+[explore]
+eot = 6
+eff = 0
+restarts = 1
+downtime = 1
+run_timeout = ${3:-30}
+
+[source s]
+node = a
+records = 2
+to = p
+delivery = ack
+retry_every = 3
+
+[stage p]
+kind = process
+command = $2
+nodes = b
+to = out
+delivery = ack
+${4:-}
+
+[sink out]
+nodes = c
+
+[check got]
+kind = delivered
+sink = out
+EOC
+}
+
+# A conforming stage: its durable entries and saved value come back, its
+# volatile entries and attributes do not (unless the stage is durable), and
+# what it sends in on_recover derives from the entries it got back (the
+# messages they were written from: s:1 and s:2 to p@b), conditionally.
+for mode in conservative tracked; do
+	rconf recover "python3 recover.py $mode"
+	rm -f r.db
+	"$ldfi" run recover.conf --faults 'restart(b,3)' --json r.json --db r.db >out 2>err
+	st=$?
+	back='back:r4:from3:d=d:s:1+d:s:2:v=0:plain=0:saved=2'
+	[ "$st" -eq 0 ] && grep -qF "\"$back\"" r.json ||
+		fail "recover $mode: exit $st, no $back: $(cat out err r.json | head -c 900)"
+	sent="select id from messages where run = 1 and record = '$back' and src_stage = 'p' and
+	   send_round = 4"
+	q="select group_concat(parent, ' ') from (select parent from message_parents where
+	   run = 1 and msg = ($sent) order by parent)"
+	want="select group_concat(id, ' ') from (select id from messages where run = 1 and
+	   src_stage = 's' and dst_stage = 'p' and fate = 'delivered' order by id)"
+	got=$(sqlite3 r.db "$q") exp=$(sqlite3 r.db "$want")
+	[ -n "$got" ] && [ "$got" = "$exp" ] ||
+		fail "recover $mode: the recovery's send derives from '$got', expected '$exp'"
+	[ "$(sqlite3 r.db "select conditional from messages where run = 1 and id = ($sent)")" = 1 ] ||
+		fail "recover $mode: the recovery's send is not conditional"
+	leftovers recover
+	echo "ok: recover ($mode provenance): $back from messages $got, conditional"
+done
+rconf recover-durable "python3 recover.py" 30 "durable = yes"
+"$ldfi" run recover-durable.conf --faults 'restart(b,3)' --json r.json >out 2>err
+st=$?
+back='back:r4:from3:d=d:s:1+d:s:2:v=2:plain=0:saved=2'
+[ "$st" -eq 0 ] && grep -qF "\"$back\"" r.json ||
+	fail "recover durable: exit $st, no $back: $(cat out err r.json | head -c 900)"
+echo "ok: recover, durable = yes: $back"
+
+# Answers to recover that fail the run.
+rexpect() { # rexpect MODE TEXT [RUN_TIMEOUT]
+	rconf "$1" "python3 misbehave.py $1" "${3:-30}"
+	"$ldfi" run "$1.conf" --faults 'restart(b,3)' >out 2>err
+	st=$?
+	[ "$st" -eq 1 ] || fail "$1: exit $st, expected 1: $(cat out err | head -c 600)"
+	grep -qF -- "$2" out err || fail "$1: no '$2' in: $(cat out err | head -c 600)"
+	leftovers "$1"
+	echo "ok: $1: $(grep -hF -- "$2" out err | head -1 | cut -c1-150)"
+}
+rexpect recover-raise "stage 'p' on node b: reported an error in recover in round 4: 'ZeroDivisionError: division by zero (misbehave.py:"
+rexpect recover-wrongok "stage 'p' on node b: wrote a line of unexpected type 'round_ok' in recover in round 4"
+rexpect recover-badround "stage 'p' on node b: answered recover_ok for round 9 instead of round 4"
+rexpect recover-hang "stage 'p' on node b: timed out after 2 s (run_timeout) in recover in round 4" 2
+
+# A protocol-1 stage (no recover) still runs without restarts; with them it
+# is refused before anything runs.
+conf v1 "python3 rawv1.py"
+"$ldfi" run v1.conf >out 2>err || fail "protocol 1 without restarts: $(cat out err | head -c 600)"
+rconf v1r "python3 rawv1.py"
+"$ldfi" run v1r.conf >out 2>err
+st=$?
+[ "$st" -eq 2 ] && grep -qF "v1r.conf:15: stage 'p' on node b: its process speaks protocol 1, which has no recover request: restart faults (restarts = 1) need protocol 2" err ||
+	fail "protocol 1 with restarts: exit $st: $(cat err)"
+leftovers v1
+echo "ok: protocol 1: runs without restarts, refused with them"
 
 echo "$fails failures"
 [ "$fails" -eq 0 ]
