@@ -1134,7 +1134,9 @@ static bool text_kept(const struct ldfi_stage *st, const struct text *t)
 }
 
 /* What a recovery hands back, saved with the runtime (ldfi_stage_save,
- * which a restart keeps): {"entries": [[KEY, VERSION, VALUE, DURABLE],
+ * which a restart keeps) after every request whose answer may have changed
+ * it (a node that goes down gets no finish to save in: ldfi/stage.h): {"entries": [[KEY, VERSION,
+ * VALUE, DURABLE],
  * ...], "saved": VALUE}, values as canonical JSON text. Out of memory, a
  * lone "!" is saved instead, and the recovery fails with LDFI_ENOMEM. */
 static void save_durable(struct ldfi_stage *st, const struct proc *p)
@@ -1168,8 +1170,6 @@ static void proc_finish(struct ldfi_stage *st)
 
 	if (!p)
 		return;
-	if (restarts(st))
-		save_durable(st, p);
 	for (size_t i = 0; i < p->n_texts; i++) {
 		free(p->texts[i].key);
 		free(p->texts[i].value);
@@ -1824,10 +1824,13 @@ static int proc_on_round(struct ldfi_stage *st, int round)
 		free(b);
 		return rc;
 	}
-	return request(st, b, n, reset, "round_ok", "round", round, base, upto, where);
+	rc = request(st, b, n, reset, "round_ok", "round", round, base, upto, where);
+	if (!rc && restarts(st))
+		save_durable(st, p);
+	return rc;
 }
 
-/* Restore what the last finish saved (save_durable) into the new replica's
+/* Restore what was last saved (save_durable) into the new replica's
  * texts and saved value; into the recover request, the entries written
  * durable (`durable`) and the others (`state`: a `durable = yes` stage),
  * and what the process saved (`saved`, when it saved anything). Each entry
@@ -1944,7 +1947,10 @@ static int proc_on_recover(struct ldfi_stage *st, int round, int down_from)
 		free(b);
 		return rc;
 	}
-	return request(st, b, n, reset, "recover_ok", "round", round, 0, 0, where);
+	rc = request(st, b, n, reset, "recover_ok", "round", round, 0, 0, where);
+	if (!rc)
+		save_durable(st, p);
+	return rc;
 }
 
 const struct ldfi_stage_ops ldfi_process_ops = {

@@ -109,6 +109,7 @@ struct ldfi_rt {
 	int n_cause, cap_cause;
 	uint8_t cause_cond;	   /* the handler read a state entry that was absent */
 	uint8_t cond_base;	   /* 1 in on_recover: all it does is conditional */
+	uint8_t finishing;	   /* in a finish: nothing it does is kept */
 	int cause_base;		   /* 1 while a message is handled: cause[0] is it */
 	struct ldfi_recindex recs; /* tr->recs by name */
 	uint32_t *deliv;	   /* message indices being delivered this round */

@@ -122,6 +122,16 @@ static int push_parents(struct ldfi_rt *rt, const uint32_t *ids, int n, uint32_t
 	return 0;
 }
 
+/* Run `st`'s finish. Nothing it does is kept: a node a restart takes down
+ * gets no chance to log anything (the live engine SIGKILLs it), so stores,
+ * saves, sends and outputs in finish are refused (ldfi/stage.h). */
+static void call_finish(struct ldfi_rt *rt, struct ldfi_stage *st)
+{
+	rt->finishing = 1;
+	st->ops->finish(st);
+	rt->finishing = 0;
+}
+
 /* --- memory a restart loses --- */
 
 /* Whether what a node kept in memory from round `from` to round `to` can be
@@ -484,6 +494,8 @@ static int send_to_hop(struct ldfi_stage *st, enum ldfi_hop hop, int rec, bool h
 	uint32_t off = 0, n = (uint32_t)rt->n_cause;
 	int rc;
 
+	if (rt->finishing)
+		return LDFI_EINVAL;
 	if (target < 0 || (hop == LDFI_HOP_RELAY && c->type != LDFI_COMP_SINK) ||
 	    (hop != LDFI_HOP_RELAY && hop != LDFI_HOP_DOWNSTREAM) || rec < 0 ||
 	    rec >= rt->tr->n_recs || sending_in_init(rt))
@@ -535,9 +547,11 @@ int ldfi_stage_received(const struct ldfi_stage *st, int rec)
 int ldfi_stage_save(struct ldfi_stage *st, const void *data, size_t len)
 {
 	struct replica *r = &st->rt->rep[st->index];
-	void *p = len ? malloc(len) : NULL;
+	void *p = NULL;
 
-	if (len && !p)
+	if (st->rt->finishing)
+		return LDFI_EINVAL;
+	if (len && !(p = malloc(len)))
 		return LDFI_ENOMEM;
 	if (len)
 		memcpy(p, data, len);
@@ -562,6 +576,8 @@ int ldfi_stage_send_to(struct ldfi_stage *st, int comp, int node, int rec)
 	uint32_t off;
 	int dst, rc;
 
+	if (rt->finishing)
+		return LDFI_EINVAL;
 	if (comp < 0 || comp >= conf->n_comps || node < 0 || node >= conf->n_nodes || rec < 0 ||
 	    rec >= rt->tr->n_recs || conf->comps[comp].type == LDFI_COMP_SOURCE ||
 	    sending_in_init(rt))
@@ -581,6 +597,8 @@ int ldfi_stage_ack(struct ldfi_stage *st, int comp, int node, int rec)
 	uint32_t off;
 	int up, rc;
 
+	if (rt->finishing)
+		return LDFI_EINVAL;
 	if (!conf->comps[st->comp].manual_acks || comp < 0 || comp >= conf->n_comps || node < 0 ||
 	    node >= conf->n_nodes || rec < 0 || rec >= rt->tr->n_recs || rt->round == 0 ||
 	    conf->comps[comp].to != st->comp || conf->comps[comp].delivery != LDFI_DELIVERY_ACK ||
@@ -655,7 +673,7 @@ int ldfi_stage_output(struct ldfi_stage *st, int rec)
 {
 	struct ldfi_rt *rt = st->rt;
 
-	if (rec < 0 || rec >= rt->tr->n_recs)
+	if (rt->finishing || rec < 0 || rec >= rt->tr->n_recs)
 		return LDFI_EINVAL;
 	return add_output(rt, st->index, rec, rt->round, rt->cause, (uint32_t)rt->n_cause,
 			  rt->cause_cond);
@@ -946,6 +964,8 @@ int ldfi_stage_checkpoint(struct ldfi_stage *st)
 	struct ldfi_rt *rt = st->rt;
 	struct replica *r = &rt->rep[st->index];
 
+	if (rt->finishing)
+		return LDFI_EINVAL;
 	for (size_t i = 0; i < r->cap_kv; i++)
 		if (r->kv[i].key && r->kv[i].dround == INT32_MAX)
 			r->kv[i].dround = rt->round;
@@ -969,7 +989,7 @@ int ldfi_stage_put(struct ldfi_stage *st, const char *key, int64_t value)
 	uint32_t off;
 	int rc;
 
-	if (!valid_name(key))
+	if (rt->finishing || !valid_name(key))
 		return LDFI_EINVAL;
 	if (2 * (r->n_kv + 1) > r->cap_kv && (rc = kv_grow(r)))
 		return rc;
@@ -1150,7 +1170,7 @@ static int reinit_replica(struct ldfi_rt *rt, int s)
 	r->kv = NULL;
 	r->cap_kv = r->n_kv = 0;
 	if (st->ops->finish)
-		st->ops->finish(st);
+		call_finish(rt, st);
 	st->data = NULL;
 	rt->round = 0;
 	if (st->ops->init)
@@ -1336,7 +1356,7 @@ static void rt_finish(struct ldfi_rt *rt)
 	rt->round = 0;
 	for (int s = 0; s < rt->n_st; s++) {
 		if (rt->st[s].ops && rt->st[s].ops->finish)
-			rt->st[s].ops->finish(&rt->st[s]);
+			call_finish(rt, &rt->st[s]);
 		free(rt->rep[s].active.v);
 		free(rt->rep[s].outs);
 		for (int r = 0; r < rt->rep[s].n_rcpt; r++) {

@@ -6,6 +6,7 @@
  * in round 3 it checkpoints (when the case says so); in round 6 it outputs
  * "vol" if it still has "v" and "dur" if it still has "d". What survives
  * restart(w,3) and restart(w,4), and the memory tokens of the outputs.
+ * And a finish that tries to log at the restart: refused, nothing kept.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,8 +67,23 @@ static int p_round(struct ldfi_stage *st, int round)
 	return 0;
 }
 
+/* What p's finish got when it tried to keep something; 0: not called. */
+static int finish_put, finish_save, finish_ckpt;
+
+/* A stage that logs when it is taken down would survive any restart: a
+ * real process killed by SIGKILL gets no such chance, so all is refused. */
+static void p_finish(struct ldfi_stage *st)
+{
+	if (ldfi_stage_round(st) > 0 && !finish_put) { /* the restart's finish */
+		finish_put = ldfi_stage_put_durable(st, "v", 2) - 1;
+		finish_save = ldfi_stage_save(st, "x", 1) - 1;
+		finish_ckpt = ldfi_stage_checkpoint(st) - 1;
+	}
+}
+
 static const struct ldfi_stage_ops p_ops = {
     .api_version = LDFI_STAGE_API_VERSION,
+    .finish = p_finish,
     .on_message = p_message,
     .on_round = p_round,
 };
@@ -155,6 +171,13 @@ int main(void)
 	run_case(conf, "restart(w,3)", "dur", "none", "msg");
 	run_case(conf, "restart(w,4)", "vol dur", "T(2,3)", "msg");
 	run_case(conf, "restart(w,5)", "vol dur", "T(2,3)", "msg");
+	/* The finish of restart(w,4) tried to store "v" durably, save bytes
+	 * and checkpoint: each refused, and "v" is still lost. */
+	checkpoint = false;
+	finish_put = finish_save = finish_ckpt = 0;
+	run_case(conf, "restart(w,4)", "dur", "none", "msg");
+	CHECK(finish_put == LDFI_EINVAL - 1 && finish_save == LDFI_EINVAL - 1 &&
+	      finish_ckpt == LDFI_EINVAL - 1);
 	ldfi_conf_destroy(conf);
 	return test_done();
 }

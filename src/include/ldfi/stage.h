@@ -18,7 +18,11 @@
  *   finish                    once, after the run (always, even after an
  *                             error or if init failed midway); also when a
  *                             restart takes the node down (run before the
- *                             recovery round's init)
+ *                             recovery round's init). Only to free: stores,
+ *                             saves, sends and outputs in finish are refused
+ *                             (LDFI_EINVAL) - a node that goes down gets no
+ *                             chance to log (the live engine SIGKILLs it), so
+ *                             keep durable state current as it changes
  *
  * A stage sees only what is delivered to it and its own state; it never
  * reads the clock or unseeded randomness, so every run is deterministic. It
