@@ -11,6 +11,7 @@
 #include "runtime/db/db.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "runtime/isolate.h"
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
@@ -161,8 +162,11 @@ int ldfi_cmd_run(int argc, char **argv)
 		    "run", "restart faults are not supported by the live engine yet");
 	}
 	status = ldfi_cli_processes("run", conf, o.engine == LDFI_ENGINE_LIVE, NULL);
-	if (!status)
+	if (!status) {
+		ldfi_cli_fork_server("run", conf, o.engine == LDFI_ENGINE_LIVE);
 		status = execute(&o, conf);
+	}
+	ldfi_isolate_stop();
 	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;
