@@ -1025,6 +1025,9 @@ static int exec_served(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	}
 	p = ldfi_forksrv_progress(iso.srv);
 	*p = progress_start;
+	/* What ldfi printed comes out before what the run's plugins print, as
+	 * when each run forked ldfi (which flushed first). */
+	fflush(NULL);
 	if (ldfi_forksrv_run(iso.srv, faults, fault_free, fd, timeout_s, &how, &status, err,
 			     errlen)) {
 		ldfi_forksrv_stop(iso.srv);
