@@ -999,12 +999,30 @@ static int exec_forked(const struct ldfi_conf *conf, const struct ldfi_faults *f
 #define NO_SERVER 1
 
 /*
- * The run in a fresh child of the fork server. When the server is gone
- * (killed from outside, out of memory) or broke the protocol, it is
- * reaped and NO_SERVER returned: this run forks from ldfi (exec_forked),
- * and the next one starts a new server, forked from ldfi as it is then
- * (what a direct fork would copy), up to MAX_SERVER_DEATHS times.
+ * The fork server for the next run. When it has died (killed from
+ * outside, out of memory, or it broke the protocol: lose_server) a new one
+ * starts, forked from ldfi as it is now (what a direct fork would copy),
+ * at most MAX_SERVER_DEATHS times; then NULL: the runs fork from ldfi.
  */
+static struct ldfi_forksrv *server(const struct ldfi_conf *conf)
+{
+	if (!iso.srv && iso.deaths < MAX_SERVER_DEATHS && ldfi_forksrv_start(conf, &iso.srv))
+		iso.deaths++;
+	return iso.srv;
+}
+
+/* The server is gone: reap it. The run it had forks from ldfi. */
+static int lose_server(char *err)
+{
+	ldfi_forksrv_stop(iso.srv);
+	iso.srv = NULL;
+	iso.deaths++;
+	err[0] = '\0';
+	return NO_SERVER;
+}
+
+/* The run in a fresh child of the fork server; NO_SERVER when there is
+ * none, or it died: the caller forks the run itself. */
 static int exec_served(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
 		       const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,
 		       size_t errlen)
@@ -1012,12 +1030,8 @@ static int exec_served(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	int timeout_s = run_timeout(conf), fd, rc, how = -1, status = 0;
 	struct ldfi_isolate_progress *p;
 
-	if (!iso.srv && iso.deaths >= MAX_SERVER_DEATHS)
+	if (!server(conf))
 		return NO_SERVER;
-	if (!iso.srv && ldfi_forksrv_start(conf, &iso.srv)) {
-		iso.deaths++;
-		return NO_SERVER;
-	}
 	fd = memfd_create("ldfi-run", MFD_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create the run's memfd: %s", strerror(errno));
@@ -1029,16 +1043,12 @@ static int exec_served(const struct ldfi_conf *conf, const struct ldfi_faults *f
 	 * when each run forked ldfi (which flushed first). */
 	fflush(NULL);
 	if (ldfi_forksrv_run(iso.srv, faults, fault_free, fd, timeout_s, &how, &status, err,
-			     errlen)) {
-		ldfi_forksrv_stop(iso.srv);
-		iso.srv = NULL;
-		iso.deaths++;
-		close(fd);
-		err[0] = '\0';
-		return NO_SERVER;
-	}
-	rc = how < 0 ? LDFI_EIO
-		     : conclude(conf, faults, p, how, status, timeout_s, fd, out, err, errlen);
+			     errlen))
+		rc = lose_server(err);
+	else if (how < 0) /* the server could not fork: err says why */
+		rc = LDFI_EIO;
+	else
+		rc = conclude(conf, faults, p, how, status, timeout_s, fd, out, err, errlen);
 	close(fd);
 	return rc;
 }
