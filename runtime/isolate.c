@@ -3,25 +3,29 @@
  *
  * The child wraps every plugin stage and check so that, before each call
  * into plugin code, it writes where it is (stage, node, callback, round)
- * to a page shared with the parent; it runs ldfi_runtime_exec and writes
- * the finished trace, serialized, to a memfd; then it exits. The parent
- * waits for it (a pidfd, or polling waitid where there is none) until
+ * to a page shared with ldfi; it runs ldfi_runtime_exec and writes the
+ * finished trace, serialized, to a memfd; then it exits. Its parent waits
+ * for it (a pidfd, or polling waitid where there is none) until
  * conf->run_timeout seconds have passed, kills what is left of the child's
- * process group with SIGKILL, reaps the child, and either reads the trace
- * back or, when the child died, exited without finishing or ran out of
- * time, builds a failed run that says so, from the shared page.
+ * process group with SIGKILL and reaps the child; ldfi either reads the
+ * trace back or, when the child died, exited without finishing or ran out
+ * of time, builds a failed run that says so, from the shared page.
+ *
+ * The child's parent is the fork server (forksrv.c) when one runs for the
+ * conf (ldfi_isolate_start), else ldfi itself (the direct fork, as before
+ * the server, and the fallback when the server is gone).
  *
  * The serialization is private to one ldfi binary (the child is a fork of
- * the parent): fixed-size structures are copied as they are in memory;
- * strings and nested arrays are length-prefixed. The parent still checks
- * every length against what it read, and the recorder checks every index,
- * so a child whose memory a plugin corrupted cannot make it read out of
- * bounds.
+ * it): fixed-size structures are copied as they are in memory; strings and
+ * nested arrays are length-prefixed. The reader still checks every length
+ * against what it read, and the recorder checks every index, so a child
+ * whose memory a plugin corrupted cannot make it read out of bounds.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,8 +44,8 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
-#include "runtime/runtime.h"
 #include "ldfi/stage.h"
+#include "runtime/forksrv.h"
 #include "runtime/isolate.h"
 #include "runtime/runtime.h"
 
@@ -51,33 +55,15 @@
 /* Exit status of a child that could not write its answer. */
 #define CHILD_SEND_FAILED 125
 
-/* Where the child is: what the parent reports when it dies there. */
-enum where {
-	W_RUNTIME = 0, /* in ldfi itself, between plugin calls */
-	W_INIT,
-	W_MESSAGE,
-	W_ROUND,
-	W_FINISH,
-	W_CHECK,
-	W_RECOVER, /* on_recover */
-	W_SENDING, /* the run is over; the child is writing its answer */
-	W_DONE,	   /* the answer is written: the child only exits */
-};
-
-/* The page shared between the child and the parent. */
-struct progress {
-	volatile int32_t where; /* enum where */
-	volatile int32_t comp, node, round, check;
-};
-
 /* ---- the child: wrapped plugins ---- */
 
-static struct progress *prog;
+static struct ldfi_isolate_progress *prog;
 static const struct ldfi_stage_ops **real_ops; /* per component */
 static struct ldfi_stage_ops *wrap_ops;	       /* per component */
 static ldfi_check_fn *real_checks;	       /* per check */
 
-static const struct ldfi_stage_ops *enter(struct ldfi_stage *st, enum where w, int round)
+static const struct ldfi_stage_ops *enter(struct ldfi_stage *st, enum ldfi_isolate_where w,
+					  int round)
 {
 	int comp = ldfi_stage_comp(st);
 
@@ -91,12 +77,12 @@ static const struct ldfi_stage_ops *enter(struct ldfi_stage *st, enum where w, i
 
 static void leave(void)
 {
-	prog->where = W_RUNTIME;
+	prog->where = LDFI_ISOLATE_RUNTIME;
 }
 
 static int w_init(struct ldfi_stage *st)
 {
-	int rc = enter(st, W_INIT, 0)->init(st);
+	int rc = enter(st, LDFI_ISOLATE_INIT, 0)->init(st);
 
 	leave();
 	return rc;
@@ -104,13 +90,13 @@ static int w_init(struct ldfi_stage *st)
 
 static void w_finish(struct ldfi_stage *st)
 {
-	enter(st, W_FINISH, 0)->finish(st);
+	enter(st, LDFI_ISOLATE_FINISH, 0)->finish(st);
 	leave();
 }
 
 static int w_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 {
-	int rc = enter(st, W_MESSAGE, ldfi_stage_round(st))->on_message(st, m);
+	int rc = enter(st, LDFI_ISOLATE_MESSAGE, ldfi_stage_round(st))->on_message(st, m);
 
 	leave();
 	return rc;
@@ -118,7 +104,7 @@ static int w_on_message(struct ldfi_stage *st, const struct ldfi_msg *m)
 
 static int w_on_round(struct ldfi_stage *st, int round)
 {
-	int rc = enter(st, W_ROUND, round)->on_round(st, round);
+	int rc = enter(st, LDFI_ISOLATE_ROUND, round)->on_round(st, round);
 
 	leave();
 	return rc;
@@ -126,7 +112,7 @@ static int w_on_round(struct ldfi_stage *st, int round)
 
 static int w_on_recover(struct ldfi_stage *st, int round, int down_from)
 {
-	int rc = enter(st, W_RECOVER, round)->on_recover(st, round, down_from);
+	int rc = enter(st, LDFI_ISOLATE_RECOVER, round)->on_recover(st, round, down_from);
 
 	leave();
 	return rc;
@@ -138,7 +124,7 @@ static int w_check(struct ldfi_trace *tr, const struct ldfi_trace *ff, int check
 	int rc;
 
 	prog->check = check;
-	prog->where = W_CHECK;
+	prog->where = LDFI_ISOLATE_CHECK;
 	rc = real_checks[check](tr, ff, check, res);
 	leave();
 	return rc;
@@ -306,6 +292,10 @@ static void write_trace(FILE *f, const struct ldfi_trace *tr)
 		put(f, r->offs, (size_t)r->n_offs * sizeof(*r->offs));
 	}
 	put_u32(f, tr->passed);
+	/* The failure: a trace copied to the fork server may have one. */
+	put_u32(f, tr->failure ? (uint32_t)strlen(tr->failure) : UINT32_MAX);
+	if (tr->failure)
+		put(f, tr->failure, strlen(tr->failure));
 }
 
 struct reader {
@@ -440,6 +430,13 @@ static int read_trace(struct reader *rd, struct ldfi_trace *tr)
 			tr->n_checks++;
 		}
 		tr->passed = get_u32(rd) != 0;
+		n = get_u32(rd);
+		if (!rd->bad && n != UINT32_MAX && (size_t)n > (size_t)(rd->end - rd->p))
+			rd->bad = true;
+		if (!rd->bad && n != UINT32_MAX) {
+			nomem |= !(tr->failure = strndup((const char *)rd->p, n));
+			rd->p += n;
+		}
 	}
 	if (nomem)
 		return LDFI_ENOMEM;
@@ -451,9 +448,36 @@ static int read_trace(struct reader *rd, struct ldfi_trace *tr)
 
 /* ---- the child ---- */
 
+/* An answer: MAGIC, the return code, the trace when it is 0, END_MAGIC. */
+static int put_answer(FILE *f, int rc, const struct ldfi_trace *tr)
+{
+	put(f, MAGIC, sizeof(MAGIC) - 1);
+	put_i32(f, rc);
+	if (!rc)
+		write_trace(f, tr);
+	put(f, END_MAGIC, sizeof(END_MAGIC) - 1);
+	return fflush(f) || ferror(f) ? LDFI_EIO : 0;
+}
+
+int ldfi_isolate_write_answer(int fd, const struct ldfi_trace *tr)
+{
+	int dup_fd = dup(fd), rc;
+	FILE *f = dup_fd >= 0 ? fdopen(dup_fd, "wb") : NULL;
+
+	if (!f) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return LDFI_EIO;
+	}
+	rc = put_answer(f, 0, tr);
+	if (fclose(f))
+		rc = LDFI_EIO;
+	return rc;
+}
+
 static void __attribute__((noreturn))
 child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
-	   const struct ldfi_trace *fault_free, int fd, int done, pid_t parent)
+	   const struct ldfi_trace *fault_free, int fd, int done, pid_t parent, int close_fd)
 {
 	struct ldfi_trace *tr = NULL;
 	FILE *f;
@@ -463,7 +487,9 @@ child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
 	if (getppid() != parent)
 		_exit(CHILD_SEND_FAILED);
 	setpgid(0, 0);
-	ldfi_rt_set_stop(NULL, NULL); /* budgets are the parent's */
+	if (close_fd >= 0) /* the server's socket: not the plugins' */
+		close(close_fd);
+	ldfi_rt_set_stop(NULL, NULL); /* budgets are ldfi's */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
@@ -471,29 +497,22 @@ child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
 	rc = wrap_plugins((struct ldfi_conf *)(uintptr_t)conf);
 	if (!rc)
 		rc = ldfi_runtime_exec(conf, faults, fault_free, &tr);
-	prog->where = W_SENDING;
-	if (!(f = fdopen(fd, "wb")))
-		_exit(CHILD_SEND_FAILED);
-	put(f, MAGIC, sizeof(MAGIC) - 1);
-	put_i32(f, rc);
-	if (!rc)
-		write_trace(f, tr);
-	put(f, END_MAGIC, sizeof(END_MAGIC) - 1);
+	prog->where = LDFI_ISOLATE_SENDING;
 	/* No ldfi_trace_destroy, no exit(): _exit leaves the parent's stdio
 	 * buffers, atexit handlers and SQLite handles alone. */
-	if (fflush(f) || ferror(f))
+	if (!(f = fdopen(fd, "wb")) || put_answer(f, rc, tr))
 		_exit(CHILD_SEND_FAILED);
 	fflush(stdout);
 	fflush(stderr);
 	/* Tell the parent at once: tearing down the process can take longer
 	 * than the run did, and the parent need not wait for it. */
-	prog->where = W_DONE;
+	prog->where = LDFI_ISOLATE_DONE;
 	while (write(done, "", 1) < 0 && errno == EINTR)
 		;
 	_exit(0);
 }
 
-/* ---- the parent ---- */
+/* ---- the parent of a run: ldfi, or the fork server ---- */
 
 static int64_t now_ms(void)
 {
@@ -503,70 +522,69 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum { CHILD_TIMEOUT, CHILD_EXITED, CHILD_DONE, CHILD_STOPPED };
+/* What the events of wait_child's poll say (fds: the child's pipe, the
+ * stop fd, the child's pidfd): an enum ldfi_isolate_how, or -1. */
+static int child_events(struct pollfd *fds)
+{
+	if (fds[0].revents) {
+		char c;
+		ssize_t n = read(fds[0].fd, &c, 1);
+
+		if (n == 1)
+			return LDFI_ISOLATE_FINISHED;
+		/* Closed without the byte: the child is exiting (or its
+		 * plugin closed the pipe): watch the process. */
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			fds[0].fd = -1;
+	}
+	if (fds[1].revents)
+		return LDFI_ISOLATE_STOPPED;
+	if (fds[2].revents)
+		return LDFI_ISOLATE_EXITED;
+	return -1;
+}
 
 /* Wait until the child `pid` says it is done (a byte on `done`), has
  * exited (not reaped), `deadline` (now_ms) has passed, or the stop request
- * fires (polled at least every 100 ms). */
-static int wait_child(pid_t pid, int done, int64_t deadline)
+ * fires (ldfi_rt_stop_requested, polled at least every 100 ms, or
+ * `stop_fd` readable). An enum ldfi_isolate_how. */
+static int wait_child(pid_t pid, int done, int64_t deadline, int stop_fd)
 {
-	struct pollfd fds[2] = {{done, POLLIN, 0}, {-1, POLLIN, 0}};
-	int nfds = 1;
+	struct pollfd fds[3] = {{done, POLLIN, 0}, {stop_fd, POLLIN, 0}, {-1, POLLIN, 0}};
+	int r = LDFI_ISOLATE_TIMEOUT;
 
 #ifdef SYS_pidfd_open
-	fds[1].fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	nfds += fds[1].fd >= 0;
+	fds[2].fd = (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
 	for (;;) {
 		int64_t left = deadline - now_ms();
 		siginfo_t si;
-		int r;
+		int n;
 
 		if (left <= 0)
 			break;
 		if (ldfi_rt_stop_requested()) {
-			r = CHILD_STOPPED;
-			goto out;
+			r = LDFI_ISOLATE_STOPPED;
+			break;
 		}
 		/* Without a pidfd, look at the child every 10 ms. */
-		r = poll(fds, (nfds_t)nfds,
-			 left > 10 && nfds < 2 ? 10
-			 : left > 100	       ? 100
-					       : (int)left);
-		if (r < 0 && errno != EINTR)
+		n = poll(fds, 3, left > 10 && fds[2].fd < 0 ? 10 : left > 100 ? 100 : (int)left);
+		if (n < 0 && errno != EINTR)
 			break;
-		if (r > 0 && fds[0].revents) {
-			char c;
-			ssize_t n = read(done, &c, 1);
-
-			if (n == 1) {
-				r = CHILD_DONE;
-				goto out;
-			}
-			/* Closed without the byte: the child is exiting (or
-			 * its plugin closed the pipe): watch the process. */
-			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-				fds[0].fd = -1;
-		}
-		if (nfds == 2 && fds[1].revents) {
-			r = CHILD_EXITED;
-			goto out;
-		}
+		if (n > 0 && (r = child_events(fds)) >= 0)
+			break;
+		r = LDFI_ISOLATE_TIMEOUT;
 		memset(&si, 0, sizeof(si));
-		if (nfds < 2 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		if (fds[2].fd < 0 &&
+		    waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 		    si.si_pid == pid) {
-			r = CHILD_EXITED;
-			goto out;
+			r = LDFI_ISOLATE_EXITED;
+			break;
 		}
-		continue;
-	out:
-		if (nfds == 2)
-			close(fds[1].fd);
-		return r;
 	}
-	if (nfds == 2)
-		close(fds[1].fd);
-	return CHILD_TIMEOUT;
+	if (fds[2].fd >= 0)
+		close(fds[2].fd);
+	return r;
 }
 
 /* Children that said they were done and were killed, not reaped yet: they
@@ -574,12 +592,39 @@ static int wait_child(pid_t pid, int done, int64_t deadline)
 static pid_t unreaped[16];
 static int n_unreaped;
 
+/* The fork server (ldfi_isolate_start): at most one, for one conf. */
+static struct {
+	pthread_mutex_t lock;	      /* one execution at a time */
+	const struct ldfi_conf *conf; /* the conf it runs for; NULL: none */
+	struct ldfi_forksrv *srv;     /* NULL while it is not running */
+	int deaths;		      /* how often it died under this conf */
+	pid_t owner;		      /* the process that started it */
+	bool at_exit;		      /* the exit handler is registered */
+} iso = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
 static bool is_unreaped(pid_t pid)
 {
 	for (int i = 0; i < n_unreaped; i++)
 		if (unreaped[i] == pid)
 			return true;
 	return false;
+}
+
+/* Reap the children that said they were done. */
+static void reap_parked(void)
+{
+	for (int i = 0; i < n_unreaped; i++)
+		while (waitpid(unreaped[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	n_unreaped = 0;
+}
+
+/* Keep `pid`, killed, to be reaped later. */
+static void park(pid_t pid)
+{
+	if (n_unreaped == (int)(sizeof(unreaped) / sizeof(unreaped[0])))
+		reap_parked();
+	unreaped[n_unreaped++] = pid;
 }
 
 /* Up to `cap` pids of this process's children in `out` (from
@@ -641,15 +686,16 @@ static int scan_children(pid_t *out, int cap)
 
 /*
  * Kill and reap every child of this process but the runs waiting in
- * unreaped[]. ldfi is the subreaper of its runs (PR_SET_CHILD_SUBREAPER),
- * so what a plugin left behind - a process that called setsid to leave the
- * run's process group, whose parent is gone - becomes a child of ldfi, not
- * of init, and ends here. Killing one may hand its own children to us:
- * repeat until none is left (at most 64 rounds).
+ * unreaped[] and the fork server. ldfi (and the server) is the subreaper
+ * of its runs (PR_SET_CHILD_SUBREAPER), so what a plugin left behind - a
+ * process that called setsid to leave the run's process group, whose
+ * parent is gone - becomes a child of ldfi (or of the server), not of
+ * init, and ends here. Killing one may hand its own children to us: repeat
+ * until none is left (at most 64 rounds).
  */
 static void sweep(void)
 {
-	pid_t kids[256];
+	pid_t kids[256], server = iso.srv ? ldfi_forksrv_pid(iso.srv) : 0;
 
 	for (int round = 0; round < 64; round++) {
 		int n = list_children(kids, 256), killed = 0;
@@ -657,7 +703,7 @@ static void sweep(void)
 		if (n < 0)
 			n = scan_children(kids, 256);
 		for (int i = 0; i < n; i++) {
-			if (is_unreaped(kids[i]))
+			if (is_unreaped(kids[i]) || kids[i] == server)
 				continue;
 			kill(kids[i], SIGKILL);
 			while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
@@ -671,11 +717,59 @@ static void sweep(void)
 
 static void reap_all(void)
 {
-	for (int i = 0; i < n_unreaped; i++)
-		while (waitpid(unreaped[i], NULL, 0) < 0 && errno == EINTR)
-			;
-	n_unreaped = 0;
+	reap_parked();
 	sweep();
+}
+
+void ldfi_isolate_reap(void)
+{
+	reap_all();
+}
+
+int ldfi_isolate_fork_run(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+			  const struct ldfi_trace *fault_free, int fd,
+			  struct ldfi_isolate_progress *p, int timeout_s, int stop_fd, int close_fd,
+			  int *how, int *status, char *err, size_t errlen)
+{
+	pid_t pid, self = getpid();
+	int done[2];
+
+	*status = 0;
+	if (pipe2(done, O_CLOEXEC)) {
+		snprintf(err, errlen, "cannot create the run's pipe: %s", strerror(errno));
+		return LDFI_EIO;
+	}
+	/* Nothing buffered may be written twice, by the child too. */
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		snprintf(err, errlen, "cannot fork the run's process: %s", strerror(errno));
+		close(done[0]);
+		close(done[1]);
+		return LDFI_EIO;
+	}
+	if (pid == 0) {
+		prog = p;
+		close(done[0]);
+		child_main(conf, faults, fault_free, fd, done[1], self, close_fd);
+	}
+	close(done[1]);
+	setpgid(pid, pid); /* also done by the child: whichever runs first */
+	*how = wait_child(pid, done[0], now_ms() + (int64_t)timeout_s * 1000, stop_fd);
+	close(done[0]);
+	/* The child is running, exiting or a zombie: its pid (and group id)
+	 * are still ours. Kill whatever is left in its group, then reap it;
+	 * a child that is done is reaped later, its exit need not be waited. */
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	if (*how == LDFI_ISOLATE_FINISHED && p->where == LDFI_ISOLATE_DONE) {
+		if (waitpid(pid, status, WNOHANG) == 0)
+			park(pid);
+	} else {
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
+	}
+	sweep();
+	return 0;
 }
 
 static const char *sig_abbrev(int sig)
@@ -712,32 +806,33 @@ static const char *sig_abbrev(int sig)
 }
 
 /* "stage 'c' on node C: killed by SIGSEGV (Segmentation fault) in round 3". */
-static char *describe(const struct ldfi_conf *conf, const struct progress *p, const char *what)
+static char *describe(const struct ldfi_conf *conf, const struct ldfi_isolate_progress *p,
+		      const char *what)
 {
 	int where = p->where, comp = p->comp, node = p->node, round = p->round, check = p->check;
 	char who[600] = "", when[64] = "";
 	char *s;
 
 	switch (where) {
-	case W_INIT:
-	case W_MESSAGE:
-	case W_ROUND:
-	case W_RECOVER:
-	case W_FINISH:
+	case LDFI_ISOLATE_INIT:
+	case LDFI_ISOLATE_MESSAGE:
+	case LDFI_ISOLATE_ROUND:
+	case LDFI_ISOLATE_RECOVER:
+	case LDFI_ISOLATE_FINISH:
 		if (comp >= 0 && comp < conf->n_comps && node >= 0 && node < conf->n_nodes)
 			snprintf(who, sizeof(who),
 				 "stage '%s' on node %s: ", conf->comps[comp].name,
 				 conf->nodes[node].name);
-		if (where == W_INIT)
+		if (where == LDFI_ISOLATE_INIT)
 			snprintf(when, sizeof(when), " in init");
-		else if (where == W_FINISH)
+		else if (where == LDFI_ISOLATE_FINISH)
 			snprintf(when, sizeof(when), " in finish");
-		else if (where == W_RECOVER)
+		else if (where == LDFI_ISOLATE_RECOVER)
 			snprintf(when, sizeof(when), " in on_recover, round %d", round);
 		else
 			snprintf(when, sizeof(when), " in round %d", round);
 		break;
-	case W_CHECK:
+	case LDFI_ISOLATE_CHECK:
 		if (check >= 0 && check < conf->n_checks)
 			snprintf(who, sizeof(who), "check '%s': ", conf->checks[check].name);
 		break;
@@ -751,9 +846,8 @@ static char *describe(const struct ldfi_conf *conf, const struct progress *p, co
 	return s;
 }
 
-/* Read the child's answer from `fd`. */
-static int read_answer(const struct ldfi_conf *conf, int fd, struct ldfi_trace **out, char *err,
-		       size_t errlen)
+int ldfi_isolate_read_answer(const struct ldfi_conf *conf, int fd, struct ldfi_trace **out,
+			     char *err, size_t errlen)
 {
 	struct stat sb;
 	unsigned char *buf = NULL;
@@ -820,85 +914,22 @@ static int read_answer(const struct ldfi_conf *conf, int fd, struct ldfi_trace *
 	return 0;
 }
 
-int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
-		       const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,
-		       size_t errlen)
+/* The result of a run whose child ended `how` (its wait status `status`),
+ * from the progress page `p` and the answer in `fd`. */
+static int conclude(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		    const struct ldfi_isolate_progress *p, int how, int status, int timeout_s,
+		    int fd, struct ldfi_trace **out, char *err, size_t errlen)
 {
-	int timeout_s = conf->run_timeout > 0 ? conf->run_timeout : 10;
-	struct progress *p;
 	char what[160];
-	int fd, done[2], status = 0, rc, how;
-	pid_t pid, self = getpid();
-	static bool at_exit;
 
-	*out = NULL;
-	err[0] = '\0';
-	reap_all();
-	if (!at_exit) {
-		at_exit = atexit(reap_all) == 0;
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
-	}
-	fd = memfd_create("ldfi-run", MFD_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create the run's memfd: %s", strerror(errno));
-		return LDFI_EIO;
-	}
-	if (pipe2(done, O_CLOEXEC)) {
-		snprintf(err, errlen, "cannot create the run's pipe: %s", strerror(errno));
-		close(fd);
-		return LDFI_EIO;
-	}
-	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		snprintf(err, errlen, "cannot map the run's progress page: %s", strerror(errno));
-		close(fd);
-		close(done[0]);
-		close(done[1]);
-		return LDFI_EIO;
-	}
-	*p = (struct progress){W_RUNTIME, -1, -1, 0, -1};
-	/* Nothing buffered may be written twice, by the child too. */
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "cannot fork the run's process: %s", strerror(errno));
-		munmap(p, sizeof(*p));
-		close(fd);
-		close(done[0]);
-		close(done[1]);
-		return LDFI_EIO;
-	}
-	if (pid == 0) {
-		prog = p;
-		close(done[0]);
-		child_main(conf, faults, fault_free, fd, done[1], self);
-	}
-	close(done[1]);
-	setpgid(pid, pid); /* also done by the child: whichever runs first */
-	how = wait_child(pid, done[0], now_ms() + (int64_t)timeout_s * 1000);
-	close(done[0]);
-	/* The child is running, exiting or a zombie: its pid (and group id)
-	 * are still ours. Kill whatever is left in its group, then reap it;
-	 * a child that is done is reaped later, its exit need not be waited. */
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-	if (how == CHILD_DONE && p->where == W_DONE) {
-		if (waitpid(pid, &status, WNOHANG) == 0) {
-			if (n_unreaped == (int)(sizeof(unreaped) / sizeof(unreaped[0])))
-				reap_all();
-			unreaped[n_unreaped++] = pid;
-		}
-		rc = read_answer(conf, fd, out, err, errlen);
-		goto out;
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (how == CHILD_STOPPED) {
+	if (how == LDFI_ISOLATE_FINISHED && p->where == LDFI_ISOLATE_DONE)
+		return ldfi_isolate_read_answer(conf, fd, out, err, errlen);
+	if (how == LDFI_ISOLATE_STOPPED) {
 		snprintf(err, errlen, "%s", ldfi_strerror(LDFI_ESTOPPED));
-		rc = LDFI_ESTOPPED;
-	} else if (how == CHILD_TIMEOUT) {
+		return LDFI_ESTOPPED;
+	}
+	if (how == LDFI_ISOLATE_TIMEOUT) {
 		snprintf(what, sizeof(what), "timed out after %d s (run_timeout)", timeout_s);
-		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	} else if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		const char *abbrev = sig_abbrev(sig);
@@ -908,25 +939,202 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
 		else
 			snprintf(what, sizeof(what), "killed by signal %d (%s)", sig,
 				 strsignal(sig));
-		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
-	} else if (p->where == W_DONE) {
-		rc = read_answer(conf, fd, out, err, errlen);
-	} else if (p->where == W_SENDING) {
+	} else if (p->where == LDFI_ISOLATE_DONE) {
+		return ldfi_isolate_read_answer(conf, fd, out, err, errlen);
+	} else if (p->where == LDFI_ISOLATE_SENDING) {
 		snprintf(err, errlen,
 			 "the run's process could not pass its trace back (exit "
 			 "status %d)",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		rc = LDFI_EIO;
+		return LDFI_EIO;
 	} else {
 		snprintf(what, sizeof(what), "exited with status %d",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		rc = ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
 	}
-out:
-	sweep();
-	if (rc && !err[0])
-		snprintf(err, errlen, "%s", ldfi_strerror(rc));
+	return ldfi_rt_failed_run(conf, faults, describe(conf, p, what), out);
+}
+
+static int run_timeout(const struct ldfi_conf *conf)
+{
+	return conf->run_timeout > 0 ? conf->run_timeout : 10;
+}
+
+static const struct ldfi_isolate_progress progress_start = {LDFI_ISOLATE_RUNTIME, -1, -1, 0, -1};
+
+/* The run in a child forked from this process (no server, or it is gone). */
+static int exec_forked(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		       const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,
+		       size_t errlen)
+{
+	int timeout_s = run_timeout(conf), fd, rc, how, status;
+	struct ldfi_isolate_progress *p;
+
+	reap_all();
+	fd = memfd_create("ldfi-run", MFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create the run's memfd: %s", strerror(errno));
+		return LDFI_EIO;
+	}
+	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map the run's progress page: %s", strerror(errno));
+		close(fd);
+		return LDFI_EIO;
+	}
+	*p = progress_start;
+	rc = ldfi_isolate_fork_run(conf, faults, fault_free, fd, p, timeout_s, -1, -1, &how,
+				   &status, err, errlen);
+	if (!rc)
+		rc = conclude(conf, faults, p, how, status, timeout_s, fd, out, err, errlen);
 	munmap(p, sizeof(*p));
 	close(fd);
+	return rc;
+}
+
+/* After the server died this often under one conf, the runs fork from ldfi
+ * for the rest of the process. */
+#define MAX_SERVER_DEATHS 3
+
+/* ldfi_isolated_exec could not use the server: fork from ldfi instead. */
+#define NO_SERVER 1
+
+/*
+ * The fork server for the next run. When it has died (killed from
+ * outside, out of memory, or it broke the protocol: lose_server) a new one
+ * starts, forked from ldfi as it is now (what a direct fork would copy),
+ * at most MAX_SERVER_DEATHS times; then NULL: the runs fork from ldfi.
+ */
+static struct ldfi_forksrv *server(const struct ldfi_conf *conf)
+{
+	if (!iso.srv && iso.deaths < MAX_SERVER_DEATHS && ldfi_forksrv_start(conf, &iso.srv))
+		iso.deaths++;
+	return iso.srv;
+}
+
+/* The server is gone: reap it. The run it had forks from ldfi. */
+static int lose_server(char *err)
+{
+	ldfi_forksrv_stop(iso.srv);
+	iso.srv = NULL;
+	iso.deaths++;
+	err[0] = '\0';
+	return NO_SERVER;
+}
+
+/* The run in a fresh child of the fork server; NO_SERVER when there is
+ * none, or it died: the caller forks the run itself. */
+static int exec_served(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		       const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,
+		       size_t errlen)
+{
+	int timeout_s = run_timeout(conf), fd, rc, how = -1, status = 0;
+	struct ldfi_isolate_progress *p;
+
+	if (!server(conf))
+		return NO_SERVER;
+	fd = memfd_create("ldfi-run", MFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create the run's memfd: %s", strerror(errno));
+		return LDFI_EIO;
+	}
+	p = ldfi_forksrv_progress(iso.srv);
+	*p = progress_start;
+	/* What ldfi printed comes out before what the run's plugins print, as
+	 * when each run forked ldfi (which flushed first). */
+	fflush(NULL);
+	if (ldfi_forksrv_run(iso.srv, faults, fault_free, fd, timeout_s, &how, &status, err,
+			     errlen))
+		rc = lose_server(err);
+	else if (how < 0) /* the server could not fork: err says why */
+		rc = LDFI_EIO;
+	else
+		rc = conclude(conf, faults, p, how, status, timeout_s, fd, out, err, errlen);
+	close(fd);
+	return rc;
+}
+
+static void stop_server(void)
+{
+	ldfi_forksrv_stop(iso.srv);
+	iso.srv = NULL;
+	iso.conf = NULL;
+}
+
+/* At exit: the server goes (in the process that started it only: a run's
+ * child whose plugin calls exit() runs this too), then every child. */
+static void at_exit(void)
+{
+	if (iso.srv && getpid() == iso.owner)
+		stop_server();
+	reap_all();
+}
+
+/* Once per process: ldfi is the subreaper of its runs, and reaps them at
+ * exit. Called with iso.lock held. */
+static void setup_once(void)
+{
+	if (iso.at_exit)
+		return;
+	iso.at_exit = atexit(at_exit) == 0;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+int ldfi_isolate_start(const struct ldfi_conf *conf, char *err, size_t errlen)
+{
+	const char *env = getenv("LDFI_FORK_SERVER");
+	int rc = 0;
+
+	err[0] = '\0';
+	if (!ldfi_conf_has_plugins(conf) || (env && strcmp(env, "0") == 0))
+		return 0;
+	pthread_mutex_lock(&iso.lock);
+	setup_once();
+	stop_server();
+	iso.owner = getpid();
+	iso.deaths = 0;
+	if (!(rc = ldfi_forksrv_start(conf, &iso.srv)))
+		iso.conf = conf;
+	else
+		snprintf(err, errlen, "cannot start the fork server: %s",
+			 rc == LDFI_EIO ? strerror(errno) : ldfi_strerror(rc));
+	pthread_mutex_unlock(&iso.lock);
+	return rc;
+}
+
+void ldfi_isolate_stop(void)
+{
+	pthread_mutex_lock(&iso.lock);
+	stop_server();
+	reap_parked(); /* the runs forked from here, if any */
+	pthread_mutex_unlock(&iso.lock);
+}
+
+pid_t ldfi_isolate_server_pid(void)
+{
+	pid_t pid;
+
+	pthread_mutex_lock(&iso.lock);
+	pid = iso.srv ? ldfi_forksrv_pid(iso.srv) : 0;
+	pthread_mutex_unlock(&iso.lock);
+	return pid;
+}
+
+int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
+		       const struct ldfi_trace *fault_free, struct ldfi_trace **out, char *err,
+		       size_t errlen)
+{
+	int rc = NO_SERVER;
+
+	*out = NULL;
+	err[0] = '\0';
+	pthread_mutex_lock(&iso.lock);
+	setup_once();
+	if (conf == iso.conf && getpid() == iso.owner)
+		rc = exec_served(conf, faults, fault_free, out, err, errlen);
+	if (rc == NO_SERVER)
+		rc = exec_forked(conf, faults, fault_free, out, err, errlen);
+	pthread_mutex_unlock(&iso.lock);
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "ldfi/ldfi.h"
 #include "model/util.h"
+#include "runtime/isolate.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
@@ -96,6 +97,14 @@ int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
 		return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 	}
 	return 0;
+}
+
+void ldfi_cli_fork_server(const char *cmd, const struct ldfi_conf *conf, bool live)
+{
+	char err[512];
+
+	if (!live && ldfi_isolate_start(conf, err, sizeof(err)))
+		fprintf(stderr, "ldfi %s: %s; each run forks from ldfi\n", cmd, err);
 }
 
 const char *ldfi_cli_program = "ldfi";

@@ -58,6 +58,16 @@ int ldfi_cli_flush_stdout(int status);
 int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
 		       const char *log_dir);
 
+/*
+ * For a conf with plugins run by the simulation (`live` false), before its
+ * first execution and before the command opens a database or starts a
+ * thread: start the fork server of its isolated runs (ldfi_isolate_start,
+ * runtime/isolate.h). When it cannot start, say so on stderr ("ldfi CMD:
+ * ..."): the runs then fork from ldfi, as without a server. The caller
+ * calls ldfi_isolate_stop before it destroys the conf.
+ */
+void ldfi_cli_fork_server(const char *cmd, const struct ldfi_conf *conf, bool live);
+
 struct ldfi_db;
 struct ldfi_explore_result;
 

@@ -11,6 +11,7 @@
 
 #include "ldfi/ldfi.h"
 #include "runtime/db/db.h"
+#include "runtime/isolate.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
 #include "src/cli/options.h"
@@ -324,8 +325,11 @@ int ldfi_cmd_explore(int argc, char **argv)
 		}
 		free(logs);
 	}
-	if (!status)
+	if (!status) {
+		ldfi_cli_fork_server("explore", conf, c.o.engine == LDFI_ENGINE_LIVE);
 		status = run_explore(&c, conf);
+	}
+	ldfi_isolate_stop();
 	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;

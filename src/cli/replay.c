@@ -25,6 +25,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "runtime/isolate.h"
 #include "runtime/runtime.h"
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
@@ -382,6 +383,7 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 	}
 	if ((status = ldfi_cli_processes("replay", conf, engine == LDFI_ENGINE_LIVE, NULL)))
 		goto out;
+	ldfi_cli_fork_server("replay", conf, engine == LDFI_ENGINE_LIVE);
 	printf("replaying %s under %s (eot=%d eff=%d crashes=%d", rp->conf, rp->faults, conf->eot,
 	       conf->eff, conf->crashes);
 	if (conf->restarts)
@@ -413,6 +415,7 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 out:
 	ldfi_trace_destroy(tr);
 	ldfi_faults_finish(&fs);
+	ldfi_isolate_stop();
 	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;

@@ -11,6 +11,7 @@
 #include "runtime/db/db.h"
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
+#include "runtime/isolate.h"
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
 #include "src/cli/cli.h"
@@ -156,8 +157,11 @@ int ldfi_cmd_run(int argc, char **argv)
 		return LDFI_EXIT_USAGE;
 	}
 	status = ldfi_cli_processes("run", conf, o.engine == LDFI_ENGINE_LIVE, NULL);
-	if (!status)
+	if (!status) {
+		ldfi_cli_fork_server("run", conf, o.engine == LDFI_ENGINE_LIVE);
 		status = execute(&o, conf);
+	}
+	ldfi_isolate_stop();
 	ldfi_process_stop();
 	ldfi_conf_destroy(conf);
 	return status;

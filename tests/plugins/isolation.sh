@@ -30,6 +30,12 @@ leftovers() {
 	ps -eo pid=,args= | grep -F "$tmp/" | grep -v grep || true
 }
 
+# While a run goes on: ldfi, its fork server (runtime/forksrv.c) and the
+# run's process; without the server (LDFI_FORK_SERVER=0) ldfi forks the run
+# itself.
+running=3
+[ "${LDFI_FORK_SERVER:-}" != 0 ] || running=2
+
 # conf NAME SYMBOL [CHECK_SYMBOL]: source on a, plugin stage on b, sink on
 # c; the only omission, omit(a,b,1), makes the stage misbehave in round 3.
 conf() {
@@ -192,7 +198,7 @@ left=$(leftovers)
 "$ldfi" explore "$tmp/loop600.conf" --out "$tmp/out-loop600b" >"$tmp/loop600.txt" 2>&1 &
 pid=$!
 i=0
-while [ "$(leftovers | wc -l)" -lt 2 ] && [ $i -lt 1500 ]; do
+while [ "$(leftovers | wc -l)" -lt $running ] && [ $i -lt 1500 ]; do
 	sleep 0.02
 	i=$((i + 1))
 done
@@ -214,15 +220,21 @@ left=$(leftovers)
 "$ldfi" run "$tmp/loop600.conf" --faults 'omit(a,b,1)' >/dev/null 2>&1 &
 pid=$!
 i=0
-while [ "$(leftovers | wc -l)" -lt 2 ] && [ $i -lt 1500 ]; do
+while [ "$(leftovers | wc -l)" -lt $running ] && [ $i -lt 1500 ]; do
 	sleep 0.01
 	i=$((i + 1))
 done
 n=$(leftovers | wc -l)
-[ "$n" -eq 2 ] || fail "kill -9: expected ldfi and its run's process, found $n: $(leftovers)"
+[ "$n" -eq $running ] ||
+	fail "kill -9: expected ldfi, its server and its run's process ($running), found $n: $(leftovers)"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
-sleep 0.2
+# Each dies with its parent (PR_SET_PDEATHSIG): one after the other.
+i=0
+while [ -n "$(leftovers)" ] && [ $i -lt 500 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
 left=$(leftovers)
 [ -z "$left" ] || fail "kill -9: processes left behind: $left"
 

@@ -7,12 +7,23 @@
  * with the reason; a callback error is returned as in-process; a failed
  * run is recorded and read back with its failure and no checks. The
  * plugins are in this file (conf->comps[i].plugin set directly).
+ *
+ * The same through the fork server (ldfi_isolate_start): the same traces,
+ * with the fault-free trace copied to the server; the same failures,
+ * time-outs and stop requests; a server killed between runs (that run
+ * forks from here, the next starts a new server; after three deaths every
+ * run forks from here); two threads at once; no child process and no fd
+ * left after ldfi_isolate_stop.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/db/db.h"
@@ -46,10 +57,13 @@ static const char conf_text[] = "[explore]\n"
 				"sink = p\n"
 				"[check delivered]\n"
 				"kind = delivered\n"
+				"sink = out\n"
+				"[check mff]\n"
+				"kind = matches-fault-free\n"
 				"sink = out\n";
 
 /* What the stage does wrong (set before a run; the child inherits it). */
-static enum { OK, SEGV_D_ROUND3, ABORT_INIT, EXIT_MESSAGE, ERROR_ROUND2 } mode;
+static enum { OK, SEGV_D_ROUND3, ABORT_INIT, EXIT_MESSAGE, ERROR_ROUND2, HANG_ROUND2 } mode;
 
 static int p_init(struct ldfi_stage *st)
 {
@@ -87,6 +101,9 @@ static int p_round(struct ldfi_stage *st, int round)
 		raise(SIGSEGV);
 	if (mode == ERROR_ROUND2 && round == 2)
 		return LDFI_ESTAGE;
+	if (mode == HANG_ROUND2 && round == 2)
+		for (;;)
+			pause();
 	return 0;
 }
 
@@ -196,7 +213,8 @@ static void same_trace(const struct ldfi_trace *x, const struct ldfi_trace *y)
 	}
 }
 
-static struct ldfi_trace *isolated(const struct ldfi_conf *conf, const char *faults, int want_rc)
+static struct ldfi_trace *isolated_ff(const struct ldfi_conf *conf, const char *faults,
+				      const struct ldfi_trace *ff, int want_rc)
 {
 	struct ldfi_faults fs;
 	struct ldfi_trace *tr = NULL;
@@ -205,13 +223,18 @@ static struct ldfi_trace *isolated(const struct ldfi_conf *conf, const char *fau
 
 	ldfi_faults_init(&fs);
 	CHECK(ldfi_faults_parse(conf, faults, &fs, err, sizeof(err)) == 0);
-	rc = ldfi_isolated_exec(conf, &fs, NULL, &tr, err, sizeof(err));
+	rc = ldfi_isolated_exec(conf, &fs, ff, &tr, err, sizeof(err));
 	if (rc != want_rc)
 		fprintf(stderr, "%s: rc %d (%s), expected %d\n", faults, rc, err, want_rc);
 	CHECK(rc == want_rc);
 	CHECK(rc ? tr == NULL : tr != NULL);
 	ldfi_faults_finish(&fs);
 	return tr;
+}
+
+static struct ldfi_trace *isolated(const struct ldfi_conf *conf, const char *faults, int want_rc)
+{
+	return isolated_ff(conf, faults, NULL, want_rc);
 }
 
 static void check_failure(const struct ldfi_conf *conf, const char *faults, const char *want)
@@ -228,14 +251,220 @@ static void check_failure(const struct ldfi_conf *conf, const char *faults, cons
 	ldfi_trace_destroy(tr);
 }
 
+static const char *const sets[] = {"none",
+				   "omit(a,b,1)",
+				   "crash(b,2)",
+				   "omit(a,d,1) crash(b,1)",
+				   "omit(a,b,1) omit(a,b,2)",
+				   "crash(d,3) omit(b,c,2)"};
+#define N_SETS (sizeof(sets) / sizeof(sets[0]))
+
+/* ---- the fork server ---- */
+
+/* Open fds of this process. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Whether this process has no child, running or zombie. */
+static bool no_child(void)
+{
+	return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
+}
+
+static void start(const struct ldfi_conf *conf)
+{
+	char err[512];
+	int rc = ldfi_isolate_start(conf, err, sizeof(err));
+
+	if (rc)
+		fprintf(stderr, "ldfi_isolate_start: %s\n", err);
+	CHECK(rc == 0 && ldfi_isolate_server_pid() > 0);
+}
+
+/* Each set with and without the fault-free trace, against in-process. */
+static void same_as_in_process(const struct ldfi_conf *conf)
+{
+	struct ldfi_trace *ff = rt_run(conf, "none");
+
+	for (size_t i = 0; i < N_SETS; i++) {
+		struct ldfi_trace *ref = rt_run_ff(conf, sets[i], ff);
+		struct ldfi_trace *tr = isolated(conf, sets[i], 0);
+		struct ldfi_trace *tr_ff = isolated_ff(conf, sets[i], ff, 0);
+
+		if (ref && tr)
+			same_trace(ref, tr);
+		if (ref && tr_ff)
+			same_trace(ref, tr_ff);
+		ldfi_trace_destroy(ref);
+		ldfi_trace_destroy(tr);
+		ldfi_trace_destroy(tr_ff);
+	}
+	ldfi_trace_destroy(ff);
+}
+
+/* One thread's runs of every set (compared by the main thread). */
+struct job {
+	const struct ldfi_conf *conf;
+	struct ldfi_trace *tr[N_SETS];
+	int rc[N_SETS];
+};
+
+static void *run_sets(void *arg)
+{
+	struct job *j = arg;
+	char err[512];
+
+	for (size_t i = 0; i < N_SETS; i++) {
+		struct ldfi_faults fs;
+
+		ldfi_faults_init(&fs);
+		j->rc[i] = ldfi_faults_parse(j->conf, sets[i], &fs, err, sizeof(err));
+		if (!j->rc[i])
+			j->rc[i] =
+			    ldfi_isolated_exec(j->conf, &fs, NULL, &j->tr[i], err, sizeof(err));
+		ldfi_faults_finish(&fs);
+	}
+	return NULL;
+}
+
+static void two_threads(const struct ldfi_conf *conf)
+{
+	struct job jobs[2] = {{.conf = conf}, {.conf = conf}};
+	pthread_t t;
+	int started = pthread_create(&t, NULL, run_sets, &jobs[0]) == 0;
+
+	CHECK(started);
+	run_sets(&jobs[1]);
+	if (started)
+		pthread_join(t, NULL);
+	for (size_t i = 0; i < N_SETS; i++) {
+		struct ldfi_trace *ref = rt_run(conf, sets[i]);
+
+		for (int k = 0; k < 2 && started; k++) {
+			CHECK(jobs[k].rc[i] == 0 && jobs[k].tr[i]);
+			if (ref && jobs[k].tr[i])
+				same_trace(ref, jobs[k].tr[i]);
+		}
+		ldfi_trace_destroy(ref);
+		ldfi_trace_destroy(jobs[0].tr[i]);
+		ldfi_trace_destroy(jobs[1].tr[i]);
+	}
+}
+
+/* A run right after the server was killed: the same trace. */
+static void run_after_kill(const struct ldfi_conf *conf, struct ldfi_trace *ref)
+{
+	struct ldfi_trace *tr;
+
+	CHECK(kill(ldfi_isolate_server_pid(), SIGKILL) == 0);
+	tr = isolated(conf, "omit(a,b,1)", 0);
+	if (ref && tr)
+		same_trace(ref, tr);
+	ldfi_trace_destroy(tr);
+	CHECK(ldfi_isolate_server_pid() == 0); /* reaped, not started yet */
+	tr = isolated(conf, "omit(a,b,1)", 0);
+	if (ref && tr)
+		same_trace(ref, tr);
+	ldfi_trace_destroy(tr);
+}
+
+/* The server killed three times: it is started again twice, then runs
+ * fork from here. */
+static void server_deaths(const struct ldfi_conf *conf)
+{
+	struct ldfi_trace *ref = rt_run(conf, "omit(a,b,1)");
+	pid_t first;
+
+	start(conf);
+	first = ldfi_isolate_server_pid();
+	run_after_kill(conf, ref);
+	CHECK(ldfi_isolate_server_pid() > 0 && ldfi_isolate_server_pid() != first);
+	run_after_kill(conf, ref);
+	CHECK(ldfi_isolate_server_pid() > 0);
+	run_after_kill(conf, ref);
+	CHECK(ldfi_isolate_server_pid() == 0);
+	ldfi_isolate_stop();
+	ldfi_trace_destroy(ref);
+}
+
+static int stop_now(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+/* Failures, a time-out and a stop request, with a server started after
+ * `mode` is set (the runs see the memory of the server's start) and
+ * without. */
+static void failures(struct ldfi_conf *conf)
+{
+	for (int served = 0; served < 2; served++) {
+		mode = SEGV_D_ROUND3;
+		if (served)
+			start(conf);
+		check_failure(
+		    conf, "omit(a,b,1)",
+		    "stage 'p' on node d: killed by SIGSEGV (Segmentation fault) in round 3");
+		ldfi_isolate_stop();
+		mode = EXIT_MESSAGE;
+		if (served)
+			start(conf);
+		check_failure(conf, "crash(d,1)",
+			      "stage 'p' on node b: exited with status 5 in round 2");
+		ldfi_isolate_stop();
+		mode = ERROR_ROUND2;
+		if (served)
+			start(conf);
+		CHECK(isolated(conf, "none", LDFI_ESTAGE) == NULL);
+		ldfi_isolate_stop();
+		mode = HANG_ROUND2;
+		conf->run_timeout = 2;
+		if (served)
+			start(conf);
+		check_failure(conf, "none",
+			      "stage 'p' on node b: timed out after 2 s (run_timeout) in round 2");
+		ldfi_rt_set_stop(stop_now, NULL);
+		CHECK(isolated(conf, "none", LDFI_ESTOPPED) == NULL);
+		ldfi_rt_set_stop(NULL, NULL);
+		ldfi_isolate_stop();
+		conf->run_timeout = 5;
+		CHECK(no_child());
+	}
+	mode = OK;
+}
+
+static void test_server(struct ldfi_conf *conf)
+{
+	int fds = count_fds();
+
+	failures(conf);
+	server_deaths(conf);
+	CHECK(no_child());
+	/* Last: processes forked after a thread ran keep its stack (valgrind:
+	 * "possibly lost" in each). */
+	mode = OK;
+	start(conf);
+	same_as_in_process(conf);
+	two_threads(conf);
+	ldfi_isolate_stop();
+	CHECK(ldfi_isolate_server_pid() == 0);
+	CHECK(no_child());
+	CHECK(count_fds() == fds);
+}
+
 int main(void)
 {
-	static const char *const sets[] = {"none",
-					   "omit(a,b,1)",
-					   "crash(b,2)",
-					   "omit(a,d,1) crash(b,1)",
-					   "omit(a,b,1) omit(a,b,2)",
-					   "crash(d,3) omit(b,c,2)"};
 	struct ldfi_conf *conf = make_conf();
 	char path[] = "/tmp/ldfi-test-isolate-XXXXXX", dbpath[64], err[512];
 	struct ldfi_trace *tr, *ref, *back = NULL;
@@ -246,7 +475,7 @@ int main(void)
 	if (!conf)
 		return test_done();
 	/* The same trace from the child as in-process. */
-	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+	for (size_t i = 0; i < N_SETS; i++) {
 		ref = rt_run(conf, sets[i]);
 		tr = isolated(conf, sets[i], 0);
 		if (ref && tr)
@@ -292,6 +521,7 @@ int main(void)
 	unlink(err);
 	unlink(dbpath);
 	ldfi_trace_destroy(tr);
+	test_server(conf);
 	ldfi_conf_destroy(conf);
 	return test_done();
 }

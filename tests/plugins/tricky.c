@@ -12,9 +12,22 @@
  *                    fine in the child of each run (a fresh fork), fatal
  *                    when ldfi evaluates it again in its own process
  *   held_once_hang   the same, but it hangs on its second call
+ *
+ * and, for forksrv.sh, stages that forward as `escape` does:
+ *
+ *   once_per_run     aborts in init when init already ran for its replica
+ *                    in this process: a run that does not start from a
+ *                    fresh copy of the plugin's memory fails
+ *   kill_server      in round 1, when its parent is ldfi's fork server (a
+ *                    process group leader: ldfi, in a test, is not), kills
+ *                    it with SIGKILL, at most $LDFI_TEST_KILLS times in all:
+ *                    it counts them in lines of the file $LDFI_TEST_KILLS_FILE
+ *                    (one replica per run: the others may still see the
+ *                    server as their parent while it dies)
  */
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -56,6 +69,62 @@ const struct ldfi_stage_ops escape = {
     .on_round = escape_round,
 };
 
+static int once_init(struct ldfi_stage *st)
+{
+	static unsigned char inited[256];
+	int node = ldfi_stage_node(st);
+
+	if (node >= 0 && node < 256 && inited[node]++)
+		abort();
+	return 0;
+}
+
+const struct ldfi_stage_ops once_per_run = {
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "once-per-run",
+    .init = once_init,
+    .on_message = forward,
+};
+
+/* Lines in `path` (0 when it does not exist). */
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+
+	if (!f)
+		return 0;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static int kill_round(struct ldfi_stage *st, int round)
+{
+	const char *file = getenv("LDFI_TEST_KILLS_FILE"), *max = getenv("LDFI_TEST_KILLS");
+	static bool killed; /* by another replica of this run */
+	pid_t parent = getppid();
+	FILE *f;
+
+	(void)st;
+	if (round != 1 || killed || !file || !max || getpgid(parent) != parent ||
+	    count_lines(file) >= atoi(max) || !(f = fopen(file, "a")))
+		return 0;
+	killed = true;
+	fprintf(f, "killed %d\n", (int)parent);
+	fclose(f);
+	kill(parent, SIGKILL);
+	return 0;
+}
+
+const struct ldfi_stage_ops kill_server = {
+    .api_version = LDFI_STAGE_API_VERSION,
+    .kind = "kill-server",
+    .on_message = forward,
+    .on_round = kill_round,
+};
+
 /* Whether a live replica of the check's sink holds a record. */
 static bool held(const struct ldfi_trace *tr, int check)
 {
@@ -67,8 +136,7 @@ static bool held(const struct ldfi_trace *tr, int check)
 	return false;
 }
 
-static int held_checked(struct ldfi_trace *tr, int check, struct ldfi_check_result *res,
-			bool hang)
+static int held_checked(struct ldfi_trace *tr, int check, struct ldfi_check_result *res, bool hang)
 {
 	static int calls;
 	static int *volatile nowhere;
