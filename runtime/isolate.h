@@ -52,10 +52,10 @@ int ldfi_isolated_exec(const struct ldfi_conf *conf, const struct ldfi_faults *f
  * LDFI_FORK_SERVER is 0 (each run then forks the caller, as before the
  * server: for debugging, docs/plugins.md). The caller stops the server
  * with ldfi_isolate_stop before it destroys `conf`; at exit it is stopped
- * anyway. If the server dies it is started again (at most 3 times) and
- * the run it had is forked from the caller. Returns 0, or LDFI_EIO /
- * LDFI_ENOMEM with a message in `err`: there is no server then, and the
- * runs fork from the caller.
+ * anyway. If the server dies, the run it had is forked from the caller
+ * and the next run starts a new server (not after its third death).
+ * Returns 0, or LDFI_EIO / LDFI_ENOMEM with a message in `err`: there is
+ * no server then, and the runs fork from the caller.
  */
 int ldfi_isolate_start(const struct ldfi_conf *conf, char *err, size_t errlen);
 
