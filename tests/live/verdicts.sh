@@ -1,16 +1,19 @@
 #!/bin/sh
-# verdicts.sh LDFI - `ldfi explore --engine live` against `--engine sim` on
-# the delivery family and the crash-recovery scenarios: for every row of
-# tests/scenarios/verdicts.txt about scenarios/delivery/ and
-# scenarios/stream/wallaroo-restart/ and dedup-restart/ (restart faults: every node process a
-# restart kills comes back as a new process that reads its journal), both engines must give the same exit status, the
-# same verdict line, the same counterexample, and the same exploration
-# database (every run with its messages, parents, outputs and checks, the
-# hypotheses, the explorer's state; runs.wall_us and explore.wall_s aside). Run from the
+# verdicts.sh LDFI [ROWS] - `ldfi explore --engine live` against `--engine
+# sim` on the delivery family and the crash-recovery scenarios: for every
+# row of tests/scenarios/verdicts.txt about scenarios/delivery/,
+# scenarios/stream/wallaroo-restart/ and dedup-restart/ (restart faults:
+# every node process a restart kills comes back as a new process that reads
+# its journal) that matches the extended regular expression ROWS (default:
+# all), both engines must give the same exit status, the same verdict line,
+# the same counterexample, and the same exploration database (every run
+# with its messages, parents, outputs and checks, the hypotheses, the
+# explorer's state; runs.wall_us and explore.wall_s aside). Run from the
 # source root.
 set -eu
 . "$(dirname "$0")/lib.sh"
 ldfi=$1
+rows=${2:-.}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-live-verdicts.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -27,8 +30,8 @@ dump_explore() {
 }
 
 grep -e '^scenarios/delivery/' -e '^scenarios/stream/wallaroo-restart/' \
-	-e '^scenarios/stream/dedup-restart/' \
-	tests/scenarios/verdicts.txt | while read -r conf eot eff crashes expected max; do
+	-e '^scenarios/stream/dedup-restart/' tests/scenarios/verdicts.txt |
+	grep -E "$rows" | while read -r conf eot eff crashes expected max; do
 	for e in sim live; do
 		rm -rf "$tmp/$e"
 		if "$ldfi" explore "$conf" --eot "$eot" --eff "$eff" --crashes "$crashes" \
