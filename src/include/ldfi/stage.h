@@ -107,7 +107,8 @@ const struct ldfi_conf *ldfi_stage_conf(const struct ldfi_stage *st);
 /* This replica's component index and node index in the conf. */
 int ldfi_stage_comp(const struct ldfi_stage *st);
 int ldfi_stage_node(const struct ldfi_stage *st);
-/* The current round (0 during init and finish). */
+/* The current round: 0 during init and the finish after the run; the
+ * recovery round during the finish of a restart. */
 int ldfi_stage_round(const struct ldfi_stage *st);
 
 /* Private memory of the replica (not provenance-tracked; see above). The
