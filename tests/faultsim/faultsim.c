@@ -53,8 +53,8 @@
 
 /* Every N up to FS_ALL_BELOW is tried; above it, at most FS_CAP more.
  * FAULTSIM_ALL=1 in the environment tries every N. */
-#define FS_ALL_BELOW (FS_SANITIZED ? 50 : 200)
-#define FS_CAP (FS_SANITIZED ? 25 : 200)
+#define FS_ALL_BELOW (FS_SANITIZED ? 30 : 120)
+#define FS_CAP (FS_SANITIZED ? 15 : 120)
 #define FS_TIMEOUT_S 20
 
 /* Regressions (docs/testing.md): the N of each bug found, tried always
