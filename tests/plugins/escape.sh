@@ -17,18 +17,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-# The processes of a run are forks of ldfi: their command line names the
-# conf, in $tmp.
-leftovers() {
-	ps -eo pid=,args= | grep -F "$tmp/" | grep -v grep || true
-}
+. "$(dirname "$0")/lib.sh"
 
 cat >"$tmp/escape.conf" <<EOF
 [explore]

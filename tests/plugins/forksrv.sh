@@ -21,18 +21,7 @@ trap cleanup EXIT
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_abort=0"
 export ASAN_OPTIONS
 unset LDFI_FORK_SERVER LDFI_TEST_KILLS LDFI_TEST_KILLS_FILE
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-# The processes of a run, and the server, are forks of ldfi: their command
-# line names the conf, in $tmp.
-leftovers() {
-	ps -eo pid=,args= | grep -F "$tmp/" | grep -v grep || true
-}
+. "$(dirname "$0")/lib.sh"
 
 # explore NAME PLUGIN_PATH CONF ARGS...: explore into $tmp/NAME; prints
 # "STATUS EXECUTIONS MD5" (md5 of the runs: id, fault set, passed, failure).

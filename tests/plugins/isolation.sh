@@ -17,18 +17,7 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_abort=0"
 export ASAN_OPTIONS
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-isolation.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-# Every process of a run has its conf on its command line: leftovers are
-# the processes that name $tmp.
-leftovers() {
-	ps -eo pid=,args= | grep -F "$tmp/" | grep -v grep || true
-}
+. "$(dirname "$0")/lib.sh"
 
 # While a run goes on: ldfi, its fork server (runtime/forksrv.c) and the
 # run's process; without the server (LDFI_FORK_SERVER=0) ldfi forks the run
