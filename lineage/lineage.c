@@ -48,6 +48,28 @@ int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f)
 	       (f->a * (n - 1) + (f->b < f->a ? f->b : f->b - 1)) * (conf->eff - 1) + (f->t - 1);
 }
 
+void ldfi_space_rank(const struct ldfi_space *sp, int *rank)
+{
+	const struct ldfi_conf *conf = sp->conf;
+	int n = conf->n_nodes, r = 1;
+
+	for (int t = conf->eot; sp->n_crash && t >= 1; t--)
+		for (int a = 0; a < n; a++)
+			rank[ldfi_space_var(sp, &(struct ldfi_fault){LDFI_FAULT_CRASH, a, -1, t})] =
+			    r++;
+	for (int t = 1; t < conf->eff; t++)
+		for (int a = 0; a < n; a++)
+			for (int b = 0; b < n; b++)
+				if (b != a)
+					rank[ldfi_space_var(
+					    sp, &(struct ldfi_fault){LDFI_FAULT_OMIT, a, b, t})] =
+					    r++;
+	for (int t = sp->rrounds; t >= 1; t--)
+		for (int a = 0; a < n; a++)
+			rank[ldfi_space_var(
+			    sp, &(struct ldfi_fault){LDFI_FAULT_RESTART, a, -1, t})] = r++;
+}
+
 struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var)
 {
 	const struct ldfi_conf *conf = sp->conf;
@@ -638,8 +660,8 @@ struct cnfs {
 	int n_neg;
 	unsigned long steps; /* messages and supports handled: the stop request
 			      * (runtime.h) is polled every LDFI_STOP_EVERY */
-	int *pre;      /* scratch: the preemption variables of a clause */
-	bool *faulted; /* per node: it crashes or restarts in the run's faults */
+	int *pre;	     /* scratch: the preemption variables of a clause */
+	bool *faulted;	     /* per node: it crashes or restarts in the run's faults */
 };
 
 /* Whether to stop now: a budget ran out or a signal came (the explore loop

@@ -53,6 +53,17 @@ void ldfi_space_init(struct ldfi_space *sp, const struct ldfi_conf *conf);
 /* Variable of a fault (1-based), or 0 when the fault is outside the space. */
 int ldfi_space_var(const struct ldfi_space *sp, const struct ldfi_fault *f);
 
+/*
+ * The search order of fault sets of one size (docs/lineage.md, The fault
+ * space): writes rank[v] for every variable v (1..n_vars; rank[0] is not
+ * written), a permutation of 1..n_vars. Crashes first, latest round first,
+ * then omissions, earliest round first, then restarts, latest round first;
+ * within a round, by node (sender, then receiver). Sets of one size compare
+ * by their ranks, ascending (ldfi_gen_cmp_sets). rank is the caller's, with
+ * room for n_vars + 1 entries.
+ */
+void ldfi_space_rank(const struct ldfi_space *sp, int *rank);
+
 /* Fault of variable `var` (1..n_vars). */
 struct ldfi_fault ldfi_space_fault(const struct ldfi_space *sp, int var);
 

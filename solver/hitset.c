@@ -96,7 +96,8 @@ struct ldfi_hitset {
 	int level;	     /* size of the sets being enumerated */
 
 	int m;		     /* number of relevant variables (positive in some support) */
-	int *rel;	     /* the relevant variables, ascending; "positions" index it */
+	int *rel;	     /* the relevant variables, by rank; "positions" index it */
+	const int *rank;     /* ldfi_hitset_set_order's, borrowed; NULL: ascending */
 	int *srel;	     /* their solver variables (svar), per position */
 	unsigned char *relv; /* per fault variable: relevant (after start) */
 	/* Per fault variable 1..n_vars: its solver variable, 0 until it
@@ -116,7 +117,7 @@ struct ldfi_hitset {
 
 	unsigned char *model; /* last SAT model, per position */
 	int *fix;	      /* positions fixed to true so far, ascending */
-	int *set;	      /* the result, variable ids ascending */
+	int *set;	      /* the result, by position (ascending after shrink) */
 	int nset;
 	int pending; /* set[0..nset) computed but not yet handed out */
 
@@ -716,6 +717,23 @@ int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n)
 	return 0;
 }
 
+/* Puts the relevant variables (rel, srel) in ascending rank, so that the
+ * lexicographic order of position lists is the order by rank. A bucket
+ * per rank (a permutation of 1..n_vars) in the scratch array. */
+static void by_rank(struct ldfi_hitset *h)
+{
+	int *slot = h->scratch, k = 0;
+
+	memset(slot, 0, ((size_t)h->n_vars + 1) * sizeof(*slot));
+	for (int q = 0; q < h->m; q++)
+		slot[h->rank[h->rel[q]]] = h->rel[q];
+	for (int r = 1; r <= h->n_vars; r++)
+		if (slot[r]) {
+			h->rel[k] = slot[r];
+			h->srel[k++] = h->svar[slot[r]];
+		}
+}
+
 /* First use of next(): fixes the relevant variables and builds the counter. */
 static int start(struct ldfi_hitset *h)
 {
@@ -755,6 +773,8 @@ static int start(struct ldfi_hitset *h)
 		}
 		h->mark[v] = 0;
 	}
+	if (h->rank)
+		by_rank(h);
 	for (size_t i = 0, from = 0; i < h->n_bk; from = h->bk_end[i], i++)
 		add_block(h, h->bk_lits + from, (int)(h->bk_end[i] - from));
 	h->n_bk = h->bk_nlits = 0;
@@ -1009,6 +1029,8 @@ static int compute(struct ldfi_hitset *h)
 		r = shrink(h);
 		if (r)
 			return r;
+		if (h->rank)
+			qsort(h->set, (size_t)h->nset, sizeof(*h->set), cmp_int);
 		if (h->nset == 0) {
 			h->done = 1;
 		} else {
@@ -1060,6 +1082,14 @@ int ldfi_hitset_start_at(struct ldfi_hitset *h, int size)
 	if (!h || size < 0 || h->started)
 		return LDFI_EINVAL;
 	h->level = size;
+	return 0;
+}
+
+int ldfi_hitset_set_order(struct ldfi_hitset *h, const int *rank)
+{
+	if (!h || h->started)
+		return LDFI_EINVAL;
+	h->rank = rank;
 	return 0;
 }
 

@@ -18,7 +18,7 @@
  * minimal allowed sets are exactly the minimal hitting sets that meet the
  * constraints (those are closed under subsets). The sets come ordered by
  * size, then lexicographically by their ascending lists of variables ({1,5}
- * before {2,3}). The order is a function of the calls made
+ * before {2,3}; or of ranks, ldfi_hitset_set_order). The order is a function of the calls made
  * (supports, constraints, blocks and where they fall between next() calls),
  * not of the solver's heuristics. ldfi_hitset_set_lex(h, 0) trades the
  * lexicographic order within a size for speed (see there).
@@ -149,6 +149,18 @@ int ldfi_hitset_next(struct ldfi_hitset *h, int *out, int cap, int *n_out);
  * Returns 0; LDFI_EINVAL for NULL h, size < 0 or a call after next().
  */
 int ldfi_hitset_start_at(struct ldfi_hitset *h, int size);
+
+/*
+ * Orders the sets of one size by rank instead of by variable: `rank` maps
+ * each variable 1..n_vars to its place (a permutation of 1..n_vars; rank[0]
+ * is not read), and sets then come lexicographically by their lists of
+ * ranks, ascending ({a, b} before {c, d} when rank[a] < rank[b] <
+ * rank[c] < rank[d]). Sets are still written ascending by variable. rank
+ * is borrowed: it must stay unchanged until h is destroyed. NULL restores
+ * the order by variable. Only before the first ldfi_hitset_next().
+ * Returns 0; LDFI_EINVAL for NULL h or a call after next().
+ */
+int ldfi_hitset_set_order(struct ldfi_hitset *h, const int *rank);
 
 /*
  * on (the default): within one size, sets come in lexicographic order, at

@@ -58,6 +58,7 @@ struct merge {
 	struct ldfi_db *db;
 	char *db_path;
 	struct ldfi_conf *conf;
+	int *rank; /* the search's order of the conf's faults (ldfi_space_rank) */
 	struct ldfi_explore_opts eo;
 };
 
@@ -180,6 +181,7 @@ static int load_conf(struct merge *m)
 	const struct shard *s0 = &m->s[0];
 	const char *path = m->o.conf ? m->o.conf : s0->sum.conf;
 	char v[64], err[512] = "", *dg;
+	struct ldfi_space sp;
 	int status = 0;
 
 	if (!path) {
@@ -190,11 +192,17 @@ static int load_conf(struct merge *m)
 		return LDFI_EXIT_USAGE;
 	}
 	m->conf = ldfi_cli_load(path,
-			        &(struct ldfi_bounds){s0->sum.eot, s0->sum.eff, s0->sum.crashes,
+				&(struct ldfi_bounds){s0->sum.eot, s0->sum.eff, s0->sum.crashes,
 						      s0->sum.restarts, s0->sum.downtime},
-			        &status);
+				&status);
 	if (!m->conf)
 		return status;
+	ldfi_space_init(&sp, m->conf);
+	if (!(m->rank = malloc(((size_t)sp.n_vars + 1) * sizeof(*m->rank)))) {
+		fprintf(stderr, "ldfi merge: %s\n", ldfi_strerror(LDFI_ENOMEM));
+		return LDFI_EXIT_INTERNAL;
+	}
+	ldfi_space_rank(&sp, m->rank);
 	m->eo.conf_path = path;
 	m->eo.strategy = m->conf->strategy;
 	if (field(s0->base, "strategy", v, sizeof(v)))
@@ -340,7 +348,7 @@ static int copy_runs(struct merge *m)
 			ldfi_db_runs_free(runs, n);
 			return LDFI_EXIT_INTERNAL;
 		}
-		if (!s->best || ldfi_gen_cmp_sets(v, nv, s->best_vars, s->best_n) < 0) {
+		if (!s->best || ldfi_gen_cmp_sets(m->rank, v, nv, s->best_vars, s->best_n) < 0) {
 			free(s->best_vars);
 			s->best_vars = v;
 			s->best = runs[r].id;
@@ -371,8 +379,8 @@ static const struct shard *verdict(struct merge *m, struct ldfi_explore_result *
 		res->pending += s->sum.pending;
 		if (s->sum.wall_s > res->wall_s)
 			res->wall_s = s->sum.wall_s;
-		if (s->best && (!best || ldfi_gen_cmp_sets(s->best_vars, s->best_n, best->best_vars,
-							   best->best_n) < 0))
+		if (s->best && (!best || ldfi_gen_cmp_sets(m->rank, s->best_vars, s->best_n,
+							   best->best_vars, best->best_n) < 0))
 			best = s;
 		if (!s->best && (!s->sum.verdict || strcmp(s->sum.verdict, "certified") != 0) && fo)
 			fprintf(fo, "%s%d/%d", n_unfinished++ ? ", " : "", s->index, m->count);
@@ -461,6 +469,7 @@ static void merge_finish(struct merge *m)
 	ldfi_db_close(m->db);
 	free(m->db_path);
 	ldfi_conf_destroy(m->conf);
+	free(m->rank);
 	ldfi_db_out_unlock(m->lock);
 }
 

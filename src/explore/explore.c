@@ -416,7 +416,8 @@ static int keep_first_cex(struct explore *x)
 
 		if (faults_to_vars(&x->gen->space, f, x->tmp_vars))
 			continue;
-		if (i == 0 || ldfi_gen_cmp_sets(x->tmp_vars, f->n, x->cex_vars, k) < 0) {
+		if (i == 0 ||
+		    ldfi_gen_cmp_sets(x->gen->rank, x->tmp_vars, f->n, x->cex_vars, k) < 0) {
 			memcpy(x->cex_vars, x->tmp_vars, (size_t)f->n * sizeof(int));
 			k = f->n;
 			best = i;
@@ -436,7 +437,7 @@ static bool before_cex(struct explore *x, const int *vars, int n)
 {
 	int k = keep_first_cex(x);
 
-	return ldfi_gen_cmp_sets(vars, n, x->cex_vars, k) < 0;
+	return ldfi_gen_cmp_sets(x->gen->rank, vars, n, x->cex_vars, k) < 0;
 }
 
 /* A run, its recording or the strategy's learning was stopped: the budget

@@ -15,7 +15,11 @@ int ldfi_gen_base_init(struct ldfi_gen *g, const struct ldfi_gen_ops *ops,
 	g->jobs = 1;
 	ldfi_space_init(&g->space, conf);
 	g->tried = ldfi_setset_create();
-	return g->tried ? 0 : LDFI_ENOMEM;
+	g->rank = malloc(((size_t)g->space.n_vars + 1) * sizeof(*g->rank));
+	if (!g->tried || !g->rank)
+		return LDFI_ENOMEM;
+	ldfi_space_rank(&g->space, g->rank);
+	return 0;
 }
 
 void ldfi_gen_base_finish(struct ldfi_gen *g)
@@ -25,6 +29,7 @@ void ldfi_gen_base_finish(struct ldfi_gen *g)
 		free(g->cex[i]);
 	free(g->cex);
 	free(g->cex_n);
+	free(g->rank);
 }
 
 void ldfi_gen_destroy(struct ldfi_gen *g)
@@ -106,12 +111,29 @@ void ldfi_gen_count_pruned(struct ldfi_gen *g, const int *vars, int n)
 	g->pruned += !ldfi_setset_has(g->tried, vars, n);
 }
 
-int ldfi_gen_cmp_sets(const int *a, int na, const int *b, int nb)
+/* The smallest rank in vars[0..n) above `above`. */
+static int next_rank(const int *rank, const int *vars, int n, int above)
 {
+	int r = -1;
+
+	for (int i = 0; i < n; i++)
+		if (rank[vars[i]] > above && (r < 0 || rank[vars[i]] < r))
+			r = rank[vars[i]];
+	return r;
+}
+
+int ldfi_gen_cmp_sets(const int *rank, const int *a, int na, const int *b, int nb)
+{
+	int ra = 0, rb = 0;
+
 	if (na != nb)
 		return na < nb ? -1 : 1;
-	for (int i = 0; i < na; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
+	/* Sets are small: the i-th rank of each by selection. */
+	for (int i = 0; i < na; i++) {
+		ra = next_rank(rank, a, na, ra);
+		rb = next_rank(rank, b, nb, rb);
+		if (ra != rb)
+			return ra < rb ? -1 : 1;
+	}
 	return 0;
 }

@@ -90,6 +90,11 @@ struct ldfi_gen {
 	 * or lineage over checks that faults can only break by losing
 	 * records); otherwise explore shrinks them. */
 	bool minimal_cex;
+	/* The order of fault sets of one size (ldfi_space_rank): rank[v] is
+	 * variable v's place, 1..n_vars (owned). Strategies propose sets of
+	 * one size in this order; explore reports the first counterexample
+	 * in it (ldfi_gen_cmp_sets). */
+	int *rank;
 	int **cex; /* counterexample sets, to skip their supersets */
 	int *cex_n;
 	int n_cex;
@@ -116,9 +121,10 @@ bool ldfi_gen_stopped(const struct ldfi_gen *g);
 /* Whether a candidate must be skipped (tried, a counterexample's superset,
  * or outside the shard). */
 bool ldfi_gen_skip(const struct ldfi_gen *g, const int *vars, int n);
-/* The search's order of fault sets (ascending variable arrays): fewer
- * faults first, then lexicographic by variable. <0, 0 or >0. */
-int ldfi_gen_cmp_sets(const int *a, int na, const int *b, int nb);
+/* The search's order of fault sets (variable arrays, any order): fewer
+ * faults first, then lexicographic by their ranks, ascending (`rank` from
+ * ldfi_space_rank). <0, 0 or >0. */
+int ldfi_gen_cmp_sets(const int *rank, const int *a, int na, const int *b, int nb);
 /* Whether `vars` is a valid fault set of the bounds (crash and restart
  * budgets, at most one crash or restart per node). */
 bool ldfi_gen_valid(const struct ldfi_gen *g, const int *vars, int n);

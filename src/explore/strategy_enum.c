@@ -17,7 +17,9 @@ struct gen_enum {
 	double space_size; /* number of fault sets in the bounds */
 	double configs;	   /* of crashes and restarts (space_size without omissions) */
 	int k;		   /* exhaustive: current size */
-	int *idx;	   /* exhaustive: current combination (variables), k entries */
+	int *idx;	   /* exhaustive: current combination (ranks), k entries */
+	int *byrank;	   /* exhaustive: the variable of each rank */
+	int *set;	   /* exhaustive: idx's variables, ascending */
 	bool started;
 	int *tmp;
 	struct ldfi_setset *skipped; /* random: untried sets not worth running */
@@ -172,8 +174,8 @@ static int random_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	}
 }
 
-/* Next combination of g->k variables in lexicographic order; false when the
- * size is exhausted. */
+/* Next combination of g->k ranks in lexicographic order (the search's
+ * order, ldfi_space_rank); false when the size is exhausted. */
 static bool next_combination(struct gen_enum *g)
 {
 	int k = g->k, nv = g->base.space.n_vars;
@@ -216,15 +218,18 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 			g->started = false;
 			continue;
 		}
-		if (!ldfi_gen_valid(base, g->idx, g->k))
+		for (int i = 0; i < g->k; i++)
+			g->set[i] = g->byrank[g->idx[i]];
+		qsort(g->set, (size_t)g->k, sizeof(*g->set), cmp_int);
+		if (!ldfi_gen_valid(base, g->set, g->k))
 			continue;
-		if (ldfi_gen_skip(base, g->idx, g->k)) {
-			ldfi_gen_count_pruned(base, g->idx, g->k);
+		if (ldfi_gen_skip(base, g->set, g->k)) {
+			ldfi_gen_count_pruned(base, g->set, g->k);
 			continue;
 		}
 		if (g->k > cap)
 			return LDFI_ELIMIT;
-		memcpy(vars, g->idx, (size_t)g->k * sizeof(int));
+		memcpy(vars, g->set, (size_t)g->k * sizeof(int));
 		*n = g->k;
 		return 1;
 	}
@@ -253,6 +258,8 @@ static void enum_destroy(struct ldfi_gen *base)
 	struct gen_enum *g = (struct gen_enum *)base;
 
 	free(g->idx);
+	free(g->byrank);
+	free(g->set);
 	free(g->tmp);
 	ldfi_setset_destroy(g->skipped);
 	ldfi_gen_base_finish(base);
@@ -287,10 +294,14 @@ static struct ldfi_gen *enum_create(const struct ldfi_conf *conf, const struct l
 	g->configs = all_configs(&g->base);
 	g->space_size = ldexp(g->configs, g->base.space.n_omit);
 	g->idx = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+	g->byrank = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+	g->set = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
 	g->tmp = malloc(((size_t)conf->n_nodes + 1) * sizeof(int));
 	g->skipped = ldfi_setset_create();
-	if (!g->idx || !g->tmp || !g->skipped)
+	if (!g->idx || !g->byrank || !g->set || !g->tmp || !g->skipped)
 		goto err;
+	for (int v = 1; v <= g->base.space.n_vars; v++)
+		g->byrank[g->base.rank[v]] = v;
 	return &g->base;
 err:
 	enum_destroy(&g->base);

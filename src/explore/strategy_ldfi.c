@@ -138,6 +138,7 @@ static int solver_build(struct gen_ldfi *g, const struct ldfi_outcome *o, const 
 		return LDFI_ENOMEM;
 	if (g->base.stop)
 		ldfi_hitset_set_interrupt(h, g->base.stop, g->base.stop_arg);
+	rc = ldfi_hitset_set_order(h, g->base.rank);
 	for (int i = 0; !rc && i < o->n_supports; i++) {
 		/* A large run's outcome can have millions of supports. */
 		if (i % LDFI_GEN_POLL_EVERY == LDFI_GEN_POLL_EVERY - 1 &&
@@ -799,8 +800,9 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		struct stream *s = &g->streams[c];
 
 		if (s->members && s->has_peek &&
-		    (best < 0 || ldfi_gen_cmp_sets(s->peek, s->n_peek, g->streams[best].peek,
-						   g->streams[best].n_peek) < 0))
+		    (best < 0 ||
+		     ldfi_gen_cmp_sets(base->rank, s->peek, s->n_peek, g->streams[best].peek,
+				       g->streams[best].n_peek) < 0))
 			best = c;
 	}
 	if (g->ext1) {

@@ -4,7 +4,8 @@
  * restarts last; validity (budgets, at most one crash or restart per node)
  * against a rule written out here; the exhaustive strategy enumerates
  * exactly the valid sets, as many as the size formula says, and random
- * draws only valid ones; samerun never skips a restart.
+ * draws only valid ones; samerun never skips a restart; the search's order
+ * of faults (ldfi_space_rank) against the rule written out here.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,8 +17,7 @@
 #include "src/explore/strategy.h"
 #include "test.h"
 
-static struct ldfi_conf *make(int nodes, int eot, int eff, int crashes, int restarts,
-			      int downtime)
+static struct ldfi_conf *make(int nodes, int eot, int eff, int crashes, int restarts, int downtime)
 {
 	char text[1024], err[256];
 	struct ldfi_conf *c = NULL;
@@ -68,8 +68,8 @@ static double formula(const struct ldfi_conf *c, const struct ldfi_space *sp)
 
 	for (int k = 0; k <= c->crashes && k <= c->n_nodes; k++)
 		for (int j = 0; j <= (sp->n_restart ? c->restarts : 0) && k + j <= c->n_nodes; j++)
-			total += choose(c->n_nodes, k) * choose(c->n_nodes - k, j) * pow(c->eot, k) *
-				 pow(sp->rrounds, j);
+			total += choose(c->n_nodes, k) * choose(c->n_nodes - k, j) *
+				 pow(c->eot, k) * pow(sp->rrounds, j);
 	return ldexp(total, sp->n_omit);
 }
 
@@ -95,7 +95,7 @@ static void test_vars(struct ldfi_conf *c)
 static void test_exhaustive(struct ldfi_conf *c)
 {
 	struct ldfi_gen *g = ldfi_gen_exhaustive_create(c, false);
-	int vars[64], n, rc, last = 0;
+	int vars[64], prev[64], n, rc, last = 0;
 	long count = 1; /* the fault-free run, which explore runs first */
 
 	if (!g)
@@ -105,6 +105,11 @@ static void test_exhaustive(struct ldfi_conf *c)
 	while ((rc = g->ops->next(g, vars, 64, &n)) == 1) {
 		CHECK(valid(c, &g->space, vars, n) && ldfi_gen_valid(g, vars, n));
 		CHECK(n >= last);
+		/* In the search's order, ascending by variable within a set. */
+		CHECK(last == 0 || ldfi_gen_cmp_sets(g->rank, prev, last, vars, n) < 0);
+		for (int i = 1; i < n; i++)
+			CHECK(vars[i - 1] < vars[i]);
+		memcpy(prev, vars, (size_t)n * sizeof(*vars));
 		last = n;
 		CHECK(g->ops->learn(g, NULL, vars, n, true) == 0);
 		count++;
@@ -112,6 +117,45 @@ static void test_exhaustive(struct ldfi_conf *c)
 	CHECK(rc == 0);
 	CHECK(count == (long)formula(c, &g->space));
 	ldfi_gen_destroy(g);
+}
+
+/* Whether fault x comes before fault y in the search's order, by the rule
+ * of docs/lineage.md written out: crashes, omissions, restarts; crashes and
+ * restarts latest round first, omissions earliest first; then by node. */
+static bool before(struct ldfi_fault x, struct ldfi_fault y)
+{
+	if (x.kind != y.kind)
+		return x.kind == LDFI_FAULT_CRASH ||
+		       (x.kind == LDFI_FAULT_OMIT && y.kind == LDFI_FAULT_RESTART);
+	if (x.t != y.t)
+		return x.kind == LDFI_FAULT_OMIT ? x.t < y.t : x.t > y.t;
+	return x.a != y.a ? x.a < y.a : x.b < y.b;
+}
+
+static void test_rank(struct ldfi_conf *c)
+{
+	struct ldfi_space sp;
+	int *rank, *seen;
+
+	ldfi_space_init(&sp, c);
+	rank = calloc((size_t)sp.n_vars + 1, sizeof(*rank));
+	seen = calloc((size_t)sp.n_vars + 1, sizeof(*seen));
+	CHECK(rank && seen);
+	if (!rank || !seen)
+		goto out;
+	ldfi_space_rank(&sp, rank);
+	for (int v = 1; v <= sp.n_vars; v++) {
+		CHECK(rank[v] >= 1 && rank[v] <= sp.n_vars && !seen[rank[v]]);
+		if (rank[v] >= 1 && rank[v] <= sp.n_vars)
+			seen[rank[v]] = 1;
+		for (int u = 1; u <= sp.n_vars; u++)
+			if (u != v)
+				CHECK((rank[u] < rank[v]) ==
+				      before(ldfi_space_fault(&sp, u), ldfi_space_fault(&sp, v)));
+	}
+out:
+	free(rank);
+	free(seen);
 }
 
 /* ldfi_gen_valid against the rule on every subset of a small space. */
@@ -199,6 +243,7 @@ int main(void)
 		if (!c)
 			continue;
 		test_vars(c);
+		test_rank(c);
 		test_exhaustive(c);
 		test_valid(c);
 		test_random(c);

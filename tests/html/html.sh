@@ -41,14 +41,16 @@ strip_wall() {
 	grep -v '<th>wall time</th>' "$1"
 }
 
-# classic-deliv: three omissions cut the three derivations of bcast:1 at b.
+# classic-deliv: three omissions cut the three derivations of bcast:1 at b;
+# a spacetime diagram per run (the fault-free run, two that passed, the
+# counterexample).
 classic=scenarios/delivery/classic-deliv.conf
 run "$ldfi" explore $classic --out "$tmp/c" --html "$tmp/c/html"
 expect_status "explore classic-deliv --html" 1
 why=$(sed -n 's/^  why not: /why not: /p' "$tmp/out")
 [ -n "$why" ] || fail "classic-deliv: no why-not line in the text report"
 page "$tmp/c/html/index.html" "$tmp/c/provenance.db" --verdict counterexample \
-	--nodes a,b,c --figures 3 --outcome log@b:bcast:1 --cut 'omit(a,b,1)' \
+	--nodes a,b,c --figures 4 --outcome log@b:bcast:1 --cut 'omit(a,b,1)' \
 	--cut 'omit(a,b,2)' --cut 'omit(c,b,2)' --events 5 --why "$why"
 run "$ldfi" report "$tmp/c/provenance.db" --html "$tmp/c/report"
 expect_status "report classic-deliv" 0

@@ -652,6 +652,94 @@ static void test_random_vs_bruteforce(int lex)
 	       lex ? "lexicographic" : "solver order", sets);
 }
 
+/* mask with variable v renamed rank[v] (both 1-based). */
+static uint32_t rename_mask(uint32_t mask, const int *rank, int n)
+{
+	uint32_t out = 0;
+
+	for (int v = 1; v <= n; v++)
+		if (mask & (1u << (v - 1)))
+			out |= 1u << (rank[v] - 1);
+	return out;
+}
+
+static struct instance renamed(const struct instance *in, const int *rank)
+{
+	struct instance r = *in;
+
+	for (int i = 0; i < in->nsup; i++)
+		r.sup[i] = rename_mask(in->sup[i], rank, in->n);
+	for (int i = 0; i < in->ngrp; i++)
+		r.grp[i] = rename_mask(in->grp[i], rank, in->n);
+	for (int i = 0; i < in->npre; i++)
+		r.pre[i] = rename_mask(in->pre[i], rank, in->n);
+	for (int i = 0; i < in->ncond; i++) {
+		r.cpos[i] = rename_mask(in->cpos[i], rank, in->n);
+		r.cneg[i] = rename_mask(in->cneg[i], rank, in->n);
+	}
+	return r;
+}
+
+/*
+ * ldfi_hitset_set_order: enumerating an instance by rank is enumerating it
+ * by variable with every variable v renamed rank[v] (which the brute-force
+ * cross-check covers), sets still written ascending by variable. Random
+ * instances, random permutations.
+ */
+static void test_order_vs_renamed(void)
+{
+	int bad = 0, sets = 0;
+
+	rng_state = 0x5DEECE66DULL;
+	for (int t = 0; t < 300; t++) {
+		struct instance in, rn;
+		struct ldfi_hitset *a, *b;
+		int rank[MAXV + 1], fails = 0;
+
+		rand_instance(&in);
+		for (int v = 1; v <= in.n; v++)
+			rank[v] = v;
+		for (int v = in.n; v > 1; v--) { /* Fisher-Yates */
+			int j = 1 + (int)rnd((uint32_t)v), x = rank[v];
+
+			rank[v] = rank[j];
+			rank[j] = x;
+		}
+		rn = renamed(&in, rank);
+		a = load(&in, &fails);
+		b = load(&rn, &fails);
+		fails += !a || !b || ldfi_hitset_set_order(a, rank) != 0;
+		for (int k = 0; !fails; k++) {
+			int oa[MAXV], ob[MAXV], na = -1, nb = -1;
+			int ra = ldfi_hitset_next(a, oa, MAXV, &na),
+			    rb = ldfi_hitset_next(b, ob, MAXV, &nb);
+			uint32_t ma = 0, mb = 0;
+
+			fails += ra != rb;
+			if (ra != 1 || rb != 1)
+				break;
+			for (int i = 0; i < na; i++) {
+				fails += i > 0 && oa[i] <= oa[i - 1];
+				ma |= 1u << (oa[i] - 1);
+			}
+			for (int i = 0; i < nb; i++)
+				mb |= 1u << (ob[i] - 1);
+			fails += rename_mask(ma, rank, in.n) != mb;
+			sets++;
+		}
+		fails += ldfi_hitset_set_order(a, rank) != LDFI_EINVAL; /* after next() */
+		ldfi_hitset_destroy(a);
+		ldfi_hitset_destroy(b);
+		if (fails) {
+			fprintf(stderr, "order: instance %d (n=%d): %d failures\n", t, in.n, fails);
+			bad++;
+		}
+	}
+	CHECK(bad == 0);
+	CHECK(sets > 1000);
+	printf("order by rank vs renamed variables: 300 instances, %d sets compared\n", sets);
+}
+
 /* A random instance of n variables and m supports of w draws each. */
 /*
  * A rebuilt solver (ldfi_hitset_start_at): the same supports, the first k
@@ -820,6 +908,7 @@ int main(void)
 	test_random_vs_bruteforce(1);
 	test_random_vs_bruteforce(0);
 	test_resume_vs_bruteforce();
+	test_order_vs_renamed();
 	test_deterministic(1, 0);
 	test_deterministic(0, 0);
 	test_deterministic(1, 1); /* solver order may change when interrupted */
