@@ -20,6 +20,7 @@
 #include "runtime/runtime.h"
 #include "src/explore/explore.h"
 #include "src/explore/strategy.h"
+#include "src/explore/writer.h"
 
 struct explore {
 	const struct ldfi_conf *conf;
@@ -38,6 +39,7 @@ struct explore {
 	bool gen_incomplete; /* the strategy was stopped while it learned a run */
 	char *err;	     /* the caller's message buffer */
 	size_t errlen;
+	struct ldfi_writer writer; /* --jobs > 1: the passing run being recorded */
 };
 
 /* Say why the exploration stops (the first message wins); returns rc. */
@@ -161,6 +163,40 @@ static int learn_failed(struct explore *x, int rc)
 /* Run one fault set, record it, and tell the strategy. Takes `fs`.
  * LDFI_ESTOPPED: a budget ran out or a signal came during the run (not
  * recorded), its recording (rolled back) or the strategy's learning. */
+/* Wait for the run being recorded (src/explore/writer.h): 0, or its error,
+ * said as a failed record is; the run it counted is not one then. */
+static int wait_write(struct explore *x)
+{
+	int rc = ldfi_writer_wait(&x->writer);
+
+	if (!rc)
+		return 0;
+	x->res->executions--;
+	if (rc != LDFI_ESTOPPED)
+		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+	return rc;
+}
+
+/* With --jobs > 1, a passing run other than the fault-free run is recorded
+ * on a thread of its own while the strategy learns from it (the trace is
+ * the writer's, read by both). */
+static int record_beside(struct explore *x, struct ldfi_trace *tr, const struct ldfi_run_info *info,
+			 const int *vars, int n)
+{
+	char *text = ldfi_faults_to_string(x->conf, &tr->faults);
+	int rc;
+
+	if (!text) {
+		ldfi_trace_destroy(tr);
+		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
+	}
+	x->res->executions++;
+	ldfi_writer_start(&x->writer, x->db, tr, info, text, n);
+	if ((rc = x->gen->ops->learn(x->gen, tr, vars, n, true)))
+		learn_failed(x, rc);
+	return rc;
+}
+
 static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults *fs)
 {
 	struct ldfi_run_info info = {ldfi_strategy_name(x->opts->strategy), 0, 0};
@@ -168,8 +204,14 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	double t = now_s();
 	char *text, why[512];
 	int64_t run;
-	int rc = ldfi_engine_exec(x->opts->engine, x->conf, fs, x->res->fault_free, &tr, why,
-				  sizeof(why));
+	int rc = wait_write(x);
+
+	if (rc) {
+		ldfi_faults_finish(fs);
+		return rc;
+	}
+	rc = ldfi_engine_exec(x->opts->engine, x->conf, fs, x->res->fault_free, &tr, why,
+			      sizeof(why));
 
 	if (rc == LDFI_ELIMIT) {
 		char lim[128];
@@ -188,6 +230,8 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	if (rc)
 		return fail(x, rc, "execution failed: %s", why);
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
+	if (x->gen->jobs > 1 && tr->passed && x->res->fault_free)
+		return record_beside(x, tr, &info, vars, n);
 	if ((rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
 		if (rc != LDFI_ESTOPPED)
 			fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
@@ -454,7 +498,7 @@ static int loop(struct explore *x)
 {
 	struct ldfi_explore_result *res = x->res;
 	bool canonical = !x->opts->all && x->gen->minimal_cex;
-	int rc = 0;
+	int rc = 0, wrc;
 
 	while (res->n_cex == 0 || x->opts->all || canonical) {
 		struct ldfi_faults fs;
@@ -483,6 +527,10 @@ static int loop(struct explore *x)
 			return rc == LDFI_ESTOPPED ? budget_spent_now(x) : rc;
 		}
 	}
+	/* The last passing run must be in the database before the verdict. */
+	if (rc >= 0 && (wrc = wait_write(x)) &&
+	    (wrc != LDFI_ESTOPPED || !res->n_cex || x->opts->all))
+		return wrc == LDFI_ESTOPPED ? budget_spent_now(x) : wrc;
 	if (rc < 0)
 		return fail(x, rc, "%s", ldfi_strerror(rc));
 	if (canonical)
@@ -635,7 +683,7 @@ static int start(struct explore *x)
 /* Run the loop; on success res is filled. Returns 0 or LDFI_E*. */
 static int explore(struct explore *x)
 {
-	int rc;
+	int rc, wrc;
 
 	x->t0 = now_s();
 	x->thread = pthread_self();
@@ -654,6 +702,10 @@ static int explore(struct explore *x)
 	if (!rc && x->res->n_cex && !x->opts->all && !x->gen->minimal_cex && !x->gen_incomplete &&
 	    !x->resume_stopped)
 		rc = shrink(x);
+	/* A run recorded beside the loop after the verdict was known (the
+	 * loop stopped for a budget, or shrinking): its error is still one. */
+	if ((wrc = wait_write(x)) && !rc && wrc != LDFI_ESTOPPED)
+		rc = wrc;
 	ldfi_rt_set_stop(NULL, NULL);
 	progress(x, true);
 	/* The fault-free run is not a hypothesis; stopped before it ended,

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ldfi/ldfi.h"
 #include "solver/hitset.h"
@@ -43,6 +44,7 @@ struct stream {
 	bool last;   /* peek[] holds the last set returned, not yet in blk */
 	int level;   /* size of that set: where a rebuilt solver resumes */
 	long pruned; /* candidates this fill skipped, added to base.pruned after it */
+	double cost; /* CPU seconds of its last fill, to schedule the next (fill_parallel) */
 	/* The tried sets (numbers in base.tried) this enumeration returned:
 	 * a rebuilt solver blocks them and resumes where the last one
 	 * stopped, with the same sets to come. */
@@ -95,7 +97,7 @@ struct gen_ldfi {
 	int *crash_vars, *restart_vars, *node_vars, per_node;
 	/* Fills of one step (fill_all): the streams to fill, a room for a
 	 * fault set per worker, and each fill's result. */
-	int *todo, *todo_rc, cap_todo;
+	int *todo, *todo_rc, *todo_order, cap_todo;
 	int **wbuf, n_wbuf;
 };
 
@@ -382,6 +384,7 @@ static int stream_new(struct gen_ldfi *g)
 	ldfi_hitset_destroy(s->h);
 	s->h = NULL;
 	s->has_peek = s->done = s->last = false;
+	s->cost = 1e9; /* not filled yet: first in the schedule */
 	s->level = 0;
 	s->n_blk = 0;
 	s->rep = -1;
@@ -656,12 +659,13 @@ static bool ext_first(int n_e, bool created, int n_best)
 	return n_best < 0 || rank < n_best || (rank == n_best && created);
 }
 
-/* The fills of one step, shared by the workers: each takes the next
- * stream of the list. */
+/* The fills of one step, shared by the workers: each takes the next of
+ * `order` (positions in g->todo, the costliest first). */
 struct fill_pool {
 	struct gen_ldfi *g;
 	pthread_mutex_t lock;
-	int next;
+	const int *order;
+	int n, next;
 };
 
 static int *fill_take(struct fill_pool *p)
@@ -669,10 +673,32 @@ static int *fill_take(struct fill_pool *p)
 	int *slot = NULL;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->next < p->g->cap_todo && p->g->todo[p->next] >= 0)
-		slot = &p->g->todo[p->next++];
+	if (p->next < p->n)
+		slot = &p->g->todo[p->order[p->next++]];
 	pthread_mutex_unlock(&p->lock);
 	return slot;
+}
+
+static double thread_cpu_s(void)
+{
+	struct timespec t;
+
+	return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) ? 0 : t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Longest first: the last fill's cost predicts the next one's, and a new
+ * stream (no cost yet) goes first. Only the schedule depends on it, never
+ * a candidate. */
+static void fill_schedule(struct gen_ldfi *g, int *order, int n)
+{
+	for (int i = 0; i < n; i++) {
+		double c = g->streams[g->todo[i]].cost;
+		int j = i;
+
+		for (; j > 0 && g->streams[g->todo[order[j - 1]]].cost < c; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
 }
 
 struct fill_worker {
@@ -686,8 +712,12 @@ static void *fill_work(void *arg)
 	struct gen_ldfi *g = w->pool->g;
 	int *slot;
 
-	while ((slot = fill_take(w->pool)))
+	while ((slot = fill_take(w->pool))) {
+		double t = thread_cpu_s();
+
 		g->todo_rc[slot - g->todo] = stream_fill(g, *slot, w->buf);
+		g->streams[*slot].cost = thread_cpu_s() - t;
+	}
 	return NULL;
 }
 
@@ -715,7 +745,7 @@ static int worker_bufs(struct gen_ldfi *g, int n)
 static int fill_parallel(struct gen_ldfi *g, int n)
 {
 	int workers = g->base.jobs < n ? g->base.jobs : n, started = 0, rc;
-	struct fill_pool pool = {.g = g};
+	struct fill_pool pool = {.g = g, .order = g->todo_order, .n = n};
 	struct fill_worker w[64];
 	pthread_t tid[64];
 
@@ -724,6 +754,7 @@ static int fill_parallel(struct gen_ldfi *g, int n)
 	if ((rc = worker_bufs(g, workers)))
 		return rc;
 	pthread_mutex_init(&pool.lock, NULL);
+	fill_schedule(g, g->todo_order, n);
 	for (int i = 0; i < n; i++)
 		g->todo_rc[i] = 0;
 	for (int i = 0; i < workers; i++)
@@ -752,12 +783,15 @@ static int fill_all(struct gen_ldfi *g)
 		int cap = g->n_streams + 1;
 		int *t = realloc(g->todo, (size_t)cap * sizeof(*t));
 		int *r = t ? realloc(g->todo_rc, (size_t)cap * sizeof(*r)) : NULL;
+		int *o = r ? realloc(g->todo_order, (size_t)cap * sizeof(*o)) : NULL;
 
 		if (t)
 			g->todo = t;
-		if (!r)
+		if (r)
+			g->todo_rc = r;
+		if (!o)
 			return LDFI_ENOMEM;
-		g->todo_rc = r;
+		g->todo_order = o;
 		g->cap_todo = cap;
 	}
 	for (int c = 0; c < g->n_streams; c++) {
@@ -917,6 +951,7 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	free(g->node_vars);
 	free(g->todo);
 	free(g->todo_rc);
+	free(g->todo_order);
 	for (int i = 0; i < g->n_wbuf; i++)
 		free(g->wbuf[i]);
 	free(g->wbuf);
