@@ -18,7 +18,7 @@ struct gen_enum {
 	double configs;	   /* of crashes and restarts (space_size without omissions) */
 	int k;		   /* exhaustive: current size */
 	int *idx;	   /* exhaustive: current combination (ranks), k entries */
-	int *byrank;	   /* exhaustive: the variable of each rank */
+	int *byrank;	   /* exhaustive: the variable of each rank; NULL: by variable */
 	int *set;	   /* exhaustive: idx's variables, ascending */
 	bool started;
 	int *tmp;
@@ -197,6 +197,23 @@ static bool next_combination(struct gen_enum *g)
 	return false;
 }
 
+/* The variables of the combination in g->idx, ascending: idx itself by
+ * variable, else those of its ranks in g->set (insertion: a set is small,
+ * and this runs once per combination of the space). */
+static const int *combination_set(struct gen_enum *g)
+{
+	if (!g->byrank)
+		return g->idx;
+	for (int i = 0; i < g->k; i++) {
+		int v = g->byrank[g->idx[i]], j = i;
+
+		for (; j > 0 && g->set[j - 1] > v; j--)
+			g->set[j] = g->set[j - 1];
+		g->set[j] = v;
+	}
+	return g->set;
+}
+
 static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 {
 	struct gen_enum *g = (struct gen_enum *)base;
@@ -206,7 +223,7 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	int node_faults = (base->space.n_crash ? conf->crashes : 0) +
 			  (base->space.n_restart ? conf->restarts : 0);
 	int kmax = base->space.n_omit + (node_faults < conf->n_nodes ? node_faults : conf->n_nodes);
-
+	const int *set;
 	long polls = 0;
 
 	while (g->k <= kmax) {
@@ -218,18 +235,16 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 			g->started = false;
 			continue;
 		}
-		for (int i = 0; i < g->k; i++)
-			g->set[i] = g->byrank[g->idx[i]];
-		qsort(g->set, (size_t)g->k, sizeof(*g->set), cmp_int);
-		if (!ldfi_gen_valid(base, g->set, g->k))
+		set = combination_set(g);
+		if (!ldfi_gen_valid(base, set, g->k))
 			continue;
-		if (ldfi_gen_skip(base, g->set, g->k)) {
-			ldfi_gen_count_pruned(base, g->set, g->k);
+		if (ldfi_gen_skip(base, set, g->k)) {
+			ldfi_gen_count_pruned(base, set, g->k);
 			continue;
 		}
 		if (g->k > cap)
 			return LDFI_ELIMIT;
-		memcpy(vars, g->set, (size_t)g->k * sizeof(int));
+		memcpy(vars, set, (size_t)g->k * sizeof(int));
 		*n = g->k;
 		return 1;
 	}
@@ -281,7 +296,7 @@ static const struct ldfi_gen_ops exhaustive_ops = {
 };
 
 static struct ldfi_gen *enum_create(const struct ldfi_conf *conf, const struct ldfi_gen_ops *ops,
-				    uint64_t seed, bool all)
+				    uint64_t seed, bool all, bool ranked)
 {
 	struct gen_enum *g = calloc(1, sizeof(*g));
 
@@ -294,13 +309,13 @@ static struct ldfi_gen *enum_create(const struct ldfi_conf *conf, const struct l
 	g->configs = all_configs(&g->base);
 	g->space_size = ldexp(g->configs, g->base.space.n_omit);
 	g->idx = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
-	g->byrank = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+	g->byrank = ranked ? malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)) : NULL;
 	g->set = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
 	g->tmp = malloc(((size_t)conf->n_nodes + 1) * sizeof(int));
 	g->skipped = ldfi_setset_create();
-	if (!g->idx || !g->byrank || !g->set || !g->tmp || !g->skipped)
+	if (!g->idx || (ranked && !g->byrank) || !g->set || !g->tmp || !g->skipped)
 		goto err;
-	for (int v = 1; v <= g->base.space.n_vars; v++)
+	for (int v = 1; ranked && v <= g->base.space.n_vars; v++)
 		g->byrank[g->base.rank[v]] = v;
 	return &g->base;
 err:
@@ -310,14 +325,19 @@ err:
 
 struct ldfi_gen *ldfi_gen_random_create(const struct ldfi_conf *conf, uint64_t seed, bool all)
 {
-	return enum_create(conf, &random_ops, seed, all);
+	return enum_create(conf, &random_ops, seed, all, false);
 }
 
 struct ldfi_gen *ldfi_gen_exhaustive_create(const struct ldfi_conf *conf, bool all)
 {
-	struct ldfi_gen *g = enum_create(conf, &exhaustive_ops, 0, all);
+	struct ldfi_gen *g = enum_create(conf, &exhaustive_ops, 0, all, true);
 
 	if (g)
 		g->minimal_cex = true; /* smallest first */
 	return g;
+}
+
+struct ldfi_gen *ldfi_gen_completion_create(const struct ldfi_conf *conf)
+{
+	return enum_create(conf, &exhaustive_ops, 0, true, false);
 }

@@ -1022,7 +1022,7 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	g->base.minimal_cex = !needs_rest(conf) && !g->base.space.n_restart;
 	g->base.learns_from_traces = true;
 	if (needs_rest(conf) &&
-	    (!(g->rest = ldfi_gen_exhaustive_create(conf, true)) ||
+	    (!(g->rest = ldfi_gen_completion_create(conf)) ||
 	     !(g->ext1 = ldfi_ext_create()) || !(g->same = ldfi_samerun_create(&g->base.space)) ||
 	     !(g->peek[0] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))) ||
 	     !(g->peek[1] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)))))
