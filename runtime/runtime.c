@@ -1622,6 +1622,11 @@ struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt)
 	return rt->tr;
 }
 
+const char *ldfi_rt_failure(const struct ldfi_rt *rt)
+{
+	return rt->failure;
+}
+
 int ldfi_rt_record(struct ldfi_rt *rt, const char *name)
 {
 	struct ldfi_stage st = {rt, NULL, 0, rt->node, 0, NULL};
