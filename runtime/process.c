@@ -266,7 +266,7 @@ static int zombie_status(pid_t pid, int *status)
 	buf[n > 0 ? n : 0] = 0;
 	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
 		return 0;
-	for (int field = 3; field < 52 && p; field++) /* field 3 is the state */
+	for (int field = 2; field < 52 && p; field++) /* to field 52, exit_code */
 		if ((p = strchr(p + 1, ' ')))
 			p++;
 	if (!p)
