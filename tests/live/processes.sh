@@ -229,4 +229,24 @@ st=$?
 leftovers replay
 echo "ok: explore and replay --engine live: $(head -1 xlive.out), $(sqlite3 xlive/provenance.db 'select count(*) from runs') runs as in the simulation"
 
+# ldfi killed with SIGKILL while a stage process hangs in a live run (p on
+# c, in round 4, after a loss: not in the fault-free runs of the
+# determinism check): the node processes and the stage processes die with
+# it.
+sed 's/exit c 4/hang c 4/' exitc.conf >hang30.conf
+"$ldfi" run hang30.conf --engine live --faults 'omit(a,c,1)' >/dev/null 2>&1 &
+pid=$!
+n=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	sleep 0.5
+	# this shell, ldfi, its 3 node processes and the 2 stage processes
+	n=$(cd / && ls -l /proc/[0-9]*/cwd 2>/dev/null | grep -cF " -> $tmp") || true
+	[ "$n" -lt 7 ] || break
+done
+[ "$n" -ge 7 ] || fail "kill -9: expected ldfi, 3 nodes and 2 stage processes, found $((n - 1))"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+leftovers "kill -9 of ldfi"
+echo "ok: kill -9 of ldfi in a live run: no process left ($((n - 1)) before)"
+
 [ "$fails" -eq 0 ]
