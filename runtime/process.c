@@ -42,6 +42,16 @@
  * Processes run in their own process groups with PR_SET_PDEATHSIG, from
  * the conf's folder; ldfi watches a pidfd beside stdout, so a process that
  * exits while a child of its own holds its stdout is still noticed.
+ *
+ * Under the live engine (docs/live.md, Process stages) ldfi stays the
+ * processes' parent and each node process, forked with its own replicas'
+ * pipes, runs this same stage kind on its copy of the pool
+ * (ldfi_process_live_node): the first request of an execution resets, a
+ * node that sees a process end reads its status from /proc (it cannot
+ * reap it), and what ldfi must know afterwards (the execution's deadline,
+ * which conversations a node left mid-request or killed) is in a page
+ * shared by all of them (struct shared). ldfi_process_live_begin / _end /
+ * _down / _up are ldfi's side (runtime/live/engine.c).
  */
 #include <errno.h>
 #include <fcntl.h>
