@@ -23,6 +23,22 @@
 #include "tests/test.h"
 
 static char dir[] = "/tmp/ldfi-live-proc-XXXXXX";
+static char python[512] = "python3";
+
+/* The interpreter `python3` runs, by its path: a version manager's shim
+ * in between costs about a second a start (tests/live/lib.sh). */
+static void find_python(void)
+{
+	FILE *p = popen("python3 -c 'import sys; print(sys.executable)' 2>/dev/null", "r");
+	char buf[sizeof(python)];
+
+	if (p && fgets(buf, sizeof(buf), p) && buf[0] == '/') {
+		buf[strcspn(buf, "\n")] = 0;
+		snprintf(python, sizeof(python), "%s", buf);
+	}
+	if (p)
+		pclose(p);
+}
 
 /* Children of this process: how many, and how many are zombies. */
 static int children(int *zombies)
@@ -65,7 +81,7 @@ static int open_fds(void)
 }
 
 /* The conf: a source on a, process stage p on b running
- * `python3 MISBEHAVE MODE`, a sink on c; restarts allowed. */
+ * `PYTHON MISBEHAVE MODE`, a sink on c; restarts allowed. */
 static struct ldfi_conf *load(const char *pdir, const char *mode)
 {
 	char path[512], text[2048], err[1024];
@@ -76,10 +92,10 @@ static struct ldfi_conf *load(const char *pdir, const char *mode)
 	snprintf(text, sizeof(text),
 		 "[explore]\neot = 5\neff = 2\ncrashes = 1\nrestarts = 1\nrun_timeout = 1\n\n"
 		 "[source s]\nnode = a\nrecords = 2\nto = p\ndelivery = ack\nretry_every = 2\n\n"
-		 "[stage p]\nkind = process\ncommand = python3 %s/misbehave.py %s\n"
+		 "[stage p]\nkind = process\ncommand = %s %s/misbehave.py %s\n"
 		 "nodes = b\nto = out\n\n[sink out]\nnodes = c\n\n"
 		 "[check got]\nkind = delivered\nsink = out\n",
-		 pdir, mode);
+		 python, pdir, mode);
 	if (!(f = fopen(path, "w")))
 		return NULL;
 	fputs(text, f);
@@ -140,6 +156,7 @@ int main(int argc, char **argv)
 
 	if (!pdir || !mkdtemp(dir))
 		return 2;
+	find_python();
 	argv[1] = pdir;
 	/* A conforming stage: fault-free, a crash of its node, a restart of
 	 * its node (a fresh process), again fault-free. */
