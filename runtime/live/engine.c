@@ -629,6 +629,7 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 		return rc;
 	}
 	if ((rc = make_journal_dir(lv, err, errlen))) {
+		ldfi_process_live_end();
 		free(names);
 		return rc;
 	}
