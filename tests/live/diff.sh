@@ -124,7 +124,7 @@ fi
 for conf in scenarios/*/*.conf scenarios/*/*/*.conf; do
 	[ -f "$conf" ] || continue
 	if grep -q '^[[:space:]]*kind[[:space:]]*=[[:space:]]*process' "$conf"; then
-		echo "skipped (process stages: diff.sh --processes): $conf"
+		echo "in live diff processes (diff.sh --processes: one explore per engine): $conf"
 		continue
 	fi
 	if grep -q '^[[:space:]]*kind[[:space:]]*=[[:space:]]*plugin' "$conf"; then
