@@ -42,6 +42,16 @@
  * Processes run in their own process groups with PR_SET_PDEATHSIG, from
  * the conf's folder; ldfi watches a pidfd beside stdout, so a process that
  * exits while a child of its own holds its stdout is still noticed.
+ *
+ * Under the live engine (docs/live.md, Process stages) ldfi stays the
+ * processes' parent and each node process, forked with its own replicas'
+ * pipes, runs this same stage kind on its copy of the pool
+ * (ldfi_process_live_node): the first request of an execution resets, a
+ * node that sees a process end reads its status from /proc (it cannot
+ * reap it), and what ldfi must know afterwards (the execution's deadline,
+ * which conversations a node left mid-request or killed) is in a page
+ * shared by all of them (struct shared). ldfi_process_live_begin / _end /
+ * _down / _up are ldfi's side (runtime/live/engine.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +65,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -94,8 +105,20 @@ struct slot {
 	bool every_round; /* init_ok.ticks = "every-round" */
 	int protocol;	  /* init_ok.protocol */
 	uint64_t serial;  /* the runtime (execution) it was last reset for */
-	int exited;	  /* reaped: its wait status is `status` */
+	bool fresh;	  /* live: started for a restart, needs no reset */
+	int exited;	  /* reaped (or, in a node process, seen ended): `status` */
 	int status;
+};
+
+/* A slot's conversation, as the node process using it leaves it (live
+ * engine): at an answer boundary, in the middle of a request, or killed. */
+enum { SLOT_IDLE = 0, SLOT_BUSY, SLOT_DEAD };
+
+/* What ldfi and the node processes of a live run share (MAP_SHARED): the
+ * execution's deadline and each slot's conversation state. */
+struct shared {
+	int64_t deadline_ms;   /* of the current execution; 0: not begun (live) */
+	unsigned char state[]; /* per slot: SLOT_* */
 };
 
 struct pool {
@@ -106,8 +129,10 @@ struct pool {
 	char *log_dir;	  /* NULL: stderr is ldfi's */
 	char *helper_dir; /* where ldfi_stage.py is, or NULL */
 	uint64_t execution;
-	uint64_t serial;      /* runtime whose deadline is set */
-	int64_t deadline_ms;  /* of the current execution */
+	uint64_t serial;   /* runtime whose deadline is set */
+	struct shared *sh; /* mapped shared, sh_len bytes */
+	size_t sh_len;
+	bool in_node;	      /* this is a live node process, not the slots' parent */
 	bool sigpipe_ignored; /* we set SIGPIPE to SIG_IGN */
 };
 
@@ -231,18 +256,66 @@ int ldfi_process_resolve(const struct ldfi_conf *conf, char *err, size_t errlen)
 	return rc;
 }
 
+/* In a node process of the live engine, which is not the parent of the
+ * slots' processes: the wait status of `pid` once it has ended (ldfi, its
+ * parent, reaps it only after the execution), /proc/PID/stat's exit_code
+ * in waitpid's form. Returns 1 with *status, or 0 while it runs. */
+static int zombie_status(pid_t pid, int *status)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*status = 255 << 8; /* gone: no status to be had */
+		return 1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
+		return 0;
+	for (int field = 2; field < 52 && p; field++) /* to field 52, exit_code */
+		if ((p = strchr(p + 1, ' ')))
+			p++;
+	if (!p)
+		return 0;
+	*status = atoi(p);
+	return 1;
+}
+
+/* Wait for the slot's process to end: reap it, or in a node process read
+ * its status once it is a zombie. */
+static void slot_wait(struct slot *s)
+{
+	if (s->exited)
+		return;
+	if (!pool->in_node) {
+		while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		while (!zombie_status(s->pid, &s->status)) {
+			struct pollfd pf = {s->pidfd, POLLIN, 0};
+
+			poll(&pf, s->pidfd >= 0 ? 1 : 0, 10);
+		}
+	}
+	s->exited = 1;
+}
+
 /* Kill what is left of the slot's process group, reap the process and
- * close its pipes. */
+ * close its pipes. A node process of the live engine marks the slot dead
+ * for ldfi, which reaps it after the execution. */
 static void slot_kill(struct slot *s)
 {
 	if (s->pid > 0) {
 		kill(-s->pid, SIGKILL);
 		kill(s->pid, SIGKILL);
-		if (!s->exited) {
-			while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
-				;
-			s->exited = 1;
-		}
+		if (pool->in_node)
+			pool->sh->state[s - pool->slots] = SLOT_DEAD;
+		else if (!s->exited)
+			slot_wait(s);
 	}
 	if (s->pidfd >= 0)
 		close(s->pidfd);
@@ -254,6 +327,7 @@ static void slot_kill(struct slot *s)
 	s->pidfd = s->in_fd = s->out_fd = -1;
 	s->n_buf = 0;
 	s->serial = 0;
+	s->fresh = false;
 }
 
 /* The child's side of a fork: never returns. */
@@ -417,13 +491,22 @@ static void describe_end(const struct slot *s, char *out, size_t len)
 	}
 }
 
-/* Reap the process if it has ended; 1 if it has. */
+/* Reap the process if it has ended (in a node process: see that it has);
+ * 1 if it has. */
 static int slot_reaped(struct slot *s)
 {
 	pid_t r;
 
 	if (s->exited)
 		return 1;
+	if (pool->in_node) {
+		struct pollfd pf = {s->pidfd, POLLIN, 0};
+
+		if (s->pidfd >= 0 && poll(&pf, 1, 0) <= 0)
+			return 0;
+		s->exited = zombie_status(s->pid, &s->status);
+		return s->exited;
+	}
 	while ((r = waitpid(s->pid, &s->status, WNOHANG)) < 0 && errno == EINTR)
 		;
 	if (r == s->pid)
@@ -452,9 +535,7 @@ static enum io slot_write(struct slot *s, const char *b, size_t n, int64_t deadl
 			continue;
 		}
 		if (w < 0 && errno == EPIPE) {
-			while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
-				;
-			s->exited = 1;
+			slot_wait(s);
 			return IO_ENDED;
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
@@ -510,9 +591,7 @@ static enum io slot_read_line(struct slot *s, int64_t deadline, char **line, siz
 			continue;
 		}
 		if (r == 0) { /* EOF: it closed stdout, hence is ending */
-			while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
-				;
-			s->exited = 1;
+			slot_wait(s);
 			return IO_ENDED;
 		}
 		if (errno == EINTR)
@@ -930,6 +1009,8 @@ void ldfi_process_stop(void)
 	}
 	if (pool->sigpipe_ignored)
 		signal(SIGPIPE, SIG_DFL);
+	if (pool->sh)
+		munmap(pool->sh, pool->sh_len);
 	free(pool->slots);
 	free(pool->dir);
 	free(pool->log_dir);
@@ -969,7 +1050,12 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 	if (log_dir)
 		pool->log_dir = strdup(log_dir);
 	pool->helper_dir = find_helper_dir();
-	if (!pool->slots || !pool->dir || (log_dir && !pool->log_dir)) {
+	pool->sh_len = sizeof(*pool->sh) + (size_t)n;
+	pool->sh =
+	    mmap(NULL, pool->sh_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pool->sh == MAP_FAILED)
+		pool->sh = NULL;
+	if (!pool->slots || !pool->dir || (log_dir && !pool->log_dir) || !pool->sh) {
 		rc = pool->dir ? LDFI_ENOMEM : LDFI_EINVAL;
 		snprintf(err, errlen, "%s: %s", conf->path, strerror(errno));
 		goto err_pool;
@@ -1686,11 +1772,27 @@ static int read_answer(struct ldfi_stage *st, const char *ok, const char *field,
 	return rc;
 }
 
+/* A marker in the slot's log: which execution its stderr is about. */
+static void log_marker(const struct slot *s)
+{
+	char *path = NULL;
+	FILE *f;
+
+	if (!pool->log_dir)
+		return;
+	if (asprintf(&path, "%s/%s.log", pool->log_dir, s->addr) >= 0 && (f = fopen(path, "a"))) {
+		fprintf(f, "== execution %llu ==\n", (unsigned long long)pool->execution);
+		fclose(f);
+	}
+	free(path);
+}
+
 /* Before a request of this execution to the replica's process: the
  * execution's deadline (at its first request to any process), the process
  * started again if a failure killed it, and into *b the `reset` it needs
- * before its first request of the execution (*reset then true). Returns
- * 0, or what fails the run. */
+ * before its first request of the execution (*reset then true); none for
+ * a process the live engine started for a restart in this execution.
+ * Returns 0, or what fails the run. */
 static int request_begin(struct ldfi_stage *st, char **b, size_t *n, size_t *cap, bool *reset)
 {
 	struct proc *p = ldfi_stage_data(st);
@@ -1701,30 +1803,27 @@ static int request_begin(struct ldfi_stage *st, char **b, size_t *n, size_t *cap
 	*reset = false;
 	if (!s->pid) {
 		/* Started again after a failure: the start does not count
-		 * against the execution's run_timeout. */
+		 * against the execution's run_timeout. A node process cannot
+		 * (ldfi starts them between executions). */
 		int64_t t0 = now_ms();
 
+		if (pool->in_node)
+			return ldfi_stage_fail(st, "could not be started again: not running");
 		if ((rc = slot_start(pool, s, why, sizeof(why))))
 			return rc == LDFI_EINVAL
 				   ? ldfi_stage_fail(st, "could not be started again: %s", why)
 				   : rc;
-		pool->deadline_ms += now_ms() - t0;
+		pool->sh->deadline_ms += now_ms() - t0;
 	}
 	if (s->serial == ldfi_rt_serial(st->rt))
 		return 0;
-	*reset = true;
-	if (pool->log_dir) {
-		/* A marker in its log: which execution its stderr is about. */
-		char *path = NULL;
-		FILE *f;
-
-		if (asprintf(&path, "%s/%s.log", pool->log_dir, s->addr) >= 0 &&
-		    (f = fopen(path, "a"))) {
-			fprintf(f, "== execution %llu ==\n", (unsigned long long)pool->execution);
-			fclose(f);
-		}
-		free(path);
+	log_marker(s);
+	if (s->fresh) { /* started for this restart: as good as reset */
+		s->fresh = false;
+		s->serial = ldfi_rt_serial(st->rt);
+		return 0;
 	}
+	*reset = true;
 	return emit(
 	    b, n, cap, s->addr,
 	    json_pack("{s:s, s:I}", "type", "reset", "execution", (json_int_t)pool->execution));
@@ -1738,11 +1837,13 @@ static int request(struct ldfi_stage *st, char *b, size_t n, bool reset, const c
 {
 	struct proc *p = ldfi_stage_data(st);
 	struct slot *s = p->slot;
-	int64_t deadline = pool->deadline_ms;
+	int64_t deadline = pool->sh->deadline_ms;
+	unsigned char *state = &pool->sh->state[s - pool->slots];
 	char why[2048];
 	enum io e;
 	int rc;
 
+	*state = SLOT_BUSY;
 	e = slot_write(s, b, n, deadline);
 	free(b);
 	if (e) {
@@ -1762,19 +1863,29 @@ static int request(struct ldfi_stage *st, char *b, size_t n, bool reset, const c
 	ldfi_stage_forget_reads(st);
 	if (rc == LDFI_EINVAL)
 		return proc_fail(st, why);
+	if (!rc)
+		*state = SLOT_IDLE;
 	return rc;
 }
 
-/* The first request of an execution to any process starts its clock. */
+/* The first request of an execution to any process starts its clock; in
+ * the live engine, the first of any node process (ldfi counts the
+ * executions: ldfi_process_live_begin). */
 static void note_execution(const struct ldfi_stage *st)
 {
 	uint64_t serial = ldfi_rt_serial(st->rt);
+	int64_t zero = 0, d = now_ms() + (int64_t)ldfi_stage_conf(st)->run_timeout * 1000;
 
-	if (pool->serial != serial) {
-		pool->serial = serial;
-		pool->execution++;
-		pool->deadline_ms = now_ms() + (int64_t)ldfi_stage_conf(st)->run_timeout * 1000;
+	if (pool->serial == serial)
+		return;
+	pool->serial = serial;
+	if (pool->in_node) {
+		__atomic_compare_exchange_n(&pool->sh->deadline_ms, &zero, d, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		return;
 	}
+	pool->execution++;
+	pool->sh->deadline_ms = d;
 }
 
 static int proc_on_round(struct ldfi_stage *st, int round)
@@ -1962,6 +2073,128 @@ const struct ldfi_stage_ops ldfi_process_ops = {
     .on_round = proc_on_round,
     .on_recover = proc_on_recover,
 };
+
+/* --- under the live engine (runtime/live/engine.c, docs/live.md) --- */
+
+/* A process of a stage replica (on `node`, or any when node < 0). */
+static bool stage_slot(const struct slot *s, int node)
+{
+	return s->check < 0 && (node < 0 || s->node == node);
+}
+
+/* Start slot `s` for the live engine; on failure, why the run fails
+ * (LDFI_ESUT: "stage 'p' on node b: could not be started again: ...") or
+ * ldfi's error, in `err`. */
+static int live_start(struct slot *s, const char *when, char *err, size_t errlen)
+{
+	char why[2048];
+	int rc = slot_start(pool, s, why, sizeof(why));
+
+	if (rc == LDFI_EINVAL) {
+		snprintf(err, errlen, "%s: could not be started %s: %s", s->desc, when, why);
+		return LDFI_ESUT;
+	}
+	if (rc)
+		snprintf(err, errlen, "%s: %s", s->desc, ldfi_strerror(rc));
+	return rc;
+}
+
+int ldfi_process_live_begin(const struct ldfi_conf *conf, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!ldfi_conf_has_processes(conf))
+		return 0;
+	if ((!pool || pool->conf != conf) && (rc = ldfi_process_start(conf, NULL, err, errlen)))
+		return rc;
+	pool->execution++;
+	pool->sh->deadline_ms = 0;
+	for (int i = 0; i < pool->n_slots; i++) {
+		pool->sh->state[i] = SLOT_IDLE;
+		if (stage_slot(&pool->slots[i], -1) && !pool->slots[i].pid &&
+		    (rc = live_start(&pool->slots[i], "again", err, errlen)))
+			return rc;
+	}
+	return 0;
+}
+
+size_t ldfi_process_node_fds(int node, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; pool && i < pool->n_slots; i++) {
+		const struct slot *s = &pool->slots[i];
+
+		if (!stage_slot(s, node) || !s->pid || n + 3 > max)
+			continue;
+		fds[n++] = s->in_fd;
+		fds[n++] = s->out_fd;
+		if (s->pidfd >= 0)
+			fds[n++] = s->pidfd;
+	}
+	return n;
+}
+
+void ldfi_process_live_node(int node)
+{
+	if (!pool)
+		return;
+	pool->in_node = true;
+	for (int i = 0; i < pool->n_slots; i++) {
+		struct slot *s = &pool->slots[i];
+
+		if (stage_slot(s, node)) {
+			s->serial = s->fresh ? s->serial : 0; /* reset before first use */
+			continue;
+		}
+		/* Another node's or a check's: its pipes are closed here. */
+		s->pid = 0;
+		s->pidfd = s->in_fd = s->out_fd = -1;
+	}
+}
+
+void ldfi_process_live_down(int node)
+{
+	for (int i = 0; pool && i < pool->n_slots; i++)
+		if (stage_slot(&pool->slots[i], node) && pool->slots[i].pid)
+			slot_kill(&pool->slots[i]);
+}
+
+int ldfi_process_live_up(int node, char *err, size_t errlen)
+{
+	int64_t t0 = now_ms();
+	int rc = 0;
+
+	for (int i = 0; pool && i < pool->n_slots && !rc; i++) {
+		struct slot *s = &pool->slots[i];
+
+		if (!stage_slot(s, node))
+			continue;
+		if (s->pid)
+			slot_kill(s);
+		if (!(rc = live_start(s, "for the restart", err, errlen)))
+			s->fresh = true;
+	}
+	/* Starting them does not count against the execution's run_timeout. */
+	if (pool && pool->sh->deadline_ms)
+		__atomic_add_fetch(&pool->sh->deadline_ms, now_ms() - t0, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
+void ldfi_process_live_end(void)
+{
+	for (int i = 0; pool && i < pool->n_slots; i++) {
+		struct slot *s = &pool->slots[i];
+
+		if (!stage_slot(s, -1))
+			continue;
+		if (pool->sh->state[i] != SLOT_IDLE && s->pid)
+			slot_kill(s); /* mid-answer, or killed by its node */
+		pool->sh->state[i] = SLOT_IDLE;
+		s->fresh = false;
+		s->serial = 0;
+	}
+}
 
 /* --- the determinism check --- */
 

@@ -115,6 +115,7 @@ struct ldfi_rt {
 	uint32_t *deliv;	   /* message indices being delivered this round */
 	size_t cap_deliv;
 	int node;	 /* ldfi_rt_node_open: the one node this runtime runs */
+	bool one_node;	 /* ldfi_rt_node_open: tr->msgs are this round's sends */
 	char *failure;	 /* ldfi_stage_fail: why the run failed */
 	uint64_t serial; /* which runtime of this process (ldfi_rt_serial) */
 	/* Restarts: rounds a restart can start in (1..rrounds; 0 when the

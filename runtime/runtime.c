@@ -1095,10 +1095,11 @@ int ldfi_stage_cause_message(struct ldfi_stage *st, uint32_t id)
 	const struct ldfi_msg *m;
 
 	/* In a whole run ids index the trace; a node runtime (live) holds only
-	 * this round's sends, and its kinds check receipts themselves. */
+	 * this round's sends, numbered locally (an id of a delivery may name
+	 * one of them), and its kinds check receipts themselves. */
 	if (id == 0)
 		return LDFI_EINVAL;
-	if (id <= rt->tr->n_msgs && rt->tr->msgs[id - 1].id == id) {
+	if (!rt->one_node && id <= rt->tr->n_msgs && rt->tr->msgs[id - 1].id == id) {
 		m = &rt->tr->msgs[id - 1];
 		if (m->kind != LDFI_MSG_DATA || m->fate != LDFI_FATE_DELIVERED ||
 		    m->dst_comp != st->comp || m->dst_node != st->node ||
@@ -1504,6 +1505,7 @@ int ldfi_rt_node_open(const struct ldfi_conf *conf, int node, struct ldfi_rt **o
 		return LDFI_ENOMEM;
 	}
 	rt->node = node;
+	rt->one_node = true;
 	if ((rc = rt_setup(rt, &none))) {
 		ldfi_rt_node_close(rt);
 		return rc;
@@ -1620,6 +1622,11 @@ int ldfi_rt_restore_tokens(struct ldfi_rt *rt, size_t n)
 struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt)
 {
 	return rt->tr;
+}
+
+const char *ldfi_rt_failure(const struct ldfi_rt *rt)
+{
+	return rt->failure;
 }
 
 int ldfi_rt_record(struct ldfi_rt *rt, const char *name)

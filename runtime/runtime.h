@@ -103,8 +103,7 @@ bool ldfi_rt_stop_requested(void);
  * protocol mismatch): a configuration error. A conf whose process stages
  * were not started is started on its first execution, stderr to ldfi's.
  */
-int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err,
-		       size_t errlen);
+int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *err, size_t errlen);
 /* Stop every process: EOF on their stdin, one second, then SIGKILL of
  * their process groups; all are reaped. Safe to call when none runs. */
 void ldfi_process_stop(void);
@@ -124,6 +123,34 @@ bool ldfi_conf_has_processes(const struct ldfi_conf *conf);
  * runtime's error.
  */
 int ldfi_process_selfcheck(const struct ldfi_conf *conf, char *err, size_t errlen);
+
+/*
+ * Process stages under the live engine (runtime/live/, docs/live.md). ldfi
+ * keeps the processes (it is their parent); each node process talks to its
+ * own replicas' processes over the pipes it inherits. In ldfi:
+ * ldfi_process_live_begin() before the node processes of an execution are
+ * forked (counts the execution, starts again every process a failure
+ * killed; started the pool for `conf` if none was), ldfi_process_live_end()
+ * once every node process of the execution is gone (kills the processes a
+ * node left in the middle of an answer or killed: they start again at the
+ * next begin), and for a restart(node, t) ldfi_process_live_down() when the
+ * node's process is killed (its processes die with it) and
+ * ldfi_process_live_up() before the node's new process is forked (new
+ * processes, handshaken, which the new node asks `recover` with no reset).
+ * begin and up return 0, LDFI_ESUT with the reason the run fails in `err`
+ * ("stage 'p' on node b: could not be started again: ..."), or ldfi's error
+ * (LDFI_EINVAL from starting the pool: a configuration error in `err`).
+ * In the node process: ldfi_process_node_fds() gives the descriptors of
+ * node `node`'s processes to keep open (at most `max`, into `fds`), and
+ * ldfi_process_live_node() makes the pool a node's (another node's
+ * processes forgotten, its own reset before their first request).
+ */
+int ldfi_process_live_begin(const struct ldfi_conf *conf, char *err, size_t errlen);
+void ldfi_process_live_end(void);
+void ldfi_process_live_down(int node);
+int ldfi_process_live_up(int node, char *err, size_t errlen);
+size_t ldfi_process_node_fds(int node, int *fds, size_t max);
+void ldfi_process_live_node(int node);
 
 /* Most messages one execution may send before it is stopped with
  * LDFI_ELIMIT: at LDFI_BYTES_PER_MSG_RUN (below) about 3.6 GiB, within
@@ -242,13 +269,16 @@ size_t ldfi_rt_deliveries(const struct ldfi_trace *tr, size_t from, size_t to, u
  * are global ids; fates are not decided here); records the stages named are
  * appended to the trace's records and sources mark theirs emitted there.
  * Returns 0, LDFI_EINVAL (a delivery that does not fit the conf) or the
- * stages' error.
+ * stages' error: LDFI_ESUT when a stage failed the run (ldfi_stage_fail; a
+ * process stage's process misbehaved), its reason then ldfi_rt_failure().
  */
 int ldfi_rt_node_open(const struct ldfi_conf *conf, int node, struct ldfi_rt **out);
 int ldfi_rt_node_round(struct ldfi_rt *rt, int round, int down_from, const struct ldfi_msg *deliv,
 		       size_t n);
 /* The runtime's trace (owned by `rt`). */
 struct ldfi_trace *ldfi_rt_trace(struct ldfi_rt *rt);
+/* Why a stage failed the run (ldfi_stage_fail; owned by `rt`), or NULL. */
+const char *ldfi_rt_failure(const struct ldfi_rt *rt);
 /* Index of the record named `name`, created if new (as ldfi_stage_record). */
 int ldfi_rt_record(struct ldfi_rt *rt, const char *name);
 /* The outputs of replica (comp, node) so far, in position order (owned by

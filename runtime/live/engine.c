@@ -20,6 +20,7 @@
 #include "runtime/live/live.h"
 #include "runtime/live/supervisor.h"
 #include "runtime/recindex.h"
+#include "runtime/stage.h"
 #include "runtime/runtime.h"
 
 /* What one node sent during the current round's barrier. */
@@ -61,6 +62,7 @@ struct live {
 	struct tokmap *tok; /* per node */
 	size_t cap_mems;
 	struct ldfi_live_node_arg narg;
+	char *failure; /* LDFI_ESUT: why the run failed (a process stage's process) */
 };
 
 const char *ldfi_engine_name(enum ldfi_engine e)
@@ -399,24 +401,52 @@ static int start_round(struct live *lv, size_t from, size_t to, char *err, size_
 	return 0;
 }
 
+/* A failure of the run (LDFI_ESUT) with its reason `why`, kept whole. */
+static int run_failed(struct live *lv, const char *why)
+{
+	free(lv->failure);
+	return (lv->failure = strdup(why)) ? LDFI_ESUT : LDFI_ENOMEM;
+}
+
+/* New processes for the process stages of `node`, back up after a
+ * restart, before its new node process is forked. */
+static int processes_up(struct live *lv, int node, char *err, size_t errlen)
+{
+	char why[4096];
+	int rc = ldfi_process_live_up(node, why, sizeof(why));
+
+	if (rc == LDFI_ESUT)
+		return run_failed(lv, why);
+	if (rc)
+		snprintf(err, errlen, "%s", why);
+	return rc;
+}
+
 static int run_round(struct live *lv, size_t from, size_t to, char *err, size_t errlen)
 {
 	const struct ldfi_conf *conf = lv->conf;
 	int rc = 0;
 
 	/* A crash or a restart in this round: the node's process dies now, by
-	 * SIGKILL; a restarted one back up gets a new process, which reads
-	 * its journal (StartRound's down_from). */
+	 * SIGKILL (a restarted node's process stages' processes with it); a
+	 * restarted one back up gets a new process, which reads its journal
+	 * (StartRound's down_from), and new processes for its process stages. */
 	for (int node = 0; node < conf->n_nodes && !rc; node++) {
 		if ((lv->tr->crash_round[node] == lv->round ||
 		     lv->tr->restart_round[node] == lv->round) &&
 		    ldfi_sup_running(lv->sup, node))
 			ldfi_sup_kill(lv->sup, node);
-		if (back_up(lv, node))
+		if (lv->tr->restart_round[node] == lv->round)
+			ldfi_process_live_down(node);
+		if (back_up(lv, node) && !(rc = processes_up(lv, node, err, errlen)))
 			rc = ldfi_sup_respawn(lv->sup, node, err, errlen);
 	}
-	if (rc || (rc = start_round(lv, from, to, err, errlen)) ||
-	    (rc = ldfi_sup_barrier(lv->sup, lv->round, err, errlen)))
+	if (rc || (rc = start_round(lv, from, to, err, errlen)))
+		goto out;
+	if ((rc = ldfi_sup_barrier(lv->sup, lv->round, err, errlen)) == LDFI_ESUT &&
+	    !(lv->failure = ldfi_sup_take_failure(lv->sup)))
+		rc = LDFI_ENOMEM;
+	if (rc)
 		goto out;
 	for (int node = 0; node < conf->n_nodes && !rc; node++) {
 		if (!ldfi_sup_running(lv->sup, node))
@@ -511,14 +541,24 @@ static void live_finish(struct live *lv)
 	free(lv->deliv);
 	free(lv->env);
 	free(lv->penv);
+	free(lv->failure);
+	lv->failure = NULL;
 }
 
-static int time_limit_ms(void)
+/* LDFI_LIVE_TIME_LIMIT_MS from the environment, or the default; with
+ * process stages, beyond their own run_timeout (and a minute for each
+ * restart's new processes to start), which fails the run with its reason. */
+static int time_limit_ms(const struct ldfi_conf *conf)
 {
 	const char *s = getenv("LDFI_LIVE_TIME_LIMIT_MS");
 	long v = s ? strtol(s, NULL, 10) : 0;
 
-	return v > 0 && v <= 86400000 ? (int)v : LDFI_LIVE_TIME_LIMIT_MS;
+	if (v > 0 && v <= 86400000)
+		return (int)v;
+	if (!ldfi_conf_has_processes(conf))
+		return LDFI_LIVE_TIME_LIMIT_MS;
+	v = LDFI_LIVE_TIME_LIMIT_MS + 1000L * (conf->run_timeout + 60L * conf->restarts);
+	return v <= 86400000 ? (int)v : 86400000;
 }
 
 /* With restarts, a fresh folder for the nodes' journals (journal.h). */
@@ -564,22 +604,39 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 {
 	const struct ldfi_conf *conf = lv->conf;
 	const char **names = malloc(((size_t)conf->n_nodes + 1) * sizeof(*names));
-	struct ldfi_sup_opts o = {conf->n_nodes, names, ldfi_live_node_main, &lv->narg,
-				  on_frame,	 lv,	time_limit_ms(),     LDFI_LIVE_GRACE_MS};
+	struct ldfi_sup_opts o = {conf->n_nodes,
+				  names,
+				  ldfi_live_node_main,
+				  &lv->narg,
+				  on_frame,
+				  lv,
+				  time_limit_ms(conf),
+				  LDFI_LIVE_GRACE_MS,
+				  ldfi_process_node_fds};
 	size_t from = 0, to = 0;
-	char cerr[512] = "";
+	char cerr[512] = "", why[4096];
 	int rc, crc;
 
 	if (!names)
 		return LDFI_ENOMEM;
 	lv->narg.conf = conf;
+	if ((rc = ldfi_process_live_begin(conf, why, sizeof(why)))) {
+		free(names);
+		ldfi_process_live_end();
+		if (rc == LDFI_ESUT)
+			return run_failed(lv, why);
+		snprintf(err, errlen, "%s", why);
+		return rc;
+	}
 	if ((rc = make_journal_dir(lv, err, errlen))) {
+		ldfi_process_live_end();
 		free(names);
 		return rc;
 	}
 	for (int i = 0; i < conf->n_nodes; i++)
 		names[i] = conf->nodes[i].name;
 	if ((rc = ldfi_sup_start(&o, &lv->sup, err, errlen))) {
+		ldfi_process_live_end();
 		remove_journal_dir(lv);
 		free(names);
 		return rc;
@@ -601,17 +658,36 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", cerr);
 	}
 	lv->sup = NULL;
+	ldfi_process_live_end(); /* every node process is gone */
 	remove_journal_dir(lv);
 	free(names);
 	return rc;
 }
 
+/* As the simulation's (runtime.c): plugin and process checks are given
+ * the fault-free run too. */
 static bool needs_fault_free(const struct ldfi_conf *conf)
 {
 	for (int i = 0; i < conf->n_checks; i++)
-		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE)
+		if (conf->checks[i].kind == LDFI_CHECK_MATCHES_FAULT_FREE ||
+		    conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS)
 			return true;
 	return false;
+}
+
+/* The run failed (lv->failure, taken): a failed trace in *out. */
+static int failed_run(struct live *lv, const struct ldfi_faults *faults, struct ldfi_trace *ff,
+		      struct ldfi_trace **out, char *err)
+{
+	char *why = lv->failure;
+
+	lv->failure = NULL;
+	live_finish(lv);
+	ldfi_trace_destroy(lv->tr);
+	ldfi_trace_destroy(ff);
+	err[0] = 0;
+	return ldfi_rt_failed_run(lv->conf, faults, why, out);
 }
 
 int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
@@ -641,15 +717,18 @@ int ldfi_live_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fault
 		/* A node process died or hung, as a plugin in the simulation's
 		 * isolated child would: a failed run (runtime/isolate.h), not
 		 * ldfi's error. Built-in stages do not crash; there it is ours. */
-		live_finish(&lv);
-		ldfi_trace_destroy(lv.tr);
-		ldfi_trace_destroy(ff);
-		rc = ldfi_rt_failed_run(conf, faults, strdup(err), out);
-		err[0] = 0;
-		return rc;
+		lv.failure = strdup(err);
+		rc = LDFI_ESUT;
 	}
-	if (rc || (rc = collect_outputs(&lv)) ||
-	    (rc = ldfi_checks_eval(lv.tr, faults->n ? fault_free : lv.tr)))
+	if (rc == LDFI_ESUT) /* a failed run: a plugin, a process stage */
+		return failed_run(&lv, faults, ff, out, err);
+	if (rc || (rc = collect_outputs(&lv)))
+		goto err_run;
+	if ((rc = ldfi_checks_eval(lv.tr, faults->n ? fault_free : lv.tr)) == LDFI_ESUT) {
+		lv.failure = ldfi_process_take_failure(); /* a process check failed */
+		return failed_run(&lv, faults, ff, out, err);
+	}
+	if (rc)
 		goto err_run;
 	live_finish(&lv);
 	ldfi_trace_destroy(ff);

@@ -298,7 +298,12 @@ static int on_frame(void *arg, const Ldfi__Live__Frame *f, struct evbuffer *repl
 		}
 		if ((rc = ldfi_rt_node_round(nd->rt, nd->round, nd->down_from, nd->deliv,
 					     nd->n_deliv))) {
-			snprintf(err, errlen, "%s", ldfi_strerror(rc));
+			/* LDFI_ESUT: a stage failed the run (a process stage's
+			 * process misbehaved), with the simulation's reason. */
+			const char *why = ldfi_rt_failure(nd->rt);
+
+			snprintf(err, errlen, "%s",
+				 rc == LDFI_ESUT && why ? why : ldfi_strerror(rc));
 			return rc;
 		}
 		/* Durable before the answer (and so any effect of the round)
@@ -321,6 +326,7 @@ int ldfi_live_node_main(void *arg, int node, int fd)
 	/* Inherited from the explore loop: budgets are ldfi's to look at, the
 	 * node answers its rounds (it is killed when ldfi stops). */
 	ldfi_rt_set_stop(NULL, NULL);
+	ldfi_process_live_node(node);
 	nd.conf = a->conf;
 	nd.jdir = a->journal_dir;
 	nd.node = node;

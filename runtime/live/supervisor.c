@@ -36,6 +36,7 @@ struct proc {
 	struct bufferevent *bev; /* owns the coordinator's end of the socket */
 	enum proc_state state;
 	bool answered; /* in the current barrier */
+	char *failure; /* the run failed in it, this round (an LDFI_ESUT error) */
 };
 
 struct ldfi_sup {
@@ -54,6 +55,7 @@ struct ldfi_sup {
 	bool timed_out;
 	int rc; /* first failure of the current wait */
 	char err[512];
+	char *failure; /* the barrier's LDFI_ESUT: ldfi_sup_take_failure */
 };
 
 static int64_t now_ms(void)
@@ -143,6 +145,19 @@ static const char *name_of(const struct ldfi_sup *s, int i)
 	return s->o.names ? s->o.names[i] : "?";
 }
 
+/* Node `p` failed the run this round (a stage's ldfi_stage_fail, with its
+ * reason): it has answered; the barrier goes on until the failure of the
+ * first node in name order is known, as the simulation would meet it. */
+static void failed(struct ldfi_sup *s, struct proc *p, const char *why)
+{
+	free(p->failure);
+	if (!(p->failure = strdup(why ? why : "")))
+		fail(s, LDFI_ENOMEM, "out of memory");
+	p->answered = true;
+	if (--s->waiting == 0)
+		event_base_loopbreak(s->base);
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct proc *p = arg;
@@ -159,7 +174,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 			reap(p, 0);
 			return;
 		}
-		if (f->body_case == LDFI__LIVE__FRAME__BODY_ERROR) {
+		if (f->body_case == LDFI__LIVE__FRAME__BODY_ERROR && f->error->code == LDFI_ESUT &&
+		    !s->closing && !p->answered) {
+			failed(s, p, f->error->message);
+		} else if (f->body_case == LDFI__LIVE__FRAME__BODY_ERROR) {
 			fail(s, LDFI_EIO, "node %s failed in round %d: %s", name_of(s, p->index),
 			     s->round, f->error->message);
 		} else if (!s->closing && !p->answered) {
@@ -194,6 +212,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	/* Whatever it sent before closing has been read by now. */
 	status = reap_k(p, s->o.grace_ms, &killed);
+	if (p->failure && !s->closing)
+		return; /* it failed the run and exits, as it should */
 	if (killed)
 		snprintf(how, sizeof(how), "closed its socket but did not exit within %d ms%s",
 			 s->o.grace_ms, s->closing ? " of shutdown" : "");
@@ -245,6 +265,31 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
  * reachable (for leak checkers looking at the child when it exits). */
 static struct ldfi_sup *child_sup;
 
+static int cmp_int(const void *a, const void *b)
+{
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/* In the child: close every descriptor from 3 up but `fd` and those the
+ * keep_fds option names for node `i`. */
+static void close_fds(const struct ldfi_sup *s, int i, int fd)
+{
+	int keep[LDFI_SUP_KEEP_MAX + 1];
+	size_t n = s->o.keep_fds ? s->o.keep_fds(i, keep, LDFI_SUP_KEEP_MAX) : 0;
+	unsigned from = 3;
+
+	keep[n++] = fd;
+	qsort(keep, n, sizeof(*keep), cmp_int);
+	for (size_t k = 0; k < n; k++) {
+		if (keep[k] < (int)from)
+			continue;
+		if ((unsigned)keep[k] > from)
+			close_range(from, (unsigned)keep[k] - 1, 0);
+		from = (unsigned)keep[k] + 1;
+	}
+	close_range(from, ~0u, 0);
+}
+
 /* In the child: shed the coordinator's state, run the node, exit. */
 static void child_main(struct ldfi_sup *s, int i, int fd, pid_t parent)
 {
@@ -261,10 +306,9 @@ static void child_main(struct ldfi_sup *s, int i, int fd, pid_t parent)
 	sigaction(SIGPIPE, &ign, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
 	sigaction(SIGCHLD, &dfl, NULL);
-	/* Only the standard streams and our own socket stay open. */
-	if (fd > 3)
-		close_range(3, (unsigned)fd - 1, 0);
-	close_range((unsigned)fd + 1, ~0u, 0);
+	/* Only the standard streams, our own socket and what the node needs
+	 * (its process stages' pipes) stay open. */
+	close_fds(s, i, fd);
 	rc = s->o.node_main(s->o.node_arg, i, fd);
 	_exit(rc & 0xff);
 }
@@ -278,8 +322,11 @@ static void kill_all(struct ldfi_sup *s)
 		reap(&s->p[i], 0);
 }
 
+static void clear_failures(struct ldfi_sup *s);
+
 static void destroy(struct ldfi_sup *s)
 {
+	clear_failures(s);
 	for (int i = 0; i < s->o.n_nodes; i++)
 		if (s->p[i].bev)
 			bufferevent_free(s->p[i].bev);
@@ -322,7 +369,7 @@ int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *e
 	for (int i = 0; i < o->n_nodes; i++)
 		sv[i][0] = sv[i][1] = -1;
 	for (int i = 0; i < o->n_nodes; i++) {
-		s->p[i] = (struct proc){s, i, 0, NULL, PROC_GONE, false};
+		s->p[i] = (struct proc){s, i, 0, NULL, PROC_GONE, false, NULL};
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i])) {
 			snprintf(err, errlen, "socketpair: %s", strerror(errno));
 			rc = LDFI_EIO;
@@ -450,26 +497,40 @@ int ldfi_sup_send(struct ldfi_sup *s, int node, const Ldfi__Live__Frame *f)
 	return ldfi_frame_put(bufferevent_get_output(s->p[node].bev), f);
 }
 
-int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen)
+/* The node whose failure the barrier reports: the first in name order
+ * that failed, once every node before it has answered; -1 while unknown. */
+static int first_failure(const struct ldfi_sup *s)
 {
-	s->round = round;
-	s->rc = 0;
-	s->waiting = 0;
 	for (int i = 0; i < s->o.n_nodes; i++) {
-		s->p[i].answered = false;
-		if (s->p[i].state == PROC_RUNNING)
-			s->waiting++;
+		if (s->p[i].failure)
+			return i;
+		if (s->p[i].state == PROC_RUNNING && !s->p[i].answered)
+			return -1;
 	}
-	{
-		struct timeval tv = {0, 100 * 1000};
+	return -1;
+}
 
-		if (evtimer_add(s->poll, &tv))
-			fail(s, LDFI_EIO, "evtimer_add failed in round %d", round);
+static void clear_failures(struct ldfi_sup *s)
+{
+	for (int i = 0; s->p && i < s->o.n_nodes; i++) {
+		free(s->p[i].failure);
+		s->p[i].failure = NULL;
 	}
-	while (s->waiting > 0 && !s->rc && !s->timed_out)
-		if (event_base_loop(s->base, EVLOOP_ONCE) < 0)
-			fail(s, LDFI_EIO, "event loop failed in round %d", round);
-	evtimer_del(s->poll);
+	free(s->failure);
+	s->failure = NULL;
+}
+
+/* After the wait: the time limit, or a node's failure of the run. */
+static void barrier_end(struct ldfi_sup *s, int round)
+{
+	int f = first_failure(s);
+
+	if (!s->rc && f >= 0) {
+		s->rc = LDFI_ESUT;
+		s->failure = s->p[f].failure;
+		s->p[f].failure = NULL;
+		snprintf(s->err, sizeof(s->err), "%s", s->failure);
+	}
 	if (!s->rc && s->timed_out) {
 		for (int i = 0; i < s->o.n_nodes; i++)
 			if (s->p[i].state == PROC_RUNNING && !s->p[i].answered) {
@@ -483,9 +544,41 @@ int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen)
 			fail(s, LDFI_ESTAGE, "round %d: the time limit of %d ms ran out", round,
 			     s->o.time_limit_ms);
 	}
+}
+
+int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen)
+{
+	s->round = round;
+	s->rc = 0;
+	s->waiting = 0;
+	clear_failures(s);
+	for (int i = 0; i < s->o.n_nodes; i++) {
+		s->p[i].answered = false;
+		if (s->p[i].state == PROC_RUNNING)
+			s->waiting++;
+	}
+	{
+		struct timeval tv = {0, 100 * 1000};
+
+		if (evtimer_add(s->poll, &tv))
+			fail(s, LDFI_EIO, "evtimer_add failed in round %d", round);
+	}
+	while (s->waiting > 0 && !s->rc && !s->timed_out && first_failure(s) < 0)
+		if (event_base_loop(s->base, EVLOOP_ONCE) < 0)
+			fail(s, LDFI_EIO, "event loop failed in round %d", round);
+	evtimer_del(s->poll);
+	barrier_end(s, round);
 	if (s->rc)
 		snprintf(err, errlen, "%s", s->err);
 	return s->rc;
+}
+
+char *ldfi_sup_take_failure(struct ldfi_sup *s)
+{
+	char *f = s->failure;
+
+	s->failure = NULL;
+	return f;
 }
 
 int ldfi_sup_kill(struct ldfi_sup *s, int node)
@@ -599,7 +692,7 @@ static void serve_read(struct bufferevent *bev, void *arg)
 {
 	struct serve *sv = arg;
 	Ldfi__Live__Frame *f;
-	char msg[400];
+	char msg[4096]; /* an error, or why a stage failed the run */
 	int rc;
 
 	while (!sv->done &&

@@ -18,7 +18,7 @@
  *
  * Children also die with the coordinator (PR_SET_PDEATHSIG), ignore SIGINT
  * (the coordinator handles it and shuts them down) and keep only their own
- * socket and the standard streams open. While a supervisor is open SIGPIPE is
+ * socket, the standard streams and what keep_fds names open. While a supervisor is open SIGPIPE is
  * ignored in the coordinator (a write to a dead node is an error, not a
  * signal); ldfi_sup_close restores the previous disposition.
  *
@@ -59,7 +59,14 @@ struct ldfi_sup_opts {
 	void *frame_arg;
 	int time_limit_ms; /* the whole run, from ldfi_sup_start; > 0 */
 	int grace_ms;	   /* how long ldfi_sup_close waits for nodes to exit; > 0 */
+	/* Called in the child for node `node` (NULL: none): descriptors it
+	 * keeps open besides its socket, at most `max` into `fds`; returns
+	 * how many. */
+	size_t (*keep_fds)(int node, int *fds, size_t max);
 };
+
+/* Most descriptors keep_fds may name. */
+#define LDFI_SUP_KEEP_MAX 1024
 
 /*
  * Fork the node processes. On success returns 0 and a supervisor in *out
@@ -75,7 +82,12 @@ int ldfi_sup_send(struct ldfi_sup *s, int node, const Ldfi__Live__Frame *f);
 
 /*
  * Wait until every running node has answered round `round` (on_frame
- * returned 1 for it). Returns 0, or LDFI_ESTAGE (a node process died, by a
+ * returned 1 for it). A node that sends an Error frame of code LDFI_ESUT
+ * (a stage failed the run, its reason the message) has answered; once every
+ * node before the first such node in name order has answered, the barrier
+ * returns LDFI_ESUT with that reason (ldfi_sup_take_failure), as the
+ * simulation, which runs the nodes of a round in name order, meets the
+ * failure. Returns 0, or LDFI_ESUT, LDFI_ESTAGE (a node process died, by a
  * signal or an exit, or the time limit ran out before it answered: the
  * system under test failed), LDFI_EIO (a node reported an error, or the
  * event loop failed), LDFI_EFORMAT (a node sent an unreadable frame) or
@@ -83,6 +95,10 @@ int ldfi_sup_send(struct ldfi_sup *s, int node, const Ldfi__Live__Frame *f);
  * round.
  */
 int ldfi_sup_barrier(struct ldfi_sup *s, int round, char *err, size_t errlen);
+
+/* After a barrier returned LDFI_ESUT: the whole reason (malloc'd, the
+ * caller's; `err` may have cut it), or NULL. */
+char *ldfi_sup_take_failure(struct ldfi_sup *s);
 
 /* SIGKILL node `node`, reap it and close its socket. Returns 0, or
  * LDFI_EINVAL if it is not running. */

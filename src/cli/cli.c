@@ -61,8 +61,7 @@ struct ldfi_conf *ldfi_cli_load(const char *path, const struct ldfi_bounds *b, i
 	return conf;
 }
 
-int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
-		       const char *log_dir)
+int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, const char *log_dir)
 {
 	char err[4096];
 	int rc;
@@ -73,13 +72,6 @@ int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
 		fprintf(stderr,
 			"ldfi %s: %s: a conf with both plugin stages or checks and process stages "
 			"is not supported yet (docs/process-stages.md, Limits)\n",
-			cmd, conf->path);
-		return LDFI_EXIT_USAGE;
-	}
-	if (live) {
-		fprintf(stderr,
-			"ldfi %s: %s: --engine live does not run process stages yet "
-			"(docs/process-stages.md, Limits)\n",
 			cmd, conf->path);
 		return LDFI_EXIT_USAGE;
 	}

@@ -48,15 +48,14 @@ int ldfi_cli_flush_stdout(int status);
 
 /*
  * For a conf with process stages (docs/process-stages.md), before its first
- * execution: refuse what is not supported yet (C plugins beside process
- * stages, --engine live: `live` true), start the processes (their stderr
+ * execution under either engine: refuse what is not supported yet (C
+ * plugins beside process stages), start the processes (their stderr
  * to LOG_DIR/STAGE@NODE.log, or to ldfi's when `log_dir` is NULL), and run
  * the determinism check. Prints "ldfi CMD: ..." on error and returns the
  * exit status (2: configuration, nondeterminism; 4: I/O); 0 otherwise, and
  * for a conf without process stages.
  */
-int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, bool live,
-		       const char *log_dir);
+int ldfi_cli_processes(const char *cmd, const struct ldfi_conf *conf, const char *log_dir);
 
 /*
  * For a conf with plugins run by the simulation (`live` false), before its

@@ -320,8 +320,7 @@ int ldfi_cmd_explore(int argc, char **argv)
 			fprintf(stderr, "ldfi explore: %s\n", ldfi_strerror(LDFI_ENOMEM));
 			status = LDFI_EXIT_INTERNAL;
 		} else {
-			status = ldfi_cli_processes("explore", conf, c.o.engine == LDFI_ENGINE_LIVE,
-						    logs);
+			status = ldfi_cli_processes("explore", conf, logs);
 		}
 		free(logs);
 	}

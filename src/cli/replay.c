@@ -381,7 +381,7 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 		status = LDFI_EXIT_USAGE;
 		goto out;
 	}
-	if ((status = ldfi_cli_processes("replay", conf, engine == LDFI_ENGINE_LIVE, NULL)))
+	if ((status = ldfi_cli_processes("replay", conf, NULL)))
 		goto out;
 	ldfi_cli_fork_server("replay", conf, engine == LDFI_ENGINE_LIVE);
 	printf("replaying %s under %s (eot=%d eff=%d crashes=%d", rp->conf, rp->faults, conf->eot,

@@ -156,7 +156,7 @@ int ldfi_cmd_run(int argc, char **argv)
 		ldfi_conf_destroy(conf);
 		return LDFI_EXIT_USAGE;
 	}
-	status = ldfi_cli_processes("run", conf, o.engine == LDFI_ENGINE_LIVE, NULL);
+	status = ldfi_cli_processes("run", conf, NULL);
 	if (!status) {
 		ldfi_cli_fork_server("run", conf, o.engine == LDFI_ENGINE_LIVE);
 		status = execute(&o, conf);

@@ -19,3 +19,13 @@ dump() {
 		SELECT * FROM down_periods ORDER BY 1, 2, 3;
 		${2:-}"
 }
+
+# direct_python: put the directory of the python3 that `python3` runs first
+# on PATH, so that process stages start it without a version manager's
+# shim in between (pyenv's costs about a second a start): the same
+# interpreter, started faster.
+direct_python() {
+	py=$(python3 -c 'import os, sys; print(os.path.dirname(sys.executable))' 2>/dev/null) || return 0
+	[ -n "$py" ] && PATH=$py:$PATH && export PATH
+	return 0
+}

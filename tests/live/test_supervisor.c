@@ -154,7 +154,7 @@ static int open_fds(void)
  * (0: never). Returns the first error (0 if none) with its text in err. */
 static int run(struct plan p, int crash, char *err, size_t errlen, int *close_rc)
 {
-	struct ldfi_sup_opts o = {3, names, node_main, &p, coord_frame, NULL, 400, 300};
+	struct ldfi_sup_opts o = {3, names, node_main, &p, coord_frame, NULL, 400, 300, NULL};
 	struct ldfi_sup *s;
 	int rc;
 

@@ -4,7 +4,11 @@
 # row of tests/scenarios/verdicts.txt about scenarios/delivery/,
 # scenarios/stream/wallaroo-restart/ and dedup-restart/ (restart faults:
 # every node process a restart kills comes back as a new process that reads
-# its journal) that matches the extended regular expression ROWS (default:
+# its journal), and the orders pipeline of Python process stages under
+# restarts (scenarios/process/orders/restart.conf and restart-volatile.conf:
+# a restarted node's stage process comes back as a fresh process given the
+# durable state from the journal) that matches the extended regular
+# expression ROWS (default:
 # all), both engines must give the same exit status, the same verdict line,
 # the same counterexample, and the same exploration database (every run
 # with its messages, parents, outputs and checks, the hypotheses, the
@@ -12,6 +16,7 @@
 # source root.
 set -eu
 . "$(dirname "$0")/lib.sh"
+direct_python
 ldfi=$1
 rows=${2:-.}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldfi-live-verdicts.XXXXXX")
@@ -30,7 +35,8 @@ dump_explore() {
 }
 
 grep -e '^scenarios/delivery/' -e '^scenarios/stream/wallaroo-restart/' \
-	-e '^scenarios/stream/dedup-restart/' tests/scenarios/verdicts.txt |
+	-e '^scenarios/stream/dedup-restart/' -e '^scenarios/process/orders/restart\.conf' \
+	-e '^scenarios/process/orders/restart-volatile\.conf' tests/scenarios/verdicts.txt |
 	grep -E "$rows" | while read -r conf eot eff crashes expected max; do
 	for e in sim live; do
 		rm -rf "$tmp/$e"
