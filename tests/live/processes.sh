@@ -24,72 +24,7 @@ trap 'rm -rf "$tmp"' EXIT
 cp "$here/../process/misbehave.py" "$here/../process/badcheck.py" \
 	"$here/../process/recover.py" "$tmp/"
 cd "$tmp" || exit 1
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-conf() { # conf NAME COMMAND [RUN_TIMEOUT]
-	cat >"$1.conf" <<EOC
-[explore]
-eot = 4
-eff = 2
-run_timeout = ${3:-30}
-
-[source s]
-node = a
-records = 2
-to = p
-
-[stage p]
-kind = process
-command = $2
-nodes = b
-to = out
-
-[sink out]
-nodes = c
-
-[check got]
-kind = delivered
-sink = out
-EOC
-}
-
-rconf() { # rconf NAME COMMAND [RUN_TIMEOUT [STAGE_KEY]]
-	cat >"$1.conf" <<EOC
-[explore]
-eot = 6
-eff = 0
-restarts = 1
-downtime = 1
-run_timeout = ${3:-30}
-
-[source s]
-node = a
-records = 2
-to = p
-delivery = ack
-retry_every = 3
-
-[stage p]
-kind = process
-command = $2
-nodes = b
-to = out
-delivery = ack
-${4:-}
-
-[sink out]
-nodes = c
-
-[check got]
-kind = delivered
-sink = out
-EOC
-}
+. "$here/../process/lib.sh"
 
 # No process of this test is left: none runs from $tmp (grandchildren
 # included; one `ls` over /proc, not a command per process).

@@ -20,6 +20,7 @@
 #include "ldfi/ldfi.h"
 #include "runtime/live/live.h"
 #include "runtime/runtime.h"
+#include "tests/live/procfs.h"
 #include "tests/test.h"
 
 static char dir[] = "/tmp/ldfi-live-proc-XXXXXX";
@@ -38,46 +39,6 @@ static void find_python(void)
 	}
 	if (p)
 		pclose(p);
-}
-
-/* Children of this process: how many, and how many are zombies. */
-static int children(int *zombies)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	*zombies = 0;
-	while ((e = readdir(d))) {
-		char path[300], buf[512], *p, state;
-		FILE *f;
-		int ppid;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if (!(f = fopen(path, "r")))
-			continue;
-		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 2, "%c %d", &state, &ppid) == 2 && ppid == getpid()) {
-			n++;
-			*zombies += state == 'Z';
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 /* The conf: a source on a, process stage p on b running

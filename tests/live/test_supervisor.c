@@ -17,6 +17,7 @@
 #include "runtime/live/frame.h"
 #include "runtime/live/supervisor.h"
 #include "test.h"
+#include "tests/live/procfs.h"
 
 static const char *const names[] = {"a", "b", "c"};
 
@@ -113,43 +114,6 @@ static int coord_frame(void *arg, int node, Ldfi__Live__Frame *f, char *err, siz
 	return 1;
 }
 
-/* Children of this process, zombies included (ppid in /proc/PID/stat). */
-static int children(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(d))) {
-		char path[300], buf[512], *p;
-		FILE *f;
-		int ppid;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if (!(f = fopen(path, "r")))
-			continue;
-		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == getpid())
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 /* Run rounds 1..4 with node b behaving as `p`; crash node c at `crash`
  * (0: never). Returns the first error (0 if none) with its text in err. */
 static int run(struct plan p, int crash, char *err, size_t errlen, int *close_rc)
@@ -199,7 +163,7 @@ static int run(struct plan p, int crash, char *err, size_t errlen, int *close_rc
 		int rc_ = run((struct plan){how, round}, crash, err_, sizeof(err_), &crc_);        \
 		CHECK(rc_ == (want_rc) || (!rc_ && crc_ == (want_rc)));                            \
 		CHECK_STR(err_, want_err);                                                         \
-		CHECK(children() == 0);                                                            \
+		CHECK(children(NULL) == 0);                                                        \
 		CHECK(open_fds() == fds_);                                                         \
 	} while (0)
 

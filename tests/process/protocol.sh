@@ -20,39 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 cp "$here/misbehave.py" "$here/wrongversion.py" "$here/badcheck.py" "$here/recover.py" \
 	"$here/rawv1.py" "$tmp/"
 cd "$tmp" || exit 1
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
-conf() { # conf NAME COMMAND [RUN_TIMEOUT]
-	cat >"$1.conf" <<EOC
-[explore]
-eot = 4
-eff = 2
-run_timeout = ${3:-30}
-
-[source s]
-node = a
-records = 2
-to = p
-
-[stage p]
-kind = process
-command = $2
-nodes = b
-to = out
-
-[sink out]
-nodes = c
-
-[check got]
-kind = delivered
-sink = out
-EOC
-}
+. "$here/lib.sh"
 
 # No process of this test is left: none runs from $tmp, no `sleep 3600`
 # started by a grandchild mode.
@@ -152,41 +120,8 @@ st=$?
 [ -f x/logs/p@b.log ] || fail "explore: no log x/logs/p@b.log"
 leftovers explore
 
-# Restarts (protocol 2): the stage p on b restarted in round 3 is up again in
-# round 4, where it is asked `recover`.
-rconf() { # rconf NAME COMMAND [RUN_TIMEOUT [STAGE_KEY]]
-	cat >"$1.conf" <<EOC
-[explore]
-eot = 6
-eff = 0
-restarts = 1
-downtime = 1
-run_timeout = ${3:-30}
-
-[source s]
-node = a
-records = 2
-to = p
-delivery = ack
-retry_every = 3
-
-[stage p]
-kind = process
-command = $2
-nodes = b
-to = out
-delivery = ack
-${4:-}
-
-[sink out]
-nodes = c
-
-[check got]
-kind = delivered
-sink = out
-EOC
-}
-
+# Restarts (protocol 2, rconf): the stage p on b restarted in round 3 is up
+# again in round 4, where it is asked `recover`.
 # A conforming stage: its durable entries and saved value come back, its
 # volatile entries and attributes do not (unless the stage is durable), and
 # what it sends in on_recover derives from the entries it got back (the
