@@ -197,6 +197,52 @@ static bool next_combination(struct gen_enum *g)
 	return false;
 }
 
+/* The first combination after g->idx that keeps idx[0..i) and differs
+ * from it at i or before, with idx[i] >= v; false when the size has none. */
+static bool jump(struct gen_enum *g, int i, int v)
+{
+	int k = g->k, nv = g->base.space.n_vars;
+
+	if (v + (k - 1 - i) <= nv) {
+		for (int j = i; j < k; j++)
+			g->idx[j] = v + (j - i);
+		return true;
+	}
+	for (int j = i; j < k; j++) /* none fits: the next prefix */
+		g->idx[j] = nv - (k - 1 - j);
+	return next_combination(g);
+}
+
+/* Skip, from g->idx on, the combinations over the crash or restart budget
+ * without visiting them: crashes are the first variables (and ranks),
+ * restarts the last, so a combination with one crash too many has it at
+ * position `crashes`, and every combination up to the one with the first
+ * omission there is over it too; one with a restart too many has only
+ * restarts from position k - restarts - 1 on, as every combination after
+ * it with the same prefix. False when the size has no combination left.
+ * (paxos-synod 8/3/1: 4.6e9 combinations of up to 13 of 36 variables, of
+ * which about 10^5 are within one crash.) */
+static bool within_budgets(struct gen_enum *g)
+{
+	const struct ldfi_space *sp = &g->base.space;
+	int k = g->k, crashes = g->base.conf->crashes, restarts = g->base.conf->restarts;
+	int first_restart = sp->n_crash + sp->n_omit + 1;
+
+	for (;;) {
+		if (sp->n_crash && crashes < k && g->idx[crashes] <= sp->n_crash) {
+			if (!jump(g, crashes, sp->n_crash + 1))
+				return false;
+			continue;
+		}
+		if (sp->n_restart && restarts < k && g->idx[k - restarts - 1] >= first_restart) {
+			if (!jump(g, k - restarts - 1, sp->n_vars + 1))
+				return false;
+			continue;
+		}
+		return true;
+	}
+}
+
 /* The variables of the combination in g->idx, ascending: idx itself by
  * variable, else those of its ranks in g->set (insertion: a set is small,
  * and this runs once per combination of the space). */
@@ -230,7 +276,7 @@ static int exhaustive_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 		/* Between two combinations: stopping here loses none. */
 		if (++polls % LDFI_GEN_POLL_EVERY == 0 && ldfi_gen_stopped(base))
 			return LDFI_GEN_STOPPED;
-		if (!next_combination(g)) {
+		if (!next_combination(g) || !within_budgets(g)) {
 			g->k++;
 			g->started = false;
 			continue;
