@@ -106,9 +106,9 @@ if [ "$processes" = yes ]; then
 		fi
 		if grep -q '^[[:space:]]*restarts[[:space:]]*=[[:space:]]*[1-9]' "$conf"; then
 			# Each restart starts its node's processes again: few runs.
-			explored "$conf" --eff 2 --crashes 0 --max-runs 12
+			explored "$conf" --eff 2 --crashes 0 --max-runs 8
 		else
-			explored "$conf" --eff 3 --crashes 1 --max-runs 30
+			explored "$conf" --eff 3 --crashes 1 --max-runs 20
 		fi
 	done
 	explored scenarios/process/orders/pipeline.conf --eff 3 --crashes 1 --strategy random \
