@@ -160,9 +160,6 @@ static int learn_failed(struct explore *x, int rc)
 	return rc;
 }
 
-/* Run one fault set, record it, and tell the strategy. Takes `fs`.
- * LDFI_ESTOPPED: a budget ran out or a signal came during the run (not
- * recorded), its recording (rolled back) or the strategy's learning. */
 /* Wait for the run being recorded (src/explore/writer.h): 0, or its error,
  * said as a failed record is; the run it counted is not one then. */
 static int wait_write(struct explore *x)
@@ -197,6 +194,9 @@ static int record_beside(struct explore *x, struct ldfi_trace *tr, const struct 
 	return rc;
 }
 
+/* Run one fault set, record it, and tell the strategy. Takes `fs`.
+ * LDFI_ESTOPPED: a budget ran out or a signal came during the run (not
+ * recorded), its recording (rolled back) or the strategy's learning. */
 static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults *fs)
 {
 	struct ldfi_run_info info = {ldfi_strategy_name(x->opts->strategy), 0, 0};

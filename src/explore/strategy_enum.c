@@ -19,7 +19,7 @@ struct gen_enum {
 	int k;		   /* exhaustive: current size */
 	int *idx;	   /* exhaustive: current combination (ranks), k entries */
 	int *byrank;	   /* exhaustive: the variable of each rank; NULL: by variable */
-	int *set;	   /* exhaustive: idx's variables, ascending */
+	int *set;	   /* exhaustive by rank: idx's variables, ascending */
 	bool started;
 	int *tmp;
 	struct ldfi_setset *skipped; /* random: untried sets not worth running */
@@ -356,10 +356,10 @@ static struct ldfi_gen *enum_create(const struct ldfi_conf *conf, const struct l
 	g->space_size = ldexp(g->configs, g->base.space.n_omit);
 	g->idx = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
 	g->byrank = ranked ? malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)) : NULL;
-	g->set = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int));
+	g->set = ranked ? malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)) : NULL;
 	g->tmp = malloc(((size_t)conf->n_nodes + 1) * sizeof(int));
 	g->skipped = ldfi_setset_create();
-	if (!g->idx || (ranked && !g->byrank) || !g->set || !g->tmp || !g->skipped)
+	if (!g->idx || (ranked && (!g->byrank || !g->set)) || !g->tmp || !g->skipped)
 		goto err;
 	for (int v = 1; ranked && v <= g->base.space.n_vars; v++)
 		g->byrank[g->base.rank[v]] = v;

@@ -15,8 +15,8 @@ static void *write_run(void *arg)
 	return NULL;
 }
 
-int ldfi_writer_start(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_trace *tr,
-		      const struct ldfi_run_info *info, char *text, int n)
+void ldfi_writer_start(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_trace *tr,
+		       const struct ldfi_run_info *info, char *text, int n)
 {
 	*w = (struct ldfi_writer){.db = db, .tr = tr, .info = *info, .text = text, .n = n};
 	w->active = true;
@@ -24,7 +24,6 @@ int ldfi_writer_start(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_tra
 		write_run(w);
 		w->tid = pthread_self(); /* nothing to join */
 	}
-	return 0;
 }
 
 int ldfi_writer_wait(struct ldfi_writer *w)

@@ -35,10 +35,10 @@ struct ldfi_writer {
  * thread; w must not be active (ldfi_writer_wait first). Takes ownership of
  * tr and text in every case: they are freed by ldfi_writer_wait. tr may be
  * read by the caller until then, never changed. When no thread can be
- * started, the write is done here, before returning. Returns 0.
+ * started, the write is done here, before returning.
  */
-int ldfi_writer_start(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_trace *tr,
-		      const struct ldfi_run_info *info, char *text, int n);
+void ldfi_writer_start(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_trace *tr,
+		       const struct ldfi_run_info *info, char *text, int n);
 
 /*
  * Waits for the write started last, frees its trace and text and returns
