@@ -39,7 +39,8 @@ struct explore {
 	bool gen_incomplete; /* the strategy was stopped while it learned a run */
 	char *err;	     /* the caller's message buffer */
 	size_t errlen;
-	struct ldfi_writer writer; /* --jobs > 1: the passing run being recorded */
+	struct ldfi_pool *pool;	   /* --jobs > 1: the strategy's threads and the writer's */
+	struct ldfi_writer writer; /* with the pool: passing runs being recorded */
 };
 
 /* Say why the exploration stops (the first message wins); returns rc. */
@@ -160,23 +161,34 @@ static int learn_failed(struct explore *x, int rc)
 	return rc;
 }
 
-/* Wait for the run being recorded (src/explore/writer.h): 0, or its error,
- * said as a failed record is; the run it counted is not one then. */
+/* Wait for the runs being recorded (src/explore/writer.h): 0, or the
+ * first failed write's error, said as a failed record is; the runs it lost
+ * are not executions then. */
 static int wait_write(struct explore *x)
 {
-	int rc = ldfi_writer_wait(&x->writer);
+	long lost;
+	int rc;
 
-	if (!rc)
+	if (!x->pool || !(rc = ldfi_writer_wait(&x->writer, &lost)))
 		return 0;
-	x->res->executions--;
+	x->res->executions -= lost;
 	if (rc != LDFI_ESTOPPED)
 		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	return rc;
 }
 
+/* Whether an execution may fork this process (isolated plugin runs,
+ * process stages, the live engine's nodes): a recording must not be under
+ * way in another thread then, whatever the child inherits. */
+static bool exec_forks(const struct explore *x)
+{
+	return x->opts->engine != LDFI_ENGINE_SIM || ldfi_conf_has_plugins(x->conf) ||
+	       ldfi_conf_has_processes(x->conf);
+}
+
 /* With --jobs > 1, a passing run other than the fault-free run is recorded
- * on a thread of its own while the strategy learns from it (the trace is
- * the writer's, read by both). */
+ * in the background (the pool's threads) once the strategy has learned
+ * from it. */
 static int record_beside(struct explore *x, struct ldfi_trace *tr, const struct ldfi_run_info *info,
 			 const int *vars, int n)
 {
@@ -188,9 +200,9 @@ static int record_beside(struct explore *x, struct ldfi_trace *tr, const struct 
 		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 	}
 	x->res->executions++;
-	ldfi_writer_start(&x->writer, x->db, tr, info, text, n);
 	if ((rc = x->gen->ops->learn(x->gen, tr, vars, n, true)))
 		learn_failed(x, rc);
+	ldfi_writer_post(&x->writer, tr, info, text, n);
 	return rc;
 }
 
@@ -204,8 +216,11 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	double t = now_s();
 	char *text, why[512];
 	int64_t run;
-	int rc = wait_write(x);
+	int rc = 0;
 
+	/* A failed write stops the explore at the next run. */
+	if (x->pool && (ldfi_writer_failed(&x->writer) || exec_forks(x)))
+		rc = wait_write(x);
 	if (rc) {
 		ldfi_faults_finish(fs);
 		return rc;
@@ -230,9 +245,9 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	if (rc)
 		return fail(x, rc, "execution failed: %s", why);
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
-	if (x->gen->jobs > 1 && tr->passed && x->res->fault_free)
+	if (x->pool && tr->passed && x->res->fault_free)
 		return record_beside(x, tr, &info, vars, n);
-	if ((rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
+	if ((rc = wait_write(x)) || (rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
 		if (rc != LDFI_ESTOPPED)
 			fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 		ldfi_trace_destroy(tr);
@@ -696,6 +711,12 @@ static int explore(struct explore *x)
 	x->gen->stop = out_of_budget;
 	x->gen->stop_arg = x;
 	x->gen->jobs = x->opts->jobs > 0 ? x->opts->jobs : 1;
+	if (x->gen->jobs > 1) {
+		if (!(x->pool = ldfi_pool_create(x->gen->jobs)))
+			return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
+		ldfi_writer_init(&x->writer, x->db, x->pool);
+		x->gen->pool = x->pool;
+	}
 	ldfi_rt_set_stop(out_of_budget, x);
 	if (!(rc = start(x)) && !x->resume_stopped && x->res->verdict != LDFI_VERDICT_INCONCLUSIVE)
 		rc = loop(x);
@@ -1011,6 +1032,8 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
 	} else if (!err[0])
 		snprintf(err, errlen, "%s", ldfi_strerror(rc));
 	ldfi_gen_destroy(x.gen);
+	ldfi_writer_finish(&x.writer);
+	ldfi_pool_destroy(x.pool);
 	free(x.vars);
 	free(x.cex_vars);
 	free(x.tmp_vars);

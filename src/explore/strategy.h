@@ -15,6 +15,8 @@
 #include "lineage/lineage.h"
 #include "src/explore/shard.h"
 
+struct ldfi_pool;
+
 /* A set of fault sets (each an ascending variable array), for "tried". */
 struct ldfi_setset;
 struct ldfi_setset *ldfi_setset_create(void);
@@ -73,6 +75,9 @@ struct ldfi_gen {
 	/* Threads next() may use (--jobs; 1 by default): the candidates are the
 	 * same for any number. */
 	int jobs;
+	/* With jobs > 1, the threads to use (borrowed; src/explore/pool.h),
+	 * set before the first next(); NULL: the caller's thread alone. */
+	struct ldfi_pool *pool;
 	/* --shard: the part of the space to explore (borrowed), NULL for all
 	 * of it. Set once the fault-free run is known, before the first
 	 * next(); sets outside it are skipped. */

@@ -9,7 +9,6 @@
  * identical lineage, and a stream's next candidate depends only on its
  * formula, the tried sets and the counterexamples.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +16,7 @@
 #include "ldfi/ldfi.h"
 #include "solver/hitset.h"
 #include "src/explore/extend.h"
+#include "src/explore/pool.h"
 #include "src/explore/samerun.h"
 #include "src/explore/strategy.h"
 
@@ -659,26 +659,6 @@ static bool ext_first(int n_e, bool created, int n_best)
 	return n_best < 0 || rank < n_best || (rank == n_best && created);
 }
 
-/* The fills of one step, shared by the workers: each takes the next of
- * `order` (positions in g->todo, the costliest first). */
-struct fill_pool {
-	struct gen_ldfi *g;
-	pthread_mutex_t lock;
-	const int *order;
-	int n, next;
-};
-
-static int *fill_take(struct fill_pool *p)
-{
-	int *slot = NULL;
-
-	pthread_mutex_lock(&p->lock);
-	if (p->next < p->n)
-		slot = &p->g->todo[p->order[p->next++]];
-	pthread_mutex_unlock(&p->lock);
-	return slot;
-}
-
 static double thread_cpu_s(void)
 {
 	struct timespec t;
@@ -701,32 +681,22 @@ static void fill_schedule(struct gen_ldfi *g, int *order, int n)
 	}
 }
 
-struct fill_worker {
-	struct fill_pool *pool;
-	int *buf;
-};
-
-static void *fill_work(void *arg)
+/* A pool task: fill g->todo[i] with the room of thread `worker`. */
+static void fill_task(void *ctx, int i, int worker)
 {
-	struct fill_worker *w = arg;
-	struct gen_ldfi *g = w->pool->g;
-	int *slot;
+	struct gen_ldfi *g = ctx;
+	double t = thread_cpu_s();
 
-	while ((slot = fill_take(w->pool))) {
-		double t = thread_cpu_s();
-
-		g->todo_rc[slot - g->todo] = stream_fill(g, *slot, w->buf);
-		g->streams[*slot].cost = thread_cpu_s() - t;
-	}
-	return NULL;
+	g->todo_rc[i] = stream_fill(g, g->todo[i], g->wbuf[worker]);
+	g->streams[g->todo[i]].cost = thread_cpu_s() - t;
 }
 
-/* Room for a fault set for each of `n` workers. */
-static int worker_bufs(struct gen_ldfi *g, int n)
+/* Room for a fault set per thread of the pool. */
+static int fill_rooms(struct gen_ldfi *g)
 {
-	int **p;
+	int n, **p;
 
-	if (n <= g->n_wbuf)
+	if ((n = ldfi_pool_threads(g->base.pool)) <= g->n_wbuf)
 		return 0;
 	if (!(p = realloc(g->wbuf, (size_t)n * sizeof(*p))))
 		return LDFI_ENOMEM;
@@ -737,36 +707,21 @@ static int worker_bufs(struct gen_ldfi *g, int n)
 	return 0;
 }
 
-/* Fill the n streams of g->todo (a -1 after them) on up to base.jobs
- * threads, this one included. Every fill runs; the result is the first
- * error (or LDFI_GEN_STOPPED) in list order, as if they had run one after
- * the other up to it (a fill that ran beyond it only did work the next call
- * would do, with the same outcome). */
+/* Fill the n streams of g->todo (a -1 after them) on the pool's threads.
+ * Every fill runs; the result is the first error (or LDFI_GEN_STOPPED) in
+ * list order, as if they had run one after the other up to it (a fill that
+ * ran beyond it only did work the next call would do, with the same
+ * outcome). */
 static int fill_parallel(struct gen_ldfi *g, int n)
 {
-	int workers = g->base.jobs < n ? g->base.jobs : n, started = 0, rc;
-	struct fill_pool pool = {.g = g, .order = g->todo_order, .n = n};
-	struct fill_worker w[64];
-	pthread_t tid[64];
+	int rc;
 
-	if (workers > 64)
-		workers = 64;
-	if ((rc = worker_bufs(g, workers)))
+	if ((rc = fill_rooms(g)))
 		return rc;
-	pthread_mutex_init(&pool.lock, NULL);
 	fill_schedule(g, g->todo_order, n);
 	for (int i = 0; i < n; i++)
 		g->todo_rc[i] = 0;
-	for (int i = 0; i < workers; i++)
-		w[i] = (struct fill_worker){.pool = &pool, .buf = g->wbuf[i]};
-	/* A worker that cannot start leaves its share to the others. */
-	for (int i = 1; i < workers; i++)
-		if (!pthread_create(&tid[started + 1], NULL, fill_work, &w[i]))
-			started++;
-	fill_work(&w[0]);
-	for (int i = 1; i <= started; i++)
-		pthread_join(tid[i], NULL);
-	pthread_mutex_destroy(&pool.lock);
+	ldfi_pool_run(g->base.pool, n, g->todo_order, fill_task, g);
 	for (int i = 0; i < n; i++)
 		if (g->todo_rc[i])
 			return g->todo_rc[i];
@@ -805,7 +760,7 @@ static int fill_all(struct gen_ldfi *g)
 			g->todo[n++] = c;
 	}
 	g->todo[n] = -1;
-	if (g->base.jobs > 1 && n > 1)
+	if (g->base.pool && n > 1)
 		rc = fill_parallel(g, n);
 	else
 		for (int i = 0; i < n && !rc; i++)
@@ -1022,8 +977,8 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	g->base.minimal_cex = !needs_rest(conf) && !g->base.space.n_restart;
 	g->base.learns_from_traces = true;
 	if (needs_rest(conf) &&
-	    (!(g->rest = ldfi_gen_completion_create(conf)) ||
-	     !(g->ext1 = ldfi_ext_create()) || !(g->same = ldfi_samerun_create(&g->base.space)) ||
+	    (!(g->rest = ldfi_gen_completion_create(conf)) || !(g->ext1 = ldfi_ext_create()) ||
+	     !(g->same = ldfi_samerun_create(&g->base.space)) ||
 	     !(g->peek[0] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int))) ||
 	     !(g->peek[1] = malloc(((size_t)g->base.space.n_vars + 1) * sizeof(int)))))
 		goto err;

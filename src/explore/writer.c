@@ -1,41 +1,108 @@
-/* writer.c - a passing run recorded beside the explore loop (writer.h). */
+/* writer.c - passing runs recorded in the background (writer.h). */
 #include <stdlib.h>
 
 #include "ldfi/ldfi.h"
 #include "runtime/db/state.h"
 #include "src/explore/writer.h"
 
-static void *write_run(void *arg)
-{
-	struct ldfi_writer *w = arg;
+struct write {
+	struct ldfi_writer *w;
+	struct ldfi_trace *tr;
+	struct ldfi_run_info info;
+	char *text;
+	int n;
+};
 
-	w->rc = ldfi_db_record_run(w->db, w->tr, &w->info, &w->run);
-	if (!w->rc && w->n > 0)
-		w->rc = ldfi_db_state_tried(w->db, w->text, w->n, w->run);
-	return NULL;
+static int record(struct ldfi_writer *w, struct ldfi_trace *tr, const struct ldfi_run_info *info,
+		  const char *text, int n)
+{
+	int64_t run;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	rc = w->rc;
+	pthread_mutex_unlock(&w->lock);
+	if (!rc && !(rc = ldfi_db_record_run(w->db, tr, info, &run)) && n > 0)
+		rc = ldfi_db_state_tried(w->db, text, n, run);
+	return rc;
 }
 
-void ldfi_writer_start(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_trace *tr,
-		       const struct ldfi_run_info *info, char *text, int n)
+static void lose(struct ldfi_writer *w, int rc)
 {
-	*w = (struct ldfi_writer){.db = db, .tr = tr, .info = *info, .text = text, .n = n};
-	w->active = true;
-	if (pthread_create(&w->tid, NULL, write_run, w)) {
-		write_run(w);
-		w->tid = pthread_self(); /* nothing to join */
+	pthread_mutex_lock(&w->lock);
+	if (!w->rc)
+		w->rc = rc;
+	w->lost++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void write_job(void *arg)
+{
+	struct write *j = arg;
+	int rc = record(j->w, j->tr, &j->info, j->text, j->n);
+
+	if (rc)
+		lose(j->w, rc);
+	ldfi_trace_destroy(j->tr);
+	free(j->text);
+	free(j);
+}
+
+void ldfi_writer_init(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_pool *pool)
+{
+	*w = (struct ldfi_writer){.pool = pool, .db = db};
+	pthread_mutex_init(&w->lock, NULL);
+}
+
+void ldfi_writer_post(struct ldfi_writer *w, struct ldfi_trace *tr,
+		      const struct ldfi_run_info *info, char *text, int n)
+{
+	struct write *j = malloc(sizeof(*j));
+
+	if (!j) {
+		/* Here, after the ones queued. */
+		int rc;
+
+		ldfi_pool_wait_jobs(w->pool);
+		if ((rc = record(w, tr, info, text, n)))
+			lose(w, rc);
+		ldfi_trace_destroy(tr);
+		free(text);
+		return;
 	}
+	*j = (struct write){w, tr, *info, text, n};
+	ldfi_pool_post(w->pool, write_job, j, LDFI_WRITER_QUEUE);
 }
 
-int ldfi_writer_wait(struct ldfi_writer *w)
+int ldfi_writer_failed(struct ldfi_writer *w)
 {
-	if (!w->active)
-		return 0;
-	if (!pthread_equal(w->tid, pthread_self()))
-		pthread_join(w->tid, NULL);
-	ldfi_trace_destroy(w->tr);
-	free(w->text);
-	w->active = false;
-	w->tr = NULL;
-	w->text = NULL;
-	return w->rc;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	rc = w->rc;
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+int ldfi_writer_wait(struct ldfi_writer *w, long *lost)
+{
+	int rc;
+
+	ldfi_pool_wait_jobs(w->pool);
+	pthread_mutex_lock(&w->lock);
+	rc = w->rc;
+	*lost = w->lost;
+	w->rc = 0;
+	w->lost = 0;
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+void ldfi_writer_finish(struct ldfi_writer *w)
+{
+	if (!w->pool)
+		return;
+	ldfi_pool_wait_jobs(w->pool);
+	pthread_mutex_destroy(&w->lock);
+	w->pool = NULL;
 }

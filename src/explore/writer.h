@@ -1,51 +1,64 @@
 /*
- * writer.h - recording a passing run on a thread of its own (--jobs > 1):
- * while SQLite writes and syncs run i, the strategy learns from it, fills
- * the next step's streams and run i+1 executes. At most one write is in
- * flight, and the database is used by one thread at a time: the explore
- * loop waits for the write before it touches the database again. The
- * database receives the same rows in the same order as without it.
+ * writer.h - recording passing runs in the background (--jobs > 1): while
+ * SQLite writes and syncs run i, the strategy learns from it, fills the
+ * next steps' streams and later runs execute. The writes are background
+ * jobs of the explore's pool (pool.h): one at a time, in the order the runs
+ * ran, on a pool thread whenever it has nothing of a step to do. The
+ * database receives the same rows in the same order as without it; the
+ * explore loop waits for the writes (ldfi_writer_wait) before it uses the
+ * database itself.
+ *
+ * After a failed write the later ones are not attempted: their runs are
+ * lost as the failed one is (not recorded, not counted), and the explore
+ * stops with the error at its next check.
  */
 #ifndef LDFI_SRC_EXPLORE_WRITER_H
 #define LDFI_SRC_EXPLORE_WRITER_H
 
 #include <pthread.h>
-#include <stdbool.h>
-#include <stdint.h>
 
 #include "ldfi/trace.h"
 #include "runtime/db/db.h"
+#include "src/explore/pool.h"
 
-/* Zero it before first use; no other set-up or teardown. */
+/* Runs posted and not yet written, at most: a bound on the traces held. */
+#define LDFI_WRITER_QUEUE 16
+
 struct ldfi_writer {
-	pthread_t tid;
-	bool active; /* a write was started and not waited for */
-	struct ldfi_db *db;
-	struct ldfi_trace *tr; /* owned while active */
-	struct ldfi_run_info info;
-	char *text; /* the run's canonical fault set, owned while active */
-	int n;	    /* its number of faults */
-	int rc;
-	int64_t run;
+	struct ldfi_pool *pool; /* borrowed */
+	struct ldfi_db *db;	/* borrowed */
+	pthread_mutex_t lock;
+	int rc;	   /* the first failed write's error, 0 while none */
+	long lost; /* runs not recorded since the last wait: the failed one and after */
 };
 
-/*
- * Records run `tr` (ldfi_db_record_run with `info`) and, when n > 0, marks
- * fault set `text` of n faults tried by it (ldfi_db_state_tried), on a new
- * thread; w must not be active (ldfi_writer_wait first). Takes ownership of
- * tr and text in every case: they are freed by ldfi_writer_wait. tr may be
- * read by the caller until then, never changed. When no thread can be
- * started, the write is done here, before returning.
- */
-void ldfi_writer_start(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_trace *tr,
-		       const struct ldfi_run_info *info, char *text, int n);
+/* Records into `db` on the threads of `pool`; both must outlive it. */
+void ldfi_writer_init(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_pool *pool);
 
 /*
- * Waits for the write started last, frees its trace and text and returns
- * its result: 0, or the error of ldfi_db_record_run / ldfi_db_state_tried
- * (ldfi_db_errmsg(db) says why; a failed record leaves no part of the run
- * in the database). 0 when no write is active.
+ * Queues run `tr` for ldfi_db_record_run (with `info`) and, when n > 0,
+ * marking fault set `text` of n faults tried by it (ldfi_db_state_tried).
+ * Takes ownership of tr and text in every case; they are freed once
+ * written (or lost). tr may be read by the caller meanwhile, never changed:
+ * the caller keeps it alive by nothing else, so it may read it only until
+ * its next call to the writer. Waits while LDFI_WRITER_QUEUE runs are
+ * queued.
  */
-int ldfi_writer_wait(struct ldfi_writer *w);
+void ldfi_writer_post(struct ldfi_writer *w, struct ldfi_trace *tr,
+		      const struct ldfi_run_info *info, char *text, int n);
+
+/* Whether a write failed (without waiting: ldfi_writer_wait says which). */
+int ldfi_writer_failed(struct ldfi_writer *w);
+
+/*
+ * Waits for every queued run and returns 0, or the first failed write's
+ * error (ldfi_db_errmsg(db) says why; a failed record leaves no part of its
+ * run in the database), with *lost the runs not recorded because of it.
+ * The error is cleared: the writer can be used again.
+ */
+int ldfi_writer_wait(struct ldfi_writer *w, long *lost);
+
+/* Waits for the queued runs and releases the writer. */
+void ldfi_writer_finish(struct ldfi_writer *w);
 
 #endif
