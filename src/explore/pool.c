@@ -207,8 +207,13 @@ void ldfi_pool_post(struct ldfi_pool *p, ldfi_pool_job_fn fn, void *arg, int lim
 		return;
 	}
 	pthread_mutex_lock(&p->lock);
+	/* A full queue: this thread helps rather than waits (a core would
+	 * idle), one job at a time as always. */
 	while (p->len >= limit)
-		pthread_cond_wait(&p->jobs, &p->lock);
+		if (!p->job_running)
+			run_job(p);
+		else
+			pthread_cond_wait(&p->jobs, &p->lock);
 	if (!room(p)) {
 		/* Out of memory: here, after every job before it. */
 		while (p->len || p->job_running)
@@ -226,7 +231,10 @@ void ldfi_pool_wait_jobs(struct ldfi_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
 	while (p->len || p->job_running)
-		pthread_cond_wait(&p->jobs, &p->lock);
+		if (p->len && !p->job_running)
+			run_job(p);
+		else
+			pthread_cond_wait(&p->jobs, &p->lock);
 	pthread_mutex_unlock(&p->lock);
 }
 

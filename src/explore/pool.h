@@ -10,7 +10,9 @@
  * passing runs, src/explore/writer.h). So background work fills the time a
  * thread would otherwise wait (while the caller executes a run and learns
  * from it, or at the end of a step), and never a third thread competes for
- * two cores: a step's task goes before any background job.
+ * two cores: a step's task goes before any background job. The caller's
+ * thread runs jobs only when it would otherwise wait for them (a full
+ * queue, ldfi_pool_wait_jobs).
  *
  * The threads wait on condition variables between steps: a step costs a
  * wake-up, not a thread start, and each thread keeps its own malloc arena.
@@ -50,14 +52,16 @@ int ldfi_pool_threads(const struct ldfi_pool *p);
 void ldfi_pool_run(struct ldfi_pool *p, int n, const int *order, ldfi_pool_fn fn, void *ctx);
 
 /*
- * Queues fn(arg) as a background job, after every job posted before it;
- * when `limit` jobs are already waiting, first waits for one to start (a
- * bound on what is queued). With no thread of its own, the pool runs it
- * here, before returning. From the owner's thread.
+ * Queues fn(arg) as a background job, after every job posted before it.
+ * When `limit` jobs are already waiting, this thread first runs waiting
+ * jobs itself (or waits for the one running) until fewer are: a bound on
+ * what is queued. With no thread of its own, the pool runs it here. From
+ * the owner's thread.
  */
 void ldfi_pool_post(struct ldfi_pool *p, ldfi_pool_job_fn fn, void *arg, int limit);
 
-/* Waits until every background job posted has returned. */
+/* Returns once every background job posted has returned, running waiting
+ * ones on this thread meanwhile. */
 void ldfi_pool_wait_jobs(struct ldfi_pool *p);
 
 /* Waits for the background jobs, ends and joins the threads and frees the

@@ -548,6 +548,87 @@ static void test_upgrade_v3(void)
 	unlink(path);
 }
 
+/* How many times opcode `op` appears in the program of `sql`. */
+static int opcodes(sqlite3 *s, const char *sql, const char *op)
+{
+	sqlite3_stmt *st;
+	char *e = sqlite3_mprintf("EXPLAIN %s", sql);
+	int n = 0;
+
+	if (sqlite3_prepare_v2(s, e, -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			n += strcmp((const char *)sqlite3_column_text(st, 1), op) == 0;
+		sqlite3_finalize(st);
+	} else {
+		n = -1;
+	}
+	sqlite3_free(e);
+	return n;
+}
+
+/* "" when `r` is a success without rows, "refused" when it is a CHECK
+ * failure, else r. */
+static const char *outcome(const char *r)
+{
+	return !strncmp(r, "SQL error: CHECK constraint failed", 34) ? "refused" : r;
+}
+
+/* A new database's multi-value CHECKs: each still accepts exactly its
+ * values, and none costs an ephemeral table per insert (why they are
+ * written as comparisons). */
+static void test_checks(void)
+{
+	static const char *const fates[] = {"delivered", "omitted", "crashed",
+					    "eot",	 "down",    "lost"};
+	static const char *const deliveries[] = {"none", "once", "repeat", "ack", "twice"};
+	static const char *const problems[] = {"missing", "duplicated", "out-of-order",
+					       "unexpected-count", "absent"};
+	static const char *const statuses[] = {"pending", "tried", "pruned", "done"};
+	char path[128], err[256] = "";
+	struct ldfi_db *db = NULL;
+	sqlite3 *s;
+	int id = 0;
+
+	path_in_dir(path, sizeof(path), "checks.db");
+	CHECK(ldfi_db_open(path, &db, err, sizeof(err)) == 0);
+	if (!db)
+		return;
+	s = db->sql;
+	for (int f = 0; f < 6; f++)
+		for (int d = 0; d < 5; d++)
+			CHECK_STR(outcome(q(s,
+					    "INSERT INTO messages VALUES(1, %d, 'data', 'a', 'x', "
+					    "'b', 'y', 1, NULL, '%s', NULL, NULL, '%s', 'all', 0)",
+					    ++id, fates[f], deliveries[d])),
+				  f < 5 && d < 4 ? "" : "refused");
+	for (int i = 0; i < 5; i++)
+		CHECK_STR(outcome(q(s,
+				    "INSERT INTO check_records VALUES(1, 'c', NULL, NULL, NULL, "
+				    "'%s', 1, NULL)",
+				    problems[i])),
+			  i < 4 ? "" : "refused");
+	for (int i = 0; i < 4; i++)
+		CHECK_STR(
+		    outcome(q(s,
+			      "INSERT INTO hypotheses(faults, size, status) VALUES ('f%d', 1, "
+			      "'%s')",
+			      i, statuses[i])),
+		    i < 3 ? "" : "refused");
+	CHECK(opcodes(s,
+		      "INSERT INTO messages VALUES(1, 99, 'data', 'a', 'x', 'b', 'y', 1, NULL, "
+		      "'eot', NULL, NULL, 'once', 'all', 0)",
+		      "OpenEphemeral") == 0);
+	CHECK(opcodes(s,
+		      "INSERT INTO check_records VALUES(1, 'c', NULL, NULL, NULL, 'missing', 1, "
+		      "NULL)",
+		      "OpenEphemeral") == 0);
+	/* What the count would see in the IN form. */
+	CHECK_STR(q(s, "CREATE TEMP TABLE t(v TEXT CHECK (v IN ('a', 'b', 'c', 'd')))"), "");
+	CHECK(opcodes(s, "INSERT INTO t VALUES('a')", "OpenEphemeral") > 0);
+	ldfi_db_close(db);
+	unlink(path);
+}
+
 int main(void)
 {
 	char path[128];
@@ -564,6 +645,7 @@ int main(void)
 	test_reopen(path);
 	test_refused(path);
 	test_upgrade_v3();
+	test_checks();
 	/* Still usable after the refusals. */
 	{
 		struct ldfi_db *db = NULL;
