@@ -38,11 +38,10 @@ void ldfi_writer_init(struct ldfi_writer *w, struct ldfi_db *db, struct ldfi_poo
 /*
  * Queues run `tr` for ldfi_db_record_run (with `info`) and, when n > 0,
  * marking fault set `text` of n faults tried by it (ldfi_db_state_tried).
- * Takes ownership of tr and text in every case; they are freed once
- * written (or lost). tr may be read by the caller meanwhile, never changed:
- * the caller keeps it alive by nothing else, so it may read it only until
- * its next call to the writer. Waits while LDFI_WRITER_QUEUE runs are
- * queued.
+ * Takes ownership of tr and text in every case: they are freed once written
+ * (or lost), so the caller must be done with them (the strategy learns
+ * from the run before). When LDFI_WRITER_QUEUE runs are queued, writes on
+ * this thread until fewer are.
  */
 void ldfi_writer_post(struct ldfi_writer *w, struct ldfi_trace *tr,
 		      const struct ldfi_run_info *info, char *text, int n);
