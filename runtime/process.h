@@ -1,10 +1,11 @@
 /*
  * process.h (private) - the lines a process stage answers with, parsed and
- * checked without the process (runtime/process.c; docs/process-stages.md,
- * section 8). The stage kind reads an answer line by line with
- * ldfi_process_parse_line() up to its closing line, then checks each action
- * with ldfi_process_parse_action() just before applying it; so does the
- * fuzz target tests/fuzz/fuzz_answer.c.
+ * checked without the process (runtime/process_proto.c;
+ * docs/process-stages.md, section 8). The stage kind reads an answer line
+ * by line with ldfi_process_parse_line() up to its closing line, then
+ * checks each action with ldfi_process_parse_action() just before applying
+ * it; so does the fuzz target tests/fuzz/fuzz_answer.c. At the end, the
+ * helpers of process_proto.c the other runtime/process*.c files use.
  */
 #ifndef LDFI_RUNTIME_PROCESS_H
 #define LDFI_RUNTIME_PROCESS_H
@@ -84,5 +85,39 @@ struct ldfi_process_action {
  */
 int ldfi_process_parse_action(const struct ldfi_process_answer *a, json_t *action, const char *line,
 			      size_t n, struct ldfi_process_action *out, char *why, size_t len);
+
+/* --- for runtime/process*.c: quoting and checking lines, writing them --- */
+
+#define LDFI_PROCESS_QUOTE_MAX 120 /* bytes of an offending line quoted */
+/* Room for any quote of ldfi_process_quote (4 bytes for each byte quoted,
+ * and its "... (N bytes)"). */
+#define LDFI_PROCESS_QUOTE_LEN (LDFI_PROCESS_QUOTE_MAX * 4 + 40)
+
+/* `s` (n bytes) as one printable line in `out`: cut at LDFI_PROCESS_QUOTE_MAX
+ * bytes, printable ASCII as is, \ and ' backslashed, newline as \n, other
+ * bytes as \xNN. */
+void ldfi_process_quote(char *out, size_t len, const char *s, size_t n);
+
+/* A JSON line from the process, checked as an envelope from it:
+ * {"src": its address `addr`, "dest": ..., "body": {"type": ...}}. Returns
+ * the parsed line (json_decref it) or NULL with the reason in `why`. */
+json_t *ldfi_process_parse_envelope(const char *addr, const char *line, size_t n, const char *where,
+				    char *why, size_t len);
+
+/* The body's type of a line ldfi_process_parse_envelope() returned. */
+const char *ldfi_process_type_of(json_t *j);
+
+/* Whether `s` is a valid record name or state key: 1..255 printable ASCII,
+ * no space. */
+bool ldfi_process_valid_name(const char *s);
+
+/* A send to `dest`, which is neither the hop nor a replica: the reason in
+ * `why`. Returns LDFI_EINVAL. */
+int ldfi_process_bad_dest(const struct ldfi_process_answer *a, const char *dest, bool held,
+			  char *why, size_t len);
+
+/* A line `{"src":"ldfi","dest":ADDR,"body":BODY}\n` appended to *b (*n
+ * bytes, *cap allocated); `body` is taken. Returns 0 or LDFI_ENOMEM. */
+int ldfi_process_emit(char **b, size_t *n, size_t *cap, const char *addr, json_t *body);
 
 #endif

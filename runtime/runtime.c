@@ -1467,7 +1467,7 @@ int ldfi_runtime_exec(const struct ldfi_conf *conf, const struct ldfi_faults *fa
 	if (rc)
 		goto err_run;
 	if ((rc = ldfi_checks_eval(rt.tr, faults->n ? fault_free : rt.tr)) == LDFI_ESUT) {
-		/* A process check failed (runtime/process.c). */
+		/* A process check failed (runtime/process_check.c). */
 		rt_finish(&rt);
 		ldfi_trace_destroy(rt.tr);
 		ldfi_trace_destroy(ff);

@@ -91,10 +91,11 @@ bool ldfi_rt_stop_requested(void);
 #define LDFI_STOP_EVERY 4096
 
 /*
- * Process stages (`kind = process`, runtime/process.c,
- * docs/process-stages.md). ldfi_process_start() starts one process per
- * replica of every process stage of `conf` (borrowed: it must outlive the
- * processes) from the conf's folder and handshakes with each (init);
+ * Process stages (`kind = process`, runtime/process.c; the pool:
+ * runtime/process_pool.c; docs/process-stages.md). ldfi_process_start()
+ * starts one process per replica of every process stage of `conf`
+ * (borrowed: it must outlive the processes) from the conf's folder and
+ * handshakes with each (init);
  * they then serve every execution of `conf` until ldfi_process_stop() (also
  * run at exit). Their stderr goes to LOG_DIR/STAGE@NODE.log, or to ldfi's
  * stderr when `log_dir` is NULL. Returns 0 (also for a conf without
@@ -116,18 +117,19 @@ int ldfi_process_resolve(const struct ldfi_conf *conf, char *err, size_t errlen)
 bool ldfi_conf_has_processes(const struct ldfi_conf *conf);
 
 /*
- * The determinism check of a conf with process stages: run the fault-free
- * execution twice (the processes reset in between) and compare the traces.
- * Returns 0 when they are the same, LDFI_EINVAL with the first difference
- * in `err` ("stage 'S' on node N is not deterministic: ..."), or the
- * runtime's error.
+ * The determinism check of a conf with process stages
+ * (runtime/process_check.c): run the fault-free execution twice (the
+ * processes reset in between) and compare the traces. Returns 0 when they
+ * are the same, LDFI_EINVAL with the first difference in `err` ("stage 'S'
+ * on node N is not deterministic: ..."), or the runtime's error.
  */
 int ldfi_process_selfcheck(const struct ldfi_conf *conf, char *err, size_t errlen);
 
 /*
- * Process stages under the live engine (runtime/live/, docs/live.md). ldfi
- * keeps the processes (it is their parent); each node process talks to its
- * own replicas' processes over the pipes it inherits. In ldfi:
+ * Process stages under the live engine (runtime/live/,
+ * runtime/process_live.c, docs/live.md). ldfi keeps the processes (it is
+ * their parent); each node process talks to its own replicas' processes
+ * over the pipes it inherits. In ldfi:
  * ldfi_process_live_begin() before the node processes of an execution are
  * forked (counts the execution, starts again every process a failure
  * killed; started the pool for `conf` if none was), ldfi_process_live_end()

@@ -26,9 +26,9 @@ extern const struct ldfi_stage_ops ldfi_sink_ops;
 extern const struct ldfi_stage_ops ldfi_window_count_ops; /* runtime/window.c */
 extern const struct ldfi_stage_ops ldfi_process_ops;	  /* runtime/process.c */
 
-/* A process check (runtime/process.c): asks the check's process. Returns
- * 0, LDFI_ESUT when the process misbehaved (the run fails: take the reason
- * with ldfi_process_take_failure), or LDFI_ENOMEM. */
+/* A process check (runtime/process_check.c): asks the check's process.
+ * Returns 0, LDFI_ESUT when the process misbehaved (the run fails: take the
+ * reason with ldfi_process_take_failure), or LDFI_ENOMEM. */
 int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_free, int check,
 		       struct ldfi_check_result *res);
 /* The reason of the last LDFI_ESUT of ldfi_process_check (malloc'd, the

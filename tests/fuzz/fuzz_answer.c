@@ -1,7 +1,7 @@
 /*
  * fuzz_answer.c - fuzz target of the parser of a process stage's answer
  * lines (docs/process-stages.md, section 8): ldfi_process_parse_line() and
- * ldfi_process_parse_action() (runtime/process.c, declared in
+ * ldfi_process_parse_action() (runtime/process_proto.c, declared in
  * runtime/process.h), the checks ldfi makes of every line a process writes
  * before it applies it. No process is started.
  *

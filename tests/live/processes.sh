@@ -74,7 +74,7 @@ expect exception 1 "reported an error in round 2: 'ZeroDivisionError: division b
 expect badref 1 "derives_from names message 1001, which was not delivered to this replica"
 expect grandchild 1 "stage 'p' on node b: exited with status 4 in round 2"
 # (The other misbehaviours of protocol.sh take the same path in a node
-# process as in the simulation: the answer parser of runtime/process.c.)
+# process as in the simulation: the answer parser of runtime/process_proto.c.)
 expect random 2 "stage 'p' on node b is not deterministic: run twice, the fault-free execution first differs at message 3"
 
 # Under faults: a crash elsewhere, a lost message, then the failure.

@@ -47,7 +47,7 @@ enum ldfi_check_kind {
 	LDFI_CHECK_ORDERED,
 	LDFI_CHECK_MATCHES_FAULT_FREE,
 	LDFI_CHECK_PLUGIN,
-	LDFI_CHECK_PROCESS, /* a child process (runtime/process.c, docs/process-stages.md) */
+	LDFI_CHECK_PROCESS, /* a child process (runtime/process_check.c, docs/process-stages.md) */
 };
 
 enum ldfi_strategy {
@@ -91,7 +91,7 @@ struct ldfi_comp {
 	const void *plugin; /* its struct ldfi_stage_ops, once ldfi_plugins_load ran */
 	int window;	    /* window-count stage: window length in rounds (1..eot); else 0 */
 	/* process stage: `command` as written, and split into words as a shell
-	 * would (NULL-terminated; argv[0] not yet resolved: runtime/process.c) */
+	 * would (NULL-terminated; argv[0] not yet resolved: runtime/process_slot.c) */
 	char *command;
 	char **argv;
 };
