@@ -3,12 +3,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ldfi/ldfi.h"
@@ -260,4 +260,12 @@ char *ldfi_dir_of(const char *path)
 	if (dir && (slash = strrchr(dir, '/')))
 		*slash = slash == dir ? (slash[1] = 0, '/') : 0;
 	return dir;
+}
+
+int64_t ldfi_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -18,6 +18,10 @@
  */
 int ldfi_grow(void *arr, size_t *cap, size_t need, size_t size, size_t first);
 
+/* CLOCK_MONOTONIC in milliseconds: what the run deadlines of isolated runs,
+ * process stages and the live engine are measured in. */
+int64_t ldfi_now_ms(void);
+
 /* FNV-1a hash of a NUL-terminated string (32 bits, for hash tables). */
 uint32_t ldfi_hash_str(const char *s);
 

@@ -40,6 +40,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
+#include "model/util.h"
 #include "runtime/forksrv.h"
 #include "runtime/runtime.h"
 
@@ -243,14 +244,6 @@ serve(const struct ldfi_conf *conf, int sock, struct ldfi_isolate_progress *p, p
 
 /* ---- ldfi's side ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int ldfi_forksrv_start(const struct ldfi_conf *conf, struct ldfi_forksrv **out)
 {
 	struct ldfi_forksrv *s = calloc(1, sizeof(*s));
@@ -309,7 +302,7 @@ static int server_lost(struct ldfi_forksrv *s)
  * on to the server. 0, or LDFI_EIO (the server is lost). */
 static int await_reply(struct ldfi_forksrv *s, uint64_t seq, int timeout_s, struct reply *rp)
 {
-	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000 + REPLY_SLACK_MS;
+	int64_t deadline = ldfi_now_ms() + (int64_t)timeout_s * 1000 + REPLY_SLACK_MS;
 	bool stopping = false;
 
 	for (;;) {
@@ -323,7 +316,7 @@ static int await_reply(struct ldfi_forksrv *s, uint64_t seq, int timeout_s, stru
 			if (send_request(s->sock, &st, -1))
 				return server_lost(s);
 		}
-		if (now_ms() > deadline)
+		if (ldfi_now_ms() > deadline)
 			return server_lost(s);
 		n = poll(&pfd, 1, 100);
 		if (n < 0 && errno != EINTR)

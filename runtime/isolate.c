@@ -45,6 +45,7 @@
 #include "ldfi/faults.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/stage.h"
+#include "model/util.h"
 #include "runtime/forksrv.h"
 #include "runtime/isolate.h"
 #include "runtime/runtime.h"
@@ -514,14 +515,6 @@ child_main(const struct ldfi_conf *conf, const struct ldfi_faults *faults,
 
 /* ---- the parent of a run: ldfi, or the fork server ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* What the events of wait_child's poll say (fds: the child's pipe, the
  * stop fd, the child's pidfd): an enum ldfi_isolate_how, or -1. */
 static int child_events(struct pollfd *fds)
@@ -557,7 +550,7 @@ static int wait_child(pid_t pid, int done, int64_t deadline, int stop_fd)
 	fds[2].fd = (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ldfi_now_ms();
 		siginfo_t si;
 		int n;
 
@@ -754,7 +747,7 @@ int ldfi_isolate_fork_run(const struct ldfi_conf *conf, const struct ldfi_faults
 	}
 	close(done[1]);
 	setpgid(pid, pid); /* also done by the child: whichever runs first */
-	*how = wait_child(pid, done[0], now_ms() + (int64_t)timeout_s * 1000, stop_fd);
+	*how = wait_child(pid, done[0], ldfi_now_ms() + (int64_t)timeout_s * 1000, stop_fd);
 	close(done[0]);
 	/* The child is running, exiting or a zombie: its pid (and group id)
 	 * are still ours. Kill whatever is left in its group, then reap it;

@@ -450,7 +450,7 @@ static int request_begin(struct ldfi_stage *st, char **b, size_t *n, size_t *cap
 		/* Started again after a failure: the start does not count
 		 * against the execution's run_timeout. A node process cannot
 		 * (ldfi starts them between executions). */
-		int64_t t0 = ldfi_process_now_ms();
+		int64_t t0 = ldfi_now_ms();
 
 		if (ldfi_process_pool->in_node)
 			return ldfi_stage_fail(st, "could not be started again: not running");
@@ -458,7 +458,7 @@ static int request_begin(struct ldfi_stage *st, char **b, size_t *n, size_t *cap
 			return rc == LDFI_EINVAL
 				   ? ldfi_stage_fail(st, "could not be started again: %s", why)
 				   : rc;
-		ldfi_process_pool->sh->deadline_ms += ldfi_process_now_ms() - t0;
+		ldfi_process_pool->sh->deadline_ms += ldfi_now_ms() - t0;
 	}
 	if (s->serial == ldfi_rt_serial(st->rt))
 		return 0;
@@ -521,7 +521,7 @@ static void note_execution(const struct ldfi_stage *st)
 {
 	uint64_t serial = ldfi_rt_serial(st->rt);
 	int64_t zero = 0,
-		d = ldfi_process_now_ms() + (int64_t)ldfi_stage_conf(st)->run_timeout * 1000;
+		d = ldfi_now_ms() + (int64_t)ldfi_stage_conf(st)->run_timeout * 1000;
 
 	if (ldfi_process_pool->serial == serial)
 		return;

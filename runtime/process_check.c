@@ -17,6 +17,7 @@
 #include "ldfi/conf.h"
 #include "ldfi/ldfi.h"
 #include "ldfi/trace.h"
+#include "model/util.h"
 #include "runtime/process.h"
 #include "runtime/process_pool.h"
 #include "runtime/runtime.h"
@@ -80,6 +81,18 @@ static const char *const RULES =
     "A stage must be a function of what it receives: no clock, no randomness, no state kept "
     "across executions (docs/process-stages.md, Rules).";
 
+/* The subject of a difference: the process stage that computed it, or the
+ * execution when a built-in stage did (its inputs differed). */
+static void who_is(const struct ldfi_conf *conf, int comp, int node, char *who, size_t len)
+{
+	if (conf->comps[comp].type == LDFI_COMP_STAGE &&
+	    conf->comps[comp].kind == LDFI_KIND_PROCESS)
+		snprintf(who, len, "stage '%s' on node %s is", conf->comps[comp].name,
+			 conf->nodes[node].name);
+	else
+		snprintf(who, len, "the fault-free execution is");
+}
+
 /* The first difference between two fault-free traces, in `err`; 0 if none. */
 static int compare(const struct ldfi_conf *conf, const struct ldfi_trace *a,
 		   const struct ldfi_trace *b, char *err, size_t errlen)
@@ -109,12 +122,7 @@ static int compare(const struct ldfi_conf *conf, const struct ldfi_trace *a,
 		msg_text(conf, b, y, tb, sizeof(tb));
 		/* Identical until message i: the stage that sent it computed
 		 * something else from the same inputs. */
-		if (conf->comps[s->src_comp].type == LDFI_COMP_STAGE &&
-		    conf->comps[s->src_comp].kind == LDFI_KIND_PROCESS)
-			snprintf(who, sizeof(who), "stage '%s' on node %s is",
-				 conf->comps[s->src_comp].name, conf->nodes[s->src_node].name);
-		else
-			snprintf(who, sizeof(who), "the fault-free execution is");
+		who_is(conf, s->src_comp, s->src_node, who, sizeof(who));
 		snprintf(err, errlen,
 			 "%s not deterministic: run twice, the fault-free execution first differs "
 			 "at message %zu (%s): %s the first time, %s the second. %s",
@@ -136,22 +144,14 @@ static int compare(const struct ldfi_conf *conf, const struct ldfi_trace *a,
 		    strcmp(rec_name(a, x->rec), rec_name(b, y->rec)) ||
 		    !same_parents(a, x->parents_off, x->n_parents, b, y->parents_off,
 				  y->n_parents)) {
-			snprintf(
-			    err, errlen,
-			    "%s%s%s%s%s not deterministic: run twice, the fault-free execution "
-			    "first differs at output %d of %s@%s: '%s' in round %d the first time, "
-			    "'%s' in round %d the second (or its provenance differs). %s",
-			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? "stage '" : "",
-			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS
-				? conf->comps[x->comp].name
-				: "the fault-free execution",
-			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? "' on node " : "",
-			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS
-				? conf->nodes[x->node].name
-				: "",
-			    conf->comps[x->comp].kind == LDFI_KIND_PROCESS ? " is" : " is",
-			    x->pos + 1, conf->comps[x->comp].name, conf->nodes[x->node].name,
-			    rec_name(a, x->rec), x->round, rec_name(b, y->rec), y->round, RULES);
+			who_is(conf, x->comp, x->node, who, sizeof(who));
+			snprintf(err, errlen,
+				 "%s not deterministic: run twice, the fault-free execution first "
+				 "differs at output %d of %s@%s: '%s' in round %d the first time, "
+				 "'%s' in round %d the second (or its provenance differs). %s",
+				 who, x->pos + 1, conf->comps[x->comp].name,
+				 conf->nodes[x->node].name, rec_name(a, x->rec), x->round,
+				 rec_name(b, y->rec), y->round, RULES);
 			return LDFI_EINVAL;
 		}
 	}
@@ -348,7 +348,7 @@ int ldfi_process_check(struct ldfi_trace *tr, const struct ldfi_trace *fault_fre
 				    json_pack("{s:s, s:I, s:o, s:o}", "type", "check", "execution",
 					      e, "run", run, "fault_free", ff))))
 		return rc;
-	deadline = ldfi_process_now_ms() + (int64_t)ldfi_process_pool->conf->run_timeout * 1000;
+	deadline = ldfi_now_ms() + (int64_t)ldfi_process_pool->conf->run_timeout * 1000;
 	{
 		enum io io = ldfi_slot_write(s, b, n, deadline);
 

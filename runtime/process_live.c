@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/process_pool.h"
 #include "runtime/runtime.h"
 
@@ -108,7 +109,7 @@ void ldfi_process_live_down(int node)
 
 int ldfi_process_live_up(int node, char *err, size_t errlen)
 {
-	int64_t t0 = ldfi_process_now_ms();
+	int64_t t0 = ldfi_now_ms();
 	int rc = 0;
 
 	for (int i = 0; ldfi_process_pool && i < ldfi_process_pool->n_slots && !rc; i++) {
@@ -123,7 +124,7 @@ int ldfi_process_live_up(int node, char *err, size_t errlen)
 	}
 	/* Starting them does not count against the execution's run_timeout. */
 	if (ldfi_process_pool && ldfi_process_pool->sh->deadline_ms)
-		__atomic_add_fetch(&ldfi_process_pool->sh->deadline_ms, ldfi_process_now_ms() - t0,
+		__atomic_add_fetch(&ldfi_process_pool->sh->deadline_ms, ldfi_now_ms() - t0,
 				   __ATOMIC_SEQ_CST);
 	return rc;
 }

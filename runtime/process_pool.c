@@ -221,7 +221,7 @@ static int64_t start_ms(const struct ldfi_conf *conf)
 
 int ldfi_slot_start(struct pool *p, struct slot *s, char *why, size_t len)
 {
-	int64_t deadline = ldfi_process_now_ms() + start_ms(p->conf);
+	int64_t deadline = ldfi_now_ms() + start_ms(p->conf);
 	int rc = ldfi_slot_spawn(p, s, why, len);
 
 	if (!rc)
@@ -284,15 +284,15 @@ void ldfi_process_stop(void)
 			s->in_fd = -1;
 		}
 	}
-	deadline = ldfi_process_now_ms() + 1000;
+	deadline = ldfi_now_ms() + 1000;
 	for (int i = 0; i < ldfi_process_pool->n_slots; i++) {
 		struct slot *s = &ldfi_process_pool->slots[i];
 
-		while (s->pid > 0 && !ldfi_slot_reaped(s) && ldfi_process_now_ms() < deadline) {
+		while (s->pid > 0 && !ldfi_slot_reaped(s) && ldfi_now_ms() < deadline) {
 			struct pollfd pf = {s->pidfd, POLLIN, 0};
 
 			if (s->pidfd >= 0)
-				poll(&pf, 1, (int)(deadline - ldfi_process_now_ms()));
+				poll(&pf, 1, (int)(deadline - ldfi_now_ms()));
 			else
 				poll(NULL, 0, 10);
 		}
@@ -410,7 +410,7 @@ int ldfi_process_start(const struct ldfi_conf *conf, const char *log_dir, char *
 	}
 	/* Every process first, then every init, then every answer: the starts
 	 * overlap. */
-	deadline = ldfi_process_now_ms() + start_ms(conf);
+	deadline = ldfi_now_ms() + start_ms(conf);
 	for (k = 0; k < ldfi_process_pool->n_slots && !rc; k++)
 		if ((rc = ldfi_slot_spawn(ldfi_process_pool, &ldfi_process_pool->slots[k], why,
 					  sizeof(why))))

@@ -82,9 +82,6 @@ extern struct pool *ldfi_process_pool;
 
 /* --- process_slot.c: one slot's process --- */
 
-/* CLOCK_MONOTONIC in milliseconds: what deadlines are measured in. */
-int64_t ldfi_process_now_ms(void);
-
 /* Fork and exec the slot's process. Returns 0, LDFI_EINVAL with the reason
  * in `why` (cannot run it), or LDFI_EIO/LDFI_ENOMEM. */
 int ldfi_slot_spawn(struct pool *p, struct slot *s, char *why, size_t whylen);

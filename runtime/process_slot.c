@@ -34,15 +34,7 @@
 #include "runtime/process_pool.h"
 #include "runtime/runtime.h"
 
-#define LINE_MAX_BYTES (1024 * 1024) /* LDFI_PROCESS_LINE_MAX */
-
-int64_t ldfi_process_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define LINE_MAX_BYTES (1024 * 1024) /* a line from a process, at most */
 
 /* --- starting and stopping processes --- */
 
@@ -382,7 +374,7 @@ enum io ldfi_slot_write(struct slot *s, const char *b, size_t n, int64_t deadlin
 			return IO_ERROR;
 		if (w < 0 && errno == EAGAIN) {
 			struct pollfd pf[2] = {{s->in_fd, POLLOUT, 0}, {s->pidfd, POLLIN, 0}};
-			int64_t left = deadline - ldfi_process_now_ms();
+			int64_t left = deadline - ldfi_now_ms();
 
 			if (left <= 0)
 				return IO_TIMEOUT;
@@ -446,7 +438,7 @@ enum io ldfi_slot_read_line(struct slot *s, int64_t deadline, char **line, size_
 			}
 			return IO_ENDED;
 		}
-		left = deadline - ldfi_process_now_ms();
+		left = deadline - ldfi_now_ms();
 		if (left <= 0)
 			return IO_TIMEOUT;
 		poll(pf, s->pidfd >= 0 ? 2 : 1, (int)(left > 10 && s->pidfd < 0 ? 10 : left));

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ldfi/ldfi.h"
+#include "model/util.h"
 #include "runtime/live/frame.h"
 #include "runtime/live/supervisor.h"
 #include "runtime/runtime.h"
@@ -57,14 +58,6 @@ struct ldfi_sup {
 	char err[512];
 	char *failure; /* the barrier's LDFI_ESUT: ldfi_sup_take_failure */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_us(long us)
 {
@@ -357,7 +350,7 @@ int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *e
 		return LDFI_ENOMEM;
 	}
 	s->o = *o;
-	s->t0_ms = now_ms();
+	s->t0_ms = ldfi_now_ms();
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &s->old_pipe);
 	s->p = calloc((size_t)o->n_nodes + 1, sizeof(*s->p));
