@@ -70,8 +70,8 @@ struct ldfi_cuts {
 	 * memory it was sent from), or -1 */
 	int *own;
 	struct ldfi_cuts_tok *tok; /* per memory token, NULL when the trace has none */
-	bool *lost;	/* per message id */
-	uint32_t *mark; /* per message id: stamp of the last explanation that saw it */
+	bool *lost;		   /* per message id */
+	uint32_t *mark;		   /* per message id: stamp of the last explanation that saw it */
 	uint32_t stamp;
 	uint32_t *stack;
 };

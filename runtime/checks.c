@@ -370,7 +370,7 @@ static int eval_plugin(struct ldfi_trace *tr, const struct ldfi_trace *ff, int i
 	const struct ldfi_check *c = &tr->conf->checks[i];
 	struct ldfi_check_result *res = &tr->checks[i];
 	ldfi_check_fn fn = c->kind == LDFI_CHECK_PROCESS ? ldfi_process_check
-						       : (ldfi_check_fn)(uintptr_t)c->plugin;
+							 : (ldfi_check_fn)(uintptr_t)c->plugin;
 	int rc;
 
 	if (!fn)

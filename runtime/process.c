@@ -520,8 +520,7 @@ static int request(struct ldfi_stage *st, char *b, size_t n, bool reset, const c
 static void note_execution(const struct ldfi_stage *st)
 {
 	uint64_t serial = ldfi_rt_serial(st->rt);
-	int64_t zero = 0,
-		d = ldfi_now_ms() + (int64_t)ldfi_stage_conf(st)->run_timeout * 1000;
+	int64_t zero = 0, d = ldfi_now_ms() + (int64_t)ldfi_stage_conf(st)->run_timeout * 1000;
 
 	if (ldfi_process_pool->serial == serial)
 		return;

@@ -113,10 +113,11 @@ static int load_run_row(struct load *l)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = prepare(l,
-			  "SELECT faults, n_messages, n_outputs, passed, eot, eff, crashes, restarts, "
-			  "downtime FROM runs WHERE id = ?",
-			  &st)))
+	if ((rc = prepare(
+		 l,
+		 "SELECT faults, n_messages, n_outputs, passed, eot, eff, crashes, restarts, "
+		 "downtime FROM runs WHERE id = ?",
+		 &st)))
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -219,11 +220,12 @@ static int load_messages(struct load *l)
 	tr->msgs = malloc(((size_t)l->n_messages + 1) * sizeof(*tr->msgs));
 	if (!tr->msgs)
 		return LDFI_ENOMEM;
-	if ((rc = prepare(l,
-			  "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
-			  "fate, record, delivery, parents, conditional FROM messages WHERE run = ? "
-			  "ORDER BY id",
-			  &st)))
+	if ((rc =
+		 prepare(l,
+			 "SELECT id, kind, src_node, src_stage, dst_node, dst_stage, send_round, "
+			 "fate, record, delivery, parents, conditional FROM messages WHERE run = ? "
+			 "ORDER BY id",
+			 &st)))
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (tr->n_msgs % LDFI_STOP_EVERY == LDFI_STOP_EVERY - 1 && ldfi_rt_stop_requested())
@@ -300,9 +302,9 @@ static int load_message_parents(struct load *l)
 	/* Never NULL, also without a parent: slices of it are taken. */
 	if (!(tr->parents = malloc(cap * sizeof(*tr->parents))))
 		return LDFI_ENOMEM;
-	if ((rc = prepare(l,
-			  "SELECT msg, parent FROM message_parents WHERE run = ? ORDER BY msg, parent",
-			  &st)))
+	if ((rc = prepare(
+		 l, "SELECT msg, parent FROM message_parents WHERE run = ? ORDER BY msg, parent",
+		 &st)))
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t msg = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
@@ -376,23 +378,25 @@ static int output_row(struct load *l, sqlite3_stmt *st, int comp, int node, int6
 	struct ldfi_trace *tr = l->tr;
 	struct ldfi_output *prev = tr->n_outs ? &tr->outs[tr->n_outs - 1] : NULL;
 	struct ldfi_output *o = &tr->outs[tr->n_outs];
-	int64_t round, cond, want = prev && prev->comp == comp && prev->node == node ? prev->pos + 1 : 0;
+	int64_t round, cond,
+	    want = prev && prev->comp == comp && prev->node == node ? prev->pos + 1 : 0;
 
 	if ((int64_t)tr->n_outs >= l->n_outputs)
 		return damaged(l, "more than the %lld outputs the run records",
 			       (long long)l->n_outputs);
 	if (comp < 0 || node < 0 || !replica_of(l->conf, comp, node) ||
 	    (!is_plugin(l->conf, comp) && l->conf->comps[comp].type != LDFI_COMP_SINK))
-		return damaged(l, "an output at %s@%s, not a replica that keeps outputs", col(st, 0),
-			       col(st, 1));
+		return damaged(l, "an output at %s@%s, not a replica that keeps outputs",
+			       col(st, 0), col(st, 1));
 	if (pos != want || !int_in(st, 4, 1, l->conf->eot, &round) || !int_in(st, 6, 0, 1, &cond))
 		return damaged(l, "output %lld of %s@%s: position, round or flag out of place",
 			       (long long)pos, col(st, 0), col(st, 1));
-	*o = (struct ldfi_output){comp, node, (int32_t)pos, -1, (int32_t)round,
-				  (uint32_t)tr->n_parents, 0, (uint8_t)cond};
+	*o = (struct ldfi_output){comp, node,		(int32_t)pos,
+				  -1,	(int32_t)round, (uint32_t)tr->n_parents,
+				  0,	(uint8_t)cond};
 	if (sqlite3_column_type(st, 3) != SQLITE_TEXT || !col(st, 3)[0])
-		return damaged(l, "output %lld of %s@%s holds no record", (long long)pos, col(st, 0),
-			       col(st, 1));
+		return damaged(l, "output %lld of %s@%s holds no record", (long long)pos,
+			       col(st, 0), col(st, 1));
 	if ((o->rec = ldfi_recindex_intern(&l->ix, tr, col(st, 3))) < 0)
 		return o->rec;
 	tr->n_outs++;
@@ -451,13 +455,14 @@ static int load_outputs(struct load *l)
 	tr->outs = malloc(((size_t)l->n_outputs + 1) * sizeof(*tr->outs));
 	if (!tr->outs)
 		return LDFI_ENOMEM;
-	if ((rc = prepare(l,
-			  "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent, o.conditional "
-			  "FROM outputs o "
-			  "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
-			  "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
-			  "ORDER BY o.sink, o.node, o.pos, p.parent",
-			  &st)))
+	if ((rc =
+		 prepare(l,
+			 "SELECT o.sink, o.node, o.pos, o.record, o.round, p.parent, o.conditional "
+			 "FROM outputs o "
+			 "LEFT JOIN output_parents p ON p.run = o.run AND p.sink = o.sink AND "
+			 "p.node = o.node AND p.pos = o.pos WHERE o.run = ? "
+			 "ORDER BY o.sink, o.node, o.pos, p.parent",
+			 &st)))
 		return rc;
 	rc = output_rows(l, st);
 	sqlite3_finalize(st);
@@ -508,14 +513,15 @@ static int load_mem_rows(struct load *l, int64_t n)
 
 	if (!(tr->mems = malloc(((size_t)n + 1) * sizeof(*tr->mems))))
 		return LDFI_ENOMEM;
-	if ((rc = prepare(l,
-			  "SELECT id, node, from_round, to_round, parents FROM memory WHERE run = ? "
-			  "ORDER BY id",
-			  &st)))
+	if ((rc =
+		 prepare(l,
+			 "SELECT id, node, from_round, to_round, parents FROM memory WHERE run = ? "
+			 "ORDER BY id",
+			 &st)))
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((rc = (int64_t)tr->n_mems < n ? mem_row(l, st)
-						   : damaged(l, "memory tokens counted twice")))
+						  : damaged(l, "memory tokens counted twice")))
 			break;
 	sqlite3_finalize(st);
 	return end_rows(rc);
@@ -557,7 +563,8 @@ static int load_memory(struct load *l)
 
 		if (!is_int(st, 0) || !is_int(st, 1) || mem < 1 || mem > (int64_t)tr->n_mems ||
 		    !token_parent_ok(tr, (uint32_t)(mem - 1), p)) {
-			rc = damaged(l, "memory token %lld's parent is not earlier", (long long)mem);
+			rc =
+			    damaged(l, "memory token %lld's parent is not earlier", (long long)mem);
 			break;
 		}
 		if (ldfi_grow(&tr->parents, &cap, tr->n_parents + 1, sizeof(*tr->parents), 64)) {
@@ -592,8 +599,9 @@ static int check_tokens(struct load *l)
 
 			if (LDFI_IS_MEM(p) && (LDFI_MEM_INDEX(p) >= tr->n_mems ||
 					       tr->mems[LDFI_MEM_INDEX(p)].to > m->send_round))
-				return damaged(l, "message %u's memory parent is not a token of "
-						  "the run",
+				return damaged(l,
+					       "message %u's memory parent is not a token of "
+					       "the run",
 					       m->id);
 		}
 	}

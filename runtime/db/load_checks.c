@@ -70,8 +70,9 @@ static int read_results(struct ldfi_db *db, int64_t run, struct ldfi_trace *tr)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(db->sql, "SELECT name, kind, passed FROM checks WHERE run = ?1",
-				     -1, &st, NULL)) != SQLITE_OK)
+	if ((rc =
+		 sqlite3_prepare_v2(db->sql, "SELECT name, kind, passed FROM checks WHERE run = ?1",
+				    -1, &st, NULL)) != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, "read the check results", NULL);
 	sqlite3_bind_int64(st, 1, run);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -82,15 +83,15 @@ static int read_results(struct ldfi_db *db, int64_t run, struct ldfi_trace *tr)
 		return rc > 0 ? ldfi_db_sql_fail(db, rc, "read the check results", NULL) : rc;
 	for (int i = 0; i < tr->n_checks; i++)
 		if (tr->checks[i].check < 0)
-			return damaged(db, run, "no result for the check", tr->conf->checks[i].name);
+			return damaged(db, run, "no result for the check",
+				       tr->conf->checks[i].name);
 	return 0;
 }
 
 /* Index of the component or node an offense row names in column i, or
  * LDFI_EFORMAT (NULL, or a name the conf does not have: every check,
  * built-in or plugin, points at a replica, and the reports name it). */
-static int conf_index(sqlite3_stmt *st, int i,
-		      int (*find)(const struct ldfi_conf *, const char *),
+static int conf_index(sqlite3_stmt *st, int i, int (*find)(const struct ldfi_conf *, const char *),
 		      const struct ldfi_conf *conf)
 {
 	int v = sqlite3_column_type(st, i) == SQLITE_TEXT ? find(conf, col(st, i)) : -1;
@@ -107,8 +108,8 @@ static int record_index(sqlite3_stmt *st, struct ldfi_recindex *ix, struct ldfi_
 	return ldfi_recindex_intern(ix, tr, col(st, 1));
 }
 
-static int offense_row(struct ldfi_db *db, int64_t run, sqlite3_stmt *st,
-		       struct ldfi_recindex *ix, struct ldfi_trace *tr)
+static int offense_row(struct ldfi_db *db, int64_t run, sqlite3_stmt *st, struct ldfi_recindex *ix,
+		       struct ldfi_trace *tr)
 {
 	int i = check_index(tr->conf, col(st, 0)), problem = problem_of(col(st, 4));
 	int rec = record_index(st, ix, tr);
@@ -129,10 +130,14 @@ static int offense_row(struct ldfi_db *db, int64_t run, sqlite3_stmt *st,
 	if (!o)
 		return ldfi_db_set_err(db, LDFI_ENOMEM, "read the check results: out of memory");
 	r->offs = o;
-	o[r->n_offs++] = (struct ldfi_offense){
-	    rec, comp, node, (enum ldfi_problem)problem, sqlite3_column_int(st, 5),
-	    sqlite3_column_type(st, 6) == SQLITE_NULL ? default_expected(problem)
-						      : sqlite3_column_int(st, 6)};
+	o[r->n_offs++] = (struct ldfi_offense){rec,
+					       comp,
+					       node,
+					       (enum ldfi_problem)problem,
+					       sqlite3_column_int(st, 5),
+					       sqlite3_column_type(st, 6) == SQLITE_NULL
+						   ? default_expected(problem)
+						   : sqlite3_column_int(st, 6)};
 	return 0;
 }
 
@@ -142,10 +147,11 @@ static int read_offenses(struct ldfi_db *db, int64_t run, struct ldfi_recindex *
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(db->sql,
-				     "SELECT check_name, record, sink, node, problem, count, expected "
-				     "FROM check_records WHERE run = ?1 ORDER BY rowid",
-				     -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(
+		 db->sql,
+		 "SELECT check_name, record, sink, node, problem, count, expected "
+		 "FROM check_records WHERE run = ?1 ORDER BY rowid",
+		 -1, &st, NULL)) != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, "read the offending records", NULL);
 	sqlite3_bind_int64(st, 1, run);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -76,11 +76,12 @@ int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy,
 	int rc;
 
 	*n = 0;
-	if ((rc = sqlite3_prepare_v2(db->sql,
-				     "SELECT count(*) FROM runs WHERE strategy IS NOT ?1 OR eot IS NOT "
-				     "?2 OR eff IS NOT ?3 OR crashes IS NOT ?4 OR restarts IS NOT ?5 "
-				     "OR downtime IS NOT ?6",
-				     -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(
+		 db->sql,
+		 "SELECT count(*) FROM runs WHERE strategy IS NOT ?1 OR eot IS NOT "
+		 "?2 OR eff IS NOT ?3 OR crashes IS NOT ?4 OR restarts IS NOT ?5 "
+		 "OR downtime IS NOT ?6",
+		 -1, &st, NULL)) != SQLITE_OK)
 		return ldfi_db_sql_fail(db, rc, "count the runs of other explorations", NULL);
 	sqlite3_bind_text(st, 1, strategy, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, b->eot);
@@ -91,7 +92,9 @@ int ldfi_db_state_foreign_runs(struct ldfi_db *db, const char *strategy,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = (long)sqlite3_column_int64(st, 0);
-	rc = rc == SQLITE_ROW ? 0 : ldfi_db_sql_fail(db, rc, "count the runs of other explorations", NULL);
+	rc = rc == SQLITE_ROW
+		 ? 0
+		 : ldfi_db_sql_fail(db, rc, "count the runs of other explorations", NULL);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -109,7 +112,9 @@ static int query_int64(struct ldfi_db *db, const char *sql, int64_t *v)
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ldfi_db_sql_fail(db, rc, "check the runs", NULL);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		   ? 0
+		   : ldfi_db_sql_fail(db, rc, "check the runs", NULL);
 }
 
 int ldfi_db_state_check(struct ldfi_db *db)
@@ -217,8 +222,8 @@ void ldfi_db_out_unlock(int fd)
 		close(fd); /* releases the record lock */
 }
 
-int ldfi_db_state_open(const char *out_dir, bool fresh, struct ldfi_db **db, char **path,
-		       char *err, size_t errlen)
+int ldfi_db_state_open(const char *out_dir, bool fresh, struct ldfi_db **db, char **path, char *err,
+		       size_t errlen)
 {
 	int rc;
 

@@ -38,8 +38,8 @@ void ldfi_db_out_unlock(int fd);
  * caller's (ldfi_db_close) and *path (malloc'd) the database path.
  * Errors: LDFI_EDB, LDFI_ENOMEM with a message in `err`.
  */
-int ldfi_db_state_open(const char *out_dir, bool fresh, struct ldfi_db **db, char **path,
-		       char *err, size_t errlen);
+int ldfi_db_state_open(const char *out_dir, bool fresh, struct ldfi_db **db, char **path, char *err,
+		       size_t errlen);
 
 /* The value of key `key` of the `explore` table in *value (malloc'd, the
  * caller's), NULL when absent. Returns 0, LDFI_ENOMEM or LDFI_EDB. */

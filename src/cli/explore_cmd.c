@@ -133,9 +133,11 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, struct ldfi_
 							    id == OPT_JSON    ? "--json"
 							    : id == OPT_JUNIT ? "--junit"
 									      : "--html",
-							    id == OPT_HTML ? "directory" : "file name");
-			*(id == OPT_JSON ? &c->json : id == OPT_JUNIT ? &c->junit : &c->html) =
-			    a.value;
+							    id == OPT_HTML ? "directory"
+									   : "file name");
+			*(id == OPT_JSON    ? &c->json
+			  : id == OPT_JUNIT ? &c->junit
+					    : &c->html) = a.value;
 			break;
 		case OPT_QUIET:
 			c->quiet = true;
@@ -149,7 +151,8 @@ static int parse_opts(int argc, char **argv, struct explore_cmd *c, struct ldfi_
 		case OPT_SHARD:
 			if (ldfi_shard_parse(a.value, &o->shard_index, &o->shard_count))
 				return ldfi_cli_usage_error(
-				    "explore", "--shard expects I/N with 0 <= I < N <= %d, got '%s'",
+				    "explore",
+				    "--shard expects I/N with 0 <= I < N <= %d, got '%s'",
 				    LDFI_SHARD_MAX, a.value);
 			break;
 		case OPT_ENGINE:
@@ -188,7 +191,6 @@ static int write_reports(const struct explore_cmd *c, const struct ldfi_explore_
 	return ldfi_cli_reports(&out, res);
 }
 
-
 static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 {
 	struct ldfi_explore_result res;
@@ -206,10 +208,11 @@ static int run_explore(struct explore_cmd *c, const struct ldfi_conf *conf)
 	if (rc) {
 		fprintf(stderr, "ldfi explore: %s\n", err);
 		if (res.db_path && rc == LDFI_EFORMAT)
-			fprintf(stderr,
-				"ldfi explore: %s is damaged: move it away, or use --fresh to start "
-				"over\n",
-				res.db_path);
+			fprintf(
+			    stderr,
+			    "ldfi explore: %s is damaged: move it away, or use --fresh to start "
+			    "over\n",
+			    res.db_path);
 		else if (res.db_path)
 			fprintf(
 			    stderr,

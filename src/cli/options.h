@@ -69,9 +69,9 @@ struct ldfi_cli_args {
 	const struct ldfi_cli_cmd *cmd;
 	int argc;
 	char **argv;
-	int i;		    /* next argv index (0: start) */
-	char opt[64];	    /* the option just read, as written: "--eot" */
-	const char *value;  /* its value, or NULL for a flag */
+	int i;				   /* next argv index (0: start) */
+	char opt[64];			   /* the option just read, as written: "--eot" */
+	const char *value;		   /* its value, or NULL for a flag */
 	const char *pos[LDFI_CLI_MAX_POS]; /* positional arguments read so far */
 	int n_pos;
 };

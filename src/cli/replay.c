@@ -370,9 +370,8 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 
 	/* The conf explored, from wherever the report is replayed; as given
 	 * (relative to here) when that file is gone (a report from elsewhere). */
-	conf =
-	    ldfi_cli_load(rp->conf_abs && access(rp->conf_abs, R_OK) == 0 ? rp->conf_abs : rp->conf,
-			  &b, &status);
+	conf = ldfi_cli_load(
+	    rp->conf_abs && access(rp->conf_abs, R_OK) == 0 ? rp->conf_abs : rp->conf, &b, &status);
 	if (!conf)
 		return status;
 	ldfi_faults_init(&fs);

@@ -131,8 +131,7 @@ static int build(struct ldfi_db *db, const struct ldfi_db_summary *r, const char
 	if (!rc && r->cex_run) {
 		if (!(res->cex = calloc(1, sizeof(*res->cex))))
 			return LDFI_ENOMEM;
-		rc = ldfi_db_load_run(db, res->conf, r->cex_run,
-				      &res->cex[0].trace);
+		rc = ldfi_db_load_run(db, res->conf, r->cex_run, &res->cex[0].trace);
 		res->cex[0].run_id = r->cex_run;
 		res->cex[0].execution = r->cex_exec;
 		res->n_cex = !rc;

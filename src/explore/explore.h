@@ -120,8 +120,8 @@ int ldfi_explore(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o
  * a malloc'd string (the caller's); returns 0, LDFI_ENOMEM or an error of
  * reading a plugin file (message in err).
  */
-int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o,
-			char **out, char *err, size_t errlen);
+int ldfi_explore_digest(const struct ldfi_conf *conf, const struct ldfi_explore_opts *o, char **out,
+			char *err, size_t errlen);
 
 /* The value of field KEY in digest `d` ("KEY=VALUE ..."), as a pointer
  * into d and its length in *len; NULL when absent. */

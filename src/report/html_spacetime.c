@@ -243,9 +243,7 @@ static int draw_down(struct st *s, int node)
 		"<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"%.1f\" "
 		"style=\"fill:#999;fill-opacity:0.25;stroke:#999;stroke-dasharray:3 3\"/>\n",
 		x - 6, s->y[t], s->y[u] - s->y[t]);
-	fprintf(f,
-		"<path d=\"M%.1f %.1f l-5 8 h10 z\" style=\"fill:#2a7\"/>\n", x,
-		s->y[u] - 4);
+	fprintf(f, "<path d=\"M%.1f %.1f l-5 8 h10 z\" style=\"fill:#2a7\"/>\n", x, s->y[u] - 4);
 	snprintf(buf, sizeof(buf), "\xe2\x86\x91 up (%s)", fb);
 	ldfi_svg_text(f, x - 10, s->y[u] + 4, "crash-label", "end", buf);
 	fputs("</g>\n", f);
@@ -329,7 +327,8 @@ static const char *msg_class(const struct ldfi_msg *m, bool loop)
 {
 	static char buf[64];
 	snprintf(buf, sizeof(buf), "msg %s%s%s%s", m->kind == LDFI_MSG_ACK ? "ack" : "data",
-		 lost(m) ? " lost" : "", m->fate == LDFI_FATE_EOT ? " eot" : "", loop ? " self" : "");
+		 lost(m) ? " lost" : "", m->fate == LDFI_FATE_EOT ? " eot" : "",
+		 loop ? " self" : "");
 	return buf;
 }
 

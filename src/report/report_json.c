@@ -86,10 +86,9 @@ static json_t *down_periods_json(const struct ldfi_trace *tr)
 		if (f->kind != LDFI_FAULT_RESTART)
 			continue;
 		ldfi_fault_format(tr->conf, f, buf, sizeof(buf));
-		if (json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "node",
-						       tr->conf->nodes[f->a].name, "from", f->t,
-						       "to", f->t + tr->downtime - 1, "fault",
-						       buf))) {
+		if (json_array_append_new(
+			a, json_pack("{s:s, s:i, s:i, s:s}", "node", tr->conf->nodes[f->a].name,
+				     "from", f->t, "to", f->t + tr->downtime - 1, "fault", buf))) {
 			json_decref(a);
 			return NULL;
 		}

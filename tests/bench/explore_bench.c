@@ -32,10 +32,9 @@
 #include "src/explore/explore.h"
 
 /*
- * Molly's published figures, copied from Molly's published table (molly-table.md, shared with the project)
- * (Alvaro et al., "Lineage-driven Fault Injection", SIGMOD 2015; random: the
- * mean over 25 runs of a random fault injector). A negative number: the
- * paper gives none.
+ * Molly's published figures, copied from Molly's published table (molly-table.md, shared with the
+ * project) (Alvaro et al., "Lineage-driven Fault Injection", SIGMOD 2015; random: the mean over 25
+ * runs of a random fault injector). A negative number: the paper gives none.
  */
 struct molly {
 	const char *verdict;

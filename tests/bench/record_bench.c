@@ -618,8 +618,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s\n", err);
 				goto out_rows;
 			}
-			if (o.pragma && sqlite3_exec(db->sql, o.pragma, NULL, NULL,
-						     NULL) != SQLITE_OK) {
+			if (o.pragma &&
+			    sqlite3_exec(db->sql, o.pragma, NULL, NULL, NULL) != SQLITE_OK) {
 				fprintf(stderr, "-p: %s\n", sqlite3_errmsg(db->sql));
 				ldfi_db_close(db);
 				goto out_rows;

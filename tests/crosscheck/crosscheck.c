@@ -70,11 +70,12 @@
 static const int scenario_bounds[][3] = {{4, 2, 0}, {4, 2, 1}, {5, 3, 0}, {5, 2, 1},
 					 {3, 2, 1}, {5, 1, 1}, {8, 3, 0}, {8, 2, 1}};
 /* With --restarts: {eot, eff, crashes, restarts, downtime}, space cap 5000. */
-static const int scenario_restart_bounds[][5] = {{6, 2, 0, 1, 1}, {8, 2, 0, 1, 1}, {10, 1, 0, 1, 2}};
+static const int scenario_restart_bounds[][5] = {
+    {6, 2, 0, 1, 1}, {8, 2, 0, 1, 1}, {10, 1, 0, 1, 2}};
 #define SCENARIO_RESTART_SPACE_MAX 5000.0
 #define SCENARIO_SPACE_MAX 5000.0
 static double scenario_space_max = SCENARIO_SPACE_MAX; /* --space-max */
-static bool space_max_given;				/* --space-max: for the restart rows too */
+static bool space_max_given;			       /* --space-max: for the restart rows too */
 
 static char *tmp_base; /* this process's temporary directory */
 static bool verbose;
@@ -718,7 +719,7 @@ static bool scenario_row(size_t b, struct ldfi_bounds *bd, double *space_max)
 
 		*bd = (struct ldfi_bounds){r[0], r[1], r[2], r[3], r[4]};
 		*space_max = space_max_given ? scenario_space_max
-				 : SCENARIO_RESTART_SPACE_MAX / (UNDER_ASAN ? 4 : 1);
+					     : SCENARIO_RESTART_SPACE_MAX / (UNDER_ASAN ? 4 : 1);
 	} else {
 		const int *r = scenario_bounds[b];
 

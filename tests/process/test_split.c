@@ -38,7 +38,8 @@ int main(void)
 	same("'it''s' x\"y\"z", (const char *const[]){"its", "xyz", NULL});
 	same("\"a \\\"q\\\" \\\\ \\n $HOME\"", (const char *const[]){"a \"q\" \\ \\n $HOME", NULL});
 	same("'\\n' ''", (const char *const[]){"\\n", "", NULL});
-	same("node --stack-size=100 s.js", (const char *const[]){"node", "--stack-size=100", "s.js", NULL});
+	same("node --stack-size=100 s.js",
+	     (const char *const[]){"node", "--stack-size=100", "s.js", NULL});
 	same("a\\", (const char *const[]){"a", NULL});
 	bad("python3 'enrich.py", "unterminated ' quote");
 	bad("python3 \"enrich.py", "unterminated \" quote");

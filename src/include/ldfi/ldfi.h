@@ -9,14 +9,14 @@
 
 enum ldfi_error {
 	LDFI_OK = 0,
-	LDFI_ENOMEM = -1,  /* an allocation failed */
-	LDFI_EINVAL = -2,  /* invalid argument or input (configuration, fault set) */
-	LDFI_EIO = -3,	   /* an operating-system I/O call failed */
-	LDFI_EDB = -4,	   /* SQLite reported an error */
-	LDFI_ELIMIT = -5,  /* a documented limit would be exceeded */
-	LDFI_ESOLVER = -6, /* the SAT solver failed */
-	LDFI_EFORMAT = -7, /* a file ldfi reads back (report, database) is malformed */
-	LDFI_ESTAGE = -8,  /* a stage (built-in or plugin) failed */
+	LDFI_ENOMEM = -1,   /* an allocation failed */
+	LDFI_EINVAL = -2,   /* invalid argument or input (configuration, fault set) */
+	LDFI_EIO = -3,	    /* an operating-system I/O call failed */
+	LDFI_EDB = -4,	    /* SQLite reported an error */
+	LDFI_ELIMIT = -5,   /* a documented limit would be exceeded */
+	LDFI_ESOLVER = -6,  /* the SAT solver failed */
+	LDFI_EFORMAT = -7,  /* a file ldfi reads back (report, database) is malformed */
+	LDFI_ESTAGE = -8,   /* a stage (built-in or plugin) failed */
 	LDFI_ESTOPPED = -9, /* stopped on request: a budget ran out, or a signal */
 	/* the system under test failed in this run (ldfi_stage_fail): the run
 	 * is recorded as a failed run, not an error of ldfi */
