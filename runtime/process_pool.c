@@ -66,58 +66,62 @@ static json_t *init_body(const struct pool *p, const struct slot *s)
 {
 	const struct ldfi_conf *conf = p->conf;
 	const struct ldfi_comp *c;
-	json_t *b = json_object(), *reps = json_array(), *all = json_array(), *hops = json_object();
-	char *conf_abs = NULL;
+	json_t *b, *reps, *all, *hops;
+	char *conf_abs;
+	int bad = 0; /* a jansson call failed: out of memory */
 
-	if (s->check >= 0) {
-		json_decref(b);
-		json_decref(reps);
-		json_decref(all);
-		json_decref(hops);
+	if (s->check >= 0)
 		return check_init_body(p, s);
-	}
 	c = &conf->comps[s->comp];
+	b = json_object();
+	reps = json_array();
+	all = json_array();
+	hops = json_object();
 	conf_abs = realpath(conf->path, NULL);
 	if (!b || !reps || !all || !hops)
 		goto err;
 	for (int i = 0; i < c->n_nodes; i++)
-		json_array_append_new(
+		bad |= json_array_append_new(
 		    reps, json_sprintf("%s@%s", c->name, conf->nodes[c->nodes[i]].name));
 	for (int k = 0; k < conf->n_comps; k++)
 		for (int i = 0; i < conf->comps[k].n_nodes; i++)
-			json_array_append_new(
+			bad |= json_array_append_new(
 			    all, json_sprintf("%s@%s", conf->comps[k].name,
 					      conf->nodes[conf->comps[k].nodes[i]].name));
 	if (c->to >= 0) {
 		const struct ldfi_comp *t = &conf->comps[c->to];
 		json_t *tr = json_array();
 
-		for (int i = 0; i < t->n_nodes; i++)
-			json_array_append_new(
+		for (int i = 0; tr && i < t->n_nodes; i++)
+			bad |= json_array_append_new(
 			    tr, json_sprintf("%s@%s", t->name, conf->nodes[t->nodes[i]].name));
-		json_object_set_new(hops, t->name,
-				    json_pack("{s:o, s:s, s:i}", "replicas", tr, "delivery",
-					      ldfi_delivery_name(c->delivery), "retry_every",
-					      c->retry_every));
+		bad |= json_object_set_new(hops, t->name,
+					   json_pack("{s:o, s:s, s:i}", "replicas", tr, "delivery",
+						     ldfi_delivery_name(c->delivery), "retry_every",
+						     c->retry_every));
 	}
-	json_object_set_new(b, "type", json_string("init"));
-	json_object_set_new(b, "protocol", json_integer(PROTOCOL));
-	json_object_set_new(b, "protocols", json_pack("[i, i]", PROTOCOL_OLDEST, PROTOCOL));
-	json_object_set_new(b, "node_id", json_string(s->addr));
-	json_object_set_new(b, "node", json_string(conf->nodes[s->node].name));
-	json_object_set_new(b, "stage", json_string(c->name));
-	json_object_set_new(b, "replicas", reps);
-	json_object_set_new(b, "node_ids", all);
-	json_object_set_new(b, "to",
-			    c->to >= 0 ? json_string(conf->comps[c->to].name) : json_null());
-	json_object_set_new(b, "hops", hops);
-	json_object_set_new(b, "eot", json_integer(conf->eot));
+	bad |= json_object_set_new(b, "type", json_string("init"));
+	bad |= json_object_set_new(b, "protocol", json_integer(PROTOCOL));
+	bad |= json_object_set_new(b, "protocols", json_pack("[i, i]", PROTOCOL_OLDEST, PROTOCOL));
+	bad |= json_object_set_new(b, "node_id", json_string(s->addr));
+	bad |= json_object_set_new(b, "node", json_string(conf->nodes[s->node].name));
+	bad |= json_object_set_new(b, "stage", json_string(c->name));
+	bad |= json_object_set_new(b, "replicas", reps);
+	bad |= json_object_set_new(b, "node_ids", all);
+	bad |= json_object_set_new(b, "to",
+				   c->to >= 0 ? json_string(conf->comps[c->to].name) : json_null());
+	bad |= json_object_set_new(b, "hops", hops);
+	bad |= json_object_set_new(b, "eot", json_integer(conf->eot));
 	/* Protocol 2: every write is kept across a restart (runtime.c
 	 * set_durability), so a helper writes its volatile entries too. */
-	json_object_set_new(b, "durable", json_boolean(c->durable));
-	json_object_set_new(b, "dir", json_string(p->dir));
-	json_object_set_new(b, "conf", json_string(conf_abs ? conf_abs : conf->path));
+	bad |= json_object_set_new(b, "durable", json_boolean(c->durable));
+	bad |= json_object_set_new(b, "dir", json_string(p->dir));
+	bad |= json_object_set_new(b, "conf", json_string(conf_abs ? conf_abs : conf->path));
 	free(conf_abs);
+	if (bad) {
+		json_decref(b); /* it owns reps, all and hops now */
+		return NULL;
+	}
 	return b;
 
 err:
