@@ -41,6 +41,10 @@ struct explore {
 	size_t errlen;
 	struct ldfi_pool *pool;	   /* --jobs > 1: the strategy's threads and the writer's */
 	struct ldfi_writer writer; /* with the pool: passing runs being recorded */
+	/* An execution may fork this process (isolated plugin runs, process
+	 * stages, the live engine's nodes): no recording may be under way in
+	 * another thread then, whatever the child inherits. */
+	bool exec_forks;
 };
 
 /* Say why the exploration stops (the first message wins); returns rc. */
@@ -177,15 +181,6 @@ static int wait_write(struct explore *x)
 	return rc;
 }
 
-/* Whether an execution may fork this process (isolated plugin runs,
- * process stages, the live engine's nodes): a recording must not be under
- * way in another thread then, whatever the child inherits. */
-static bool exec_forks(const struct explore *x)
-{
-	return x->opts->engine != LDFI_ENGINE_SIM || ldfi_conf_has_plugins(x->conf) ||
-	       ldfi_conf_has_processes(x->conf);
-}
-
 /* With --jobs > 1, a passing run other than the fault-free run is recorded
  * in the background (the pool's threads) once the strategy has learned
  * from it. */
@@ -219,7 +214,7 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	int rc = 0;
 
 	/* A failed write stops the explore at the next run. */
-	if (x->pool && (ldfi_writer_failed(&x->writer) || exec_forks(x)))
+	if (x->pool && (ldfi_writer_failed(&x->writer) || x->exec_forks))
 		rc = wait_write(x);
 	if (rc) {
 		ldfi_faults_finish(fs);
@@ -710,11 +705,12 @@ static int explore(struct explore *x)
 		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 	x->gen->stop = out_of_budget;
 	x->gen->stop_arg = x;
-	x->gen->jobs = x->opts->jobs > 0 ? x->opts->jobs : 1;
-	if (x->gen->jobs > 1) {
-		if (!(x->pool = ldfi_pool_create(x->gen->jobs)))
+	if (x->opts->jobs > 1) {
+		if (!(x->pool = ldfi_pool_create(x->opts->jobs)))
 			return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 		ldfi_writer_init(&x->writer, x->db, x->pool);
+		x->exec_forks = x->opts->engine != LDFI_ENGINE_SIM ||
+				ldfi_conf_has_plugins(x->conf) || ldfi_conf_has_processes(x->conf);
 		x->gen->pool = x->pool;
 	}
 	ldfi_rt_set_stop(out_of_budget, x);

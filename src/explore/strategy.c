@@ -12,7 +12,6 @@ int ldfi_gen_base_init(struct ldfi_gen *g, const struct ldfi_gen_ops *ops,
 	g->ops = ops;
 	g->conf = conf;
 	g->all = all;
-	g->jobs = 1;
 	ldfi_space_init(&g->space, conf);
 	g->tried = ldfi_setset_create();
 	g->rank = malloc(((size_t)g->space.n_vars + 1) * sizeof(*g->rank));

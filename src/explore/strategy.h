@@ -68,15 +68,13 @@ struct ldfi_gen_ops {
 struct ldfi_gen {
 	const struct ldfi_gen_ops *ops;
 	/* Polled during long searches: non-zero stops next() (budgets, signals).
-	 * With jobs > 1 it is called from several threads at once, so it may
+	 * With a pool it is called from several threads at once, so it may
 	 * only read. */
 	int (*stop)(void *arg);
 	void *stop_arg;
-	/* Threads next() may use (--jobs; 1 by default): the candidates are the
-	 * same for any number. */
-	int jobs;
-	/* With jobs > 1, the threads to use (borrowed; src/explore/pool.h),
-	 * set before the first next(); NULL: the caller's thread alone. */
+	/* The threads next() may use (--jobs > 1; borrowed, src/explore/pool.h),
+	 * set before the first next(); NULL: the caller's thread alone. The
+	 * candidates are the same for any number. */
 	struct ldfi_pool *pool;
 	/* --shard: the part of the space to explore (borrowed), NULL for all
 	 * of it. Set once the fault-free run is known, before the first

@@ -19,10 +19,8 @@ static int record(struct ldfi_writer *w, struct ldfi_trace *tr, const struct ldf
 	int64_t run;
 	int rc;
 
-	pthread_mutex_lock(&w->lock);
-	rc = w->rc;
-	pthread_mutex_unlock(&w->lock);
-	if (!rc && !(rc = ldfi_db_record_run(w->db, tr, info, &run)) && n > 0)
+	if (!(rc = ldfi_writer_failed(w)) && !(rc = ldfi_db_record_run(w->db, tr, info, &run)) &&
+	    n > 0)
 		rc = ldfi_db_state_tried(w->db, text, n, run);
 	return rc;
 }
