@@ -482,7 +482,8 @@ static int request(struct ldfi_stage *st, char *b, size_t n, bool reset, const c
 {
 	struct proc *p = ldfi_stage_data(st);
 	struct slot *s = p->slot;
-	int64_t deadline = ldfi_process_pool->sh->deadline_ms;
+	/* Shared with the other node processes in the live engine. */
+	int64_t deadline = __atomic_load_n(&ldfi_process_pool->sh->deadline_ms, __ATOMIC_SEQ_CST);
 	unsigned char *state = &ldfi_process_pool->sh->state[s - ldfi_process_pool->slots];
 	char why[2048];
 	enum io e;

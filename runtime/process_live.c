@@ -66,12 +66,20 @@ int ldfi_process_live_begin(const struct ldfi_conf *conf, char *err, size_t errl
 
 size_t ldfi_process_node_fds(int node, int *fds, size_t max)
 {
-	size_t n = 0;
+	size_t n = 0, need = 0;
 
 	for (int i = 0; ldfi_process_pool && i < ldfi_process_pool->n_slots; i++) {
 		const struct slot *s = &ldfi_process_pool->slots[i];
 
-		if (!stage_slot(s, node) || !s->pid || n + 3 > max)
+		if (stage_slot(s, node) && s->pid)
+			need += s->pidfd >= 0 ? 3 : 2;
+	}
+	if (need > max)
+		return need;
+	for (int i = 0; ldfi_process_pool && i < ldfi_process_pool->n_slots; i++) {
+		const struct slot *s = &ldfi_process_pool->slots[i];
+
+		if (!stage_slot(s, node) || !s->pid)
 			continue;
 		fds[n++] = s->in_fd;
 		fds[n++] = s->out_fd;
@@ -123,7 +131,8 @@ int ldfi_process_live_up(int node, char *err, size_t errlen)
 			s->fresh = true;
 	}
 	/* Starting them does not count against the execution's run_timeout. */
-	if (ldfi_process_pool && ldfi_process_pool->sh->deadline_ms)
+	if (ldfi_process_pool &&
+	    __atomic_load_n(&ldfi_process_pool->sh->deadline_ms, __ATOMIC_SEQ_CST))
 		__atomic_add_fetch(&ldfi_process_pool->sh->deadline_ms, ldfi_now_ms() - t0,
 				   __ATOMIC_SEQ_CST);
 	return rc;

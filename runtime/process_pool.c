@@ -304,6 +304,7 @@ void ldfi_process_stop(void)
 		free(s->addr);
 		free(s->desc);
 		free(s->buf);
+		free(s->held);
 	}
 	if (ldfi_process_pool->sigpipe_ignored)
 		signal(SIGPIPE, SIG_DFL);

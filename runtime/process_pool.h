@@ -33,6 +33,8 @@ struct slot {
 	int out_fd; /* its stdout (ours to read) */
 	char *buf;  /* bytes read, not yet a whole line */
 	size_t n_buf, cap_buf;
+	char *held; /* the line ldfi_slot_read_line handed out last */
+	size_t cap_held;
 	bool every_round; /* init_ok.ticks = "every-round" */
 	int protocol;	  /* init_ok.protocol */
 	uint64_t serial;  /* the runtime (execution) it was last reset for */
@@ -98,8 +100,8 @@ int ldfi_slot_reaped(struct slot *s);
 /* Write all of `b` (n bytes) to the slot's stdin before `deadline`. */
 enum io ldfi_slot_write(struct slot *s, const char *b, size_t n, int64_t deadline);
 
-/* Read one line (without its newline) into *line / *len, valid until the
- * next read. */
+/* Read one line (without its newline) into *line / *len: the slot's, valid
+ * until the slot's next read. */
 enum io ldfi_slot_read_line(struct slot *s, int64_t deadline, char **line, size_t *len);
 
 /* Why a conversation broke, as a failure text: "exited with status 3 in

@@ -389,9 +389,6 @@ enum io ldfi_slot_write(struct slot *s, const char *b, size_t n, int64_t deadlin
 
 enum io ldfi_slot_read_line(struct slot *s, int64_t deadline, char **line, size_t *len)
 {
-	static char *held; /* the line handed out last, moved out of the buffer */
-	static size_t cap_held;
-
 	for (;;) {
 		char *nl = s->n_buf ? memchr(s->buf, '\n', s->n_buf) : NULL;
 		struct pollfd pf[2] = {{s->out_fd, POLLIN, 0}, {s->pidfd, POLLIN, 0}};
@@ -401,13 +398,15 @@ enum io ldfi_slot_read_line(struct slot *s, int64_t deadline, char **line, size_
 		if (nl) {
 			size_t n = (size_t)(nl - s->buf);
 
-			if (ldfi_grow(&held, &cap_held, n + 1, 1, 256))
+			/* Moved out of the buffer: the line stays the caller's
+			 * while the buffer takes the next reads. */
+			if (ldfi_grow(&s->held, &s->cap_held, n + 1, 1, 256))
 				return IO_ERROR;
-			memcpy(held, s->buf, n);
-			held[n] = 0;
+			memcpy(s->held, s->buf, n);
+			s->held[n] = 0;
 			memmove(s->buf, nl + 1, s->n_buf - n - 1);
 			s->n_buf -= n + 1;
-			*line = held;
+			*line = s->held;
 			*len = n;
 			return IO_OK;
 		}

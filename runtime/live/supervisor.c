@@ -2,6 +2,7 @@
  * supervisor.c - node processes, their sockets and the round barrier
  * (supervisor.h).
  */
+#include <assert.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -271,6 +272,8 @@ static void close_fds(const struct ldfi_sup *s, int i, int fd)
 	size_t n = s->o.keep_fds ? s->o.keep_fds(i, keep, LDFI_SUP_KEEP_MAX) : 0;
 	unsigned from = 3;
 
+	assert(n <= LDFI_SUP_KEEP_MAX); /* ldfi_sup_start checked every node */
+
 	keep[n++] = fd;
 	qsort(keep, n, sizeof(*keep), cmp_int);
 	for (size_t k = 0; k < n; k++) {
@@ -345,6 +348,18 @@ int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *e
 	int rc = LDFI_ENOMEM;
 
 	*out = NULL;
+	for (int i = 0; o->keep_fds && i < o->n_nodes; i++) {
+		size_t n = o->keep_fds(i, NULL, 0);
+
+		if (n > LDFI_SUP_KEEP_MAX) {
+			snprintf(err, errlen,
+				 "node %s would keep %zu descriptors open for its processes, more "
+				 "than the live engine's %d",
+				 o->names && o->names[i] ? o->names[i] : "?", n, LDFI_SUP_KEEP_MAX);
+			free(s);
+			return LDFI_ELIMIT;
+		}
+	}
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return LDFI_ENOMEM;

@@ -59,9 +59,12 @@ struct ldfi_sup_opts {
 	void *frame_arg;
 	int time_limit_ms; /* the whole run, from ldfi_sup_start; > 0 */
 	int grace_ms;	   /* how long ldfi_sup_close waits for nodes to exit; > 0 */
-	/* Called in the child for node `node` (NULL: none): descriptors it
-	 * keeps open besides its socket, at most `max` into `fds`; returns
-	 * how many. */
+	/* Descriptors node `node` keeps open besides its socket (NULL:
+	 * none): returns how many it needs, and writes them into `fds` when
+	 * that is at most `max` (`fds` may be NULL when `max` is 0).
+	 * ldfi_sup_start asks every node's count first (in the parent) and
+	 * refuses more than LDFI_SUP_KEEP_MAX; each child then asks for its
+	 * own. */
 	size_t (*keep_fds)(int node, int *fds, size_t max);
 };
 
@@ -71,7 +74,9 @@ struct ldfi_sup_opts {
 /*
  * Fork the node processes. On success returns 0 and a supervisor in *out
  * (release with ldfi_sup_close). On error returns LDFI_EIO or LDFI_ENOMEM
- * with the reason in `err`; every child already forked is killed and reaped.
+ * with the reason in `err`; every child already forked is killed and reaped;
+ * LDFI_ELIMIT, before any fork, when a node would keep more than
+ * LDFI_SUP_KEEP_MAX descriptors.
  */
 int ldfi_sup_start(const struct ldfi_sup_opts *o, struct ldfi_sup **out, char *err, size_t errlen);
 

@@ -3,9 +3,11 @@
  * (runtime/live/supervisor.c): rounds with a barrier, a crash by SIGKILL, a
  * node that hangs, exits early, dies by a signal, reports an error, sends
  * garbage or ignores the shutdown; after every case no child process (not
- * even a zombie) and no file descriptor is left behind, checked in /proc.
+ * even a zombie) and no file descriptor is left behind, checked in /proc;
+ * the descriptors a node keeps (keep_fds) and the limit on them.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@ enum misbehave {
 	GARBAGE,
 	IGNORE_SHUTDOWN,
 	EXIT_AFTER_ANSWER,
+	KEPT_FD, /* b must have kept_fd open, a must not */
 };
 
 struct plan {
@@ -39,6 +42,26 @@ struct plan {
 };
 
 static int my_node;
+static int kept_fd = -1;
+static size_t (*keep_fn)(int node, int *fds, size_t max);
+
+/* b keeps kept_fd. */
+static size_t keep_one(int node, int *fds, size_t max)
+{
+	if (node != 1)
+		return 0;
+	if (max >= 1)
+		fds[0] = kept_fd;
+	return 1;
+}
+
+/* c would keep one descriptor too many. */
+static size_t keep_too_many(int node, int *fds, size_t max)
+{
+	(void)fds;
+	(void)max;
+	return node == 2 ? LDFI_SUP_KEEP_MAX + 1 : 0;
+}
 
 static int reply_done(struct evbuffer *out, int round)
 {
@@ -92,6 +115,8 @@ static int node_main(void *arg, int node, int fd)
 	int rc;
 
 	my_node = node;
+	if (p->how == KEPT_FD && (fcntl(kept_fd, F_GETFD) == -1) != (node != 1))
+		return 9;
 	rc = ldfi_sup_serve(fd, node_frame, arg);
 	if (node == 1 && p->how == IGNORE_SHUTDOWN)
 		for (;;)
@@ -118,7 +143,7 @@ static int coord_frame(void *arg, int node, Ldfi__Live__Frame *f, char *err, siz
  * (0: never). Returns the first error (0 if none) with its text in err. */
 static int run(struct plan p, int crash, char *err, size_t errlen, int *close_rc)
 {
-	struct ldfi_sup_opts o = {3, names, node_main, &p, coord_frame, NULL, 400, 300, NULL};
+	struct ldfi_sup_opts o = {3, names, node_main, &p, coord_frame, NULL, 400, 300, keep_fn};
 	struct ldfi_sup *s;
 	int rc;
 
@@ -189,5 +214,26 @@ int main(void)
 	/* Several failures in one run, and a hang together with a crash. */
 	CASE(HANG, 3, 2, LDFI_ESTAGE,
 	     "node b did not answer round 3 within the time limit of 400 ms");
+	/* keep_fds: b keeps the descriptor it names, a and c have it closed
+	 * (a node exits with status 9 otherwise). */
+	{
+		int p[2];
+
+		CHECK(pipe(p) == 0);
+		kept_fd = p[0];
+		keep_fn = keep_one;
+		CASE(KEPT_FD, 0, 0, 0, "");
+		CHECK(answered[0] == 4 && answered[1] == 4 && answered[2] == 4);
+		/* A node that would keep more than the limit: refused before any
+		 * fork, naming the node. */
+		keep_fn = keep_too_many;
+		CASE(GOOD, 0, 0, LDFI_ELIMIT,
+		     "node c would keep 1025 descriptors open for its processes, more than the "
+		     "live engine's 1024");
+		CHECK(answered[0] == 0);
+		keep_fn = NULL;
+		close(p[0]);
+		close(p[1]);
+	}
 	return test_done();
 }
