@@ -639,7 +639,9 @@ static int run_nodes(struct live *lv, char *err, size_t errlen)
 		ldfi_process_live_end();
 		remove_journal_dir(lv);
 		free(names);
-		return rc;
+		/* Too many descriptors for one node: the conf's, not a run's
+		 * (LDFI_ELIMIT from an execution means too many messages). */
+		return rc == LDFI_ELIMIT ? LDFI_EINVAL : rc;
 	}
 	for (lv->round = 1; lv->round <= conf->eot && !rc; lv->round++) {
 		if (ldfi_rt_stop_requested()) {

@@ -401,7 +401,8 @@ static int replay(const char *path, const struct ldfi_report_in *rp, enum ldfi_e
 	}
 	if (rc) {
 		fprintf(stderr, "ldfi replay: execution failed: %s\n", err);
-		status = LDFI_EXIT_INTERNAL;
+		/* LDFI_EINVAL: the conf cannot run (as explore says it). */
+		status = rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 		goto out;
 	}
 	ldfi_report_checks(stdout, tr);

@@ -125,7 +125,8 @@ static int execute(const struct run_opts *o, struct ldfi_conf *conf)
 	}
 	if (rc) {
 		fprintf(stderr, "ldfi run: execution failed: %s\n", err);
-		return LDFI_EXIT_INTERNAL;
+		/* LDFI_EINVAL: the conf cannot run (as explore says it). */
+		return rc == LDFI_EINVAL ? LDFI_EXIT_USAGE : LDFI_EXIT_INTERNAL;
 	}
 	ldfi_report_checks(stdout, tr);
 	status = tr->passed ? 0 : LDFI_EXIT_COUNTEREXAMPLE;
