@@ -66,27 +66,23 @@ int ldfi_process_live_begin(const struct ldfi_conf *conf, char *err, size_t errl
 
 size_t ldfi_process_node_fds(int node, int *fds, size_t max)
 {
-	size_t n = 0, need = 0;
+	size_t need = 0;
 
 	for (int i = 0; ldfi_process_pool && i < ldfi_process_pool->n_slots; i++) {
 		const struct slot *s = &ldfi_process_pool->slots[i];
-
-		if (stage_slot(s, node) && s->pid)
-			need += s->pidfd >= 0 ? 3 : 2;
-	}
-	if (need > max)
-		return need;
-	for (int i = 0; ldfi_process_pool && i < ldfi_process_pool->n_slots; i++) {
-		const struct slot *s = &ldfi_process_pool->slots[i];
+		size_t k = s->pidfd >= 0 ? 3 : 2;
 
 		if (!stage_slot(s, node) || !s->pid)
 			continue;
-		fds[n++] = s->in_fd;
-		fds[n++] = s->out_fd;
-		if (s->pidfd >= 0)
-			fds[n++] = s->pidfd;
+		if (need + k <= max) {
+			fds[need] = s->in_fd;
+			fds[need + 1] = s->out_fd;
+			if (k == 3)
+				fds[need + 2] = s->pidfd;
+		}
+		need += k;
 	}
-	return n;
+	return need;
 }
 
 void ldfi_process_live_node(int node)

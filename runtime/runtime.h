@@ -143,8 +143,8 @@ int ldfi_process_selfcheck(const struct ldfi_conf *conf, char *err, size_t errle
  * ("stage 'p' on node b: could not be started again: ..."), or ldfi's error
  * (LDFI_EINVAL from starting the pool: a configuration error in `err`).
  * ldfi_process_node_fds() counts the descriptors of node `node`'s processes
- * to keep open in its node process, and writes them into `fds` when they
- * are at most `max` (the supervisor's keep_fds); in the node process
+ * to keep open in its node process, and writes them into `fds` up to `max`
+ * (the supervisor's keep_fds); in the node process
  * ldfi_process_live_node() makes the pool a node's (another node's
  * processes forgotten, its own reset before their first request).
  */

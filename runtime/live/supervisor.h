@@ -60,8 +60,8 @@ struct ldfi_sup_opts {
 	int time_limit_ms; /* the whole run, from ldfi_sup_start; > 0 */
 	int grace_ms;	   /* how long ldfi_sup_close waits for nodes to exit; > 0 */
 	/* Descriptors node `node` keeps open besides its socket (NULL:
-	 * none): returns how many it needs, and writes them into `fds` when
-	 * that is at most `max` (`fds` may be NULL when `max` is 0).
+	 * none): returns how many it needs, and writes them into `fds` up to
+	 * `max` (`fds` may be NULL when `max` is 0).
 	 * ldfi_sup_start asks every node's count first (in the parent) and
 	 * refuses more than LDFI_SUP_KEEP_MAX; each child then asks for its
 	 * own. */
