@@ -9,6 +9,7 @@
  */
 #include "model/util.h"
 #include "solver/hitset.h"
+#include "solver/lexsearch.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -93,7 +94,8 @@ struct ldfi_hitset {
 	int done;	     /* enumeration over */
 	int err;	     /* sticky error of a failed next() */
 	int (*stop)(void *); /* interrupt callback, or NULL */
-	int level;	     /* size of the sets being enumerated */
+	void *stop_arg;
+	int level; /* size of the sets being enumerated */
 
 	int m;		     /* number of relevant variables (positive in some support) */
 	int *rel;	     /* the relevant variables, by rank; "positions" index it */
@@ -139,6 +141,13 @@ struct ldfi_hitset {
 	size_t *am_end;
 	int *am_k;
 	size_t n_am, am_end_cap, am_k_cap;
+
+	/* The lexicographic search without SAT calls (solver/lexsearch.h),
+	 * over positions, built by start(); SAT probes only past its node
+	 * budget. posv maps a fault variable to its position, or -1. */
+	struct ldfi_lexsearch *lx;
+	int *posv;
+	long lx_budget;
 
 	unsigned char *mark; /* per variable 1..n_vars, scratch, kept all zero */
 	int *hits;	     /* per support, scratch */
@@ -404,6 +413,7 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	h->n_vars = n_vars;
 	h->max_size = max_size;
 	h->lex = 1;
+	h->lx_budget = LDFI_HITSET_SEARCH_BUDGET;
 	return h;
 
 err_ps:
@@ -447,6 +457,8 @@ void ldfi_hitset_destroy(struct ldfi_hitset *h)
 	free(h->am_k);
 	free(h->mark);
 	free(h->hits);
+	ldfi_lexsearch_destroy(h->lx);
+	free(h->posv);
 	free(h);
 }
 
@@ -654,17 +666,43 @@ static int encode_atmosts(struct ldfi_hitset *h)
 	return err;
 }
 
-/* The clause of block d[0..k) (distinct fault variables), after start():
- * none when a variable of it is in no support, since that variable is
- * false in every model (fixed so when the solver has it at all). */
-static void add_block(struct ldfi_hitset *h, const int *d, int k)
+/* The positions of variables v[0..k) into out; how many, or -1 when one of
+ * them is in no support (false in every model). */
+static int to_pos(const struct ldfi_hitset *h, const int *v, int k, int *out)
 {
 	for (int i = 0; i < k; i++)
+		if ((out[i] = h->posv[v[i]]) < 0)
+			return -1;
+	return k;
+}
+
+/* The variables of set i of pool p. */
+static const int *pool_set(const struct pool *p, size_t i, int *k)
+{
+	size_t from = i ? p->end[i - 1] : 0;
+
+	*k = (int)(p->end[i] - from);
+	return p->lits + from;
+}
+
+/* The clause of block d[0..k) (distinct fault variables), after start(),
+ * and the search's copy: none when a variable of it is in no support,
+ * since that variable is false in every model (fixed so when the solver
+ * has it at all). Returns 0, or LDFI_ENOMEM with neither added. */
+static int add_block(struct ldfi_hitset *h, const int *d, int k)
+{
+	int err;
+
+	for (int i = 0; i < k; i++)
 		if (!h->svar[d[i]] || !h->relv[d[i]])
-			return;
+			return 0;
+	if (h->lx &&
+	    (err = ldfi_lexsearch_add_block(h->lx, h->scratch, to_pos(h, d, k, h->scratch))))
+		return err;
 	for (int i = 0; i < k; i++)
 		picosat_add(h->ps, -h->svar[d[i]]);
 	picosat_add(h->ps, 0);
+	return 0;
 }
 
 /* Whether the pending set contains every variable of vars[0..n). */
@@ -712,9 +750,9 @@ int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n)
 	if (!d)
 		return LDFI_ENOMEM;
 	k = distinct(h, vars, n, d, 0);
-	add_block(h, d, k);
+	err = add_block(h, d, k);
 	free(d);
-	return 0;
+	return err;
 }
 
 /* Puts the relevant variables (rel, srel) in ascending rank, so that the
@@ -732,6 +770,48 @@ static void by_rank(struct ldfi_hitset *h)
 			h->rel[k] = slot[r];
 			h->srel[k++] = h->svar[slot[r]];
 		}
+}
+
+/*
+ * Builds the lexicographic search over the positions, after by_rank: the
+ * supports, the conditional supports whose condition can hold, and the
+ * at-most constraints over the relevant variables; blocks join as they
+ * come (add_block). The same constraints as the clauses, so the same
+ * lexicographically first set. Returns 0 or LDFI_ENOMEM.
+ */
+static int search_init(struct ldfi_hitset *h)
+{
+	int *pos = h->scratch, *neg = h->scratch + h->n_vars + 1, err = 0;
+
+	h->posv = malloc(((size_t)h->n_vars + 1) * sizeof(*h->posv));
+	h->lx = ldfi_lexsearch_create(h->m);
+	if (!h->posv || !h->lx)
+		return LDFI_ENOMEM;
+	for (int v = 0; v <= h->n_vars; v++)
+		h->posv[v] = -1;
+	for (int q = 0; q < h->m; q++)
+		h->posv[h->rel[q]] = q;
+	for (size_t i = 0, from = 0; !err && i < h->nsup; from = h->end[i], i++)
+		err = ldfi_lexsearch_add_support(
+		    h->lx, pos, to_pos(h, h->lits + from, (int)(h->end[i] - from), pos));
+	for (size_t c = 0; !err && c < h->ncond; c++) {
+		int kd, kf, np, nn;
+		const int *d = pool_set(&h->dpool, h->pair[2 * c], &kd);
+		const int *f = pool_set(&h->fpool, h->pair[2 * c + 1], &kf);
+
+		np = to_pos(h, d, kd, pos);
+		if ((nn = to_pos(h, f, kf, neg)) >= 0)
+			err = ldfi_lexsearch_add_conditional(h->lx, pos, np, neg, nn);
+	}
+	for (size_t i = 0, from = 0; !err && i < h->n_am; from = h->am_end[i], i++) {
+		int n = 0;
+
+		for (size_t j = from; j < h->am_end[i]; j++)
+			if (h->posv[h->am_lits[j]] >= 0)
+				pos[n++] = h->posv[h->am_lits[j]];
+		err = ldfi_lexsearch_add_atmost(h->lx, pos, n, h->am_k[i]);
+	}
+	return err;
 }
 
 /* First use of next(): fixes the relevant variables and builds the counter. */
@@ -775,8 +855,12 @@ static int start(struct ldfi_hitset *h)
 	}
 	if (h->rank)
 		by_rank(h);
-	for (size_t i = 0, from = 0; i < h->n_bk; from = h->bk_end[i], i++)
-		add_block(h, h->bk_lits + from, (int)(h->bk_end[i] - from));
+	if (h->lex && (err = search_init(h)))
+		return err;
+	for (size_t i = 0, from = 0; !err && i < h->n_bk; from = h->bk_end[i], i++)
+		err = add_block(h, h->bk_lits + from, (int)(h->bk_end[i] - from));
+	if (err)
+		return err;
 	h->n_bk = h->bk_nlits = 0;
 	err = tot_init(&h->tot, h->srel, h->m);
 	if (err)
@@ -984,13 +1068,53 @@ static int deliver(struct ldfi_hitset *h, int *out, int cap, int *n_out)
 }
 
 /*
+ * Makes the positions fix[0..nf) the pending set: checked, ascending by
+ * variable, blocked. Returns 1 or a negative code.
+ */
+static int finish_set(struct ldfi_hitset *h, int nf)
+{
+	int r;
+
+	for (int e = 0; e < nf; e++)
+		h->set[e] = h->rel[h->fix[e]];
+	h->nset = nf;
+	r = shrink(h);
+	if (r)
+		return r;
+	if (h->rank)
+		qsort(h->set, (size_t)h->nset, sizeof(*h->set), cmp_int);
+	if (h->nset == 0)
+		h->done = 1;
+	else if ((r = add_block(h, h->set, h->nset)))
+		return r;
+	h->pending = 1;
+	return 1;
+}
+
+/*
+ * The lexicographic search at the current level, without SAT calls:
+ * returns 1 with the set's positions in fix[0..*nf), 0 when no set of the
+ * level's size is allowed, LDFI_ELIMIT when over its node budget (the SAT
+ * probes take over), LDFI_HITSET_STOPPED (the interrupt callback fired, as
+ * it would in PicoSAT) or LDFI_ENOMEM.
+ */
+static int search(struct ldfi_hitset *h, int *nf)
+{
+	if (!h->lx || !h->lex || h->lx_budget <= 0)
+		return LDFI_ELIMIT;
+	if (h->stop && h->stop(h->stop_arg))
+		return LDFI_HITSET_STOPPED;
+	return ldfi_lexsearch_first(h->lx, h->level, h->lx_budget, h->fix, nf);
+}
+
+/*
  * Computes the next set into set[0..nset) and blocks it. Returns 1, 0 when
  * there is none, LDFI_HITSET_STOPPED or a negative code.
  */
 static int compute(struct ldfi_hitset *h)
 {
 	for (;;) {
-		int col, r, nf;
+		int col, r, nf = 0, found;
 
 		if (h->done)
 			return 0;
@@ -998,6 +1122,11 @@ static int compute(struct ldfi_hitset *h)
 			h->done = 1;
 			return 0;
 		}
+		found = search(h, &nf);
+		if ((found < 0 && found != LDFI_ELIMIT) || found == LDFI_HITSET_STOPPED)
+			return found;
+		if (found == 1)
+			return finish_set(h, nf);
 		col = bound_col(h);
 		r = tot_extend(h, &h->tot, col);
 		if (r)
@@ -1013,7 +1142,8 @@ static int compute(struct ldfi_hitset *h)
 				h->level++;
 			continue;
 		}
-		nf = 0;
+		if (found == 0)
+			return LDFI_ESOLVER; /* the search and the clauses disagree */
 		if (h->lex) {
 			r = lexfirst(h, &nf);
 			if (r)
@@ -1023,23 +1153,7 @@ static int compute(struct ldfi_hitset *h)
 				if (h->model[q])
 					h->fix[nf++] = q;
 		}
-		for (int e = 0; e < nf; e++)
-			h->set[e] = h->rel[h->fix[e]];
-		h->nset = nf;
-		r = shrink(h);
-		if (r)
-			return r;
-		if (h->rank)
-			qsort(h->set, (size_t)h->nset, sizeof(*h->set), cmp_int);
-		if (h->nset == 0) {
-			h->done = 1;
-		} else {
-			for (int e = 0; e < h->nset; e++)
-				picosat_add(h->ps, -h->svar[h->set[e]]);
-			picosat_add(h->ps, 0);
-		}
-		h->pending = 1;
-		return 1;
+		return finish_set(h, nf);
 	}
 }
 
@@ -1099,10 +1213,19 @@ void ldfi_hitset_set_lex(struct ldfi_hitset *h, int on)
 		h->lex = on != 0;
 }
 
+int ldfi_hitset_set_search_budget(struct ldfi_hitset *h, long budget)
+{
+	if (!h || budget < 0 || h->started)
+		return LDFI_EINVAL;
+	h->lx_budget = budget;
+	return 0;
+}
+
 void ldfi_hitset_set_interrupt(struct ldfi_hitset *h, int (*stop)(void *arg), void *arg)
 {
 	if (!h)
 		return;
 	h->stop = stop;
+	h->stop_arg = arg;
 	picosat_set_interrupt(h->ps, arg, stop);
 }

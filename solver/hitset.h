@@ -173,6 +173,17 @@ int ldfi_hitset_set_order(struct ldfi_hitset *h, const int *rank);
 void ldfi_hitset_set_lex(struct ldfi_hitset *h, int on);
 
 /*
+ * The lexicographic order is computed by a search over the variables
+ * (solver/lexsearch.h) and, when that search visits more than `budget`
+ * nodes for one set, by SAT probes; both give the same set. 0 leaves it
+ * to the SAT probes alone (for tests and measurements). Default:
+ * LDFI_HITSET_SEARCH_BUDGET. Only before the first ldfi_hitset_next().
+ * Returns 0; LDFI_EINVAL for NULL h, budget < 0 or a call after next().
+ */
+#define LDFI_HITSET_SEARCH_BUDGET 4096
+int ldfi_hitset_set_search_budget(struct ldfi_hitset *h, long budget);
+
+/*
  * Installs stop (NULL removes it): PicoSAT calls stop(arg) regularly during
  * a search, and when it returns non-zero the search is abandoned and next()
  * returns LDFI_HITSET_STOPPED. Meant for time limits (--time-limit) and

@@ -281,6 +281,8 @@ static void test_limits_and_errors(void)
 	CHECK(ldfi_hitset_next(h, out, -1, &n) == LDFI_EINVAL);
 	CHECK(ldfi_hitset_next(h, out, 4, NULL) == LDFI_EINVAL);
 	CHECK(ldfi_hitset_next(NULL, out, 4, &n) == LDFI_EINVAL);
+	CHECK(ldfi_hitset_set_search_budget(NULL, 1) == LDFI_EINVAL);
+	CHECK(ldfi_hitset_set_search_budget(h, -1) == LDFI_EINVAL);
 
 	SUP(h, 1, 2);
 	SUP(h, 3);
@@ -292,6 +294,7 @@ static void test_limits_and_errors(void)
 	CHECK(n == 2 && out[0] == 1 && out[1] == 3);
 	/* The encoding is frozen after the first next(). */
 	CHECK(SUP(h, 4) == LDFI_EINVAL);
+	CHECK(ldfi_hitset_set_search_budget(h, 1) == LDFI_EINVAL);
 	CHECK(ldfi_hitset_add_atmost(h, (const int[]){1, 2}, 2, 1) == LDFI_EINVAL);
 	/* A pending set that a later block covers is dropped. */
 	CHECK(ldfi_hitset_next(h, out, 1, &n) == LDFI_ELIMIT);
@@ -444,6 +447,9 @@ static int brute_force(const struct instance *in)
 	return nexp;
 }
 
+/* The lexicographic search's node budget for load(); -1: the default. */
+static long search_budget = -1;
+
 static struct ldfi_hitset *load(const struct instance *in, int *fails)
 {
 	struct ldfi_hitset *h = ldfi_hitset_create(in->n, in->max_size);
@@ -453,6 +459,8 @@ static struct ldfi_hitset *load(const struct instance *in, int *fails)
 		++*fails;
 		return NULL;
 	}
+	if (search_budget >= 0)
+		*fails += ldfi_hitset_set_search_budget(h, search_budget) != 0;
 	for (int i = 0; i < in->nsup; i++) {
 		nv = mask_to_vars(in->sup[i], vars);
 		*fails += ldfi_hitset_add_support(h, vars, nv) != 0;
@@ -648,8 +656,8 @@ static void test_random_vs_bruteforce(int lex)
 	}
 	CHECK(bad == 0);
 	CHECK(sets > 2000); /* the instances are not all trivial */
-	printf("random cross-check (%s): 400 instances, %d sets compared\n",
-	       lex ? "lexicographic" : "solver order", sets);
+	printf("random cross-check (%s, search budget %ld): 400 instances, %d sets compared\n",
+	       lex ? "lexicographic" : "solver order", search_budget, sets);
 }
 
 /* mask with variable v renamed rank[v] (both 1-based). */
@@ -906,6 +914,13 @@ int main(void)
 	test_block();
 	test_limits_and_errors();
 	test_random_vs_bruteforce(1);
+	/* The same sets from the SAT probes alone, and from a search that
+	 * runs out of nodes now and then (lexsearch.h). */
+	search_budget = 0;
+	test_random_vs_bruteforce(1);
+	search_budget = 3;
+	test_random_vs_bruteforce(1);
+	search_budget = -1;
 	test_random_vs_bruteforce(0);
 	test_resume_vs_bruteforce();
 	test_order_vs_renamed();
