@@ -401,23 +401,12 @@ struct ldfi_hitset *ldfi_hitset_create(int n_vars, int max_size)
 	h->scratch = malloc(2 * ((size_t)n_vars + 1) * sizeof(*h->scratch));
 	if (!h->scratch)
 		goto err_scratch;
-	h->ps = picosat_init();
-	if (!h->ps)
-		goto err_ps;
-	picosat_set_seed(h->ps, 0);
-	/* No preprocessing: failed-literal probing sorts every variable
-	 * (scores in software floating point) on each fresh instance, and
-	 * ours are small and short-lived; the answers are unchanged, since the
-	 * lexicographically first model is unique (docs/solver.md). */
-	picosat_set_plain(h->ps, 1);
 	h->n_vars = n_vars;
 	h->max_size = max_size;
 	h->lex = 1;
 	h->lx_budget = LDFI_HITSET_SEARCH_BUDGET;
 	return h;
 
-err_ps:
-	free(h->scratch);
 err_scratch:
 	free(h->svar);
 err_svar:
@@ -518,29 +507,12 @@ static int lit(struct ldfi_hitset *h, int v)
 	return h->svar[v];
 }
 
-/* The solver variable of set v[0..k) of pool p, interned (reserved for)
- * and, if new, encoded: for a positive part "d -> some of v", for a
- * condition "all of v -> a". */
-static int intern(struct ldfi_hitset *h, struct pool *p, const int *v, int k, int sign)
-{
-	bool added;
-	size_t i = pool_add(p, v, k, 0, &added);
-
-	if (added) {
-		p->aux[i] = picosat_inc_max_var(h->ps);
-		for (int j = 0; j < k; j++)
-			picosat_add(h->ps, sign * lit(h, v[j]));
-		picosat_add(h->ps, -sign * p->aux[i]);
-		picosat_add(h->ps, 0);
-	}
-	return (int)i;
-}
-
 int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
 				int n_neg)
 {
 	int err = check_vars(h, vars, n), k, kn, d, f;
 	int *pos, *cond;
+	bool added;
 
 	if (err || (err = check_vars(h, neg, n_neg)))
 		return err;
@@ -548,8 +520,6 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 		return ldfi_hitset_add_support(h, vars, n);
 	if (h->started)
 		return LDFI_EINVAL;
-	if (picosat_variables(h->ps) > INT_MAX - 3 - n - n_neg)
-		return LDFI_ELIMIT;
 	pos = h->scratch;
 	cond = h->scratch + h->n_vars + 1;
 	k = distinct(h, vars, n, pos, 1);
@@ -558,12 +528,11 @@ int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, c
 		return err;
 	if (ldfi_grow(&h->pair, &h->pair_cap, 2 * (h->ncond + 1), sizeof(*h->pair), 32))
 		return LDFI_ENOMEM;
-	d = intern(h, &h->dpool, pos, k, 1);
-	f = intern(h, &h->fpool, cond, kn, -1);
+	d = (int)pool_add(&h->dpool, pos, k, 0, &added);
+	f = (int)pool_add(&h->fpool, cond, kn, 0, &added);
 	h->pair[2 * h->ncond] = (uint32_t)d;
 	h->pair[2 * h->ncond + 1] = (uint32_t)f;
 	h->ncond++;
-	clause(h->ps, h->dpool.aux[d], -h->fpool.aux[f], 0);
 	return 0;
 }
 
@@ -582,10 +551,6 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n)
 	k = distinct(h, vars, n, h->lits + h->nlits, 0);
 	if (k == 0)
 		h->done = 1;
-	for (int i = 0; i < k; i++)
-		picosat_add(h->ps, lit(h, h->lits[h->nlits + i]));
-	if (k > 0)
-		picosat_add(h->ps, 0);
 	h->nlits += (size_t)k;
 	h->end[h->nsup++] = h->nlits;
 	return 0;
@@ -645,7 +610,7 @@ static int encode_atmost(struct ldfi_hitset *h, const int *x, int m, int k)
 }
 
 /*
- * The at-most constraints over the relevant variables (marked in h->mark):
+ * The at-most constraints over the relevant variables (relv):
  * every other variable is fixed false, so counting it changes nothing, and
  * leaving it out saves most of the counters' cells and clauses (a crash
  * budget over every node and round, of which one outcome's supports name
@@ -659,7 +624,7 @@ static int encode_atmosts(struct ldfi_hitset *h)
 		int m = 0;
 
 		for (size_t j = from; j < h->am_end[i]; j++)
-			if (h->mark[h->am_lits[j]])
+			if (h->relv[h->am_lits[j]])
 				x[m++] = h->svar[h->am_lits[j]];
 		err = encode_atmost(h, x, m, h->am_k[i]);
 	}
@@ -685,20 +650,37 @@ static const int *pool_set(const struct pool *p, size_t i, int *k)
 	return p->lits + from;
 }
 
+/* Keeps block d[0..k) (distinct fault variables) for the solver's clauses,
+ * made on its first use (build()). 0 or LDFI_ENOMEM. */
+static int queue_block(struct ldfi_hitset *h, const int *d, int k)
+{
+	if (ldfi_grow(&h->bk_lits, &h->bk_lits_cap, h->bk_nlits + (size_t)k, sizeof(*h->bk_lits),
+		      64) ||
+	    ldfi_grow(&h->bk_end, &h->bk_end_cap, h->n_bk + 1, sizeof(*h->bk_end), 16))
+		return LDFI_ENOMEM;
+	memcpy(h->bk_lits + h->bk_nlits, d, (size_t)k * sizeof(*d));
+	h->bk_nlits += (size_t)k;
+	h->bk_end[h->n_bk++] = h->bk_nlits;
+	return 0;
+}
+
 /* The clause of block d[0..k) (distinct fault variables), after start(),
- * and the search's copy: none when a variable of it is in no support,
- * since that variable is false in every model (fixed so when the solver
- * has it at all). Returns 0, or LDFI_ENOMEM with neither added. */
+ * or its place in the queue until the solver is built, and the search's
+ * copy: none when a variable of it is in no support, since that variable
+ * is false in every model. Returns 0 or LDFI_ENOMEM, after which the two
+ * may disagree: the caller makes the error sticky. */
 static int add_block(struct ldfi_hitset *h, const int *d, int k)
 {
 	int err;
 
 	for (int i = 0; i < k; i++)
-		if (!h->svar[d[i]] || !h->relv[d[i]])
+		if (!h->relv[d[i]])
 			return 0;
 	if (h->lx &&
 	    (err = ldfi_lexsearch_add_block(h->lx, h->scratch, to_pos(h, d, k, h->scratch))))
 		return err;
+	if (!h->ps)
+		return queue_block(h, d, k);
 	for (int i = 0; i < k; i++)
 		picosat_add(h->ps, -h->svar[d[i]]);
 	picosat_add(h->ps, 0);
@@ -736,26 +718,19 @@ int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n)
 		h->done = 1;
 		return 0;
 	}
-	if (!h->started) {
-		/* Kept for start(), which knows which variables matter. */
-		if (ldfi_grow(&h->bk_lits, &h->bk_lits_cap, h->bk_nlits + (size_t)n,
-			      sizeof(*h->bk_lits), 64) ||
-		    ldfi_grow(&h->bk_end, &h->bk_end_cap, h->n_bk + 1, sizeof(*h->bk_end), 16))
-			return LDFI_ENOMEM;
-		h->bk_nlits += (size_t)distinct(h, vars, n, h->bk_lits + h->bk_nlits, 0);
-		h->bk_end[h->n_bk++] = h->bk_nlits;
-		return 0;
-	}
 	d = malloc((size_t)n * sizeof(*d));
 	if (!d)
 		return LDFI_ENOMEM;
 	k = distinct(h, vars, n, d, 0);
-	err = add_block(h, d, k);
+	/* Before start(), kept for it: it knows which variables matter. */
+	err = h->started ? add_block(h, d, k) : queue_block(h, d, k);
 	free(d);
+	if (err && h->started)
+		h->err = err;
 	return err;
 }
 
-/* Puts the relevant variables (rel, srel) in ascending rank, so that the
+/* Puts the relevant variables (rel) in ascending rank, so that the
  * lexicographic order of position lists is the order by rank. A bucket
  * per rank (a permutation of 1..n_vars) in the scratch array. */
 static void by_rank(struct ldfi_hitset *h)
@@ -766,10 +741,8 @@ static void by_rank(struct ldfi_hitset *h)
 	for (int q = 0; q < h->m; q++)
 		slot[h->rank[h->rel[q]]] = h->rel[q];
 	for (int r = 1; r <= h->n_vars; r++)
-		if (slot[r]) {
-			h->rel[k] = slot[r];
-			h->srel[k++] = h->svar[slot[r]];
-		}
+		if (slot[r])
+			h->rel[k++] = slot[r];
 }
 
 /*
@@ -814,11 +787,13 @@ static int search_init(struct ldfi_hitset *h)
 	return err;
 }
 
-/* First use of next(): fixes the relevant variables and builds the counter. */
+/* First use of next(): fixes the relevant variables, their positions and
+ * the search over them. The SAT solver waits for its first use (build()):
+ * with the search, most enumerators never make a SAT call. */
 static int start(struct ldfi_hitset *h)
 {
 	size_t nsup = h->nsup ? h->nsup : 1;
-	int err;
+	int err = 0;
 
 	for (size_t i = 0; i < h->nlits; i++)
 		h->mark[h->lits[i]] = 1;
@@ -837,40 +812,97 @@ static int start(struct ldfi_hitset *h)
 	h->ffull = malloc(h->fpool.n + 1);
 	if (!h->rel || !h->srel || !h->relv || !h->model || !h->fix || !h->set || !h->hits ||
 	    !h->dhit || !h->ffull) {
-		err = LDFI_ENOMEM;
-		goto err_clear;
+		memset(h->mark, 0, (size_t)h->n_vars + 1);
+		return LDFI_ENOMEM;
 	}
-	if ((err = encode_atmosts(h)))
-		goto err_clear;
 	memcpy(h->relv, h->mark, (size_t)h->n_vars + 1);
 	h->m = 0;
 	for (int v = 1; v <= h->n_vars; v++) {
-		if (h->mark[v]) {
-			h->srel[h->m] = h->svar[v];
+		if (h->mark[v])
 			h->rel[h->m++] = v;
-		} else if (h->svar[v]) { /* only negated somewhere: in no minimal set */
-			clause(h->ps, -h->svar[v], 0, 0);
-		}
 		h->mark[v] = 0;
 	}
 	if (h->rank)
 		by_rank(h);
 	if (h->lex && (err = search_init(h)))
 		return err;
-	for (size_t i = 0, from = 0; !err && i < h->n_bk; from = h->bk_end[i], i++)
-		err = add_block(h, h->bk_lits + from, (int)(h->bk_end[i] - from));
-	if (err)
-		return err;
-	h->n_bk = h->bk_nlits = 0;
-	err = tot_init(&h->tot, h->srel, h->m);
+	for (size_t i = 0, from = 0; !err && h->lx && i < h->n_bk; from = h->bk_end[i], i++) {
+		const int *d = h->bk_lits + from;
+		int k = (int)(h->bk_end[i] - from), n = to_pos(h, d, k, h->scratch);
+
+		if (n >= 0) /* else a variable in no support: it holds */
+			err = ldfi_lexsearch_add_block(h->lx, h->scratch, n);
+	}
 	if (err)
 		return err;
 	h->started = 1;
 	return 0;
+}
 
-err_clear:
-	memset(h->mark, 0, (size_t)h->n_vars + 1);
-	return err;
+/*
+ * The SAT solver, on first use: the fault variables' solver variables in
+ * the order supports and parts name them, the support clauses, the parts
+ * of the conditional supports (interned: "d -> some of the part", "all of
+ * the condition -> a") and their binary clauses, the variables that are in
+ * no support fixed false, the at-most counters, the blocks so far, and the
+ * totalizer over the positions. Returns 0, LDFI_ENOMEM or LDFI_ELIMIT.
+ */
+static int build(struct ldfi_hitset *h)
+{
+	struct pool *dp = &h->dpool, *fp = &h->fpool;
+	int err;
+
+	if ((size_t)h->n_vars + dp->n + fp->n > INT_MAX - 3)
+		return LDFI_ELIMIT;
+	if (!(h->ps = picosat_init()))
+		return LDFI_ENOMEM;
+	picosat_set_seed(h->ps, 0);
+	/* No preprocessing: failed-literal probing sorts every variable
+	 * (scores in software floating point) on each fresh instance, and
+	 * ours are small and short-lived; the answers are unchanged, since the
+	 * lexicographically first model is unique (docs/solver.md). */
+	picosat_set_plain(h->ps, 1);
+	if (h->stop)
+		picosat_set_interrupt(h->ps, h->stop_arg, h->stop);
+	for (size_t s = 0, from = 0; s < h->nsup; from = h->end[s], s++) {
+		for (size_t i = from; i < h->end[s]; i++)
+			picosat_add(h->ps, lit(h, h->lits[i]));
+		if (h->end[s] > from)
+			picosat_add(h->ps, 0);
+	}
+	for (int sign = 1; sign >= -1; sign -= 2) {
+		struct pool *p = sign > 0 ? dp : fp;
+
+		for (size_t i = 0, from = 0; i < p->n; from = p->end[i], i++) {
+			p->aux[i] = picosat_inc_max_var(h->ps);
+			for (size_t j = from; j < p->end[i]; j++)
+				picosat_add(h->ps, sign * lit(h, p->lits[j]));
+			picosat_add(h->ps, -sign * p->aux[i]);
+			picosat_add(h->ps, 0);
+		}
+	}
+	for (size_t c = 0; c < h->ncond; c++)
+		clause(h->ps, dp->aux[h->pair[2 * c]], -fp->aux[h->pair[2 * c + 1]], 0);
+	for (int v = 1; v <= h->n_vars; v++)
+		if (!h->relv[v] && h->svar[v]) /* only negated somewhere: in no minimal set */
+			clause(h->ps, -h->svar[v], 0, 0);
+	for (int q = 0; q < h->m; q++)
+		h->srel[q] = h->svar[h->rel[q]];
+	if ((err = encode_atmosts(h)))
+		return err;
+	for (size_t i = 0, from = 0; i < h->n_bk; from = h->bk_end[i], i++) {
+		bool holds = false;
+
+		for (size_t j = from; j < h->bk_end[i] && !holds; j++)
+			holds = !h->relv[h->bk_lits[j]];
+		if (holds)
+			continue;
+		for (size_t j = from; j < h->bk_end[i]; j++)
+			picosat_add(h->ps, -h->svar[h->bk_lits[j]]);
+		picosat_add(h->ps, 0);
+	}
+	h->n_bk = h->bk_nlits = 0;
+	return tot_init(&h->tot, h->srel, h->m);
 }
 
 /* The totalizer column that bounds the current level, 0 when no bound. */
@@ -1127,6 +1159,8 @@ static int compute(struct ldfi_hitset *h)
 			return found;
 		if (found == 1)
 			return finish_set(h, nf);
+		if (!h->ps && (r = build(h)))
+			return r;
 		col = bound_col(h);
 		r = tot_extend(h, &h->tot, col);
 		if (r)
@@ -1227,5 +1261,6 @@ void ldfi_hitset_set_interrupt(struct ldfi_hitset *h, int (*stop)(void *arg), vo
 		return;
 	h->stop = stop;
 	h->stop_arg = arg;
-	picosat_set_interrupt(h->ps, arg, stop);
+	if (h->ps)
+		picosat_set_interrupt(h->ps, arg, stop);
 }

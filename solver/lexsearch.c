@@ -43,29 +43,40 @@ struct occ {
 	size_t n, cap;
 };
 
+/* Distinct position sets, interned: set i is bits[i * words ..). */
+struct bitsets {
+	uint64_t *bits;
+	int n;
+	size_t cap;
+	uint32_t *slot; /* open addressing: set + 1, or 0 */
+	size_t nslot;
+};
+
 struct ldfi_lexsearch {
 	int m, words;
 
-	/* Groups: the distinct positive parts. Group g is bits[g * words ..),
-	 * its largest position last[g] (-1 when empty); plain[g]: a support
-	 * has it; alive[g], trig[g]: its conditionals with no negative
-	 * position passed over, with every negative position chosen. */
-	uint64_t *bits;
+	/* Groups: the distinct positive parts. Group g has its largest
+	 * position last[g] (-1 when empty); plain[g]: a support has it;
+	 * alive[g], trig[g]: its conditionals whose condition has no position
+	 * passed over, whose condition is all chosen. */
+	struct bitsets groups;
 	int *last, *plain, *alive, *trig;
-	int n_groups;
 	size_t cap_groups;
-	uint32_t *slot; /* open addressing over bits: group + 1, or 0 */
-	size_t nslot;
 	int *order; /* the groups by ascending last */
 	bool sorted;
 	struct occ gocc;
 
-	/* Per conditional: its group, negative positions not chosen, and
-	 * negative positions passed over. */
-	int *group, *missing, *passed;
-	int n_conds;
+	/* Conditions: the distinct negative parts, with their positions not
+	 * chosen and passed over, and their first conditional (-1: none). */
+	struct bitsets conds;
+	int *missing, *passed, *first;
 	size_t cap_conds;
 	struct occ negs;
+
+	/* Conditionals: their group, and the next one of their condition. */
+	int *group, *next;
+	int n_cnd;
+	size_t cap_cnd;
 
 	/* At-most constraints: their bound and chosen count. */
 	int *am_k, *am_count;
@@ -160,18 +171,22 @@ void ldfi_lexsearch_destroy(struct ldfi_lexsearch *x)
 {
 	if (!x)
 		return;
-	free(x->bits);
+	free(x->groups.bits);
+	free(x->groups.slot);
 	free(x->last);
 	free(x->plain);
 	free(x->alive);
 	free(x->trig);
-	free(x->slot);
 	free(x->order);
 	occ_finish(&x->gocc);
-	free(x->group);
+	free(x->conds.bits);
+	free(x->conds.slot);
 	free(x->missing);
 	free(x->passed);
+	free(x->first);
 	occ_finish(&x->negs);
+	free(x->group);
+	free(x->next);
 	free(x->am_k);
 	free(x->am_count);
 	occ_finish(&x->ams);
@@ -225,73 +240,115 @@ static uint64_t hash_bits(const uint64_t *b, size_t w)
 	return h ^ (h >> 29);
 }
 
-/* The slot of bits b: the group holding it, or the empty slot for it. */
-static size_t find_slot(const struct ldfi_lexsearch *x, const uint64_t *b)
+/* The slot of bitset b in s: the set equal to it, or the empty slot for it. */
+static size_t find_slot(const struct bitsets *s, size_t w, const uint64_t *b)
 {
-	size_t w = (size_t)x->words, i = hash_bits(b, w) & (x->nslot - 1);
+	size_t i = hash_bits(b, w) & (s->nslot - 1);
 
-	while (x->slot[i] && memcmp(x->bits + (size_t)(x->slot[i] - 1) * w, b, w * sizeof(*b)) != 0)
-		i = (i + 1) & (x->nslot - 1);
+	while (s->slot[i] && memcmp(s->bits + (size_t)(s->slot[i] - 1) * w, b, w * sizeof(*b)))
+		i = (i + 1) & (s->nslot - 1);
 	return i;
 }
 
-/* Doubles the hash table (or makes it). 0 or LDFI_ENOMEM. */
-static int rehash(struct ldfi_lexsearch *x)
+/* Room in s for one more set (its capacity, s->cap, may grow). 0 or
+ * LDFI_ENOMEM. */
+static int bitsets_reserve(struct bitsets *s, size_t w)
 {
-	size_t n = x->nslot ? 2 * x->nslot : 64;
-	uint32_t *old = x->slot;
+	size_t c = next_cap(s->cap, (size_t)s->n);
 
-	if (!(x->slot = calloc(n, sizeof(*x->slot)))) {
-		x->slot = old;
+	if (s->n == INT_MAX)
 		return LDFI_ENOMEM;
+	if (c > s->cap) {
+		if (c > SIZE_MAX / w || resize(&s->bits, c * w, sizeof(*s->bits)))
+			return LDFI_ENOMEM;
+		s->cap = c;
 	}
-	x->nslot = n;
-	for (int g = 0; g < x->n_groups; g++)
-		x->slot[find_slot(x, x->bits + (size_t)g * (size_t)x->words)] = (uint32_t)g + 1;
-	free(old);
+	if (2 * ((size_t)s->n + 1) > s->nslot) {
+		size_t n = s->nslot ? 2 * s->nslot : 64;
+		uint32_t *slot = calloc(n, sizeof(*slot)), *old = s->slot;
+
+		if (!slot)
+			return LDFI_ENOMEM;
+		s->slot = slot;
+		s->nslot = n;
+		for (int i = 0; i < s->n; i++)
+			s->slot[find_slot(s, w, s->bits + (size_t)i * w)] = (uint32_t)i + 1;
+		free(old);
+	}
 	return 0;
+}
+
+/* The index of set pos[0..n) in s (room reserved), *added when new. */
+static int bitsets_intern(struct bitsets *s, size_t w, const int *pos, int n, bool *added)
+{
+	uint64_t *b = s->bits + (size_t)s->n * w; /* the spare room: the key */
+	size_t i;
+
+	memset(b, 0, w * sizeof(*b));
+	for (int k = 0; k < n; k++)
+		b[pos[k] / 64] |= 1ull << (pos[k] % 64);
+	i = find_slot(s, w, b);
+	if ((*added = !s->slot[i]))
+		s->slot[i] = (uint32_t)++s->n;
+	return (int)s->slot[i] - 1;
 }
 
 /* The group of positive part pos[0..n), made if new; its index or
  * LDFI_ENOMEM. */
 static int group_of(struct ldfi_lexsearch *x, const int *pos, int n)
 {
-	size_t w = (size_t)x->words, g = (size_t)x->n_groups, c, i;
-	uint64_t *b;
-	int last = -1;
+	size_t w = (size_t)x->words, c;
+	bool added;
+	int g;
 
-	if (x->n_groups == INT_MAX || occ_reserve(&x->gocc, (size_t)n))
+	if (bitsets_reserve(&x->groups, w) || occ_reserve(&x->gocc, (size_t)n))
 		return LDFI_ENOMEM;
-	if (2 * (g + 1) > x->nslot && rehash(x))
-		return LDFI_ENOMEM;
-	if ((c = next_cap(x->cap_groups, g)) > x->cap_groups) {
-		if (c > SIZE_MAX / w || resize(&x->bits, c * w, sizeof(*x->bits)) ||
-		    resize(&x->last, c, sizeof(*x->last)) ||
+	if ((c = x->groups.cap) > x->cap_groups) {
+		if (resize(&x->last, c, sizeof(*x->last)) ||
 		    resize(&x->plain, c, sizeof(*x->plain)) ||
 		    resize(&x->alive, c, sizeof(*x->alive)) ||
-		    resize(&x->trig, c, sizeof(*x->trig)) ||
-		    resize(&x->order, c, sizeof(*x->order)))
+		    resize(&x->trig, c, sizeof(*x->trig)) || resize(&x->order, c, sizeof(*x->order)))
 			return LDFI_ENOMEM;
 		x->cap_groups = c;
 	}
-	b = x->bits + g * w; /* spare room past the groups: the key */
-	memset(b, 0, w * sizeof(*b));
-	for (int k = 0; k < n; k++) {
-		b[pos[k] / 64] |= 1ull << (pos[k] % 64);
-		if (pos[k] > last)
-			last = pos[k];
-	}
-	i = find_slot(x, b);
-	if (x->slot[i])
-		return (int)x->slot[i] - 1;
-	x->slot[i] = (uint32_t)g + 1;
-	x->last[g] = last;
+	g = bitsets_intern(&x->groups, w, pos, n, &added);
+	if (!added)
+		return g;
+	x->last[g] = -1;
+	for (int k = 0; k < n; k++)
+		if (pos[k] > x->last[g])
+			x->last[g] = pos[k];
 	x->plain[g] = x->alive[g] = x->trig[g] = 0;
-	x->order[g] = (int)g;
-	occ_link(&x->gocc, pos, n, (int)g);
-	x->n_groups++;
+	x->order[g] = g;
+	occ_link(&x->gocc, pos, n, g);
 	x->sorted = false;
-	return (int)g;
+	return g;
+}
+
+/* The condition neg[0..n), made if new; its index or LDFI_ENOMEM. */
+static int cond_of(struct ldfi_lexsearch *x, const int *neg, int n)
+{
+	size_t w = (size_t)x->words, c;
+	bool added;
+	int d;
+
+	if (bitsets_reserve(&x->conds, w) || occ_reserve(&x->negs, (size_t)n))
+		return LDFI_ENOMEM;
+	if ((c = x->conds.cap) > x->cap_conds) {
+		if (resize(&x->missing, c, sizeof(*x->missing)) ||
+		    resize(&x->passed, c, sizeof(*x->passed)) ||
+		    resize(&x->first, c, sizeof(*x->first)))
+			return LDFI_ENOMEM;
+		x->cap_conds = c;
+	}
+	d = bitsets_intern(&x->conds, w, neg, n, &added);
+	if (!added)
+		return d;
+	x->missing[d] = n;
+	x->passed[d] = 0;
+	x->first[d] = -1;
+	occ_link(&x->negs, neg, n, d);
+	return d;
 }
 
 int ldfi_lexsearch_add_support(struct ldfi_lexsearch *x, const int *pos, int n)
@@ -304,11 +361,11 @@ int ldfi_lexsearch_add_support(struct ldfi_lexsearch *x, const int *pos, int n)
 	return 0;
 }
 
-int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int n, const int *neg,
-				   int n_neg)
+int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int n,
+				   const int *neg, int n_neg)
 {
 	size_t c;
-	int g = check(x, pos, n);
+	int g = check(x, pos, n), d;
 
 	if (g || (g = check(x, neg, n_neg)))
 		return g;
@@ -318,20 +375,20 @@ int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int
 		for (int j = 0; j < n_neg; j++)
 			if (pos[i] == neg[j])
 				return 0; /* always holds */
-	if ((c = next_cap(x->cap_conds, (size_t)x->n_conds)) > x->cap_conds) {
-		if (resize(&x->group, c, sizeof(*x->group)) ||
-		    resize(&x->missing, c, sizeof(*x->missing)) ||
-		    resize(&x->passed, c, sizeof(*x->passed)))
+	if ((c = next_cap(x->cap_cnd, (size_t)x->n_cnd)) > x->cap_cnd) {
+		if (resize(&x->group, c, sizeof(*x->group)) || resize(&x->next, c, sizeof(*x->next)))
 			return LDFI_ENOMEM;
-		x->cap_conds = c;
+		x->cap_cnd = c;
 	}
-	if (occ_reserve(&x->negs, (size_t)n_neg) || (g = group_of(x, pos, n)) < 0)
+	if ((g = group_of(x, pos, n)) < 0 || (d = cond_of(x, neg, n_neg)) < 0)
 		return LDFI_ENOMEM;
-	x->group[x->n_conds] = g;
-	x->missing[x->n_conds] = n_neg;
-	x->passed[x->n_conds] = 0;
+	for (int k = x->first[d]; k >= 0; k = x->next[k])
+		if (x->group[k] == g)
+			return 0; /* the same conditional again */
+	x->group[x->n_cnd] = g;
+	x->next[x->n_cnd] = x->first[d];
+	x->first[d] = x->n_cnd++;
 	x->alive[g]++;
-	occ_link(&x->negs, neg, n_neg, x->n_conds++);
 	return 0;
 }
 
@@ -386,7 +443,7 @@ static bool has(const uint64_t *b, int p)
 /* Whether group g holds a chosen position. */
 static bool hit(const struct ldfi_lexsearch *x, int g)
 {
-	const uint64_t *b = x->bits + (size_t)g * (size_t)x->words;
+	const uint64_t *b = x->groups.bits + (size_t)g * (size_t)x->words;
 
 	for (int k = 0; k < x->words; k++)
 		if (b[k] & x->chosen[k])
@@ -399,9 +456,11 @@ static void choose(struct ldfi_lexsearch *x, int e)
 {
 	x->chosen[e / 64] |= 1ull << (e % 64);
 	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int c = x->negs.id[o];
+		int d = x->negs.id[o];
 
-		x->trig[x->group[c]] += --x->missing[c] == 0;
+		if (--x->missing[d] == 0)
+			for (int k = x->first[d]; k >= 0; k = x->next[k])
+				x->trig[x->group[k]]++;
 	}
 	for (int o = x->ams.head[e]; o >= 0; o = x->ams.next[o]) {
 		int a = x->ams.id[o];
@@ -417,9 +476,11 @@ static void unchoose(struct ldfi_lexsearch *x, int e)
 {
 	x->chosen[e / 64] &= ~(1ull << (e % 64));
 	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int c = x->negs.id[o];
+		int d = x->negs.id[o];
 
-		x->trig[x->group[c]] -= x->missing[c]++ == 0;
+		if (x->missing[d]++ == 0)
+			for (int k = x->first[d]; k >= 0; k = x->next[k])
+				x->trig[x->group[k]]--;
 	}
 	for (int o = x->ams.head[e]; o >= 0; o = x->ams.next[o]) {
 		int a = x->ams.id[o];
@@ -435,12 +496,11 @@ static void unchoose(struct ldfi_lexsearch *x, int e)
 static void pass(struct ldfi_lexsearch *x, int e, int dir)
 {
 	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int c = x->negs.id[o];
+		int d = x->negs.id[o];
 
-		if (dir > 0)
-			x->alive[x->group[c]] -= x->passed[c]++ == 0;
-		else
-			x->alive[x->group[c]] += --x->passed[c] == 0;
+		if (dir > 0 ? x->passed[d]++ == 0 : --x->passed[d] == 0)
+			for (int k = x->first[d]; k >= 0; k = x->next[k])
+				x->alive[x->group[k]] -= dir;
 	}
 }
 
@@ -472,11 +532,11 @@ static int sort_groups(struct ldfi_lexsearch *x)
 
 	if (!count)
 		return LDFI_ENOMEM;
-	for (int g = 0; g < x->n_groups; g++)
+	for (int g = 0; g < x->groups.n; g++)
 		count[x->last[g] + 2]++;
 	for (int l = 1; l <= x->m + 1; l++)
 		count[l] += count[l - 1];
-	for (int g = 0; g < x->n_groups; g++)
+	for (int g = 0; g < x->groups.n; g++)
 		x->order[count[x->last[g] + 1]++] = g;
 	free(count);
 	x->sorted = true;
@@ -503,9 +563,9 @@ static int bounds(struct ldfi_lexsearch *x, int q, int left, uint64_t *useful)
 		after[k] = q < lo ? ~0ull : q >= lo + 63 ? 0 : ~0ull << (q - lo + 1);
 		useful[k] = cover[k] = 0;
 	}
-	for (int o = 0; o < x->n_groups; o++) {
+	for (int o = 0; o < x->groups.n; o++) {
 		int g = x->order[o];
-		const uint64_t *b = x->bits + (size_t)g * w;
+		const uint64_t *b = x->groups.bits + (size_t)g * w;
 		bool disjoint = true;
 
 		if ((!x->plain[g] && !x->alive[g]) || hit(x, g))
@@ -529,10 +589,10 @@ static int bounds(struct ldfi_lexsearch *x, int q, int left, uint64_t *useful)
 			cover[k] |= b[k] & after[k];
 	}
 	if (left == 1 && deadline < x->m)
-		for (int g = 0; g < x->n_groups; g++)
+		for (int g = 0; g < x->groups.n; g++)
 			if (open_group(x, g) && !hit(x, g))
 				for (size_t k = 0; k < w; k++)
-					useful[k] &= x->bits[(size_t)g * w + k];
+					useful[k] &= x->groups.bits[(size_t)g * w + k];
 	return deadline;
 }
 
@@ -541,10 +601,13 @@ static int bounds(struct ldfi_lexsearch *x, int q, int left, uint64_t *useful)
 static bool applied_hit(const struct ldfi_lexsearch *x, int e)
 {
 	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int c = x->negs.id[o];
+		int d = x->negs.id[o];
 
-		if (!x->missing[c] && !hit(x, x->group[c]))
-			return false;
+		if (x->missing[d])
+			continue;
+		for (int k = x->first[d]; k >= 0; k = x->next[k])
+			if (!hit(x, x->group[k]))
+				return false;
 	}
 	return true;
 }
