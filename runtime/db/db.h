@@ -5,8 +5,9 @@
  * (state.h) and answers the commands' questions about an exploration
  * (query.c).
  *
- * Each run is written in one transaction with prepared statements, so a
- * failure midway leaves the earlier runs intact and the failed one absent.
+ * Each run is written in one transaction (or a savepoint of a group of
+ * runs) with prepared statements, so a failure midway leaves the earlier
+ * runs intact and the failed one absent.
  */
 #ifndef LDFI_RUNTIME_DB_DB_H
 #define LDFI_RUNTIME_DB_DB_H
@@ -58,6 +59,32 @@ int ldfi_db_open_readonly(const char *path, struct ldfi_db **out, char *err, siz
 
 /* Close the database; NULL is accepted. */
 void ldfi_db_close(struct ldfi_db *db);
+
+/*
+ * Groups the runs recorded from here to ldfi_db_commit (and the explore
+ * state written meanwhile) in one transaction: one commit, and one write
+ * of each page they share, instead of one per run. Each run is still all
+ * or nothing: a run that fails inside the group leaves no part of itself,
+ * and the group goes on. Until the commit the group's runs are not in the
+ * file: a killed process loses them (as it loses runs still in memory).
+ * Returns 0, LDFI_EINVAL (NULL, read-only, or a group already open) or
+ * LDFI_EDB (the database is locked for longer than the busy timeout, an
+ * I/O error; ldfi_db_errmsg says which).
+ */
+int ldfi_db_begin(struct ldfi_db *db);
+
+/*
+ * Commits the group of ldfi_db_begin. Returns 0; LDFI_EINVAL when no group
+ * is open; LDFI_EDB when the commit failed or an error inside the group
+ * already rolled its transaction back: then none of the group's runs is
+ * recorded (every earlier one is kept), and ldfi_db_errmsg says why. The
+ * group is closed in every case.
+ */
+int ldfi_db_commit(struct ldfi_db *db);
+
+/* Closes the group of ldfi_db_begin without recording any of its runs; a
+ * no-op when no group is open (or db is NULL). Keeps ldfi_db_errmsg. */
+void ldfi_db_rollback(struct ldfi_db *db);
 
 /*
  * Write one run: its row in `runs`, every message and parent link, the

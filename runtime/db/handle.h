@@ -19,6 +19,9 @@ enum {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_RUN,
 	ST_MSG,
 	ST_MPAR,
@@ -46,6 +49,7 @@ struct ldfi_db {
 	sqlite3_stmt *st[ST_COUNT];
 	int busy_ms;
 	bool readonly; /* ldfi_db_open_readonly: no statement of the recorder */
+	bool group;    /* ldfi_db_begin: runs go into its transaction */
 	char err[1024];
 	/* Scratch reused across runs (grown, never shrunk): no allocation per
 	 * row, and none per run once the buffers are large enough. */

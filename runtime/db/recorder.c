@@ -198,6 +198,9 @@ static const struct {
     [ST_BEGIN] = {"BEGIN IMMEDIATE", "BEGIN IMMEDIATE"},
     [ST_COMMIT] = {"COMMIT", "COMMIT"},
     [ST_ROLLBACK] = {"ROLLBACK", "ROLLBACK"},
+    [ST_SAVEPOINT] = {"SAVEPOINT run", "SAVEPOINT run"},
+    [ST_RELEASE] = {"RELEASE run", "RELEASE run"},
+    [ST_ROLLBACK_TO] = {"ROLLBACK TO run", "ROLLBACK TO run"},
     [ST_RUN] = {"insert into runs",
 		"INSERT INTO runs(faults, n_faults, strategy, passed, verdict, wall_us, "
 		"n_messages, n_lost, n_outputs, hypothesis, eot, eff, crashes, conf, failure, "
@@ -1374,12 +1377,51 @@ static void unbind(struct ldfi_db *db)
 		sqlite3_clear_bindings(db->st[i]);
 }
 
+int ldfi_db_begin(struct ldfi_db *db)
+{
+	int rc;
+
+	if (!db || db->readonly || db->group)
+		return LDFI_EINVAL;
+	db->err[0] = '\0';
+	if ((rc = exec_st(db->st[ST_BEGIN], SQLITE_OK)) != SQLITE_OK)
+		return ldfi_db_sql_fail(db, rc, stmts[ST_BEGIN].what, " (group of runs)");
+	db->group = true;
+	return 0;
+}
+
+int ldfi_db_commit(struct ldfi_db *db)
+{
+	int rc;
+
+	if (!db || !db->group)
+		return LDFI_EINVAL;
+	db->group = false;
+	if (sqlite3_get_autocommit(db->sql))
+		return ldfi_db_set_err(db, LDFI_EDB,
+				       "group of runs: an error rolled its transaction back");
+	if ((rc = exec_st(db->st[ST_COMMIT], SQLITE_OK)) == SQLITE_OK)
+		return 0;
+	rc = ldfi_db_sql_fail(db, rc, stmts[ST_COMMIT].what, " (group of runs)");
+	if (!sqlite3_get_autocommit(db->sql))
+		exec_st(db->st[ST_ROLLBACK], SQLITE_OK);
+	return rc;
+}
+void ldfi_db_rollback(struct ldfi_db *db)
+{
+	if (!db || !db->group)
+		return;
+	db->group = false;
+	if (!sqlite3_get_autocommit(db->sql))
+		exec_st(db->st[ST_ROLLBACK], SQLITE_OK);
+}
+
 int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 		       const struct ldfi_run_info *info, int64_t *run_id)
 {
 	struct run_ctx x = {0};
 	int64_t n_lost = 0;
-	int rc, ret;
+	int rc, ret, begin, end;
 
 	if (!db)
 		return LDFI_EINVAL;
@@ -1399,9 +1441,12 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 	if (ret)
 		return ret;
 
-	rc = exec_st(db->st[ST_BEGIN], SQLITE_OK);
+	/* In a group (ldfi_db_begin), a savepoint makes the run all or
+	 * nothing inside the group's transaction. */
+	begin = db->group ? ST_SAVEPOINT : ST_BEGIN;
+	rc = exec_st(db->st[begin], SQLITE_OK);
 	if (rc != SQLITE_OK)
-		return ldfi_db_sql_fail(db, rc, stmts[ST_BEGIN].what, " (record run)");
+		return ldfi_db_sql_fail(db, rc, stmts[begin].what, " (record run)");
 	ret = insert_run(db, &x, info, n_lost);
 	if (ret)
 		goto err_rollback;
@@ -1416,9 +1461,10 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 	ret = insert_checks(db, &x);
 	if (ret)
 		goto err_rollback;
-	rc = exec_st(db->st[ST_COMMIT], SQLITE_OK);
+	end = db->group ? ST_RELEASE : ST_COMMIT;
+	rc = exec_st(db->st[end], SQLITE_OK);
 	if (rc != SQLITE_OK) {
-		ret = ldfi_db_sql_fail(db, rc, stmts[ST_COMMIT].what, " (record run)");
+		ret = ldfi_db_sql_fail(db, rc, stmts[end].what, " (record run)");
 		goto err_rollback;
 	}
 	unbind(db);
@@ -1427,9 +1473,12 @@ int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,
 	return 0;
 
 err_rollback:
-	/* Some errors (I/O, full disk) already rolled the transaction back. */
+	/* Some errors (I/O, full disk) already rolled the transaction back
+	 * (a group's too: ldfi_db_commit then reports it). */
 	if (!sqlite3_get_autocommit(db->sql)) {
-		rc = exec_st(db->st[ST_ROLLBACK], SQLITE_OK);
+		rc = exec_st(db->st[db->group ? ST_ROLLBACK_TO : ST_ROLLBACK], SQLITE_OK);
+		if (rc == SQLITE_OK && db->group)
+			rc = exec_st(db->st[ST_RELEASE], SQLITE_OK);
 		if (rc != SQLITE_OK) {
 			size_t n = strlen(db->err);
 

@@ -242,19 +242,25 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
 	if (x->pool && tr->passed && x->res->fault_free)
 		return record_beside(x, tr, &info, vars, n);
-	if ((rc = wait_write(x)) || (rc = ldfi_db_record_run(x->db, tr, &info, &run))) {
+	text = ldfi_faults_to_string(x->conf, &tr->faults);
+	if (!text) {
+		ldfi_trace_destroy(tr);
+		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
+	}
+	/* The run and its hypothesis marked tried: one transaction. */
+	if ((rc = wait_write(x)) || (rc = ldfi_db_begin(x->db)) ||
+	    (rc = ldfi_db_record_run(x->db, tr, &info, &run)) ||
+	    (n && (rc = ldfi_db_state_tried(x->db, text, n, run))) ||
+	    (rc = ldfi_db_commit(x->db))) {
 		if (rc != LDFI_ESTOPPED)
 			fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
+		ldfi_db_rollback(x->db); /* nothing of this run kept */
 		ldfi_trace_destroy(tr);
+		free(text);
 		return rc;
 	}
-	x->res->executions++;
-	text = ldfi_faults_to_string(x->conf, &tr->faults);
-	if (!text)
-		rc = fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
-	else if (n && (rc = ldfi_db_state_tried(x->db, text, n, run)))
-		fail(x, rc, "%s: %s", x->res->db_path, ldfi_db_errmsg(x->db));
 	free(text);
+	x->res->executions++;
 	if (!rc && (rc = x->gen->ops->learn(x->gen, tr, vars, n, tr->passed)))
 		learn_failed(x, rc);
 	if (!rc && !x->res->fault_free) {

@@ -25,22 +25,43 @@ static int record(struct ldfi_writer *w, struct ldfi_trace *tr, const struct ldf
 	return rc;
 }
 
-static void lose(struct ldfi_writer *w, int rc)
+/* Counts n runs lost to error rc (the first error is kept). */
+static void lose(struct ldfi_writer *w, int rc, long n)
 {
 	pthread_mutex_lock(&w->lock);
 	if (!w->rc)
 		w->rc = rc;
-	w->lost++;
+	w->lost += n;
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Writes one queued run inside the open group (opening one if needed) and
+ * commits the group when nothing more is queued or it is full. Runs on one
+ * thread at a time (the pool's background jobs are sequential). */
 static void write_job(void *arg)
 {
 	struct write *j = arg;
-	int rc = record(j->w, j->tr, &j->info, j->text, j->n);
+	struct ldfi_writer *w = j->w;
+	int rc = 0, left;
 
-	if (rc)
-		lose(j->w, rc);
+	if (!w->group && !ldfi_writer_failed(w)) {
+		if ((rc = ldfi_db_begin(w->db)))
+			lose(w, rc, 0);
+		w->group = !rc;
+		w->in_group = 0;
+	}
+	if ((rc = record(w, j->tr, &j->info, j->text, j->n)))
+		lose(w, rc, 1);
+	else
+		w->in_group++;
+	pthread_mutex_lock(&w->lock);
+	left = --w->queued;
+	pthread_mutex_unlock(&w->lock);
+	if (w->group && (left == 0 || w->in_group >= LDFI_WRITER_QUEUE)) {
+		w->group = false;
+		if ((rc = ldfi_db_commit(w->db)))
+			lose(w, rc, w->in_group);
+	}
 	ldfi_trace_destroy(j->tr);
 	free(j->text);
 	free(j);
@@ -63,12 +84,15 @@ void ldfi_writer_post(struct ldfi_writer *w, struct ldfi_trace *tr,
 
 		ldfi_pool_wait_jobs(w->pool);
 		if ((rc = record(w, tr, info, text, n)))
-			lose(w, rc);
+			lose(w, rc, 1);
 		ldfi_trace_destroy(tr);
 		free(text);
 		return;
 	}
 	*j = (struct write){w, tr, *info, text, n};
+	pthread_mutex_lock(&w->lock);
+	w->queued++;
+	pthread_mutex_unlock(&w->lock);
 	ldfi_pool_post(w->pool, write_job, j, LDFI_WRITER_QUEUE);
 }
 

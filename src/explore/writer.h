@@ -8,14 +8,20 @@
  * explore loop waits for the writes (ldfi_writer_wait) before it uses the
  * database itself.
  *
+ * The runs written one after the other, while more are queued, share one
+ * transaction (ldfi_db_begin), committed when the queue empties or after
+ * LDFI_WRITER_QUEUE runs: a backlog costs one commit, not one per run.
+ *
  * After a failed write the later ones are not attempted: their runs are
  * lost as the failed one is (not recorded, not counted), and the explore
- * stops with the error at its next check.
+ * stops with the error at its next check. A failed commit loses the runs
+ * of its group.
  */
 #ifndef LDFI_SRC_EXPLORE_WRITER_H
 #define LDFI_SRC_EXPLORE_WRITER_H
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "ldfi/trace.h"
 #include "runtime/db/db.h"
@@ -28,8 +34,11 @@ struct ldfi_writer {
 	struct ldfi_pool *pool; /* borrowed */
 	struct ldfi_db *db;	/* borrowed */
 	pthread_mutex_t lock;
-	int rc;	   /* the first failed write's error, 0 while none */
-	long lost; /* runs not recorded since the last wait: the failed one and after */
+	int rc;	      /* the first failed write's error, 0 while none */
+	long lost;    /* runs not recorded since the last wait: the failed one and after */
+	int queued;   /* posted and not yet written */
+	int in_group; /* runs recorded in the open group (the writing thread's) */
+	bool group;   /* a group is open (likewise) */
 };
 
 /* Records into `db` on the threads of `pool`; both must outlive it. */

@@ -388,6 +388,82 @@ static void test_failures(const char *path)
 	ldfi_db_close(db);
 }
 
+/* Runs grouped in one transaction (ldfi_db_begin / commit / rollback). */
+static void test_groups(void)
+{
+	struct ldfi_trace tr = make_trace();
+	struct ldfi_msg bad[7];
+	struct ldfi_db *db = NULL;
+	char err[256] = "", path[128];
+	int64_t id = 0;
+	sqlite3 *s, *reader;
+
+	path_in_dir(path, sizeof(path), "groups.db");
+	CHECK(ldfi_db_open(path, &db, err, sizeof(err)) == 0);
+	if (!db)
+		return;
+	s = db->sql;
+	CHECK(sqlite3_open(path, &reader) == SQLITE_OK);
+	CHECK(ldfi_db_commit(db) == LDFI_EINVAL);
+	CHECK(ldfi_db_begin(NULL) == LDFI_EINVAL);
+	CHECK(ldfi_db_begin(db) == 0);
+	CHECK(ldfi_db_begin(db) == LDFI_EINVAL);
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == 0 && id == 1);
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == 0 && id == 2);
+	/* Not in the file before the commit. */
+	CHECK(count_runs(reader) == 0);
+	CHECK(ldfi_db_commit(db) == 0);
+	CHECK(count_runs(reader) == 2);
+	check_run(reader, 1);
+	check_run(reader, 2);
+
+	/* A run that fails inside a group leaves nothing; the group goes on. */
+	CHECK(ldfi_db_begin(db) == 0);
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == 0 && id == 3);
+	CHECK_STR(
+	    q(s,
+	      "CREATE TEMP TRIGGER boom BEFORE INSERT ON main.check_records "
+	      "WHEN NEW.problem = 'unexpected-count' BEGIN SELECT RAISE(ABORT, 'injected'); END"),
+	    "");
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == LDFI_EDB);
+	CHECK(strstr(ldfi_db_errmsg(db), "injected") != NULL);
+	CHECK_STR(q(s, "DROP TRIGGER temp.boom"), "");
+	memcpy(bad, msgs, sizeof(bad));
+	bad[6].dst_node = 9;
+	tr.msgs = bad;
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == LDFI_EINVAL);
+	tr = make_trace();
+	CHECK(!sqlite3_get_autocommit(s));
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == 0 && id == 4);
+	CHECK(ldfi_db_commit(db) == 0);
+	CHECK(sqlite3_get_autocommit(s));
+	CHECK(count_runs(reader) == 4);
+	check_run(reader, 3);
+	check_run(reader, 4);
+
+	/* A rolled back group keeps nothing, and the message stays. */
+	CHECK(ldfi_db_begin(db) == 0);
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == 0 && id == 5);
+	ldfi_db_set_err(db, 0, "kept");
+	ldfi_db_rollback(db);
+	ldfi_db_rollback(db);
+	ldfi_db_rollback(NULL);
+	CHECK_STR(ldfi_db_errmsg(db), "kept");
+	CHECK(count_runs(reader) == 4);
+	CHECK(sqlite3_get_autocommit(s));
+	CHECK(ldfi_db_commit(db) == LDFI_EINVAL);
+
+	/* Outside a group, runs commit one by one as before. */
+	CHECK(ldfi_db_record_run(db, &tr, NULL, &id) == 0 && id == 5);
+	CHECK(count_runs(reader) == 5);
+	sqlite3_close(reader);
+	ldfi_db_close(db);
+	/* A read-only handle has no group. */
+	CHECK(ldfi_db_open_readonly(path, &db, err, sizeof(err)) == 0);
+	CHECK(ldfi_db_begin(db) == LDFI_EINVAL);
+	ldfi_db_close(db);
+}
+
 static void test_reopen(const char *path)
 {
 	struct ldfi_trace tr = make_trace();
@@ -642,6 +718,7 @@ int main(void)
 	path_in_dir(path, sizeof(path), "provenance.db");
 	test_record_and_read(path);
 	test_failures(path);
+	test_groups();
 	test_reopen(path);
 	test_refused(path);
 	test_upgrade_v3();
