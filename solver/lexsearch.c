@@ -43,6 +43,13 @@ struct occ {
 	size_t n, cap;
 };
 
+/* The same, packed per position once the constraints are known (the
+ * search's inner loops walk them): position p's are id[start[p] ..
+ * start[p + 1]). */
+struct csr {
+	int *start, *id;
+};
+
 /* Distinct position sets, interned: set i is bits[i * words ..). */
 struct bitsets {
 	uint64_t *bits;
@@ -62,9 +69,10 @@ struct ldfi_lexsearch {
 	struct bitsets groups;
 	int *last, *plain, *alive, *trig;
 	size_t cap_groups;
-	int *order; /* the groups by ascending last */
-	bool sorted;
+	int *order;  /* the groups by ascending last */
+	bool sorted; /* order, gpos and npos are up to date */
 	struct occ gocc;
+	struct csr gpos; /* gocc packed */
 
 	/* Conditions: the distinct negative parts, with their positions not
 	 * chosen and passed over, and their first conditional (-1: none). */
@@ -72,6 +80,7 @@ struct ldfi_lexsearch {
 	int *missing, *passed, *first;
 	size_t cap_conds;
 	struct occ negs;
+	struct csr npos; /* negs packed */
 
 	/* Conditionals: their group, and the next one of their condition. */
 	int *group, *next;
@@ -179,6 +188,10 @@ void ldfi_lexsearch_destroy(struct ldfi_lexsearch *x)
 	free(x->trig);
 	free(x->order);
 	occ_finish(&x->gocc);
+	free(x->gpos.start);
+	free(x->gpos.id);
+	free(x->npos.start);
+	free(x->npos.id);
 	free(x->conds.bits);
 	free(x->conds.slot);
 	free(x->missing);
@@ -307,7 +320,8 @@ static int group_of(struct ldfi_lexsearch *x, const int *pos, int n)
 		if (resize(&x->last, c, sizeof(*x->last)) ||
 		    resize(&x->plain, c, sizeof(*x->plain)) ||
 		    resize(&x->alive, c, sizeof(*x->alive)) ||
-		    resize(&x->trig, c, sizeof(*x->trig)) || resize(&x->order, c, sizeof(*x->order)))
+		    resize(&x->trig, c, sizeof(*x->trig)) ||
+		    resize(&x->order, c, sizeof(*x->order)))
 			return LDFI_ENOMEM;
 		x->cap_groups = c;
 	}
@@ -348,6 +362,7 @@ static int cond_of(struct ldfi_lexsearch *x, const int *neg, int n)
 	x->passed[d] = 0;
 	x->first[d] = -1;
 	occ_link(&x->negs, neg, n, d);
+	x->sorted = false;
 	return d;
 }
 
@@ -361,8 +376,8 @@ int ldfi_lexsearch_add_support(struct ldfi_lexsearch *x, const int *pos, int n)
 	return 0;
 }
 
-int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int n,
-				   const int *neg, int n_neg)
+int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int n, const int *neg,
+				   int n_neg)
 {
 	size_t c;
 	int g = check(x, pos, n), d;
@@ -376,7 +391,8 @@ int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int
 			if (pos[i] == neg[j])
 				return 0; /* always holds */
 	if ((c = next_cap(x->cap_cnd, (size_t)x->n_cnd)) > x->cap_cnd) {
-		if (resize(&x->group, c, sizeof(*x->group)) || resize(&x->next, c, sizeof(*x->next)))
+		if (resize(&x->group, c, sizeof(*x->group)) ||
+		    resize(&x->next, c, sizeof(*x->next)))
 			return LDFI_ENOMEM;
 		x->cap_cnd = c;
 	}
@@ -455,8 +471,9 @@ static bool hit(const struct ldfi_lexsearch *x, int g)
 static void choose(struct ldfi_lexsearch *x, int e)
 {
 	x->chosen[e / 64] |= 1ull << (e % 64);
-	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int d = x->negs.id[o];
+	for (const int *o = x->npos.id + x->npos.start[e], *end = x->npos.id + x->npos.start[e + 1];
+	     o < end; o++) {
+		int d = *o;
 
 		if (--x->missing[d] == 0)
 			for (int k = x->first[d]; k >= 0; k = x->next[k])
@@ -475,8 +492,9 @@ static void choose(struct ldfi_lexsearch *x, int e)
 static void unchoose(struct ldfi_lexsearch *x, int e)
 {
 	x->chosen[e / 64] &= ~(1ull << (e % 64));
-	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int d = x->negs.id[o];
+	for (const int *o = x->npos.id + x->npos.start[e], *end = x->npos.id + x->npos.start[e + 1];
+	     o < end; o++) {
+		int d = *o;
 
 		if (x->missing[d]++ == 0)
 			for (int k = x->first[d]; k >= 0; k = x->next[k])
@@ -495,8 +513,9 @@ static void unchoose(struct ldfi_lexsearch *x, int e)
  * conditionals with e in their negative part can no longer apply. */
 static void pass(struct ldfi_lexsearch *x, int e, int dir)
 {
-	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int d = x->negs.id[o];
+	for (const int *o = x->npos.id + x->npos.start[e], *end = x->npos.id + x->npos.start[e + 1];
+	     o < end; o++) {
+		int d = *o;
 
 		if (dir > 0 ? x->passed[d]++ == 0 : --x->passed[d] == 0)
 			for (int k = x->first[d]; k >= 0; k = x->next[k])
@@ -508,8 +527,9 @@ static void pass(struct ldfi_lexsearch *x, int e, int dir)
  * conditional that can still apply. */
 static bool useful_now(const struct ldfi_lexsearch *x, int e)
 {
-	for (int o = x->gocc.head[e]; o >= 0; o = x->gocc.next[o]) {
-		int g = x->gocc.id[o];
+	for (const int *o = x->gpos.id + x->gpos.start[e], *end = x->gpos.id + x->gpos.start[e + 1];
+	     o < end; o++) {
+		int g = *o;
 
 		if ((x->plain[g] || x->alive[g]) && !hit(x, g))
 			return true;
@@ -522,6 +542,30 @@ static bool useful_now(const struct ldfi_lexsearch *x, int e)
 static bool open_group(const struct ldfi_lexsearch *x, int g)
 {
 	return x->plain[g] || x->trig[g];
+}
+
+/* Packs occurrence lists o (over m positions) into c. 0 or LDFI_ENOMEM. */
+static int pack(const struct occ *o, int m, struct csr *c)
+{
+	int *start = malloc(((size_t)m + 1) * sizeof(*start));
+	int *id = malloc((o->n ? o->n : 1) * sizeof(*id)), k = 0;
+
+	if (!start || !id) {
+		free(start);
+		free(id);
+		return LDFI_ENOMEM;
+	}
+	for (int p = 0; p < m; p++) {
+		start[p] = k;
+		for (int e = o->head[p]; e >= 0; e = o->next[e])
+			id[k++] = o->id[e];
+	}
+	start[m] = k;
+	free(c->start);
+	free(c->id);
+	c->start = start;
+	c->id = id;
+	return 0;
 }
 
 /* Puts order[] in ascending last position (stable, a counting sort: last
@@ -539,6 +583,8 @@ static int sort_groups(struct ldfi_lexsearch *x)
 	for (int g = 0; g < x->groups.n; g++)
 		x->order[count[x->last[g] + 1]++] = g;
 	free(count);
+	if (pack(&x->gocc, x->m, &x->gpos) || pack(&x->negs, x->m, &x->npos))
+		return LDFI_ENOMEM;
 	x->sorted = true;
 	return 0;
 }
@@ -600,8 +646,9 @@ static int bounds(struct ldfi_lexsearch *x, int q, int left, uint64_t *useful)
  * (e chosen) is hit. */
 static bool applied_hit(const struct ldfi_lexsearch *x, int e)
 {
-	for (int o = x->negs.head[e]; o >= 0; o = x->negs.next[o]) {
-		int d = x->negs.id[o];
+	for (const int *o = x->npos.id + x->npos.start[e], *end = x->npos.id + x->npos.start[e + 1];
+	     o < end; o++) {
+		int d = *o;
 
 		if (x->missing[d])
 			continue;

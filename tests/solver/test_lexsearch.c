@@ -90,6 +90,27 @@ static void test_constraints(void)
 	CHECK_STR(first_str(x, 3, LONG_MAX), "NONE");
 	ldfi_lexsearch_destroy(x);
 
+	/* Constraints added between searches count from the next one. */
+	x = ldfi_lexsearch_create(3);
+	CHECK(SUP(x, 0, 1) == 0);
+	CHECK_STR(first_str(x, 1, LONG_MAX), "0");
+	CHECK(ldfi_lexsearch_add_conditional(x, (const int[]){1}, 1, (const int[]){0}, 1) == 0);
+	CHECK_STR(first_str(x, 1, LONG_MAX), "1");
+	CHECK(ldfi_lexsearch_add_conditional(x, (const int[]){2}, 1, (const int[]){1}, 1) == 0);
+	CHECK_STR(first_str(x, 1, LONG_MAX), "NONE");
+	CHECK_STR(first_str(x, 2, LONG_MAX), "1 2");
+	ldfi_lexsearch_destroy(x);
+
+	/* A new condition of a known positive part, likewise. */
+	x = ldfi_lexsearch_create(3);
+	CHECK(SUP(x, 0, 1) == 0);
+	CHECK(ldfi_lexsearch_add_conditional(x, (const int[]){2}, 1, (const int[]){0}, 1) == 0);
+	CHECK_STR(first_str(x, 1, LONG_MAX), "1");
+	CHECK(ldfi_lexsearch_add_conditional(x, (const int[]){2}, 1, (const int[]){1}, 1) == 0);
+	CHECK_STR(first_str(x, 1, LONG_MAX), "NONE");
+	CHECK_STR(first_str(x, 2, LONG_MAX), "0 2");
+	ldfi_lexsearch_destroy(x);
+
 	/* An empty block: nothing qualifies. */
 	x = ldfi_lexsearch_create(2);
 	CHECK(ldfi_lexsearch_add_block(x, NULL, 0) == 0);
