@@ -450,11 +450,24 @@ bool ldfi_vars_subset(const int *a, int na, const int *b, int nb)
 	return true;
 }
 
-/* Does support a imply support b (a's faults within b's, a's condition
- * within b's)? */
-static bool implies(const struct ldfi_clause *a, const int *vars, int n, const int *neg, int n_neg)
+/* A bit per variable of v[0..n) (salted: the condition's are others),
+ * so that "a within b" needs sig(a) within sig(b): a subset test skipped
+ * at the cost of one AND when it cannot hold. */
+static uint64_t sig_of(const int *v, int n, uint64_t salt)
 {
-	return ldfi_vars_subset(a->vars, a->n, vars, n) &&
+	uint64_t s = 0;
+
+	for (int i = 0; i < n; i++)
+		s |= 1ull << (((uint64_t)(unsigned)v[i] * 0x9E3779B97F4A7C15ull + salt) >> 58);
+	return s;
+}
+
+/* Does support a imply support b, of signature sig (a's faults within b's,
+ * a's condition within b's)? */
+static bool implies(const struct ldfi_clause *a, const int *vars, int n, const int *neg, int n_neg,
+		    uint64_t sig)
+{
+	return !(a->sig & ~sig) && ldfi_vars_subset(a->vars, a->n, vars, n) &&
 	       ldfi_vars_subset(a->neg, a->n_neg, neg, n_neg);
 }
 
@@ -508,11 +521,11 @@ static int *intern(struct ldfi_lineage *lin, const int *v, int n)
 static int add_support(struct ldfi_lineage *lin, struct ldfi_outcome *o, const int *vars, int n,
 		       const int *neg, int n_neg)
 {
-	struct ldfi_clause c = {NULL, n, NULL, n_neg};
+	struct ldfi_clause c = {NULL, n, NULL, n_neg, sig_of(vars, n, 0) | sig_of(neg, n_neg, 1)};
 	int kept = 0;
 
 	for (int i = 0; i < o->n_supports; i++)
-		if (implies(&o->supports[i], vars, n, neg, n_neg))
+		if (implies(&o->supports[i], vars, n, neg, n_neg, c.sig))
 			return 0;
 	if (o->n_supports == o->cap_supports) {
 		int cap = o->cap_supports ? 2 * o->cap_supports : 4;
@@ -527,7 +540,7 @@ static int add_support(struct ldfi_lineage *lin, struct ldfi_outcome *o, const i
 		return LDFI_ENOMEM;
 	for (int i = 0; i < o->n_supports; i++)
 		if (!implies(&c, o->supports[i].vars, o->supports[i].n, o->supports[i].neg,
-			     o->supports[i].n_neg))
+			     o->supports[i].n_neg, o->supports[i].sig))
 			o->supports[kept++] = o->supports[i];
 	o->n_supports = kept;
 	o->supports[o->n_supports++] = c;
@@ -642,6 +655,7 @@ struct cclause {
 	int n;
 	bool cond;
 	int cond_round;
+	uint64_t sig; /* sig_of(vars) */
 };
 
 struct cnf {
@@ -765,14 +779,17 @@ static int merge(const int *a, int na, const int *b, int nb, int *out)
  * clause only weakens the formula (each is a support of its own). */
 static int cnf_add(struct cnf *c, const int *vars, int n, bool cond, int cond_round)
 {
+	uint64_t sig = sig_of(vars, n, 0);
 	int kept = 0;
 	int *copy;
 
 	for (int i = 0; i < c->n; i++)
-		if ((!c->c[i].cond || cond) && ldfi_vars_subset(c->c[i].vars, c->c[i].n, vars, n))
+		if ((!c->c[i].cond || cond) && !(c->c[i].sig & ~sig) &&
+		    ldfi_vars_subset(c->c[i].vars, c->c[i].n, vars, n))
 			return 0;
 	for (int i = 0; i < c->n; i++) {
-		if ((!cond || c->c[i].cond) && ldfi_vars_subset(vars, n, c->c[i].vars, c->c[i].n))
+		if ((!cond || c->c[i].cond) && !(sig & ~c->c[i].sig) &&
+		    ldfi_vars_subset(vars, n, c->c[i].vars, c->c[i].n))
 			free(c->c[i].vars);
 		else
 			c->c[kept++] = c->c[i];
@@ -790,7 +807,7 @@ static int cnf_add(struct cnf *c, const int *vars, int n, bool cond, int cond_ro
 		return LDFI_ENOMEM;
 	if (n)
 		memcpy(copy, vars, (size_t)n * sizeof(int));
-	c->c[c->n++] = (struct cclause){copy, n, cond, cond ? cond_round : 0};
+	c->c[c->n++] = (struct cclause){copy, n, cond, cond ? cond_round : 0, sig};
 	return 0;
 }
 

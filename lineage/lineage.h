@@ -107,6 +107,7 @@ struct ldfi_clause {
 	int n;
 	int *neg; /* vars and neg are the lineage's, shared between clauses */
 	int n_neg;
+	uint64_t sig; /* a bit per variable (vars and neg): a filter for "implies" */
 };
 
 struct ldfi_outcome {

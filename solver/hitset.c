@@ -745,6 +745,43 @@ static void by_rank(struct ldfi_hitset *h)
 			h->rel[k++] = slot[r];
 }
 
+/* The conditional supports into the search, by parts: each distinct part
+ * once; a conditional whose condition names a variable in no support
+ * holds (that variable is false in every model) and is left out. Returns
+ * 0 or LDFI_ENOMEM. */
+static int search_conditionals(struct ldfi_hitset *h)
+{
+	struct pool *dp = &h->dpool, *fp = &h->fpool;
+	int *pos = h->scratch, *ids = malloc((dp->n + fp->n + 1) * sizeof(*ids)), err = 0;
+
+	if (!ids)
+		return LDFI_ENOMEM;
+	for (size_t i = 0; !err && i < dp->n; i++) {
+		int k;
+		const int *v = pool_set(dp, i, &k);
+
+		if ((ids[i] = ldfi_lexsearch_part(h->lx, pos, to_pos(h, v, k, pos))) < 0)
+			err = ids[i];
+	}
+	for (size_t i = 0; !err && i < fp->n; i++) {
+		int k, n;
+		const int *v = pool_set(fp, i, &k);
+
+		ids[dp->n + i] =
+		    (n = to_pos(h, v, k, pos)) < 0 ? -1 : ldfi_lexsearch_condition(h->lx, pos, n);
+		if (n >= 0 && ids[dp->n + i] < 0)
+			err = ids[dp->n + i];
+	}
+	for (size_t c = 0; !err && c < h->ncond; c++) {
+		int f = ids[dp->n + h->pair[2 * c + 1]];
+
+		if (f >= 0)
+			err = ldfi_lexsearch_add_pair(h->lx, ids[h->pair[2 * c]], f);
+	}
+	free(ids);
+	return err;
+}
+
 /*
  * Builds the lexicographic search over the positions, after by_rank: the
  * supports, the conditional supports whose condition can hold, and the
@@ -754,7 +791,7 @@ static void by_rank(struct ldfi_hitset *h)
  */
 static int search_init(struct ldfi_hitset *h)
 {
-	int *pos = h->scratch, *neg = h->scratch + h->n_vars + 1, err = 0;
+	int *pos = h->scratch, err = 0;
 
 	h->posv = malloc(((size_t)h->n_vars + 1) * sizeof(*h->posv));
 	h->lx = ldfi_lexsearch_create(h->m);
@@ -767,15 +804,8 @@ static int search_init(struct ldfi_hitset *h)
 	for (size_t i = 0, from = 0; !err && i < h->nsup; from = h->end[i], i++)
 		err = ldfi_lexsearch_add_support(
 		    h->lx, pos, to_pos(h, h->lits + from, (int)(h->end[i] - from), pos));
-	for (size_t c = 0; !err && c < h->ncond; c++) {
-		int kd, kf, np, nn;
-		const int *d = pool_set(&h->dpool, h->pair[2 * c], &kd);
-		const int *f = pool_set(&h->fpool, h->pair[2 * c + 1], &kf);
-
-		np = to_pos(h, d, kd, pos);
-		if ((nn = to_pos(h, f, kf, neg)) >= 0)
-			err = ldfi_lexsearch_add_conditional(h->lx, pos, np, neg, nn);
-	}
+	if (!err)
+		err = search_conditionals(h);
 	for (size_t i = 0, from = 0; !err && i < h->n_am; from = h->am_end[i], i++) {
 		int n = 0;
 

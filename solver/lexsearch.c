@@ -376,36 +376,57 @@ int ldfi_lexsearch_add_support(struct ldfi_lexsearch *x, const int *pos, int n)
 	return 0;
 }
 
-int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int n, const int *neg,
-				   int n_neg)
+int ldfi_lexsearch_part(struct ldfi_lexsearch *x, const int *pos, int n)
 {
-	size_t c;
-	int g = check(x, pos, n), d;
+	int g = check(x, pos, n);
 
-	if (g || (g = check(x, neg, n_neg)))
-		return g;
-	if (n_neg == 0)
-		return ldfi_lexsearch_add_support(x, pos, n);
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < n_neg; j++)
-			if (pos[i] == neg[j])
-				return 0; /* always holds */
+	return g ? g : group_of(x, pos, n);
+}
+
+int ldfi_lexsearch_condition(struct ldfi_lexsearch *x, const int *neg, int n)
+{
+	int d = check(x, neg, n);
+
+	if (d || n == 0)
+		return d ? d : LDFI_EINVAL;
+	return cond_of(x, neg, n);
+}
+
+int ldfi_lexsearch_add_pair(struct ldfi_lexsearch *x, int part, int cond)
+{
+	size_t c, w;
+
+	if (!x || part < 0 || part >= x->groups.n || cond < 0 || cond >= x->conds.n)
+		return LDFI_EINVAL;
+	w = (size_t)x->words;
+	for (size_t k = 0; k < w; k++)
+		if (x->groups.bits[(size_t)part * w + k] & x->conds.bits[(size_t)cond * w + k])
+			return 0; /* always holds */
 	if ((c = next_cap(x->cap_cnd, (size_t)x->n_cnd)) > x->cap_cnd) {
 		if (resize(&x->group, c, sizeof(*x->group)) ||
 		    resize(&x->next, c, sizeof(*x->next)))
 			return LDFI_ENOMEM;
 		x->cap_cnd = c;
 	}
+	x->group[x->n_cnd] = part;
+	x->next[x->n_cnd] = x->first[cond];
+	x->first[cond] = x->n_cnd++;
+	x->alive[part]++;
+	return 0;
+}
+
+int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int n, const int *neg,
+				   int n_neg)
+{
+	int g = check(x, pos, n), d;
+
+	if (g || (g = check(x, neg, n_neg)))
+		return g;
+	if (n_neg == 0)
+		return ldfi_lexsearch_add_support(x, pos, n);
 	if ((g = group_of(x, pos, n)) < 0 || (d = cond_of(x, neg, n_neg)) < 0)
 		return LDFI_ENOMEM;
-	for (int k = x->first[d]; k >= 0; k = x->next[k])
-		if (x->group[k] == g)
-			return 0; /* the same conditional again */
-	x->group[x->n_cnd] = g;
-	x->next[x->n_cnd] = x->first[d];
-	x->first[d] = x->n_cnd++;
-	x->alive[g]++;
-	return 0;
+	return ldfi_lexsearch_add_pair(x, g, d);
 }
 
 int ldfi_lexsearch_add_atmost(struct ldfi_lexsearch *x, const int *pos, int n, int k)

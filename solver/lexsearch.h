@@ -39,6 +39,18 @@ void ldfi_lexsearch_destroy(struct ldfi_lexsearch *x);
 int ldfi_lexsearch_add_support(struct ldfi_lexsearch *x, const int *pos, int n);
 int ldfi_lexsearch_add_conditional(struct ldfi_lexsearch *x, const int *pos, int n, const int *neg,
 				   int n_neg);
+
+/*
+ * The same conditionals by parts, for a caller whose parts repeat: the id
+ * of positive part pos[0..n), or of condition neg[0..n) (n > 0), made if
+ * new (a negative code on error, as above); then conditional "one of part
+ * `part`, or not all of condition `cond`". add_pair returns 0 or
+ * LDFI_EINVAL (an id not made by x) or LDFI_ENOMEM.
+ */
+int ldfi_lexsearch_part(struct ldfi_lexsearch *x, const int *pos, int n);
+int ldfi_lexsearch_condition(struct ldfi_lexsearch *x, const int *neg, int n);
+int ldfi_lexsearch_add_pair(struct ldfi_lexsearch *x, int part, int cond);
+
 int ldfi_lexsearch_add_atmost(struct ldfi_lexsearch *x, const int *pos, int n, int k);
 int ldfi_lexsearch_add_block(struct ldfi_lexsearch *x, const int *pos, int n);
 

@@ -149,6 +149,16 @@ static void test_errors(void)
 	CHECK(ldfi_lexsearch_first(NULL, 1, 1, out, &n) == LDFI_EINVAL);
 	CHECK(ldfi_lexsearch_first(x, 1, 1, NULL, &n) == LDFI_EINVAL);
 	CHECK(ldfi_lexsearch_nodes(NULL) == 0);
+	CHECK(ldfi_lexsearch_condition(x, NULL, 0) == LDFI_EINVAL);
+	CHECK(ldfi_lexsearch_part(x, (const int[]){4}, 1) == LDFI_EINVAL);
+	CHECK(ldfi_lexsearch_add_pair(x, 0, 0) == LDFI_EINVAL); /* none made yet */
+	CHECK(ldfi_lexsearch_part(x, (const int[]){1}, 1) == 0);
+	CHECK(ldfi_lexsearch_part(x, (const int[]){1}, 1) == 0); /* the same part */
+	CHECK(ldfi_lexsearch_condition(x, (const int[]){2}, 1) == 0);
+	CHECK(ldfi_lexsearch_add_pair(x, 0, 1) == LDFI_EINVAL);
+	CHECK(ldfi_lexsearch_add_pair(x, -1, 0) == LDFI_EINVAL);
+	CHECK(ldfi_lexsearch_add_pair(NULL, 0, 0) == LDFI_EINVAL);
+	CHECK(ldfi_lexsearch_add_pair(x, 0, 0) == 0);
 	ldfi_lexsearch_destroy(x);
 	ldfi_lexsearch_destroy(NULL);
 }
@@ -222,9 +232,18 @@ static struct ldfi_lexsearch *load(const struct instance *in)
 	struct ldfi_lexsearch *x = ldfi_lexsearch_create(in->m);
 	int a[MAXP], b[MAXP], fails = 0;
 
-	for (int i = 0; i < in->nc; i++)
-		fails += ldfi_lexsearch_add_conditional(x, a, to_list(in->c[i].pos, a), b,
-							to_list(in->c[i].neg, b)) != 0;
+	for (int i = 0; i < in->nc; i++) {
+		int na = to_list(in->c[i].pos, a), nb = to_list(in->c[i].neg, b), g, d;
+
+		/* By parts now and then (hitset's way). */
+		if (nb && i % 2) {
+			g = ldfi_lexsearch_part(x, a, na);
+			d = ldfi_lexsearch_condition(x, b, nb);
+			fails += g < 0 || d < 0 || ldfi_lexsearch_add_pair(x, g, d) != 0;
+		} else {
+			fails += ldfi_lexsearch_add_conditional(x, a, na, b, nb) != 0;
+		}
+	}
 	for (int i = 0; i < in->nam; i++)
 		fails += ldfi_lexsearch_add_atmost(x, a, to_list(in->am[i], a), in->am_k[i]) != 0;
 	for (int i = 0; i < in->nbk; i++)
