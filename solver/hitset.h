@@ -76,8 +76,9 @@ int ldfi_hitset_add_support(struct ldfi_hitset *h, const int *vars, int n);
  * arrays are copied. Only before the first ldfi_hitset_next().
  * Returns 0; LDFI_EINVAL for NULL h, n < 0, n_neg < 0, a NULL array with a
  * positive length, a variable outside 1..n_vars, or a call after next();
- * LDFI_ENOMEM (h is unchanged); LDFI_ELIMIT when the solver would need
- * more than INT_MAX variables.
+ * LDFI_ENOMEM (h is unchanged). (An encoding that would need more than
+ * INT_MAX solver variables is found when the solver is built, at a next():
+ * LDFI_ESOLVER there.)
  */
 int ldfi_hitset_add_conditional(struct ldfi_hitset *h, const int *vars, int n, const int *neg,
 				int n_neg);
@@ -104,8 +105,10 @@ int ldfi_hitset_add_atmost(struct ldfi_hitset *h, const int *vars, int n, int k)
  * next() calls; it takes effect at the next call. n == 0 blocks every set:
  * the enumeration is over. Duplicates are allowed; the array is copied.
  * Returns 0; LDFI_EINVAL for NULL h, n < 0, NULL vars with n > 0 or a
- * variable outside 1..n_vars; LDFI_ENOMEM; or the error that an earlier
- * next() failed with (see below).
+ * variable outside 1..n_vars; LDFI_ENOMEM (after the first next(), sticky
+ * as next()'s errors: the block may have reached one of the search's and
+ * the solver's copies only); or the error that an earlier next() failed
+ * with (see below).
  */
 int ldfi_hitset_block(struct ldfi_hitset *h, const int *vars, int n);
 
@@ -163,8 +166,9 @@ int ldfi_hitset_start_at(struct ldfi_hitset *h, int size);
 int ldfi_hitset_set_order(struct ldfi_hitset *h, const int *rank);
 
 /*
- * on (the default): within one size, sets come in lexicographic order, at
- * the price of extra SAT calls (1.5 to 8 times the time per set measured).
+ * on (the default): within one size, sets come in lexicographic order,
+ * found by a search over the variables without SAT calls and, past its
+ * budget (ldfi_hitset_set_search_budget), by SAT probes.
  * off: within one size, sets come in the order the solver finds them, which
  * depends only on the calls made and on the PicoSAT version, so it is still
  * reproducible on one build; sizes still never decrease. May be changed at
