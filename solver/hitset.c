@@ -2,9 +2,10 @@
  * hitset.c - minimal hitting sets, smallest first then lexicographic, on
  * PicoSAT: one clause per support, one binary clause per conditional
  * support between its interned parts, a totalizer over the relevant
- * variables bounded by assumption level by level, probe clauses for the
- * lexicographically first set of a level, blocking clauses; solver
- * variables only for the faults that occur.
+ * variables bounded by assumption level by level, blocking clauses; solver
+ * variables only for the faults that occur, the instance built on first
+ * use. The lexicographically first set of a level comes from a search over
+ * the variables (solver/lexsearch.h), or past its budget from probe clauses.
  * See solver/hitset.h for the contract and docs/solver.md for the encoding.
  */
 #include "model/util.h"
