@@ -111,6 +111,17 @@ static void test_constraints(void)
 	CHECK_STR(first_str(x, 2, LONG_MAX), "0 2");
 	ldfi_lexsearch_destroy(x);
 
+	/* A new pairing of a known part and a known condition, likewise. */
+	x = ldfi_lexsearch_create(4);
+	CHECK(SUP(x, 0, 1) == 0);
+	CHECK(ldfi_lexsearch_add_conditional(x, (const int[]){2}, 1, (const int[]){0}, 1) == 0);
+	CHECK(ldfi_lexsearch_add_conditional(x, (const int[]){3}, 1, (const int[]){1}, 1) == 0);
+	CHECK_STR(first_str(x, 1, LONG_MAX), "NONE");
+	CHECK_STR(first_str(x, 2, LONG_MAX), "0 2");
+	CHECK(ldfi_lexsearch_add_conditional(x, (const int[]){3}, 1, (const int[]){0}, 1) == 0);
+	CHECK_STR(first_str(x, 2, LONG_MAX), "1 3");
+	ldfi_lexsearch_destroy(x);
+
 	/* An empty block: nothing qualifies. */
 	x = ldfi_lexsearch_create(2);
 	CHECK(ldfi_lexsearch_add_block(x, NULL, 0) == 0);
