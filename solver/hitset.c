@@ -665,26 +665,38 @@ static int queue_block(struct ldfi_hitset *h, const int *d, int k)
 	return 0;
 }
 
-/* The clause of block d[0..k) (distinct fault variables), after start(),
- * or its place in the queue until the solver is built, and the search's
- * copy: none when a variable of it is in no support, since that variable
- * is false in every model. Returns 0 or LDFI_ENOMEM, after which the two
- * may disagree: the caller makes the error sticky. */
-static int add_block(struct ldfi_hitset *h, const int *d, int k)
+/* The search's copy of block d[0..k), unless a variable of it is in no
+ * support (false in every model: the block holds). 0 or LDFI_ENOMEM. */
+static int search_block(struct ldfi_hitset *h, const int *d, int k)
 {
-	int err;
+	int n = h->lx ? to_pos(h, d, k, h->scratch) : -1;
 
+	return n < 0 ? 0 : ldfi_lexsearch_add_block(h->lx, h->scratch, n);
+}
+
+/* The solver's clause of block d[0..k), unless a variable of it is in no
+ * support. */
+static void block_clause(struct ldfi_hitset *h, const int *d, int k)
+{
 	for (int i = 0; i < k; i++)
 		if (!h->relv[d[i]])
-			return 0;
-	if (h->lx &&
-	    (err = ldfi_lexsearch_add_block(h->lx, h->scratch, to_pos(h, d, k, h->scratch))))
-		return err;
-	if (!h->ps)
-		return queue_block(h, d, k);
+			return;
 	for (int i = 0; i < k; i++)
 		picosat_add(h->ps, -h->svar[d[i]]);
 	picosat_add(h->ps, 0);
+}
+
+/* Block d[0..k) (distinct fault variables) after start(): the search's
+ * copy, and the solver's clause or, until the solver is built, its place
+ * in the queue. Returns 0 or LDFI_ENOMEM, after which the two may
+ * disagree: the caller makes the error sticky. */
+static int add_block(struct ldfi_hitset *h, const int *d, int k)
+{
+	int err = search_block(h, d, k);
+
+	if (err || !h->ps)
+		return err ? err : queue_block(h, d, k);
+	block_clause(h, d, k);
 	return 0;
 }
 
@@ -857,13 +869,8 @@ static int start(struct ldfi_hitset *h)
 		by_rank(h);
 	if (h->lex && (err = search_init(h)))
 		return err;
-	for (size_t i = 0, from = 0; !err && h->lx && i < h->n_bk; from = h->bk_end[i], i++) {
-		const int *d = h->bk_lits + from;
-		int k = (int)(h->bk_end[i] - from), n = to_pos(h, d, k, h->scratch);
-
-		if (n >= 0) /* else a variable in no support: it holds */
-			err = ldfi_lexsearch_add_block(h->lx, h->scratch, n);
-	}
+	for (size_t i = 0, from = 0; !err && i < h->n_bk; from = h->bk_end[i], i++)
+		err = search_block(h, h->bk_lits + from, (int)(h->bk_end[i] - from));
 	if (err)
 		return err;
 	h->started = 1;
@@ -921,17 +928,8 @@ static int build(struct ldfi_hitset *h)
 		h->srel[q] = h->svar[h->rel[q]];
 	if ((err = encode_atmosts(h)))
 		return err;
-	for (size_t i = 0, from = 0; i < h->n_bk; from = h->bk_end[i], i++) {
-		bool holds = false;
-
-		for (size_t j = from; j < h->bk_end[i] && !holds; j++)
-			holds = !h->relv[h->bk_lits[j]];
-		if (holds)
-			continue;
-		for (size_t j = from; j < h->bk_end[i]; j++)
-			picosat_add(h->ps, -h->svar[h->bk_lits[j]]);
-		picosat_add(h->ps, 0);
-	}
+	for (size_t i = 0, from = 0; i < h->n_bk; from = h->bk_end[i], i++)
+		block_clause(h, h->bk_lits + from, (int)(h->bk_end[i] - from));
 	h->n_bk = h->bk_nlits = 0;
 	return tot_init(&h->tot, h->srel, h->m);
 }

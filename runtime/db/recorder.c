@@ -1377,6 +1377,13 @@ static void unbind(struct ldfi_db *db)
 		sqlite3_clear_bindings(db->st[i]);
 }
 
+/* Rolls back the open transaction, if an error has not already. */
+static void rollback_open(struct ldfi_db *db)
+{
+	if (!sqlite3_get_autocommit(db->sql))
+		exec_st(db->st[ST_ROLLBACK], SQLITE_OK);
+}
+
 int ldfi_db_begin(struct ldfi_db *db)
 {
 	int rc;
@@ -1403,17 +1410,16 @@ int ldfi_db_commit(struct ldfi_db *db)
 	if ((rc = exec_st(db->st[ST_COMMIT], SQLITE_OK)) == SQLITE_OK)
 		return 0;
 	rc = ldfi_db_sql_fail(db, rc, stmts[ST_COMMIT].what, " (group of runs)");
-	if (!sqlite3_get_autocommit(db->sql))
-		exec_st(db->st[ST_ROLLBACK], SQLITE_OK);
+	rollback_open(db);
 	return rc;
 }
+
 void ldfi_db_rollback(struct ldfi_db *db)
 {
 	if (!db || !db->group)
 		return;
 	db->group = false;
-	if (!sqlite3_get_autocommit(db->sql))
-		exec_st(db->st[ST_ROLLBACK], SQLITE_OK);
+	rollback_open(db);
 }
 
 int ldfi_db_record_run(struct ldfi_db *db, const struct ldfi_trace *tr,

@@ -183,17 +183,12 @@ static int wait_write(struct explore *x)
 
 /* With --jobs > 1, a passing run other than the fault-free run is recorded
  * in the background (the pool's threads) once the strategy has learned
- * from it. */
+ * from it. Takes tr and text (its fault set's canonical form). */
 static int record_beside(struct explore *x, struct ldfi_trace *tr, const struct ldfi_run_info *info,
-			 const int *vars, int n)
+			 char *text, const int *vars, int n)
 {
-	char *text = ldfi_faults_to_string(x->conf, &tr->faults);
 	int rc;
 
-	if (!text) {
-		ldfi_trace_destroy(tr);
-		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
-	}
 	x->res->executions++;
 	if ((rc = x->gen->ops->learn(x->gen, tr, vars, n, true)))
 		learn_failed(x, rc);
@@ -240,13 +235,13 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	if (rc)
 		return fail(x, rc, "execution failed: %s", why);
 	info.wall_us = (int64_t)((now_s() - t) * 1e6);
-	if (x->pool && tr->passed && x->res->fault_free)
-		return record_beside(x, tr, &info, vars, n);
 	text = ldfi_faults_to_string(x->conf, &tr->faults);
 	if (!text) {
 		ldfi_trace_destroy(tr);
 		return fail(x, LDFI_ENOMEM, "%s", ldfi_strerror(LDFI_ENOMEM));
 	}
+	if (x->pool && tr->passed && x->res->fault_free)
+		return record_beside(x, tr, &info, text, vars, n);
 	/* The run and its hypothesis marked tried: one transaction. */
 	if ((rc = wait_write(x)) || (rc = ldfi_db_begin(x->db)) ||
 	    (rc = ldfi_db_record_run(x->db, tr, &info, &run)) ||
@@ -261,7 +256,7 @@ static int execute(struct explore *x, const int *vars, int n, struct ldfi_faults
 	}
 	free(text);
 	x->res->executions++;
-	if (!rc && (rc = x->gen->ops->learn(x->gen, tr, vars, n, tr->passed)))
+	if ((rc = x->gen->ops->learn(x->gen, tr, vars, n, tr->passed)))
 		learn_failed(x, rc);
 	if (!rc && !x->res->fault_free) {
 		struct ldfi_trace *copy = NULL;
