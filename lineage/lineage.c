@@ -676,6 +676,10 @@ struct cnfs {
 			      * (runtime.h) is polled every LDFI_STOP_EVERY */
 	int *pre;	     /* scratch: the preemption variables of a clause */
 	bool *faulted;	     /* per node: it crashes or restarts in the run's faults */
+	/* Other conditions this run is the run of (same_runs): n_alts arrays
+	 * of n_neg variables each, ascending. */
+	int *alts;
+	int n_alts;
 };
 
 /* Whether to stop now: a budget ran out or a signal came (the explore loop
@@ -966,21 +970,34 @@ static int preempt_vars(const struct cnfs *x, int cond_round)
 	return n;
 }
 
+/* The crash variables of `node` (-1: none), lo..hi; hi < lo when none. */
+static void node_crash_vars(const struct ldfi_lineage *lin, int node, int *lo, int *hi)
+{
+	struct ldfi_fault f = {LDFI_FAULT_CRASH, node, -1, lin->conf->eot};
+
+	*lo = 0;
+	*hi = -1;
+	if (!lin->space.n_crash || node < 0)
+		return;
+	*lo = ldfi_space_var(&lin->space, &f); /* the node's first variable */
+	*hi = *lo + lin->conf->eot - 1;
+}
+
 /* Add the clauses of `c` as supports of outcome `k`, whose own node is
  * `self` (its crashes are dropped: they only remove the replica from the
- * checks; its restarts stay: a restarted replica is live). A conditional
- * clause also lists its preemption variables (preempt_vars). */
+ * checks; its restarts stay: a restarted replica is live). For an acked
+ * outcome the crashes of the ack's sender are dropped too: an ack missing
+ * because its sender crashed only makes the receiver resend to a node
+ * that is down for good, so it never makes a copy (docs/lineage.md,
+ * Outcomes). A conditional clause also lists its preemption variables
+ * (preempt_vars). */
 static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, int self, int *n_new)
 {
 	struct ldfi_lineage *lin = x->lin;
-	int lo = 0, hi = -1, rc, *vars = x->tmp;
+	int lo, hi, plo, phi, rc, *vars = x->tmp;
 
-	if (lin->space.n_crash && self >= 0) {
-		struct ldfi_fault f = {LDFI_FAULT_CRASH, self, -1, lin->conf->eot};
-
-		lo = ldfi_space_var(&lin->space, &f); /* the node's first variable */
-		hi = lo + lin->conf->eot - 1;
-	}
+	node_crash_vars(lin, self, &lo, &hi);
+	node_crash_vars(lin, k->kind == LDFI_OUTCOME_ACKED ? k->peer_node : -1, &plo, &phi);
 	for (int i = 0; i < c->n; i++) {
 		const struct cclause *cl = &c->c[i];
 		struct ldfi_outcome *o;
@@ -989,7 +1006,8 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 		/* n == 0: nothing in the bounds cuts this support, so no fault set
 		 * falsifies the outcome; the empty clause says so to the solver. */
 		for (int j = 0; j < cl->n; j++)
-			if (cl->vars[j] < lo || cl->vars[j] > hi)
+			if ((cl->vars[j] < lo || cl->vars[j] > hi) &&
+			    (cl->vars[j] < plo || cl->vars[j] > phi))
 				x->tmp[n++] = cl->vars[j];
 		if (stop_now(x))
 			return LDFI_ESTOPPED;
@@ -1003,6 +1021,12 @@ static int add_cnf(struct cnfs *x, const struct okey *k, const struct cnf *c, in
 		if ((rc = add_support(lin, o, vars, n, x->neg, cl->cond ? x->n_neg : 0)) < 0)
 			return rc;
 		*n_new += rc;
+		for (int a = 0; cl->cond && a < x->n_alts; a++) {
+			rc = add_support(lin, o, vars, n, x->alts + (size_t)a * x->n_neg, x->n_neg);
+			if (rc < 0)
+				return rc;
+			*n_new += rc;
+		}
 	}
 	return 0;
 }
@@ -1366,6 +1390,116 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 	return rc;
 }
 
+/* Whether a stage whose effects the trace may not show runs on `node`: a
+ * plugin or process stage (its state, records it names emitted). */
+static bool opaque_node(const struct ldfi_conf *conf, int node)
+{
+	for (int c = 0; c < conf->n_comps; c++) {
+		const struct ldfi_comp *k = &conf->comps[c];
+
+		if (k->type != LDFI_COMP_STAGE ||
+		    (k->kind != LDFI_KIND_PLUGIN && k->kind != LDFI_KIND_PROCESS))
+			continue;
+		for (int i = 0; i < k->n_nodes; i++)
+			if (k->nodes[i] == node)
+				return true;
+	}
+	return false;
+}
+
+/* The earliest round q such that `node`, which crashed in round t of run
+ * `tr`, did nothing in rounds q..t-1: it received, sent and stored
+ * nothing and no source on it emitted then. t if it cannot be shown. */
+static int quiet_from(const struct ldfi_trace *tr, int node, int t)
+{
+	const struct ldfi_conf *conf = tr->conf;
+	int last = 0;
+
+	if (opaque_node(conf, node))
+		return t;
+	for (size_t i = 0; i < tr->n_msgs; i++) {
+		const struct ldfi_msg *m = &tr->msgs[i];
+
+		if (m->src_node == node && m->send_round > last)
+			last = m->send_round;
+		if (m->dst_node == node && m->fate == LDFI_FATE_DELIVERED &&
+		    m->send_round + 1 > last)
+			last = m->send_round + 1;
+	}
+	for (size_t i = 0; i < tr->n_outs; i++)
+		if (tr->outs[i].node == node && tr->outs[i].round > last)
+			last = tr->outs[i].round;
+	for (int c = 0; c < conf->n_comps; c++)
+		if (conf->comps[c].type == LDFI_COMP_SOURCE && conf->comps[c].nodes[0] == node &&
+		    conf->comps[c].at < t && conf->comps[c].at > last)
+			last = conf->comps[c].at;
+	return last + 1 < t ? last + 1 : t;
+}
+
+/* Most other conditions one run gives its conditional supports, and most
+ * crashes of a run moved. */
+#define LDFI_SAME_RUNS_MAX 64
+#define LDFI_SAME_RUNS_CRASHES 8
+
+/* The other fault sets this run is the run of, as conditions (x->alts):
+ * each crash(n,t) of the run's faults moved to an earlier round from which
+ * n did nothing until t (quiet_from), alone or with others so moved, up to
+ * LDFI_SAME_RUNS_MAX sets. With the crash earlier, n misses only rounds in
+ * which it received, sent, stored and emitted nothing, and is down for good
+ * from t either way: every other node receives and sends exactly the same,
+ * message for message, and n is as crashed for the checks, so the run is
+ * the same and a conditional derivation seen here is seen under each of
+ * those sets too (docs/lineage.md, Conditional supports). Not with
+ * restarts, where a node comes back with what those rounds stored. Returns
+ * 0 or LDFI_ENOMEM. */
+static int same_runs(struct cnfs *x)
+{
+	const struct ldfi_faults *fs = &x->tr->faults;
+	const struct ldfi_space *sp = &x->lin->space;
+	int pos[LDFI_SAME_RUNS_CRASHES], lo[LDFI_SAME_RUNS_CRASHES], hi[LDFI_SAME_RUNS_CRASHES];
+	int cur[LDFI_SAME_RUNS_CRASHES], k = 0, total = 1;
+
+	if (sp->n_restart || !sp->n_crash || !x->n_neg)
+		return 0;
+	for (int i = 0; i < fs->n && k < LDFI_SAME_RUNS_CRASHES; i++) {
+		const struct ldfi_fault *f = &fs->v[i];
+		int v, q;
+
+		if (f->kind != LDFI_FAULT_CRASH || !(v = ldfi_space_var(sp, f)))
+			continue;
+		if ((q = quiet_from(x->tr, f->a, f->t)) >= f->t)
+			continue;
+		for (pos[k] = 0; x->neg[pos[k]] != v; pos[k]++)
+			;
+		lo[k] = v;		/* crash(n,t) */
+		hi[k] = v + (f->t - q); /* crash(n,q): earlier rounds are later variables */
+		if (total * (hi[k] - lo[k] + 1) > LDFI_SAME_RUNS_MAX + 1)
+			break;
+		total *= hi[k] - lo[k] + 1;
+		cur[k] = lo[k];
+		k++;
+	}
+	if (total == 1)
+		return 0;
+	if (!(x->alts = malloc((size_t)(total - 1) * (size_t)x->n_neg * sizeof(int))))
+		return LDFI_ENOMEM;
+	/* Every combination but the run's own, in odometer order. */
+	for (;;) {
+		int j = 0, *a;
+
+		while (j < k && cur[j] == hi[j])
+			cur[j] = lo[j], j++;
+		if (j == k)
+			break;
+		cur[j]++;
+		a = x->alts + (size_t)x->n_alts++ * x->n_neg;
+		memcpy(a, x->neg, (size_t)x->n_neg * sizeof(int));
+		for (int i = 0; i < k; i++)
+			a[pos[i]] = cur[i];
+	}
+	return 0;
+}
+
 /* The scratch of one trace's supports; 0 or LDFI_ENOMEM. */
 static int cnfs_init(struct cnfs *x, struct ldfi_lineage *lin, const struct ldfi_trace *tr)
 {
@@ -1387,7 +1521,7 @@ static int cnfs_init(struct cnfs *x, struct ldfi_lineage *lin, const struct ldfi
 			x->faulted[fs->v[i].a] = true;
 	}
 	qsort(x->neg, (size_t)x->n_neg, sizeof(int), cmp_int);
-	return 0;
+	return same_runs(x);
 }
 
 static void cnfs_finish(struct cnfs *x)
@@ -1402,6 +1536,7 @@ static void cnfs_finish(struct cnfs *x)
 	free(x->pre);
 	free(x->neg);
 	free(x->faulted);
+	free(x->alts);
 }
 
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new)

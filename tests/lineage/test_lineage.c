@@ -316,6 +316,20 @@ static const char ack_text[] = "[explore]\neot = 6\neff = 4\n"
 			       "[sink k]\nnodes = b\n"
 			       "[check c]\nkind = KIND\nsink = k\n";
 
+/* ack_text with a crash allowed. */
+static const char ack_crash_text[] = "[explore]\neot = 6\neff = 4\ncrashes = 1\n"
+				     "[source s]\nnode = a\nrecords = 1\nto = k\n"
+				     "delivery = ack\nretry_every = 2\n"
+				     "[sink k]\nnodes = b\n"
+				     "[check c]\nkind = KIND\nsink = k\n";
+
+/* The same with a second replica of the sink, on c. */
+static const char ack_two_text[] = "[explore]\neot = 6\neff = 4\ncrashes = 1\n"
+				   "[source s]\nnode = a\nrecords = 1\nto = k\n"
+				   "delivery = ack\nretry_every = 2\n"
+				   "[sink k]\nnodes = b, c\n"
+				   "[check c]\nkind = KIND\nsink = k\n";
+
 /* One record from a to a sink on b, repeated every round. */
 static const char repeat_text[] = "[explore]\neot = 3\neff = 3\n"
 				  "[source s]\nnode = a\nrecords = 1\nto = k\ndelivery = repeat\n"
@@ -443,6 +457,39 @@ static const struct support_case support_cases[] = {
      {{"none", 1}, {"omit(a,b,1)", 1}, {"omit(a,b,1) omit(a,b,3)", 1}},
      "held s:1 k@b: {omit(a,b,1)} {omit(a,b,3) | !omit(a,b,1)}"
      " { | !omit(a,b,1) !omit(a,b,3)}\n"},
+    /* The ack's own derivation (data 1, ack 2) is cut by crash(b,1) and
+     * crash(b,2) too, but an ack missing because b crashed only makes a
+     * resend to a node that is down for good: acked keeps the omissions.
+     * held keeps crash(a,1) (the emission); b's crashes only take the
+     * replica out of the checks. */
+    {"acked without the ack sender's crashes",
+     {NULL, ack_crash_text, "KIND", "exactly-once"},
+     {{"none", 2}},
+     "held s:1 k@b: {crash(a,1) omit(a,b,1)}\n"
+     "acked s:1 s@a from k@b by 3: {omit(a,b,1) omit(b,a,2)}\n"},
+    /* Resends (rounds 3, 4 at b: b's copy of round 1 lost) under a crash of
+     * c in round 5: c received and acked in round 2 and did nothing after,
+     * so with c crashed in round 3 or 4 the run is the same, message for
+     * message, and the conditional support holds under those faults too. */
+    {"same runs: a crash moved back over rounds its node did nothing",
+     {NULL, ack_two_text, "KIND", "delivered"},
+     {{"crash(c,5) omit(a,b,1)", 3}},
+     "held s:1 k@b: {crash(a,3) crash(a,2) crash(a,1) omit(a,b,3) | !crash(c,5) !omit(a,b,1)}"
+     " {crash(a,3) crash(a,2) crash(a,1) omit(a,b,3) | !crash(c,4) !omit(a,b,1)}"
+     " {crash(a,3) crash(a,2) crash(a,1) omit(a,b,3) | !crash(c,3) !omit(a,b,1)}\n"},
+    /* c crashed before its copy arrived (round 2): it did nothing in round
+     * 1 either. */
+    {"same runs: a node that never acted",
+     {NULL, ack_two_text, "KIND", "delivered"},
+     {{"crash(c,2) omit(a,b,1)", 2}},
+     "held s:1 k@b: {crash(a,3) crash(a,2) crash(a,1) omit(a,b,3) | !crash(c,2) !omit(a,b,1)}"
+     " {crash(a,3) crash(a,2) crash(a,1) omit(a,b,3) | !crash(c,1) !omit(a,b,1)}\n"},
+    /* c acked in round 2: crashed in round 2 it would not have; nothing
+     * else is the same run. */
+    {"same runs: not over a round the node acted in",
+     {NULL, ack_two_text, "KIND", "delivered"},
+     {{"crash(c,3) omit(a,b,1)", 1}},
+     "held s:1 k@b: {crash(a,3) crash(a,2) crash(a,1) omit(a,b,3) | !crash(c,3) !omit(a,b,1)}\n"},
     /* matches-fault-free on a sink without dedup: the fault-free count
      * (2: the copy of round 3 is sent at eot) is lost when either of the
      * first 2 copies is. Later runs holding fewer copies add nothing. */

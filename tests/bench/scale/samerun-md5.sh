@@ -9,20 +9,23 @@
 # LDFI_PLUGIN_PATH=<the build's folder>/scenarios/protocols. The two builds
 # run side by side (2 jobs). -c DIR keeps each build's results in DIR, keyed
 # by the md5 of its binary, so a baseline is run once. -g: only the
-# generated pipelines and ack-deliv. Prints one line per row and exits 1
-# when any row differs. Run from the source root.
+# generated pipelines and ack-deliv. -v: compare the verdicts instead (the
+# exit status and the counterexample's fault set; the executions are shown,
+# not compared), for a change meant to run fewer sets. Prints one line per
+# row and exits 1 when any row differs. Run from the source root.
 set -eu
-cache= genonly=
-while getopts c:g o; do
+cache= genonly= verdicts=
+while getopts c:gv o; do
 	case $o in
 	c) cache=$OPTARG ;;
 	g) genonly=1 ;;
+	v) verdicts=1 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 if [ $# -ne 2 ]; then
-	echo "usage: samerun-md5.sh [-c CACHEDIR] [-g] LDFI_BEFORE LDFI_AFTER" >&2
+	echo "usage: samerun-md5.sh [-c CACHEDIR] [-g] [-v] LDFI_BEFORE LDFI_AFTER" >&2
 	exit 2
 fi
 before=$1 after=$2
@@ -83,8 +86,10 @@ one() {
 		"$bin" explore "$conf" "$@" --out "$out" --quiet >/dev/null 2>&1 || st=$?
 	n=$(sed -n 's/^  "executions": \([0-9][0-9]*\),$/\1/p' "$out/report.json" 2>/dev/null || true)
 	md5=$(sqlite3 "$out/provenance.db" 'select id, faults, passed from runs' | md5sum | cut -c1-32)
+	cx=$(sed -n '/^  "counterexample": {/,/}/s/^    "faults": "\(.*\)",$/\1/p' "$out/report.json" 2>/dev/null |
+		tr ' ' '_')
 	rm -rf "$out"
-	echo "$st ${n:-?} $md5" | tee ${key:+"$key"}
+	echo "$st ${n:-?} $md5 ${cx:--}" | tee ${key:+"$key"}
 }
 
 fails=0 total=0
@@ -97,7 +102,17 @@ while read -r label conf args; do
 	wait
 	b=$(cat "$tmp/b") a=$(cat "$tmp/a")
 	total=$((total + 1))
-	if [ "$b" = "$a" ]; then
+	if [ -n "$verdicts" ]; then # status and counterexample only
+		set -- $b
+		b="$1 $4 ($2)"
+		set -- $a
+		a="$1 $4 ($2)"
+		same=$([ "${b% (*}" = "${a% (*}" ] && echo 1 || true)
+	else
+		b=${b% *} a=${a% *}
+		same=$([ "$b" = "$a" ] && echo 1 || true)
+	fi
+	if [ -n "$same" ]; then
 		verdict=same
 	else
 		verdict=DIFFERENT
