@@ -1436,30 +1436,26 @@ static int quiet_from(const struct ldfi_trace *tr, int node, int t)
 	return last + 1 < t ? last + 1 : t;
 }
 
-/* Most other conditions one run gives its conditional supports, and most
- * crashes of a run moved. */
+/* Most other fault sets one run is taken to be the run of (same_runs), and
+ * most crashes of a run moved. */
 #define LDFI_SAME_RUNS_MAX 64
 #define LDFI_SAME_RUNS_CRASHES 8
 
-/* The other fault sets this run is the run of, as conditions (x->alts):
- * each crash(n,t) of the run's faults moved to an earlier round from which
- * n did nothing until t (quiet_from), alone or with others so moved, up to
- * LDFI_SAME_RUNS_MAX sets. With the crash earlier, n misses only rounds in
- * which it received, sent, stored and emitted nothing, and is down for good
- * from t either way: every other node receives and sends exactly the same,
- * message for message, and n is as crashed for the checks, so the run is
- * the same and a conditional derivation seen here is seen under each of
- * those sets too (docs/lineage.md, Conditional supports). Not with
- * restarts, where a node comes back with what those rounds stored. Returns
- * 0 or LDFI_ENOMEM. */
-static int same_runs(struct cnfs *x)
+/* The other fault sets run `tr` is the run of (lineage.h,
+ * ldfi_lineage_same_runs): `neg` (n_neg) is its fault set as variables,
+ * ascending; *alts receives n_neg variables per set, *n_alts how many
+ * (malloc'd, the caller's; NULL when none). Returns 0 or LDFI_ENOMEM. */
+static int same_runs(const struct ldfi_lineage *lin, const struct ldfi_trace *tr, const int *neg,
+		     int n_neg, int **alts, int *n_alts)
 {
-	const struct ldfi_faults *fs = &x->tr->faults;
-	const struct ldfi_space *sp = &x->lin->space;
+	const struct ldfi_faults *fs = &tr->faults;
+	const struct ldfi_space *sp = &lin->space;
 	int pos[LDFI_SAME_RUNS_CRASHES], lo[LDFI_SAME_RUNS_CRASHES], hi[LDFI_SAME_RUNS_CRASHES];
 	int cur[LDFI_SAME_RUNS_CRASHES], k = 0, total = 1;
 
-	if (sp->n_restart || !sp->n_crash || !x->n_neg)
+	*alts = NULL;
+	*n_alts = 0;
+	if (sp->n_restart || !sp->n_crash || !n_neg)
 		return 0;
 	for (int i = 0; i < fs->n && k < LDFI_SAME_RUNS_CRASHES; i++) {
 		const struct ldfi_fault *f = &fs->v[i];
@@ -1467,9 +1463,9 @@ static int same_runs(struct cnfs *x)
 
 		if (f->kind != LDFI_FAULT_CRASH || !(v = ldfi_space_var(sp, f)))
 			continue;
-		if ((q = quiet_from(x->tr, f->a, f->t)) >= f->t)
+		if ((q = quiet_from(tr, f->a, f->t)) >= f->t)
 			continue;
-		for (pos[k] = 0; x->neg[pos[k]] != v; pos[k]++)
+		for (pos[k] = 0; neg[pos[k]] != v; pos[k]++)
 			;
 		lo[k] = v;		/* crash(n,t) */
 		hi[k] = v + (f->t - q); /* crash(n,q): earlier rounds are later variables */
@@ -1481,7 +1477,7 @@ static int same_runs(struct cnfs *x)
 	}
 	if (total == 1)
 		return 0;
-	if (!(x->alts = malloc((size_t)(total - 1) * (size_t)x->n_neg * sizeof(int))))
+	if (!(*alts = malloc((size_t)(total - 1) * (size_t)n_neg * sizeof(int))))
 		return LDFI_ENOMEM;
 	/* Every combination but the run's own, in odometer order. */
 	for (;;) {
@@ -1492,12 +1488,32 @@ static int same_runs(struct cnfs *x)
 		if (j == k)
 			break;
 		cur[j]++;
-		a = x->alts + (size_t)x->n_alts++ * x->n_neg;
-		memcpy(a, x->neg, (size_t)x->n_neg * sizeof(int));
+		a = *alts + (size_t)(*n_alts)++ * n_neg;
+		memcpy(a, neg, (size_t)n_neg * sizeof(int));
 		for (int i = 0; i < k; i++)
 			a[pos[i]] = cur[i];
 	}
 	return 0;
+}
+
+int ldfi_lineage_same_runs(const struct ldfi_lineage *lin, const struct ldfi_trace *tr,
+			   int (*fn)(const int *vars, int n, void *arg), void *arg)
+{
+	int *neg = malloc(((size_t)tr->faults.n + 1) * sizeof(int)), *alts = NULL;
+	int n_neg = 0, n_alts = 0, rc;
+
+	if (!neg)
+		return LDFI_ENOMEM;
+	for (int i = 0; i < tr->faults.n; i++)
+		if ((neg[n_neg] = ldfi_space_var(&lin->space, &tr->faults.v[i])))
+			n_neg++;
+	qsort(neg, (size_t)n_neg, sizeof(int), cmp_int);
+	rc = same_runs(lin, tr, neg, n_neg, &alts, &n_alts);
+	for (int a = 0; !rc && a < n_alts; a++)
+		rc = fn(alts + (size_t)a * n_neg, n_neg, arg);
+	free(alts);
+	free(neg);
+	return rc;
 }
 
 /* The scratch of one trace's supports; 0 or LDFI_ENOMEM. */
@@ -1521,7 +1537,7 @@ static int cnfs_init(struct cnfs *x, struct ldfi_lineage *lin, const struct ldfi
 			x->faulted[fs->v[i].a] = true;
 	}
 	qsort(x->neg, (size_t)x->n_neg, sizeof(int), cmp_int);
-	return same_runs(x);
+	return same_runs(lin, tr, x->neg, x->n_neg, &x->alts, &x->n_alts);
 }
 
 static void cnfs_finish(struct cnfs *x)

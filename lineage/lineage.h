@@ -142,6 +142,21 @@ const struct ldfi_space *ldfi_lineage_space(const struct ldfi_lineage *lin);
  */
 int ldfi_lineage_add_trace(struct ldfi_lineage *lin, const struct ldfi_trace *tr, int *n_new);
 
+/*
+ * The other fault sets that run exactly as `tr` did, message for message:
+ * its faults with some of its crashes moved to earlier rounds in which their
+ * node did nothing (received, sent, stored and emitted nothing) until its
+ * crash, on nodes without a plugin or process stage, in a conf without
+ * restarts (docs/lineage.md, Conditional supports; at most 64 sets).
+ * ldfi_lineage_add_trace gives each conditional support of `tr` under each
+ * of them too, so such a set's run would teach nothing new. Calls fn on
+ * each (ascending variables; the array is only valid during the call) and
+ * stops at its first non-zero return, which it returns; 0 or LDFI_ENOMEM
+ * otherwise. The run's own set is not among them.
+ */
+int ldfi_lineage_same_runs(const struct ldfi_lineage *lin, const struct ldfi_trace *tr,
+			   int (*fn)(const int *vars, int n, void *arg), void *arg);
+
 int ldfi_lineage_n_outcomes(const struct ldfi_lineage *lin);
 const struct ldfi_outcome *ldfi_lineage_outcome(const struct ldfi_lineage *lin, int i);
 

@@ -728,7 +728,8 @@ static int explore(struct explore *x)
 	progress(x, true);
 	/* The fault-free run is not a hypothesis; stopped before it ended,
 	 * nothing was tried. */
-	x->res->tried = x->resume_stopped ? x->n_resume - 1 : ldfi_setset_count(x->gen->tried) - 1;
+	x->res->tried = x->resume_stopped ? x->n_resume - 1
+					  : ldfi_setset_count(x->gen->tried) - 1 - x->gen->settled;
 	if (x->res->tried < 0)
 		x->res->tried = 0;
 	x->res->pruned = x->gen->pruned;

@@ -84,7 +84,10 @@ struct ldfi_gen {
 	struct ldfi_space space;
 	struct ldfi_setset *tried; /* owned */
 	long pruned;		   /* candidates skipped without being run (a superset of a
-				    * counterexample, the same run as one tried): never a tried set */
+				    * counterexample, the same run as one tried): never a tried set
+				    * but those counted in `settled` */
+	long settled; /* sets in `tried` that were not run: strategy ldfi's candidates that run
+		       * exactly as a passing run it learned (pruned too) */
 	bool all;		   /* --all: keep going after a counterexample */
 	/* learn() reads the traces of passing runs (on resume they are read
 	 * back from the database for it). */

@@ -99,6 +99,11 @@ struct gen_ldfi {
 	 * fault set per worker, and each fill's result. */
 	int *todo, *todo_rc, *todo_order, cap_todo;
 	int **wbuf, n_wbuf;
+	/* Fault sets that run exactly as a passing run learned already (its
+	 * crashes earlier, over rounds their node did nothing in:
+	 * ldfi_lineage_same_runs); NULL when a check could tell them apart
+	 * (a plugin or process check is given the crash rounds). */
+	struct ldfi_setset *same_run;
 };
 
 /* The crash and restart budgets, and at most one crash or restart per
@@ -647,6 +652,18 @@ static bool needs_rest(const struct ldfi_conf *conf)
 	return restart_creates_copies(conf) || window_creates_records(conf);
 }
 
+/* Whether a plugin or process check runs: it is given the whole trace,
+ * crash rounds included, so two runs that differ only in when a node that
+ * did nothing crashed may differ to it. */
+static bool checks_see_crash_rounds(const struct ldfi_conf *conf)
+{
+	for (int i = 0; i < conf->n_checks; i++)
+		if (conf->checks[i].kind == LDFI_CHECK_PLUGIN ||
+		    conf->checks[i].kind == LDFI_CHECK_PROCESS)
+			return true;
+	return false;
+}
+
 /* Whether a one-fault extension e (n_e faults) goes before lineage's best
  * candidate (n_best faults, -1 when none): one fault less when it cuts an
  * output that exists only under faults (the fault added is what turns the
@@ -772,27 +789,59 @@ static int fill_all(struct gen_ldfi *g)
 	return rc;
 }
 
-static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
+/* The stream with the smallest candidate (-1: none), after every fill. */
+static int best_stream(struct gen_ldfi *g, int *rc)
 {
-	struct gen_ldfi *g = (struct gen_ldfi *)base;
-	int n_out = ldfi_lineage_n_outcomes(g->lin), best = -1, rc;
+	int n_out = ldfi_lineage_n_outcomes(g->lin), best = -1;
 
-	if ((rc = grow_outcomes(g, n_out)))
-		return rc;
+	if ((*rc = grow_outcomes(g, n_out)))
+		return -1;
 	for (int i = 0; i < n_out; i++)
 		if ((g->cls[i] < 0 || g->over[i] != ldfi_lineage_outcome(g->lin, i)->version) &&
-		    (rc = stream_join(g, i)))
-			return rc;
-	if ((rc = fill_all(g)))
-		return rc; /* an error, or LDFI_GEN_STOPPED */
+		    (*rc = stream_join(g, i)))
+			return -1;
+	if ((*rc = fill_all(g)))
+		return -1; /* an error, or LDFI_GEN_STOPPED */
 	for (int c = 0; c < g->n_streams; c++) {
 		struct stream *s = &g->streams[c];
 
 		if (s->members && s->has_peek &&
 		    (best < 0 ||
-		     ldfi_gen_cmp_sets(base->rank, s->peek, s->n_peek, g->streams[best].peek,
+		     ldfi_gen_cmp_sets(g->base.rank, s->peek, s->n_peek, g->streams[best].peek,
 				       g->streams[best].n_peek) < 0))
 			best = c;
+	}
+	return best;
+}
+
+/* Whether stream c's candidate runs as a passing run learned already: it
+ * is then settled as if run (its run would fail nothing and teach nothing),
+ * marked tried and counted as pruned. */
+static int settle_same_run(struct gen_ldfi *g, int c, bool *settled)
+{
+	const struct stream *s = &g->streams[c];
+
+	*settled = g->same_run && ldfi_setset_has(g->same_run, s->peek, s->n_peek);
+	if (!*settled)
+		return 0;
+	ldfi_gen_count_pruned(&g->base, s->peek, s->n_peek);
+	g->base.settled++;
+	return ldfi_setset_add(g->base.tried, s->peek, s->n_peek) < 0 ? LDFI_ENOMEM : 0;
+}
+
+static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
+{
+	struct gen_ldfi *g = (struct gen_ldfi *)base;
+	bool settled = true;
+	int best = -1, rc = 0;
+
+	while (settled) {
+		if ((best = best_stream(g, &rc)) < 0 && rc)
+			return rc;
+		if (best < 0)
+			break;
+		if ((rc = settle_same_run(g, best, &settled)))
+			return rc;
 	}
 	if (g->ext1) {
 		const int *e;
@@ -820,6 +869,13 @@ static int ldfi_next(struct ldfi_gen *base, int *vars, int cap, int *n)
 	return 1;
 }
 
+static int add_same_run(const int *vars, int n, void *arg)
+{
+	struct gen_ldfi *g = arg;
+
+	return ldfi_setset_add(g->same_run, vars, n) < 0 ? LDFI_ENOMEM : 0;
+}
+
 static int ldfi_learn(struct ldfi_gen *base, const struct ldfi_trace *tr, const int *vars, int n,
 		      bool passed)
 {
@@ -841,7 +897,8 @@ static int ldfi_learn(struct ldfi_gen *base, const struct ldfi_trace *tr, const 
 		return LDFI_EINVAL;
 	if ((rc = ldfi_lineage_add_trace(g->lin, tr, NULL)) ||
 	    (g->same &&
-	     (rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr))))
+	     (rc = ldfi_samerun_add(g->same, ldfi_setset_find(base->tried, vars, n), tr))) ||
+	    (g->same_run && n > 0 && (rc = ldfi_lineage_same_runs(g->lin, tr, add_same_run, g))))
 		return rc;
 	return g->ext1 && n > 0 ? ldfi_ext_add_run(g->ext1, g->lin, base, vars, n) : 0;
 }
@@ -914,6 +971,7 @@ static void ldfi_destroy(struct ldfi_gen *base)
 	ldfi_hitset_destroy(g->ext_h);
 	ldfi_ext_destroy(g->ext1);
 	ldfi_samerun_destroy(g->same);
+	ldfi_setset_destroy(g->same_run);
 	for (int i = 0; i < g->n_ext; i++)
 		free(g->ext_runs[i]);
 	free(g->ext_runs);
@@ -976,6 +1034,8 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	 * every known support of the lost outcome and so come first. */
 	g->base.minimal_cex = !needs_rest(conf) && !g->base.space.n_restart;
 	g->base.learns_from_traces = true;
+	if (!checks_see_crash_rounds(conf) && !(g->same_run = ldfi_setset_create()))
+		goto err;
 	if (needs_rest(conf) &&
 	    (!(g->rest = ldfi_gen_completion_create(conf)) || !(g->ext1 = ldfi_ext_create()) ||
 	     !(g->same = ldfi_samerun_create(&g->base.space)) ||
