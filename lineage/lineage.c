@@ -450,25 +450,31 @@ bool ldfi_vars_subset(const int *a, int na, const int *b, int nb)
 	return true;
 }
 
-/* A bit per variable of v[0..n) (salted: the condition's are others),
- * so that "a within b" needs sig(a) within sig(b): a subset test skipped
- * at the cost of one AND when it cannot hold. */
-static uint64_t sig_of(const int *v, int n, uint64_t salt)
+/* A bit per variable of v[0..n) among 64 * `words` (1 or 2), so that "a
+ * within b" needs sig(a) within sig(b): a subset test skipped at the cost
+ * of an AND or two when it cannot hold. */
+static void sig_of(const int *v, int n, uint64_t *sig, int words)
 {
-	uint64_t s = 0;
+	int shift = words == 2 ? 57 : 58;
 
-	for (int i = 0; i < n; i++)
-		s |= 1ull << (((uint64_t)(unsigned)v[i] * 0x9E3779B97F4A7C15ull + salt) >> 58);
-	return s;
+	sig[0] = 0;
+	if (words == 2)
+		sig[1] = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t b = ((uint64_t)(unsigned)v[i] * 0x9E3779B97F4A7C15ull) >> shift;
+
+		sig[b >> 6] |= 1ull << (b & 63);
+	}
 }
 
-/* Does support a imply support b, of signature sig (a's faults within b's,
- * a's condition within b's)? */
+/* Does support a imply the support (vars, neg) of signatures sig, nsig
+ * (a's faults within its faults, a's condition within its condition)? */
 static bool implies(const struct ldfi_clause *a, const int *vars, int n, const int *neg, int n_neg,
-		    uint64_t sig)
+		    const uint64_t *sig, uint64_t nsig)
 {
-	return !(a->sig & ~sig) && ldfi_vars_subset(a->vars, a->n, vars, n) &&
-	       ldfi_vars_subset(a->neg, a->n_neg, neg, n_neg);
+	return !(a->nsig & ~nsig) && !(a->sig[0] & ~sig[0]) && !(a->sig[1] & ~sig[1]) &&
+	       ldfi_vars_subset(a->neg, a->n_neg, neg, n_neg) &&
+	       ldfi_vars_subset(a->vars, a->n, vars, n);
 }
 
 /* The slot of v[0..n) in lin->sets: where it is, or the empty one where it
@@ -521,11 +527,13 @@ static int *intern(struct ldfi_lineage *lin, const int *v, int n)
 static int add_support(struct ldfi_lineage *lin, struct ldfi_outcome *o, const int *vars, int n,
 		       const int *neg, int n_neg)
 {
-	struct ldfi_clause c = {NULL, n, NULL, n_neg, sig_of(vars, n, 0) | sig_of(neg, n_neg, 1)};
+	struct ldfi_clause c = {NULL, n, NULL, n_neg, {0, 0}, 0};
 	int kept = 0;
 
+	sig_of(vars, n, c.sig, 2);
+	sig_of(neg, n_neg, &c.nsig, 1);
 	for (int i = 0; i < o->n_supports; i++)
-		if (implies(&o->supports[i], vars, n, neg, n_neg, c.sig))
+		if (implies(&o->supports[i], vars, n, neg, n_neg, c.sig, c.nsig))
 			return 0;
 	if (o->n_supports == o->cap_supports) {
 		int cap = o->cap_supports ? 2 * o->cap_supports : 4;
@@ -540,7 +548,7 @@ static int add_support(struct ldfi_lineage *lin, struct ldfi_outcome *o, const i
 		return LDFI_ENOMEM;
 	for (int i = 0; i < o->n_supports; i++)
 		if (!implies(&c, o->supports[i].vars, o->supports[i].n, o->supports[i].neg,
-			     o->supports[i].n_neg, o->supports[i].sig))
+			     o->supports[i].n_neg, o->supports[i].sig, o->supports[i].nsig))
 			o->supports[kept++] = o->supports[i];
 	o->n_supports = kept;
 	o->supports[o->n_supports++] = c;
@@ -783,10 +791,11 @@ static int merge(const int *a, int na, const int *b, int nb, int *out)
  * clause only weakens the formula (each is a support of its own). */
 static int cnf_add(struct cnf *c, const int *vars, int n, bool cond, int cond_round)
 {
-	uint64_t sig = sig_of(vars, n, 0);
+	uint64_t sig;
 	int kept = 0;
 	int *copy;
 
+	sig_of(vars, n, &sig, 1);
 	for (int i = 0; i < c->n; i++)
 		if ((!c->c[i].cond || cond) && !(c->c[i].sig & ~sig) &&
 		    ldfi_vars_subset(c->c[i].vars, c->c[i].n, vars, n))

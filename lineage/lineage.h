@@ -107,7 +107,11 @@ struct ldfi_clause {
 	int n;
 	int *neg; /* vars and neg are the lineage's, shared between clauses */
 	int n_neg;
-	uint64_t sig; /* a bit per variable (vars and neg): a filter for "implies" */
+	/* A bit per variable of vars (sig, 128 bits) and of neg (nsig): a
+	 * filter for "implies". Separate, so that the few variables of a
+	 * condition still tell apart supports of one long derivation under
+	 * different conditions. */
+	uint64_t sig[2], nsig;
 };
 
 struct ldfi_outcome {
