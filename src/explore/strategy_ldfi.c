@@ -1034,7 +1034,11 @@ struct ldfi_gen *ldfi_gen_ldfi_create(const struct ldfi_conf *conf, bool all)
 	 * every known support of the lost outcome and so come first. */
 	g->base.minimal_cex = !needs_rest(conf) && !g->base.space.n_restart;
 	g->base.learns_from_traces = true;
-	if (!checks_see_crash_rounds(conf) && !(g->same_run = ldfi_setset_create()))
+	/* Not beside the exhaustive completion: a run there also feeds the
+	 * extensions and the completion's same-run table, which a settled set
+	 * would not. */
+	if (!checks_see_crash_rounds(conf) && !needs_rest(conf) &&
+	    !(g->same_run = ldfi_setset_create()))
 		goto err;
 	if (needs_rest(conf) &&
 	    (!(g->rest = ldfi_gen_completion_create(conf)) || !(g->ext1 = ldfi_ext_create()) ||
