@@ -162,6 +162,7 @@ struct ldfi_lineage {
 	/* Per node: a restart of it can create something earlier than the
 	 * runs without it had it (docs/lineage.md, Restarts: preemption). */
 	bool *creating;
+	bool *opaque; /* per node: it runs a plugin or process stage (same_runs) */
 	struct ldfi_outcome *outs;
 	int n_outs, cap_outs;
 	int *slots; /* outcome index + 1, 0 = empty */
@@ -231,6 +232,14 @@ static int add_quorums_conf(struct ldfi_lineage *lin)
 	return 0;
 }
 
+/* Whether a stage whose effects a trace may not show runs there: a plugin
+ * or process stage (its state, records it names emitted). */
+static bool opaque(const struct ldfi_comp *c)
+{
+	return c->type == LDFI_COMP_STAGE &&
+	       (c->kind == LDFI_KIND_PLUGIN || c->kind == LDFI_KIND_PROCESS);
+}
+
 /* Whether a restart of a node hosting `c` can make a copy, an ack or a
  * state entry appear earlier than it did without it: a durable sender under
  * ack (its recovery resends at once), a relay that forgets what it
@@ -240,23 +249,27 @@ static int add_quorums_conf(struct ldfi_lineage *lin)
  * schedule, catch-up emissions come later. */
 static bool creates(const struct ldfi_comp *c)
 {
-	if (c->type == LDFI_COMP_STAGE &&
-	    (c->kind == LDFI_KIND_PLUGIN || c->kind == LDFI_KIND_PROCESS))
+	if (opaque(c))
 		return true;
 	if (c->type == LDFI_COMP_STAGE && c->kind == LDFI_KIND_RELAY && c->dedup && !c->durable)
 		return true;
 	return c->durable && c->delivery == LDFI_DELIVERY_ACK;
 }
 
-static int set_creating(struct ldfi_lineage *lin)
+/* Per node: lin->creating (creates) and lin->opaque (opaque). */
+static int set_node_kinds(struct ldfi_lineage *lin)
 {
 	const struct ldfi_conf *conf = lin->conf;
 
-	if (!(lin->creating = calloc((size_t)conf->n_nodes + 1, sizeof(bool))))
+	lin->creating = calloc((size_t)conf->n_nodes + 1, sizeof(bool));
+	lin->opaque = calloc((size_t)conf->n_nodes + 1, sizeof(bool));
+	if (!lin->creating || !lin->opaque)
 		return LDFI_ENOMEM;
 	for (int c = 0; c < conf->n_comps; c++)
-		for (int i = 0; creates(&conf->comps[c]) && i < conf->comps[c].n_nodes; i++)
-			lin->creating[conf->comps[c].nodes[i]] = true;
+		for (int i = 0; i < conf->comps[c].n_nodes; i++) {
+			lin->creating[conf->comps[c].nodes[i]] |= creates(&conf->comps[c]);
+			lin->opaque[conf->comps[c].nodes[i]] |= opaque(&conf->comps[c]);
+		}
 	return 0;
 }
 
@@ -309,7 +322,7 @@ struct ldfi_lineage *ldfi_lineage_create(const struct ldfi_conf *conf)
 		    !conf->comps[c->sink].dedup)
 			lin->count_sink[c->sink] = lin->counts = true;
 	}
-	if (add_quorums_conf(lin) || set_creating(lin)) {
+	if (add_quorums_conf(lin) || set_node_kinds(lin)) {
 		ldfi_lineage_destroy(lin);
 		return NULL;
 	}
@@ -331,6 +344,7 @@ void ldfi_lineage_destroy(struct ldfi_lineage *lin)
 	free(lin->count_sink);
 	free(lin->held_out);
 	free(lin->creating);
+	free(lin->opaque);
 	for (int i = 0; lin->quorums && i < lin->n_quorums; i++)
 		free(lin->quorums[i].masks);
 	free(lin->quorums);
@@ -1399,32 +1413,16 @@ static int add_outcomes(struct cnfs *x, int *n_new)
 	return rc;
 }
 
-/* Whether a stage whose effects the trace may not show runs on `node`: a
- * plugin or process stage (its state, records it names emitted). */
-static bool opaque_node(const struct ldfi_conf *conf, int node)
-{
-	for (int c = 0; c < conf->n_comps; c++) {
-		const struct ldfi_comp *k = &conf->comps[c];
-
-		if (k->type != LDFI_COMP_STAGE ||
-		    (k->kind != LDFI_KIND_PLUGIN && k->kind != LDFI_KIND_PROCESS))
-			continue;
-		for (int i = 0; i < k->n_nodes; i++)
-			if (k->nodes[i] == node)
-				return true;
-	}
-	return false;
-}
-
 /* The earliest round q such that `node`, which crashed in round t of run
  * `tr`, did nothing in rounds q..t-1: it received, sent and stored
- * nothing and no source on it emitted then. t if it cannot be shown. */
-static int quiet_from(const struct ldfi_trace *tr, int node, int t)
+ * nothing and no source on it emitted then. t if it cannot be shown (a
+ * node with a plugin or process stage). */
+static int quiet_from(const struct ldfi_lineage *lin, const struct ldfi_trace *tr, int node, int t)
 {
 	const struct ldfi_conf *conf = tr->conf;
 	int last = 0;
 
-	if (opaque_node(conf, node))
+	if (lin->opaque[node])
 		return t;
 	for (size_t i = 0; i < tr->n_msgs; i++) {
 		const struct ldfi_msg *m = &tr->msgs[i];
@@ -1472,7 +1470,7 @@ static int same_runs(const struct ldfi_lineage *lin, const struct ldfi_trace *tr
 
 		if (f->kind != LDFI_FAULT_CRASH || !(v = ldfi_space_var(sp, f)))
 			continue;
-		if ((q = quiet_from(tr, f->a, f->t)) >= f->t)
+		if ((q = quiet_from(lin, tr, f->a, f->t)) >= f->t)
 			continue;
 		for (pos[k] = 0; neg[pos[k]] != v; pos[k]++)
 			;
@@ -1505,18 +1503,28 @@ static int same_runs(const struct ldfi_lineage *lin, const struct ldfi_trace *tr
 	return 0;
 }
 
+/* A run's faults as variables, ascending, in neg[] (room for fs->n);
+ * returns how many (faults outside the space have none). */
+static int run_condition(const struct ldfi_space *sp, const struct ldfi_faults *fs, int *neg)
+{
+	int n = 0;
+
+	for (int i = 0; i < fs->n; i++)
+		if ((neg[n] = ldfi_space_var(sp, &fs->v[i])))
+			n++;
+	qsort(neg, (size_t)n, sizeof(int), cmp_int);
+	return n;
+}
+
 int ldfi_lineage_same_runs(const struct ldfi_lineage *lin, const struct ldfi_trace *tr,
 			   int (*fn)(const int *vars, int n, void *arg), void *arg)
 {
 	int *neg = malloc(((size_t)tr->faults.n + 1) * sizeof(int)), *alts = NULL;
-	int n_neg = 0, n_alts = 0, rc;
+	int n_neg, n_alts = 0, rc;
 
 	if (!neg)
 		return LDFI_ENOMEM;
-	for (int i = 0; i < tr->faults.n; i++)
-		if ((neg[n_neg] = ldfi_space_var(&lin->space, &tr->faults.v[i])))
-			n_neg++;
-	qsort(neg, (size_t)n_neg, sizeof(int), cmp_int);
+	n_neg = run_condition(&lin->space, &tr->faults, neg);
 	rc = same_runs(lin, tr, neg, n_neg, &alts, &n_alts);
 	for (int a = 0; !rc && a < n_alts; a++)
 		rc = fn(alts + (size_t)a * n_neg, n_neg, arg);
@@ -1539,13 +1547,10 @@ static int cnfs_init(struct cnfs *x, struct ldfi_lineage *lin, const struct ldfi
 	x->faulted = calloc((size_t)lin->conf->n_nodes + 1, sizeof(bool));
 	if (!x->m || !x->t || !x->tmp || !x->pre || !x->neg || !x->faulted)
 		return LDFI_ENOMEM;
-	for (int i = 0; i < fs->n; i++) {
-		if ((x->neg[x->n_neg] = ldfi_space_var(&lin->space, &fs->v[i])))
-			x->n_neg++;
+	for (int i = 0; i < fs->n; i++)
 		if (fs->v[i].kind != LDFI_FAULT_OMIT)
 			x->faulted[fs->v[i].a] = true;
-	}
-	qsort(x->neg, (size_t)x->n_neg, sizeof(int), cmp_int);
+	x->n_neg = run_condition(&lin->space, fs, x->neg);
 	return same_runs(lin, tr, x->neg, x->n_neg, &x->alts, &x->n_alts);
 }
 
